@@ -1,0 +1,65 @@
+"""What the CLI's commands share: loading a config with a clear failure, and parsing times."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from config.loader import LoadedConfig, load_config
+from worker.core.issues import ConfigError
+from worker.core.rotations import as_utc
+from worker.settings import config_path
+
+CONFIG_OPTION = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Routing config file [default: $MUSTER_CONFIG, else the packaged demo config].",
+)
+
+
+class PlaceholderEnviron(dict[str, str]):
+    """An environment that answers every missing ``${NAME}`` with a visible placeholder."""
+
+    def __init__(self, real: Mapping[str, str]) -> None:
+        super().__init__(real)
+        self.missing: list[str] = []
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+    def __missing__(self, key: str) -> str:
+        self.missing.append(key)
+        return f"<{key}>"
+
+
+def load_or_exit(path: Path | None, environ: Mapping[str, str] | None = None) -> LoadedConfig:
+    """Load the config, or print every error to stderr and exit with status 1."""
+    try:
+        return load_config(path or config_path(), environ if environ is not None else os.environ)
+    except ConfigError as invalid:
+        for issue in invalid.issues:
+            click.echo(str(issue), err=True)
+        count = len(invalid.errors)
+        click.echo(f"{invalid.source}: invalid, {count} error{'s' if count != 1 else ''}", err=True)
+        raise SystemExit(1) from None
+
+
+def parse_at(text: str | None, loaded: LoadedConfig) -> datetime:
+    """``--at``: ``now``, an RFC 3339 time, or a wall-clock time in the config's timezone."""
+    if text is None or text == "now":
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{text!r} is not a time: use 2026-11-25T12:00:00Z, 2026-11-25T12:00 (config timezone)"
+            " or now",
+            param_hint="--at",
+        ) from None
+    return as_utc(moment, loaded.routing.config.zone)

@@ -1,0 +1,51 @@
+"""``muster config check``: is this config safe to serve? All errors at once, then the warnings."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from worker.cli.common import PlaceholderEnviron, load_or_exit
+from worker.core.lint import lint
+from worker.settings import config_path
+
+
+@click.group("config")
+def config_group() -> None:
+    """Check routing config files."""
+
+
+@config_group.command("check")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--strict", is_flag=True, help="Exit non-zero on warnings too.")
+@click.option(
+    "--without-secrets",
+    is_flag=True,
+    help="Treat unset ${NAME} variables as placeholders (for CI that has no secrets).",
+)
+def check(path: Path | None, strict: bool, without_secrets: bool) -> None:
+    """Validate PATH (default: $MUSTER_CONFIG, else the demo config) and lint what is dangerous."""
+    path = path or config_path()
+    environ = PlaceholderEnviron(os.environ) if without_secrets else os.environ
+    loaded = load_or_exit(path, environ)
+    warnings = [loaded.locate(issue) for issue in lint(loaded.routing, datetime.now(UTC))]
+    for issue in warnings:
+        click.echo(str(issue), err=True)
+    config = loaded.routing.config
+    counts = [
+        f"{len(config.severity.levels)} severities",
+        f"{len(config.roles)} roles",
+        f"{len(config.services)} services",
+        f"{len(config.rotations)} rotations",
+        f"{len(config.people)} people",
+        f"{len(config.overrides)} overrides",
+    ]
+    note = f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
+    if isinstance(environ, PlaceholderEnviron) and environ.missing:
+        note += f"; unset variables left as placeholders: {', '.join(sorted(set(environ.missing)))}"
+    click.echo(f"{path}: OK - {', '.join(counts)} ({note})")
+    if strict and warnings:
+        raise SystemExit(2)

@@ -1,0 +1,199 @@
+"""``muster route``: the dry run of "who would be paged", before and after every config edit.
+
+It answers for roles, rotations, overrides and people together: the severity the matrix gives,
+who is paged now for which role and by which contact kinds (with fallbacks), gaps, where the
+broadcasts go, and the escalation timeline should nobody acknowledge, each step resolved at its
+own future instant. Every URL it prints is masked.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from worker.cli.common import CONFIG_OPTION, load_or_exit, parse_at
+from worker.core.durations import format_duration
+from worker.core.incident import Incident
+from worker.core.masking import mask_url
+from worker.core.plan import EscalationStep, PagePlan, build_page_plan, escalation_timeline
+from worker.core.render import role_title
+from worker.core.routing import Routing, RoutingError
+
+
+@click.command("route")
+@click.option("--impact", required=True, help="Impact level, as the config's severity.impacts.")
+@click.option("--urgency", required=True, help="Customer urgency, as severity.urgencies.")
+@click.option(
+    "--service",
+    "services",
+    multiple=True,
+    required=True,
+    help="An impacted service (repeat for several).",
+)
+@click.option(
+    "--at",
+    "at_text",
+    default=None,
+    help="When to resolve rotations: RFC 3339, a config-timezone wall time, or now.",
+)
+@CONFIG_OPTION
+@click.option(
+    "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def route(  # noqa: PLR0917 - click passes each option as an argument
+    impact: str,
+    urgency: str,
+    services: tuple[str, ...],
+    at_text: str | None,
+    config_file: Path | None,
+    output: str,
+) -> None:
+    """Show who would be paged for an incident, and how it would escalate."""
+    loaded = load_or_exit(config_file)
+    routing = loaded.routing
+    at = parse_at(at_text, loaded)
+    incident = Incident(
+        id="dry-run", title="dry run", impact=impact, urgency=urgency, services=services
+    )
+    try:
+        plan = build_page_plan(routing, incident, at)
+    except RoutingError as problem:
+        raise click.UsageError(str(problem)) from None
+    steps = escalation_timeline(routing, plan)
+    report = route_report(routing, plan, steps)
+    if output == "json":
+        click.echo(json.dumps(report, indent=2))
+    else:
+        click.echo(format_report(routing, report))
+
+
+def route_report(
+    routing: Routing, plan: PagePlan, steps: tuple[EscalationStep, ...]
+) -> dict[str, Any]:
+    """The dry run as plain JSON-ready data: the contract scripts rely on."""
+    people = routing.config.people
+    return {
+        "at": _iso(plan.at),
+        "timezone": routing.config.timezone,
+        "severity": plan.severity,
+        "impact": plan.impact,
+        "urgency": plan.urgency,
+        "via": list(plan.via),
+        "ack_within": format_duration(plan.ack_within) if plan.ack_within else None,
+        "services": [
+            {"service": r.service, "known": r.known, "handled_by": r.handled_by}
+            for r in plan.services
+        ],
+        "pages": [
+            {
+                "person": page.person,
+                "name": page.name,
+                "roles": [a.label for a in page.assignments],
+                "rotations": [a.rotation for a in page.assignments],
+                "contacts": [{"kind": c.kind, "requested": c.requested} for c in page.contacts],
+                "unreachable": list(page.unreachable),
+            }
+            for page in plan.pages
+        ],
+        "gaps": [
+            {
+                "role": g.role,
+                "service": g.service,
+                "rotation": g.rotation,
+                "covered_by": g.covered_by,
+            }
+            for g in plan.gaps
+        ],
+        "broadcasts": _broadcasts(routing, plan),
+        "escalation": [
+            {
+                "after": format_duration(s.after),
+                "at": _iso(s.at),
+                "role": s.role,
+                "service": s.service,
+                "level": s.level,
+                "round": s.round,
+                "rotation": s.rotation,
+                "person": s.person,
+                "name": people[s.person].name if s.person else None,
+            }
+            for s in steps
+        ],
+        "escalation_repeats": routing.config.escalation.repeat,
+    }
+
+
+def format_report(routing: Routing, report: dict[str, Any]) -> str:
+    """The dry run for a person at a terminal."""
+    zone = routing.config.zone
+    at = datetime.fromisoformat(report["at"])
+    lines = [
+        f"{report['severity']}  (impact {report['impact']} x urgency {report['urgency']})",
+        f"at {at:%Y-%m-%d %H:%M} UTC = {at.astimezone(zone):%Y-%m-%d %H:%M} {report['timezone']}",
+        "services: "
+        + ", ".join(
+            s["service"] if s["known"] else f"{s['service']} (UNKNOWN -> {s['handled_by']})"
+            for s in report["services"]
+        ),
+        "",
+        f"paged now by {', '.join(report['via'])}:",
+    ]
+    width = max((len(f"{p['name']} ({p['person']})") for p in report["pages"]), default=0)
+    for page in report["pages"]:
+        who = f"{page['name']} ({page['person']})".ljust(width)
+        roles = ", ".join(role_title(role) for role in page["roles"])
+        kinds = ", ".join(
+            c["kind"] if c["kind"] == c["requested"] else f"{c['kind']} (for {c['requested']})"
+            for c in page["contacts"]
+        )
+        unreachable = (
+            f"  UNREACHABLE by {', '.join(page['unreachable'])}" if page["unreachable"] else ""
+        )
+        lines.append(f"  {who}  {roles}: {kinds or 'no contact at all'}{unreachable}")
+    if not report["pages"]:
+        lines.append("  nobody")
+    for gap in report["gaps"]:
+        what = role_title(
+            gap["role"] if gap["service"] is None else f"{gap['role']}:{gap['service']}"
+        )
+        cover = f"covered by {gap['covered_by']}" if gap["covered_by"] else "NOBODY covers it"
+        lines.append(f"  gap: {what} - nobody on call in {gap['rotation']}; {cover}")
+    if report["broadcasts"]:
+        lines += ["", "broadcasts:"]
+        lines += [f"  {b['name']}: {b['url']}" for b in report["broadcasts"]]
+    lines.append("")
+    if report["ack_within"] is None:
+        lines.append(f"{report['severity']} never escalates (no ack_within).")
+    else:
+        lines.append(
+            f"if nobody acknowledges within {report['ack_within']} (chains repeat "
+            f"{report['escalation_repeats']}x):"
+        )
+        for step in report["escalation"]:
+            when = datetime.fromisoformat(step["at"]).astimezone(zone)
+            label = step["role"] if step["service"] is None else f"{step['role']}:{step['service']}"
+            who = f"{step['name']} ({step['person']})" if step["person"] else "NOBODY on call"
+            again = " (again)" if step["round"] else ""
+            lines.append(
+                f"  +{step['after']:<6} {when:%H:%M}  {role_title(label)} -> "
+                f"{step['rotation']}{again}: {who}"
+            )
+    return "\n".join(lines)
+
+
+def _broadcasts(routing: Routing, plan: PagePlan) -> list[dict[str, str]]:
+    config = routing.config
+    found = [(name, getattr(config.broadcasts, name)) for name in ("incident_room",)]
+    for route in plan.services:
+        if route.handled_by is not None:
+            found.append((f"{route.handled_by} room", config.services[route.handled_by].room))
+    unique = dict.fromkeys((name, url) for name, url in found if url)
+    return [{"name": name, "url": mask_url(url, routing.secrets)} for name, url in unique]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")

@@ -1,0 +1,77 @@
+"""Secrets out of everything muster prints: Apprise URLs carry tokens, passwords and phone numbers.
+
+A masked URL keeps what helps a person recognise a destination (the scheme, a real host name, a
+``#channel``) and hides the rest: credentials, paths (where Slack, Discord and Twilio put tokens
+and numbers) and query values. Values known to be secrets, such as everything filled in from the
+environment, are masked wherever they appear in any text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+MASK = "****"
+_HOSTNAME = re.compile(
+    r"^(?:localhost|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]|"
+    r"(?=[^.]*[A-Za-z-][^.]*\.)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)$"
+)
+_URL_IN_TEXT = re.compile(r"\b[a-z][a-z0-9+.-]{1,31}://[^\s\"'<>]+", re.IGNORECASE)
+
+
+def mask_url(url: str, secrets: Iterable[str] = ()) -> str:
+    """``url`` with credentials, path and query values hidden; host and ``#channel`` kept."""
+    known = _ordered(secrets)
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:
+        return f"{url.split(':', 1)[0]}://{MASK}" if "://" in url else MASK
+    if not parts.scheme:
+        return MASK
+    shown_host = host if _HOSTNAME.match(host) and not _is_secret(host, known) else MASK
+    masked = f"{parts.scheme}://"
+    if parts.username or parts.password:
+        masked += f"{MASK}@"
+    masked += shown_host + (f":{port}" if port else "")
+    segments = [segment for segment in parts.path.split("/") if segment]
+    if parts.fragment:
+        segments.append("#" + parts.fragment)
+    for segment in segments:
+        shown = segment.startswith(("#", "%23")) and not _is_secret(segment.lstrip("#"), known)
+        masked += "/" + (segment if shown else MASK)
+    if parts.query:
+        keys = [pair.split("=", 1)[0] for pair in parts.query.split("&") if pair]
+        masked += "?" + "&".join(f"{key}={MASK}" for key in keys)
+    return _replace_secrets(masked, known)
+
+
+def mask_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with every known secret value, and every URL in it, masked."""
+    known = _ordered(secrets)
+    text = _URL_IN_TEXT.sub(lambda match: _mask_embedded(match.group(0), known), text)
+    return _replace_secrets(text, known)
+
+
+def _mask_embedded(url: str, secrets: list[str]) -> str:
+    if url.startswith(("http://", "https://")) and "@" not in url:
+        return url  # runbooks and dashboards are meant to be read
+    return mask_url(url, secrets)
+
+
+def _replace_secrets(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, MASK)
+    return text
+
+
+def _ordered(secrets: Iterable[str]) -> list[str]:
+    # Longest first, so a secret containing another is masked whole; very short values (a "1")
+    # would mask half the text and are not credentials.
+    return sorted({secret for secret in secrets if len(secret) >= 4}, key=len, reverse=True)
+
+
+def _is_secret(value: str, secrets: list[str]) -> bool:
+    return any(secret in value for secret in secrets)

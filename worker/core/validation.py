@@ -1,0 +1,240 @@
+"""Validating a routing document: field rules from the schema, then every cross-reference.
+
+All errors are collected, never just the first: the schema reports every malformed field at once,
+and the reference checks run on the raw document with defensive reads, so an unknown rotation in
+``services`` is reported even while a duration in ``severity`` is also broken.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from pydantic import ValidationError
+
+from worker.core import config_model as m
+from worker.core.config_model import SME, RoutingConfig
+from worker.core.issues import ConfigIssue, Path, error
+
+_PLACEHOLDER = re.compile(r"(?<!\$)\{([A-Za-z0-9_.-]+)\}")
+
+
+def validate_document(data: Any) -> tuple[RoutingConfig | None, list[ConfigIssue]]:
+    """A config and no errors, or None and every error found, in document order."""
+    if not isinstance(data, dict):
+        return None, [error((), "the config must be a YAML mapping (key: value) at the top level")]
+    issues = schema_issues(data) + reference_issues(data)
+    issues = _unique(issues)
+    if issues:
+        return None, issues
+    return RoutingConfig.model_validate(data), []
+
+
+def schema_issues(data: dict[str, Any]) -> list[ConfigIssue]:
+    """Every field that does not fit the schema, worded for the person who wrote it."""
+    try:
+        RoutingConfig.model_validate(data)
+    except ValidationError as invalid:
+        return [_from_pydantic(detail) for detail in invalid.errors()]
+    return []
+
+
+def _from_pydantic(detail: Any) -> ConfigIssue:
+    path: Path = tuple(part for part in detail["loc"] if not _is_union_tag(part))
+    message = str(detail["msg"]).removeprefix("Value error, ")
+    if detail["type"] == "extra_forbidden":
+        key = str(path[-1])
+        message = f"unknown key {key!r}"
+        siblings = _allowed_keys(path[:-1])
+        if siblings:
+            message += _suggest(key, siblings) or f" (allowed: {', '.join(sorted(siblings))})"
+    elif detail["type"] == "missing":
+        message = f"required key {path[-1]!r} is missing"
+        path = path[:-1]
+    return error(path, message)
+
+
+def _is_union_tag(part: Any) -> bool:
+    # pydantic adds the member type's name to the location of union errors (e.g. 'function-after').
+    return isinstance(part, str) and ("[" in part or part.startswith(("function-", "lax-")))
+
+
+def _allowed_keys(path: Path) -> list[str]:
+    models: dict[Path, type[Any]] = {
+        (): m.RoutingConfig,
+        ("severity",): m.SeverityConfig,
+        ("broadcasts",): m.Broadcasts,
+        ("escalation",): m.EscalationPolicy,
+    }
+    shapes = {
+        "levels": m.SeverityLevel,
+        "roles": m.Role,
+        "services": m.Service,
+        "rotations": m.Rotation,
+        "overrides": m.Override,
+    }
+    model = models.get(path)
+    if model is None and len(path) >= 2:
+        model = shapes.get(str(path[-2]))
+    if model is None:
+        return []
+    return [field.alias or name for name, field in model.model_fields.items()]
+
+
+def reference_issues(data: dict[str, Any]) -> list[ConfigIssue]:
+    """Every name used that is defined nowhere, and every matrix cell that is missing."""
+    check = _References(data)
+    check.severity()
+    check.roles_and_services()
+    check.rotations_and_overrides()
+    check.people_and_contacts()
+    return check.issues
+
+
+class _References:
+    """The reference checks, one method per part of the document, reading it defensively."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.issues: list[ConfigIssue] = []
+        self.severity_section = _mapping(data, "severity")
+        self.levels = _mapping(self.severity_section, "levels")
+        self.roles = _mapping(data, "roles")
+        self.services = _mapping(data, "services")
+        self.rotations = _mapping(data, "rotations")
+        self.people = _mapping(data, "people")
+        self.contacts = _mapping(data, "contacts")
+        self.kinds = [kind for kind in self.contacts if kind != "fallback"]
+
+    def need(self, value: Any, known: Iterable[str], what: str, path: Path) -> None:
+        """Report ``value`` at ``path`` unless it is one of ``known``."""
+        if isinstance(value, str) and value not in known:
+            self.issues.append(error(path, f"unknown {what} {value!r}" + _suggest(value, known)))
+
+    def severity(self) -> None:
+        """Matrix rows and columns, its cells, and what each level pages and how."""
+        impacts = _names(self.severity_section.get("impacts"))
+        urgencies = _names(self.severity_section.get("urgencies"))
+        matrix = _mapping(self.severity_section, "matrix")
+        for impact, row in matrix.items():
+            path: Path = ("severity", "matrix", impact)
+            self.need(impact, impacts, "impact (not in severity.impacts)", path)
+            for urgency, level in (row if isinstance(row, dict) else {}).items():
+                self.need(
+                    urgency, urgencies, "urgency (not in severity.urgencies)", (*path, urgency)
+                )
+                self.need(level, self.levels, "severity level", (*path, urgency))
+        for impact in impacts:
+            row = matrix.get(impact)
+            missing = [u for u in urgencies if not isinstance(row, dict) or u not in row]
+            self.issues += [
+                error(
+                    ("severity", "matrix", impact),
+                    f"matrix has no cell for impact {impact!r} × urgency {urgency!r}",
+                )
+                for urgency in missing
+            ]
+        for name, raw_level in self.levels.items():
+            level = raw_level if isinstance(raw_level, dict) else {}
+            for index, role in enumerate(_names(level.get("page"))):
+                if role != SME:
+                    self.need(
+                        role,
+                        self.roles,
+                        f"role (define it under roles, or use {SME!r})",
+                        ("severity", "levels", name, "page", index),
+                    )
+            for index, kind in enumerate(_names(level.get("via"))):
+                self.need(
+                    kind,
+                    self.kinds,
+                    "contact kind (define it under contacts)",
+                    ("severity", "levels", name, "via", index),
+                )
+
+    def roles_and_services(self) -> None:
+        """The rotations roles and services are held by and escalate to, and the fallback."""
+        for section, holder in (("roles", "rotation"), ("services", "smes")):
+            for name, raw_entry in _mapping(self.data, section).items():
+                entry = raw_entry if isinstance(raw_entry, dict) else {}
+                self.need(entry.get(holder), self.rotations, "rotation", (section, name, holder))
+                for index, target in enumerate(_names(entry.get("escalate_to"))):
+                    self.need(
+                        target, self.rotations, "rotation", (section, name, "escalate_to", index)
+                    )
+        self.need(
+            self.data.get("fallback_service"),
+            self.services,
+            "fallback service",
+            ("fallback_service",),
+        )
+
+    def rotations_and_overrides(self) -> None:
+        """Rotation members and override swaps name real people and rotations."""
+        for name, raw_rotation in self.rotations.items():
+            rotation = raw_rotation if isinstance(raw_rotation, dict) else {}
+            for index, member in enumerate(_names(rotation.get("members"))):
+                self.need(member, self.people, "person", ("rotations", name, "members", index))
+        overrides = self.data.get("overrides")
+        for index, raw_override in enumerate(overrides if isinstance(overrides, list) else []):
+            override = raw_override if isinstance(raw_override, dict) else {}
+            self.need(
+                override.get("rotation"),
+                self.rotations,
+                "rotation",
+                ("overrides", index, "rotation"),
+            )
+            self.need(override.get("person"), self.people, "person", ("overrides", index, "person"))
+
+    def people_and_contacts(self) -> None:
+        """Addresses are of defined kinds; templates and fallbacks name defined kinds."""
+        for name, person in self.people.items():
+            for kind in person if isinstance(person, dict) else {}:
+                if kind != "name":
+                    self.need(
+                        kind,
+                        self.kinds,
+                        "contact kind (define it under contacts)",
+                        ("people", name, kind),
+                    )
+        for kind, template in self.contacts.items():
+            if kind == "fallback" or not isinstance(template, str):
+                continue
+            self.issues += [
+                error(
+                    ("contacts", kind),
+                    f"template uses {{{placeholder}}}, which is no contact "
+                    "kind" + _suggest(placeholder, self.kinds),
+                )
+                for placeholder in _PLACEHOLDER.findall(template)
+                if placeholder not in self.kinds
+            ]
+        for kind, instead in _mapping(self.contacts, "fallback").items():
+            self.need(kind, self.kinds, "contact kind", ("contacts", "fallback", kind))
+            self.need(instead, self.kinds, "contact kind", ("contacts", "fallback", kind))
+
+
+def _mapping(data: Any, key: str) -> dict[str, Any]:
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def _names(value: Any) -> list[str]:
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _suggest(value: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _unique(issues: list[ConfigIssue]) -> list[ConfigIssue]:
+    seen: set[tuple[Path, str]] = set()
+    result = []
+    for issue in issues:
+        if (issue.path, issue.message) not in seen:
+            seen.add((issue.path, issue.message))
+            result.append(issue)
+    return result
