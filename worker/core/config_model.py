@@ -9,6 +9,7 @@ the errors of another.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from typing import Annotated, Any, Literal
@@ -26,6 +27,7 @@ from pydantic import (
 )
 
 from worker.core.durations import Handoff, format_duration, parse_duration, parse_handoff
+from worker.core.masking import mask_url
 
 SME = "sme"
 """The pseudo-role a severity level names to page the experts of each impacted service."""
@@ -70,7 +72,15 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 TimezoneName = Annotated[str, AfterValidator(_check_zone)]
 
 
-class _Strict(BaseModel):
+class _MaskedRepr(BaseModel):
+    """A model whose repr masks URLs: contact templates and rooms carry filled-in secrets."""
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            yield name, mask_url(value) if isinstance(value, str) and "://" in value else value
+
+
+class _Strict(_MaskedRepr):
     """Unknown keys are errors: a misspelt ``escalte_to`` must not be silently ignored."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -165,12 +175,16 @@ class Override(_Strict):
         return self
 
 
-class Person(BaseModel):
+class Person(_MaskedRepr):
     """Someone who can be paged: a display name and one address per contact kind."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
     name: Text
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        yield "name", self.name
+        yield "addresses", sorted(self.addresses)
 
     @model_validator(mode="before")
     @classmethod
@@ -187,7 +201,7 @@ class Person(BaseModel):
         return {kind: str(value) for kind, value in (self.model_extra or {}).items() if value}
 
 
-class Contacts(BaseModel):
+class Contacts(_MaskedRepr):
     """How each contact kind is reached (an Apprise URL template) and what to try instead."""
 
     model_config = ConfigDict(extra="allow", frozen=True)

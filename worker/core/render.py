@@ -63,9 +63,13 @@ def plain_block(text: str) -> str:
 
 def chat_text(text: str) -> str:
     """Producer text made inert in chat: markdown escaped, HTML brackets and mentions defused."""
-    escaped = _MARKDOWN.sub(r"\\\1", text)
-    escaped = escaped.replace("<", "\u2039").replace(">", "\u203a")
-    return escaped.replace("@", "@" + ZERO_WIDTH_SPACE)
+    return defuse(_MARKDOWN.sub(r"\\\1", text))
+
+
+def defuse(text: str) -> str:
+    """Text with HTML brackets replaced by look-alikes and every ``@`` mention broken."""
+    text = text.replace("<", "\u2039").replace(">", "\u203a")
+    return text.replace("@", "@" + ZERO_WIDTH_SPACE)
 
 
 def safe_url(url: str) -> str | None:
@@ -239,7 +243,7 @@ def render_chat(
         more = len(incident.customer_reports) - 5
         lines.append(f"Customer reports: {reports}" + (f" (+{more} more)" if more > 0 else ""))
     return RenderedMessage(
-        title=one_line(f"[{plan.severity}] {incident.title}", 200),
+        title=defuse(one_line(f"[{plan.severity}] {incident.title}", 200)),
         body="\n".join(lines),
         body_format="markdown",
     )

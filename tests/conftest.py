@@ -1,0 +1,108 @@
+"""Fixtures that build real config files: tests load them through the same loader ops use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from config.loader import LoadedConfig, load_config
+from worker.core.routing import Routing
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "config" / "example.yaml"
+DEMO = REPO / "config" / "demo.yaml"
+
+EXAMPLE_ENV = {
+    "SLACK_TOKEN": "xoxb-slack-secret-token",
+    "SMTP_USER": "smtp-user",
+    "SMTP_PASSWORD": "smtp-password-secret",
+    "TWILIO_SID": "AC0123456789",
+    "TWILIO_TOKEN": "twilio-token-secret",
+    "TWILIO_FROM": "+15550001111",
+}
+
+# A Wednesday, 12:00 UTC (12:00 in Dublin, winter time): with the example config, bob is the
+# incident commander, dmitri the support lead, frank the scribe and heidi the payments SME.
+WEDNESDAY_NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def minimal_document() -> dict[str, Any]:
+    """The smallest useful config: one role, one service, everyone reachable by chat and email."""
+    return {
+        "version": 1,
+        "timezone": "UTC",
+        "severity": {
+            "impacts": ["major", "minor"],
+            "urgencies": ["high", "low"],
+            "matrix": {
+                "major": {"high": "SEV1", "low": "SEV2"},
+                "minor": {"high": "SEV2", "low": "SEV2"},
+            },
+            "levels": {
+                "SEV1": {
+                    "page": ["commander", "sme"],
+                    "via": ["chat", "email"],
+                    "ack_within": "5m",
+                },
+                "SEV2": {"page": ["sme"], "via": ["chat"]},
+            },
+        },
+        "roles": {"commander": {"rotation": "commanders", "escalate_to": ["managers"]}},
+        "services": {"api": {"smes": "api-oncall", "runbook": "https://runbooks.test/api"}},
+        "fallback_service": "api",
+        "rotations": {
+            "commanders": {
+                "members": ["ann", "ben"],
+                "every": "1w",
+                "handoff": "mon 09:00",
+                "start": "2026-01-05",
+            },
+            "api-oncall": {"members": ["cat"]},
+            "managers": {"members": ["dan"]},
+        },
+        "people": {
+            "ann": {"name": "Ann", "chat": "ann", "email": "ann@test"},
+            "ben": {"name": "Ben", "chat": "ben", "email": "ben@test"},
+            "cat": {"name": "Cat", "chat": "cat", "email": "cat@test"},
+            "dan": {"name": "Dan", "chat": "dan", "email": "dan@test"},
+        },
+        "contacts": {
+            "chat": "json://127.0.0.1/chat/{chat}",
+            "email": "mailto://127.0.0.1?to={email}",
+            "fallback": {"chat": "email"},
+        },
+    }
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[[str | dict[str, Any]], Path]:
+    """Write YAML text (or a document, dumped to YAML) to a real file and return its path."""
+
+    def write(content: str | dict[str, Any], name: str = "routing.yaml") -> Path:
+        text = content if isinstance(content, str) else yaml.safe_dump(content, sort_keys=False)
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def load_yaml(write_config: Callable[..., Path]) -> Callable[..., LoadedConfig]:
+    """Write a config file and load it through the real loader."""
+
+    def load(content: str | dict[str, Any], environ: dict[str, str] | None = None) -> LoadedConfig:
+        return load_config(write_config(content), environ or {})
+
+    return load
+
+
+@pytest.fixture(scope="session")
+def example() -> Routing:
+    """The shipped example config, with fake secrets in its environment."""
+    return load_config(EXAMPLE, EXAMPLE_ENV).routing

@@ -1,0 +1,112 @@
+"""``muster route``: the dry run ops trust before and after an edit."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from click.testing import CliRunner
+
+from tests.conftest import DEMO, EXAMPLE, EXAMPLE_ENV
+from worker.cli import cli
+
+SEV1_PAYMENTS = ["route", "--impact", "critical", "--urgency", "high", "--service", "payments-api"]
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> Any:
+    return CliRunner().invoke(cli, list(args), env=env or {})
+
+
+class TestRouteText:
+    def test_shows_severity_people_roles_kinds_and_escalation(self) -> None:
+        """The text answer lists who is paged for what and how, then the escalation timeline."""
+        result = run(*SEV1_PAYMENTS, "--at", "2026-11-25T12:00:00Z", "--config", str(DEMO))
+        assert result.exit_code == 0, result.output
+        out = result.output
+        assert out.startswith("SEV1  (impact critical x urgency high)")
+        assert "Bob Okafor (bob)" in out
+        assert "Incident commander: sms, email, chat" in out
+        assert "Scribe: email (for sms), chat" in out
+        assert "SME payments-api: sms, email, chat" in out
+        assert "if nobody acknowledges within 5m" in out
+        assert "+5m     12:05  Incident commander -> eng-managers: Laura Diaz (laura)" in out
+
+    def test_wall_clock_at_is_read_in_the_config_timezone(self) -> None:
+        """--at without an offset is Dublin time: summer 10:00 local is 09:00 UTC."""
+        result = run(*SEV1_PAYMENTS, "--at", "2026-07-01T10:00", "--config", str(DEMO))
+        assert "at 2026-07-01 09:00 UTC = 2026-07-01 10:00 Europe/Dublin" in result.output
+
+    def test_unknown_service_is_flagged(self) -> None:
+        """An unknown service is shown as such, with the team it falls back to."""
+        result = run(*SEV1_PAYMENTS, "--service", "ghost", "--config", str(DEMO))
+        assert "ghost (UNKNOWN -> platform)" in result.output
+
+    def test_unknown_impact_is_a_usage_error(self) -> None:
+        """A value the config does not define fails with the values it does."""
+        result = run(
+            "route",
+            "--impact",
+            "huge",
+            "--urgency",
+            "high",
+            "--service",
+            "x",
+            "--config",
+            str(DEMO),
+        )
+        assert result.exit_code == 2
+        assert "unknown impact 'huge'" in result.output
+
+    def test_bad_at_is_a_usage_error(self) -> None:
+        """--at must be a time."""
+        result = run(*SEV1_PAYMENTS, "--at", "teatime", "--config", str(DEMO))
+        assert result.exit_code == 2
+        assert "is not a time" in result.output
+
+
+class TestRouteJson:
+    def test_json_is_the_scripting_contract(self) -> None:
+        """--format json gives the same answer as data."""
+        result = run(
+            *SEV1_PAYMENTS,
+            "--at",
+            "2026-11-25T12:00:00Z",
+            "--format",
+            "json",
+            "--config",
+            str(DEMO),
+        )
+        report = json.loads(result.output)
+        assert report["severity"] == "SEV1"
+        assert [p["person"] for p in report["pages"]] == ["bob", "dmitri", "frank", "heidi"]
+        assert report["pages"][2]["contacts"][0] == {"kind": "email", "requested": "sms"}
+        first = report["escalation"][0]
+        assert first == {
+            "after": "5m",
+            "at": "2026-11-25T12:05:00Z",
+            "role": "incident_commander",
+            "service": None,
+            "level": 1,
+            "round": 0,
+            "rotation": "eng-managers",
+            "person": "laura",
+            "name": "Laura Diaz",
+        }
+
+
+def test_no_secret_in_any_output() -> None:
+    """With real-looking secrets in the environment, nothing printed contains one."""
+    for output in ("text", "json"):
+        result = run(*SEV1_PAYMENTS, "--format", output, "--config", str(EXAMPLE), env=EXAMPLE_ENV)
+        assert result.exit_code == 0, result.output
+        for secret in EXAMPLE_ENV.values():
+            assert secret not in result.output
+        assert "slack://****/#incidents" in result.output
+        assert "slack://****/#payments-incidents" in result.output
+
+
+def test_invalid_config_prints_every_error_and_fails() -> None:
+    """The dry run refuses a broken config, listing its errors."""
+    result = run(*SEV1_PAYMENTS, "--config", str(EXAMPLE))
+    assert result.exit_code == 1
+    assert "environment variable SLACK_TOKEN is not set" in result.output

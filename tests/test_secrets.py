@@ -1,0 +1,59 @@
+"""Secrets from the environment, and people's addresses, never show in what muster prints."""
+
+from __future__ import annotations
+
+from tests.conftest import EXAMPLE_ENV
+from worker.core.masking import MASK, mask_text, mask_url
+from worker.core.routing import Routing
+
+
+class TestMaskUrl:
+    def test_slack_tokens_hidden_channel_kept(self) -> None:
+        """A Slack URL keeps its #channel and hides its tokens."""
+        assert mask_url("slack://T000/B000/XXXX/#incidents") == "slack://****/****/****/#incidents"
+
+    def test_credentials_and_query_values_hidden_host_kept(self) -> None:
+        """An SMTP URL keeps its host; user, password and recipient are hidden."""
+        masked = mask_url("mailtos://user:pw@smtp.example.com?to=a@b.com")
+        assert masked == "mailtos://****@smtp.example.com?to=****"
+
+    def test_phone_numbers_in_sms_urls_hidden(self) -> None:
+        """Twilio URLs put account, token and both phone numbers in the URL: all hidden."""
+        masked = mask_url("twilio://AC123:tok@+15551234/+353850000001")
+        assert "+353850000001" not in masked
+        assert "tok" not in masked
+
+    def test_known_secret_masked_even_inside_a_host(self) -> None:
+        """A secret that happens to look like a host is still masked."""
+        assert (
+            mask_url("json://hook-secret.example.com/x", ["hook-secret"]) == f"json://{MASK}/{MASK}"
+        )
+
+    def test_unparseable_is_masked_whole(self) -> None:
+        """What cannot be parsed as a URL is not shown at all."""
+        assert mask_url("not a url") == MASK
+
+
+class TestMaskText:
+    def test_urls_inside_messages_are_masked_but_web_links_kept(self) -> None:
+        """Apprise URLs in error text are masked; plain https runbook links stay readable."""
+        text = mask_text("sending to slack://a/b/c failed; see https://runbooks.test/x")
+        assert text == "sending to slack://****/****/**** failed; see https://runbooks.test/x"
+
+    def test_known_secrets_masked_anywhere(self) -> None:
+        """Every value filled in from the environment is masked wherever it appears."""
+        assert mask_text("token=abcd1234 ok", ["abcd1234"]) == "token=**** ok"
+
+
+def test_config_repr_shows_no_secret_and_no_address(example: Routing) -> None:
+    """Printing the loaded config (a log line, a traceback) leaks no secret or phone number."""
+    text = repr(example)
+    for secret in EXAMPLE_ENV.values():
+        assert secret not in text
+    assert "+353850000001" not in text
+    assert "alice@example.com" not in text
+
+
+def test_filled_in_environment_values_are_known_secrets(example: Routing) -> None:
+    """The loader remembers every ${NAME} value so it can be masked."""
+    assert set(EXAMPLE_ENV.values()) <= example.secrets
