@@ -1,0 +1,29 @@
+"""Building the Apprise URL that reaches one person by one contact kind.
+
+A contact template (``slack://${SLACK_TOKEN}/@{chat}``) has its secrets filled at config load;
+the person's address is filled here, percent-encoded so an address can never add a path segment,
+a query parameter or a second target to the URL.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from worker.core.routing import Routing
+
+# Characters an address may keep as they are: enough for emails, E.164 numbers and chat handles.
+_ADDRESS_SAFE = "@+.-_"
+
+
+def fill_template(template: str, addresses: dict[str, str]) -> str:
+    """``template`` with each ``{kind}`` replaced by the percent-encoded address of that kind."""
+    filled = template
+    for kind, address in addresses.items():
+        filled = filled.replace("{" + kind + "}", quote(address, safe=_ADDRESS_SAFE))
+    return filled
+
+
+def target_url(routing: Routing, person: str, kind: str) -> str:
+    """The Apprise URL that reaches ``person`` by ``kind`` (which they must have an address for)."""
+    template = routing.config.contacts.templates[kind]
+    return fill_template(template, routing.config.people[person].addresses)
