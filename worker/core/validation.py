@@ -25,20 +25,19 @@ def validate_document(data: Any) -> tuple[RoutingConfig | None, list[ConfigIssue
     """A config and no errors, or None and every error found, in document order."""
     if not isinstance(data, dict):
         return None, [error((), "the config must be a YAML mapping (key: value) at the top level")]
-    issues = schema_issues(data) + reference_issues(data)
-    issues = _unique(issues)
+    config, issues = validate_schema(data)
+    issues = _unique(issues + reference_issues(data))
     if issues:
         return None, issues
-    return RoutingConfig.model_validate(data), []
+    return config, []
 
 
-def schema_issues(data: dict[str, Any]) -> list[ConfigIssue]:
-    """Every field that does not fit the schema, worded for the person who wrote it."""
+def validate_schema(data: dict[str, Any]) -> tuple[RoutingConfig | None, list[ConfigIssue]]:
+    """The config if every field fits the schema, else each misfit worded for its writer."""
     try:
-        RoutingConfig.model_validate(data)
+        return RoutingConfig.model_validate(data), []
     except ValidationError as invalid:
-        return [_from_pydantic(detail) for detail in invalid.errors()]
-    return []
+        return None, [_from_pydantic(detail) for detail in invalid.errors()]
 
 
 def _from_pydantic(detail: Any) -> ConfigIssue:
