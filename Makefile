@@ -16,8 +16,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 run: install
-	$(BIN)/muster config check
-	$(BIN)/muster route --impact critical --urgency high --service payments-api
+	$(BIN)/muster worker --beat
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,10 +1,12 @@
-"""The ``muster`` command: config checks and routing dry runs for ops (more verbs join later)."""
+"""The ``muster`` command: produce messages, run the worker, check config, dry-run routing."""
 
 from __future__ import annotations
 
 import click
 
 from worker.cli.config_commands import config_group
+from worker.cli.ops import beat, db, dead_letters, worker
+from worker.cli.producer import ack, declare, milestone, resolve
 from worker.cli.route import route
 
 
@@ -14,8 +16,19 @@ def cli() -> None:
     """muster: incident paging and escalation, routed by an ops-edited config."""
 
 
-cli.add_command(config_group)
-cli.add_command(route)
+for command in (
+    config_group,
+    route,
+    declare,
+    milestone,
+    ack,
+    resolve,
+    worker,
+    beat,
+    db,
+    dead_letters,
+):
+    cli.add_command(command)
 
 
 def main() -> None:

@@ -44,7 +44,7 @@ from worker.core.routing import Routing, RoutingError
 @click.option(
     "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
-def route(  # noqa: PLR0917 - click passes each option as an argument
+def route(
     impact: str,
     urgency: str,
     services: tuple[str, ...],

@@ -1,0 +1,135 @@
+"""Sending one message to one Apprise target, and saying whether a failure is worth retrying.
+
+One Apprise object per target: ``notify()`` is False if any of several targets failed, and a retry
+would page the others again. Apprise answers only True/False, so the failure is classified from
+its own log entries for that send: HTTP 5xx, 408, 425, 429, connection errors and timeouts are
+transient; other 4xx and URLs Apprise cannot parse are permanent. The error kept is a short class
+and a masked detail: never the URL, its token or the address.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import apprise
+
+import channels.outbox  # noqa: F401 - registers the outbox:// schema with Apprise
+from worker.core.masking import mask_text
+from worker.core.render import RenderedMessage
+
+_HTTP_STATUS = re.compile(r"(?:HTTP Error|error=|status(?: code)?[:= ]+)\s*(\d{3})", re.IGNORECASE)
+_TRANSIENT_WORDS = re.compile(
+    r"connection error|timed out|timeout|temporar|refused|reset by peer|unreachable|"
+    r"name resolution|too many requests|service unavailable|bad gateway",
+    re.IGNORECASE,
+)
+_TRANSIENT_HTTP = {408, 425, 429}
+_FORMATS = {
+    "text": apprise.NotifyFormat.TEXT,
+    "markdown": apprise.NotifyFormat.MARKDOWN,
+    "html": apprise.NotifyFormat.HTML,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """How one send ended: ``ok``, else whether to retry and a masked, short reason."""
+
+    ok: bool
+    retryable: bool = False
+    error: str | None = None
+    duration_ms: int = 0
+
+
+class Sender(Protocol):
+    """Something that sends a rendered message to one target URL (Apprise, or a test stub)."""
+
+    def __call__(self, url: str, message: RenderedMessage) -> SendResult: ...
+
+
+def tame_apprise_logging() -> None:
+    """Keep Apprise's logger at INFO or above: at DEBUG its plugins log URLs with tokens."""
+    logger = logging.getLogger("apprise")
+    if logger.getEffectiveLevel() < logging.INFO:
+        logger.setLevel(logging.INFO)
+
+
+class AppriseSender:
+    """Sends through a fresh single-target Apprise object, with plugin throttling disabled."""
+
+    def __init__(self, secrets: frozenset[str] = frozenset(), timeout: float = 10.0) -> None:
+        self.secrets = secrets
+        self.timeout = timeout
+        tame_apprise_logging()
+
+    def __call__(self, url: str, message: RenderedMessage) -> SendResult:
+        started = time.monotonic()
+        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+        if plugin is None:
+            return SendResult(
+                ok=False,
+                retryable=False,
+                error="invalid-url: Apprise cannot parse "
+                f"the contact URL {mask_text(url, self.secrets)}",
+            )
+        _no_throttle(plugin)
+        targets = apprise.Apprise()
+        targets.add(plugin)
+        try:
+            result = targets.notify(
+                body=message.body or " ",
+                title=message.title,
+                body_format=_FORMATS.get(message.body_format),
+            )
+        except Exception as failure:  # noqa: BLE001 - a plugin bug must not kill the worker
+            return self._failed(started, True, f"exception: {type(failure).__name__}")
+        elapsed = int((time.monotonic() - started) * 1000)
+        if result:
+            return SendResult(ok=True, duration_ms=elapsed)
+        lines = [str(entry) for entry in result.logs()]
+        retryable, reason = classify(lines)
+        return SendResult(
+            ok=False,
+            retryable=retryable,
+            duration_ms=elapsed,
+            error=mask_text(reason, self.secrets | {url}),
+        )
+
+    def _failed(self, started: float, retryable: bool, reason: str) -> SendResult:
+        return SendResult(
+            ok=False,
+            retryable=retryable,
+            error=reason,
+            duration_ms=int((time.monotonic() - started) * 1000),
+        )
+
+
+def classify(log_lines: list[str]) -> tuple[bool, str]:
+    """From Apprise's log lines for a failed send: (retryable, a short reason)."""
+    text = " ".join(log_lines)
+    statuses = [int(code) for code in _HTTP_STATUS.findall(text)]
+    detail = _last_warning(log_lines)
+    if statuses:
+        status = statuses[-1]
+        transient = status >= 500 or status in _TRANSIENT_HTTP
+        return transient, f"http-{status}: {detail}"
+    if _TRANSIENT_WORDS.search(text):
+        return True, f"connection: {detail}"
+    return True, f"unknown: {detail or 'the plugin reported failure without a reason'}"
+
+
+def _last_warning(lines: list[str]) -> str:
+    for line in reversed(lines):
+        if " - WARNING - " in line or " - ERROR - " in line:
+            return line.split(" - ", 2)[-1].strip()[:300]
+    return lines[-1].split(" - ", 2)[-1].strip()[:300] if lines else ""
+
+
+def _no_throttle(plugin: Any) -> None:
+    # Many plugins sleep seconds between requests on one object; each page is its own object
+    # and retries are paced by tenacity, so the plugin's own throttle only adds latency.
+    plugin.request_rate_per_sec = 0

@@ -1,0 +1,156 @@
+"""Running and operating muster: ``worker``, ``beat``, ``db upgrade``, ``dead-letters``."""
+
+from __future__ import annotations
+
+import click
+import structlog
+from sqlalchemy import select
+
+from channels.outbox import outbox_path
+from worker.cli.producer import dumps
+from worker.core.masking import mask_url
+
+
+@click.command("worker")
+@click.option(
+    "--beat/--no-beat",
+    default=False,
+    help="Also run beat in this process (one beat per deployment).",
+)
+@click.option(
+    "--concurrency",
+    "-c",
+    default=8,
+    show_default=True,
+    help="Threads sending at once: one slow channel does not hold up the others.",
+)
+@click.option("--loglevel", default="INFO", show_default=True)
+def worker(beat: bool, concurrency: int, loglevel: str) -> None:
+    """Run a worker: consume messages, page, deliver, sweep."""
+    from worker import embedded_broker
+    from worker.app import app
+    from worker.log_setup import configure_logging
+    from worker.runtime import runtime
+
+    configure_logging(loglevel)
+    rt = runtime()
+    embedded = embedded_broker.active(app)
+    if embedded:
+        embedded_broker.recover(rt)
+    structlog.get_logger("muster").info(
+        "muster.starting",
+        config=str(rt.config.path),
+        broker=mask_url(str(app.conf.broker_url)),
+        database=mask_url(str(rt.database.engine.url)),
+        outbox=str(outbox_path()),
+        beat=beat,
+        hint="declare a demo incident: muster declare --title 'Checkout failing' "
+        "--impact critical --urgency high --service payments-api" if embedded else None,
+    )
+    argv = [
+        "worker",
+        "--pool",
+        "threads",
+        "--concurrency",
+        str(concurrency),
+        "--loglevel",
+        loglevel,
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    if beat:
+        argv.append("--beat")
+    app.worker_main(argv)
+
+
+@click.command("beat")
+@click.option("--loglevel", default="INFO", show_default=True)
+def beat(loglevel: str) -> None:
+    """Run beat, the periodic scheduler: exactly one per deployment."""
+    from worker.app import app
+    from worker.log_setup import configure_logging
+
+    configure_logging(loglevel)
+    app.start(["beat", "--loglevel", loglevel])
+
+
+@click.group("db")
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the schema to the latest migration."""
+    from worker.store.db import Database, database_url
+
+    Database.connect(database_url(), migrate=True)
+    click.echo("database schema is current")
+
+
+@click.group("dead-letters")
+def dead_letters() -> None:
+    """Messages that could not be handled, kept for ops to fix and replay."""
+
+
+@dead_letters.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include those already replayed.")
+@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text")
+def list_letters(show_all: bool, output: str) -> None:
+    """List dead letters, oldest first."""
+    from worker.store.db import Database
+    from worker.store.models import DeadLetter
+
+    database = Database.connect()
+    with database.transaction() as session:
+        query = select(DeadLetter).order_by(DeadLetter.id)
+        if not show_all:
+            query = query.where(DeadLetter.replayed_at.is_(None))
+        letters = list(session.scalars(query))
+        rows = [
+            {
+                "id": d.id,
+                "received_at": d.received_at.isoformat(),
+                "task": d.task,
+                "reason": d.reason,
+                "replayed_at": d.replayed_at.isoformat() if d.replayed_at else None,
+                "payload": d.payload,
+            }
+            for d in letters
+        ]
+    if output == "json":
+        click.echo(dumps(rows))
+        return
+    if not rows:
+        click.echo("no dead letters")
+    for row in rows:
+        replayed = f" (replayed {row['replayed_at']})" if row["replayed_at"] else ""
+        click.echo(
+            f"#{row['id']}  {row['received_at']}  {row['task']}{replayed}\n"
+            f"    reason: {row['reason']}"
+        )
+
+
+@dead_letters.command("replay")
+@click.argument("letter_id", type=int)
+def replay(letter_id: int) -> None:
+    """Queue dead letter LETTER_ID again, as it was received (fix the config or producer first)."""
+    from worker.client import Client
+    from worker.store.db import Database
+    from worker.store.models import DeadLetter
+
+    database = Database.connect()
+    with database.transaction() as session:
+        letter = session.get(DeadLetter, letter_id)
+        if letter is None:
+            raise click.UsageError(f"no dead letter #{letter_id}")
+        task, payload = letter.task, letter.payload
+    client = Client()
+    message_id = client.app.send_task(task, args=[payload]).id
+    from worker.clock import SystemClock
+
+    with database.transaction() as session:
+        letter = session.get(DeadLetter, letter_id)
+        if letter is not None:
+            letter.replayed_at = SystemClock().now()
+    click.echo(f"replayed #{letter_id} as message {message_id}")

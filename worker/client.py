@@ -1,0 +1,89 @@
+"""The producer's side: queue contract messages from a monitoring hook, a script or the CLI.
+
+```python
+from worker.client import Client
+
+client = Client()  # MUSTER_BROKER_URL, or the embedded broker in $MUSTER_HOME
+incident_id = client.declare(title="Payments API 500s", impact="critical", urgency="high",
+                             services=["payments-api"], source="alertmanager")
+client.milestone(incident_id, kind="troubleshooting_result", text="Rolled back", author="heidi")
+client.acknowledge(incident_id, person="bob")
+client.resolve(incident_id, text="Fixed by rollback")
+```
+
+Messages are validated against the contract before they are sent, so a producer learns of a
+mistake at once rather than from a dead letter. Only the Celery task name and JSON go over the
+wire: producers need not import the worker's tasks.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from celery import Celery
+
+from worker.app import make_app
+from worker.messages import ACKNOWLEDGED, DECLARED, MILESTONE, RESOLVED, parse
+
+
+def new_incident_id() -> str:
+    """A fresh incident id (``inc-`` and 12 hex digits)."""
+    return f"inc-{uuid.uuid4().hex[:12]}"
+
+
+class Client:
+    """Sends contract messages to muster's broker."""
+
+    def __init__(self, broker_url: str | None = None, app: Celery | None = None) -> None:
+        self.app = app or make_app(broker_url)
+
+    def send(self, task: str, payload: dict[str, Any]) -> str:
+        """Validate ``payload`` for ``task`` and queue it; returns the broker message id."""
+        message = parse(task, payload)
+        data = message.model_dump(mode="json", exclude_none=True)
+        result = self.app.send_task(task, args=[data])
+        return str(result.id)
+
+    def declare(
+        self,
+        *,
+        title: str,
+        impact: str,
+        urgency: str,
+        services: list[str],
+        incident_id: str | None = None,
+        **fields: Any,
+    ) -> str:
+        """Declare an incident; returns its id (generated when not given)."""
+        incident_id = incident_id or new_incident_id()
+        payload = {
+            "incident_id": incident_id,
+            "title": title,
+            "impact": impact,
+            "urgency": urgency,
+            "services": services,
+            **fields,
+        }
+        self.send(DECLARED, payload)
+        return incident_id
+
+    def milestone(self, incident_id: str, *, kind: str, text: str, **fields: Any) -> str:
+        """Record a milestone; returns its milestone id (generated when not given)."""
+        fields.setdefault("milestone_id", uuid.uuid4().hex)
+        self.send(MILESTONE, {"incident_id": incident_id, "kind": kind, "text": text, **fields})
+        return str(fields["milestone_id"])
+
+    def acknowledge(self, incident_id: str, *, person: str, role: str | None = None) -> str:
+        """Acknowledge ``person``'s page for ``incident_id``."""
+        payload: dict[str, Any] = {"incident_id": incident_id, "person": person}
+        if role:
+            payload["role"] = role
+        return self.send(ACKNOWLEDGED, payload)
+
+    def resolve(self, incident_id: str, *, text: str | None = None) -> str:
+        """Resolve ``incident_id``."""
+        payload: dict[str, Any] = {"incident_id": incident_id}
+        if text:
+            payload["text"] = text
+        return self.send(RESOLVED, payload)

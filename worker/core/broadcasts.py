@@ -1,0 +1,113 @@
+"""The words of broadcasts: what the incident room and the impacted services' rooms read.
+
+Rooms get compact markdown, like chat pages, with the same distrust of producer text: a title or a
+milestone cannot mention ``@channel`` or inject markup. A declaration says what happened and who
+has been paged; a milestone says what changed and who said so; a resolution closes the thread.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from worker.core.durations import format_duration
+from worker.core.incident import Incident
+from worker.core.plan import PagePlan
+from worker.core.render import (
+    RenderedMessage,
+    chat_text,
+    defuse,
+    incident_links,
+    one_line,
+    role_title,
+    service_links,
+)
+from worker.core.routing import Routing
+
+MILESTONE_TITLES = {
+    "sme_suggestion": "SME suggestion",
+    "troubleshooting_result": "Troubleshooting result",
+    "redefinition": "Incident redefined",
+    "support_update": "Support update",
+    "state_change": "State change",
+    "role_change": "Role change",
+    "engage": "More help engaged",
+    "note": "Note",
+}
+
+
+def render_declared(routing: Routing, incident: Incident, plan: PagePlan) -> RenderedMessage:
+    """The room's announcement of a new incident: facts, who is paged, where to look."""
+    people = routing.config.people
+    title = f"[{plan.severity}] {one_line(incident.title, 200)}"
+    lines = [
+        f"**{chat_text(title)}** (`{chat_text(incident.id)}`) declared",
+        f"Impact {plan.impact} / urgency {plan.urgency} / services "
+        + ", ".join(
+            chat_text(r.service) + ("" if r.known else f" (unknown, to {r.handled_by})")
+            for r in plan.services
+        ),
+        "Paged: "
+        + "; ".join(
+            f"{role_title(label)} {chat_text(', '.join(people[p].name for p in holders))}"
+            for label, holders in plan.holders().items()
+        ),
+    ]
+    if plan.gaps:
+        lines.append(
+            "Gaps: "
+            + "; ".join(
+                f"{role_title(g.role if g.service is None else f'{g.role}:{g.service}')} "
+                f"(nobody on call in {g.rotation})"
+                for g in plan.gaps
+            )
+        )
+    for service, runbook, dashboards in service_links(routing, plan):
+        links = ([runbook] if runbook else []) + dashboards
+        if links:
+            lines.append(
+                f"{chat_text(service)}: "
+                + " | ".join(f"[{chat_text(link.name)}]({link.url})" for link in links)
+            )
+    links = incident_links(incident)
+    if links:
+        lines.append(
+            "Links: " + " | ".join(f"[{chat_text(link.name)}]({link.url})" for link in links)
+        )
+    if incident.summary:
+        lines.append("> " + chat_text(one_line(incident.summary, 600)))
+    return RenderedMessage(title=defuse(title), body="\n".join(lines), body_format="markdown")
+
+
+def render_milestone(
+    incident: Incident, severity: str, kind: str, text: str, author: str | None, detail: str = ""
+) -> RenderedMessage:
+    """A milestone for the rooms: what kind, who said it, what it says, and what changed."""
+    heading = MILESTONE_TITLES.get(kind, kind)
+    by = f" by {chat_text(one_line(author, 100))}" if author else ""
+    lines = [f"**[{severity}] {chat_text(one_line(incident.title, 120))}** (`{incident.id}`)"]
+    lines.append(f"*{heading}*{by}: {chat_text(one_line(text, 1500))}")
+    if detail:
+        lines.append(detail)
+    return RenderedMessage(
+        title=defuse(f"[{severity}] {incident.id}: {heading}"),
+        body="\n".join(lines),
+        body_format="markdown",
+    )
+
+
+def render_resolved(
+    incident: Incident, severity: str, declared_at: datetime, at: datetime, text: str | None
+) -> RenderedMessage:
+    """The room's notice that the incident is over, with how long it lasted."""
+    lasted = format_duration(max(at - declared_at, timedelta(0)))
+    lines = [
+        f"**[{severity}] {chat_text(one_line(incident.title, 160))}** (`{incident.id}`) "
+        f"resolved after {lasted}"
+    ]
+    if text:
+        lines.append("> " + chat_text(one_line(text, 1500)))
+    return RenderedMessage(
+        title=defuse(f"[{severity}] {incident.id} resolved"),
+        body="\n".join(lines),
+        body_format="markdown",
+    )

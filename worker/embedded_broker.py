@@ -1,0 +1,101 @@
+"""Closing the embedded broker's gap: messages fetched but never handled come back at start-up.
+
+kombu's filesystem transport moves a message file out of the queue when a worker fetches it, so a
+worker killed mid-task would lose it, ``acks_late`` or not. muster has the transport keep each
+fetched file in a ``processed`` folder and records, in the database, every message whose handling
+finished. At worker start-up :func:`recover` puts back into the queue every kept file whose message
+never finished, and deletes the rest; the sweeper deletes finished ones as it goes. Tasks are
+idempotent, so a message that finished but was not yet recorded runs again harmlessly.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+import structlog
+from celery import Celery
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from worker.broker import is_embedded, processed_folder, queue_folder
+from worker.runtime import Runtime
+from worker.store.models import ConsumedMessage
+
+log = structlog.get_logger("muster.embedded_broker")
+KEEP_CONSUMED = timedelta(days=2)
+
+
+def active(app: Celery) -> bool:
+    """Whether ``app`` runs on the embedded filesystem broker."""
+    return is_embedded(str(app.conf.broker_url or ""))
+
+
+def mark_consumed(rt: Runtime, message_id: str) -> None:
+    """Record that handling ``message_id`` finished (committed, dead-lettered or retried)."""
+    try:
+        with rt.database.transaction() as session:
+            if session.get(ConsumedMessage, message_id) is None:
+                session.add(ConsumedMessage(message_id=message_id, at=rt.clock.now()))
+    except IntegrityError:
+        pass  # recorded by the handler's own transaction meanwhile
+
+
+def message_id(path: Path) -> str | None:
+    """The Celery task id inside a kept message file, if it can be read."""
+    try:
+        envelope = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    headers = envelope.get("headers") or {}
+    properties = envelope.get("properties") or {}
+    found = headers.get("id") or properties.get("correlation_id")
+    return str(found) if found else None
+
+
+def recover(rt: Runtime) -> int:
+    """Put back into the queue every kept message whose handling never finished."""
+    restored = 0
+    kept = sorted(processed_folder().glob("*.msg"))
+    consumed = _consumed(rt, [mid for path in kept if (mid := message_id(path))])
+    for path in kept:
+        found = message_id(path)
+        if found is not None and found in consumed:
+            path.unlink(missing_ok=True)
+            continue
+        shutil.move(str(path), str(queue_folder() / path.name))
+        restored += 1
+    if restored:
+        log.warning("embedded_broker.recovered", messages=restored)
+    return restored
+
+
+def prune(rt: Runtime) -> int:
+    """Delete kept files of finished messages, and old consumed-message records."""
+    removed = 0
+    kept = sorted(processed_folder().glob("*.msg"))
+    consumed = _consumed(rt, [mid for path in kept if (mid := message_id(path))])
+    for path in kept:
+        if message_id(path) in consumed:
+            path.unlink(missing_ok=True)
+            removed += 1
+    with rt.database.transaction() as session:
+        session.execute(
+            delete(ConsumedMessage).where(ConsumedMessage.at < rt.clock.now() - KEEP_CONSUMED)
+        )
+    return removed
+
+
+def _consumed(rt: Runtime, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    with rt.database.transaction() as session:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            found |= set(
+                session.scalars(
+                    select(ConsumedMessage.message_id).where(ConsumedMessage.message_id.in_(chunk))
+                )
+            )
+    return found

@@ -1,0 +1,502 @@
+"""What each message does to muster's state: decode → core decision → rows, in one transaction.
+
+Handlers are where the pure core meets the database. Each takes a validated message and the id
+the broker gave it, commits everything it decided (incident, timeline entries, delivery rows with
+their rendered messages), and returns the ids of deliveries to enqueue *after* the commit. Every
+write is keyed, so a redelivered message changes nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from worker.core.broadcasts import render_declared, render_milestone, render_resolved
+from worker.core.incident import Incident as CoreIncident
+from worker.core.plan import (
+    PagePlan,
+    PlannedPage,
+    build_page_plan,
+    plan_engagement,
+    reassign_role,
+)
+from worker.core.render import RenderedMessage, render_page
+from worker.core.routing import Routing, RoutingError
+from worker.core.snapshots import page_to_data, plan_from_data, plan_to_data
+from worker.messages import Acknowledged, Declared, InvalidMessage, Milestone, Resolved
+from worker.runtime import Runtime
+from worker.store.models import (
+    ConsumedMessage,
+    DeadLetter,
+    Delivery,
+    Incident,
+    OpenFingerprint,
+    TimelineEntry,
+)
+
+log = structlog.get_logger("muster.handlers")
+
+
+class UnknownIncident(LookupError):
+    """A message about an incident muster has not recorded (yet: it may be a race)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a handler did: the incident it concerned and the deliveries to enqueue."""
+
+    incident_id: str | None
+    deliveries: tuple[int, ...] = ()
+    note: str = ""
+
+
+def derived_incident_id(message_id: str) -> str:
+    """A stable incident id for a declaration that came without one (same on redelivery)."""
+    return "inc-" + hashlib.sha256(message_id.encode()).hexdigest()[:12]
+
+
+def core_incident(row: Incident) -> CoreIncident:
+    """The core's view of a stored incident."""
+    return CoreIncident(
+        id=row.id,
+        title=row.title,
+        impact=row.impact,
+        urgency=row.urgency,
+        services=tuple(row.services),
+        summary=row.summary,
+        source=row.source,
+        declared_at=row.declared_at,
+        customer_reports=tuple(row.customer_reports),
+        links=dict(row.links),
+        labels=dict(row.labels),
+    )
+
+
+def handle_declared(rt: Runtime, message: Declared, message_id: str) -> Outcome:
+    """Store, plan and page a new incident; join an open one with the same fingerprint."""
+    now = rt.clock.now()
+    routing = rt.config.current().routing
+    incident_id = message.incident_id or derived_incident_id(message_id)
+    try:
+        severity = routing.severity(message.impact, message.urgency)
+    except RoutingError as problem:
+        raise InvalidMessage(str(problem)) from None
+    declared_at = message.declared_at or now
+    with rt.database.transaction() as session:
+        if session.get(Incident, incident_id) is not None:
+            return Outcome(incident_id, note="duplicate declaration: no-op")
+        if message.fingerprint:
+            holder = session.get(OpenFingerprint, message.fingerprint)
+            if holder is not None:
+                _join(session, holder.incident_id, message, message_id, now)
+                return Outcome(holder.incident_id, note="joined open incident by fingerprint")
+        core = CoreIncident(
+            id=incident_id,
+            title=message.title,
+            impact=message.impact,
+            urgency=message.urgency,
+            services=tuple(message.services),
+            summary=message.summary,
+            source=message.source,
+            declared_at=declared_at,
+            customer_reports=tuple(message.customer_reports),
+            links=dict(message.links),
+            labels=dict(message.labels),
+        )
+        plan = build_page_plan(routing, core, now, severity=severity)
+        row = Incident(
+            id=incident_id,
+            fingerprint=message.fingerprint,
+            title=message.title,
+            summary=message.summary,
+            impact=message.impact,
+            urgency=message.urgency,
+            severity=severity.name,
+            services=list(message.services),
+            source=message.source,
+            customer_reports=list(message.customer_reports),
+            links=dict(message.links),
+            labels=dict(message.labels),
+            state="investigating",
+            impact_statement=message.summary or message.title,
+            plan=plan_to_data(plan),
+            declared_at=declared_at,
+            updated_at=now,
+        )
+        session.add(row)
+        if message.fingerprint:
+            session.add(OpenFingerprint(fingerprint=message.fingerprint, incident_id=incident_id))
+        session.add(
+            TimelineEntry(
+                incident_id=incident_id,
+                key=f"{incident_id}:declared",
+                at=declared_at,
+                kind="declared",
+                actor=message.source,
+                text=message.title,
+                data={
+                    "severity": severity.name,
+                    "impact": message.impact,
+                    "urgency": message.urgency,
+                    "services": list(message.services),
+                    "unknown_services": list(plan.unknown_services),
+                    "gaps": [f"{g.role}:{g.service or ''}:{g.rotation}" for g in plan.gaps],
+                },
+            )
+        )
+        session.flush()
+        deliveries = _page(session, routing, core, plan, plan.pages, "plan", now)
+        deliveries += _broadcast(
+            session,
+            routing,
+            plan,
+            incident_id,
+            "declared",
+            render_declared(routing, core, plan),
+            now,
+        )
+        _consume(session, message_id, now)
+    if plan.unknown_services:
+        log.warning(
+            "incident.unknown_services",
+            incident_id=incident_id,
+            services=list(plan.unknown_services),
+            routed_to=routing.config.fallback_service,
+        )
+    for gap in plan.gaps:
+        log.warning(
+            "incident.rotation_gap",
+            incident_id=incident_id,
+            role=gap.role,
+            service=gap.service,
+            rotation=gap.rotation,
+            covered_by=gap.covered_by,
+        )
+    return Outcome(incident_id, tuple(d.id for d in deliveries))
+
+
+def _join(
+    session: Session, incident_id: str, message: Declared, message_id: str, now: datetime
+) -> None:
+    session.add(
+        TimelineEntry(
+            incident_id=incident_id,
+            key=f"{incident_id}:joined:{message.incident_id or message_id}",
+            at=message.declared_at or now,
+            kind="joined",
+            actor=message.source,
+            text=message.title,
+            data={"fingerprint": message.fingerprint, "services": list(message.services)},
+        )
+    )
+
+
+def handle_milestone(rt: Runtime, message: Milestone, message_id: str) -> Outcome:
+    """Record a milestone on the timeline, apply what it changes, page who it needs, broadcast."""
+    now = rt.clock.now()
+    routing = rt.config.current().routing
+    key = f"{message.incident_id}:milestone:{message.milestone_id or message_id}"
+    _check_names(routing, message)
+    with rt.database.transaction() as session:
+        row = session.get(Incident, message.incident_id)
+        if row is None:
+            raise UnknownIncident(message.incident_id)
+        if _recorded(session, key):
+            return Outcome(row.id, note="duplicate milestone: no-op")
+        at = message.at or now
+        plan = plan_from_data(row.plan)
+        core = core_incident(row)
+        pages: Sequence[PlannedPage] = ()
+        detail = ""
+        reason = f"{message.kind}:{message.milestone_id or message_id}"
+        if message.kind == "redefinition":
+            plan, pages, detail = _redefine(session, routing, row, message, now)
+            core = core_incident(row)
+        elif message.kind == "support_update":
+            row.impact_statement = message.text
+        elif message.kind == "state_change" and message.state is not None:
+            detail = f"State: {row.state} -> {message.state}"
+            row.state = message.state
+            if message.state == "resolved":
+                _close(session, row, at)
+        elif message.kind == "role_change" and message.role and message.person:
+            plan = reassign_role(routing, plan, message.role, message.person)
+            holder = plan.page_for(message.person)
+            pages = (holder,) if holder is not None else ()
+            detail = f"{routing.config.people[message.person].name} now holds {message.role}"
+        elif message.kind == "engage":
+            pages = plan_engagement(
+                routing, plan, message.people or [], message.services or [], now
+            )
+            detail = "Engaged: " + ", ".join(p.name for p in pages)
+        row.plan = plan_to_data(plan)
+        row.updated_at = now
+        session.add(
+            TimelineEntry(
+                incident_id=row.id,
+                key=key,
+                at=at,
+                kind=message.kind,
+                actor=message.author,
+                text=message.text,
+                data=message.model_dump(
+                    mode="json", exclude_none=True, exclude={"incident_id", "text", "author", "at"}
+                ),
+            )
+        )
+        session.flush()
+        deliveries = _page(session, routing, core, plan, pages, reason, now)
+        rendered = render_milestone(
+            core, row.severity, message.kind, message.text, message.author, detail
+        )
+        deliveries += _broadcast(session, routing, plan, row.id, reason, rendered, now)
+        _consume(session, message_id, now)
+    return Outcome(row.id, tuple(d.id for d in deliveries))
+
+
+def _check_names(routing: Routing, message: Milestone) -> None:
+    config = routing.config
+    if message.kind == "role_change":
+        if message.role not in config.roles:
+            raise InvalidMessage(
+                f"unknown role {message.role!r}: the config defines {', '.join(config.roles)}"
+            )
+        if message.person not in config.people:
+            raise InvalidMessage(f"unknown person {message.person!r}")
+    if message.kind == "engage":
+        unknown = [p for p in message.people or [] if p not in config.people]
+        if unknown:
+            raise InvalidMessage(f"unknown people {', '.join(map(repr, unknown))}")
+    if message.kind == "redefinition":
+        impact = message.impact
+        if impact is not None and impact not in config.severity.matrix:
+            raise InvalidMessage(f"unknown impact {impact!r}")
+        if message.urgency is not None and message.urgency not in config.severity.urgencies:
+            raise InvalidMessage(f"unknown urgency {message.urgency!r}")
+
+
+def _redefine(
+    session: Session, routing: Routing, row: Incident, message: Milestone, now: datetime
+) -> tuple[PagePlan, tuple[PlannedPage, ...], str]:
+    before = row.severity
+    row.impact = message.impact or row.impact
+    row.urgency = message.urgency or row.urgency
+    row.services = list(message.services or row.services)
+    row.impact_statement = message.text
+    severity = routing.severity(row.impact, row.urgency)
+    row.severity = severity.name
+    plan = build_page_plan(routing, core_incident(row), now, severity=severity)
+    paged = set(
+        session.scalars(
+            select(Delivery.person).where(
+                Delivery.incident_id == row.id, Delivery.purpose == "page"
+            )
+        )
+    )
+    newly = tuple(page for page in plan.pages if page.person not in paged)
+    detail = f"Severity {before} -> {severity.name}; impact {row.impact}, urgency {row.urgency}"
+    detail += f"; services {', '.join(row.services)}"
+    return plan, newly, detail
+
+
+def handle_acknowledged(rt: Runtime, message: Acknowledged, message_id: str) -> Outcome:
+    """Record that someone took their page."""
+    now = rt.clock.now()
+    with rt.database.transaction() as session:
+        row = session.get(Incident, message.incident_id)
+        if row is None:
+            raise UnknownIncident(message.incident_id)
+        key = f"{row.id}:ack:{message.person}:{message.role or '*'}"
+        if _recorded(session, key):
+            return Outcome(row.id, note="already acknowledged")
+        session.add(
+            TimelineEntry(
+                incident_id=row.id,
+                key=key,
+                at=message.at or now,
+                kind="acknowledged",
+                actor=message.person,
+                text=f"{message.person} acknowledged"
+                + (f" as {message.role}" if message.role else ""),
+                data={"role": message.role} if message.role else {},
+            )
+        )
+        _consume(session, message_id, now)
+    return Outcome(row.id)
+
+
+def handle_resolved(rt: Runtime, message: Resolved, message_id: str) -> Outcome:
+    """Close the incident and tell the rooms."""
+    now = rt.clock.now()
+    routing = rt.config.current().routing
+    with rt.database.transaction() as session:
+        row = session.get(Incident, message.incident_id)
+        if row is None:
+            raise UnknownIncident(message.incident_id)
+        key = f"{row.id}:resolved"
+        if _recorded(session, key):
+            return Outcome(row.id, note="already resolved")
+        at = message.at or now
+        row.state = "resolved"
+        _close(session, row, at)
+        row.updated_at = now
+        session.add(
+            TimelineEntry(
+                incident_id=row.id,
+                key=key,
+                at=at,
+                kind="resolved",
+                text=message.text or "",
+                data={},
+            )
+        )
+        session.flush()
+        rendered = render_resolved(
+            core_incident(row), row.severity, row.declared_at, at, message.text
+        )
+        plan = plan_from_data(row.plan)
+        deliveries = _broadcast(session, routing, plan, row.id, "resolved", rendered, now)
+        _consume(session, message_id, now)
+    return Outcome(row.id, tuple(d.id for d in deliveries))
+
+
+def _close(session: Session, row: Incident, at: datetime) -> None:
+    row.resolved_at = row.resolved_at or at
+    if row.fingerprint:
+        holder = session.get(OpenFingerprint, row.fingerprint)
+        if holder is not None and holder.incident_id == row.id:
+            session.delete(holder)
+
+
+def _recorded(session: Session, key: str) -> bool:
+    return session.scalar(select(TimelineEntry.id).where(TimelineEntry.key == key)) is not None
+
+
+def _page(
+    session: Session,
+    routing: Routing,
+    incident: CoreIncident,
+    plan: PagePlan,
+    pages: Iterable[PlannedPage],
+    reason: str,
+    now: datetime,
+) -> list[Delivery]:
+    """A delivery row per person × contact kind, rendered now; existing keys are skipped."""
+    rows = []
+    for page in pages:
+        for contact in page.contacts:
+            rendered = render_page(contact.kind, routing, incident, plan, page)
+            rows.append(
+                Delivery(
+                    key=f"{incident.id}:page:{page.person}:{contact.kind}:{reason}",
+                    incident_id=incident.id,
+                    purpose="page",
+                    reason=reason,
+                    person=page.person,
+                    kind=contact.kind,
+                    requested_kind=contact.requested,
+                    page=page_to_data(page),
+                    title=rendered.title,
+                    body=rendered.body,
+                    body_format=rendered.body_format,
+                    status="pending",
+                    created_at=now,
+                    lease_until=now,
+                )
+            )
+    return _insert_new(session, rows)
+
+
+def _broadcast(
+    session: Session,
+    routing: Routing,
+    plan: PagePlan,
+    incident_id: str,
+    reason: str,
+    rendered: RenderedMessage,
+    now: datetime,
+) -> list[Delivery]:
+    """A delivery row per room: the incident room and each handled service's room."""
+    rows = [
+        Delivery(
+            key=f"{incident_id}:broadcast:{destination}:{reason}",
+            incident_id=incident_id,
+            purpose="broadcast",
+            reason=reason,
+            kind=destination,
+            title=rendered.title,
+            body=rendered.body,
+            body_format=rendered.body_format,
+            status="pending",
+            created_at=now,
+            lease_until=now,
+        )
+        for destination in broadcast_destinations(routing, plan)
+    ]
+    return _insert_new(session, rows)
+
+
+def broadcast_destinations(routing: Routing, plan: PagePlan) -> list[str]:
+    """Rooms a declaration or milestone goes to: ``incident_room`` and ``room:SERVICE``."""
+    config = routing.config
+    names = ["incident_room"] if config.broadcasts.incident_room else []
+    for route in plan.services:
+        if route.handled_by is not None and config.services[route.handled_by].room:
+            names.append(f"room:{route.handled_by}")
+    return list(dict.fromkeys(names))
+
+
+def broadcast_url(routing: Routing, destination: str) -> str | None:
+    """The Apprise URL of a broadcast destination name, if the config still has it."""
+    config = routing.config
+    if destination.startswith("room:"):
+        service = config.services.get(destination.removeprefix("room:"))
+        return service.room if service else None
+    url: str | None = getattr(config.broadcasts, destination, None)
+    return url
+
+
+def _insert_new(session: Session, rows: list[Delivery]) -> list[Delivery]:
+    if not rows:
+        return []
+    existing = set(
+        session.scalars(select(Delivery.key).where(Delivery.key.in_([row.key for row in rows])))
+    )
+    fresh = [row for row in rows if row.key not in existing]
+    session.add_all(fresh)
+    session.flush()
+    return fresh
+
+
+def _consume(session: Session, message_id: str, now: datetime) -> None:
+    if session.get(ConsumedMessage, message_id) is None:
+        session.add(ConsumedMessage(message_id=message_id, at=now))
+
+
+def dead_letter(rt: Runtime, task: str, payload: Any, reason: str, message_id: str) -> int:
+    """Keep a message that cannot be handled, with why; the same message is kept once."""
+    now = rt.clock.now()
+    try:
+        with rt.database.transaction() as session:
+            existing = session.scalar(select(DeadLetter).where(DeadLetter.message_id == message_id))
+            if existing is not None:
+                return existing.id
+            letter = DeadLetter(
+                message_id=message_id, task=task, payload=payload, reason=reason, received_at=now
+            )
+            session.add(letter)
+            _consume(session, message_id, now)
+            session.flush()
+            return letter.id
+    except IntegrityError:
+        with rt.database.transaction() as session:
+            found = session.scalar(select(DeadLetter.id).where(DeadLetter.message_id == message_id))
+            return int(found or 0)

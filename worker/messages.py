@@ -1,0 +1,187 @@
+"""The message contract (version 1): what producers may send, validated before anything acts on it.
+
+Each message is one JSON object, the single positional argument of the Celery task of the same
+name. Unknown fields are rejected (except under ``labels``), so a producer's typo is a clear
+dead letter rather than a silently ignored field. Values that depend on the routing config (an
+impact level, a role, a person) are checked against the config when the message is handled.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+DECLARED = "muster.incident.declared"
+MILESTONE = "muster.incident.milestone"
+ACKNOWLEDGED = "muster.incident.acknowledged"
+RESOLVED = "muster.incident.resolved"
+
+IncidentId = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+]
+ServiceName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+PersonId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+MilestoneKind = Literal[
+    "sme_suggestion",
+    "troubleshooting_result",
+    "redefinition",
+    "support_update",
+    "state_change",
+    "role_change",
+    "engage",
+    "note",
+]
+IncidentState = Literal["investigating", "identified", "monitoring", "resolved"]
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+Services = Annotated[list[ServiceName], Field(min_length=1, max_length=50), AfterValidator(_unique)]
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Declared(_Message):
+    """``muster.incident.declared``: an incident is declared."""
+
+    incident_id: IncidentId | None = None
+    fingerprint: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
+    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    summary: Annotated[str, StringConstraints(max_length=4000)] = ""
+    impact: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    urgency: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    services: Services
+    source: Annotated[str, StringConstraints(max_length=100)] | None = None
+    customer_reports: list[Annotated[str, StringConstraints(max_length=1000)]] = Field(
+        default_factory=list, max_length=100
+    )
+    links: dict[
+        Annotated[str, StringConstraints(min_length=1, max_length=100)],
+        Annotated[str, StringConstraints(min_length=1, max_length=2000)],
+    ] = Field(default_factory=dict, max_length=50)
+    declared_at: AwareDatetime | None = None
+    labels: dict[
+        Annotated[str, StringConstraints(max_length=100)],
+        Annotated[str, StringConstraints(max_length=1000)],
+    ] = Field(default_factory=dict, max_length=50)
+
+
+class Milestone(_Message):
+    """``muster.incident.milestone``: something happened during the incident."""
+
+    incident_id: IncidentId
+    kind: MilestoneKind
+    text: Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+    author: Annotated[str, StringConstraints(max_length=100)] | None = None
+    at: AwareDatetime | None = None
+    milestone_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = None
+    impact: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    urgency: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    services: Services | None = None
+    state: IncidentState | None = None
+    role: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    person: PersonId | None = None
+    people: list[PersonId] | None = None
+
+    @model_validator(mode="after")
+    def _fields_fit_the_kind(self) -> Milestone:
+        allowed = {
+            "redefinition": {"impact", "urgency", "services"},
+            "state_change": {"state"},
+            "role_change": {"role", "person"},
+            "engage": {"people", "services"},
+        }.get(self.kind, set())
+        extra = {
+            name
+            for name in ("impact", "urgency", "services", "state", "role", "person", "people")
+            if getattr(self, name) is not None and name not in allowed
+        }
+        if extra:
+            raise ValueError(f"{', '.join(sorted(extra))} not allowed with kind {self.kind!r}")
+        if self.kind == "redefinition" and not (self.impact or self.urgency or self.services):
+            raise ValueError("a redefinition needs impact, urgency or services")
+        if self.kind == "state_change" and self.state is None:
+            raise ValueError("a state_change needs state")
+        if self.kind == "role_change" and (self.role is None or self.person is None):
+            raise ValueError("a role_change needs role and person")
+        if self.kind == "engage" and not (self.people or self.services):
+            raise ValueError("an engage needs people or services (at least one)")
+        return self
+
+
+class Acknowledged(_Message):
+    """``muster.incident.acknowledged``: someone took a page."""
+
+    incident_id: IncidentId
+    person: PersonId
+    role: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
+    at: AwareDatetime | None = None
+
+
+class Resolved(_Message):
+    """``muster.incident.resolved``: the incident is over."""
+
+    incident_id: IncidentId
+    text: Annotated[str, StringConstraints(max_length=4000)] | None = None
+    at: AwareDatetime | None = None
+
+
+CONTRACT: dict[str, type[_Message]] = {
+    DECLARED: Declared,
+    MILESTONE: Milestone,
+    ACKNOWLEDGED: Acknowledged,
+    RESOLVED: Resolved,
+}
+
+
+class InvalidMessage(ValueError):
+    """A message that breaks the contract or the config: dead-lettered, never retried."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse(task: str, payload: Any) -> _Message:
+    """The validated message for ``task``, or :class:`InvalidMessage` with every problem named."""
+    model = CONTRACT.get(task)
+    if model is None:
+        raise InvalidMessage(f"no message contract for task {task!r}")
+    if not isinstance(payload, dict):
+        raise InvalidMessage(f"the message must be a JSON object, not {type(payload).__name__}")
+    try:
+        return model.model_validate(payload)
+    except ValidationError as invalid:
+        raise InvalidMessage(describe(invalid)) from None
+
+
+def describe(invalid: ValidationError) -> str:
+    """Pydantic's errors as one line a producer can act on (values are not echoed)."""
+    problems = []
+    for detail in invalid.errors(include_input=False, include_url=False):
+        where = ".".join(str(part) for part in detail["loc"]) or "(message)"
+        message = str(detail["msg"]).removeprefix("Value error, ")
+        if detail["type"] == "extra_forbidden":
+            message = "unknown field"
+        problems.append(f"{where}: {message}")
+    return "; ".join(problems)
+
+
+def received_at(value: datetime | None, now: datetime) -> datetime:
+    """A message's own time if it has one, else when it was received."""
+    return value if value is not None else now

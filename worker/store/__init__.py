@@ -1,0 +1,6 @@
+"""Muster's state in SQL: the source of truth, which the broker only nudges.
+
+Incidents, their timeline, deliveries (pages and broadcasts, one row each, unique by key so a
+redelivered task cannot create a second), delivery attempts, dead letters. SQLite by default,
+PostgreSQL in production; the schema is created and upgraded by Alembic migrations shipped here.
+"""

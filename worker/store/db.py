@@ -1,0 +1,97 @@
+"""Connecting to the database and keeping its schema current.
+
+``MUSTER_DATABASE_URL`` picks the database (``postgresql+psycopg://…`` in production); the default
+is a SQLite file under ``var/``, in WAL mode with a busy timeout so the worker's threads and beat
+can share it. Migrations are Alembic's, run with :func:`upgrade` (``muster db upgrade``) and at
+worker start.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def database_url() -> str:
+    """``MUSTER_DATABASE_URL``, else a SQLite file in ``$MUSTER_HOME`` (default ``./var``)."""
+    configured = os.environ.get("MUSTER_DATABASE_URL")
+    if configured:
+        return configured
+    home = Path(os.environ.get("MUSTER_HOME", "var"))
+    home.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{home.resolve() / 'muster.db'}"
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for ``url`` with the settings muster relies on per backend."""
+    url = url or database_url()
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    connection.isolation_level = None  # let SQLAlchemy's BEGIN below be the only transaction start
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    # One writer at a time, taken at the start of the transaction: no upgrade deadlocks, and the
+    # single-writer rule that makes lease claims and scans safe on SQLite.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def alembic_config(url: str) -> Config:
+    """Alembic's config pointing at the migrations shipped in this package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Create or upgrade the schema to the latest migration."""
+    with engine.begin() as connection:
+        config = alembic_config(str(engine.url.render_as_string(hide_password=False)))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+class Database:
+    """The engine and a session factory; one per process."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def connect(cls, url: str | None = None, migrate: bool = True) -> Database:
+        """Connect to ``url`` (default: the configured database) and bring its schema up to date."""
+        database = cls(make_engine(url))
+        if migrate:
+            upgrade(database.engine)
+        return database
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work commits on success and rolls back on any exception."""
+        with self.sessions() as session, session.begin():
+            yield session

@@ -1,0 +1,177 @@
+"""The Celery tasks: thin — decode, hand to a handler, enqueue follow-ups after the commit.
+
+Each contract message has a task of its own name. A message that breaks the contract or the
+config is dead-lettered at once and never retried; a message about an incident not yet recorded
+is retried a few times (the declaration may be a moment behind) before it is dead-lettered; a
+database outage is retried until the database is back. Nothing is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import structlog
+from celery import Task
+from celery.signals import task_postrun, worker_process_init
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from worker import embedded_broker
+from worker.app import app
+from worker.deliveries import due_deliveries, run_delivery
+from worker.handlers import (
+    Outcome,
+    UnknownIncident,
+    dead_letter,
+    handle_acknowledged,
+    handle_declared,
+    handle_milestone,
+    handle_resolved,
+)
+from worker.messages import (
+    ACKNOWLEDGED,
+    DECLARED,
+    MILESTONE,
+    RESOLVED,
+    InvalidMessage,
+    parse,
+)
+from worker.runtime import Runtime, install, runtime
+
+log = structlog.get_logger("muster.tasks")
+
+DELIVER = "muster.delivery.send"
+SWEEP = "muster.sweep"
+UNKNOWN_INCIDENT_RETRIES = 5
+
+Handler = Callable[[Runtime, Any, str], Outcome]
+HANDLERS: dict[str, Handler] = {
+    DECLARED: handle_declared,
+    MILESTONE: handle_milestone,
+    ACKNOWLEDGED: handle_acknowledged,
+    RESOLVED: handle_resolved,
+}
+
+
+def enqueue(deliveries: Iterable[int]) -> None:
+    """Queue a delivery task per id (called only after the rows are committed)."""
+    for delivery_id in deliveries:
+        deliver.apply_async(args=[delivery_id])
+
+
+def handle_message(task: Task, name: str, payload: Any) -> str | None:
+    """Validate and handle one contract message; returns the incident id it concerned."""
+    rt = runtime()
+    message_id = str(task.request.id)
+    structlog.contextvars.bind_contextvars(message_id=message_id, task=name)
+    try:
+        message = parse(name, payload)
+        structlog.contextvars.bind_contextvars(incident_id=getattr(message, "incident_id", None))
+        outcome = HANDLERS[name](rt, message, message_id)
+    except InvalidMessage as invalid:
+        reject(rt, name, payload, invalid.reason, message_id)
+        return None
+    except UnknownIncident as unknown:
+        retries = task.request.retries or 0
+        if retries < UNKNOWN_INCIDENT_RETRIES:
+            log.warning(
+                "message.unknown_incident.retrying", incident_id=str(unknown), retry=retries
+            )
+            raise task.retry(countdown=min(2**retries, 30), max_retries=None) from None
+        reject(rt, name, payload, f"unknown incident {unknown}", message_id)
+        return None
+    except IntegrityError:
+        # Another worker committed the same keyed rows first: run again and find them there.
+        log.info("message.concurrent_duplicate")
+        raise task.retry(countdown=0.1, max_retries=None) from None
+    except OperationalError as outage:
+        retries = task.request.retries or 0
+        log.error("database.unavailable", error=type(outage.orig).__name__, retry=retries)
+        raise task.retry(countdown=min(2**retries, 60), max_retries=None) from None
+    except Exception as failure:
+        log.exception("message.internal_error")
+        reject(rt, name, payload, f"internal error: {type(failure).__name__}", message_id)
+        return None
+    finally:
+        structlog.contextvars.clear_contextvars()
+    log.info(
+        "message.handled",
+        task=name,
+        incident_id=outcome.incident_id,
+        deliveries=len(outcome.deliveries),
+        note=outcome.note or None,
+    )
+    enqueue(outcome.deliveries)
+    return outcome.incident_id
+
+
+def reject(rt: Runtime, name: str, payload: Any, reason: str, message_id: str) -> None:
+    """Dead-letter a message with its reason, logged (values of the message are not logged)."""
+    letter = dead_letter(rt, name, payload, reason, message_id)
+    log.error(
+        "message.rejected", task=name, reason=reason, dead_letter_id=letter, message_id=message_id
+    )
+
+
+@app.task(name=DECLARED, bind=True)
+def incident_declared(self: Task, payload: Any) -> str | None:
+    """An incident is declared: plan, store, page, broadcast."""
+    return handle_message(self, DECLARED, payload)
+
+
+@app.task(name=MILESTONE, bind=True)
+def incident_milestone(self: Task, payload: Any) -> str | None:
+    """A milestone: timeline, its effect, pages it needs, broadcast."""
+    return handle_message(self, MILESTONE, payload)
+
+
+@app.task(name=ACKNOWLEDGED, bind=True)
+def incident_acknowledged(self: Task, payload: Any) -> str | None:
+    """Someone took their page."""
+    return handle_message(self, ACKNOWLEDGED, payload)
+
+
+@app.task(name=RESOLVED, bind=True)
+def incident_resolved(self: Task, payload: Any) -> str | None:
+    """The incident is over."""
+    return handle_message(self, RESOLVED, payload)
+
+
+@app.task(name=DELIVER, bind=True)
+def deliver(self: Task, delivery_id: int) -> None:
+    """Send one recorded page or broadcast; queue its fallback if it failed."""
+    if not isinstance(delivery_id, int):
+        log.error("delivery.bad_id", given=type(delivery_id).__name__)
+        return
+    try:
+        follow_ups = run_delivery(runtime(), delivery_id)
+    except OperationalError as outage:
+        retries = self.request.retries or 0
+        log.error("database.unavailable", error=type(outage.orig).__name__, retry=retries)
+        raise self.retry(countdown=min(2**retries, 60), max_retries=None) from None
+    enqueue(follow_ups)
+
+
+@app.task(name=SWEEP)
+def sweep() -> int:
+    """Re-enqueue deliveries a crash left behind; tidy the embedded broker's kept messages."""
+    rt = runtime()
+    due = due_deliveries(rt)
+    if due:
+        log.warning("sweep.requeued", deliveries=len(due))
+    enqueue(due)
+    if embedded_broker.active(app):
+        embedded_broker.prune(rt)
+    return len(due)
+
+
+@task_postrun.connect
+def _mark_consumed(task_id: str | None = None, **_: Any) -> None:
+    if task_id and embedded_broker.active(app):
+        embedded_broker.mark_consumed(runtime(), task_id)
+
+
+@worker_process_init.connect
+def _fresh_runtime(**_: Any) -> None:
+    # A forked pool process must not share the parent's database connections.
+    install(None)
