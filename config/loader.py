@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import yaml
 from worker.core.interpolation import interpolate
 from worker.core.issues import ConfigError, ConfigIssue, error
 from worker.core.issues import Path as DocPath
+from worker.core.masking import mask_text
 from worker.core.routing import Routing
 from worker.core.validation import validate_document
 
@@ -76,8 +77,11 @@ def _load_text(text: str, source: str, environ: Mapping[str, str]) -> LoadedConf
     if data is None and issues:
         raise ConfigError([issue.located(source, issue.line) for issue in issues], source)
     filled = interpolate(data, environ)
-    config, problems = validate_document(filled.data)
+    config, problems = validate_document(filled.data, written=data)
     issues += filled.issues + problems
+    if filled.secrets:
+        # A message may quote a value that came from the environment (a timezone, a name).
+        issues = [replace(i, message=mask_text(i.message, filled.secrets)) for i in issues]
     if issues or config is None:
         located = [
             issue.located(source, issue.line or line_of(lines, issue.path)) for issue in issues
@@ -129,7 +133,10 @@ def _index(
                         line=line,
                     )
                 )
-                continue
+                # YAML keeps the last value: place errors inside it at its own lines.
+                prefix = (*path, key)
+                for stale in [p for p in lines if p[: len(prefix)] == prefix]:
+                    del lines[stale]
             seen[key] = line
             lines[(*path, key)] = line
             _index(value_node, (*path, key), lines, issues)

@@ -45,7 +45,9 @@ def worker(beat: bool, concurrency: int, loglevel: str) -> None:
         outbox=str(outbox_path()),
         beat=beat,
         hint="declare a demo incident: muster declare --title 'Checkout failing' "
-        "--impact critical --urgency high --service payments-api" if embedded else None,
+        "--impact critical --urgency high --service payments-api"
+        if embedded
+        else None,
     )
     argv = [
         "worker",

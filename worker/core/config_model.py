@@ -36,8 +36,16 @@ SME = "sme"
 def _to_duration(value: Any) -> Any:
     if isinstance(value, str):
         return parse_duration(value)
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration: write e.g. 5m or 1h30m")
+    if isinstance(value, int | float):
         raise ValueError(f"{value!r} has no unit: write e.g. {value}m or {value}s")
+    return value
+
+
+def _no_number(value: Any) -> Any:
+    if isinstance(value, int | float | bool):
+        raise ValueError(f"{value!r} is not a time: write e.g. 2026-12-24T09:00")
     return value
 
 
@@ -165,11 +173,13 @@ class Override(_Strict):
 
     rotation: Name
     person: Name
-    starts: datetime = Field(alias="from")
-    until: datetime
+    starts: Annotated[datetime, BeforeValidator(_no_number)] = Field(alias="from")
+    until: Annotated[datetime, BeforeValidator(_no_number)]
 
     @model_validator(mode="after")
     def _window_is_forward(self) -> Override:
+        if (self.starts.tzinfo is None) != (self.until.tzinfo is None):
+            raise ValueError("'from' and 'until' must both have an offset or both be local times")
         if self.until <= self.starts:
             raise ValueError("'until' must be after 'from'")
         return self

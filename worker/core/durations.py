@@ -35,9 +35,12 @@ def parse_duration(text: str) -> timedelta:
     if not spelled or match is None:
         raise ValueError(f"{text!r} is not a duration: use a number and a unit, e.g. 5m, 1h30m, 2w")
     total = timedelta()
-    for amount, unit in zip(match.groups(), "wdhms", strict=True):
-        if amount is not None:
-            total += int(amount) * _UNITS[unit]
+    try:
+        for amount, unit in zip(match.groups(), "wdhms", strict=True):
+            if amount is not None:
+                total += int(amount) * _UNITS[unit]
+    except OverflowError:
+        raise ValueError(f"{text!r} is too long a duration") from None
     if total <= timedelta():
         raise ValueError(f"{text!r} is not a positive duration")
     return total

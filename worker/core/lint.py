@@ -12,7 +12,7 @@ from itertools import pairwise
 
 from worker.core.config_model import SME
 from worker.core.incident import Incident
-from worker.core.issues import ConfigIssue, Path, warning
+from worker.core.issues import ConfigIssue, Path, format_path, warning
 from worker.core.plan import build_page_plan
 from worker.core.routing import Routing, Severity
 
@@ -51,8 +51,7 @@ def _rotation_gaps(routing: Routing, now: datetime) -> list[ConfigIssue]:
             issues.append(
                 warning(
                     ("rotations", name, "members"),
-                    f"has no members, so nobody is paged through it (used at "
-                    f"{'.'.join(map(str, where))})",
+                    f"has no members, so nobody is paged through it (used at {format_path(where)})",
                 )
             )
         elif rotation.on_call(now) is None:

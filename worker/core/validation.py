@@ -21,12 +21,18 @@ from worker.core.issues import ConfigIssue, Path, error
 _PLACEHOLDER = re.compile(r"(?<!\$)\{([A-Za-z0-9_.-]+)\}")
 
 
-def validate_document(data: Any) -> tuple[RoutingConfig | None, list[ConfigIssue]]:
-    """A config and no errors, or None and every error found, in document order."""
+def validate_document(
+    data: Any, written: Any = None
+) -> tuple[RoutingConfig | None, list[ConfigIssue]]:
+    """A config and no errors, or None and every error found, in document order.
+
+    ``written`` is the document before ``${NAME}`` was filled in, where contact templates'
+    placeholders are checked (a secret with braces in it is not a placeholder).
+    """
     if not isinstance(data, dict):
         return None, [error((), "the config must be a YAML mapping (key: value) at the top level")]
     config, issues = validate_schema(data)
-    issues = _unique(issues + reference_issues(data))
+    issues = _unique(issues + reference_issues(data, written if written is not None else data))
     if issues:
         return None, issues
     return config, []
@@ -37,22 +43,39 @@ def validate_schema(data: dict[str, Any]) -> tuple[RoutingConfig | None, list[Co
     try:
         return RoutingConfig.model_validate(data), []
     except ValidationError as invalid:
-        return None, [_from_pydantic(detail) for detail in invalid.errors()]
+        return None, [_from_pydantic(detail, data) for detail in invalid.errors()]
 
 
-def _from_pydantic(detail: Any) -> ConfigIssue:
-    path: Path = tuple(part for part in detail["loc"] if not _is_union_tag(part))
+def _from_pydantic(detail: Any, data: Any) -> ConfigIssue:
+    path = _document_path(detail["loc"], data)
     message = str(detail["msg"]).removeprefix("Value error, ")
-    if detail["type"] == "extra_forbidden":
+    if detail["type"] == "extra_forbidden" and path:
         key = str(path[-1])
         message = f"unknown key {key!r}"
         siblings = _allowed_keys(path[:-1])
         if siblings:
             message += _suggest(key, siblings) or f" (allowed: {', '.join(sorted(siblings))})"
-    elif detail["type"] == "missing":
+    elif detail["type"] == "missing" and path:
         message = f"required key {path[-1]!r} is missing"
         path = path[:-1]
     return error(path, message)
+
+
+def _document_path(loc: tuple[Any, ...], data: Any) -> Path:
+    """Pydantic's error location as a path in the document, without its internal type tags."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        present = (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        )
+        if present:
+            path.append(part)
+            node = node[part]
+        elif not _is_union_tag(part):
+            path.append(part)  # a missing key or a model-level error: keep, but stop walking
+            node = None
+    return tuple(path)
 
 
 def _is_union_tag(part: Any) -> bool:
@@ -82,9 +105,9 @@ def _allowed_keys(path: Path) -> list[str]:
     return [field.alias or name for name, field in model.model_fields.items()]
 
 
-def reference_issues(data: dict[str, Any]) -> list[ConfigIssue]:
+def reference_issues(data: dict[str, Any], written: Any = None) -> list[ConfigIssue]:
     """Every name used that is defined nowhere, and every matrix cell that is missing."""
-    check = _References(data)
+    check = _References(data, written if isinstance(written, dict) else data)
     check.severity()
     check.roles_and_services()
     check.rotations_and_overrides()
@@ -95,8 +118,9 @@ def reference_issues(data: dict[str, Any]) -> list[ConfigIssue]:
 class _References:
     """The reference checks, one method per part of the document, reading it defensively."""
 
-    def __init__(self, data: dict[str, Any]) -> None:
+    def __init__(self, data: dict[str, Any], written: dict[str, Any]) -> None:
         self.data = data
+        self.written_contacts = _mapping(written, "contacts")
         self.issues: list[ConfigIssue] = []
         self.severity_section = _mapping(data, "severity")
         self.levels = _mapping(self.severity_section, "levels")
@@ -108,9 +132,16 @@ class _References:
         self.kinds = [kind for kind in self.contacts if kind != "fallback"]
 
     def need(self, value: Any, known: Iterable[str], what: str, path: Path) -> None:
-        """Report ``value`` at ``path`` unless it is one of ``known``."""
+        """Report ``value`` at ``path`` unless it is one of ``known``.
+
+        ``what`` may end with a hint in parentheses, which follows the name and any suggestion.
+        """
         if isinstance(value, str) and value not in known:
-            self.issues.append(error(path, f"unknown {what} {value!r}" + _suggest(value, known)))
+            noun, _, hint = what.partition(" (")
+            hint = f" ({hint}" if hint else ""
+            self.issues.append(
+                error(path, f"unknown {noun} {value!r}" + _suggest(value, known) + hint)
+            )
 
     def severity(self) -> None:
         """Matrix rows and columns, its cells, and what each level pages and how."""
@@ -198,7 +229,7 @@ class _References:
                         "contact kind (define it under contacts)",
                         ("people", name, kind),
                     )
-        for kind, template in self.contacts.items():
+        for kind, template in self.written_contacts.items():
             if kind == "fallback" or not isinstance(template, str):
                 continue
             self.issues += [
