@@ -934,3 +934,15 @@ class TestSuggestions:
             "services.api.smes"
         )
         assert issue.message == "unknown rotation 'zzzz'"
+
+
+class TestAddresses:
+    @pytest.mark.parametrize("address", ["ann,bob", "ann;bob", "ann bob"])
+    def test_an_address_is_one_destination(
+        self, load_yaml: Callable[..., Any], address: str
+    ) -> None:
+        """Apprise would split these into several targets: the config refuses them."""
+        document = minimal_document()
+        document["people"]["ann"]["chat"] = address
+        with pytest.raises(ConfigError, match="must be one address"):
+            load_yaml(document)

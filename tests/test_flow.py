@@ -283,7 +283,8 @@ class TestMilestones:
         declare(rt)
         first = self.milestone(rt, "m-2", kind="note", text="n", milestone_id="ms-1")
         second = self.milestone(rt, "m-3", kind="note", text="n", milestone_id="ms-1")
-        assert first and second == ()
+        assert first
+        assert second == ()
         assert timeline(rt).count("note") == 1
 
     def test_redefinition_pages_only_the_people_newly_needed(self, rt: Runtime) -> None:

@@ -14,7 +14,7 @@ from celery import Celery
 
 from worker.broker import broker_url, transport_options
 
-QUEUE = "muster"
+QUEUE = os.environ.get("MUSTER_QUEUE", "muster")
 
 
 def make_app(url: str | None = None) -> Celery:

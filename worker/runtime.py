@@ -52,6 +52,8 @@ def from_environment() -> Runtime:
         config=config,
         sender=AppriseSender(secrets=secrets),
         retry=retry,
+        lease=timedelta(seconds=float(os.environ.get("MUSTER_LEASE_SECONDS", "120"))),
+        requeue_after=timedelta(seconds=float(os.environ.get("MUSTER_REQUEUE_AFTER", "60"))),
     )
 
 

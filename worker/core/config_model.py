@@ -201,8 +201,16 @@ class Person(_MaskedRepr):
     def _addresses_are_strings(cls, data: Any) -> Any:
         if isinstance(data, dict):
             for kind, address in data.items():
-                if kind != "name" and not isinstance(address, str):
+                if kind == "name":
+                    continue
+                if not isinstance(address, str):
                     raise ValueError(f"address for {kind!r} must be a string (quote phone numbers)")
+                if any(mark in address for mark in ",; \t\n"):
+                    # Apprise splits targets on these, even percent-encoded: one address must
+                    # never page two destinations.
+                    raise ValueError(
+                        f"address for {kind!r} must be one address: no commas, semicolons or spaces"
+                    )
         return data
 
     @property

@@ -16,20 +16,28 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from worker.core.config_model import Override, Rotation, RoutingConfig
 
 _DAY = timedelta(days=1)
+_SECOND = timedelta(seconds=1)
 
 
 def localize(naive: datetime, zone: tzinfo) -> datetime:
     """Attach ``zone`` to a wall-clock time, resolving DST folds and gaps the way people mean them.
 
     A time repeated by a fall-back change means its first occurrence; a time skipped by a
-    spring-forward change means the instant the clocks jumped to (02:30 → 03:00 in Dublin).
+    spring-forward change means the instant the clocks jumped (01:30 on Dublin's spring-forward
+    day → 02:00 IST, the moment 01:00 GMT became 02:00 IST).
     """
     aware = naive.replace(tzinfo=zone, fold=0)
-    roundtrip = aware.astimezone(UTC).astimezone(zone)
-    if roundtrip.replace(tzinfo=None) != naive:
-        # Nonexistent wall time: fold=0 gives the pre-transition offset, which lands after the jump.
-        return roundtrip
-    return aware
+    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == naive:
+        return aware
+    # Skipped: the jump lies between the two readings of the wall time; find it to the second.
+    low, high = sorted((naive.replace(tzinfo=zone, fold=1).astimezone(UTC), aware.astimezone(UTC)))
+    while high - low > _SECOND:
+        middle = low + timedelta(seconds=int((high - low).total_seconds() // 2))
+        if middle.astimezone(zone).replace(tzinfo=None) >= naive:
+            high = middle
+        else:
+            low = middle
+    return high.astimezone(zone)
 
 
 def as_utc(moment: datetime, zone: tzinfo) -> datetime:
@@ -115,9 +123,12 @@ class CompiledRotation:
         """The UTC instant turn number ``turn`` begins."""
         if self.anchor_day is None or self.every is None:
             raise ValueError(f"rotation {self.name!r} has no turns to count")
-        start = localize(datetime.combine(self.anchor_day, self.handoff), self.zone)
         if self.every < _DAY:
-            return (start + turn * self.every).astimezone(UTC)
+            # Sub-day turns are elapsed time from the first turn, not wall-clock hours.
+            first = self.first_turn or localize(
+                datetime.combine(self.anchor_day, self.handoff), self.zone
+            ).astimezone(UTC)
+            return first + turn * self.every
         day = self.anchor_day + turn * timedelta(days=self.every.days)
         return localize(datetime.combine(day, self.handoff), self.zone).astimezone(UTC)
 
@@ -128,7 +139,7 @@ class CompiledRotation:
             for edge in (window.starts, window.until):
                 if since < edge <= until:
                     moments.add(edge)
-        if self.every is not None and self.anchor_day is not None and len(self.members) > 1:
+        if self.every is not None and self.anchor_day is not None and self.members:
             turn = self.turn_index(since)
             turn = -1 if turn is None else turn
             while True:

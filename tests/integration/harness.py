@@ -1,0 +1,172 @@
+"""Running real muster workers against real brokers and databases on 127.0.0.1.
+
+A :class:`MusterWorker` is the ``muster worker`` command in a subprocess, with its own home,
+config, queue and database, so tests can kill it with SIGKILL and start it again. Servers that a
+test needs are checked first: absent ones skip the test with the reason, except under CI, where a
+missing server is a failure (CI must run every integration test).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kombu import Connection
+from sqlalchemy import create_engine, text
+
+REDIS_URL = "redis://127.0.0.1:6379/14"
+RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+BROKERS = ("embedded", "redis", "rabbitmq")
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether something listens on ``host:port``."""
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((host, port)) == 0
+
+
+def require_server(name: str, port: int) -> None:
+    """Skip (or, under CI, fail) when the server a test needs is not running."""
+    if port_open(port):
+        return
+    reason = f"{name} is not listening on 127.0.0.1:{port}"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}, and CI must run the integration tests")
+    pytest.skip(reason)
+
+
+def broker_url(kind: str, home: Path) -> str | None:
+    """The broker URL for ``kind`` (None: the embedded default), checking its server is up."""
+    if kind == "redis":
+        require_server("Redis", 6379)
+        return REDIS_URL
+    if kind == "rabbitmq":
+        require_server("RabbitMQ", 5672)
+        return RABBITMQ_URL
+    return None
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    require_server("PostgreSQL", 5432)
+    name = f"muster_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@dataclass
+class MusterWorker:
+    """``muster worker --beat`` in a subprocess, with its environment."""
+
+    home: Path
+    env: dict[str, str]
+    process: subprocess.Popen[bytes] | None = None
+    logs: list[Path] = field(default_factory=list)
+
+    def start(self, timeout: float = 30.0) -> MusterWorker:
+        """Start the worker and wait until Celery says it is ready."""
+        log = self.home / f"worker-{len(self.logs)}.log"
+        self.logs.append(log)
+        with log.open("wb") as sink:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "worker.cli", "worker", "--beat", "-c", "8"],
+                env=self.env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                cwd=self.home,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited early:\n{log.read_text()[-4000:]}")
+            if b" ready." in log.read_bytes():
+                return self
+            time.sleep(0.1)
+        raise TimeoutError(f"worker not ready in {timeout}s:\n{log.read_text()[-4000:]}")
+
+    def stop(self) -> None:
+        """Warm shutdown (SIGTERM), then SIGKILL if it lingers."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL the worker and every process it started: a crash, not a shutdown."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def log_text(self) -> str:
+        """Everything every run of this worker wrote."""
+        return "\n".join(path.read_text(errors="replace") for path in self.logs)
+
+
+def worker_environment(
+    home: Path, config: Path, broker: str | None, database: str, queue: str, **extra: str
+) -> dict[str, str]:
+    """The environment a test worker (and the test's own client) runs with."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MUSTER_")}
+    env.update(
+        MUSTER_HOME=str(home),
+        MUSTER_CONFIG=str(config),
+        MUSTER_DATABASE_URL=database,
+        MUSTER_QUEUE=queue,
+        MUSTER_RETRY_INITIAL="0.05",
+        MUSTER_RETRY_MAX_WAIT="0.2",
+        MUSTER_RETRY_TOTAL="5",
+        MUSTER_SWEEP_EVERY="1",
+        MUSTER_POLL_INTERVAL="0.05",
+        PYTHONUNBUFFERED="1",
+    )
+    if broker:
+        env["MUSTER_BROKER_URL"] = broker
+    env.update(extra)
+    return env
+
+
+def wait_until(condition: Callable[[], Any], timeout: float = 20.0, every: float = 0.05) -> Any:
+    """Poll ``condition`` until it returns something truthy; fail with a clear message if not."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(every)
+
+
+def purge(broker: str | None, queue: str) -> None:
+    """Empty ``queue`` on a server broker so a test starts from nothing."""
+    if broker is None:
+        return
+    with Connection(broker) as connection, suppress(Exception):
+        connection.default_channel.queue_purge(queue)  # a queue not declared yet is empty
