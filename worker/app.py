@@ -14,7 +14,7 @@ from celery import Celery
 
 from worker.broker import broker_url, transport_options
 
-QUEUE = os.environ.get("MUSTER_QUEUE", "muster")
+DEFAULT_QUEUE = "muster"
 
 
 def make_app(url: str | None = None) -> Celery:
@@ -32,7 +32,7 @@ def make_app(url: str | None = None) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        task_default_queue=QUEUE,
+        task_default_queue=os.environ.get("MUSTER_QUEUE", DEFAULT_QUEUE),
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,
         enable_utc=True,

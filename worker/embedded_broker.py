@@ -17,12 +17,12 @@ from pathlib import Path
 
 import structlog
 from celery import Celery
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from worker.broker import is_embedded, processed_folder, queue_folder
 from worker.runtime import Runtime
-from worker.store.models import ConsumedMessage
+from worker.store.models import ConsumedMessage, Delivery
 
 log = structlog.get_logger("muster.embedded_broker")
 KEEP_CONSUMED = timedelta(days=2)
@@ -56,7 +56,21 @@ def message_id(path: Path) -> str | None:
 
 
 def recover(rt: Runtime) -> int:
-    """Put back into the queue every kept message whose handling never finished."""
+    """Put back into the queue every kept message whose handling never finished.
+
+    The embedded broker serves one machine, so at start-up no other worker holds a delivery:
+    leases left by a killed worker are released at once rather than waited out. A delivery that
+    was sent just before the kill is sent again (at least once, never lost).
+    """
+    with rt.database.transaction() as session:
+        released = session.execute(
+            update(Delivery)
+            .where(Delivery.status == "sending")
+            .values(status="pending", lease_until=rt.clock.now())
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+    if released:
+        log.warning("embedded_broker.leases_released", deliveries=released)
     restored = 0
     kept = sorted(processed_folder().glob("*.msg"))
     consumed = _consumed(rt, [mid for path in kept if (mid := message_id(path))])

@@ -156,6 +156,7 @@ def deliver(self: Task, delivery_id: int) -> None:
 def sweep() -> int:
     """Re-enqueue deliveries a crash left behind; tidy the embedded broker's kept messages."""
     rt = runtime()
+    rt.config.current()  # notice config edits (and report bad ones) even while idle
     due = due_deliveries(rt)
     if due:
         log.warning("sweep.requeued", deliveries=len(due))

@@ -143,6 +143,8 @@ def worker_environment(
         MUSTER_RETRY_MAX_WAIT="0.2",
         MUSTER_RETRY_TOTAL="5",
         MUSTER_SWEEP_EVERY="1",
+        MUSTER_LEASE_SECONDS="15",
+        MUSTER_REQUEUE_AFTER="3",
         MUSTER_POLL_INTERVAL="0.05",
         PYTHONUNBUFFERED="1",
     )

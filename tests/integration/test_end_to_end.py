@@ -1,0 +1,335 @@
+"""End to end: a message queued on a real broker reaches real protocol peers through a real worker.
+
+Each broker (the embedded default, Redis, RabbitMQ) gets a stack: a ``muster worker --beat``
+subprocess with its own queue and database (SQLite for the embedded broker, PostgreSQL for the
+servers), an SMTP server, a Mattermost webhook server and a signal-cli REST server on 127.0.0.1.
+Producers are the ``muster`` CLI and the Python client. The assertions are on what the peers
+received, and on the database the worker wrote.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from tests.conftest import DEMO
+from tests.integration.harness import (
+    BROKERS,
+    MusterWorker,
+    broker_url,
+    postgres_database,
+    purge,
+    wait_until,
+    worker_environment,
+)
+from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
+from worker.client import Client
+from worker.messages import DECLARED
+from worker.store.db import Database
+from worker.store.models import DeadLetter, Delivery, TimelineEntry
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Stack:
+    """A running worker on one broker, the peers it pages, and a way to produce and observe."""
+
+    kind: str
+    home: Path
+    config: Path
+    env: dict[str, str]
+    worker: MusterWorker
+    database: Database
+    smtp: SmtpPeer
+    chat: MattermostPeer
+    sms: SmsPeer
+
+    def client(self) -> Client:
+        previous = {key: os.environ.get(key) for key in ("MUSTER_HOME", "MUSTER_QUEUE")}
+        os.environ.update(
+            MUSTER_HOME=self.env["MUSTER_HOME"], MUSTER_QUEUE=self.env["MUSTER_QUEUE"]
+        )
+        try:
+            return Client(self.env.get("MUSTER_BROKER_URL"))
+        finally:
+            for key, value in previous.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    def cli(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "worker.cli", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            cwd=self.home,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    def emails(self, incident_id: str) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for mail in self.smtp.messages:
+            if incident_id in mail.subject or incident_id in mail.text:
+                for recipient in mail.rcpt_tos:
+                    found.setdefault(recipient, []).append(mail.subject)
+        return found
+
+    def chats(self, incident_id: str) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for message in self.chat.messages:
+            if incident_id in message.text:
+                found[message.destination] = found.get(message.destination, 0) + 1
+        return found
+
+    def texts(self, incident_id: str) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for message in self.sms.messages:
+            if incident_id in message.text:
+                found[message.to] = found.get(message.to, 0) + 1
+        return found
+
+    def settled(self, incident_id: str) -> bool:
+        """Every delivery of the incident is finished (sent or failed) and none is pending."""
+        with self.database.transaction() as session:
+            statuses = list(
+                session.scalars(select(Delivery.status).where(Delivery.incident_id == incident_id))
+            )
+        return bool(statuses) and all(status in {"sent", "failed"} for status in statuses)
+
+
+def stack_config(path: Path, smtp: SmtpPeer, chat: MattermostPeer, sms: SmsPeer) -> None:
+    document: dict[str, Any] = yaml.safe_load(DEMO.read_text())
+    document["contacts"] = {
+        "email": smtp.url_template(),
+        "sms": sms.url_template(),
+        "chat": chat.url_template(),
+        "fallback": {"sms": "email", "chat": "email"},
+    }
+    document["broadcasts"] = {
+        "incident_room": chat.room_url("incidents"),
+        "summaries": chat.room_url("incident-summaries"),
+        "stakeholders": chat.room_url("stakeholders"),
+    }
+    document["services"]["payments-api"]["room"] = chat.room_url("payments-incidents")
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+@pytest.fixture(scope="module", params=BROKERS)
+def stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Stack]:
+    kind: str = request.param
+    home = tmp_path_factory.mktemp(f"muster-{kind}")
+    with ExitStack() as cleanup:
+        url = broker_url(kind, home)
+        database_url = (
+            f"sqlite:///{home / 'muster.db'}"
+            if kind == "embedded"
+            else cleanup.enter_context(postgres_database())
+        )
+        smtp = cleanup.enter_context(SmtpPeer())
+        chat = cleanup.enter_context(MattermostPeer())
+        sms = cleanup.enter_context(SmsPeer())
+        config = home / "routing.yaml"
+        stack_config(config, smtp, chat, sms)
+        queue = f"muster-test-{uuid.uuid4().hex[:8]}"
+        env = worker_environment(home, config, url, database_url, queue)
+        purge(url, queue)
+        database = Database.connect(database_url)
+        cleanup.callback(database.engine.dispose)
+        worker = MusterWorker(home=home, env=env)
+        cleanup.callback(worker.stop)
+        worker.start()
+        yield Stack(kind, home, config, env, worker, database, smtp, chat, sms)
+
+
+@pytest.fixture
+def fresh(stack: Stack) -> Stack:
+    for peer in (stack.smtp, stack.chat, stack.sms):
+        peer.set_up()
+        peer.clear()
+    return stack
+
+
+class TestPaging:
+    def test_sev1_on_payments_pages_everyone_by_sms_email_and_chat(self, fresh: Stack) -> None:
+        """Declared with the CLI: the IC, support lead, scribe and payments SME get SMS, email and
+        chat (Frank has no SMS: his email covers it), and both rooms hear of it."""
+        incident = fresh.cli(
+            "declare",
+            "--title",
+            "Checkout failing",
+            "--impact",
+            "critical",
+            "--urgency",
+            "high",
+            "--service",
+            "payments-api",
+            "--link",
+            "conference=https://meet.example.test/inc",
+        )
+        wait_until(lambda: fresh.settled(incident))
+        assert fresh.emails(incident).keys() == {
+            "bob@example.com",
+            "dmitri@example.com",
+            "frank@example.com",
+            "heidi@example.com",
+        }
+        assert all(len(subjects) == 1 for subjects in fresh.emails(incident).values())
+        assert fresh.texts(incident) == {"+353850000002": 1, "+353850000004": 1, "+353850000008": 1}
+        assert fresh.chats(incident) == {
+            "bob": 1,
+            "dmitri": 1,
+            "frank": 1,
+            "heidi": 1,
+            "incidents": 1,
+            "payments-incidents": 1,
+        }
+        sms = next(m.text for m in fresh.sms.messages if m.to == "+353850000002")
+        assert f"SEV1 {incident}: Checkout failing | you: Incident commander" in sms
+        assert "https://meet.example.test/inc" in sms
+
+    def test_python_client_declares_and_returns_the_id(self, fresh: Stack) -> None:
+        """A SEV4 on search from a monitoring hook: only the search SME, by chat."""
+        incident = fresh.client().declare(
+            title="Search latency",
+            impact="internal",
+            urgency="low",
+            services=["search"],
+            source="alertmanager",
+        )
+        wait_until(lambda: fresh.settled(incident))
+        assert fresh.chats(incident) == {"ken": 1, "incidents": 1}
+        assert fresh.emails(incident) == {}
+        assert fresh.texts(incident) == {}
+
+
+class TestFaults:
+    def test_500_twice_then_200_delivers_the_page_once(self, fresh: Stack) -> None:
+        """The chat peer fails the first two posts: every chat page still arrives exactly once."""
+        fresh.chat.fail_next(2, status=500)
+        incident = fresh.client().declare(
+            title="Search down", impact="internal", urgency="low", services=["search"]
+        )
+        wait_until(lambda: fresh.settled(incident))
+        assert fresh.chats(incident) == {"ken": 1, "incidents": 1}
+
+    def test_a_dead_sms_gateway_falls_back_to_email(self, fresh: Stack) -> None:
+        """SEV2 pages by SMS and chat; with the gateway down, each person gets an email instead."""
+        fresh.sms.set_down()
+        incident = fresh.client().declare(
+            title="Payments slow", impact="major", urgency="medium", services=["payments-api"]
+        )
+        wait_until(lambda: fresh.settled(incident))
+        assert fresh.texts(incident) == {}
+        assert fresh.emails(incident).keys() == {
+            "bob@example.com",
+            "dmitri@example.com",
+            "heidi@example.com",
+            "frank@example.com",
+        }
+        assert fresh.chats(incident)["heidi"] == 1
+
+    def test_an_invalid_message_is_dead_lettered_and_the_next_one_delivered(
+        self, fresh: Stack
+    ) -> None:
+        """A declaration without services goes to dead letters; the worker carries on."""
+        client = fresh.client()
+        bad = client.app.send_task(
+            DECLARED, args=[{"title": "no services", "impact": "critical", "urgency": "high"}]
+        ).id
+        incident = client.declare(
+            title="Search again", impact="internal", urgency="low", services=["search"]
+        )
+        wait_until(lambda: fresh.settled(incident))
+        with fresh.database.transaction() as session:
+            letter = session.scalar(select(DeadLetter).where(DeadLetter.message_id == bad))
+            assert letter is not None
+            assert letter.reason == "services: Field required"
+        listed = fresh.cli("dead-letters", "list")
+        assert "services: Field required" in listed
+
+    def test_a_redelivered_declaration_sends_nothing_twice(self, fresh: Stack) -> None:
+        """The same declaration queued twice: one incident, one set of pages."""
+        client = fresh.client()
+        payload = {
+            "incident_id": f"inc-{uuid.uuid4().hex[:8]}",
+            "title": "Twice",
+            "impact": "internal",
+            "urgency": "low",
+            "services": ["search"],
+        }
+        client.send(DECLARED, payload)
+        client.send(DECLARED, payload)
+        incident = payload["incident_id"]
+        wait_until(lambda: fresh.settled(incident))
+        wait_until(lambda: _timeline_count(fresh, incident) >= 1)
+        assert fresh.chats(incident) == {"ken": 1, "incidents": 1}
+
+    def test_an_invalid_config_edit_keeps_the_last_good_config(self, fresh: Stack) -> None:
+        """Breaking the config file does not stop paging; the worker logs the rejected edit."""
+        good = fresh.config.read_text()
+        try:
+            fresh.config.write_text(good.replace("smes: search-oncall", "smes: no-such-rotation"))
+            wait_until(lambda: "config.reload_rejected" in fresh.worker.log_text())
+            assert "unknown rotation 'no-such-rotation'" in fresh.worker.log_text()
+            incident = fresh.client().declare(
+                title="During a bad edit", impact="internal", urgency="low", services=["search"]
+            )
+            wait_until(lambda: fresh.settled(incident))
+            assert fresh.chats(incident) == {"ken": 1, "incidents": 1}
+        finally:
+            fresh.config.write_text(good)
+
+
+class TestCrashes:
+    def test_kill_9_mid_delivery_loses_no_page(self, fresh: Stack) -> None:
+        """With every chat post taking a second, the worker is killed mid-fan-out; started again,
+        it delivers every page the incident needs."""
+        fresh.chat.delay = 1.0
+        try:
+            incident = fresh.client().declare(
+                title="Crash test", impact="critical", urgency="high", services=["payments-api"]
+            )
+            wait_until(lambda: fresh.texts(incident))
+            fresh.worker.kill()
+        finally:
+            fresh.chat.delay = 0.0
+        fresh.worker.start()
+        wait_until(lambda: fresh.settled(incident), timeout=60)
+        chats = fresh.chats(incident)
+        assert {"bob", "dmitri", "frank", "heidi", "incidents", "payments-incidents"} <= set(chats)
+        assert fresh.emails(incident).keys() == {
+            "bob@example.com",
+            "dmitri@example.com",
+            "frank@example.com",
+            "heidi@example.com",
+        }
+
+
+def _timeline_count(stack: Stack, incident_id: str) -> int:
+    with stack.database.transaction() as session:
+        return int(
+            session.scalar(
+                select(func.count())
+                .select_from(TimelineEntry)
+                .where(TimelineEntry.incident_id == incident_id, TimelineEntry.kind == "declared")
+            )
+            or 0
+        )
