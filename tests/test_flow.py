@@ -8,7 +8,6 @@ brokers and real protocol peers in ``tests/integration``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,8 @@ from channels.retry import RetryPolicy
 from channels.sender import SendResult
 from config.watch import ConfigSource
 from tests.conftest import DEMO, WEDNESDAY_NOON
+from tests.support import RecordingSender
 from worker.clock import ManualClock
-from worker.core.render import RenderedMessage
 from worker.deliveries import due_deliveries, run_delivery
 from worker.handlers import (
     UnknownIncident,
@@ -35,25 +34,6 @@ from worker.messages import InvalidMessage, parse
 from worker.runtime import Runtime
 from worker.store.db import Database
 from worker.store.models import DeadLetter, Delivery, Incident, TimelineEntry
-
-
-@dataclass
-class RecordingSender:
-    """A channel port stub: records every send; answers from a per-URL-prefix script."""
-
-    sent: list[tuple[str, RenderedMessage]] = field(default_factory=list)
-    script: dict[str, list[SendResult]] = field(default_factory=dict)
-
-    def __call__(self, url: str, message: RenderedMessage) -> SendResult:
-        self.sent.append((url, message))
-        for prefix, answers in self.script.items():
-            if url.startswith(prefix) and answers:
-                return answers.pop(0)
-        return SendResult(ok=True)
-
-    def to(self, fragment: str) -> list[RenderedMessage]:
-        return [message for url, message in self.sent if fragment in url]
-
 
 TRANSIENT = SendResult(ok=False, retryable=True, error="http-500: boom")
 PERMANENT = SendResult(ok=False, retryable=False, error="http-400: bad")

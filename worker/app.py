@@ -42,6 +42,12 @@ def make_app(url: str | None = None) -> Celery:
                 "task": "muster.sweep",
                 "schedule": float(os.environ.get("MUSTER_SWEEP_EVERY", "15")),
             },
+            "timers": {
+                "task": "muster.timers.scan",
+                "schedule": float(os.environ.get("MUSTER_SCAN_EVERY", "5")),
+                # A scan is only worth running fresh: one stuck in a queue is skipped.
+                "options": {"expires": float(os.environ.get("MUSTER_SCAN_EVERY", "5")) * 2},
+            },
         },
         # The schedule is a fixed interval and every timer lives in the database: beat needs no
         # state of its own (the default shelve file is one more thing a crash can corrupt).

@@ -22,7 +22,7 @@ from worker.core.plan import ContactRoute, PlannedPage
 from worker.core.render import RenderedMessage, render_page
 from worker.core.routing import Routing
 from worker.core.snapshots import page_from_data, page_to_data, plan_from_data
-from worker.handlers import broadcast_url, core_incident
+from worker.delivery_rows import broadcast_url, core_incident
 from worker.runtime import Runtime
 from worker.store.models import Delivery, DeliveryAttempt, Incident, TimelineEntry
 
@@ -131,7 +131,7 @@ def _finish(
         row.attempts += len(attempts)
         row.finished_at = now
         row.lease_until = None
-        what = "page" if row.purpose == "page" else "broadcast"
+        what = row.purpose
         if result.ok:
             row.status = "sent"
             row.last_error = None
@@ -142,7 +142,7 @@ def _finish(
         row.last_error = result.error
         session.add(_entry(row, f"{what}_failed", now, result.error or "failed"))
         bound.error(f"{what}.failed", attempts=len(attempts), error=result.error)
-        if row.purpose == "page":
+        if row.person is not None:
             fallback = _fallback(session, routing, row, now)
             if fallback is not None:
                 follow_ups.append(fallback.id)
@@ -186,7 +186,7 @@ def _fallback(session: Session, routing: Routing, row: Delivery, now: datetime) 
     for kind in chain[1:]:
         if kind not in addresses or kind not in templates:
             continue
-        key = f"{row.incident_id}:page:{person}:{kind}:{row.reason}"
+        key = f"{row.incident_id}:{row.purpose}:{person}:{kind}:{row.reason}"
         taken = session.scalar(select(Delivery.status).where(Delivery.key == key))
         if taken is not None and taken != "failed":
             return None  # that kind is already reaching them for this reason
@@ -195,13 +195,15 @@ def _fallback(session: Session, routing: Routing, row: Delivery, now: datetime) 
         page = page_from_data(row.page)
         contacts = (ContactRoute(kind=kind, requested=row.requested_kind or row.kind),)
         page = PlannedPage(page.person, page.name, page.assignments, contacts, page.unreachable)
-        rendered = render_page(
-            kind, routing, core_incident(incident), plan_from_data(incident.plan), page
+        rendered = (
+            render_page(kind, routing, core_incident(incident), plan_from_data(incident.plan), page)
+            if row.purpose == "page"
+            else RenderedMessage(title=row.title, body=row.body, body_format=row.body_format)
         )
         fallback = Delivery(
             key=key,
             incident_id=row.incident_id,
-            purpose="page",
+            purpose=row.purpose,
             reason=row.reason,
             person=person,
             kind=kind,

@@ -9,7 +9,7 @@ write is keyed, so a redelivered message changes nothing twice.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,9 +28,9 @@ from worker.core.plan import (
     plan_engagement,
     reassign_role,
 )
-from worker.core.render import RenderedMessage, render_page
 from worker.core.routing import Routing, RoutingError
-from worker.core.snapshots import page_to_data, plan_from_data, plan_to_data
+from worker.core.snapshots import plan_from_data, plan_to_data
+from worker.delivery_rows import broadcast_rows, core_incident, page_rows
 from worker.messages import Acknowledged, Declared, InvalidMessage, Milestone, Resolved
 from worker.runtime import Runtime
 from worker.store.models import (
@@ -40,6 +40,15 @@ from worker.store.models import (
     Incident,
     OpenFingerprint,
     TimelineEntry,
+    Timer,
+)
+from worker.timers import (
+    acknowledge,
+    arm_incident,
+    cancel_all,
+    rearm_for_severity,
+    restart_role_chain,
+    send_summary,
 )
 
 log = structlog.get_logger("muster.handlers")
@@ -61,23 +70,6 @@ class Outcome:
 def derived_incident_id(message_id: str) -> str:
     """A stable incident id for a declaration that came without one (same on redelivery)."""
     return "inc-" + hashlib.sha256(message_id.encode()).hexdigest()[:12]
-
-
-def core_incident(row: Incident) -> CoreIncident:
-    """The core's view of a stored incident."""
-    return CoreIncident(
-        id=row.id,
-        title=row.title,
-        impact=row.impact,
-        urgency=row.urgency,
-        services=tuple(row.services),
-        summary=row.summary,
-        source=row.source,
-        declared_at=row.declared_at,
-        customer_reports=tuple(row.customer_reports),
-        links=dict(row.links),
-        labels=dict(row.labels),
-    )
 
 
 def handle_declared(rt: Runtime, message: Declared, message_id: str) -> Outcome:
@@ -153,8 +145,9 @@ def handle_declared(rt: Runtime, message: Declared, message_id: str) -> Outcome:
             )
         )
         session.flush()
-        deliveries = _page(session, routing, core, plan, plan.pages, "plan", now)
-        deliveries += _broadcast(
+        deliveries = page_rows(session, routing, core, plan, plan.pages, "plan", now)
+        arm_incident(session, routing, row, plan, now)
+        deliveries += broadcast_rows(
             session,
             routing,
             plan,
@@ -220,6 +213,7 @@ def handle_milestone(rt: Runtime, message: Milestone, message_id: str) -> Outcom
         if message.kind == "redefinition":
             plan, pages, detail = _redefine(session, routing, row, message, now)
             core = core_incident(row)
+            rearm_for_severity(session, routing, row, plan, now)
         elif message.kind == "support_update":
             row.impact_statement = message.text
         elif message.kind == "state_change" and message.state is not None:
@@ -227,8 +221,10 @@ def handle_milestone(rt: Runtime, message: Milestone, message_id: str) -> Outcom
             row.state = message.state
             if message.state == "resolved":
                 _close(session, row, at)
+                cancel_all(session, row.id, now)
         elif message.kind == "role_change" and message.role and message.person:
             plan = reassign_role(routing, plan, message.role, message.person)
+            restart_role_chain(session, routing, row, message.role, message.person, now)
             holder = plan.page_for(message.person)
             pages = (holder,) if holder is not None else ()
             detail = f"{routing.config.people[message.person].name} now holds {message.role}"
@@ -253,11 +249,11 @@ def handle_milestone(rt: Runtime, message: Milestone, message_id: str) -> Outcom
             )
         )
         session.flush()
-        deliveries = _page(session, routing, core, plan, pages, reason, now)
+        deliveries = page_rows(session, routing, core, plan, pages, reason, now)
         rendered = render_milestone(
             core, row.severity, message.kind, message.text, message.author, detail
         )
-        deliveries += _broadcast(session, routing, plan, row.id, reason, rendered, now)
+        deliveries += broadcast_rows(session, routing, plan, row.id, reason, rendered, now)
         _consume(session, message_id, now)
     return Outcome(row.id, tuple(d.id for d in deliveries))
 
@@ -317,6 +313,7 @@ def handle_acknowledged(rt: Runtime, message: Acknowledged, message_id: str) -> 
         key = f"{row.id}:ack:{message.person}:{message.role or '*'}"
         if _recorded(session, key):
             return Outcome(row.id, note="already acknowledged")
+        stopped = acknowledge(session, row.id, message.person, message.role, now)
         session.add(
             TimelineEntry(
                 incident_id=row.id,
@@ -326,11 +323,17 @@ def handle_acknowledged(rt: Runtime, message: Acknowledged, message_id: str) -> 
                 actor=message.person,
                 text=f"{message.person} acknowledged"
                 + (f" as {message.role}" if message.role else ""),
-                data={"role": message.role} if message.role else {},
+                data={"role": message.role, "stopped": stopped},
             )
         )
         _consume(session, message_id, now)
-    return Outcome(row.id)
+    log.info(
+        "incident.acknowledged",
+        incident_id=row.id,
+        person=message.person,
+        escalations_stopped=stopped,
+    )
+    return Outcome(row.id, note="escalation stopped" if stopped else "no escalation to stop")
 
 
 def handle_resolved(rt: Runtime, message: Resolved, message_id: str) -> Outcome:
@@ -347,6 +350,8 @@ def handle_resolved(rt: Runtime, message: Resolved, message_id: str) -> Outcome:
         at = message.at or now
         row.state = "resolved"
         _close(session, row, at)
+        since = _last_summary(session, row.id)
+        cancel_all(session, row.id, now)
         row.updated_at = now
         session.add(
             TimelineEntry(
@@ -363,7 +368,8 @@ def handle_resolved(rt: Runtime, message: Resolved, message_id: str) -> Outcome:
             core_incident(row), row.severity, row.declared_at, at, message.text
         )
         plan = plan_from_data(row.plan)
-        deliveries = _broadcast(session, routing, plan, row.id, "resolved", rendered, now)
+        deliveries = broadcast_rows(session, routing, plan, row.id, "resolved", rendered, now)
+        deliveries += send_summary(session, routing, row, since, now, None, "final", final=True)
         _consume(session, message_id, now)
     return Outcome(row.id, tuple(d.id for d in deliveries))
 
@@ -376,104 +382,14 @@ def _close(session: Session, row: Incident, at: datetime) -> None:
             session.delete(holder)
 
 
+def _last_summary(session: Session, incident_id: str) -> datetime | None:
+    timer = session.scalar(select(Timer).where(Timer.key == f"{incident_id}:summary"))
+    last = timer.data.get("last_at") if timer is not None else None
+    return datetime.fromisoformat(last) if last else None
+
+
 def _recorded(session: Session, key: str) -> bool:
     return session.scalar(select(TimelineEntry.id).where(TimelineEntry.key == key)) is not None
-
-
-def _page(
-    session: Session,
-    routing: Routing,
-    incident: CoreIncident,
-    plan: PagePlan,
-    pages: Iterable[PlannedPage],
-    reason: str,
-    now: datetime,
-) -> list[Delivery]:
-    """A delivery row per person × contact kind, rendered now; existing keys are skipped."""
-    rows = []
-    for page in pages:
-        for contact in page.contacts:
-            rendered = render_page(contact.kind, routing, incident, plan, page)
-            rows.append(
-                Delivery(
-                    key=f"{incident.id}:page:{page.person}:{contact.kind}:{reason}",
-                    incident_id=incident.id,
-                    purpose="page",
-                    reason=reason,
-                    person=page.person,
-                    kind=contact.kind,
-                    requested_kind=contact.requested,
-                    page=page_to_data(page),
-                    title=rendered.title,
-                    body=rendered.body,
-                    body_format=rendered.body_format,
-                    status="pending",
-                    created_at=now,
-                    lease_until=now,
-                )
-            )
-    return _insert_new(session, rows)
-
-
-def _broadcast(
-    session: Session,
-    routing: Routing,
-    plan: PagePlan,
-    incident_id: str,
-    reason: str,
-    rendered: RenderedMessage,
-    now: datetime,
-) -> list[Delivery]:
-    """A delivery row per room: the incident room and each handled service's room."""
-    rows = [
-        Delivery(
-            key=f"{incident_id}:broadcast:{destination}:{reason}",
-            incident_id=incident_id,
-            purpose="broadcast",
-            reason=reason,
-            kind=destination,
-            title=rendered.title,
-            body=rendered.body,
-            body_format=rendered.body_format,
-            status="pending",
-            created_at=now,
-            lease_until=now,
-        )
-        for destination in broadcast_destinations(routing, plan)
-    ]
-    return _insert_new(session, rows)
-
-
-def broadcast_destinations(routing: Routing, plan: PagePlan) -> list[str]:
-    """Rooms a declaration or milestone goes to: ``incident_room`` and ``room:SERVICE``."""
-    config = routing.config
-    names = ["incident_room"] if config.broadcasts.incident_room else []
-    for route in plan.services:
-        if route.handled_by is not None and config.services[route.handled_by].room:
-            names.append(f"room:{route.handled_by}")
-    return list(dict.fromkeys(names))
-
-
-def broadcast_url(routing: Routing, destination: str) -> str | None:
-    """The Apprise URL of a broadcast destination name, if the config still has it."""
-    config = routing.config
-    if destination.startswith("room:"):
-        service = config.services.get(destination.removeprefix("room:"))
-        return service.room if service else None
-    url: str | None = getattr(config.broadcasts, destination, None)
-    return url
-
-
-def _insert_new(session: Session, rows: list[Delivery]) -> list[Delivery]:
-    if not rows:
-        return []
-    existing = set(
-        session.scalars(select(Delivery.key).where(Delivery.key.in_([row.key for row in rows])))
-    )
-    fresh = [row for row in rows if row.key not in existing]
-    session.add_all(fresh)
-    session.flush()
-    return fresh
 
 
 def _consume(session: Session, message_id: str, now: datetime) -> None:

@@ -16,7 +16,7 @@ from celery import Task
 from celery.signals import task_postrun, worker_process_init
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from worker import embedded_broker
+from worker import embedded_broker, timers
 from worker.app import app
 from worker.deliveries import due_deliveries, run_delivery
 from worker.handlers import (
@@ -42,6 +42,7 @@ log = structlog.get_logger("muster.tasks")
 
 DELIVER = "muster.delivery.send"
 SWEEP = "muster.sweep"
+SCAN = "muster.timers.scan"
 UNKNOWN_INCIDENT_RETRIES = 5
 
 Handler = Callable[[Runtime, Any, str], Outcome]
@@ -164,6 +165,14 @@ def sweep() -> int:
     if embedded_broker.active(app):
         embedded_broker.prune(rt)
     return len(due)
+
+
+@app.task(name=SCAN)
+def scan_timers() -> int:
+    """Fire due escalations, summaries and reminders; queue what they decided to send."""
+    deliveries = timers.scan(runtime())
+    enqueue(deliveries)
+    return len(deliveries)
 
 
 @task_postrun.connect

@@ -293,7 +293,8 @@ def escalation_timeline(routing: Routing, plan: PagePlan) -> tuple[EscalationSte
 
     Level k of a chain is paged ``k × ack_within`` after the first page; an exhausted chain is paged
     again from its own rotation, ``escalation.repeat`` more times. Levels without ``ack_within``
-    never escalate.
+    never escalate. (The worker takes the same steps one timer at a time, see
+    :mod:`worker.core.escalation`.)
     """
     if plan.ack_within is None:
         return ()

@@ -148,13 +148,18 @@ def render_page(
     return render_chat(routing, incident, plan, page)
 
 
+def escalated(page: PlannedPage) -> bool:
+    """Whether this page climbed an escalation chain (unacknowledged, or nobody on call)."""
+    return any(assignment.escalation_level > 0 for assignment in page.assignments)
+
+
 def render_sms(
     routing: Routing, incident: Incident, plan: PagePlan, page: PlannedPage
 ) -> RenderedMessage:
     """Severity, id, title, role and the one most useful link, in one segment where possible."""
     roles = ", ".join(role_title(a.label) for a in page.assignments)
     link = most_useful_link(routing, incident, plan, page)
-    head = f"{plan.severity} {incident.id}: "
+    head = f"{plan.severity} {'ESCALATED ' if escalated(page) else ''}{incident.id}: "
     tail = ascii_text(f" | you: {roles}") + (f" {link}" if link else "")
     room = SMS_SEGMENT - len(head) - len(tail)
     title = ascii_text(one_line(incident.title))
@@ -169,8 +174,9 @@ def render_email(
 ) -> RenderedMessage:
     """A subject that says what and why you, and a body with everything needed to act."""
     roles = ", ".join(role_title(a.label) for a in page.assignments)
+    flag = "ESCALATED: " if escalated(page) else ""
     subject = one_line(
-        f"[{plan.severity}] {incident.title} ({incident.id}) - paged as {roles}", 250
+        f"[{plan.severity}] {flag}{incident.title} ({incident.id}) - paged as {roles}", 250
     )
     lines = [
         f"{plan.severity}: {one_line(incident.title)}",
@@ -217,7 +223,8 @@ def render_chat(
     roles = ", ".join(role_title(a.label) for a in page.assignments)
     title = chat_text(one_line(incident.title, 200))
     lines = [
-        f"**[{plan.severity}] {title}** (`{chat_text(incident.id)}`)",
+        f"**[{plan.severity}] {'ESCALATED: ' if escalated(page) else ''}{title}** "
+        f"(`{chat_text(incident.id)}`)",
         f"You are paged as **{roles}**",
         f"Impact {plan.impact} / urgency {plan.urgency} / services "
         + ", ".join(chat_text(name) for name in _service_names(plan)),

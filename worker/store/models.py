@@ -106,7 +106,7 @@ class Delivery(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(400), unique=True)
     incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
-    purpose: Mapped[str] = mapped_column(String(20))  # page | broadcast
+    purpose: Mapped[str] = mapped_column(String(20))  # page | broadcast | reminder
     reason: Mapped[str] = mapped_column(String(200))
     person: Mapped[str | None] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(100))  # contact kind, or broadcast destination name
@@ -160,3 +160,28 @@ class ConsumedMessage(Base):
 
     message_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class Timer(Base):
+    """Something due at a time: an escalation step, a summary, a customer-update reminder.
+
+    Timers live here rather than as broker countdowns (which Redis redelivers after its
+    visibility timeout and RabbitMQ drops past its consumer timeout); a frequent beat task fires
+    the due ones. Firing a timer and moving its ``due_at`` happen in one transaction under a row
+    lock, so each step happens once however many scanners run.
+    """
+
+    __tablename__ = "timers"
+    __table_args__ = (Index("ix_timers_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # escalation | summary | reminder
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    fired: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

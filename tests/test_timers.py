@@ -1,0 +1,375 @@
+"""Escalation, acknowledgement, summaries and reminders, on a clock the tests move by hand.
+
+Every scenario runs on SQLite and on PostgreSQL, since the scan's safety with several scanners
+rests on each database's locking. No test sleeps: time is a ManualClock, advanced a minute at a
+time, and the scan is called as beat would call it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from channels.retry import RetryPolicy
+from config.watch import ConfigSource
+from tests.conftest import DEMO, WEDNESDAY_NOON
+from tests.integration.harness import port_open, postgres_database
+from tests.support import RecordingSender
+from worker.clock import ManualClock
+from worker.deliveries import run_delivery
+from worker.handlers import (
+    handle_acknowledged,
+    handle_declared,
+    handle_milestone,
+    handle_resolved,
+)
+from worker.messages import parse
+from worker.runtime import Runtime
+from worker.store.db import Database
+from worker.store.models import Delivery, TimelineEntry, Timer
+from worker.timers import scan
+
+MINUTE = timedelta(minutes=1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def rt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
+    config = tmp_path / "routing.yaml"
+    config.write_text(DEMO.read_text())
+    if request.param == "postgresql":
+        if not port_open(5432):
+            pytest.skip("PostgreSQL is not listening on 127.0.0.1:5432")
+        with postgres_database() as url:
+            yield from _runtime(url, config)
+    else:
+        yield from _runtime(f"sqlite:///{tmp_path / 'muster.db'}", config)
+
+
+def _runtime(url: str, config: Path) -> Iterator[Runtime]:
+    runtime = Runtime(
+        database=Database.connect(url),
+        config=ConfigSource(config, environ={}, interval=0),
+        clock=ManualClock(WEDNESDAY_NOON),
+        sender=RecordingSender(),
+        retry=RetryPolicy(attempts=2, initial_wait=0, max_wait=0, total=1),
+        sleep=lambda _seconds: None,
+    )
+    yield runtime
+    runtime.database.engine.dispose()
+
+
+def clock(rt: Runtime) -> ManualClock:
+    assert isinstance(rt.clock, ManualClock)
+    return rt.clock
+
+
+def send(rt: Runtime, task: str, message_id: str, **payload: Any) -> tuple[int, ...]:
+    handlers = {
+        "declared": handle_declared,
+        "milestone": handle_milestone,
+        "acknowledged": handle_acknowledged,
+        "resolved": handle_resolved,
+    }
+    message = parse(f"muster.incident.{task}", payload)
+    return handlers[task](rt, message, message_id).deliveries
+
+
+def declare_sev1(rt: Runtime) -> None:
+    send(
+        rt,
+        "declared",
+        "m-declare",
+        incident_id="inc-1",
+        title="Checkout failing",
+        impact="critical",
+        urgency="high",
+        services=["payments-api"],
+    )
+
+
+def run_for(rt: Runtime, minutes: int, scanners: int = 1) -> list[int]:
+    """Advance the clock a minute at a time, scanning (with several scanners at once if asked)."""
+    created: list[int] = []
+    lock = threading.Lock()
+
+    def one_scan() -> None:
+        found = scan(rt)
+        with lock:
+            created.extend(found)
+
+    for _ in range(minutes):
+        clock(rt).advance(MINUTE)
+        threads = [threading.Thread(target=one_scan) for _ in range(scanners)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    return created
+
+
+def escalations(rt: Runtime) -> list[tuple[str | None, str]]:
+    """(person, reason) of every escalation page row, one per person (kinds collapsed)."""
+    with rt.database.transaction() as session:
+        rows = session.scalars(
+            select(Delivery).where(Delivery.reason.like("escalation:%")).order_by(Delivery.id)
+        )
+        return list(dict.fromkeys((row.person, row.reason) for row in rows))
+
+
+def summaries(rt: Runtime) -> list[Delivery]:
+    with rt.database.transaction() as session:
+        return list(
+            session.scalars(
+                select(Delivery).where(Delivery.kind == "summaries").order_by(Delivery.id)
+            )
+        )
+
+
+class TestEscalation:
+    def test_sev1_not_acknowledged_in_5_minutes_pages_the_next_level(self, rt: Runtime) -> None:
+        """At +5 min each chain climbs one level, each resolved at that instant."""
+        declare_sev1(rt)
+        run_for(rt, 4)
+        assert escalations(rt) == []
+        run_for(rt, 1)
+        assert escalations(rt) == [
+            ("laura", "escalation:incident_commander:1"),
+            ("mallory", "escalation:support_lead:1"),
+            ("frank", "escalation:scribe:1"),
+            ("judy", "escalation:sme:payments-api:1"),
+        ]
+
+    def test_an_acknowledgement_at_4_minutes_stops_that_chain(self, rt: Runtime) -> None:
+        """Bob acknowledges at +4 min: the incident commander's chain stops; the others climb."""
+        declare_sev1(rt)
+        run_for(rt, 4)
+        send(rt, "acknowledged", "m-ack", incident_id="inc-1", person="bob")
+        run_for(rt, 1)
+        people = [person for person, _ in escalations(rt)]
+        assert "laura" not in people
+        assert people == ["mallory", "frank", "judy"]
+
+    def test_the_chain_climbs_level_by_level_then_repeats_then_stops(self, rt: Runtime) -> None:
+        """payments SME: secondary at +5, eng managers at +10, the SME rotation again at +15,
+        and so on once more; then the chain is exhausted and says so."""
+        declare_sev1(rt)
+        run_for(rt, 40)
+        sme = [(p, r) for p, r in escalations(rt) if r.startswith("escalation:sme")]
+        assert [p for p, _ in sme] == ["judy", "laura", "heidi", "judy", "laura"]
+        with rt.database.transaction() as session:
+            kinds = list(session.scalars(select(TimelineEntry.kind)))
+            assert "escalation_exhausted" in kinds
+
+    def test_escalated_pages_say_so(self, rt: Runtime) -> None:
+        """The escalated person's SMS is marked ESCALATED and names the role."""
+        declare_sev1(rt)
+        ids = run_for(rt, 5)
+        for delivery_id in ids:
+            run_delivery(rt, delivery_id)
+        assert isinstance(rt.sender, RecordingSender)
+        laura_sms = rt.sender.to("outbox://sms/+353850000012")
+        assert laura_sms[0].body.startswith("SEV1 ESCALATED inc-1: Checkout failing")
+
+    def test_two_scanners_page_each_step_once(self, rt: Runtime) -> None:
+        """Two beats scanning at the same instants: every escalation step is paged once."""
+        declare_sev1(rt)
+        run_for(rt, 11, scanners=2)
+        reasons = [reason for _, reason in escalations(rt)]
+        assert len(reasons) == len(set(reasons))
+        assert reasons.count("escalation:sme:payments-api:2") == 1
+
+    def test_a_scan_that_dies_before_commit_pages_nothing_and_the_next_one_pages_once(
+        self, rt: Runtime
+    ) -> None:
+        """A crash mid-scan rolls the step back; the next scan takes it, exactly once."""
+        declare_sev1(rt)
+        clock(rt).advance(5 * MINUTE)
+        real = rt.config
+
+        class Crash(Exception):
+            pass
+
+        class DyingConfig:
+            path = real.path
+
+            def current(self) -> Any:
+                raise Crash
+
+        rt.config = DyingConfig()  # type: ignore[assignment]
+        with pytest.raises(Crash):
+            scan(rt)
+        rt.config = real
+        assert escalations(rt) == []
+        scan(rt)
+        scan(rt)
+        assert len(escalations(rt)) == 4
+
+    def test_levels_without_ack_within_never_escalate(self, rt: Runtime) -> None:
+        """SEV4 has no ack_within: an hour later nobody else has been paged."""
+        send(
+            rt,
+            "declared",
+            "m-1",
+            incident_id="inc-4",
+            title="Search slow",
+            impact="internal",
+            urgency="low",
+            services=["search"],
+        )
+        run_for(rt, 60)
+        assert escalations(rt) == []
+
+    def test_resolving_stops_every_escalation(self, rt: Runtime) -> None:
+        """Resolved at +3 min: nothing escalates at +5."""
+        declare_sev1(rt)
+        run_for(rt, 3)
+        send(rt, "resolved", "m-r", incident_id="inc-1", text="Fixed")
+        run_for(rt, 10)
+        assert escalations(rt) == []
+
+
+class TestSummaries:
+    def test_an_hour_with_two_beats_sends_exactly_four_summaries(self, rt: Runtime) -> None:
+        """SEV1 summarises every 15 min: at +15, +30, +45, +60, once each, with two scanners."""
+        declare_sev1(rt)
+        run_for(rt, 60, scanners=2)
+        assert len(summaries(rt)) == 4
+        assert len({row.key for row in summaries(rt)}) == 4
+
+    def test_a_quiet_interval_still_gets_a_summary_saying_so(self, rt: Runtime) -> None:
+        """Nothing happened: the summary says it was quiet, and who has not acknowledged."""
+        declare_sev1(rt)
+        run_for(rt, 15)
+        body = summaries(rt)[0].body
+        assert "Quiet interval" in body
+        assert "Not acknowledged: Bob Okafor (Incident commander" in body
+
+    def test_summary_reports_milestones_state_and_impact_since_the_last(self, rt: Runtime) -> None:
+        """The second summary has only what happened after the first."""
+        declare_sev1(rt)
+        run_for(rt, 10)
+        send(
+            rt,
+            "milestone",
+            "m-2",
+            incident_id="inc-1",
+            kind="troubleshooting_result",
+            text="Errors began with deploy 1.42",
+            author="heidi",
+        )
+        run_for(rt, 10)
+        send(
+            rt,
+            "milestone",
+            "m-3",
+            incident_id="inc-1",
+            kind="support_update",
+            text="Card payments fail for EU customers",
+        )
+        send(
+            rt,
+            "milestone",
+            "m-4",
+            incident_id="inc-1",
+            kind="state_change",
+            text="Rolling back",
+            state="identified",
+        )
+        send(rt, "acknowledged", "m-5", incident_id="inc-1", person="bob")
+        run_for(rt, 10)
+        first, second = summaries(rt)[0].body, summaries(rt)[1].body
+        assert "Errors began with deploy 1.42" in first
+        assert "Errors began" not in second
+        assert "Impact: Card payments fail for EU customers" in second
+        assert "State: **identified**" in second
+        assert "Acknowledged (bob)" in second
+
+    def test_stakeholders_get_a_customer_safe_version(self, rt: Runtime) -> None:
+        """No names and no technical milestones in the stakeholder update."""
+        declare_sev1(rt)
+        send(
+            rt,
+            "milestone",
+            "m-2",
+            incident_id="inc-1",
+            kind="sme_suggestion",
+            text="Restart pod payments-7f9",
+            author="heidi",
+        )
+        run_for(rt, 15)
+        with rt.database.transaction() as session:
+            update = session.scalar(select(Delivery).where(Delivery.kind == "stakeholders"))
+            assert update is not None
+            assert "payments-7f9" not in update.body
+            assert "Heidi" not in update.body
+            assert "Affected services: payments-api" in update.body
+
+    def test_a_redefinition_to_sev3_changes_the_interval(self, rt: Runtime) -> None:
+        """SEV1 summarises every 15 min; once redefined to SEV3, every 60 min."""
+        declare_sev1(rt)
+        run_for(rt, 15)
+        send(
+            rt,
+            "milestone",
+            "m-2",
+            incident_id="inc-1",
+            kind="redefinition",
+            text="Only some retries fail",
+            impact="major",
+            urgency="low",
+        )
+        run_for(rt, 45)
+        assert len(summaries(rt)) == 1
+        run_for(rt, 15)
+        assert len(summaries(rt)) == 2
+
+    def test_resolving_sends_a_final_summary_and_no_more(self, rt: Runtime) -> None:
+        """The final summary goes out at once; the periodic ones stop."""
+        declare_sev1(rt)
+        run_for(rt, 20)
+        send(rt, "resolved", "m-r", incident_id="inc-1", text="Rolled back")
+        assert "Final summary" in summaries(rt)[-1].body
+        count = len(summaries(rt))
+        run_for(rt, 60)
+        assert len(summaries(rt)) == count
+        with rt.database.transaction() as session:
+            states = set(session.scalars(select(Timer.state)))
+            assert "pending" not in states
+
+
+class TestCustomerUpdateReminders:
+    def reminders(self, rt: Runtime) -> list[tuple[str | None, str]]:
+        with rt.database.transaction() as session:
+            rows = session.scalars(select(Delivery).where(Delivery.purpose == "reminder"))
+            return [(row.person, row.reason) for row in rows]
+
+    def test_the_support_lead_is_reminded_every_interval(self, rt: Runtime) -> None:
+        """SEV1 asks for customer updates every 30 min: Dmitri is reminded at +30 and +60."""
+        declare_sev1(rt)
+        run_for(rt, 29)
+        assert self.reminders(rt) == []
+        run_for(rt, 31)
+        assert [person for person, _ in self.reminders(rt)] == ["dmitri", "dmitri"]
+
+    def test_a_recent_support_update_postpones_the_reminder(self, rt: Runtime) -> None:
+        """An update at +20 means no reminder at +30; the next one is due at +50."""
+        declare_sev1(rt)
+        run_for(rt, 20)
+        send(
+            rt,
+            "milestone",
+            "m-2",
+            incident_id="inc-1",
+            kind="support_update",
+            text="Customers informed",
+        )
+        run_for(rt, 29)
+        assert self.reminders(rt) == []
+        run_for(rt, 1)
+        assert [person for person, _ in self.reminders(rt)] == ["dmitri"]

@@ -1,0 +1,168 @@
+"""The periodic summary, its customer-safe version, and the support lead's reminder.
+
+Every ``summary_every`` of its severity, an open incident's state goes out without anyone writing
+it: the current impact statement, the state, what changed and was learned since the last summary,
+who holds each role, and which pages nobody has acknowledged. A quiet interval says so: silence
+would read as "nobody is looking". The stakeholders get a shorter version with no names and no
+technical detail. All of it is composed here from plain data; nothing is read or sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from worker.core.broadcasts import MILESTONE_TITLES
+from worker.core.durations import format_duration
+from worker.core.incident import Incident
+from worker.core.render import RenderedMessage, chat_text, defuse, one_line, role_title
+
+SUMMARISED_KINDS = (
+    "state_change",
+    "sme_suggestion",
+    "troubleshooting_result",
+    "redefinition",
+    "support_update",
+    "role_change",
+    "engage",
+    "note",
+    "acknowledged",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineItem:
+    """One timeline entry, as a summary or an export reads it."""
+
+    at: datetime
+    kind: str
+    actor: str | None
+    text: str
+    data: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Unacknowledged:
+    """A person paged for a role who has not acknowledged yet."""
+
+    name: str
+    role: str
+    paged_at: datetime
+
+
+@dataclass(frozen=True)
+class SummaryFacts:
+    """Everything a summary says, gathered by the scanner from the database."""
+
+    incident: Incident
+    severity: str
+    state: str
+    impact_statement: str
+    since: datetime | None  # the previous summary, or None for the first
+    at: datetime
+    items: Sequence[TimelineItem]
+    holders: Mapping[str, Sequence[str]]  # role label → names
+    unacknowledged: Sequence[Unacknowledged]
+    next_at: datetime | None
+    final: bool = False
+
+
+def summary_items(items: Sequence[TimelineItem]) -> list[TimelineItem]:
+    """The entries a summary reports: state changes, milestones and acknowledgements."""
+    return [item for item in items if item.kind in SUMMARISED_KINDS]
+
+
+def compose_summary(facts: SummaryFacts) -> RenderedMessage:
+    """The team's summary, as markdown for the ``summaries`` broadcast."""
+    incident = facts.incident
+    label = "Final summary" if facts.final else "Summary"
+    title = f"[{facts.severity}] {label}: {one_line(incident.title, 150)} ({incident.id})"
+    lines = [
+        f"**{chat_text(title)}**",
+        f"State: **{facts.state}** | open for {_age(facts)} | as of {facts.at:%H:%M} UTC",
+        f"Impact: {chat_text(one_line(facts.impact_statement or incident.title, 800))}",
+    ]
+    reported = summary_items(facts.items)
+    window = f"since {facts.since:%H:%M} UTC" if facts.since else "since declared"
+    if reported:
+        lines.append(f"What happened {window}:")
+        lines += [_item_line(item) for item in reported]
+    else:
+        lines.append(f"Quiet interval: no state change or milestone {window}.")
+    if facts.holders:
+        lines.append(
+            "Roles: "
+            + "; ".join(
+                f"{role_title(label)} {chat_text(', '.join(names))}"
+                for label, names in facts.holders.items()
+            )
+        )
+    if facts.unacknowledged:
+        lines.append(
+            "Not acknowledged: "
+            + "; ".join(
+                f"{chat_text(page.name)} ({role_title(page.role)}, paged {page.paged_at:%H:%M})"
+                for page in facts.unacknowledged
+            )
+        )
+    elif not facts.final:
+        lines.append("Every page has been acknowledged.")
+    if facts.next_at and not facts.final:
+        lines.append(f"Next summary at {facts.next_at:%H:%M} UTC.")
+    return RenderedMessage(title=defuse(title), body="\n".join(lines), body_format="markdown")
+
+
+def compose_stakeholder_update(facts: SummaryFacts) -> RenderedMessage:
+    """The customer-safe version: severity, state, impact, services; no names, no internals."""
+    incident = facts.incident
+    state = "resolved" if facts.final else facts.state
+    title = f"[{facts.severity}] {one_line(incident.title, 150)}: {state}"
+    lines = [
+        f"Status: {state} (as of {facts.at:%Y-%m-%d %H:%M} UTC)",
+        f"Impact: {one_line(facts.impact_statement or incident.title, 800)}",
+        "Affected services: " + ", ".join(one_line(s, 100) for s in incident.services),
+    ]
+    updates = [item for item in facts.items if item.kind == "support_update"]
+    if updates:
+        lines.append(f"Latest update: {one_line(updates[-1].text, 800)}")
+    if facts.next_at and not facts.final:
+        lines.append(f"Next update by {facts.next_at:%H:%M} UTC.")
+    return RenderedMessage(title=one_line(title, 250), body="\n".join(lines), body_format="text")
+
+
+def render_reminder(
+    incident: Incident,
+    severity: str,
+    every: timedelta,
+    last_update: datetime | None,
+    at: datetime,
+) -> RenderedMessage:
+    """The support lead's nudge to update customers, with how long it has been."""
+    if last_update is None:
+        since = f"no customer update yet, {format_duration(at - (incident.declared_at or at))} in"
+    else:
+        since = f"last customer update {format_duration(at - last_update)} ago"
+    body = (
+        f"{severity} {incident.id}: time to update customers about "
+        f"{one_line(incident.title, 80)} ({since}; every {format_duration(every)}). "
+        f"Send it as a support_update milestone."
+    )
+    return RenderedMessage(
+        title=f"[{severity}] Customer update due: {one_line(incident.title, 120)}",
+        body=body,
+        body_format="text",
+    )
+
+
+def _item_line(item: TimelineItem) -> str:
+    heading = MILESTONE_TITLES.get(item.kind, item.kind.replace("_", " ").capitalize())
+    if item.kind == "acknowledged":
+        heading = "Acknowledged"
+    by = f" ({chat_text(one_line(item.actor, 100))})" if item.actor else ""
+    return f"- {item.at:%H:%M} {heading}{by}: {chat_text(one_line(item.text, 400))}"
+
+
+def _age(facts: SummaryFacts) -> str:
+    declared = facts.incident.declared_at or facts.at
+    return format_duration(max(facts.at - declared, timedelta(0)))

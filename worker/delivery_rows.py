@@ -1,0 +1,142 @@
+"""Delivery rows, the outbox: a rendered message per person × contact kind, or per room.
+
+Whatever decides that someone must hear something (a declaration, a milestone, an escalation
+step, a summary) writes rows here inside its own transaction; tasks to send them are queued only
+after the commit. Each row has a unique key, so deciding the same thing twice writes nothing new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from worker.core.incident import Incident as CoreIncident
+from worker.core.plan import PagePlan, PlannedPage
+from worker.core.render import RenderedMessage, render_page
+from worker.core.routing import Routing
+from worker.core.snapshots import page_to_data
+from worker.store.models import Delivery, Incident
+
+
+def core_incident(row: Incident) -> CoreIncident:
+    """The core's view of a stored incident."""
+    return CoreIncident(
+        id=row.id,
+        title=row.title,
+        impact=row.impact,
+        urgency=row.urgency,
+        services=tuple(row.services),
+        summary=row.summary,
+        source=row.source,
+        declared_at=row.declared_at,
+        customer_reports=tuple(row.customer_reports),
+        links=dict(row.links),
+        labels=dict(row.labels),
+    )
+
+
+def page_rows(
+    session: Session,
+    routing: Routing,
+    incident: CoreIncident,
+    plan: PagePlan,
+    pages: Iterable[PlannedPage],
+    reason: str,
+    now: datetime,
+    rendered_as: RenderedMessage | None = None,
+    purpose: str = "page",
+) -> list[Delivery]:
+    """A delivery row per person × contact kind, rendered now; existing keys are skipped.
+
+    ``rendered_as`` sends that message instead of the page rendering (a reminder).
+    """
+    rows = []
+    for page in pages:
+        for contact in page.contacts:
+            rendered = rendered_as or render_page(contact.kind, routing, incident, plan, page)
+            rows.append(
+                Delivery(
+                    key=f"{incident.id}:{purpose}:{page.person}:{contact.kind}:{reason}",
+                    incident_id=incident.id,
+                    purpose=purpose,
+                    reason=reason,
+                    person=page.person,
+                    kind=contact.kind,
+                    requested_kind=contact.requested,
+                    page=page_to_data(page),
+                    title=rendered.title,
+                    body=rendered.body,
+                    body_format=rendered.body_format,
+                    status="pending",
+                    created_at=now,
+                    lease_until=now,
+                )
+            )
+    return insert_new(session, rows)
+
+
+def broadcast_rows(
+    session: Session,
+    routing: Routing,
+    plan: PagePlan,
+    incident_id: str,
+    reason: str,
+    rendered: RenderedMessage,
+    now: datetime,
+    destinations: Iterable[str] | None = None,
+) -> list[Delivery]:
+    """A delivery row per room: by default the incident room and each handled service's room."""
+    rows = [
+        Delivery(
+            key=f"{incident_id}:broadcast:{destination}:{reason}",
+            incident_id=incident_id,
+            purpose="broadcast",
+            reason=reason,
+            kind=destination,
+            title=rendered.title,
+            body=rendered.body,
+            body_format=rendered.body_format,
+            status="pending",
+            created_at=now,
+            lease_until=now,
+        )
+        for destination in (
+            broadcast_destinations(routing, plan) if destinations is None else destinations
+        )
+    ]
+    return insert_new(session, rows)
+
+
+def broadcast_destinations(routing: Routing, plan: PagePlan) -> list[str]:
+    """Rooms a declaration or milestone goes to: ``incident_room`` and ``room:SERVICE``."""
+    config = routing.config
+    names = ["incident_room"] if config.broadcasts.incident_room else []
+    for route in plan.services:
+        if route.handled_by is not None and config.services[route.handled_by].room:
+            names.append(f"room:{route.handled_by}")
+    return list(dict.fromkeys(names))
+
+
+def broadcast_url(routing: Routing, destination: str) -> str | None:
+    """The Apprise URL of a broadcast destination name, if the config still has it."""
+    config = routing.config
+    if destination.startswith("room:"):
+        service = config.services.get(destination.removeprefix("room:"))
+        return service.room if service else None
+    url: str | None = getattr(config.broadcasts, destination, None)
+    return url
+
+
+def insert_new(session: Session, rows: list[Delivery]) -> list[Delivery]:
+    if not rows:
+        return []
+    existing = set(
+        session.scalars(select(Delivery.key).where(Delivery.key.in_([row.key for row in rows])))
+    )
+    fresh = [row for row in rows if row.key not in existing]
+    session.add_all(fresh)
+    session.flush()
+    return fresh

@@ -1,0 +1,588 @@
+"""Timers in the database: escalations, summaries and customer-update reminders, and their scan.
+
+Handlers arm timers in the same transaction as the incident they belong to; a frequent beat task
+(:func:`scan`) fires the due ones. Each timer fires in a transaction of its own that re-reads it
+under a row lock (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite's single writer elsewhere),
+writes what it decided (delivery rows, timeline entries) and moves ``due_at`` on. Two scanners,
+a redelivered scan task or a crash mid-scan therefore never fire a step twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from worker.core.config_model import SME
+from worker.core.escalation import ChainProgress, escalate
+from worker.core.plan import Assignment, EscalationChain, PagePlan, plan_pages
+from worker.core.routing import Routing, RoutingError
+from worker.core.snapshots import plan_from_data
+from worker.core.summary import (
+    SummaryFacts,
+    TimelineItem,
+    Unacknowledged,
+    compose_stakeholder_update,
+    compose_summary,
+    render_reminder,
+)
+from worker.delivery_rows import broadcast_rows, core_incident, page_rows
+from worker.runtime import Runtime
+from worker.store.models import Delivery, Incident, TimelineEntry, Timer
+
+log = structlog.get_logger("muster.timers")
+
+ESCALATION, SUMMARY, REMINDER = "escalation", "summary", "reminder"
+PENDING, DONE, ACKNOWLEDGED, CANCELLED, EXHAUSTED = (
+    "pending",
+    "done",
+    "acknowledged",
+    "cancelled",
+    "exhausted",
+)
+
+
+# Arming, from the handlers (inside their transaction) --------------------------------------
+
+
+def arm_incident(
+    session: Session, routing: Routing, row: Incident, plan: PagePlan, now: datetime
+) -> None:
+    """A new incident's timers: an escalation per chain, its summary, its reminder."""
+    level = routing.level(row.severity).level
+    if level.ack_within is not None:
+        for chain in plan.escalations:
+            _arm_chain(session, row.id, chain, _paged_by(plan, chain), now + level.ack_within, now)
+    _upsert(
+        session,
+        row.id,
+        SUMMARY,
+        f"{row.id}:summary",
+        now + level.summary_every,
+        {"last_at": None},
+        now,
+    )
+    if level.customer_update_every is not None:
+        _upsert(
+            session,
+            row.id,
+            REMINDER,
+            f"{row.id}:reminder",
+            now + level.customer_update_every,
+            {},
+            now,
+        )
+
+
+def rearm_for_severity(
+    session: Session, routing: Routing, row: Incident, plan: PagePlan, now: datetime
+) -> None:
+    """After a redefinition: chains for new roles and services, new intervals for the rest."""
+    level = routing.level(row.severity).level
+    timers = {t.key: t for t in _timers(session, row.id)}
+    if level.ack_within is None:
+        for timer in timers.values():
+            if timer.kind == ESCALATION and timer.state == PENDING:
+                timer.state, timer.updated_at = CANCELLED, now
+    else:
+        for chain in plan.escalations:
+            key = _chain_key(row.id, chain.role, chain.service)
+            if key not in timers:
+                _arm_chain(
+                    session, row.id, chain, _paged_by(plan, chain), now + level.ack_within, now
+                )
+    summary = timers.get(f"{row.id}:summary")
+    if summary is not None and summary.state == PENDING:
+        last = summary.data.get("last_at")
+        base = datetime.fromisoformat(last) if last else row.declared_at
+        summary.due_at = max(base + level.summary_every, now)
+        summary.updated_at = now
+    reminder = timers.get(f"{row.id}:reminder")
+    if level.customer_update_every is None:
+        if reminder is not None and reminder.state == PENDING:
+            reminder.state, reminder.updated_at = CANCELLED, now
+    elif reminder is None or reminder.state != PENDING:
+        _upsert(
+            session,
+            row.id,
+            REMINDER,
+            f"{row.id}:reminder",
+            now + level.customer_update_every,
+            {},
+            now,
+        )
+
+
+def restart_role_chain(
+    session: Session, routing: Routing, row: Incident, role: str, person: str, now: datetime
+) -> None:
+    """A role handed over: its chain starts again from the new holder."""
+    level = routing.level(row.severity).level
+    if level.ack_within is None or role not in routing.config.roles:
+        return
+    config_role = routing.config.roles[role]
+    chain = EscalationChain(role, None, (config_role.rotation, *config_role.escalate_to))
+    key = _chain_key(row.id, role, None)
+    timer = session.scalar(select(Timer).where(Timer.key == key))
+    data = _chain_data(chain, [person])
+    if timer is None:
+        _arm_chain(session, row.id, chain, [person], now + level.ack_within, now)
+    else:
+        timer.state, timer.data, timer.due_at = PENDING, data, now + level.ack_within
+        timer.updated_at = now
+
+
+def acknowledge(
+    session: Session, incident_id: str, person: str, role: str | None, now: datetime
+) -> list[str]:
+    """Stop the escalations that paged ``person`` (for ``role`` only, when given)."""
+    stopped = []
+    for timer in _timers(session, incident_id):
+        if timer.kind != ESCALATION or timer.state != PENDING:
+            continue
+        label = _label(timer.data)
+        if person in timer.data.get("paged", []) and (
+            role is None or label == role or timer.data.get("role") == role
+        ):
+            timer.state, timer.updated_at = ACKNOWLEDGED, now
+            stopped.append(label)
+    return stopped
+
+
+def cancel_all(session: Session, incident_id: str, now: datetime) -> None:
+    """The incident is resolved: no more escalations, summaries or reminders."""
+    for timer in _timers(session, incident_id):
+        if timer.state == PENDING:
+            timer.state, timer.updated_at = CANCELLED, now
+
+
+# The scan, from beat ------------------------------------------------------------------------
+
+
+def scan(rt: Runtime, limit: int = 500) -> list[int]:
+    """Fire every due timer; return the deliveries to queue (after each timer's commit)."""
+    now = rt.clock.now()
+    with rt.database.transaction() as session:
+        due = list(
+            session.scalars(
+                select(Timer.id)
+                .where(Timer.state == PENDING, Timer.due_at <= now)
+                .order_by(Timer.due_at)
+                .limit(limit)
+            )
+        )
+    deliveries: list[int] = []
+    for timer_id in due:
+        deliveries += fire(rt, timer_id, now)
+    return deliveries
+
+
+def fire(rt: Runtime, timer_id: int, now: datetime) -> list[int]:
+    """Fire one timer if it is still due and nobody else holds it."""
+    routing = rt.config.current().routing
+    with rt.database.transaction() as session:
+        query = select(Timer).where(
+            Timer.id == timer_id, Timer.state == PENDING, Timer.due_at <= now
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        timer = session.scalar(query)
+        if timer is None:
+            return []
+        row = session.get(Incident, timer.incident_id)
+        if row is None or row.resolved_at is not None:
+            timer.state, timer.updated_at = CANCELLED, now
+            return []
+        timer.fired += 1
+        try:
+            if timer.kind == ESCALATION:
+                rows = _fire_escalation(session, routing, row, timer, now)
+            elif timer.kind == SUMMARY:
+                rows = _fire_summary(session, routing, row, timer, now)
+            else:
+                rows = _fire_reminder(session, routing, row, timer, now)
+        except RoutingError as problem:
+            log.error(
+                "timer.config_mismatch", incident_id=row.id, timer=timer.key, error=str(problem)
+            )
+            timer.due_at = now + timedelta(minutes=1)
+            return []
+        timer.updated_at = now
+        return [delivery.id for delivery in rows]
+
+
+def _fire_escalation(
+    session: Session, routing: Routing, row: Incident, timer: Timer, now: datetime
+) -> list[Delivery]:
+    level = routing.level(row.severity).level
+    if level.ack_within is None:
+        timer.state = CANCELLED
+        return []
+    data = dict(timer.data)
+    progress = ChainProgress(
+        role=data["role"],
+        service=data.get("service"),
+        rotations=tuple(data["rotations"]),
+        start_level=int(data.get("start_level", 0)),
+        steps_taken=int(data.get("steps_taken", 0)),
+    )
+    decision = escalate(routing, progress, level.ack_within, routing.config.escalation.repeat, now)
+    plan = plan_from_data(row.plan)
+    core = core_incident(row)
+    created: list[Delivery] = []
+    paged = list(data.get("paged", []))
+    for number, step in enumerate(decision.steps, start=progress.steps_taken + 1):
+        label = progress.label
+        if step.person is None or step.person not in routing.config.people:
+            _entry(
+                session,
+                row.id,
+                f"{timer.key}:{number}:gap",
+                now,
+                "escalation_gap",
+                None,
+                f"{label}: nobody on call in {step.rotation}; escalating further",
+                {"role": label, "rotation": step.rotation, "step": number},
+            )
+            continue
+        assignment = Assignment(
+            role=progress.role,
+            service=progress.service,
+            rotation=step.rotation,
+            escalation_level=max(step.level, 1),
+        )
+        pages = plan_pages(routing, [(step.person, assignment)], level.via)
+        created += page_rows(
+            session, routing, core, plan, pages, f"escalation:{label}:{number}", now
+        )
+        paged.append(step.person)
+        _entry(
+            session,
+            row.id,
+            f"{timer.key}:{number}",
+            now,
+            "escalated",
+            step.person,
+            f"{label} not acknowledged: paging {step.person} ({step.rotation})",
+            {"role": label, "rotation": step.rotation, "step": number, "round": step.round},
+        )
+        log.warning(
+            "escalation.paged",
+            incident_id=row.id,
+            role=label,
+            person=step.person,
+            rotation=step.rotation,
+            step=number,
+        )
+    data.update(steps_taken=decision.progress.steps_taken, paged=list(dict.fromkeys(paged)))
+    timer.data = data
+    if decision.next_due is None:
+        timer.state = EXHAUSTED
+        _entry(
+            session,
+            row.id,
+            f"{timer.key}:exhausted",
+            now,
+            "escalation_exhausted",
+            None,
+            f"{progress.label}: escalation chain exhausted with nobody acknowledging",
+            {},
+        )
+        log.error("escalation.exhausted", incident_id=row.id, role=progress.label)
+    else:
+        timer.due_at = decision.next_due
+    return created
+
+
+def _fire_summary(
+    session: Session, routing: Routing, row: Incident, timer: Timer, now: datetime
+) -> list[Delivery]:
+    level = routing.level(row.severity).level
+    slot = timer.due_at
+    last = timer.data.get("last_at")
+    since = datetime.fromisoformat(last) if last else None
+    next_due = slot + level.summary_every
+    while next_due <= now:  # the scanner was away: one catch-up summary, not a burst
+        next_due += level.summary_every
+    created = send_summary(session, routing, row, since, now, next_due, slot.isoformat())
+    timer.data = {"last_at": now.isoformat()}
+    timer.due_at = next_due
+    return created
+
+
+def send_summary(
+    session: Session,
+    routing: Routing,
+    row: Incident,
+    since: datetime | None,
+    now: datetime,
+    next_at: datetime | None,
+    slot: str,
+    final: bool = False,
+) -> list[Delivery]:
+    """The summary and its stakeholder version, as broadcast rows keyed by incident and slot."""
+    facts = summary_facts(session, routing, row, since, now, next_at, final)
+    plan = plan_from_data(row.plan)
+    rows: list[Delivery] = []
+    config = routing.config.broadcasts
+    reason = f"summary:{slot}"
+    if config.summaries:
+        rows += broadcast_rows(
+            session,
+            routing,
+            plan,
+            row.id,
+            reason,
+            compose_summary(facts),
+            now,
+            destinations=["summaries"],
+        )
+    if config.stakeholders:
+        rows += broadcast_rows(
+            session,
+            routing,
+            plan,
+            row.id,
+            reason,
+            compose_stakeholder_update(facts),
+            now,
+            destinations=["stakeholders"],
+        )
+    _entry(
+        session,
+        row.id,
+        f"{row.id}:summary:{slot}",
+        now,
+        "summary",
+        None,
+        "final summary" if final else "summary",
+        {"since": since.isoformat() if since else None, "items": len(facts.items)},
+    )
+    return rows
+
+
+def summary_facts(
+    session: Session,
+    routing: Routing,
+    row: Incident,
+    since: datetime | None,
+    now: datetime,
+    next_at: datetime | None,
+    final: bool,
+) -> SummaryFacts:
+    """What a summary of ``row`` says, read from the timeline, the plan and the deliveries."""
+    query = select(TimelineEntry).where(TimelineEntry.incident_id == row.id)
+    if since is not None:
+        query = query.where(TimelineEntry.at > since)
+    entries = list(
+        session.scalars(
+            query.where(TimelineEntry.at <= now).order_by(TimelineEntry.at, TimelineEntry.id)
+        )
+    )
+    plan = plan_from_data(row.plan)
+    people = routing.config.people
+    holders = {
+        label: [people[p].name if p in people else p for p in names]
+        for label, names in plan.holders().items()
+    }
+    return SummaryFacts(
+        incident=core_incident(row),
+        severity=row.severity,
+        state="resolved" if final else row.state,
+        impact_statement=row.impact_statement,
+        since=since,
+        at=now,
+        items=[TimelineItem(e.at, e.kind, e.actor, e.text, e.data) for e in entries],
+        holders=holders,
+        unacknowledged=unacknowledged(session, routing, row.id),
+        next_at=next_at,
+        final=final,
+    )
+
+
+def unacknowledged(session: Session, routing: Routing, incident_id: str) -> list[Unacknowledged]:
+    """People paged for this incident (not merely broadcast to) who have not acknowledged."""
+    acked = set(
+        session.scalars(
+            select(TimelineEntry.actor).where(
+                TimelineEntry.incident_id == incident_id, TimelineEntry.kind == "acknowledged"
+            )
+        )
+    )
+    first: dict[str, Unacknowledged] = {}
+    for delivery in session.scalars(
+        select(Delivery)
+        .where(Delivery.incident_id == incident_id, Delivery.purpose == "page")
+        .order_by(Delivery.id)
+    ):
+        person = delivery.person or ""
+        if person in acked or person in first:
+            continue
+        roles = [
+            a["role"] if not a.get("service") else f"{a['role']}:{a['service']}"
+            for a in (delivery.page or {}).get("assignments", [])
+        ]
+        name = routing.config.people[person].name if person in routing.config.people else person
+        first[person] = Unacknowledged(
+            name=name, role=", ".join(roles) or "paged", paged_at=delivery.created_at
+        )
+    return list(first.values())
+
+
+def _fire_reminder(
+    session: Session, routing: Routing, row: Incident, timer: Timer, now: datetime
+) -> list[Delivery]:
+    level = routing.level(row.severity).level
+    every = level.customer_update_every
+    if every is None:
+        timer.state = CANCELLED
+        return []
+    last_update = session.scalar(
+        select(TimelineEntry.at)
+        .where(TimelineEntry.incident_id == row.id, TimelineEntry.kind == "support_update")
+        .order_by(TimelineEntry.at.desc())
+        .limit(1)
+    )
+    if last_update is not None and now - last_update < every:
+        timer.due_at = last_update + every  # a recent update: nothing to remind of yet
+        return []
+    plan = plan_from_data(row.plan)
+    leads = plan.holders().get("support_lead", [])
+    core = core_incident(row)
+    rendered = render_reminder(core, row.severity, every, last_update, now)
+    pages = plan_pages(
+        routing,
+        [(p, Assignment("support_lead", None, "")) for p in leads if p in routing.config.people],
+        level.via[:1],
+    )
+    created = page_rows(
+        session,
+        routing,
+        core,
+        plan,
+        pages,
+        f"reminder:{timer.due_at.isoformat()}",
+        now,
+        rendered_as=rendered,
+        purpose="reminder",
+    )
+    _entry(
+        session,
+        row.id,
+        f"{timer.key}:{timer.due_at.isoformat()}",
+        now,
+        "reminder",
+        None,
+        f"customer-update reminder to {', '.join(leads) or 'nobody (no support lead)'}",
+        {},
+    )
+    timer.due_at = now + every
+    return created
+
+
+# Helpers ------------------------------------------------------------------------------------
+
+
+def _chain_key(incident_id: str, role: str, service: str | None) -> str:
+    return f"{incident_id}:escalation:{role if service is None else f'{role}:{service}'}"
+
+
+def _label(data: dict[str, Any]) -> str:
+    service = data.get("service")
+    return str(data["role"]) if not service else f"{data['role']}:{service}"
+
+
+def _chain_data(chain: EscalationChain, paged: Sequence[str]) -> dict[str, Any]:
+    data = asdict(chain)
+    data["rotations"] = list(chain.rotations)
+    data.update(steps_taken=0, paged=list(paged))
+    return data
+
+
+def _paged_by(plan: PagePlan, chain: EscalationChain) -> list[str]:
+    return [
+        page.person
+        for page in plan.pages
+        for a in page.assignments
+        if a.role == chain.role and a.service == chain.service
+    ]
+
+
+def _arm_chain(
+    session: Session,
+    incident_id: str,
+    chain: EscalationChain,
+    paged: list[str],
+    due: datetime,
+    now: datetime,
+) -> None:
+    if chain.role != SME and chain.service is not None:
+        return
+    _upsert(
+        session,
+        incident_id,
+        ESCALATION,
+        _chain_key(incident_id, chain.role, chain.service),
+        due,
+        _chain_data(chain, paged),
+        now,
+    )
+
+
+def _upsert(
+    session: Session,
+    incident_id: str,
+    kind: str,
+    key: str,
+    due: datetime,
+    data: dict[str, Any],
+    now: datetime,
+) -> None:
+    timer = session.scalar(select(Timer).where(Timer.key == key))
+    if timer is None:
+        session.add(
+            Timer(
+                incident_id=incident_id,
+                kind=kind,
+                key=key,
+                due_at=due,
+                state=PENDING,
+                data=data,
+                updated_at=now,
+            )
+        )
+    else:
+        timer.state, timer.due_at, timer.data, timer.updated_at = PENDING, due, data, now
+
+
+def _timers(session: Session, incident_id: str) -> Iterable[Timer]:
+    return session.scalars(select(Timer).where(Timer.incident_id == incident_id))
+
+
+def _entry(
+    session: Session,
+    incident_id: str,
+    key: str,
+    at: datetime,
+    kind: str,
+    actor: str | None,
+    text: str,
+    data: dict[str, Any],
+) -> None:
+    if session.scalar(select(TimelineEntry.id).where(TimelineEntry.key == key)) is None:
+        session.add(
+            TimelineEntry(
+                incident_id=incident_id,
+                key=key,
+                at=at,
+                kind=kind,
+                actor=actor,
+                text=text,
+                data=data,
+            )
+        )
