@@ -55,7 +55,7 @@ def send_with_retry(
         retry=retry_if_result(lambda result: not result.ok and result.retryable),
         stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.total),
         wait=wait_exponential_jitter(
-            initial=policy.initial_wait, max=policy.max_wait, jitter=policy.jitter
+            multiplier=policy.initial_wait, max=policy.max_wait, jitter=policy.jitter
         ),
         sleep=sleep,
         retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
