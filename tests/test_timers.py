@@ -22,6 +22,7 @@ from tests.conftest import DEMO, WEDNESDAY_NOON
 from tests.integration.harness import port_open, postgres_database
 from tests.support import RecordingSender
 from worker.clock import ManualClock
+from worker.core.review import review_data, review_markdown
 from worker.deliveries import run_delivery
 from worker.handlers import (
     handle_acknowledged,
@@ -30,6 +31,7 @@ from worker.handlers import (
     handle_resolved,
 )
 from worker.messages import parse
+from worker.reports import review_facts
 from worker.runtime import Runtime
 from worker.store.db import Database
 from worker.store.models import Delivery, TimelineEntry, Timer
@@ -373,3 +375,38 @@ class TestCustomerUpdateReminders:
         assert self.reminders(rt) == []
         run_for(rt, 1)
         assert [person for person, _ in self.reminders(rt)] == ["dmitri"]
+
+
+class TestReviewExport:
+    def test_the_timeline_exports_roles_pages_acks_milestones_and_summaries(
+        self, rt: Runtime
+    ) -> None:
+        """Markdown for the write-up, JSON for tools, from the record."""
+        declare_sev1(rt)
+        run_for(rt, 6)
+        send(rt, "acknowledged", "m-a", incident_id="inc-1", person="bob")
+        send(
+            rt,
+            "milestone",
+            "m-s",
+            incident_id="inc-1",
+            kind="sme_suggestion",
+            text="Roll back | now",
+            author="heidi",
+        )
+        run_for(rt, 10)
+        send(rt, "resolved", "m-r", incident_id="inc-1", text="Rolled back")
+        routing = rt.config.current().routing
+        with rt.database.transaction() as session:
+            facts = review_facts(session, routing, "inc-1")
+        assert facts is not None
+        text = review_markdown(facts)
+        assert text.startswith("# inc-1: Checkout failing")
+        assert "- Incident commander: Bob Okafor" in text
+        assert "| SME suggestion | heidi | Roll back \\| now |" in text
+        assert "| escalated | laura |" in text
+        assert "| summary |" in text
+        assert "| Bob Okafor | sms | plan | pending | 0 | yes |" in text
+        data = review_data(facts)
+        assert data["resolved_at"] == "2026-11-25T12:16:00Z"
+        assert [i["kind"] for i in data["items"]].count("acknowledged") == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from worker.cli.config_commands import config_group
-from worker.cli.ops import beat, db, dead_letters, worker
+from worker.cli.ops import beat, db, dead_letters, timeline, worker
 from worker.cli.producer import ack, declare, milestone, resolve
 from worker.cli.route import route
 
@@ -23,6 +23,7 @@ for command in (
     milestone,
     ack,
     resolve,
+    timeline,
     worker,
     beat,
     db,

@@ -156,3 +156,26 @@ def replay(letter_id: int) -> None:
         if letter is not None:
             letter.replayed_at = SystemClock().now()
     click.echo(f"replayed #{letter_id} as message {message_id}")
+
+
+@click.command("timeline")
+@click.argument("incident_id")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+)
+def timeline(incident_id: str, output: str) -> None:
+    """Export INCIDENT_ID's whole timeline: the starting point of the incident review."""
+    from worker.core.review import review_data, review_markdown
+    from worker.reports import review_facts
+    from worker.runtime import runtime
+
+    rt = runtime()
+    with rt.database.transaction() as session:
+        facts = review_facts(session, rt.config.current().routing, incident_id)
+    if facts is None:
+        raise click.UsageError(f"no incident {incident_id!r}")
+    click.echo(dumps(review_data(facts)) if output == "json" else review_markdown(facts), nl=False)

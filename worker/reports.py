@@ -1,0 +1,62 @@
+"""Reading an incident's record back out of the database for people: the review export."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from worker.core.review import PageRecord, ReviewFacts
+from worker.core.routing import Routing
+from worker.core.snapshots import plan_from_data
+from worker.core.summary import TimelineItem
+from worker.store.models import Delivery, Incident, TimelineEntry
+
+
+def review_facts(session: Session, routing: Routing, incident_id: str) -> ReviewFacts | None:
+    """Everything recorded about ``incident_id``, or None if muster never heard of it."""
+    row = session.get(Incident, incident_id)
+    if row is None:
+        return None
+    people = routing.config.people
+    plan = plan_from_data(row.plan)
+    entries = session.scalars(
+        select(TimelineEntry)
+        .where(TimelineEntry.incident_id == row.id)
+        .order_by(TimelineEntry.at, TimelineEntry.id)
+    )
+    deliveries = session.scalars(
+        select(Delivery)
+        .where(Delivery.incident_id == row.id, Delivery.person.is_not(None))
+        .order_by(Delivery.id)
+    )
+    return ReviewFacts(
+        incident_id=row.id,
+        title=row.title,
+        severity=row.severity,
+        impact=row.impact,
+        urgency=row.urgency,
+        services=list(row.services),
+        state=row.state,
+        impact_statement=row.impact_statement,
+        declared_at=row.declared_at,
+        resolved_at=row.resolved_at,
+        holders={
+            label: [people[p].name if p in people else p for p in names]
+            for label, names in plan.holders().items()
+        },
+        items=[TimelineItem(e.at, e.kind, e.actor, e.text, e.data) for e in entries],
+        pages=[
+            PageRecord(
+                person=d.person or "",
+                name=people[d.person].name if d.person in people else (d.person or ""),
+                kind=d.kind,
+                reason=d.reason,
+                status=d.status,
+                attempts=d.attempts,
+                created_at=d.created_at,
+                finished_at=d.finished_at,
+                last_error=d.last_error,
+            )
+            for d in deliveries
+        ],
+    )
