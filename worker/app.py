@@ -13,14 +13,18 @@ import os
 from celery import Celery
 
 from worker.broker import broker_url, transport_options
+from worker.tasks import register
 
 DEFAULT_QUEUE = "muster"
 
 
-def make_app(url: str | None = None) -> Celery:
-    """A Celery app for ``url`` (default: the configured broker)."""
+def make_app(url: str | None = None, with_tasks: bool = True) -> Celery:
+    """A Celery app for ``url`` (default: the configured broker).
+
+    Producers pass ``with_tasks=False``: they send by task name and need none of the worker.
+    """
     url = url or broker_url()
-    app = Celery("muster", broker=url, include=["worker.tasks"])
+    app = Celery("muster", broker=url)
     app.conf.update(
         broker_transport_options=transport_options(url),
         broker_connection_retry_on_startup=True,
@@ -53,6 +57,8 @@ def make_app(url: str | None = None) -> Celery:
         # state of its own (the default shelve file is one more thing a crash can corrupt).
         beat_scheduler="celery.beat:Scheduler",
     )
+    if with_tasks:
+        register(app)
     return app
 
 

@@ -36,7 +36,7 @@ class Client:
     """Sends contract messages to muster's broker."""
 
     def __init__(self, broker_url: str | None = None, app: Celery | None = None) -> None:
-        self.app = app or make_app(broker_url)
+        self.app = app or make_app(broker_url, with_tasks=False)
 
     def send(self, task: str, payload: dict[str, Any]) -> str:
         """Validate ``payload`` for ``task`` and queue it; returns the broker message id."""

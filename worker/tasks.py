@@ -12,12 +12,11 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import structlog
-from celery import Task
+from celery import Celery, Task
 from celery.signals import task_postrun, worker_process_init
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from worker import embedded_broker, timers
-from worker.app import app
 from worker.deliveries import due_deliveries, run_delivery
 from worker.handlers import (
     Outcome,
@@ -54,10 +53,10 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def enqueue(deliveries: Iterable[int]) -> None:
+def enqueue(app: Celery, deliveries: Iterable[int]) -> None:
     """Queue a delivery task per id (called only after the rows are committed)."""
     for delivery_id in deliveries:
-        deliver.apply_async(args=[delivery_id])
+        app.send_task(DELIVER, args=[delivery_id])
 
 
 def handle_message(task: Task, name: str, payload: Any) -> str | None:
@@ -102,7 +101,7 @@ def handle_message(task: Task, name: str, payload: Any) -> str | None:
         deliveries=len(outcome.deliveries),
         note=outcome.note or None,
     )
-    enqueue(outcome.deliveries)
+    enqueue(task.app, outcome.deliveries)
     return outcome.incident_id
 
 
@@ -114,70 +113,67 @@ def reject(rt: Runtime, name: str, payload: Any, reason: str, message_id: str) -
     )
 
 
-@app.task(name=DECLARED, bind=True)
-def incident_declared(self: Task, payload: Any) -> str | None:
-    """An incident is declared: plan, store, page, broadcast."""
-    return handle_message(self, DECLARED, payload)
+def register(app: Celery) -> None:
+    """Register muster's tasks on ``app`` (each app — the worker's, a test's — gets its own)."""
 
+    @app.task(name=DECLARED, bind=True, shared=False)
+    def incident_declared(self: Task, payload: Any) -> str | None:
+        """An incident is declared: plan, store, page, broadcast."""
+        return handle_message(self, DECLARED, payload)
 
-@app.task(name=MILESTONE, bind=True)
-def incident_milestone(self: Task, payload: Any) -> str | None:
-    """A milestone: timeline, its effect, pages it needs, broadcast."""
-    return handle_message(self, MILESTONE, payload)
+    @app.task(name=MILESTONE, bind=True, shared=False)
+    def incident_milestone(self: Task, payload: Any) -> str | None:
+        """A milestone: timeline, its effect, pages it needs, broadcast."""
+        return handle_message(self, MILESTONE, payload)
 
+    @app.task(name=ACKNOWLEDGED, bind=True, shared=False)
+    def incident_acknowledged(self: Task, payload: Any) -> str | None:
+        """Someone took their page."""
+        return handle_message(self, ACKNOWLEDGED, payload)
 
-@app.task(name=ACKNOWLEDGED, bind=True)
-def incident_acknowledged(self: Task, payload: Any) -> str | None:
-    """Someone took their page."""
-    return handle_message(self, ACKNOWLEDGED, payload)
+    @app.task(name=RESOLVED, bind=True, shared=False)
+    def incident_resolved(self: Task, payload: Any) -> str | None:
+        """The incident is over."""
+        return handle_message(self, RESOLVED, payload)
 
+    @app.task(name=DELIVER, bind=True, shared=False)
+    def deliver(self: Task, delivery_id: int) -> None:
+        """Send one recorded page or broadcast; queue its fallback if it failed."""
+        if not isinstance(delivery_id, int):
+            log.error("delivery.bad_id", given=type(delivery_id).__name__)
+            return
+        try:
+            follow_ups = run_delivery(runtime(), delivery_id)
+        except OperationalError as outage:
+            retries = self.request.retries or 0
+            log.error("database.unavailable", error=type(outage.orig).__name__, retry=retries)
+            raise self.retry(countdown=min(2**retries, 60), max_retries=None) from None
+        enqueue(self.app, follow_ups)
 
-@app.task(name=RESOLVED, bind=True)
-def incident_resolved(self: Task, payload: Any) -> str | None:
-    """The incident is over."""
-    return handle_message(self, RESOLVED, payload)
+    @app.task(name=SWEEP, bind=True, shared=False)
+    def sweep(self: Task) -> int:
+        """Re-enqueue deliveries a crash left behind; tidy the embedded broker's kept messages."""
+        rt = runtime()
+        rt.config.current()  # notice config edits (and report bad ones) even while idle
+        due = due_deliveries(rt)
+        if due:
+            log.warning("sweep.requeued", deliveries=len(due))
+        enqueue(self.app, due)
+        if embedded_broker.active(self.app):
+            embedded_broker.prune(rt)
+        return len(due)
 
-
-@app.task(name=DELIVER, bind=True)
-def deliver(self: Task, delivery_id: int) -> None:
-    """Send one recorded page or broadcast; queue its fallback if it failed."""
-    if not isinstance(delivery_id, int):
-        log.error("delivery.bad_id", given=type(delivery_id).__name__)
-        return
-    try:
-        follow_ups = run_delivery(runtime(), delivery_id)
-    except OperationalError as outage:
-        retries = self.request.retries or 0
-        log.error("database.unavailable", error=type(outage.orig).__name__, retry=retries)
-        raise self.retry(countdown=min(2**retries, 60), max_retries=None) from None
-    enqueue(follow_ups)
-
-
-@app.task(name=SWEEP)
-def sweep() -> int:
-    """Re-enqueue deliveries a crash left behind; tidy the embedded broker's kept messages."""
-    rt = runtime()
-    rt.config.current()  # notice config edits (and report bad ones) even while idle
-    due = due_deliveries(rt)
-    if due:
-        log.warning("sweep.requeued", deliveries=len(due))
-    enqueue(due)
-    if embedded_broker.active(app):
-        embedded_broker.prune(rt)
-    return len(due)
-
-
-@app.task(name=SCAN)
-def scan_timers() -> int:
-    """Fire due escalations, summaries and reminders; queue what they decided to send."""
-    deliveries = timers.scan(runtime())
-    enqueue(deliveries)
-    return len(deliveries)
+    @app.task(name=SCAN, bind=True, shared=False)
+    def scan_timers(self: Task) -> int:
+        """Fire due escalations, summaries and reminders; queue what they decided to send."""
+        deliveries = timers.scan(runtime())
+        enqueue(self.app, deliveries)
+        return len(deliveries)
 
 
 @task_postrun.connect
-def _mark_consumed(task_id: str | None = None, **_: Any) -> None:
-    if task_id and embedded_broker.active(app):
+def _mark_consumed(task_id: str | None = None, sender: Task | None = None, **_: Any) -> None:
+    if task_id and sender is not None and embedded_broker.active(sender.app):
         embedded_broker.mark_consumed(runtime(), task_id)
 
 

@@ -143,6 +143,7 @@ def worker_environment(
         MUSTER_RETRY_MAX_WAIT="0.2",
         MUSTER_RETRY_TOTAL="5",
         MUSTER_SWEEP_EVERY="1",
+        MUSTER_SCAN_EVERY="0.5",
         MUSTER_LEASE_SECONDS="15",
         MUSTER_REQUEUE_AFTER="3",
         MUSTER_POLL_INTERVAL="0.05",

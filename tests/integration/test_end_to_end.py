@@ -323,6 +323,52 @@ class TestCrashes:
         }
 
 
+class TestEscalationCrash:
+    def test_kill_9_during_escalation_pages_each_step_once(self, fresh: Stack) -> None:
+        """SEV4 edited to escalate every 2 s: the worker is killed after the first step;
+        started again, the chain finishes and every step was paged exactly once."""
+        good = fresh.config.read_text()
+        document = yaml.safe_load(good)
+        document["severity"]["levels"]["SEV4"]["ack_within"] = "2s"
+        reloads = fresh.worker.log_text().count("config.reloaded")
+        try:
+            fresh.config.write_text(yaml.safe_dump(document, sort_keys=False))
+            wait_until(lambda: fresh.worker.log_text().count("config.reloaded") > reloads)
+            incident = fresh.client().declare(
+                title="Slow payments batch",
+                impact="internal",
+                urgency="low",
+                services=["payments-api"],
+            )
+            wait_until(lambda: _kinds(fresh, incident).count("escalated") >= 1)
+            fresh.worker.kill()
+            fresh.worker.start()
+            wait_until(lambda: "escalation_exhausted" in _kinds(fresh, incident), timeout=60)
+            wait_until(lambda: fresh.settled(incident))
+        finally:
+            fresh.config.write_text(good)
+        with fresh.database.transaction() as session:
+            steps = list(
+                session.scalars(
+                    select(TimelineEntry.actor)
+                    .where(TimelineEntry.incident_id == incident, TimelineEntry.kind == "escalated")
+                    .order_by(TimelineEntry.id)
+                )
+            )
+        assert steps == ["judy", "laura", "heidi", "judy", "laura"]
+        assert fresh.chats(incident)["judy"] >= 2
+        assert fresh.chats(incident)["laura"] >= 2
+
+
+def _kinds(stack: Stack, incident_id: str) -> list[str]:
+    with stack.database.transaction() as session:
+        return list(
+            session.scalars(
+                select(TimelineEntry.kind).where(TimelineEntry.incident_id == incident_id)
+            )
+        )
+
+
 def _timeline_count(stack: Stack, incident_id: str) -> int:
     with stack.database.transaction() as session:
         return int(
