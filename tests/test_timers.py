@@ -212,6 +212,25 @@ class TestEscalation:
         scan(rt)
         assert len(escalations(rt)) == 4
 
+    def test_a_role_change_restarts_that_chain_from_the_new_holder(self, rt: Runtime) -> None:
+        """Alice takes incident command at +2: her chain escalates 5 min later, at +7, once."""
+        declare_sev1(rt)
+        run_for(rt, 2)
+        send(
+            rt,
+            "milestone",
+            "m-rc",
+            incident_id="inc-1",
+            kind="role_change",
+            text="Alice takes over",
+            role="incident_commander",
+            person="alice",
+        )
+        run_for(rt, 4)
+        assert ("laura", "escalation:incident_commander:1") not in escalations(rt)
+        run_for(rt, 1)
+        assert ("laura", "escalation:incident_commander:g1.1") in escalations(rt)
+
     def test_levels_without_ack_within_never_escalate(self, rt: Runtime) -> None:
         """SEV4 has no ack_within: an hour later nobody else has been paged."""
         send(

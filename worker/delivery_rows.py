@@ -48,10 +48,12 @@ def page_rows(
     now: datetime,
     rendered_as: RenderedMessage | None = None,
     purpose: str = "page",
+    known_new: bool = False,
 ) -> list[Delivery]:
     """A delivery row per person × contact kind, rendered now; existing keys are skipped.
 
-    ``rendered_as`` sends that message instead of the page rendering (a reminder).
+    ``rendered_as`` sends that message instead of the page rendering (a reminder);
+    ``known_new`` skips the existence check when the caller's lock guarantees fresh keys.
     """
     rows = []
     for page in pages:
@@ -75,7 +77,7 @@ def page_rows(
                     lease_until=now,
                 )
             )
-    return insert_new(session, rows)
+    return insert_new(session, rows, known_new)
 
 
 def broadcast_rows(
@@ -87,6 +89,7 @@ def broadcast_rows(
     rendered: RenderedMessage,
     now: datetime,
     destinations: Iterable[str] | None = None,
+    known_new: bool = False,
 ) -> list[Delivery]:
     """A delivery row per room: by default the incident room and each handled service's room."""
     rows = [
@@ -107,7 +110,7 @@ def broadcast_rows(
             broadcast_destinations(routing, plan) if destinations is None else destinations
         )
     ]
-    return insert_new(session, rows)
+    return insert_new(session, rows, known_new)
 
 
 def broadcast_destinations(routing: Routing, plan: PagePlan) -> list[str]:
@@ -130,9 +133,14 @@ def broadcast_url(routing: Routing, destination: str) -> str | None:
     return url
 
 
-def insert_new(session: Session, rows: list[Delivery]) -> list[Delivery]:
+def insert_new(session: Session, rows: list[Delivery], known_new: bool = False) -> list[Delivery]:
+    """Add the rows whose keys are not stored yet (all of them, when ``known_new``)."""
     if not rows:
         return []
+    if known_new:
+        session.add_all(rows)
+        session.flush()
+        return rows
     existing = set(
         session.scalars(select(Delivery.key).where(Delivery.key.in_([row.key for row in rows])))
     )

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from worker.core.config_model import SME
 from worker.core.escalation import ChainProgress, escalate
 from worker.core.plan import Assignment, EscalationChain, PagePlan, plan_pages
-from worker.core.routing import Routing, RoutingError
+from worker.core.routing import Routing
 from worker.core.snapshots import plan_from_data
 from worker.core.summary import (
     SummaryFacts,
@@ -130,6 +130,8 @@ def restart_role_chain(
     key = _chain_key(row.id, role, None)
     timer = session.scalar(select(Timer).where(Timer.key == key))
     data = _chain_data(chain, [person])
+    if timer is not None:
+        data["generation"] = int(timer.data.get("generation", 0)) + 1
     if timer is None:
         _arm_chain(session, row.id, chain, [person], now + level.ack_within, now)
     else:
@@ -164,56 +166,69 @@ def cancel_all(session: Session, incident_id: str, now: datetime) -> None:
 # The scan, from beat ------------------------------------------------------------------------
 
 
-def scan(rt: Runtime, limit: int = 500) -> list[int]:
-    """Fire every due timer; return the deliveries to queue (after each timer's commit)."""
+def scan(rt: Runtime, batch: int = 100, limit: int = 2_000) -> list[int]:
+    """Fire every due timer; return the deliveries to queue (each batch committed first).
+
+    Timers are taken a batch at a time under row locks (``SKIP LOCKED`` on PostgreSQL, so
+    concurrent scanners take disjoint batches; SQLite has one writer at a time) and fired in that
+    transaction, one savepoint each: a timer that fails is put off a minute and logged, and the
+    rest of the batch goes on.
+    """
     now = rt.clock.now()
-    with rt.database.transaction() as session:
-        due = list(
-            session.scalars(
-                select(Timer.id)
-                .where(Timer.state == PENDING, Timer.due_at <= now)
-                .order_by(Timer.due_at)
-                .limit(limit)
-            )
-        )
-    deliveries: list[int] = []
-    for timer_id in due:
-        deliveries += fire(rt, timer_id, now)
-    return deliveries
-
-
-def fire(rt: Runtime, timer_id: int, now: datetime) -> list[int]:
-    """Fire one timer if it is still due and nobody else holds it."""
     routing = rt.config.current().routing
-    with rt.database.transaction() as session:
-        query = select(Timer).where(
-            Timer.id == timer_id, Timer.state == PENDING, Timer.due_at <= now
-        )
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        timer = session.scalar(query)
-        if timer is None:
-            return []
-        row = session.get(Incident, timer.incident_id)
-        if row is None or row.resolved_at is not None:
-            timer.state, timer.updated_at = CANCELLED, now
-            return []
-        timer.fired += 1
-        try:
-            if timer.kind == ESCALATION:
-                rows = _fire_escalation(session, routing, row, timer, now)
-            elif timer.kind == SUMMARY:
-                rows = _fire_summary(session, routing, row, timer, now)
-            else:
-                rows = _fire_reminder(session, routing, row, timer, now)
-        except RoutingError as problem:
-            log.error(
-                "timer.config_mismatch", incident_id=row.id, timer=timer.key, error=str(problem)
+    created: list[int] = []
+    fired = 0
+    while fired < limit:
+        with rt.database.transaction() as session:
+            query = (
+                select(Timer)
+                .where(Timer.state == PENDING, Timer.due_at <= now)
+                .order_by(Timer.due_at, Timer.id)
+                .limit(batch)
             )
-            timer.due_at = now + timedelta(minutes=1)
-            return []
-        timer.updated_at = now
-        return [delivery.id for delivery in rows]
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            timers = list(session.scalars(query))
+            rows: list[Delivery] = []
+            for timer in timers:
+                rows += _fire_safely(session, routing, timer, now)
+            session.flush()
+            ids = [row.id for row in rows]
+        created += ids
+        fired += len(timers)
+        if len(timers) < batch:
+            break
+    return created
+
+
+def _fire_safely(session: Session, routing: Routing, timer: Timer, now: datetime) -> list[Delivery]:
+    try:
+        with session.begin_nested():
+            return fire(session, routing, timer, now)
+    except Exception as failure:  # one bad timer must not stop the others
+        log.exception(
+            "timer.failed",
+            incident_id=timer.incident_id,
+            timer=timer.key,
+            error=type(failure).__name__,
+        )
+        timer.due_at, timer.updated_at = now + timedelta(minutes=1), now
+        return []
+
+
+def fire(session: Session, routing: Routing, timer: Timer, now: datetime) -> list[Delivery]:
+    """Fire one due timer (already locked by the caller's transaction)."""
+    row = session.get(Incident, timer.incident_id)
+    if row is None or row.resolved_at is not None:
+        timer.state, timer.updated_at = CANCELLED, now
+        return []
+    timer.fired += 1
+    timer.updated_at = now
+    if timer.kind == ESCALATION:
+        return _fire_escalation(session, routing, row, timer, now)
+    if timer.kind == SUMMARY:
+        return _fire_summary(session, routing, row, timer, now)
+    return _fire_reminder(session, routing, row, timer, now)
 
 
 def _fire_escalation(
@@ -236,13 +251,16 @@ def _fire_escalation(
     core = core_incident(row)
     created: list[Delivery] = []
     paged = list(data.get("paged", []))
+    generation = int(data.get("generation", 0))
     for number, step in enumerate(decision.steps, start=progress.steps_taken + 1):
         label = progress.label
+        # A chain restarted by a role change counts its steps again: keys stay unique by era.
+        step_id = str(number) if generation == 0 else f"g{generation}.{number}"
         if step.person is None or step.person not in routing.config.people:
             _entry(
                 session,
                 row.id,
-                f"{timer.key}:{number}:gap",
+                f"{timer.key}:{step_id}:gap",
                 now,
                 "escalation_gap",
                 None,
@@ -258,13 +276,20 @@ def _fire_escalation(
         )
         pages = plan_pages(routing, [(step.person, assignment)], level.via)
         created += page_rows(
-            session, routing, core, plan, pages, f"escalation:{label}:{number}", now
+            session,
+            routing,
+            core,
+            plan,
+            pages,
+            f"escalation:{label}:{step_id}",
+            now,
+            known_new=True,
         )
         paged.append(step.person)
         _entry(
             session,
             row.id,
-            f"{timer.key}:{number}",
+            f"{timer.key}:{step_id}",
             now,
             "escalated",
             step.person,
