@@ -12,7 +12,7 @@ import os
 
 from celery import Celery
 
-from worker.broker import broker_url, transport_options
+from worker.broker import broker_url, embedded_scheme, transport_options
 from worker.tasks import register
 
 DEFAULT_QUEUE = "muster"
@@ -23,7 +23,7 @@ def make_app(url: str | None = None, with_tasks: bool = True) -> Celery:
 
     Producers pass ``with_tasks=False``: they send by task name and need none of the worker.
     """
-    url = url or broker_url()
+    url = embedded_scheme(url or broker_url())
     app = Celery("muster", broker=url)
     app.conf.update(
         broker_transport_options=transport_options(url),

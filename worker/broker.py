@@ -16,6 +16,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from worker import fs_transport
+
 
 def home() -> Path:
     """Where muster keeps its local files: ``$MUSTER_HOME``, default ``./var``."""
@@ -24,12 +26,19 @@ def home() -> Path:
 
 def broker_url() -> str:
     """``MUSTER_BROKER_URL``, or the embedded filesystem broker."""
-    return os.environ.get("MUSTER_BROKER_URL") or "filesystem://"
+    return embedded_scheme(os.environ.get("MUSTER_BROKER_URL") or f"{fs_transport.SCHEME}://")
+
+
+def embedded_scheme(url: str) -> str:
+    """``filesystem://`` URLs mapped to muster's safe filesystem transport (``musterfs://``)."""
+    if url.startswith("filesystem:"):
+        return fs_transport.SCHEME + url.removeprefix("filesystem")
+    return url
 
 
 def is_embedded(url: str) -> bool:
     """Whether ``url`` is the embedded filesystem broker."""
-    return url.startswith("filesystem:")
+    return url.startswith(("filesystem:", f"{fs_transport.SCHEME}:"))
 
 
 def queue_folder() -> Path:

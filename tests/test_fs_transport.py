@@ -1,0 +1,64 @@
+"""The embedded broker's transport under a producer and a consumer running at the same time."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from kombu import Connection
+
+from worker import fs_transport  # noqa: F401 - registers musterfs://
+
+
+def options(root: Path) -> dict[str, object]:
+    queue = root / "queue"
+    queue.mkdir(parents=True)
+    return {
+        "data_folder_in": str(queue),
+        "data_folder_out": str(queue),
+        "processed_folder": str(root / "processed"),
+        "store_processed": True,
+        "polling_interval": 0.001,
+    }
+
+
+def test_a_consumer_never_reads_a_half_written_message(tmp_path: Path) -> None:
+    """2,000 messages written while being consumed all arrive whole; kombu's own filesystem
+    transport can hand a consumer a file it has not finished writing."""
+    sent = 2_000
+    received: list[int] = []
+    done = threading.Event()
+    settings = options(tmp_path)
+
+    def consume() -> None:
+        with Connection("musterfs://", transport_options=settings) as connection:
+            queue = connection.SimpleQueue("stress")
+            while len(received) < sent:
+                message = queue.get(timeout=10)
+                received.append(message.payload["n"])
+                message.ack()
+        done.set()
+
+    consumer = threading.Thread(target=consume)
+    consumer.start()
+    with Connection("musterfs://", transport_options=settings) as connection:
+        queue = connection.SimpleQueue("stress")
+        for n in range(sent):
+            queue.put({"n": n, "text": "x" * 2_000})
+    assert done.wait(60)
+    consumer.join()
+    assert sorted(received) == list(range(sent))
+    assert not (tmp_path / "rejected").exists()
+
+
+def test_an_unreadable_file_is_set_aside_not_fatal(tmp_path: Path) -> None:
+    """A corrupt file in the queue is moved to rejected/ and the next message is delivered."""
+    settings = options(tmp_path)
+    (tmp_path / "queue" / "0_bad.stress.msg").write_bytes(b"")
+    with Connection("musterfs://", transport_options=settings) as connection:
+        queue = connection.SimpleQueue("stress")
+        queue.put({"n": 1})
+        message = queue.get(timeout=5)
+        assert message.payload == {"n": 1}
+        message.ack()
+    assert [p.name for p in (tmp_path / "rejected").iterdir()] == ["0_bad.stress.msg"]

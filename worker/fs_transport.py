@@ -1,0 +1,84 @@
+"""kombu's filesystem transport, made safe for a producer and a consumer running at once.
+
+kombu's own transport creates a message file in the queue folder and then writes into it, while
+a consumer may list the folder, move that file away and read it — empty — at any moment in
+between; the worker then dies on the JSON error (seen in muster's tests: ``Unrecoverable error:
+JSONDecodeError``). Here a message is written whole into a staging folder beside the queue and
+renamed into it, which is atomic on one file system, so a consumer only ever sees complete
+files. A file that still cannot be read (a disk error, a hand-edited file) is set aside in a
+``rejected`` folder with a log line instead of stopping the worker.
+
+Registered with kombu as the ``musterfs://`` transport; ``filesystem://`` URLs given to muster
+use it too.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+from queue import Empty
+from time import monotonic
+from typing import Any
+
+import structlog
+from kombu.transport import TRANSPORT_ALIASES, filesystem
+from kombu.utils.json import dumps, loads
+
+log = structlog.get_logger("muster.embedded_broker")
+
+SCHEME = "musterfs"
+
+
+class Channel(filesystem.Channel):
+    """A filesystem channel whose messages appear in the queue folder only once complete."""
+
+    def _put(self, queue: Any, payload: Any, **kwargs: Any) -> Any:
+        name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
+        folder = Path(self.data_folder_out)
+        staging = folder.parent / "staging"
+        staging.mkdir(parents=True, exist_ok=True)
+        temporary = staging / name
+        with temporary.open("wb") as handle:
+            handle.write(str(dumps(payload)).encode("utf-8"))  # type: ignore[no-untyped-call]
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, folder / name)
+
+    def _get(self, queue: Any, timeout: Any = None) -> Any:
+        wanted = f"{queue}.msg"
+        kept = Path(self.processed_folder) if self.store_processed else None
+        for name in sorted(os.listdir(self.data_folder_in)):
+            if name.partition(".")[2] != wanted:
+                continue
+            source = Path(self.data_folder_in) / name
+            target = (kept or source.parent.parent / "taken") / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.replace(source, target)  # whoever renames it first owns it
+            except OSError:
+                continue
+            try:
+                payload = loads(target.read_bytes().decode("utf-8"))  # type: ignore[no-untyped-call]
+            except (OSError, ValueError) as problem:
+                rejected = source.parent.parent / "rejected"
+                rejected.mkdir(parents=True, exist_ok=True)
+                shutil.move(str(target), rejected / name)
+                log.error(
+                    "embedded_broker.unreadable_message", file=name, error=type(problem).__name__
+                )
+                continue
+            if kept is None:
+                target.unlink(missing_ok=True)
+            return payload
+        raise Empty
+
+
+class Transport(filesystem.Transport):
+    """The filesystem transport with :class:`Channel`."""
+
+    Channel = Channel
+
+
+TRANSPORT_ALIASES[SCHEME] = f"{__name__}:Transport"
