@@ -34,7 +34,7 @@ SCHEME = "musterfs"
 class Channel(filesystem.Channel):
     """A filesystem channel whose messages appear in the queue folder only once complete."""
 
-    def _put(self, queue: Any, payload: Any, **kwargs: Any) -> Any:
+    def _put(self, queue: Any, payload: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
         folder = Path(self.data_folder_out)
         staging = folder.parent / "staging"
