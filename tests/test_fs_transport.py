@@ -18,6 +18,7 @@ def options(root: Path) -> dict[str, object]:
         "data_folder_out": str(queue),
         "processed_folder": str(root / "processed"),
         "store_processed": True,
+        "control_folder": str(root / "control"),
         "polling_interval": 0.001,
     }
 
