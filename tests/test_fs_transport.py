@@ -55,11 +55,11 @@ def test_a_consumer_never_reads_a_half_written_message(tmp_path: Path) -> None:
 def test_an_unreadable_file_is_set_aside_not_fatal(tmp_path: Path) -> None:
     """A corrupt file in the queue is moved to rejected/ and the next message is delivered."""
     settings = options(tmp_path)
-    (tmp_path / "queue" / "0_bad.stress.msg").write_bytes(b"")
+    (tmp_path / "queue" / "0_bad.corrupt.msg").write_bytes(b"")
     with Connection("musterfs://", transport_options=settings) as connection:
-        queue = connection.SimpleQueue("stress")
+        queue = connection.SimpleQueue("corrupt")
         queue.put({"n": 1})
         message = queue.get(timeout=5)
         assert message.payload == {"n": 1}
         message.ack()
-    assert [p.name for p in (tmp_path / "rejected").iterdir()] == ["0_bad.stress.msg"]
+    assert [p.name for p in (tmp_path / "rejected").iterdir()] == ["0_bad.corrupt.msg"]
