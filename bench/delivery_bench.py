@@ -63,6 +63,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(ROOT)]  # tests.integration.harness is not an installed package
 
 from _ping_app import PING, make_ping_app  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 from channels.sender import AppriseSender  # noqa: E402
 from channels.targets import target_url  # noqa: E402
@@ -526,6 +527,7 @@ class MusterResult:
     burst_complete: bool = False
     duplicates: int = 0
     error_lines: list[str] = field(default_factory=list)
+    unsettled: int = -1
     latency_cpu_per_incident: float = math.nan
     burst_cpu_per_delivery: float = math.nan
 
@@ -542,7 +544,29 @@ class MusterRun:
     worker: MusterWorker
     sink: Sink
     expected: int
+    database_url: str
     declared: list[str] = field(default_factory=list)
+
+    def unsettled(self, timeout: float = 10.0) -> int:
+        """Deliveries of the bench's incidents not ``sent`` in muster's database (0 is right).
+
+        A page reaches the sink before its row is finished, so this waits up to ``timeout``.
+        """
+        engine = create_engine(self.database_url)
+        query = text(
+            "SELECT count(*) FROM deliveries WHERE status != 'sent' AND incident_id IN "
+            "(SELECT id FROM incidents WHERE source = 'delivery-bench')"
+        )
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                with engine.connect() as connection:
+                    left = int(connection.execute(query).scalar_one())
+                if left == 0 or time.monotonic() > deadline:
+                    return left
+                time.sleep(0.2)
+        finally:
+            engine.dispose()
 
     def declare(self) -> str:
         incident_id = new_incident_id()
@@ -598,7 +622,7 @@ def muster_worker(
         with muster_env(home, queue):
             client = Client(url)
         cleanup.callback(client.app.close)
-        yield MusterRun(client, worker, sink, expected)
+        yield MusterRun(client, worker, sink, expected, database_url)
 
 
 def measure_latency(run: MusterRun, incidents: int, result: MusterResult) -> None:
@@ -662,6 +686,7 @@ def run_muster(
         cpu = run.cpu()
         measure_burst(run, args.burst_incidents, result)
         result.burst_cpu_per_delivery = (run.cpu() - cpu) / max(1, result.burst_deliveries)
+        result.unsettled = run.unsettled()
         time.sleep(0.5)  # anything sent twice shows up now
         result.duplicates = sum(
             max(0, len(sink.arrivals(incident_id)) - expected) for incident_id in run.declared
@@ -772,7 +797,10 @@ def judge(
         f"time; {ms(result.burst_cpu_per_delivery).strip()} per delivery in the burst "
         f"(= {1 / result.burst_cpu_per_delivery:.0f} deliveries per CPU-second)"
     )
-    print(f"    duplicates: {result.duplicates}; worker error lines: {len(result.error_lines)}")
+    print(
+        f"    duplicates: {result.duplicates}; deliveries not 'sent' in the database: "
+        f"{result.unsettled}; worker error lines: {len(result.error_lines)}"
+    )
     for line in result.error_lines[:3]:
         print(f"      {line[:300]}")
     latency_target = LATENCY_FACTOR * (rtt.p50 + floor.sequential.p50)

@@ -106,6 +106,7 @@ def scenario(
             pool="threads",
             concurrency=4,
             perform_ping_check=False,
+            shutdown_timeout=60,
             loglevel="WARNING",
         ):
             yield scenario
