@@ -24,6 +24,7 @@ EXAMPLE_ENV = {
     "TWILIO_SID": "AC0123456789",
     "TWILIO_TOKEN": "twilio-token-secret",
     "TWILIO_FROM": "+15550001111",
+    "MUSTER_ACK_SECRET": "ack-signing-secret-0123456789",
 }
 
 # A Wednesday, 12:00 UTC (12:00 in Dublin, winter time): with the example config, bob is the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from pathlib import Path
 
@@ -23,9 +24,17 @@ def options(root: Path) -> dict[str, object]:
     }
 
 
+def produce(settings: dict[str, object], count: int) -> None:
+    """Publish ``count`` messages from another process, as the CLI or a second worker does."""
+    with Connection("musterfs://", transport_options=settings) as connection:
+        queue = connection.SimpleQueue("stress")
+        for n in range(count):
+            queue.put({"n": n, "text": "x" * 2_000})
+
+
 def test_a_consumer_never_reads_a_half_written_message(tmp_path: Path) -> None:
-    """1,000 messages written while being consumed all arrive whole; kombu's own filesystem
-    transport can hand a consumer a file it has not finished writing."""
+    """1,000 messages written by another process while being consumed all arrive whole;
+    kombu's own filesystem transport can hand a consumer a file it has not finished writing."""
     sent = 1_000
     received: list[int] = []
     errors: list[BaseException] = []
@@ -47,10 +56,10 @@ def test_a_consumer_never_reads_a_half_written_message(tmp_path: Path) -> None:
 
     consumer = threading.Thread(target=consume)
     consumer.start()
-    with Connection("musterfs://", transport_options=settings) as connection:
-        queue = connection.SimpleQueue("stress")
-        for n in range(sent):
-            queue.put({"n": n, "text": "x" * 2_000})
+    producer = multiprocessing.get_context("spawn").Process(target=produce, args=(settings, sent))
+    producer.start()
+    producer.join(120)
+    assert producer.exitcode == 0
     assert done.wait(180)
     consumer.join()
     assert errors == []

@@ -3,9 +3,10 @@
 kombu's own transport creates a message file in the queue folder and then writes into it, while
 a consumer may list the folder, move that file away and read it — empty — at any moment in
 between; the worker then dies on the JSON error (seen in muster's tests: ``Unrecoverable error:
-JSONDecodeError``). Here a message is written whole into a staging folder beside the queue and
-renamed into it, which is atomic on one file system, so a consumer only ever sees complete
-files. A file that still cannot be read (a disk error, a hand-edited file) is set aside in a
+JSONDecodeError``). Its exchange tables have the same flaw. Here a message is written whole into
+a staging folder beside the queue and renamed into it, which is atomic on one file system, so
+a consumer only ever sees complete files, and exchange tables are replaced the same way. A
+file that still cannot be read (a disk error, a hand-edited file) is set aside in a
 ``rejected`` folder with a log line instead of stopping the worker.
 
 Registered with kombu as the ``musterfs://`` transport; ``filesystem://`` URLs given to muster
@@ -14,6 +15,7 @@ use it too.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import uuid
@@ -73,6 +75,33 @@ class Channel(filesystem.Channel):
                 target.unlink(missing_ok=True)
             return payload
         raise Empty
+
+    def _queue_bind(self, exchange: Any, routing_key: Any, pattern: Any, queue: Any) -> None:
+        # kombu creates the exchange file empty and then locks and fills it, so a publisher
+        # reading the table in between routes to nothing. Here the table is rewritten under a
+        # lock file and renamed into place: readers see the old table or the new one.
+        file: Path = self._exchange_file(exchange)  # type: ignore[no-untyped-call]
+        self.control_folder.mkdir(parents=True, exist_ok=True)
+        binding = filesystem.exchange_queue_t(routing_key or "", pattern or "", queue or "")
+        with (file.parent / f"{file.name}.lock").open("a") as guard:
+            fcntl.flock(guard.fileno(), fcntl.LOCK_EX)
+            try:
+                table = [filesystem.exchange_queue_t(*row) for row in self._read_table(file)]
+                if binding in table:
+                    return
+                staging = file.parent / f".{file.name}.{uuid.uuid4().hex}"
+                staging.write_text(str(dumps([binding, *table])))  # type: ignore[no-untyped-call]
+                os.replace(staging, file)
+            finally:
+                fcntl.flock(guard.fileno(), fcntl.LOCK_UN)
+
+    @staticmethod
+    def _read_table(file: Path) -> list[Any]:
+        try:
+            text = file.read_text()
+        except FileNotFoundError:
+            return []
+        return list(loads(text)) if text.strip() else []  # type: ignore[no-untyped-call]
 
 
 class Transport(filesystem.Transport):

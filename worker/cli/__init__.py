@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from worker.cli.config_commands import config_group
-from worker.cli.ops import beat, db, dead_letters, timeline, worker
+from worker.cli.ops import ack_server, beat, db, dead_letters, timeline, worker
 from worker.cli.producer import ack, declare, milestone, resolve
 from worker.cli.route import route
 
@@ -22,6 +22,7 @@ for command in (
     declare,
     milestone,
     ack,
+    ack_server,
     resolve,
     timeline,
     worker,

@@ -249,6 +249,17 @@ class Broadcasts(_Strict):
     stakeholders: Text | None = None
 
 
+class AckLinks(_Strict):
+    """Acknowledgement links in pages: where muster's ack endpoint is, and the signing secret."""
+
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
+    secret: Annotated[str, StringConstraints(min_length=16)]
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        yield "url", self.url
+        yield "secret", "****"
+
+
 class EscalationPolicy(_Strict):
     """How often an exhausted escalation chain is paged again from the top."""
 
@@ -270,6 +281,7 @@ class RoutingConfig(_Strict):
     contacts: Contacts = Field(default_factory=Contacts)
     broadcasts: Broadcasts = Field(default_factory=Broadcasts)
     escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
+    ack: AckLinks | None = None
 
     @cached_property
     def zone(self) -> ZoneInfo:

@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from worker.core.ack_tokens import sign
 from worker.core.config_model import SME
 from worker.core.incident import Incident
 from worker.core.plan import PagePlan, PlannedPage
@@ -148,6 +149,14 @@ def render_page(
     return render_chat(routing, incident, plan, page)
 
 
+def ack_link(routing: Routing, incident: Incident, page: PlannedPage) -> str | None:
+    """The link that acknowledges this page for this person, when the config sets ``ack``."""
+    ack = routing.config.ack
+    if ack is None:
+        return None
+    return f"{ack.url.rstrip('/')}/{sign(ack.secret, incident.id, page.person)}"
+
+
 def escalated(page: PlannedPage) -> bool:
     """Whether this page climbed an escalation chain (unacknowledged, or nobody on call)."""
     return any(assignment.escalation_level > 0 for assignment in page.assignments)
@@ -182,6 +191,7 @@ def render_email(
         f"{plan.severity}: {one_line(incident.title)}",
         f"Incident: {incident.id}",
         f"You are paged as: {roles}",
+        *([f"Acknowledge: {link}"] if (link := ack_link(routing, incident, page)) else []),
         f"Impact: {plan.impact}    Customer urgency: {plan.urgency}",
         "Services: " + ", ".join(_service_names(plan)),
     ]
@@ -225,7 +235,8 @@ def render_chat(
     lines = [
         f"**[{plan.severity}] {'ESCALATED: ' if escalated(page) else ''}{title}** "
         f"(`{chat_text(incident.id)}`)",
-        f"You are paged as **{roles}**",
+        f"You are paged as **{roles}**"
+        + (f" | [Acknowledge]({link})" if (link := ack_link(routing, incident, page)) else ""),
         f"Impact {plan.impact} / urgency {plan.urgency} / services "
         + ", ".join(chat_text(name) for name in _service_names(plan)),
         "Roles: "

@@ -89,6 +89,7 @@ def _allowed_keys(path: Path) -> list[str]:
         ("severity",): m.SeverityConfig,
         ("broadcasts",): m.Broadcasts,
         ("escalation",): m.EscalationPolicy,
+        ("ack",): m.AckLinks,
     }
     shapes = {
         "levels": m.SeverityLevel,

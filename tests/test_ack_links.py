@@ -1,0 +1,120 @@
+"""Acknowledge links: signed per incident and person, confirmed by a button, queued as a message."""
+
+from __future__ import annotations
+
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+import pytest
+
+from config.loader import LoadedConfig
+from tests.conftest import WEDNESDAY_NOON, minimal_document
+from worker.ack_server import AckApp
+from worker.core.ack_tokens import sign, verify
+from worker.core.incident import Incident
+from worker.core.plan import build_page_plan
+from worker.core.render import render_chat, render_email
+
+SECRET = "a-long-enough-signing-secret"
+
+
+class TestTokens:
+    def test_a_token_names_its_incident_and_person(self) -> None:
+        """What was signed comes back out."""
+        assert verify(SECRET, sign(SECRET, "inc-1", "bob")) == ("inc-1", "bob")
+
+    @pytest.mark.parametrize(
+        "tamper",
+        [
+            lambda t: sign("another-secret-entirely", "inc-1", "bob"),
+            lambda t: sign(SECRET, "inc-1", "alice").split(".")[0] + "." + t.split(".")[1],
+            lambda t: t[:-2],
+            lambda t: "garbage",
+        ],
+    )
+    def test_an_altered_token_is_refused(self, tamper: Callable[[str], str]) -> None:
+        """Another secret, another person, a cut signature: nothing verifies."""
+        assert verify(SECRET, tamper(sign(SECRET, "inc-1", "bob"))) is None
+
+
+def test_pages_carry_the_link_when_the_config_sets_ack(
+    load_yaml: Callable[..., LoadedConfig],
+) -> None:
+    """Email and chat pages link to the ack endpoint with the person's own token."""
+    document = minimal_document()
+    document["ack"] = {"url": "https://muster.test/ack", "secret": "${ACK_SECRET}"}
+    routing = load_yaml(document, {"ACK_SECRET": SECRET}).routing
+    incident = Incident(id="inc-1", title="t", impact="major", urgency="high", services=("api",))
+    plan = build_page_plan(routing, incident, WEDNESDAY_NOON)
+    link = f"https://muster.test/ack/{sign(SECRET, 'inc-1', plan.pages[0].person)}"
+    assert f"Acknowledge: {link}" in render_email(routing, incident, plan, plan.pages[0]).body
+    assert f"[Acknowledge]({link})" in render_chat(routing, incident, plan, plan.pages[0]).body
+    assert SECRET not in repr(routing)
+
+
+class RecordingClient:
+    def __init__(self) -> None:
+        self.acks: list[tuple[str, str]] = []
+
+    def acknowledge(self, incident_id: str, *, person: str, role: str | None = None) -> str:
+        self.acks.append((incident_id, person))
+        return "message-id"
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def endpoint() -> Iterator[tuple[str, RecordingClient]]:
+    client = RecordingClient()
+    server: WSGIServer = make_server(
+        "127.0.0.1", 0, AckApp(lambda: SECRET, lambda: client), handler_class=QuietHandler
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/ack", client
+    server.shutdown()
+    server.server_close()
+
+
+def fetch(url: str, method: str = "GET") -> tuple[int, str]:
+    data = b"" if method == "POST" else None
+    request = urllib.request.Request(url, method=method, data=data)  # noqa: S310 - loopback
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+class TestEndpoint:
+    def test_opening_the_link_only_asks(self, endpoint: tuple[str, RecordingClient]) -> None:
+        """A GET (a person, or a link scanner) shows a button and acknowledges nothing."""
+        base, client = endpoint
+        status, body = fetch(f"{base}/{sign(SECRET, 'inc-1', 'bob')}")
+        assert status == 200
+        assert "<button" in body
+        assert client.acks == []
+
+    def test_pressing_the_button_acknowledges_for_that_person(
+        self, endpoint: tuple[str, RecordingClient]
+    ) -> None:
+        """The POST queues the acknowledgement for the incident and person in the token."""
+        base, client = endpoint
+        status, body = fetch(f"{base}/{sign(SECRET, 'inc-1', 'bob')}", method="POST")
+        assert status == 200
+        assert "Acknowledged" in body
+        assert client.acks == [("inc-1", "bob")]
+
+    def test_a_forged_link_is_not_found(self, endpoint: tuple[str, RecordingClient]) -> None:
+        """A token signed with another secret acknowledges nothing."""
+        base, client = endpoint
+        status, _ = fetch(f"{base}/{sign('not-the-secret-at-all', 'inc-1', 'bob')}", "POST")
+        assert status == 404
+        assert client.acks == []

@@ -1,0 +1,122 @@
+"""The acknowledgement endpoint behind the ``Acknowledge`` link in every email and chat page.
+
+GET shows a one-button confirmation page (link scanners and chat unfurlers fetch links; they
+must not acknowledge anything), POST acknowledges by queuing the contract's
+``muster.incident.acknowledged`` message for the person the signed token names. It is a plain
+WSGI application: ``muster ack-server`` serves it for small setups; in production run
+``worker.ack_server:application`` under any WSGI server behind TLS.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+import structlog
+
+from config.watch import ConfigSource
+from worker.client import Client
+from worker.core.ack_tokens import verify
+from worker.settings import config_path
+
+log = structlog.get_logger("muster.ack_server")
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+
+class Acknowledger(Protocol):
+    """What the endpoint needs from a producer: ``Client.acknowledge``."""
+
+    def acknowledge(self, incident_id: str, *, person: str, role: str | None = None) -> str: ...
+
+
+class AckApp:
+    """The WSGI application; ``secret`` gives the current signing secret (None: links off)."""
+
+    def __init__(
+        self, secret: Callable[[], str | None], client: Callable[[], Acknowledger]
+    ) -> None:
+        self.secret = secret
+        self.client = client
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = str(environ.get("PATH_INFO", ""))
+        method = str(environ.get("REQUEST_METHOD", "GET"))
+        if path == "/healthz":
+            return _reply(start_response, "200 OK", "ok", "text/plain")
+        secret = self.secret()
+        token = path.rstrip("/").rsplit("/", 1)[-1]
+        found = verify(secret, token) if secret else None
+        if found is None:
+            return _reply(start_response, "404 Not Found", _page("Unknown or expired link."))
+        incident_id, person = found
+        who, what = html.escape(person), html.escape(incident_id)
+        if method == "GET":
+            form = (
+                f"<p>Acknowledge incident <b>{what}</b> as <b>{who}</b>? This stops your "
+                "escalation for this incident.</p><form method='post'>"
+                "<button type='submit'>Acknowledge</button></form>"
+            )
+            return _reply(start_response, "200 OK", _page(form))
+        if method != "POST":
+            return _reply(start_response, "405 Method Not Allowed", _page("Use the button."))
+        self.client().acknowledge(incident_id, person=person)
+        log.info("ack.link_used", incident_id=incident_id, person=person)
+        return _reply(
+            start_response, "200 OK", _page(f"Acknowledged: <b>{what}</b> as <b>{who}</b>.")
+        )
+
+
+def _page(body: str) -> str:
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>muster</title>"
+        f"<meta name='viewport' content='width=device-width'></head><body>{body}</body></html>"
+    )
+
+
+def _reply(
+    start_response: StartResponse,
+    status: str,
+    body: str,
+    content_type: str = "text/html; charset=utf-8",
+) -> list[bytes]:
+    data = body.encode()
+    start_response(
+        status,
+        [
+            ("Content-Type", content_type),
+            ("Content-Length", str(len(data))),
+            ("Cache-Control", "no-store"),
+            ("X-Frame-Options", "DENY"),
+        ],
+    )
+    return [data]
+
+
+def from_environment() -> AckApp:
+    """The endpoint as deployed: secret from the served config, acks through the broker."""
+    config = ConfigSource(config_path())
+    clients: list[Client] = []
+
+    def secret() -> str | None:
+        ack = config.current().routing.config.ack
+        return ack.secret if ack else None
+
+    def client() -> Client:
+        if not clients:
+            clients.append(Client())
+        return clients[0]
+
+    return AckApp(secret, client)
+
+
+def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    """WSGI entry point for production servers (``worker.ack_server:application``)."""
+    global _deployed  # noqa: PLW0603 - built on first request, once per process
+    if _deployed is None:
+        _deployed = from_environment()
+    return _deployed(environ, start_response)
+
+
+_deployed: AckApp | None = None
