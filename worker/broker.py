@@ -2,9 +2,10 @@
 
 ``MUSTER_BROKER_URL`` selects Redis (``redis://…``) or RabbitMQ (``amqp://…``) in production.
 Without it, muster uses kombu's filesystem transport in ``$MUSTER_HOME/broker`` (default
-``var/broker``): no server to install, ~500 messages/s, and — unlike the SQLAlchemy transport —
-its transport options are its own (the SQLAlchemy transport hands every option to
-``create_engine``) and it can keep each fetched message in a ``processed`` folder. That folder is
+``var/broker``; muster's safe variant of it, see :mod:`worker.fs_transport`): no server to
+install, ~370 tasks/s measured, its transport options are its own (the SQLAlchemy transport
+hands every option to ``create_engine``), and it can keep each fetched message in a
+``processed`` folder. That folder is
 what lets muster close the embedded transports' gap: a message is fetched (and leaves the queue)
 before its task runs, so a ``kill -9`` mid-task would lose it; at start-up muster puts back every
 kept message whose handling never committed (see :mod:`worker.embedded_broker`).
