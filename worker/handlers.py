@@ -199,9 +199,7 @@ def handle_milestone(rt: Runtime, message: Milestone, message_id: str) -> Outcom
     key = f"{message.incident_id}:milestone:{message.milestone_id or message_id}"
     _check_names(routing, message)
     with rt.database.transaction() as session:
-        row = session.get(Incident, message.incident_id)
-        if row is None:
-            raise UnknownIncident(message.incident_id)
+        row = _incident(session, message.incident_id)
         if _recorded(session, key):
             return Outcome(row.id, note="duplicate milestone: no-op")
         at = message.at or now
@@ -307,9 +305,7 @@ def handle_acknowledged(rt: Runtime, message: Acknowledged, message_id: str) -> 
     """Record that someone took their page."""
     now = rt.clock.now()
     with rt.database.transaction() as session:
-        row = session.get(Incident, message.incident_id)
-        if row is None:
-            raise UnknownIncident(message.incident_id)
+        row = _incident(session, message.incident_id)
         key = f"{row.id}:ack:{message.person}:{message.role or '*'}"
         if _recorded(session, key):
             return Outcome(row.id, note="already acknowledged")
@@ -341,9 +337,7 @@ def handle_resolved(rt: Runtime, message: Resolved, message_id: str) -> Outcome:
     now = rt.clock.now()
     routing = rt.config.current().routing
     with rt.database.transaction() as session:
-        row = session.get(Incident, message.incident_id)
-        if row is None:
-            raise UnknownIncident(message.incident_id)
+        row = _incident(session, message.incident_id)
         key = f"{row.id}:resolved"
         if _recorded(session, key):
             return Outcome(row.id, note="already resolved")
@@ -372,6 +366,13 @@ def handle_resolved(rt: Runtime, message: Resolved, message_id: str) -> Outcome:
         deliveries += send_summary(session, routing, row, since, now, None, "final", final=True)
         _consume(session, message_id, now)
     return Outcome(row.id, tuple(d.id for d in deliveries))
+
+
+def _incident(session: Session, incident_id: str) -> Incident:
+    row = session.get(Incident, incident_id)
+    if row is None:
+        raise UnknownIncident(incident_id)
+    return row
 
 
 def _close(session: Session, row: Incident, at: datetime) -> None:

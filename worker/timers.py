@@ -68,15 +68,7 @@ def arm_incident(
         now,
     )
     if level.customer_update_every is not None:
-        _upsert(
-            session,
-            row.id,
-            REMINDER,
-            f"{row.id}:reminder",
-            now + level.customer_update_every,
-            {},
-            now,
-        )
+        _arm_reminder(session, row.id, now + level.customer_update_every, now)
 
 
 def rearm_for_severity(
@@ -107,15 +99,7 @@ def rearm_for_severity(
         if reminder is not None and reminder.state == PENDING:
             reminder.state, reminder.updated_at = CANCELLED, now
     elif reminder is None or reminder.state != PENDING:
-        _upsert(
-            session,
-            row.id,
-            REMINDER,
-            f"{row.id}:reminder",
-            now + level.customer_update_every,
-            {},
-            now,
-        )
+        _arm_reminder(session, row.id, now + level.customer_update_every, now)
 
 
 def restart_role_chain(
@@ -557,6 +541,10 @@ def _arm_chain(
         _chain_data(chain, paged),
         now,
     )
+
+
+def _arm_reminder(session: Session, incident_id: str, due: datetime, now: datetime) -> None:
+    _upsert(session, incident_id, REMINDER, f"{incident_id}:reminder", due, {}, now)
 
 
 def _upsert(
