@@ -52,10 +52,12 @@ class Sender(Protocol):
 
 
 def tame_apprise_logging() -> None:
-    """Keep Apprise's logger at INFO or above: at DEBUG its plugins log URLs with tokens."""
+    """Keep Apprise's logger at WARNING: at DEBUG its plugins log URLs with tokens, and its INFO
+    lines ("Sent 1 Signal API notification to +353…") repeat what ``page.sent`` says, with the
+    address. Its warnings, which name addresses too, pass through muster's masking."""
     logger = logging.getLogger("apprise")
-    if logger.getEffectiveLevel() < logging.INFO:
-        logger.setLevel(logging.INFO)
+    if logger.getEffectiveLevel() < logging.WARNING:
+        logger.setLevel(logging.WARNING)
 
 
 class AppriseSender:

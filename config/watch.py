@@ -17,6 +17,7 @@ import structlog
 
 from config.loader import LoadedConfig, load_config
 from worker.core.issues import ConfigError
+from worker.log_setup import register_secrets
 
 log = structlog.get_logger("muster.config")
 
@@ -38,6 +39,7 @@ class ConfigSource:
         self._lock = threading.Lock()
         self._signature = self._stat()
         self._loaded = load_config(self.path, environ)  # the first load must succeed
+        register_secrets(self._loaded.routing.private_values)
         self._checked = monotonic()
         self.last_error: ConfigError | None = None
 
@@ -67,6 +69,7 @@ class ConfigSource:
             return
         self._loaded = loaded
         self.last_error = None
+        register_secrets(loaded.routing.private_values)
         log.info("config.reloaded", source=str(self.path))
 
     def _stat(self) -> tuple[int, int, int] | None:

@@ -8,7 +8,7 @@ along the person's fallback chain. The sweeper re-enqueues rows whose lease expi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import structlog
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from channels.retry import send_with_retry
 from channels.sender import SendResult
 from channels.targets import target_url
+from worker.core.masking import mask_text
 from worker.core.plan import ContactRoute, PlannedPage
 from worker.core.render import RenderedMessage, render_page
 from worker.core.routing import Routing
@@ -68,7 +69,16 @@ def run_delivery(rt: Runtime, delivery_id: int) -> tuple[int, ...]:
         result = send_with_retry(
             rt.sender, url, message, rt.retry, sleep=rt.sleep, on_attempt=record
         )
-    return _finish(rt, routing, delivery_id, attempts, result, bound)
+    private = routing.private_values | ({url} if url else set())
+    attempts = [Attempt(a.at, _masked(a.result, private)) for a in attempts]
+    return _finish(rt, routing, delivery_id, attempts, _masked(result, private), bound)
+
+
+def _masked(result: SendResult, private: frozenset[str] | set[str]) -> SendResult:
+    """The result with addresses and secrets masked out of its error, before it is stored."""
+    if result.error is None:
+        return result
+    return replace(result, error=mask_text(result.error, private))
 
 
 def _claim(rt: Runtime, delivery_id: int, now: datetime) -> bool:

@@ -17,7 +17,6 @@ from channels.retry import RetryPolicy
 from channels.sender import AppriseSender, Sender
 from config.watch import ConfigSource
 from worker.clock import Clock, SystemClock
-from worker.log_setup import register_secrets
 from worker.settings import config_path
 from worker.store.db import Database
 
@@ -40,7 +39,6 @@ def from_environment() -> Runtime:
     """The runtime a worker builds from ``MUSTER_*`` variables."""
     config = ConfigSource(config_path())
     secrets = config.current().routing.secrets
-    register_secrets(secrets)
     retry = RetryPolicy(
         attempts=int(os.environ.get("MUSTER_RETRY_ATTEMPTS", "4")),
         initial_wait=float(os.environ.get("MUSTER_RETRY_INITIAL", "0.5")),

@@ -37,7 +37,7 @@ from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
 from worker.client import Client
 from worker.messages import DECLARED
 from worker.store.db import Database
-from worker.store.models import DeadLetter, Delivery, TimelineEntry
+from worker.store.models import DeadLetter, Delivery, DeliveryAttempt, TimelineEntry
 
 pytestmark = pytest.mark.integration
 
@@ -379,3 +379,24 @@ def _timeline_count(stack: Stack, incident_id: str) -> int:
             )
             or 0
         )
+
+
+class TestNothingPrivateLeaks:
+    def test_no_address_or_token_in_logs_attempts_or_timeline(self, fresh: Stack) -> None:
+        """After every scenario above (failures included), neither the worker's log nor the
+        delivery attempts nor the timeline holds a phone number, an email address or the
+        webhook token."""
+        document = yaml.safe_load(fresh.config.read_text())
+        private = {
+            address
+            for person in document["people"].values()
+            for kind, address in person.items()
+            if kind in {"sms", "email"}
+        } | {fresh.chat.token}
+        with fresh.database.transaction() as session:
+            errors = list(session.scalars(select(DeliveryAttempt.error)))
+            texts = list(session.scalars(select(TimelineEntry.text)))
+        records = "\n".join([fresh.worker.log_text(), *filter(None, errors), *texts])
+        assert any(errors), "the scenarios above should have recorded failed attempts"
+        leaked = sorted(value for value in private if value in records)
+        assert leaked == []

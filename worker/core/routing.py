@@ -7,11 +7,15 @@ arithmetic. A :class:`Routing` is immutable; a config edit builds a new one.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from worker.core.config_model import SME, RoutingConfig, SeverityLevel
 from worker.core.rotations import CompiledRotation, compile_rotations
+
+_PHONE = re.compile(r"^\+?\d[\d .()-]{5,}$")
 
 
 class RoutingError(ValueError):
@@ -39,6 +43,17 @@ class Routing:
     def from_config(cls, config: RoutingConfig, secrets: frozenset[str] = frozenset()) -> Routing:
         """Compile a validated config; ``secrets`` are values to mask wherever they might print."""
         return cls(config=config, rotations=compile_rotations(config), secrets=secrets)
+
+    @cached_property
+    def private_values(self) -> frozenset[str]:
+        """Values never to log: filled-in secrets, and people's phone numbers and emails."""
+        addresses = {
+            address
+            for person in self.config.people.values()
+            for address in person.addresses.values()
+            if "@" in address or _PHONE.match(address)
+        }
+        return self.secrets | addresses
 
     def severity(self, impact: str, urgency: str) -> Severity:
         """Impact × customer urgency → severity, as the matrix says."""
