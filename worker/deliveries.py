@@ -41,10 +41,10 @@ class Attempt:
 def run_delivery(rt: Runtime, delivery_id: int) -> tuple[int, ...]:
     """Send delivery ``delivery_id`` if nobody else holds it; return follow-up deliveries."""
     now = rt.clock.now()
-    if not _claim(rt, delivery_id, now):
-        return ()
     routing = rt.config.current().routing
     with rt.database.transaction() as session:
+        if not _claim(session, rt, delivery_id, now):
+            return ()
         row = session.get(Delivery, delivery_id)
         if row is None:
             return ()
@@ -81,21 +81,21 @@ def _masked(result: SendResult, private: frozenset[str] | set[str]) -> SendResul
     return replace(result, error=mask_text(result.error, private))
 
 
-def _claim(rt: Runtime, delivery_id: int, now: datetime) -> bool:
-    with rt.database.transaction() as session:
-        claimed = session.execute(
-            update(Delivery)
-            .where(
-                Delivery.id == delivery_id,
-                or_(
-                    Delivery.status == "pending",
-                    (Delivery.status == "sending") & (Delivery.lease_until < now),
-                ),
-            )
-            .values(status="sending", lease_until=now + rt.lease)
-            .execution_options(synchronize_session=False)
+def _claim(session: Session, rt: Runtime, delivery_id: int, now: datetime) -> bool:
+    """Take the delivery for this worker for ``rt.lease``, unless someone else holds it."""
+    claimed = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery_id,
+            or_(
+                Delivery.status == "pending",
+                (Delivery.status == "sending") & (Delivery.lease_until < now),
+            ),
         )
-        return bool(claimed.rowcount)  # type: ignore[attr-defined]
+        .values(status="sending", lease_until=now + rt.lease)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
 
 def _destination(routing: Routing, row: Delivery) -> tuple[str | None, str]:

@@ -77,3 +77,7 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     tame_apprise_logging()
+    # Celery's per-task "received" and "succeeded" lines cost more than a page's own work and
+    # say less than muster's events (message.handled, page.sent), which carry the ids.
+    for noisy in ("celery.worker.strategy", "celery.app.trace"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 MASK = "****"
@@ -62,15 +63,29 @@ def _mask_embedded(url: str, secrets: list[str]) -> str:
 
 
 def _replace_secrets(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, MASK)
-    return text
+    if not secrets:
+        return text
+    return _pattern(tuple(secrets)).sub(MASK, text)
+
+
+@lru_cache(maxsize=32)
+def _pattern(secrets: tuple[str, ...]) -> re.Pattern[str]:
+    # One alternation, longest first, compiled once per set of secrets: a log line is scanned
+    # once however many people's addresses the config holds.
+    return re.compile("|".join(re.escape(secret) for secret in secrets))
 
 
 def _ordered(secrets: Iterable[str]) -> list[str]:
     # Longest first, so a secret containing another is masked whole; very short values (a "1")
     # would mask half the text and are not credentials.
-    return sorted({secret for secret in secrets if len(secret) >= 4}, key=len, reverse=True)
+    if isinstance(secrets, frozenset):
+        return _ordered_cached(secrets)
+    return sorted({secret for secret in secrets if len(secret) >= 4}, key=lambda s: (-len(s), s))
+
+
+@lru_cache(maxsize=32)
+def _ordered_cached(secrets: frozenset[str]) -> list[str]:
+    return sorted({secret for secret in secrets if len(secret) >= 4}, key=lambda s: (-len(s), s))
 
 
 def _is_secret(value: str, secrets: list[str]) -> bool:
