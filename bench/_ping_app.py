@@ -40,7 +40,7 @@ def make_ping_app(url: str, queue: str) -> Celery:
         enable_utc=True,
     )
 
-    @app.task(name=PING)
+    @app.task(name=PING)  # type: ignore[untyped-decorator]  # Celery is untyped
     def ping(target: str) -> None:
         """One GET to the bench's sink: the arrival is the end of the round trip."""
         if not target.startswith("http://127.0.0.1:"):

@@ -295,7 +295,7 @@ def _fire_escalation(
         _entry(
             session,
             row.id,
-            f"{timer.key}:exhausted",
+            f"{timer.key}:exhausted" + (f":g{generation}" if generation else ""),
             now,
             "escalation_exhausted",
             None,
@@ -350,6 +350,7 @@ def send_summary(
             compose_summary(facts),
             now,
             destinations=["summaries"],
+            known_new=True,
         )
     if config.stakeholders:
         rows += broadcast_rows(
@@ -361,6 +362,7 @@ def send_summary(
             compose_stakeholder_update(facts),
             now,
             destinations=["stakeholders"],
+            known_new=True,
         )
     _entry(
         session,
@@ -479,6 +481,7 @@ def _fire_reminder(
         now,
         rendered_as=rendered,
         purpose="reminder",
+        known_new=True,
     )
     _entry(
         session,
@@ -587,15 +590,16 @@ def _entry(
     text: str,
     data: dict[str, Any],
 ) -> None:
-    if session.scalar(select(TimelineEntry.id).where(TimelineEntry.key == key)) is None:
-        session.add(
-            TimelineEntry(
-                incident_id=incident_id,
-                key=key,
-                at=at,
-                kind=kind,
-                actor=actor,
-                text=text,
-                data=data,
-            )
+    # Every key written here is unique by construction (a timer's step, slot or generation,
+    # fired under its row lock), so no existence check is needed.
+    session.add(
+        TimelineEntry(
+            incident_id=incident_id,
+            key=key,
+            at=at,
+            kind=kind,
+            actor=actor,
+            text=text,
+            data=data,
         )
+    )
