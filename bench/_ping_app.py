@@ -2,8 +2,9 @@
 
 Floor B of the delivery benchmark: one task that does one HTTP GET, run by a real worker with the
 settings muster's own app uses (threads pool, prefetch 1, late acks, JSON only, and for the
-embedded broker the very transport options of :func:`worker.broker.transport_options`), so the
-only difference between this round trip and muster's first page is muster's own work.
+embedded broker muster's own transport, registered by importing :mod:`worker.broker`, with the
+very options of :func:`worker.broker.transport_options`), so the only difference between this
+round trip and muster's first page is muster's own work.
 
 The worker is started as ``celery -A _ping_app worker`` with ``bench/`` on ``PYTHONPATH`` and
 the broker, queue and home in ``BENCH_BROKER_URL``, ``BENCH_QUEUE`` and ``MUSTER_HOME``.

@@ -57,7 +57,15 @@ def arm_incident(
     level = routing.level(row.severity).level
     if level.ack_within is not None:
         for chain in plan.escalations:
-            _arm_chain(session, row.id, chain, _paged_by(plan, chain), now + level.ack_within, now)
+            _arm_chain(
+                session,
+                row.id,
+                chain,
+                _paged_by(plan, chain),
+                now + level.ack_within,
+                now,
+                fresh=True,
+            )
     _upsert(
         session,
         row.id,
@@ -66,9 +74,10 @@ def arm_incident(
         now + level.summary_every,
         {"last_at": None},
         now,
+        fresh=True,
     )
     if level.customer_update_every is not None:
-        _arm_reminder(session, row.id, now + level.customer_update_every, now)
+        _arm_reminder(session, row.id, now + level.customer_update_every, now, fresh=True)
 
 
 def rearm_for_severity(
@@ -532,6 +541,7 @@ def _arm_chain(
     paged: list[str],
     due: datetime,
     now: datetime,
+    fresh: bool = False,
 ) -> None:
     if chain.role != SME and chain.service is not None:
         return
@@ -543,11 +553,14 @@ def _arm_chain(
         due,
         _chain_data(chain, paged),
         now,
+        fresh=fresh,
     )
 
 
-def _arm_reminder(session: Session, incident_id: str, due: datetime, now: datetime) -> None:
-    _upsert(session, incident_id, REMINDER, f"{incident_id}:reminder", due, {}, now)
+def _arm_reminder(
+    session: Session, incident_id: str, due: datetime, now: datetime, fresh: bool = False
+) -> None:
+    _upsert(session, incident_id, REMINDER, f"{incident_id}:reminder", due, {}, now, fresh=fresh)
 
 
 def _upsert(
@@ -558,8 +571,10 @@ def _upsert(
     due: datetime,
     data: dict[str, Any],
     now: datetime,
+    fresh: bool = False,
 ) -> None:
-    timer = session.scalar(select(Timer).where(Timer.key == key))
+    # ``fresh``: a new incident, whose timers cannot exist yet; no lookup (and no flush) needed.
+    timer = None if fresh else session.scalar(select(Timer).where(Timer.key == key))
     if timer is None:
         session.add(
             Timer(
