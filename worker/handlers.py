@@ -145,7 +145,10 @@ def handle_declared(rt: Runtime, message: Declared, message_id: str) -> Outcome:
             )
         )
         session.flush()
-        deliveries = page_rows(session, routing, core, plan, plan.pages, "plan", now)
+        # A new incident: its delivery keys cannot exist yet.
+        deliveries = page_rows(
+            session, routing, core, plan, plan.pages, "plan", now, known_new=True
+        )
         arm_incident(session, routing, row, plan, now)
         deliveries += broadcast_rows(
             session,
@@ -155,6 +158,7 @@ def handle_declared(rt: Runtime, message: Declared, message_id: str) -> Outcome:
             "declared",
             render_declared(routing, core, plan),
             now,
+            known_new=True,
         )
         _consume(session, message_id, now)
     if plan.unknown_services:
