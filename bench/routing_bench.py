@@ -27,8 +27,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from config.loader import LoadedConfig, load_config
+from worker.core.escalation import escalation_timeline
 from worker.core.incident import Incident
-from worker.core.plan import PagePlan, build_page_plan, escalation_timeline
+from worker.core.plan import PagePlan, build_page_plan
 from worker.core.routing import Routing
 
 SEED = 20260101

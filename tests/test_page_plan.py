@@ -10,8 +10,9 @@ import pytest
 
 from config.loader import LoadedConfig
 from tests.conftest import WEDNESDAY_NOON, minimal_document
+from worker.core.escalation import escalation_timeline
 from worker.core.incident import Incident
-from worker.core.plan import PagePlan, build_page_plan, escalation_timeline
+from worker.core.plan import PagePlan, build_page_plan
 from worker.core.routing import Routing, RoutingError
 
 

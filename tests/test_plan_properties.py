@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from config.loader import LoadedConfig
 from tests.conftest import minimal_document
 from worker.core.config_model import SME
+from worker.core.escalation import escalation_timeline
 from worker.core.incident import Incident
-from worker.core.plan import Assignment, PagePlan, build_page_plan, escalation_timeline
+from worker.core.plan import Assignment, PagePlan, build_page_plan
 from worker.core.routing import Routing
 
 ZONES = ("UTC", "Europe/Dublin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata")

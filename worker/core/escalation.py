@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from worker.core.plan import EscalationStep
+from worker.core.plan import EscalationStep, PagePlan
 from worker.core.routing import Routing
 
 
@@ -82,3 +82,22 @@ def escalate(
     after = replace(progress, steps_taken=taken)
     next_due = now + ack_within if taken < limit else None
     return EscalationDecision(steps=tuple(steps), progress=after, next_due=next_due)
+
+
+def escalation_timeline(routing: Routing, plan: PagePlan) -> tuple[EscalationStep, ...]:
+    """The pages that would follow if nobody acknowledged: each level resolved at its own instant.
+
+    The dry run's view of what :func:`escalate` does one timer at a time: step k of a chain is
+    paged ``k × ack_within`` after the first page. Levels without ``ack_within`` never escalate.
+    """
+    if plan.ack_within is None:
+        return ()
+    repeat = routing.config.escalation.repeat
+    steps = []
+    for chain in plan.escalations:
+        progress = ChainProgress(chain.role, chain.service, chain.rotations, chain.start_level)
+        for number in range(1, total_steps(progress, repeat) + 1):
+            at = plan.at + number * plan.ack_within
+            steps.append(step_at(routing, progress, number, plan.ack_within, at))
+    steps.sort(key=lambda step: step.after)
+    return tuple(steps)

@@ -288,39 +288,6 @@ def plan_pages(
     return tuple(pages)
 
 
-def escalation_timeline(routing: Routing, plan: PagePlan) -> tuple[EscalationStep, ...]:
-    """The pages that would follow if nobody acknowledged: each level resolved at its own instant.
-
-    Level k of a chain is paged ``k × ack_within`` after the first page; an exhausted chain is paged
-    again from its own rotation, ``escalation.repeat`` more times. Levels without ``ack_within``
-    never escalate. (The worker takes the same steps one timer at a time, see
-    :mod:`worker.core.escalation`.)
-    """
-    if plan.ack_within is None:
-        return ()
-    rounds = 1 + routing.config.escalation.repeat
-    steps = []
-    for chain in plan.escalations:
-        depth = len(chain.rotations)
-        for index in range(chain.start_level + 1, depth * rounds):
-            after = (index - chain.start_level) * plan.ack_within
-            rotation = chain.rotations[index % depth]
-            steps.append(
-                EscalationStep(
-                    after=after,
-                    at=plan.at + after,
-                    role=chain.role,
-                    service=chain.service,
-                    level=index % depth,
-                    rotation=rotation,
-                    person=routing.on_call(rotation, plan.at + after),
-                    round=index // depth,
-                )
-            )
-    steps.sort(key=lambda step: step.after)
-    return tuple(steps)
-
-
 ENGAGED = "engaged"
 """The role label of someone the incident commander pulled in by name."""
 
