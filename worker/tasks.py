@@ -85,9 +85,7 @@ def handle_message(task: Task, name: str, payload: Any) -> str | None:
         log.info("message.concurrent_duplicate")
         raise task.retry(countdown=0.1, max_retries=None) from None
     except OperationalError as outage:
-        retries = task.request.retries or 0
-        log.error("database.unavailable", error=type(outage.orig).__name__, retry=retries)
-        raise task.retry(countdown=min(2**retries, 60), max_retries=None) from None
+        raise retry_after_outage(task, outage) from None
     except Exception as failure:
         log.exception("message.internal_error")
         reject(rt, name, payload, f"internal error: {type(failure).__name__}", message_id)
@@ -103,6 +101,14 @@ def handle_message(task: Task, name: str, payload: Any) -> str | None:
     )
     enqueue(task.app, outcome.deliveries)
     return outcome.incident_id
+
+
+def retry_after_outage(task: Task, outage: OperationalError) -> Exception:
+    """Log a database outage and return the task's retry, backing off up to a minute, forever."""
+    retries = task.request.retries or 0
+    log.error("database.unavailable", error=type(outage.orig).__name__, retry=retries)
+    retry: Exception = task.retry(countdown=min(2**retries, 60), max_retries=None)
+    return retry
 
 
 def reject(rt: Runtime, name: str, payload: Any, reason: str, message_id: str) -> None:
@@ -145,9 +151,7 @@ def register(app: Celery) -> None:
         try:
             follow_ups = run_delivery(runtime(), delivery_id)
         except OperationalError as outage:
-            retries = self.request.retries or 0
-            log.error("database.unavailable", error=type(outage.orig).__name__, retry=retries)
-            raise self.retry(countdown=min(2**retries, 60), max_retries=None) from None
+            raise retry_after_outage(self, outage) from None
         enqueue(self.app, follow_ups)
 
     @app.task(name=SWEEP, bind=True, shared=False)
