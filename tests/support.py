@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from channels.retry import RetryPolicy
 from channels.sender import SendResult
+from config.watch import ConfigSource
+from tests.conftest import DEMO, WEDNESDAY_NOON
+from worker.clock import ManualClock
 from worker.core.render import RenderedMessage
+from worker.runtime import Runtime
+from worker.store.db import Database
 
 
 @dataclass
@@ -24,3 +33,23 @@ class RecordingSender:
 
     def to(self, fragment: str) -> list[RenderedMessage]:
         return [message for url, message in self.sent if fragment in url]
+
+
+@contextmanager
+def stub_runtime(database_url: str, folder: Path, retry: RetryPolicy) -> Iterator[Runtime]:
+    """A runtime on a real database and a copy of the demo config, with a manual clock at
+    WEDNESDAY_NOON, a recording sender and sleeps that return at once."""
+    config = folder / "routing.yaml"
+    config.write_text(DEMO.read_text())
+    runtime = Runtime(
+        database=Database.connect(database_url),
+        config=ConfigSource(config, environ={}, interval=0),
+        clock=ManualClock(WEDNESDAY_NOON),
+        sender=RecordingSender(),
+        retry=retry,
+        sleep=lambda _seconds: None,
+    )
+    try:
+        yield runtime
+    finally:
+        runtime.database.engine.dispose()

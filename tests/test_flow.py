@@ -17,9 +17,8 @@ from sqlalchemy import select
 
 from channels.retry import RetryPolicy
 from channels.sender import SendResult
-from config.watch import ConfigSource
-from tests.conftest import DEMO, WEDNESDAY_NOON
-from tests.support import RecordingSender
+from tests.conftest import WEDNESDAY_NOON
+from tests.support import RecordingSender, stub_runtime
 from worker.clock import ManualClock
 from worker.deliveries import due_deliveries, run_delivery
 from worker.handlers import (
@@ -32,7 +31,6 @@ from worker.handlers import (
 )
 from worker.messages import InvalidMessage, parse
 from worker.runtime import Runtime
-from worker.store.db import Database
 from worker.store.models import DeadLetter, Delivery, Incident, TimelineEntry
 
 TRANSIENT = SendResult(ok=False, retryable=True, error="http-500: boom")
@@ -41,18 +39,9 @@ PERMANENT = SendResult(ok=False, retryable=False, error="http-400: bad")
 
 @pytest.fixture
 def rt(tmp_path: Path) -> Iterator[Runtime]:
-    config = tmp_path / "routing.yaml"
-    config.write_text(DEMO.read_text())
-    runtime = Runtime(
-        database=Database.connect(f"sqlite:///{tmp_path / 'muster.db'}"),
-        config=ConfigSource(config, environ={}, interval=0),
-        clock=ManualClock(WEDNESDAY_NOON),
-        sender=RecordingSender(),
-        retry=RetryPolicy(attempts=3, initial_wait=1, max_wait=2, total=60),
-        sleep=lambda _seconds: None,
-    )
-    yield runtime
-    runtime.database.engine.dispose()
+    retry = RetryPolicy(attempts=3, initial_wait=1, max_wait=2, total=60)
+    with stub_runtime(f"sqlite:///{tmp_path / 'muster.db'}", tmp_path, retry) as runtime:
+        yield runtime
 
 
 def sender(rt: Runtime) -> RecordingSender:
