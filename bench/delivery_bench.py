@@ -645,6 +645,9 @@ def muster_worker(
         yield MusterRun(client, worker, sink, expected, database_url)
 
 
+SETTLE_S = 0.2
+
+
 def measure_latency(run: MusterRun, incidents: int, result: MusterResult) -> None:
     """Declare ``incidents`` one at a time, each waited for in full: declare -> first page."""
     for _ in range(incidents):
@@ -664,6 +667,7 @@ def measure_latency(run: MusterRun, incidents: int, result: MusterResult) -> Non
                 f"{len(arrivals)}/{run.expected}; stopping the latency run"
             )
             return
+        time.sleep(SETTLE_S)  # the worker records the last sends: start the next one idle
 
 
 def measure_burst(run: MusterRun, incidents: int, result: MusterResult) -> None:

@@ -9,13 +9,13 @@ write is keyed, so a redelivered message changes nothing twice.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,7 @@ from worker.core.plan import (
 )
 from worker.core.routing import Routing, RoutingError
 from worker.core.snapshots import plan_from_data, plan_to_data
+from worker.deliveries import Claimed
 from worker.delivery_rows import broadcast_rows, core_incident, page_rows
 from worker.messages import Acknowledged, Declared, InvalidMessage, Milestone, Resolved
 from worker.runtime import Runtime
@@ -65,6 +66,7 @@ class Outcome:
     incident_id: str | None
     deliveries: tuple[int, ...] = ()
     note: str = ""
+    first_wave: tuple[int, ...] = ()  # of ``deliveries``, those already handed to be sent
 
 
 def derived_incident_id(message_id: str) -> str:
@@ -72,8 +74,22 @@ def derived_incident_id(message_id: str) -> str:
     return "inc-" + hashlib.sha256(message_id.encode()).hexdigest()[:12]
 
 
-def handle_declared(rt: Runtime, message: Declared, message_id: str) -> Outcome:
-    """Store, plan and page a new incident; join an open one with the same fingerprint."""
+FirstWave = Callable[[list[Claimed]], None]
+
+
+def handle_declared(
+    rt: Runtime, message: Declared, message_id: str, first_wave: FirstWave | None = None
+) -> Outcome:
+    """Store, plan and page a new incident; join an open one with the same fingerprint.
+
+    Two commits: the incident with its first page (the head of the level's page list, by their
+    first contact kind), then the rest of the fan-out, timers and broadcasts. Given
+    ``first_wave``, the first page is written already claimed by this worker and handed to it
+    between the commits, to be sent at once: how soon the first person hears does not grow
+    with the size of the fan-out (a crash leaves it to the sweeper when its lease ends). A
+    crash between the commits leaves the incident not ``fanned_out``; the redelivered
+    declaration completes it.
+    """
     now = rt.clock.now()
     routing = rt.config.current().routing
     incident_id = message.incident_id or derived_incident_id(message_id)
@@ -82,85 +98,69 @@ def handle_declared(rt: Runtime, message: Declared, message_id: str) -> Outcome:
     except RoutingError as problem:
         raise InvalidMessage(str(problem)) from None
     declared_at = message.declared_at or now
-    with rt.database.transaction() as session:
-        if session.get(Incident, incident_id) is not None:
-            return Outcome(incident_id, note="duplicate declaration: no-op")
-        if message.fingerprint:
-            holder = session.get(OpenFingerprint, message.fingerprint)
-            if holder is not None:
-                _join(session, holder.incident_id, message, message_id, now)
-                return Outcome(holder.incident_id, note="joined open incident by fingerprint")
-        core = CoreIncident(
-            id=incident_id,
-            title=message.title,
-            impact=message.impact,
-            urgency=message.urgency,
-            services=tuple(message.services),
-            summary=message.summary,
-            source=message.source,
-            declared_at=declared_at,
-            customer_reports=tuple(message.customer_reports),
-            links=dict(message.links),
-            labels=dict(message.labels),
-        )
-        plan = build_page_plan(routing, core, now, severity=severity)
-        row = Incident(
-            id=incident_id,
-            fingerprint=message.fingerprint,
-            title=message.title,
-            summary=message.summary,
-            impact=message.impact,
-            urgency=message.urgency,
-            severity=severity.name,
-            services=list(message.services),
-            source=message.source,
-            customer_reports=list(message.customer_reports),
-            links=dict(message.links),
-            labels=dict(message.labels),
-            state="investigating",
-            impact_statement=message.summary or message.title,
-            plan=plan_to_data(plan),
-            declared_at=declared_at,
-            updated_at=now,
-        )
-        session.add(row)
-        if message.fingerprint:
-            session.add(OpenFingerprint(fingerprint=message.fingerprint, incident_id=incident_id))
-        session.add(
-            TimelineEntry(
-                incident_id=incident_id,
-                key=f"{incident_id}:declared",
-                at=declared_at,
-                kind="declared",
-                actor=message.source,
-                text=message.title,
-                data={
-                    "severity": severity.name,
-                    "impact": message.impact,
-                    "urgency": message.urgency,
-                    "services": list(message.services),
-                    "unknown_services": list(plan.unknown_services),
-                    "gaps": [f"{g.role}:{g.service or ''}:{g.rotation}" for g in plan.gaps],
-                },
+    core = CoreIncident(
+        id=incident_id,
+        title=message.title,
+        impact=message.impact,
+        urgency=message.urgency,
+        services=tuple(message.services),
+        summary=message.summary,
+        source=message.source,
+        declared_at=declared_at,
+        customer_reports=tuple(message.customer_reports),
+        links=dict(message.links),
+        labels=dict(message.labels),
+    )
+    plan = build_page_plan(routing, core, now, severity=severity)
+    try:
+        # Optimistically new: the incident's and the fingerprint's keys say if it is not.
+        with rt.database.transaction() as session:
+            session.execute(
+                insert(Incident).values(
+                    id=incident_id,
+                    fingerprint=message.fingerprint,
+                    title=message.title,
+                    summary=message.summary,
+                    impact=message.impact,
+                    urgency=message.urgency,
+                    severity=severity.name,
+                    services=list(message.services),
+                    source=message.source,
+                    customer_reports=list(message.customer_reports),
+                    links=dict(message.links),
+                    labels=dict(message.labels),
+                    state="investigating",
+                    impact_statement=message.summary or message.title,
+                    plan=plan_to_data(plan),
+                    declared_at=declared_at,
+                    updated_at=now,
+                    fanned_out=False,
+                )
             )
-        )
-        session.flush()
-        # A new incident: its delivery keys cannot exist yet.
-        deliveries = page_rows(
-            session, routing, core, plan, plan.pages, "plan", now, known_new=True
-        )
-        arm_incident(session, routing, row, plan, now)
-        deliveries += broadcast_rows(
-            session,
-            routing,
-            plan,
-            incident_id,
-            "declared",
-            render_declared(routing, core, plan),
-            now,
-            known_new=True,
-        )
-        _consume(session, message_id, now)
+            if message.fingerprint:
+                session.execute(
+                    insert(OpenFingerprint).values(
+                        fingerprint=message.fingerprint, incident_id=incident_id
+                    )
+                )
+            first = page_rows(
+                session,
+                routing,
+                core,
+                plan,
+                _first_page(plan),
+                "plan",
+                now,
+                known_new=True,
+                sending_until=None if first_wave is None else now + rt.lease,
+            )
+    except IntegrityError as conflict:
+        return _declared_again(rt, routing, message, incident_id, message_id, now, conflict)
+    if first and first_wave is not None:
+        first_wave([Claimed.written(row) for row in first])
+    with rt.database.transaction() as session:
+        row = session.get_one(Incident, incident_id)
+        rest = _fan_out(session, routing, row, message_id, now, first_done=True)
     if plan.unknown_services:
         log.warning(
             "incident.unknown_services",
@@ -177,7 +177,106 @@ def handle_declared(rt: Runtime, message: Declared, message_id: str) -> Outcome:
             rotation=gap.rotation,
             covered_by=gap.covered_by,
         )
-    return Outcome(incident_id, tuple(d.id for d in deliveries))
+    first_ids = tuple(row.id for row in first)
+    return Outcome(incident_id, first_ids + rest, first_wave=first_ids if first_wave else ())
+
+
+def _declared_again(
+    rt: Runtime,
+    routing: Routing,
+    message: Declared,
+    incident_id: str,
+    message_id: str,
+    now: datetime,
+    conflict: IntegrityError,
+) -> Outcome:
+    """A declaration whose incident, or open fingerprint, is already recorded.
+
+    The same incident again is a no-op, unless a crash interrupted its fan-out (then this
+    completes it); another incident with an open fingerprint joins that one's timeline.
+    """
+    with rt.database.transaction() as session:
+        known = session.get(Incident, incident_id)
+        if known is not None and known.fanned_out:
+            return Outcome(incident_id, note="duplicate declaration: no-op")
+        if known is not None:
+            log.warning("incident.completing_fan_out", incident_id=incident_id)
+            deliveries = _fan_out(session, routing, known, message_id, now, first_done=False)
+            return Outcome(incident_id, deliveries, note="completed an interrupted fan-out")
+        holder = session.get(OpenFingerprint, message.fingerprint) if message.fingerprint else None
+        if holder is not None:
+            _join(session, holder.incident_id, message, message_id, now)
+            return Outcome(holder.incident_id, note="joined open incident by fingerprint")
+    raise conflict  # whatever conflicted is gone again: the task runs the message anew
+
+
+def _first_page(plan: PagePlan) -> tuple[PlannedPage, ...]:
+    """The declaration's first page: the head of the page list, by their first contact kind."""
+    if not plan.pages or not plan.pages[0].contacts:
+        return ()
+    head = plan.pages[0]
+    return (replace(head, contacts=head.contacts[:1]),)
+
+
+def _after_first_page(plan: PagePlan) -> tuple[PlannedPage, ...]:
+    """Every page of the plan but the first page's first contact kind."""
+    if not plan.pages or not plan.pages[0].contacts:
+        return tuple(plan.pages)
+    head = plan.pages[0]
+    rest = (replace(head, contacts=head.contacts[1:]),) if len(head.contacts) > 1 else ()
+    return rest + tuple(plan.pages[1:])
+
+
+def _fan_out(
+    session: Session,
+    routing: Routing,
+    row: Incident,
+    message_id: str,
+    now: datetime,
+    first_done: bool,
+) -> tuple[int, ...]:
+    """The declaration's second commit: its timeline entry, every page after the first, timers,
+    broadcasts.
+
+    ``first_done`` says this follows the first commit in the same run, so no key can exist yet;
+    otherwise (a redelivery completing a crashed run) rows already written are skipped.
+    """
+    plan = plan_from_data(row.plan)
+    core = core_incident(row)
+    session.add(
+        TimelineEntry(
+            incident_id=row.id,
+            key=f"{row.id}:declared",
+            at=row.declared_at,
+            kind="declared",
+            actor=row.source,
+            text=row.title,
+            data={
+                "severity": row.severity,
+                "impact": row.impact,
+                "urgency": row.urgency,
+                "services": list(row.services),
+                "unknown_services": list(plan.unknown_services),
+                "gaps": [f"{g.role}:{g.service or ''}:{g.rotation}" for g in plan.gaps],
+            },
+        )
+    )
+    pages = _after_first_page(plan) if first_done else plan.pages
+    deliveries = page_rows(session, routing, core, plan, pages, "plan", now, known_new=first_done)
+    arm_incident(session, routing, row, plan, now)
+    deliveries += broadcast_rows(
+        session,
+        routing,
+        plan,
+        row.id,
+        "declared",
+        render_declared(routing, core, plan),
+        now,
+        known_new=first_done,
+    )
+    row.fanned_out = True
+    _consume(session, message_id, now)
+    return tuple(d.id for d in deliveries)
 
 
 def _join(

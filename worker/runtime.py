@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from channels.fanout import FanOut
 from channels.retry import RetryPolicy
 from channels.sender import AppriseSender, Sender
 from config.watch import ConfigSource
@@ -33,6 +34,7 @@ class Runtime:
     sleep: Callable[[float], None] = time.sleep
     lease: timedelta = timedelta(minutes=2)  # longer than a delivery's whole retry budget
     requeue_after: timedelta = timedelta(seconds=60)  # pending rows older are re-enqueued
+    fanout: FanOut = field(default_factory=FanOut)  # no threads: sends one after the other
 
 
 def from_environment() -> Runtime:
@@ -52,6 +54,7 @@ def from_environment() -> Runtime:
         retry=retry,
         lease=timedelta(seconds=float(os.environ.get("MUSTER_LEASE_SECONDS", "120"))),
         requeue_after=timedelta(seconds=float(os.environ.get("MUSTER_REQUEUE_AFTER", "60"))),
+        fanout=FanOut(threads=int(os.environ.get("MUSTER_SEND_THREADS", "16"))),
     )
 
 

@@ -8,7 +8,9 @@ database outage is retried until the database is back. Nothing is dropped.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import structlog
@@ -17,7 +19,7 @@ from celery.signals import task_postrun, worker_process_init
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from worker import embedded_broker, timers
-from worker.deliveries import due_deliveries, run_delivery
+from worker.deliveries import Claimed, due_deliveries, run_batch, send_claimed
 from worker.handlers import (
     Outcome,
     UnknownIncident,
@@ -32,6 +34,7 @@ from worker.messages import (
     DECLARED,
     MILESTONE,
     RESOLVED,
+    Declared,
     InvalidMessage,
     parse,
 )
@@ -54,20 +57,90 @@ HANDLERS: dict[str, Handler] = {
 
 
 def enqueue(app: Celery, deliveries: Iterable[int]) -> None:
-    """Queue a delivery task per id (called only after the rows are committed)."""
-    for delivery_id in deliveries:
-        app.send_task(DELIVER, args=[delivery_id])
+    """Queue delivery tasks, a batch of ids each (called only after the rows are committed).
+
+    Batches spread a large fan-out over every worker while costing one broker message per
+    ``MUSTER_DELIVERY_BATCH`` deliveries; one producer serves the whole fan-out.
+    """
+    ids = list(deliveries)
+    if not ids:
+        return
+    size = delivery_batch()
+    with app.producer_or_acquire() as producer:
+        for start in range(0, len(ids), size):
+            app.send_task(DELIVER, args=[ids[start : start + size]], producer=producer)
+
+
+def delivery_batch() -> int:
+    """How many deliveries one delivery task carries (``MUSTER_DELIVERY_BATCH``, default 16)."""
+    return max(1, int(os.environ.get("MUSTER_DELIVERY_BATCH", "16")))
+
+
+class FirstWave:
+    """A declaration's first page, sent from this process between the handler's two commits.
+
+    The sends run on the first-wave threads (not the delivery fan-out's, whose threads they
+    wait on). The handler waits for them for up to ``HEAD_START`` before writing the rest of the
+    fan-out: long enough for a healthy channel (the rest of the work would otherwise compete
+    with the first page for the interpreter), short enough that a dead one costs the others
+    little. :meth:`finish` waits for the wave and returns the fallbacks it needs queued.
+    """
+
+    HEAD_START = 0.25
+    _threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="muster-first-wave")
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.sending: Future[tuple[int, ...]] | None = None
+
+    def start(self, claimed: list[Claimed]) -> None:
+        """Send the claimed rows (committed already); return when sent or after the head start."""
+        self.sending = self._threads.submit(send_claimed, self.rt, claimed)
+        wait([self.sending], timeout=self.HEAD_START)
+
+    def finish(self) -> tuple[int, ...]:
+        """Wait for the first wave; its follow-ups (nothing if it could not finish: the sweeper
+        re-sends whatever it left unrecorded)."""
+        if self.sending is None:
+            return ()
+        try:
+            return self.sending.result()
+        except Exception:
+            log.exception("delivery.first_wave_failed")
+            return ()
 
 
 def handle_message(task: Task, name: str, payload: Any) -> str | None:
     """Validate and handle one contract message; returns the incident id it concerned."""
-    rt = runtime()
+    first_wave = FirstWave(runtime())
+    try:
+        outcome = _handle(task, name, payload, first_wave)
+        if outcome is None:
+            return None
+        log.info(
+            "message.handled",
+            task=name,
+            incident_id=outcome.incident_id,
+            deliveries=len(outcome.deliveries),
+            note=outcome.note or None,
+        )
+        enqueue(task.app, [d for d in outcome.deliveries if d not in outcome.first_wave])
+        return outcome.incident_id
+    finally:
+        enqueue(task.app, first_wave.finish())
+
+
+def _handle(task: Task, name: str, payload: Any, first_wave: FirstWave) -> Outcome | None:
+    """The handler's outcome, or None once a bad message is dead-lettered; retries raise."""
+    rt = first_wave.rt
     message_id = str(task.request.id)
     structlog.contextvars.bind_contextvars(message_id=message_id, task=name)
     try:
         message = parse(name, payload)
         structlog.contextvars.bind_contextvars(incident_id=getattr(message, "incident_id", None))
-        outcome = HANDLERS[name](rt, message, message_id)
+        if isinstance(message, Declared):
+            return handle_declared(rt, message, message_id, first_wave=first_wave.start)
+        return HANDLERS[name](rt, message, message_id)
     except InvalidMessage as invalid:
         reject(rt, name, payload, invalid.reason, message_id)
         return None
@@ -92,15 +165,6 @@ def handle_message(task: Task, name: str, payload: Any) -> str | None:
         return None
     finally:
         structlog.contextvars.clear_contextvars()
-    log.info(
-        "message.handled",
-        task=name,
-        incident_id=outcome.incident_id,
-        deliveries=len(outcome.deliveries),
-        note=outcome.note or None,
-    )
-    enqueue(task.app, outcome.deliveries)
-    return outcome.incident_id
 
 
 def retry_after_outage(task: Task, outage: OperationalError) -> Exception:
@@ -143,13 +207,14 @@ def register(app: Celery) -> None:
         return handle_message(self, RESOLVED, payload)
 
     @app.task(name=DELIVER, bind=True, shared=False)
-    def deliver(self: Task, delivery_id: int) -> None:
-        """Send one recorded page or broadcast; queue its fallback if it failed."""
-        if not isinstance(delivery_id, int):
-            log.error("delivery.bad_id", given=type(delivery_id).__name__)
+    def deliver(self: Task, delivery_ids: list[int] | int) -> None:
+        """Send recorded pages and broadcasts (a batch of ids, or one); queue fallbacks."""
+        ids = [delivery_ids] if isinstance(delivery_ids, int) else delivery_ids
+        if not isinstance(ids, list) or not all(type(i) is int for i in ids):
+            log.error("delivery.bad_ids", given=type(delivery_ids).__name__)
             return
         try:
-            follow_ups = run_delivery(runtime(), delivery_id)
+            follow_ups = run_batch(runtime(), ids)
         except OperationalError as outage:
             raise retry_after_outage(self, outage) from None
         enqueue(self.app, follow_ups)

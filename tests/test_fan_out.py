@@ -1,0 +1,237 @@
+"""Fanning a declaration out: the first page first, the rest in batches, nothing lost in between.
+
+A declaration commits twice: the incident with its first page (claimed by the worker, to be sent
+at once), then everything else. These pin down that split, what a crash between the commits
+leaves and how the redelivered declaration completes it, and the batched delivery stage.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select
+
+from channels.fanout import FanOut
+from channels.retry import RetryPolicy
+from channels.sender import SendResult
+from tests.support import RecordingSender, stub_runtime
+from worker.clock import ManualClock
+from worker.deliveries import Claimed, due_deliveries, run_batch, send_claimed
+from worker.handlers import handle_declared
+from worker.messages import parse
+from worker.runtime import Runtime
+from worker.store.db import Database
+from worker.store.models import Base, Delivery, Incident, TimelineEntry, Timer
+
+PAYLOAD = {
+    "incident_id": "inc-1",
+    "title": "Checkout failing",
+    "impact": "critical",
+    "urgency": "high",
+    "services": ["payments-api"],
+}
+
+
+class WorkerDied(Exception):
+    """Stands for a kill -9 between the declaration's two commits."""
+
+
+@pytest.fixture
+def rt(tmp_path: Path) -> Iterator[Runtime]:
+    retry = RetryPolicy(attempts=2, initial_wait=1, max_wait=1, total=10)
+    with stub_runtime(f"sqlite:///{tmp_path / 'muster.db'}", tmp_path, retry) as runtime:
+        yield runtime
+
+
+def declared() -> Any:
+    return parse("muster.incident.declared", PAYLOAD)
+
+
+def sent(rt: Runtime) -> list[str]:
+    assert isinstance(rt.sender, RecordingSender)
+    return [url for url, _ in rt.sender.sent]
+
+
+def deliveries(rt: Runtime) -> list[Delivery]:
+    with rt.database.transaction() as session:
+        return list(session.scalars(select(Delivery).order_by(Delivery.id)))
+
+
+class TestFirstPage:
+    def test_the_first_page_is_the_head_of_the_list_by_their_first_kind_claimed_as_written(
+        self, rt: Runtime
+    ) -> None:
+        handed: list[list[Claimed]] = []
+        outcome = handle_declared(rt, declared(), "m-1", first_wave=handed.append)
+        assert [[(c.person, c.kind) for c in wave] for wave in handed] == [[("bob", "sms")]]
+        first = handed[0][0]
+        assert outcome.first_wave == (first.id,)
+        assert outcome.deliveries[0] == first.id
+        assert len(set(outcome.deliveries)) == len(outcome.deliveries) == len(deliveries(rt))
+        statuses = {row.id: row.status for row in deliveries(rt)}
+        assert statuses[first.id] == "sending"  # nobody else may claim it while it is sent
+        assert {statuses[i] for i in outcome.deliveries[1:]} == {"pending"}
+
+    def test_the_first_page_goes_out_before_the_rest_is_written(self, rt: Runtime) -> None:
+        """Between the commits the incident exists with the first page only."""
+        seen: dict[str, Any] = {}
+
+        def first_wave(claimed: list[Claimed]) -> None:
+            seen["rows"] = len(deliveries(rt))
+            seen["follow_ups"] = send_claimed(rt, claimed)
+
+        outcome = handle_declared(rt, declared(), "m-1", first_wave=first_wave)
+        assert seen == {"rows": 1, "follow_ups": ()}
+        assert sent(rt) == ["outbox://sms/+353850000002"]
+        by_id = {row.id: row for row in deliveries(rt)}
+        assert by_id[outcome.first_wave[0]].status == "sent"
+
+    def test_without_a_first_wave_every_delivery_is_left_to_the_queue(self, rt: Runtime) -> None:
+        outcome = handle_declared(rt, declared(), "m-1")
+        assert outcome.first_wave == ()
+        assert {row.status for row in deliveries(rt)} == {"pending"}
+
+
+class TestCrashBetweenTheCommits:
+    def crash(self, rt: Runtime) -> None:
+        def die(_: list[Claimed]) -> None:
+            raise WorkerDied
+
+        with pytest.raises(WorkerDied):
+            handle_declared(rt, declared(), "m-1", first_wave=die)
+
+    def test_leaves_the_incident_not_fanned_out_with_only_its_first_page(self, rt: Runtime) -> None:
+        self.crash(rt)
+        with rt.database.transaction() as session:
+            incident = session.get_one(Incident, "inc-1")
+            assert incident.fanned_out is False
+            assert session.scalars(select(Timer)).all() == []
+        assert [(row.person, row.kind, row.status) for row in deliveries(rt)] == [
+            ("bob", "sms", "sending")
+        ]
+
+    def test_the_redelivered_declaration_completes_the_fan_out_once(self, rt: Runtime) -> None:
+        self.crash(rt)
+        outcome = handle_declared(rt, declared(), "m-1")
+        assert outcome.note == "completed an interrupted fan-out"
+        uninterrupted = self.uninterrupted_fan_out(rt)
+        keys = sorted(row.key for row in deliveries(rt))
+        assert keys == uninterrupted
+        assert len(outcome.deliveries) == len(keys) - 1  # all but the first page, already held
+        with rt.database.transaction() as session:
+            assert session.get_one(Incident, "inc-1").fanned_out is True
+            assert session.scalars(select(Timer.kind)).all()
+            kinds = session.scalars(select(TimelineEntry.kind)).all()
+        assert kinds.count("declared") == 1
+        again = handle_declared(rt, declared(), "m-1")
+        assert again.note == "duplicate declaration: no-op"
+        assert sorted(row.key for row in deliveries(rt)) == keys
+
+    def test_the_first_page_it_held_is_sent_once_its_lease_ends(self, rt: Runtime) -> None:
+        self.crash(rt)
+        handle_declared(rt, declared(), "m-1")
+        first = deliveries(rt)[0]
+        assert first.id not in due_deliveries(rt)
+        clock = rt.clock
+        assert isinstance(clock, ManualClock)
+        clock.advance(rt.lease * 2)
+        assert first.id in due_deliveries(rt)
+        run_batch(rt, [first.id])
+        assert sent(rt) == ["outbox://sms/+353850000002"]
+
+    @staticmethod
+    def uninterrupted_fan_out(rt: Runtime) -> list[str]:
+        """The delivery keys the same declaration makes with no crash, on a fresh database."""
+        database = Database.connect(str(rt.database.engine.url).replace(".db", "-clean.db"))
+        clean = Runtime(
+            database=database, config=rt.config, clock=rt.clock, sender=RecordingSender()
+        )
+        try:
+            handle_declared(clean, declared(), "m-1")
+            with database.transaction() as session:
+                return sorted(session.scalars(select(Delivery.key)))
+        finally:
+            database.engine.dispose()
+
+
+class TestBatches:
+    def test_a_batch_is_claimed_whole_and_sent_once(self, rt: Runtime) -> None:
+        outcome = handle_declared(rt, declared(), "m-1")
+        assert run_batch(rt, outcome.deliveries) == ()
+        assert len(sent(rt)) == len(outcome.deliveries)
+        assert run_batch(rt, outcome.deliveries) == ()  # a redelivered batch claims nothing
+        assert len(sent(rt)) == len(outcome.deliveries)
+        rows = deliveries(rt)
+        assert {row.status for row in rows} == {"sent"}
+        assert {row.attempts for row in rows} == {1}
+        with rt.database.transaction() as session:
+            sent_entries = session.scalars(
+                select(TimelineEntry.kind).where(TimelineEntry.kind.like("%_sent"))
+            ).all()
+        assert len(sent_entries) == len(rows)
+
+    def test_a_failing_channel_falls_back_without_holding_up_the_rest_of_its_batch(
+        self, rt: Runtime
+    ) -> None:
+        assert isinstance(rt.sender, RecordingSender)
+        rt.sender.script["outbox://sms/"] = [SendResult(ok=False, error="http-400: bad")] * 10
+        outcome = handle_declared(rt, declared(), "m-1")
+        follow_ups = run_batch(rt, outcome.deliveries)
+        rows = {row.id: row for row in deliveries(rt)}
+        failed = [row for row in rows.values() if row.status == "failed"]
+        assert {row.kind for row in failed} == {"sms"}
+        assert [rows[i].kind for i in follow_ups] == ["email"] * len(follow_ups)
+        assert all(rows[i].status == "pending" for i in follow_ups)
+        others = [rows[i] for i in outcome.deliveries if rows[i].kind != "sms"]
+        assert {row.status for row in others} == {"sent"}
+
+
+class TestFanOutThreads:
+    def test_jobs_run_at_once(self) -> None:
+        """Four jobs that can only finish together: they must run concurrently."""
+        together = threading.Barrier(4, timeout=5)
+        fanout = FanOut(threads=4)
+        try:
+            groups = list(fanout.run([lambda i=i: (together.wait(), i)[1] for i in range(4)]))
+        finally:
+            fanout.shutdown()
+        assert sorted(index for group in groups for index, _ in group) == [0, 1, 2, 3]
+
+    def test_a_slow_job_does_not_hold_up_the_results_of_the_fast_ones(self) -> None:
+        release = threading.Event()
+
+        def slow() -> str:
+            release.wait(5)
+            return "slow"
+
+        fanout = FanOut(threads=4, linger=0.01)
+        try:
+            groups = fanout.run([lambda: "fast", slow, lambda: "fast"])
+            first = next(groups)
+            release.set()
+            rest = list(groups)
+        finally:
+            fanout.shutdown()
+        assert first == [(0, "fast"), (2, "fast")]
+        assert rest == [[(1, "slow")]]
+
+    def test_with_no_threads_jobs_run_in_order_in_the_caller(self) -> None:
+        caller = threading.get_ident()
+        groups = list(FanOut().run([threading.get_ident, threading.get_ident]))
+        assert groups == [[(0, caller)], [(1, caller)]]
+
+
+def test_the_migrations_build_the_schema_the_models_describe(tmp_path: Path) -> None:
+    database = Database.connect(f"sqlite:///{tmp_path / 'schema.db'}")
+    try:
+        with database.engine.connect() as connection:
+            context = MigrationContext.configure(connection)
+            assert compare_metadata(context, Base.metadata) == []
+    finally:
+        database.engine.dispose()
