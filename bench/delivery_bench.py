@@ -566,6 +566,7 @@ class MusterRun:
     expected: int
     database_url: str
     declared: list[str] = field(default_factory=list)
+    _settle_engine: Any = None
 
     def unsettled(self, timeout: float = 10.0) -> int:
         """Deliveries of the bench's incidents not ``sent`` in muster's database (0 is right).
@@ -587,6 +588,23 @@ class MusterRun:
                 time.sleep(0.2)
         finally:
             engine.dispose()
+
+    def settle(self, incident_id: str, timeout: float = 5.0) -> None:
+        """Wait until muster has recorded every delivery of ``incident_id`` (pages reach the
+        sink before their rows are finished), polling its database every few milliseconds."""
+        if self._settle_engine is None:
+            self._settle_engine = create_engine(self.database_url)
+        query = text(
+            "SELECT count(*) FROM deliveries WHERE incident_id = :incident"
+            " AND status NOT IN ('sent', 'failed')"
+        )
+        deadline = time.monotonic() + timeout
+        with self._settle_engine.connect() as connection:
+            while time.monotonic() < deadline:
+                if not connection.execute(query, {"incident": incident_id}).scalar_one():
+                    return
+                connection.rollback()
+                time.sleep(0.002)
 
     def declare(self) -> str:
         incident_id = new_incident_id()
@@ -642,10 +660,12 @@ def muster_worker(
         with muster_env(home, queue):
             client = Client(url)
         cleanup.callback(client.app.close)
-        yield MusterRun(client, worker, sink, expected, database_url)
-
-
-SETTLE_S = 0.2
+        run = MusterRun(client, worker, sink, expected, database_url)
+        try:
+            yield run
+        finally:
+            if run._settle_engine is not None:
+                run._settle_engine.dispose()
 
 
 def measure_latency(run: MusterRun, incidents: int, result: MusterResult) -> None:
@@ -667,7 +687,7 @@ def measure_latency(run: MusterRun, incidents: int, result: MusterResult) -> Non
                 f"{len(arrivals)}/{run.expected}; stopping the latency run"
             )
             return
-        time.sleep(SETTLE_S)  # the worker records the last sends: start the next one idle
+        run.settle(incident_id)  # start the next one with the worker idle, not mid-bookkeeping
 
 
 def measure_burst(run: MusterRun, incidents: int, result: MusterResult) -> None:

@@ -1,9 +1,9 @@
 """Sending a batch of messages at once, so one slow or dead channel does not hold up the others.
 
 A worker process keeps one pool of sending threads. A batch of deliveries is handed to it whole;
-results come back in groups, as they finish: everything that finished within a short linger
-together (so a healthy batch is recorded in one transaction), then each straggler as it ends
-(so a channel that is retrying does not delay recording the pages that already went out).
+results come back in groups, as they finish: a finished send waits a short linger for others to
+finish too (so a healthy batch is recorded in a transaction or two, not one per page), and a
+channel that is retrying does not delay recording the pages that already went out.
 
 With no threads the jobs run one after the other in the caller's thread: deterministic, for
 tests and the dry paths that need no concurrency.
@@ -17,7 +17,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-DEFAULT_LINGER = 0.02  # seconds to wait for the rest of a batch before recording what is done
+DEFAULT_LINGER = 0.05  # seconds a finished send waits for others to be recorded with it
 
 
 class FanOut:
@@ -45,9 +45,10 @@ class FanOut:
         futures: dict[Future[T], int] = {self._pool.submit(job): i for i, job in enumerate(jobs)}
         pending = set(futures)
         while pending:
-            done, pending = wait(pending, timeout=self.linger)
-            if not done:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            if pending:  # what finishes soon after goes in the same group
+                more, pending = wait(pending, timeout=self.linger)
+                done |= more
             yield sorted(((futures[f], f.result()) for f in done), key=lambda pair: pair[0])
 
     def shutdown(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -61,12 +62,25 @@ def tame_apprise_logging() -> None:
 
 
 class AppriseSender:
-    """Sends through a fresh single-target Apprise object, with plugin throttling disabled."""
+    """Sends through a fresh Apprise plugin object per send, with plugin throttling disabled.
+
+    The plugin goes in an Apprise container holding only it, for the send's own log entries;
+    each thread reuses its container (emptied before each send), because building an Apprise
+    object looks up its translations on disk every time.
+    """
 
     def __init__(self, secrets: frozenset[str] = frozenset(), timeout: float = 10.0) -> None:
         self.secrets = secrets
         self.timeout = timeout
+        self._containers = threading.local()
         tame_apprise_logging()
+
+    def _container(self) -> apprise.Apprise:
+        container: apprise.Apprise | None = getattr(self._containers, "apprise", None)
+        if container is None:
+            container = self._containers.apprise = apprise.Apprise()
+        container.clear()
+        return container
 
     def __call__(self, url: str, message: RenderedMessage) -> SendResult:
         started = time.monotonic()
@@ -79,7 +93,7 @@ class AppriseSender:
                 f"the contact URL {mask_text(url, self.secrets)}",
             )
         _no_throttle(plugin)
-        targets = apprise.Apprise()
+        targets = self._container()
         targets.add(plugin)
         try:
             result = targets.notify(

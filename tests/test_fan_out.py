@@ -15,13 +15,15 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 
 from channels.fanout import FanOut
 from channels.retry import RetryPolicy
 from channels.sender import SendResult
+from tests.integration.harness import POSTGRES_ADMIN_URL, postgres_database
 from tests.support import RecordingSender, stub_runtime
 from worker.clock import ManualClock
+from worker.core.render import RenderedMessage
 from worker.deliveries import Claimed, due_deliveries, run_batch, send_claimed
 from worker.handlers import handle_declared
 from worker.messages import parse
@@ -190,6 +192,41 @@ class TestBatches:
         assert all(rows[i].status == "pending" for i in follow_ups)
         others = [rows[i] for i in outcome.deliveries if rows[i].kind != "sms"]
         assert {row.status for row in others} == {"sent"}
+
+
+class TestDatabaseRestart:
+    def test_pages_sent_while_the_database_restarts_are_still_recorded(
+        self, tmp_path: Path
+    ) -> None:
+        """The server drops every connection mid-batch (as a restart does): the batch's record
+        goes through on a fresh connection instead of leaving its pages to be sent again."""
+        retry = RetryPolicy(attempts=1, initial_wait=0, max_wait=0, total=1)
+        with postgres_database() as url, stub_runtime(url, tmp_path, retry) as rt:
+            outcome = handle_declared(rt, declared(), "m-1")
+            database = url.rsplit("/", 1)[1]
+            admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+            recording = rt.sender
+            assert isinstance(recording, RecordingSender)
+
+            def restart_then_send(url: str, message: RenderedMessage) -> SendResult:
+                if not recording.sent:
+                    with admin.connect() as connection:
+                        connection.execute(
+                            text(
+                                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                " WHERE datname = :name AND pid <> pg_backend_pid()"
+                            ),
+                            {"name": database},
+                        )
+                return recording(url, message)
+
+            rt.sender = restart_then_send
+            try:
+                assert run_batch(rt, outcome.deliveries) == ()
+            finally:
+                admin.dispose()
+            assert {row.status for row in deliveries(rt)} == {"sent"}
+            assert len(recording.sent) == len(outcome.deliveries)
 
 
 class TestFanOutThreads:

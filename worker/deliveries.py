@@ -10,14 +10,15 @@ messages, not hundreds. The sweeper re-enqueues rows whose lease expired.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from sqlalchemy import insert, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from channels.retry import send_with_retry
@@ -33,6 +34,7 @@ from worker.runtime import Runtime
 from worker.store.models import Delivery, DeliveryAttempt, Incident, TimelineEntry
 
 log = structlog.get_logger("muster.delivery")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,12 +175,30 @@ def _record(rt: Runtime, routing: Routing, finished: list[tuple[Claimed, Sent]])
     """Record finished deliveries: the sent ones together, each failure with its fallback."""
     sent = [(row, attempts) for row, (attempts, result) in finished if result.ok]
     if sent:
-        _record_sent(rt, sent)
+        _reconnecting(partial(_record_sent, rt, sent))
     follow_ups: list[int] = []
     for row, (attempts, result) in finished:
         if not result.ok:
-            follow_ups += _record_failure(rt, routing, row.id, attempts, result, row.logger())
+            follow_ups += _reconnecting(
+                partial(_record_failure, rt, routing, row.id, attempts, result, row.logger())
+            )
     return follow_ups
+
+
+def _reconnecting(record: Callable[[], R]) -> R:
+    """Run a recording transaction, once more if the server had dropped its connection.
+
+    Pooled connections are not pinged before use (a round trip per transaction); after a
+    database restart the first use of each fails as invalidated. Losing the record of pages
+    already sent would have them sent again when their lease ends, so it is retried here.
+    """
+    try:
+        return record()
+    except DBAPIError as failure:
+        if not failure.connection_invalidated:
+            raise
+        log.warning("database.reconnected", error=type(failure.orig).__name__)
+        return record()
 
 
 def _record_sent(rt: Runtime, sent: list[tuple[Claimed, list[Attempt]]]) -> None:

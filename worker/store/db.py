@@ -40,7 +40,9 @@ def make_engine(url: str | None = None) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # No pre-ping: it costs a round trip per transaction, and a connection the server dropped
+    # fails its task with OperationalError, which the pool discards and the task retries.
+    return create_engine(url, pool_size=10, max_overflow=10)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
