@@ -7,6 +7,7 @@ sleep is injectable, so tests never wait for real.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,7 +44,11 @@ def send_with_retry(
     sleep: Callable[[float], None] = time.sleep,
     on_attempt: Callable[[SendResult], None] | None = None,
 ) -> SendResult:
-    """Send, retrying transient failures per ``policy``; the last result is returned."""
+    """Send, retrying transient failures per ``policy``; the last result is returned.
+
+    The wait before retry ``n`` is ``initial_wait * 2**(n-1)`` plus up to ``jitter``, capped at
+    ``max_wait``; at most ``attempts`` sends, and no retry starts after ``total`` seconds.
+    """
 
     def attempt(url: str, message: RenderedMessage) -> SendResult:
         result = sender(url, message)
@@ -51,11 +56,20 @@ def send_with_retry(
             on_attempt(result)
         return result
 
-    retrying = Retrying(
+    started = time.monotonic()
+    first = attempt(url, message)  # most sends succeed at once: no retry machinery for them
+    if first.ok or not first.retryable or policy.attempts <= 1:
+        return first
+    jitter = random.uniform(0, policy.jitter)  # noqa: S311 - spreading retries, not secrecy
+    sleep(min(policy.initial_wait + jitter, policy.max_wait))
+    if time.monotonic() - started >= policy.total:
+        return first
+    retrying = Retrying(  # attempts 2..n: its waits start one step up the ladder
         retry=retry_if_result(lambda result: not result.ok and result.retryable),
-        stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.total),
+        stop=stop_after_attempt(policy.attempts - 1)
+        | stop_after_delay(max(0.0, policy.total - (time.monotonic() - started))),
         wait=wait_exponential_jitter(
-            multiplier=policy.initial_wait, max=policy.max_wait, jitter=policy.jitter
+            multiplier=policy.initial_wait * 2, max=policy.max_wait, jitter=policy.jitter
         ),
         sleep=sleep,
         retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,

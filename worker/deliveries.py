@@ -29,7 +29,7 @@ from worker.core.plan import ContactRoute, PlannedPage
 from worker.core.render import RenderedMessage, render_page
 from worker.core.routing import Routing
 from worker.core.snapshots import page_from_data, page_to_data, plan_from_data
-from worker.delivery_rows import broadcast_url, core_incident
+from worker.delivery_rows import NewDelivery, broadcast_url, core_incident
 from worker.runtime import Runtime
 from worker.store.models import Delivery, DeliveryAttempt, Incident, TimelineEntry
 
@@ -91,7 +91,7 @@ class Claimed:
     attempts: int
 
     @classmethod
-    def written(cls, row: Delivery) -> Claimed:
+    def written(cls, row: NewDelivery) -> Claimed:
         """A row its writer claimed as it wrote it (``sending_until``), to send it at once."""
         return cls(
             row.id,

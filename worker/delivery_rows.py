@@ -8,7 +8,9 @@ after the commit. Each row has a unique key, so deciding the same thing twice wr
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -19,6 +21,34 @@ from worker.core.render import RenderedMessage, render_page
 from worker.core.routing import Routing
 from worker.core.snapshots import page_to_data
 from worker.store.models import Delivery, Incident
+
+
+@dataclass(slots=True, kw_only=True)
+class NewDelivery:
+    """A delivery row being written (plain data: no ORM bookkeeping for a large fan-out)."""
+
+    key: str
+    incident_id: str
+    purpose: str
+    reason: str
+    kind: str
+    title: str
+    body: str
+    body_format: str
+    status: str
+    created_at: datetime
+    lease_until: datetime
+    person: str | None = None
+    requested_kind: str | None = None
+    page: dict[str, Any] | None = None
+    id: int = 0  # known once inserted
+
+    def values(self) -> dict[str, Any]:
+        """The row's columns for an INSERT (the id is the database's to give)."""
+        return {name: getattr(self, name) for name in _COLUMNS}
+
+
+_COLUMNS = tuple(name for name in NewDelivery.__slots__ if name != "id")
 
 
 def core_incident(row: Incident) -> CoreIncident:
@@ -50,19 +80,19 @@ def page_rows(
     purpose: str = "page",
     known_new: bool = False,
     sending_until: datetime | None = None,
-) -> list[Delivery]:
+) -> list[NewDelivery]:
     """A delivery row per person × contact kind, rendered now; existing keys are skipped.
 
     ``rendered_as`` sends that message instead of the page rendering (a reminder);
     ``known_new`` skips the existence check when the caller's lock guarantees fresh keys;
     ``sending_until`` writes the rows already claimed by the caller, who sends them at once.
     """
-    rows = []
+    rows: list[NewDelivery] = []
     for page in pages:
         for contact in page.contacts:
             rendered = rendered_as or render_page(contact.kind, routing, incident, plan, page)
             rows.append(
-                Delivery(
+                NewDelivery(
                     key=f"{incident.id}:{purpose}:{page.person}:{contact.kind}:{reason}",
                     incident_id=incident.id,
                     purpose=purpose,
@@ -92,10 +122,10 @@ def broadcast_rows(
     now: datetime,
     destinations: Iterable[str] | None = None,
     known_new: bool = False,
-) -> list[Delivery]:
+) -> list[NewDelivery]:
     """A delivery row per room: by default the incident room and each handled service's room."""
     rows = [
-        Delivery(
+        NewDelivery(
             key=f"{incident_id}:broadcast:{destination}:{reason}",
             incident_id=incident_id,
             purpose="broadcast",
@@ -135,34 +165,30 @@ def broadcast_url(routing: Routing, destination: str) -> str | None:
     return url
 
 
-def insert_new(session: Session, rows: list[Delivery], known_new: bool = False) -> list[Delivery]:
-    """Add the rows whose keys are not stored yet (all of them, when ``known_new``)."""
+def insert_new(
+    session: Session, rows: list[NewDelivery], known_new: bool = False
+) -> list[NewDelivery]:
+    """Insert the rows whose keys are not stored yet (all of them, when ``known_new``)."""
     if not rows:
         return []
-    if known_new:
-        return _insert_fresh(session, rows)
-    existing = set(
-        session.scalars(select(Delivery.key).where(Delivery.key.in_([row.key for row in rows])))
-    )
-    fresh = [row for row in rows if row.key not in existing]
-    session.add_all(fresh)
-    session.flush()
-    return fresh
+    if not known_new:
+        keys = [row.key for row in rows]
+        existing = set(session.scalars(select(Delivery.key).where(Delivery.key.in_(keys))))
+        rows = [row for row in rows if row.key not in existing]
+    return _insert_fresh(session, rows) if rows else []
 
 
 FEW = 4  # rows inserted with RETURNING rather than executemany + SELECT
 
 
-def _insert_fresh(session: Session, rows: list[Delivery]) -> list[Delivery]:
-    """Insert rows known to be new in one executemany, then learn their ids in one SELECT.
+def _insert_fresh(session: Session, rows: list[NewDelivery]) -> list[NewDelivery]:
+    """Insert new rows in one executemany, then learn their ids in one SELECT.
 
     A fan-out of hundreds of rows through the ORM's unit of work (or one INSERT ... RETURNING
     whose statement the driver must parse anew for each size) costs several times more; a few
     rows (a declaration's first page) go in one INSERT ... RETURNING, one round trip.
     """
-    values = [
-        {key: value for key, value in vars(row).items() if not key.startswith("_")} for row in rows
-    ]
+    values = [row.values() for row in rows]
     if len(rows) <= FEW:
         returned = session.scalars(
             insert(Delivery).returning(Delivery.id, sort_by_parameter_order=True), values
@@ -170,11 +196,7 @@ def _insert_fresh(session: Session, rows: list[Delivery]) -> list[Delivery]:
         for row, delivery_id in zip(rows, returned, strict=True):
             row.id = delivery_id
         return rows
-    shapes: dict[tuple[str, ...], list[dict[str, object]]] = {}
-    for value in values:
-        shapes.setdefault(tuple(sorted(value)), []).append(value)
-    for same_shape in shapes.values():
-        session.execute(insert(Delivery), same_shape)
+    session.execute(insert(Delivery), values)
     by_incident: dict[str, set[str]] = {}
     for row in rows:
         by_incident.setdefault(row.incident_id, set()).add(row.reason)

@@ -31,7 +31,7 @@ from worker.core.summary import (
     compose_summary,
     render_reminder,
 )
-from worker.delivery_rows import broadcast_rows, core_incident, page_rows
+from worker.delivery_rows import NewDelivery, broadcast_rows, core_incident, page_rows
 from worker.runtime import Runtime
 from worker.store.models import Delivery, Incident, TimelineEntry, Timer
 
@@ -182,7 +182,7 @@ def scan(rt: Runtime, batch: int = 100, limit: int = 2_000) -> list[int]:
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             timers = list(session.scalars(query))
-            rows: list[Delivery] = []
+            rows: list[NewDelivery] = []
             for timer in timers:
                 rows += _fire_safely(session, routing, timer, now)
             session.flush()
@@ -194,7 +194,9 @@ def scan(rt: Runtime, batch: int = 100, limit: int = 2_000) -> list[int]:
     return created
 
 
-def _fire_safely(session: Session, routing: Routing, timer: Timer, now: datetime) -> list[Delivery]:
+def _fire_safely(
+    session: Session, routing: Routing, timer: Timer, now: datetime
+) -> list[NewDelivery]:
     try:
         with session.begin_nested():
             return fire(session, routing, timer, now)
@@ -209,7 +211,7 @@ def _fire_safely(session: Session, routing: Routing, timer: Timer, now: datetime
         return []
 
 
-def fire(session: Session, routing: Routing, timer: Timer, now: datetime) -> list[Delivery]:
+def fire(session: Session, routing: Routing, timer: Timer, now: datetime) -> list[NewDelivery]:
     """Fire one due timer (already locked by the caller's transaction)."""
     row = session.get(Incident, timer.incident_id)
     if row is None or row.resolved_at is not None:
@@ -226,7 +228,7 @@ def fire(session: Session, routing: Routing, timer: Timer, now: datetime) -> lis
 
 def _fire_escalation(
     session: Session, routing: Routing, row: Incident, timer: Timer, now: datetime
-) -> list[Delivery]:
+) -> list[NewDelivery]:
     level = routing.level(row.severity).level
     if level.ack_within is None:
         timer.state = CANCELLED
@@ -242,7 +244,7 @@ def _fire_escalation(
     decision = escalate(routing, progress, level.ack_within, routing.config.escalation.repeat, now)
     plan = plan_from_data(row.plan)
     core = core_incident(row)
-    created: list[Delivery] = []
+    created: list[NewDelivery] = []
     paged = list(data.get("paged", []))
     generation = int(data.get("generation", 0))
     for number, step in enumerate(decision.steps, start=progress.steps_taken + 1):
@@ -319,7 +321,7 @@ def _fire_escalation(
 
 def _fire_summary(
     session: Session, routing: Routing, row: Incident, timer: Timer, now: datetime
-) -> list[Delivery]:
+) -> list[NewDelivery]:
     level = routing.level(row.severity).level
     slot = timer.due_at
     last = timer.data.get("last_at")
@@ -342,11 +344,11 @@ def send_summary(
     next_at: datetime | None,
     slot: str,
     final: bool = False,
-) -> list[Delivery]:
+) -> list[NewDelivery]:
     """The summary and its stakeholder version, as broadcast rows keyed by incident and slot."""
     facts = summary_facts(session, routing, row, since, now, next_at, final)
     plan = plan_from_data(row.plan)
-    rows: list[Delivery] = []
+    rows: list[NewDelivery] = []
     config = routing.config.broadcasts
     reason = f"summary:{slot}"
     if config.summaries:
@@ -456,7 +458,7 @@ def unacknowledged(session: Session, routing: Routing, incident_id: str) -> list
 
 def _fire_reminder(
     session: Session, routing: Routing, row: Incident, timer: Timer, now: datetime
-) -> list[Delivery]:
+) -> list[NewDelivery]:
     level = routing.level(row.severity).level
     every = level.customer_update_every
     if every is None:
