@@ -9,6 +9,8 @@ and a masked detail: never the URL, its token or the address.
 
 from __future__ import annotations
 
+import copy
+import functools
 import logging
 import re
 import threading
@@ -64,9 +66,10 @@ def tame_apprise_logging() -> None:
 class AppriseSender:
     """Sends through a fresh Apprise plugin object per send, with plugin throttling disabled.
 
-    The plugin goes in an Apprise container holding only it, for the send's own log entries;
-    each thread reuses its container (emptied before each send), because building an Apprise
-    object looks up its translations on disk every time.
+    The plugin is built from Apprise's parse of the URL, kept per URL; it goes in an Apprise
+    container holding only it, for the send's own log entries; each thread reuses its
+    container (emptied before each send), because building an Apprise object looks up its
+    translations on disk every time.
     """
 
     def __init__(self, secrets: frozenset[str] = frozenset(), timeout: float = 10.0) -> None:
@@ -84,7 +87,12 @@ class AppriseSender:
 
     def __call__(self, url: str, message: RenderedMessage) -> SendResult:
         started = time.monotonic()
-        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+        parsed = _parsed(url)
+        plugin = (
+            apprise.Apprise.instantiate(copy.deepcopy(parsed), suppress_exceptions=True)
+            if parsed is not None
+            else None
+        )
         if plugin is None:
             return SendResult(
                 ok=False,
@@ -143,6 +151,16 @@ def _last_warning(lines: list[str]) -> str:
         if " - WARNING - " in line or " - ERROR - " in line:
             return line.split(" - ", 2)[-1].strip()[:300]
     return lines[-1].split(" - ", 2)[-1].strip()[:300] if lines else ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed(url: str) -> dict[str, Any] | None:
+    """Apprise's parse of a target URL, kept: parsing is most of the cost of building a plugin,
+    and a worker sends to the same few hundred URLs all day. Each send gets its own copy."""
+    parsed: dict[str, Any] | None = apprise.plugins.url_to_dict(  # type: ignore[no-untyped-call]
+        url, secure_logging=True
+    )
+    return parsed
 
 
 def _no_throttle(plugin: Any) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import apprise
 import pytest
 
+from channels.sender import AppriseSender
 from channels.targets import fill_template
 
 # The fixtures are found by pytest under their name= (smtp_peer, chat_peer, sms_peer).
@@ -30,6 +31,7 @@ from tests.peers import (  # noqa: F401
     fixture_smtp_peer,
     unthrottle,
 )
+from worker.core.render import RenderedMessage
 
 pytestmark = pytest.mark.integration
 
@@ -311,6 +313,23 @@ def test_a_fresh_apprise_object_per_send_is_never_throttled(
     assert send(target(peer), body="two")[0]
     assert time.monotonic() - start < FAST
     assert delivered(peer) == 2
+
+
+@pytest.mark.parametrize("name", PEERS)
+def test_musters_sender_sends_each_message_to_a_reused_url_unthrottled(
+    request: pytest.FixtureRequest, name: str
+) -> None:
+    """AppriseSender keeps each URL's parse and each thread's container: the second send to
+    the same target still gets a plugin of its own, the right body, and no throttle wait."""
+    peer: Peer = request.getfixturevalue(name)
+    sender = AppriseSender()
+    start = time.monotonic()
+    for body in ("first page", "second page"):
+        result = sender(target(peer), RenderedMessage(title="SEV1", body=body, body_format="text"))
+        assert result.ok, result.error
+    assert time.monotonic() - start < FAST
+    assert delivered(peer) == 2
+    assert "second page" in str(peer.messages[-1])
 
 
 # ----------------------------------------------------------------------------------------------
