@@ -31,7 +31,15 @@ from worker.core.routing import Routing
 from worker.core.snapshots import page_from_data, page_to_data, plan_from_data
 from worker.delivery_rows import NewDelivery, broadcast_url, core_incident
 from worker.runtime import Runtime
-from worker.store.models import Delivery, DeliveryAttempt, Incident, TimelineEntry
+from worker.store.models import (
+    DELIVERIES,
+    DELIVERY_ATTEMPTS,
+    TIMELINE,
+    Delivery,
+    DeliveryAttempt,
+    Incident,
+    TimelineEntry,
+)
 
 log = structlog.get_logger("muster.delivery")
 R = TypeVar("R")
@@ -118,7 +126,7 @@ class Claimed:
         return bound
 
 
-_CLAIMED_COLUMNS = tuple(Delivery.__table__.c[name] for name in Claimed.__slots__)
+_CLAIMED_COLUMNS = tuple(DELIVERIES.c[name] for name in Claimed.__slots__)
 
 
 def _claim(
@@ -126,17 +134,16 @@ def _claim(
 ) -> list[Claimed]:
     """Take the deliveries for this worker for ``rt.lease``, except those someone else holds."""
     rows = session.execute(
-        update(Delivery)
+        update(DELIVERIES)
         .where(
-            Delivery.id.in_(list(delivery_ids)),
+            DELIVERIES.c.id.in_(list(delivery_ids)),
             or_(
-                Delivery.status == "pending",
-                (Delivery.status == "sending") & (Delivery.lease_until < now),
+                DELIVERIES.c.status == "pending",
+                (DELIVERIES.c.status == "sending") & (DELIVERIES.c.lease_until < now),
             ),
         )
         .values(status="sending", lease_until=now + rt.lease)
         .returning(*_CLAIMED_COLUMNS)
-        .execution_options(synchronize_session=False)
     )
     claimed = [Claimed(*row) for row in rows]
     order = {delivery_id: index for index, delivery_id in enumerate(delivery_ids)}
@@ -210,23 +217,22 @@ def _record_sent(rt: Runtime, sent: list[tuple[Claimed, list[Attempt]]]) -> None
     with rt.database.transaction() as session:
         for count, ids in by_count.items():
             session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(ids))
+                update(DELIVERIES)
+                .where(DELIVERIES.c.id.in_(ids))
                 .values(
                     status="sent",
-                    attempts=Delivery.attempts + count,
+                    attempts=DELIVERIES.c.attempts + count,
                     finished_at=now,
                     lease_until=None,
                     last_error=None,
                 )
-                .execution_options(synchronize_session=False)
             )
         session.execute(
-            insert(DeliveryAttempt),
+            insert(DELIVERY_ATTEMPTS),
             [_attempt_values(row.id, attempt) for row, attempts in sent for attempt in attempts],
         )
         session.execute(
-            insert(TimelineEntry),
+            insert(TIMELINE),
             [
                 {
                     "incident_id": row.incident_id,

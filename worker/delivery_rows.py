@@ -20,7 +20,7 @@ from worker.core.plan import PagePlan, PlannedPage
 from worker.core.render import RenderedMessage, render_page
 from worker.core.routing import Routing
 from worker.core.snapshots import page_to_data
-from worker.store.models import Delivery, Incident
+from worker.store.models import DELIVERIES, Delivery, Incident
 
 
 @dataclass(slots=True, kw_only=True)
@@ -191,12 +191,12 @@ def _insert_fresh(session: Session, rows: list[NewDelivery]) -> list[NewDelivery
     values = [row.values() for row in rows]
     if len(rows) <= FEW:
         returned = session.scalars(
-            insert(Delivery).returning(Delivery.id, sort_by_parameter_order=True), values
+            insert(DELIVERIES).returning(DELIVERIES.c.id, sort_by_parameter_order=True), values
         ).all()
         for row, delivery_id in zip(rows, returned, strict=True):
             row.id = delivery_id
         return rows
-    session.execute(insert(Delivery), values)
+    session.execute(insert(DELIVERIES), values)
     by_incident: dict[str, set[str]] = {}
     for row in rows:
         by_incident.setdefault(row.incident_id, set()).add(row.reason)
