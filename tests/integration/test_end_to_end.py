@@ -246,6 +246,18 @@ class TestFaults:
         }
         assert fresh.chats(incident)["heidi"] == 1
 
+    def test_a_slow_sms_gateway_does_not_hold_up_chat_and_email(self, fresh: Stack) -> None:
+        """The gateway answers each text after 3 s, the first page (Bob's SMS) included: every
+        chat and email page arrives before any text does, and each text still arrives once."""
+        fresh.sms.delay = 3.0
+        incident = fresh.client().declare(
+            title="Checkout failing", impact="critical", urgency="high", services=["payments-api"]
+        )
+        wait_until(lambda: len(fresh.chats(incident)) == 6 and len(fresh.emails(incident)) == 4)
+        assert fresh.texts(incident) == {}
+        wait_until(lambda: fresh.settled(incident))
+        assert fresh.texts(incident) == {"+353850000002": 1, "+353850000004": 1, "+353850000008": 1}
+
     def test_an_invalid_message_is_dead_lettered_and_the_next_one_delivered(
         self, fresh: Stack
     ) -> None:
