@@ -30,6 +30,7 @@ from worker.messages import parse
 from worker.runtime import Runtime
 from worker.store.db import Database
 from worker.store.models import Base, Delivery, Incident, TimelineEntry, Timer
+from worker.tasks import FirstWave
 
 PAYLOAD = {
     "incident_id": "inc-1",
@@ -98,6 +99,30 @@ class TestFirstPage:
         outcome = handle_declared(rt, declared(), "m-1")
         assert outcome.first_wave == ()
         assert {row.status for row in deliveries(rt)} == {"pending"}
+
+
+class TestFirstWaveHeadStart:
+    def test_a_dead_first_channel_delays_the_rest_by_the_head_start_only(self, rt: Runtime) -> None:
+        """The first page's channel hangs: the handler goes on after the head start, and the
+        wave's outcome is collected once the channel answers."""
+        answer = threading.Event()
+        recording = rt.sender
+        assert isinstance(recording, RecordingSender)
+
+        def hanging(url: str, message: RenderedMessage) -> SendResult:
+            answer.wait(5)
+            return recording(url, message)
+
+        rt.sender = hanging
+        wave = FirstWave(rt)
+        wave.HEAD_START = 0.05
+        outcome = handle_declared(rt, declared(), "m-1", first_wave=wave.start)
+        assert wave.sending is not None
+        assert not wave.sending.done()
+        assert len(outcome.deliveries) == len(deliveries(rt))  # the rest was written meanwhile
+        answer.set()
+        assert wave.finish() == ()
+        assert {row.status for row in deliveries(rt) if row.id in outcome.first_wave} == {"sent"}
 
 
 class TestCrashBetweenTheCommits:

@@ -22,7 +22,8 @@ from worker.core.masking import mask_url
     "-c",
     default=8,
     show_default=True,
-    help="Threads sending at once: one slow channel does not hold up the others.",
+    help="Tasks handled at once (threads). Pages are sent on MUSTER_SEND_THREADS sending "
+    "threads (16), so one slow channel does not hold up the others.",
 )
 @click.option("--loglevel", default="INFO", show_default=True)
 def worker(beat: bool, concurrency: int, loglevel: str) -> None:
