@@ -84,14 +84,24 @@ class MusterWorker:
     env: dict[str, str]
     process: subprocess.Popen[bytes] | None = None
     logs: list[Path] = field(default_factory=list)
+    beat: bool = True  # exactly one per deployment: a second worker runs without
+    name: str = "worker"
 
     def start(self, timeout: float = 30.0) -> MusterWorker:
         """Start the worker and wait until Celery says it is ready."""
-        log = self.home / f"worker-{len(self.logs)}.log"
+        log = self.home / f"{self.name}-{len(self.logs)}.log"
         self.logs.append(log)
         with log.open("wb") as sink:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "worker.cli", "worker", "--beat", "-c", "8"],
+                [
+                    sys.executable,
+                    "-m",
+                    "worker.cli",
+                    "worker",
+                    "--beat" if self.beat else "--no-beat",
+                    "-c",
+                    "8",
+                ],
                 env=self.env,
                 stdout=sink,
                 stderr=subprocess.STDOUT,

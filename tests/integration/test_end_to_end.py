@@ -335,6 +335,33 @@ class TestCrashes:
         }
 
 
+class TestScaleOut:
+    # Server brokers only: the embedded broker is for one worker process (see the README).
+    @pytest.mark.parametrize("stack", ["redis", "rabbitmq"], indirect=True)
+    def test_a_second_worker_on_the_same_host_shares_the_work(self, fresh: Stack) -> None:
+        """Two worker processes on one host and queue (one beat): both start, and a SEV1's
+        pages each arrive exactly once however the two split the batches."""
+        second = MusterWorker(home=fresh.home, env=fresh.env, beat=False, name="second")
+        try:
+            second.start()
+            incident = fresh.client().declare(
+                title="Checkout failing",
+                impact="critical",
+                urgency="high",
+                services=["payments-api"],
+            )
+            wait_until(lambda: fresh.settled(incident))
+            assert second.process is not None
+            assert second.process.poll() is None
+            assert fresh.worker.process is not None
+            assert fresh.worker.process.poll() is None
+        finally:
+            second.stop()
+        assert fresh.texts(incident) == {"+353850000002": 1, "+353850000004": 1, "+353850000008": 1}
+        assert all(count == 1 for count in fresh.chats(incident).values())
+        assert all(len(subjects) == 1 for subjects in fresh.emails(incident).values())
+
+
 class TestEscalationCrash:
     def test_kill_9_during_escalation_pages_each_step_once(self, fresh: Stack) -> None:
         """SEV4 edited to escalate every 2 s: the worker is killed after the first step;

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 import structlog
 from sqlalchemy import select
@@ -52,6 +54,10 @@ def worker(beat: bool, concurrency: int, loglevel: str) -> None:
     )
     argv = [
         "worker",
+        # One name per process: Celery's default (celery@host) is shared by every worker on a
+        # host, and on RabbitMQ a second worker with the name dies on its exclusive control queue.
+        "--hostname",
+        f"muster-{os.getpid()}@%h",
         "--pool",
         "threads",
         "--concurrency",
