@@ -41,8 +41,8 @@ PAYLOAD = {
 }
 
 
-class WorkerDied(Exception):
-    """Stands for a kill -9 between the declaration's two commits."""
+class WorkerDied(BaseException):
+    """Stands for a kill -9 between the declaration's two commits (nothing catches it)."""
 
 
 @pytest.fixture
@@ -101,6 +101,17 @@ class TestFirstPage:
         assert {row.status for row in deliveries(rt)} == {"pending"}
 
 
+class TestFirstWaveFailing:
+    def test_a_first_wave_that_cannot_start_still_gets_the_rest_written(self, rt: Runtime) -> None:
+        def broken(_: list[Claimed]) -> None:
+            raise RuntimeError("no thread to send on")
+
+        outcome = handle_declared(rt, declared(), "m-1", first_wave=broken)
+        assert len(outcome.deliveries) == len(deliveries(rt)) > 1
+        with rt.database.transaction() as session:
+            assert session.get_one(Incident, "inc-1").fanned_out is True
+
+
 class TestFirstWaveHeadStart:
     def test_a_dead_first_channel_delays_the_rest_by_the_head_start_only(self, rt: Runtime) -> None:
         """The first page's channel hangs: the handler goes on after the head start, and the
@@ -127,6 +138,8 @@ class TestFirstWaveHeadStart:
 
 class TestCrashBetweenTheCommits:
     def crash(self, rt: Runtime) -> None:
+        """The worker dies right after the first commit (the test stops the second)."""
+
         def die(_: list[Claimed]) -> None:
             raise WorkerDied
 

@@ -157,7 +157,11 @@ def handle_declared(
     except IntegrityError as conflict:
         return _declared_again(rt, routing, message, incident_id, message_id, now, conflict)
     if first and first_wave is not None:
-        first_wave([Claimed.written(row) for row in first])
+        try:
+            first_wave([Claimed.written(row) for row in first])
+        except Exception:  # the rest of the fan-out must be written regardless
+            # The first page stays claimed; the sweeper sends it when its lease runs out.
+            log.exception("incident.first_page_not_started", incident_id=incident_id)
     with rt.database.transaction() as session:
         row = session.get_one(Incident, incident_id)
         rest = _fan_out(session, routing, row, message_id, now, first_done=True)
