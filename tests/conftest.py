@@ -21,8 +21,8 @@ EXAMPLE_ENV = {
     "SLACK_TOKEN": "xoxb-slack-secret-token",
     "SMTP_USER": "smtp-user",
     "SMTP_PASSWORD": "smtp-password-secret",
-    "TWILIO_SID": "AC0123456789",
-    "TWILIO_TOKEN": "twilio-token-secret",
+    "TWILIO_SID": "AC00000000000000000000000000000001",  # the shapes Twilio (and Apprise) expect
+    "TWILIO_TOKEN": "70c3e75ec2e54f4b9a5d2f7c1e8b6a40",
     "TWILIO_FROM": "+15550001111",
     "MUSTER_ACK_SECRET": "ack-signing-secret-0123456789",
 }
@@ -67,14 +67,14 @@ def minimal_document() -> dict[str, Any]:
             "managers": {"members": ["dan"]},
         },
         "people": {
-            "ann": {"name": "Ann", "chat": "ann", "email": "ann@test"},
-            "ben": {"name": "Ben", "chat": "ben", "email": "ben@test"},
-            "cat": {"name": "Cat", "chat": "cat", "email": "cat@test"},
-            "dan": {"name": "Dan", "chat": "dan", "email": "dan@test"},
+            "ann": {"name": "Ann", "chat": "ann", "email": "ann@example.com"},
+            "ben": {"name": "Ben", "chat": "ben", "email": "ben@example.com"},
+            "cat": {"name": "Cat", "chat": "cat", "email": "cat@example.com"},
+            "dan": {"name": "Dan", "chat": "dan", "email": "dan@example.com"},
         },
         "contacts": {
             "chat": "json://127.0.0.1/chat/{chat}",
-            "email": "mailto://127.0.0.1?to={email}",
+            "email": "mailto://127.0.0.1?to={email}&from=muster@example.com",
             "fallback": {"chat": "email"},
         },
     }

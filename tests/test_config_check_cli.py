@@ -226,6 +226,27 @@ class TestWarnings:
             " and has no address along its fallback email"
         ) in result.stderr.splitlines()
 
+    def test_an_address_apprise_would_drop(
+        self, warned: Callable[..., tuple[Path, Result]]
+    ) -> None:
+        """Apprise refuses an email address without a dotted domain: cat would get no email."""
+        path, result = warned(with_edit(lambda d: d["people"]["cat"].update(email="cat@mail")))
+        line = line_of(path, "cat@mail")
+        assert (
+            f"{path}:{line}: warning: people.cat.email: Apprise: accepts this URL but warns:"
+            " Dropped invalid To email (****) specified."
+        ) in result.stderr.splitlines()
+
+    def test_a_contact_template_apprise_cannot_use(
+        self, warned: Callable[..., tuple[Path, Result]]
+    ) -> None:
+        """A chat template of a service Apprise does not know: every chat address is named."""
+        _, result = warned(
+            with_edit(lambda d: d["contacts"].update(chat="nosuchservice://chat/{chat}"))
+        )
+        for person in ("ann", "ben", "cat", "dan"):
+            assert f"warning: people.{person}.chat: Apprise: cannot use this URL" in result.stderr
+
     def test_escalation_looping_back_to_the_roles_own_rotation(
         self, warned: Callable[..., tuple[Path, Result]]
     ) -> None:
@@ -335,6 +356,15 @@ class TestSecretsAreNeverPrinted:
         assert "warning: rotations.eng-managers.members: has no members" in result.stderr
         assert "cannot be reached by sms" in result.stderr
         assert_no_secrets(result, EXAMPLE_ENV)
+
+    def test_not_in_what_apprise_says(self) -> None:
+        """Apprise rejects a malformed Twilio token; the warning names it masked."""
+        env = {**EXAMPLE_ENV, "TWILIO_TOKEN": "not-a-twilio-token-secret"}
+        result = check(str(EXAMPLE), env=env)
+        assert result.exit_code == 0, result.output
+        assert "people.alice.sms: Apprise: cannot use this URL" in result.stderr
+        assert "An invalid Twilio Authentication Token (****)" in result.stderr
+        assert_no_secrets(result, env)
 
     def test_not_with_placeholders(self) -> None:
         """``--without-secrets`` prints the names of unset variables, never values of set ones."""

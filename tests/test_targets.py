@@ -9,7 +9,8 @@ from worker.core.routing import Routing
 def test_example_sms_target_fills_secrets_and_number(example: Routing) -> None:
     """Twilio's template gets the account from the environment and the person's number."""
     assert target_url(example, "alice", "sms") == (
-        "twilio://AC0123456789:twilio-token-secret@+15550001111/+353850000001"
+        "twilio://AC00000000000000000000000000000001:70c3e75ec2e54f4b9a5d2f7c1e8b6a40"
+        "@+15550001111/+353850000001"
     )
 
 

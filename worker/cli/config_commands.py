@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from channels.target_check import target_warnings
 from worker.cli.common import PlaceholderEnviron, load_or_exit
 from worker.core.lint import lint
 from worker.settings import config_path
@@ -31,7 +32,11 @@ def check(path: Path | None, strict: bool, without_secrets: bool) -> None:
     path = path or config_path()
     environ = PlaceholderEnviron(os.environ) if without_secrets else os.environ
     loaded = load_or_exit(path, environ)
-    warnings = [loaded.locate(issue) for issue in lint(loaded.routing, datetime.now(UTC))]
+    placeholders = [f"<{name}>" for name in getattr(environ, "missing", ())]
+    issues = lint(loaded.routing, datetime.now(UTC)) + target_warnings(
+        loaded.routing, skip=lambda url: any(mark in url for mark in placeholders)
+    )
+    warnings = [loaded.locate(issue) for issue in issues]
     for issue in warnings:
         click.echo(str(issue), err=True)
     config = loaded.routing.config
