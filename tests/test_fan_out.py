@@ -25,7 +25,13 @@ from tests.support import RecordingSender, stub_runtime
 from worker.clock import ManualClock
 from worker.core.render import RenderedMessage
 from worker.deliveries import Claimed, due_deliveries, run_batch, send_claimed
-from worker.handlers import handle_declared
+from worker.handlers import (
+    FAN_OUT_GRACE,
+    UnknownIncident,
+    complete_fan_outs,
+    handle_declared,
+    handle_resolved,
+)
 from worker.messages import parse
 from worker.runtime import Runtime
 from worker.store.db import Database
@@ -184,6 +190,30 @@ class TestCrashBetweenTheCommits:
         assert first.id in due_deliveries(rt)
         run_batch(rt, [first.id])
         assert sent(rt) == ["outbox://sms/+353850000002"]
+
+    def test_the_sweeper_completes_it_after_a_grace(self, rt: Runtime) -> None:
+        """A broker may hold the unacknowledged declaration for an hour: the sweeper does not
+        wait for it, and the declaration, when it comes back, finds nothing left to do."""
+        self.crash(rt)
+        assert complete_fan_outs(rt) == ()  # still within the grace: the worker may be busy
+        clock = rt.clock
+        assert isinstance(clock, ManualClock)
+        clock.advance(FAN_OUT_GRACE * 2)
+        completed = complete_fan_outs(rt)
+        assert sorted(row.key for row in deliveries(rt)) == self.uninterrupted_fan_out(rt)
+        assert len(completed) == len(deliveries(rt)) - 1
+        assert complete_fan_outs(rt) == ()
+        assert handle_declared(rt, declared(), "m-1").note == "duplicate declaration: no-op"
+
+    def test_a_milestone_meanwhile_waits_for_the_fan_out(self, rt: Runtime) -> None:
+        """A resolution (or any milestone) between the commits must not act on an incident
+        whose timers are not armed yet: it is retried, as for an incident not yet declared."""
+        self.crash(rt)
+        resolved = parse("muster.incident.resolved", {"incident_id": "inc-1"})
+        with pytest.raises(UnknownIncident):
+            handle_resolved(rt, resolved, "m-2")
+        handle_declared(rt, declared(), "m-1")
+        assert handle_resolved(rt, resolved, "m-2").incident_id == "inc-1"
 
     @staticmethod
     def uninterrupted_fan_out(rt: Runtime) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -214,6 +214,39 @@ def _declared_again(
     raise conflict  # whatever conflicted is gone again: the task runs the message anew
 
 
+FAN_OUT_GRACE = timedelta(seconds=10)  # a declaration's two commits are milliseconds apart
+
+
+def complete_fan_outs(rt: Runtime, grace: timedelta = FAN_OUT_GRACE) -> tuple[int, ...]:
+    """Complete the fan-outs a crash interrupted between a declaration's two commits.
+
+    The redelivered declaration would do it too, but a broker may hold an unacknowledged
+    message for an hour; the sweeper does not wait. Returns the deliveries to queue.
+    """
+    now = rt.clock.now()
+    routing = rt.config.current().routing
+    with rt.database.transaction() as session:
+        stale = list(
+            session.scalars(
+                select(Incident.id)
+                .where(Incident.fanned_out.is_(False), Incident.updated_at < now - grace)
+                .limit(100)
+            )
+        )
+    deliveries: list[int] = []
+    for incident_id in stale:
+        try:
+            with rt.database.transaction() as session:
+                row = session.get(Incident, incident_id)
+                if row is None or row.fanned_out:
+                    continue
+                log.warning("incident.completing_fan_out", incident_id=incident_id, by="sweeper")
+                deliveries += _fan_out(session, routing, row, None, now, first_done=False)
+        except IntegrityError:
+            continue  # its declaration, redelivered, completed it at the same moment
+    return tuple(deliveries)
+
+
 def _first_page(plan: PagePlan) -> tuple[PlannedPage, ...]:
     """The declaration's first page: the head of the page list, by their first contact kind."""
     if not plan.pages or not plan.pages[0].contacts:
@@ -235,7 +268,7 @@ def _fan_out(
     session: Session,
     routing: Routing,
     row: Incident,
-    message_id: str,
+    message_id: str | None,
     now: datetime,
     first_done: bool,
 ) -> tuple[int, ...]:
@@ -476,8 +509,10 @@ def handle_resolved(rt: Runtime, message: Resolved, message_id: str) -> Outcome:
 
 
 def _incident(session: Session, incident_id: str) -> Incident:
+    """The incident, once its declaration is fully recorded (retried until then: a milestone or
+    a resolution must not act on an incident whose pages and timers are still being written)."""
     row = session.get(Incident, incident_id)
-    if row is None:
+    if row is None or not row.fanned_out:
         raise UnknownIncident(incident_id)
     return row
 
@@ -500,8 +535,8 @@ def _recorded(session: Session, key: str) -> bool:
     return session.scalar(select(TimelineEntry.id).where(TimelineEntry.key == key)) is not None
 
 
-def _consume(session: Session, message_id: str, now: datetime) -> None:
-    if session.get(ConsumedMessage, message_id) is None:
+def _consume(session: Session, message_id: str | None, now: datetime) -> None:
+    if message_id is not None and session.get(ConsumedMessage, message_id) is None:
         session.add(ConsumedMessage(message_id=message_id, at=now))
 
 

@@ -23,6 +23,7 @@ from worker.deliveries import Claimed, due_deliveries, run_batch, send_claimed
 from worker.handlers import (
     Outcome,
     UnknownIncident,
+    complete_fan_outs,
     dead_letter,
     handle_acknowledged,
     handle_declared,
@@ -228,6 +229,7 @@ def register(app: Celery) -> None:
         if due:
             log.warning("sweep.requeued", deliveries=len(due))
         enqueue(self.app, due)
+        enqueue(self.app, complete_fan_outs(rt))
         if embedded_broker.active(self.app):
             embedded_broker.prune(rt)
         return len(due)

@@ -77,7 +77,9 @@ class Incident(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # False between a declaration's first commit (incident + first page) and its second (the
     # rest of the fan-out): a redelivered declaration then completes it.
-    fanned_out: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    fanned_out: Mapped[bool] = mapped_column(
+        Boolean, default=True, server_default=true(), index=True
+    )
 
 
 class OpenFingerprint(Base):
