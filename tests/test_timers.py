@@ -129,6 +129,31 @@ class TestEscalation:
             ("judy", "escalation:sme:payments-api:1"),
         ]
 
+    def test_a_timer_that_fails_is_put_off_and_the_rest_of_its_batch_fires(
+        self, rt: Runtime
+    ) -> None:
+        """The scribe's chain is corrupt in the database: its timer fails, is logged and put off
+        a minute, and the other chains due with it in the same scan still page their next
+        level."""
+        declare_sev1(rt)
+        with rt.database.transaction() as session:
+            broken = session.scalars(
+                select(Timer).where(Timer.key == "inc-1:escalation:scribe")
+            ).one()
+            broken.data = {"role": "scribe"}  # no rotations: firing it raises
+        run_for(rt, 5)
+        assert escalations(rt) == [
+            ("laura", "escalation:incident_commander:1"),
+            ("mallory", "escalation:support_lead:1"),
+            ("judy", "escalation:sme:payments-api:1"),
+        ]
+        with rt.database.transaction() as session:
+            timer = session.scalars(
+                select(Timer).where(Timer.key == "inc-1:escalation:scribe")
+            ).one()
+            assert timer.state == "pending"
+            assert timer.due_at == clock(rt).now() + MINUTE
+
     def test_an_acknowledgement_at_4_minutes_stops_that_chain(self, rt: Runtime) -> None:
         """Bob acknowledges at +4 min: the incident commander's chain stops; the others climb."""
         declare_sev1(rt)

@@ -80,12 +80,14 @@ def page_rows(
     purpose: str = "page",
     known_new: bool = False,
     sending_until: datetime | None = None,
+    write: bool = True,
 ) -> list[NewDelivery]:
     """A delivery row per person × contact kind, rendered now; existing keys are skipped.
 
     ``rendered_as`` sends that message instead of the page rendering (a reminder);
     ``known_new`` skips the existence check when the caller's lock guarantees fresh keys;
-    ``sending_until`` writes the rows already claimed by the caller, who sends them at once.
+    ``sending_until`` writes the rows already claimed by the caller, who sends them at once;
+    ``write=False`` returns them unwritten, for a caller that writes many at once.
     """
     rows: list[NewDelivery] = []
     for page in pages:
@@ -109,7 +111,7 @@ def page_rows(
                     lease_until=sending_until or now,
                 )
             )
-    return insert_new(session, rows, known_new)
+    return insert_new(session, rows, known_new) if write else rows
 
 
 def broadcast_rows(
@@ -122,8 +124,10 @@ def broadcast_rows(
     now: datetime,
     destinations: Iterable[str] | None = None,
     known_new: bool = False,
+    write: bool = True,
 ) -> list[NewDelivery]:
-    """A delivery row per room: by default the incident room and each handled service's room."""
+    """A delivery row per room: by default the incident room and each handled service's room
+    (``write=False``: returned unwritten, as for :func:`page_rows`)."""
     rows = [
         NewDelivery(
             key=f"{incident_id}:broadcast:{destination}:{reason}",
@@ -142,7 +146,7 @@ def broadcast_rows(
             broadcast_destinations(routing, plan) if destinations is None else destinations
         )
     ]
-    return insert_new(session, rows, known_new)
+    return insert_new(session, rows, known_new) if write else rows
 
 
 def broadcast_destinations(routing: Routing, plan: PagePlan) -> list[str]:

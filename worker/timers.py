@@ -31,7 +31,13 @@ from worker.core.summary import (
     compose_summary,
     render_reminder,
 )
-from worker.delivery_rows import NewDelivery, broadcast_rows, core_incident, page_rows
+from worker.delivery_rows import (
+    NewDelivery,
+    broadcast_rows,
+    core_incident,
+    insert_new,
+    page_rows,
+)
 from worker.runtime import Runtime
 from worker.store.models import Delivery, Incident, TimelineEntry, Timer
 
@@ -164,8 +170,8 @@ def scan(rt: Runtime, batch: int = 100, limit: int = 2_000) -> list[int]:
 
     Timers are taken a batch at a time under row locks (``SKIP LOCKED`` on PostgreSQL, so
     concurrent scanners take disjoint batches; SQLite has one writer at a time) and fired in that
-    transaction, one savepoint each: a timer that fails is put off a minute and logged, and the
-    rest of the batch goes on.
+    transaction (one savepoint for the batch, one each if any fails): a timer that fails is put
+    off a minute and logged, and the rest of the batch goes on.
     """
     now = rt.clock.now()
     routing = rt.config.current().routing
@@ -182,9 +188,7 @@ def scan(rt: Runtime, batch: int = 100, limit: int = 2_000) -> list[int]:
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             timers = list(session.scalars(query))
-            rows: list[NewDelivery] = []
-            for timer in timers:
-                rows += _fire_safely(session, routing, timer, now)
+            rows = _fire_batch(session, routing, timers, now)
             session.flush()
             ids = [row.id for row in rows]
         created += ids
@@ -194,12 +198,44 @@ def scan(rt: Runtime, batch: int = 100, limit: int = 2_000) -> list[int]:
     return created
 
 
+def _fire_batch(
+    session: Session, routing: Routing, timers: list[Timer], now: datetime
+) -> list[NewDelivery]:
+    """Fire a batch under one savepoint; if any timer fails, again one savepoint per timer.
+
+    A savepoint per timer costs two statements each and stops the unit of work batching the
+    timers' writes together; failures are rare, so the batch goes first and only a failed
+    batch pays for finding the timer that failed.
+    """
+    # Load the batch's incidents at once and hold them: the session's identity map holds its
+    # objects weakly, so each timer would otherwise load its incident (and decode its plan) anew.
+    if not timers:
+        return []
+    incidents = list(  # noqa: F841 - held for the identity map, not read
+        session.scalars(
+            select(Incident).where(Incident.id.in_({timer.incident_id for timer in timers}))
+        )
+    )
+    try:
+        with session.begin_nested():
+            rows: list[NewDelivery] = []
+            for timer in timers:
+                rows += fire(session, routing, timer, now)
+            return insert_new(session, rows, known_new=True)
+    except Exception:  # noqa: BLE001 - the timers are fired again, one by one, below
+        log.warning("timer.batch_failed", timers=len(timers))
+    rows = []
+    for timer in timers:
+        rows += _fire_safely(session, routing, timer, now)
+    return rows
+
+
 def _fire_safely(
     session: Session, routing: Routing, timer: Timer, now: datetime
 ) -> list[NewDelivery]:
     try:
         with session.begin_nested():
-            return fire(session, routing, timer, now)
+            return insert_new(session, fire(session, routing, timer, now), known_new=True)
     except Exception as failure:  # one bad timer must not stop the others
         log.exception(
             "timer.failed",
@@ -212,7 +248,8 @@ def _fire_safely(
 
 
 def fire(session: Session, routing: Routing, timer: Timer, now: datetime) -> list[NewDelivery]:
-    """Fire one due timer (already locked by the caller's transaction)."""
+    """Fire one due timer (already locked by the caller's transaction); the delivery rows it
+    decided are returned unwritten: the caller writes a batch's rows at once."""
     row = session.get(Incident, timer.incident_id)
     if row is None or row.resolved_at is not None:
         timer.state, timer.updated_at = CANCELLED, now
@@ -278,7 +315,7 @@ def _fire_escalation(
             pages,
             f"escalation:{label}:{step_id}",
             now,
-            known_new=True,
+            write=False,  # written with the rest of the scan's batch
         )
         paged.append(step.person)
         _entry(
@@ -329,7 +366,9 @@ def _fire_summary(
     next_due = slot + level.summary_every
     while next_due <= now:  # the scanner was away: one catch-up summary, not a burst
         next_due += level.summary_every
-    created = send_summary(session, routing, row, since, now, next_due, slot.isoformat())
+    created = send_summary(
+        session, routing, row, since, now, next_due, slot.isoformat(), write=False
+    )
     timer.data = {"last_at": now.isoformat()}
     timer.due_at = next_due
     return created
@@ -344,8 +383,10 @@ def send_summary(
     next_at: datetime | None,
     slot: str,
     final: bool = False,
+    write: bool = True,
 ) -> list[NewDelivery]:
-    """The summary and its stakeholder version, as broadcast rows keyed by incident and slot."""
+    """The summary and its stakeholder version, as broadcast rows keyed by incident and slot
+    (``write=False``: returned unwritten, for the scan to write with the rest of its batch)."""
     facts = summary_facts(session, routing, row, since, now, next_at, final)
     plan = plan_from_data(row.plan)
     rows: list[NewDelivery] = []
@@ -362,6 +403,7 @@ def send_summary(
             now,
             destinations=["summaries"],
             known_new=True,
+            write=write,
         )
     if config.stakeholders:
         rows += broadcast_rows(
@@ -374,6 +416,7 @@ def send_summary(
             now,
             destinations=["stakeholders"],
             known_new=True,
+            write=write,
         )
     _entry(
         session,
@@ -492,7 +535,7 @@ def _fire_reminder(
         now,
         rendered_as=rendered,
         purpose="reminder",
-        known_new=True,
+        write=False,  # written with the rest of the scan's batch
     )
     _entry(
         session,
