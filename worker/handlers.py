@@ -88,7 +88,7 @@ def handle_declared(
     between the commits, to be sent at once: how soon the first person hears does not grow
     with the size of the fan-out (a crash leaves it to the sweeper when its lease ends). A
     crash between the commits leaves the incident not ``fanned_out``; the redelivered
-    declaration completes it.
+    declaration, or the sweeper (:func:`complete_fan_outs`), completes it.
     """
     now = rt.clock.now()
     routing = rt.config.current().routing
