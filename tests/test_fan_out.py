@@ -30,6 +30,7 @@ from worker.handlers import (
     UnknownIncident,
     complete_fan_outs,
     handle_declared,
+    handle_fan_out,
     handle_resolved,
 )
 from worker.messages import parse
@@ -140,6 +141,31 @@ class TestFirstWaveHeadStart:
         answer.set()
         assert wave.finish() == ()
         assert {row.status for row in deliveries(rt) if row.id in outcome.first_wave} == {"sent"}
+
+
+class TestQueuedFanOut:
+    def test_the_second_commit_can_be_queued_as_a_task_of_its_own(self, rt: Runtime) -> None:
+        """The worker queues the rest of the fan-out behind other declarations: the declaration
+        writes its first page only; the queued step writes what an inline run would have."""
+        queued: list[tuple[str, str]] = []
+        outcome = handle_declared(
+            rt,
+            declared(),
+            "m-1",
+            first_wave=lambda _: None,
+            queue_fan_out=lambda incident, message: queued.append((incident, message)),
+        )
+        assert queued == [("inc-1", "m-1")]
+        assert outcome.deliveries == outcome.first_wave
+        assert len(deliveries(rt)) == 1
+        rest = handle_fan_out(rt, "inc-1", "m-1")
+        assert sorted(
+            row.key for row in deliveries(rt)
+        ) == TestCrashBetweenTheCommits.uninterrupted_fan_out(rt)
+        assert len(rest.deliveries) == len(deliveries(rt)) - 1
+        assert handle_fan_out(rt, "inc-1", "m-1").note == "fan-out already recorded: no-op"
+        with rt.database.transaction() as session:
+            assert session.get_one(Incident, "inc-1").fanned_out is True
 
 
 class TestCrashBetweenTheCommits:

@@ -78,7 +78,11 @@ FirstWave = Callable[[list[Claimed]], None]
 
 
 def handle_declared(
-    rt: Runtime, message: Declared, message_id: str, first_wave: FirstWave | None = None
+    rt: Runtime,
+    message: Declared,
+    message_id: str,
+    first_wave: FirstWave | None = None,
+    queue_fan_out: Callable[[str, str], None] | None = None,
 ) -> Outcome:
     """Store, plan and page a new incident; join an open one with the same fingerprint.
 
@@ -89,6 +93,10 @@ def handle_declared(
     with the size of the fan-out (a crash leaves it to the sweeper when its lease ends). A
     crash between the commits leaves the incident not ``fanned_out``; the redelivered
     declaration, or the sweeper (:func:`complete_fan_outs`), completes it.
+
+    Given ``queue_fan_out``, the second commit is not made here but queued as a task of its own
+    (:func:`handle_fan_out`), behind whatever else is queued: in a burst of declarations every
+    incident's first page goes out before any of them writes the rest.
     """
     now = rt.clock.now()
     routing = rt.config.current().routing
@@ -162,9 +170,13 @@ def handle_declared(
         except Exception:  # the rest of the fan-out must be written regardless
             # The first page stays claimed; the sweeper sends it when its lease runs out.
             log.exception("incident.first_page_not_started", incident_id=incident_id)
-    with rt.database.transaction() as session:
-        row = session.get_one(Incident, incident_id)
-        rest = _fan_out(session, routing, row, message_id, now, first_done=True)
+    if queue_fan_out is not None:
+        queue_fan_out(incident_id, message_id)
+        rest: tuple[int, ...] = ()
+    else:
+        with rt.database.transaction() as session:
+            row = session.get_one(Incident, incident_id)
+            rest = _fan_out(session, routing, row, message_id, now, first_done=True)
     if plan.unknown_services:
         log.warning(
             "incident.unknown_services",
@@ -215,6 +227,21 @@ def _declared_again(
 
 
 FAN_OUT_GRACE = timedelta(seconds=10)  # a declaration's two commits are milliseconds apart
+
+
+def handle_fan_out(rt: Runtime, incident_id: str, message_id: str) -> Outcome:
+    """A declaration's second commit, queued by :func:`handle_declared`: every page after the
+    first, timers, broadcasts. Done already (by a redelivery or the sweeper): nothing to do."""
+    now = rt.clock.now()
+    routing = rt.config.current().routing
+    with rt.database.transaction() as session:
+        row = session.get(Incident, incident_id)
+        if row is None:
+            raise UnknownIncident(incident_id)
+        if row.fanned_out:
+            return Outcome(incident_id, note="fan-out already recorded: no-op")
+        deliveries = _fan_out(session, routing, row, message_id, now, first_done=True)
+    return Outcome(incident_id, deliveries)
 
 
 def complete_fan_outs(rt: Runtime, grace: timedelta = FAN_OUT_GRACE) -> tuple[int, ...]:

@@ -27,6 +27,7 @@ from worker.handlers import (
     dead_letter,
     handle_acknowledged,
     handle_declared,
+    handle_fan_out,
     handle_milestone,
     handle_resolved,
 )
@@ -44,6 +45,7 @@ from worker.runtime import Runtime, install, runtime
 log = structlog.get_logger("muster.tasks")
 
 DELIVER = "muster.delivery.send"
+FAN_OUT = "muster.incident.fan_out"  # internal: a declaration's second commit
 SWEEP = "muster.sweep"
 SCAN = "muster.timers.scan"
 UNKNOWN_INCIDENT_RETRIES = 5
@@ -140,7 +142,13 @@ def _handle(task: Task, name: str, payload: Any, first_wave: FirstWave) -> Outco
         message = parse(name, payload)
         structlog.contextvars.bind_contextvars(incident_id=getattr(message, "incident_id", None))
         if isinstance(message, Declared):
-            return handle_declared(rt, message, message_id, first_wave=first_wave.start)
+
+            def queue_fan_out(incident_id: str, declaration_id: str) -> None:
+                task.app.send_task(FAN_OUT, args=[incident_id, declaration_id])
+
+            return handle_declared(
+                rt, message, message_id, first_wave=first_wave.start, queue_fan_out=queue_fan_out
+            )
         return HANDLERS[name](rt, message, message_id)
     except InvalidMessage as invalid:
         reject(rt, name, payload, invalid.reason, message_id)
@@ -206,6 +214,21 @@ def register(app: Celery) -> None:
     def incident_resolved(self: Task, payload: Any) -> str | None:
         """The incident is over."""
         return handle_message(self, RESOLVED, payload)
+
+    @app.task(name=FAN_OUT, bind=True, shared=False)
+    def fan_out(self: Task, incident_id: str, message_id: str) -> None:
+        """A declaration's second commit: the rest of its pages, its timers and broadcasts."""
+        try:
+            outcome = handle_fan_out(runtime(), str(incident_id), str(message_id))
+        except UnknownIncident:
+            log.error("incident.fan_out_for_unknown_incident", incident_id=incident_id)
+            return
+        except IntegrityError:
+            log.info("message.concurrent_duplicate")  # a redelivery or the sweeper got there first
+            raise self.retry(countdown=0.1, max_retries=None) from None
+        except OperationalError as outage:
+            raise retry_after_outage(self, outage) from None
+        enqueue(self.app, outcome.deliveries)
 
     @app.task(name=DELIVER, bind=True, shared=False)
     def deliver(self: Task, delivery_ids: list[int] | int) -> None:

@@ -32,7 +32,7 @@ from worker.client import Client
 from worker.clock import ManualClock
 from worker.runtime import Runtime, install
 from worker.store.db import Database
-from worker.store.models import Delivery, TimelineEntry
+from worker.store.models import Delivery, Incident, TimelineEntry
 from worker.tasks import SCAN
 
 pytestmark = pytest.mark.integration
@@ -118,9 +118,15 @@ def scenario(
 
 
 def settled(scenario: Scenario) -> bool:
+    """Every declaration's fan-out is written and every delivery finished."""
     with scenario.database.transaction() as session:
         statuses = list(session.scalars(select(Delivery.status)))
-    return bool(statuses) and all(status in {"sent", "failed"} for status in statuses)
+        fanning_out = session.scalar(select(Incident.id).where(Incident.fanned_out.is_(False)))
+    return (
+        bool(statuses)
+        and fanning_out is None
+        and all(status in {"sent", "failed"} for status in statuses)
+    )
 
 
 def escalated(scenario: Scenario) -> list[str | None]:

@@ -37,7 +37,7 @@ from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
 from worker.client import Client
 from worker.messages import DECLARED
 from worker.store.db import Database
-from worker.store.models import DeadLetter, Delivery, DeliveryAttempt, TimelineEntry
+from worker.store.models import DeadLetter, Delivery, DeliveryAttempt, Incident, TimelineEntry
 
 pytestmark = pytest.mark.integration
 
@@ -105,12 +105,18 @@ class Stack:
         return found
 
     def settled(self, incident_id: str) -> bool:
-        """Every delivery of the incident is finished (sent or failed) and none is pending."""
+        """The incident's fan-out is written and every delivery of it is finished (sent or
+        failed): none is pending."""
         with self.database.transaction() as session:
+            incident = session.get(Incident, incident_id)
             statuses = list(
                 session.scalars(select(Delivery.status).where(Delivery.incident_id == incident_id))
             )
-        return bool(statuses) and all(status in {"sent", "failed"} for status in statuses)
+        return (
+            incident is not None
+            and incident.fanned_out
+            and all(status in {"sent", "failed"} for status in statuses)
+        )
 
 
 def stack_config(path: Path, smtp: SmtpPeer, chat: MattermostPeer, sms: SmsPeer) -> None:
