@@ -34,6 +34,7 @@ def worker(beat: bool, concurrency: int, loglevel: str) -> None:
     from worker.app import app
     from worker.log_setup import configure_logging
     from worker.runtime import runtime
+    from worker.tasks import delivery_batch
 
     configure_logging(loglevel)
     rt = runtime()
@@ -47,6 +48,9 @@ def worker(beat: bool, concurrency: int, loglevel: str) -> None:
         database=mask_url(str(rt.database.engine.url)),
         outbox=str(outbox_path()),
         beat=beat,
+        tasks_at_once=concurrency,
+        send_threads=rt.fanout.threads,
+        delivery_batch=delivery_batch(),
         hint="declare a demo incident: muster declare --title 'Checkout failing' "
         "--impact critical --urgency high --service payments-api"
         if embedded
