@@ -83,7 +83,7 @@ class FirstWave:
     """A declaration's first page, sent from this process between the handler's two commits.
 
     The sends run on the first-wave threads (not the delivery fan-out's, whose threads they
-    wait on). The handler waits for them for up to ``HEAD_START`` before writing the rest of the
+    wait on). The handler waits for them for up to ``HEAD_START`` before queueing the rest of the
     fan-out: long enough for a healthy channel (the rest of the work would otherwise compete
     with the first page for the interpreter), short enough that a dead one costs the others
     little. :meth:`finish` waits for the wave and returns the fallbacks it needs queued.
