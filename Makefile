@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test test-shifted test-dates lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,22 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The clock shift of the second run: one week on, every calendar rotation has another holder, so
+# a test that names today's holder fails on every day, not on some.
+SHIFT ?= +168h
+
 test: lint
 	$(BIN)/pytest
+	$(MAKE) test-shifted
+
+# The tests that read the real clock (or start processes that do), with the wall clock of pytest
+# and of every process it starts shifted by $(SHIFT) (an offset or an RFC 3339 instant).
+test-shifted: install
+	PYTHONPATH=$(CURDIR)/tests/clock_shift TEST_CLOCK_SHIFT=$(SHIFT) $(BIN)/pytest -m wallclock
+
+# The whole suite at each of the instants a calendar can trip on (several minutes each).
+test-dates: install
+	$(BIN)/python tests/clock_shift/every_date.py
 
 bench: install
 	$(BIN)/python bench/routing_bench.py

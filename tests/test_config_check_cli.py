@@ -18,6 +18,9 @@ from click.testing import CliRunner, Result
 from tests.conftest import EXAMPLE, EXAMPLE_ENV, minimal_document
 from worker.cli import cli
 
+# The lint judges gaps in rotations "now", on the real clock.
+pytestmark = pytest.mark.wallclock
+
 NO_SECRETS: dict[str, str | None] = dict.fromkeys(EXAMPLE_ENV)
 """An environment with every variable the example uses unset."""
 

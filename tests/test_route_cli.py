@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
 from tests.conftest import DEMO, EXAMPLE, EXAMPLE_ENV
 from worker.cli import cli
+
+# Without --at the dry run asks the real clock.
+pytestmark = pytest.mark.wallclock
 
 SEV1_PAYMENTS = ["route", "--impact", "critical", "--urgency", "high", "--service", "payments-api"]
 

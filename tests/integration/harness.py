@@ -25,6 +25,8 @@ import pytest
 from kombu import Connection
 from sqlalchemy import create_engine, text
 
+from tests.reaper import guard
+
 REDIS_URL = "redis://127.0.0.1:6379/14"
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -83,6 +85,7 @@ class MusterWorker:
     home: Path
     env: dict[str, str]
     process: subprocess.Popen[bytes] | None = None
+    reaper: subprocess.Popen[bytes] | None = None
     logs: list[Path] = field(default_factory=list)
     beat: bool = True  # exactly one per deployment: a second worker runs without
     name: str = "worker"
@@ -108,6 +111,7 @@ class MusterWorker:
                 cwd=self.home,
                 start_new_session=True,
             )
+        self.reaper = guard(self.process.pid)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -118,21 +122,26 @@ class MusterWorker:
         raise TimeoutError(f"worker not ready in {timeout}s:\n{log.read_text()[-4000:]}")
 
     def stop(self) -> None:
-        """Warm shutdown (SIGTERM), then SIGKILL if it lingers."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        """Warm shutdown (SIGTERM to the group), then SIGKILL of whatever is left of it."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            with suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=15)
+        self._end_group()
 
     def kill(self) -> None:
         """SIGKILL the worker and every process it started: a crash, not a shutdown."""
-        if self.process is None or self.process.poll() is not None:
+        self._end_group()
+
+    def _end_group(self) -> None:
+        if self.process is None:
             return
-        os.killpg(self.process.pid, signal.SIGKILL)
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # stragglers too; then the reaper exits
         self.process.wait(timeout=10)
+        if self.reaper is not None:
+            self.reaper.wait(timeout=10)
+            self.reaper = None
 
     def log_text(self) -> str:
         """Everything every run of this worker wrote."""

@@ -35,7 +35,7 @@ from worker.store.db import Database
 from worker.store.models import Delivery, Incident, TimelineEntry
 from worker.tasks import SCAN
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.wallclock]
 
 
 class Scenario:

@@ -23,7 +23,8 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from tests.conftest import DEMO
+from config.loader import load_config
+from tests.conftest import DEMO, WEDNESDAY_NOON
 from tests.integration.harness import (
     BROKERS,
     MusterWorker,
@@ -39,7 +40,7 @@ from worker.messages import DECLARED
 from worker.store.db import Database
 from worker.store.models import DeadLetter, Delivery, DeliveryAttempt, Incident, TimelineEntry
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.wallclock]
 
 
 @dataclass
@@ -119,8 +120,24 @@ class Stack:
         )
 
 
+def pinned_rotations(document: dict[str, Any]) -> dict[str, Any]:
+    """Each of the demo's rotations as a one-member rotation of whoever holds it at
+    WEDNESDAY_NOON, and no overrides: the holders the assertions name cannot change while a test
+    runs on the real clock, whatever the date and hour (rotations themselves are tested on a
+    passed-in clock)."""
+    routing = load_config(DEMO, {}).routing
+    pinned = {}
+    for name in document["rotations"]:
+        holder = routing.on_call(name, WEDNESDAY_NOON)
+        assert holder is not None, f"the demo's {name} has nobody on call at WEDNESDAY_NOON"
+        pinned[name] = {"members": [holder]}
+    return pinned
+
+
 def stack_config(path: Path, smtp: SmtpPeer, chat: MattermostPeer, sms: SmsPeer) -> None:
     document: dict[str, Any] = yaml.safe_load(DEMO.read_text())
+    document["rotations"] = pinned_rotations(document)
+    document.pop("overrides", None)
     document["contacts"] = {
         "email": smtp.url_template(),
         "sms": sms.url_template(),
