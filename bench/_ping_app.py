@@ -17,7 +17,7 @@ import urllib.request
 
 from celery import Celery
 
-from worker.broker import transport_options
+from muster.worker.broker import transport_options
 
 PING = "bench.ping"
 

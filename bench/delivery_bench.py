@@ -75,8 +75,15 @@ import apprise  # noqa: E402
 from _ping_app import PING, make_ping_app  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from channels.targets import target_url  # noqa: E402
-from config.loader import load_config  # noqa: E402
+from muster.channels.targets import target_url  # noqa: E402
+from muster.config.loader import load_config  # noqa: E402
+from muster.worker import broker as muster_broker  # noqa: E402
+from muster.worker.client import Client  # noqa: E402
+from muster.worker.core.broadcasts import render_declared  # noqa: E402
+from muster.worker.core.incident import Incident  # noqa: E402
+from muster.worker.core.plan import build_page_plan  # noqa: E402
+from muster.worker.core.render import RenderedMessage, render_page  # noqa: E402
+from muster.worker.core.routing import Routing  # noqa: E402
 from tests.integration.harness import (  # noqa: E402
     RABBITMQ_URL,
     REDIS_URL,
@@ -86,13 +93,6 @@ from tests.integration.harness import (  # noqa: E402
     purge,
     worker_environment,
 )
-from worker import broker as muster_broker  # noqa: E402
-from worker.client import Client  # noqa: E402
-from worker.core.broadcasts import render_declared  # noqa: E402
-from worker.core.incident import Incident  # noqa: E402
-from worker.core.plan import build_page_plan  # noqa: E402
-from worker.core.render import RenderedMessage, render_page  # noqa: E402
-from worker.core.routing import Routing  # noqa: E402
 
 ROLES = 20
 FLOOR_A_SENDS = 500

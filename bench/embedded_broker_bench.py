@@ -67,12 +67,12 @@ from celery import Celery
 from celery.signals import task_postrun, worker_ready
 from kombu import Connection
 
-from config.watch import ConfigSource
-from worker import embedded_broker
-from worker.broker import transport_options
-from worker.runtime import Runtime
-from worker.settings import DEMO_CONFIG
-from worker.store.db import Database
+from muster.config.watch import ConfigSource
+from muster.worker import embedded_broker
+from muster.worker.broker import transport_options
+from muster.worker.runtime import Runtime
+from muster.worker.settings import DEMO_CONFIG
+from muster.worker.store.db import Database
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent

@@ -26,11 +26,11 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from config.loader import LoadedConfig, load_config
-from worker.core.escalation import escalation_timeline
-from worker.core.incident import Incident
-from worker.core.plan import PagePlan, build_page_plan
-from worker.core.routing import Routing
+from muster.config.loader import LoadedConfig, load_config
+from muster.worker.core.escalation import escalation_timeline
+from muster.worker.core.incident import Incident
+from muster.worker.core.plan import PagePlan, build_page_plan
+from muster.worker.core.routing import Routing
 
 SEED = 20260101
 PEOPLE = 10_000

@@ -34,16 +34,16 @@ from sqlalchemy import create_engine, event, insert, text, update
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from channels.retry import RetryPolicy
-from config.watch import ConfigSource
-from worker.clock import ManualClock
-from worker.core.incident import Incident as CoreIncident
-from worker.core.plan import build_page_plan
-from worker.core.snapshots import page_to_data, plan_to_data
-from worker.runtime import Runtime
-from worker.store.db import Database
-from worker.store.models import Delivery, Incident, TimelineEntry, Timer
-from worker.timers import scan
+from muster.channels.retry import RetryPolicy
+from muster.config.watch import ConfigSource
+from muster.worker.clock import ManualClock
+from muster.worker.core.incident import Incident as CoreIncident
+from muster.worker.core.plan import build_page_plan
+from muster.worker.core.snapshots import page_to_data, plan_to_data
+from muster.worker.runtime import Runtime
+from muster.worker.store.db import Database
+from muster.worker.store.models import Delivery, Incident, TimelineEntry, Timer
+from muster.worker.timers import scan
 
 DEMO = Path(__file__).resolve().parent.parent / "config" / "demo.yaml"
 INCIDENTS = 10_000

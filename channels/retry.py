@@ -20,8 +20,8 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from channels.sender import Sender, SendResult
-from worker.core.render import RenderedMessage
+from muster.channels.sender import Sender, SendResult
+from muster.worker.core.render import RenderedMessage
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,9 +20,9 @@ from typing import Any, Protocol
 
 import apprise
 
-import channels.outbox  # noqa: F401 - registers the outbox:// schema with Apprise
-from worker.core.masking import mask_text
-from worker.core.render import RenderedMessage
+import muster.channels.outbox  # noqa: F401 - registers the outbox:// schema with Apprise
+from muster.worker.core.masking import mask_text
+from muster.worker.core.render import RenderedMessage
 
 _HTTP_STATUS = re.compile(r"(?:HTTP Error|error=|status(?: code)?[:= ]+)\s*(\d{3})", re.IGNORECASE)
 _TRANSIENT_WORDS = re.compile(

@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterator
 
 import apprise
 
-import channels.outbox  # noqa: F401 - registers the outbox:// schema the demo config uses
-from channels.targets import target_url
-from worker.core.issues import ConfigIssue, Path, warning
-from worker.core.masking import mask_text
-from worker.core.routing import Routing
+import muster.channels.outbox  # noqa: F401 - registers the outbox:// schema the demo config uses
+from muster.channels.targets import target_url
+from muster.worker.core.issues import ConfigIssue, Path, warning
+from muster.worker.core.masking import mask_text
+from muster.worker.core.routing import Routing
 
 
 def target_warnings(

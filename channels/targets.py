@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from worker.core.routing import Routing
+from muster.worker.core.routing import Routing
 
 # Characters an address may keep as they are: enough for emails, E.164 numbers and chat handles.
 _ADDRESS_SAFE = "@+.-_"

@@ -4,6 +4,6 @@ The YAML files shipped here are ``example.yaml`` (the reference, every feature u
 ``demo.yaml`` (delivers to local sinks for a first run).
 """
 
-from config.loader import LoadedConfig, load_config, load_text
+from muster.config.loader import LoadedConfig, load_config, load_text
 
 __all__ = ["LoadedConfig", "load_config", "load_text"]

@@ -16,12 +16,12 @@ from typing import Any
 
 import yaml
 
-from worker.core.interpolation import interpolate
-from worker.core.issues import ConfigError, ConfigIssue, error
-from worker.core.issues import Path as DocPath
-from worker.core.masking import mask_text
-from worker.core.routing import Routing
-from worker.core.validation import validate_document
+from muster.worker.core.interpolation import interpolate
+from muster.worker.core.issues import ConfigError, ConfigIssue, error
+from muster.worker.core.issues import Path as DocPath
+from muster.worker.core.masking import mask_text
+from muster.worker.core.routing import Routing
+from muster.worker.core.validation import validate_document
 
 _Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import structlog
 
-from config.loader import LoadedConfig, load_config
-from worker.core.issues import ConfigError
-from worker.log_setup import register_secrets
+from muster.config.loader import LoadedConfig, load_config
+from muster.worker.core.issues import ConfigError
+from muster.worker.log_setup import register_secrets
 
 log = structlog.get_logger("muster.config")
 

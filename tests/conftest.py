@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from config.loader import LoadedConfig, load_config
-from worker.core.routing import Routing
+from muster.config.loader import LoadedConfig, load_config
+from muster.worker.core.routing import Routing
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "config" / "example.yaml"

@@ -7,14 +7,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from channels.retry import RetryPolicy
-from channels.sender import SendResult
-from config.watch import ConfigSource
+from muster.channels.retry import RetryPolicy
+from muster.channels.sender import SendResult
+from muster.config.watch import ConfigSource
+from muster.worker.clock import ManualClock
+from muster.worker.core.render import RenderedMessage
+from muster.worker.runtime import Runtime
+from muster.worker.store.db import Database
 from tests.conftest import DEMO, WEDNESDAY_NOON
-from worker.clock import ManualClock
-from worker.core.render import RenderedMessage
-from worker.runtime import Runtime
-from worker.store.db import Database
 
 
 @dataclass

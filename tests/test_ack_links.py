@@ -11,13 +11,13 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
-from config.loader import LoadedConfig
+from muster.config.loader import LoadedConfig
+from muster.worker.ack_server import AckApp
+from muster.worker.core.ack_tokens import sign, verify
+from muster.worker.core.incident import Incident
+from muster.worker.core.plan import build_page_plan
+from muster.worker.core.render import render_chat, render_email
 from tests.conftest import WEDNESDAY_NOON, minimal_document
-from worker.ack_server import AckApp
-from worker.core.ack_tokens import sign, verify
-from worker.core.incident import Incident
-from worker.core.plan import build_page_plan
-from worker.core.render import render_chat, render_email
 
 SECRET = "a-long-enough-signing-secret"
 

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from muster.worker.cli import cli
 from tests.conftest import EXAMPLE, EXAMPLE_ENV, minimal_document
-from worker.cli import cli
 
 # The lint judges gaps in rotations "now", on the real clock.
 pytestmark = pytest.mark.wallclock

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from config.loader import LoadedConfig, load_config
+from muster.config.loader import LoadedConfig, load_config
+from muster.worker.core.durations import Handoff
+from muster.worker.core.issues import ConfigError, ConfigIssue, format_path
 from tests.conftest import minimal_document
-from worker.core.durations import Handoff
-from worker.core.issues import ConfigError, ConfigIssue, format_path
 
 Content = str | dict[str, Any]
 

@@ -19,11 +19,17 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from config.loader import LoadedConfig, load_text
+from muster.config.loader import LoadedConfig, load_text
+from muster.worker.core.durations import (
+    WEEKDAYS,
+    Handoff,
+    format_duration,
+    parse_duration,
+    parse_handoff,
+)
+from muster.worker.core.interpolation import interpolate
+from muster.worker.core.issues import ConfigError, Path, format_path
 from tests.conftest import minimal_document
-from worker.core.durations import WEEKDAYS, Handoff, format_duration, parse_duration, parse_handoff
-from worker.core.interpolation import interpolate
-from worker.core.issues import ConfigError, Path, format_path
 
 SOURCE = "routing.yaml"
 QUICK = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

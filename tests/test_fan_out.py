@@ -17,15 +17,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, select, text
 
-from channels.fanout import FanOut
-from channels.retry import RetryPolicy
-from channels.sender import SendResult
-from tests.integration.harness import POSTGRES_ADMIN_URL, postgres_database
-from tests.support import RecordingSender, stub_runtime
-from worker.clock import ManualClock
-from worker.core.render import RenderedMessage
-from worker.deliveries import Claimed, due_deliveries, run_batch, send_claimed
-from worker.handlers import (
+from muster.channels.fanout import FanOut
+from muster.channels.retry import RetryPolicy
+from muster.channels.sender import SendResult
+from muster.worker.clock import ManualClock
+from muster.worker.core.render import RenderedMessage
+from muster.worker.deliveries import Claimed, due_deliveries, run_batch, send_claimed
+from muster.worker.handlers import (
     FAN_OUT_GRACE,
     UnknownIncident,
     complete_fan_outs,
@@ -33,11 +31,13 @@ from worker.handlers import (
     handle_fan_out,
     handle_resolved,
 )
-from worker.messages import parse
-from worker.runtime import Runtime
-from worker.store.db import Database
-from worker.store.models import Base, Delivery, Incident, TimelineEntry, Timer
-from worker.tasks import FirstWave
+from muster.worker.messages import parse
+from muster.worker.runtime import Runtime
+from muster.worker.store.db import Database
+from muster.worker.store.models import Base, Delivery, Incident, TimelineEntry, Timer
+from muster.worker.tasks import FirstWave
+from tests.integration.harness import POSTGRES_ADMIN_URL, postgres_database
+from tests.support import RecordingSender, stub_runtime
 
 PAYLOAD = {
     "incident_id": "inc-1",

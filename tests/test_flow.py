@@ -15,13 +15,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from channels.retry import RetryPolicy
-from channels.sender import SendResult
-from tests.conftest import WEDNESDAY_NOON
-from tests.support import RecordingSender, stub_runtime
-from worker.clock import ManualClock
-from worker.deliveries import due_deliveries, run_delivery
-from worker.handlers import (
+from muster.channels.retry import RetryPolicy
+from muster.channels.sender import SendResult
+from muster.worker.clock import ManualClock
+from muster.worker.deliveries import due_deliveries, run_delivery
+from muster.worker.handlers import (
     UnknownIncident,
     dead_letter,
     handle_acknowledged,
@@ -29,9 +27,11 @@ from worker.handlers import (
     handle_milestone,
     handle_resolved,
 )
-from worker.messages import InvalidMessage, parse
-from worker.runtime import Runtime
-from worker.store.models import DeadLetter, Delivery, Incident, TimelineEntry
+from muster.worker.messages import InvalidMessage, parse
+from muster.worker.runtime import Runtime
+from muster.worker.store.models import DeadLetter, Delivery, Incident, TimelineEntry
+from tests.conftest import WEDNESDAY_NOON
+from tests.support import RecordingSender, stub_runtime
 
 TRANSIENT = SendResult(ok=False, retryable=True, error="http-500: boom")
 PERMANENT = SendResult(ok=False, retryable=False, error="http-400: bad")

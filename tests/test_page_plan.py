@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from config.loader import LoadedConfig
+from muster.config.loader import LoadedConfig
+from muster.worker.core.escalation import escalation_timeline
+from muster.worker.core.incident import Incident
+from muster.worker.core.plan import PagePlan, build_page_plan
+from muster.worker.core.routing import Routing, RoutingError
 from tests.conftest import WEDNESDAY_NOON, minimal_document
-from worker.core.escalation import escalation_timeline
-from worker.core.incident import Incident
-from worker.core.plan import PagePlan, build_page_plan
-from worker.core.routing import Routing, RoutingError
 
 
 def declare(

@@ -16,8 +16,9 @@ from typing import Any
 import apprise
 import pytest
 
-from channels.sender import AppriseSender
-from channels.targets import fill_template
+from muster.channels.sender import AppriseSender
+from muster.channels.targets import fill_template
+from muster.worker.core.render import RenderedMessage
 
 # The fixtures are found by pytest under their name= (smtp_peer, chat_peer, sms_peer).
 from tests.peers import (  # noqa: F401
@@ -31,7 +32,6 @@ from tests.peers import (  # noqa: F401
     fixture_smtp_peer,
     unthrottle,
 )
-from worker.core.render import RenderedMessage
 
 pytestmark = pytest.mark.integration
 

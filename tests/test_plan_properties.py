@@ -17,13 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from config.loader import LoadedConfig
+from muster.config.loader import LoadedConfig
+from muster.worker.core.config_model import SME
+from muster.worker.core.escalation import escalation_timeline
+from muster.worker.core.incident import Incident
+from muster.worker.core.plan import Assignment, PagePlan, build_page_plan
+from muster.worker.core.routing import Routing
 from tests.conftest import minimal_document
-from worker.core.config_model import SME
-from worker.core.escalation import escalation_timeline
-from worker.core.incident import Incident
-from worker.core.plan import Assignment, PagePlan, build_page_plan
-from worker.core.routing import Routing
 
 ZONES = ("UTC", "Europe/Dublin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata")
 KINDS = ("chat", "email", "sms")

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import WEDNESDAY_NOON
-from worker.core.incident import Incident
-from worker.core.plan import PagePlan, PlannedPage, build_page_plan
-from worker.core.render import (
+from muster.worker.core.incident import Incident
+from muster.worker.core.plan import PagePlan, PlannedPage, build_page_plan
+from muster.worker.core.render import (
     SMS_SEGMENT,
     chat_text,
     render_chat,
@@ -17,7 +16,8 @@ from worker.core.render import (
     render_sms,
     safe_url,
 )
-from worker.core.routing import Routing
+from muster.worker.core.routing import Routing
+from tests.conftest import WEDNESDAY_NOON
 
 INCIDENT = Incident(
     id="inc-42",

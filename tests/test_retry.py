@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from channels.retry import RetryPolicy, send_with_retry
-from channels.sender import SendResult
-from worker.core.render import RenderedMessage
+from muster.channels.retry import RetryPolicy, send_with_retry
+from muster.channels.sender import SendResult
+from muster.worker.core.render import RenderedMessage
 
 OK = SendResult(ok=True)
 TRANSIENT = SendResult(ok=False, retryable=True, error="http-503: busy")

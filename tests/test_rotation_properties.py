@@ -24,9 +24,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from config.loader import LoadedConfig
+from muster.config.loader import LoadedConfig
+from muster.worker.core.rotations import CompiledRotation
 from tests.conftest import minimal_document
-from worker.core.rotations import CompiledRotation
 
 ZONES = ("UTC", "Europe/Dublin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata")
 WITHOUT_DST = ("UTC", "Asia/Kolkata")

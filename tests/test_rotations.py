@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from config.loader import LoadedConfig
+from muster.config.loader import LoadedConfig
+from muster.worker.core.rotations import CompiledRotation, as_utc, localize
+from muster.worker.core.routing import Routing
 from tests.conftest import WEDNESDAY_NOON, minimal_document
-from worker.core.rotations import CompiledRotation, as_utc, localize
-from worker.core.routing import Routing
 
 DUBLIN = ZoneInfo("Europe/Dublin")
 LONDON = ZoneInfo("Europe/London")

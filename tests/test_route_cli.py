@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from muster.worker.cli import cli
 from tests.conftest import DEMO, EXAMPLE, EXAMPLE_ENV
-from worker.cli import cli
 
 # Without --at the dry run asks the real clock.
 pytestmark = pytest.mark.wallclock

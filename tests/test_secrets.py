@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from muster.worker.core.masking import MASK, mask_text, mask_url
+from muster.worker.core.routing import Routing
 from tests.conftest import EXAMPLE_ENV
-from worker.core.masking import MASK, mask_text, mask_url
-from worker.core.routing import Routing
 
 
 class TestMaskUrl:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from channels.targets import fill_template, target_url
-from worker.core.routing import Routing
+from muster.channels.targets import fill_template, target_url
+from muster.worker.core.routing import Routing
 
 
 def test_example_sms_target_fills_secrets_and_number(example: Routing) -> None:

@@ -16,23 +16,23 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from channels.retry import RetryPolicy
-from tests.integration.harness import postgres_database
-from tests.support import RecordingSender, stub_runtime
-from worker.clock import ManualClock
-from worker.core.review import review_data, review_markdown
-from worker.deliveries import run_delivery
-from worker.handlers import (
+from muster.channels.retry import RetryPolicy
+from muster.worker.clock import ManualClock
+from muster.worker.core.review import review_data, review_markdown
+from muster.worker.deliveries import run_delivery
+from muster.worker.handlers import (
     handle_acknowledged,
     handle_declared,
     handle_milestone,
     handle_resolved,
 )
-from worker.messages import parse
-from worker.reports import review_facts
-from worker.runtime import Runtime
-from worker.store.models import Delivery, TimelineEntry, Timer
-from worker.timers import scan
+from muster.worker.messages import parse
+from muster.worker.reports import review_facts
+from muster.worker.runtime import Runtime
+from muster.worker.store.models import Delivery, TimelineEntry, Timer
+from muster.worker.timers import scan
+from tests.integration.harness import postgres_database
+from tests.support import RecordingSender, stub_runtime
 
 MINUTE = timedelta(minutes=1)
 

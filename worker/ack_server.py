@@ -15,10 +15,10 @@ from typing import Any, Protocol
 
 import structlog
 
-from config.watch import ConfigSource
-from worker.client import Client
-from worker.core.ack_tokens import verify
-from worker.settings import config_path
+from muster.config.watch import ConfigSource
+from muster.worker.client import Client
+from muster.worker.core.ack_tokens import verify
+from muster.worker.settings import config_path
 
 log = structlog.get_logger("muster.ack_server")
 

@@ -12,8 +12,8 @@ import os
 
 from celery import Celery
 
-from worker.broker import broker_url, embedded_scheme, transport_options
-from worker.tasks import register
+from muster.worker.broker import broker_url, embedded_scheme, transport_options
+from muster.worker.tasks import register
 
 DEFAULT_QUEUE = "muster"
 

@@ -17,7 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from worker import fs_transport
+from muster.worker import fs_transport
 
 
 def home() -> Path:

@@ -1,7 +1,7 @@
 """The producer's side: queue contract messages from a monitoring hook, a script or the CLI.
 
 ```python
-from worker.client import Client
+from muster.worker.client import Client
 
 client = Client()  # MUSTER_BROKER_URL, or the embedded broker in $MUSTER_HOME
 incident_id = client.declare(title="Payments API 500s", impact="critical", urgency="high",
@@ -23,8 +23,8 @@ from typing import Any
 
 from celery import Celery
 
-from worker.app import make_app
-from worker.messages import ACKNOWLEDGED, DECLARED, MILESTONE, RESOLVED, parse
+from muster.worker.app import make_app
+from muster.worker.messages import ACKNOWLEDGED, DECLARED, MILESTONE, RESOLVED, parse
 
 
 def new_incident_id() -> str:

@@ -21,17 +21,17 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from channels.retry import send_with_retry
-from channels.sender import SendResult
-from channels.targets import target_url
-from worker.core.masking import mask_text
-from worker.core.plan import ContactRoute, PlannedPage
-from worker.core.render import RenderedMessage, render_page
-from worker.core.routing import Routing
-from worker.core.snapshots import page_from_data, page_to_data, plan_from_data
-from worker.delivery_rows import NewDelivery, broadcast_url, core_incident
-from worker.runtime import Runtime
-from worker.store.models import (
+from muster.channels.retry import send_with_retry
+from muster.channels.sender import SendResult
+from muster.channels.targets import target_url
+from muster.worker.core.masking import mask_text
+from muster.worker.core.plan import ContactRoute, PlannedPage
+from muster.worker.core.render import RenderedMessage, render_page
+from muster.worker.core.routing import Routing
+from muster.worker.core.snapshots import page_from_data, page_to_data, plan_from_data
+from muster.worker.delivery_rows import NewDelivery, broadcast_url, core_incident
+from muster.worker.runtime import Runtime
+from muster.worker.store.models import (
     DELIVERIES,
     DELIVERY_ATTEMPTS,
     TIMELINE,

@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from worker.core.incident import Incident as CoreIncident
-from worker.core.plan import PagePlan, PlannedPage
-from worker.core.render import RenderedMessage, render_page
-from worker.core.routing import Routing
-from worker.core.snapshots import page_to_data
-from worker.store.models import DELIVERIES, Delivery, Incident
+from muster.worker.core.incident import Incident as CoreIncident
+from muster.worker.core.plan import PagePlan, PlannedPage
+from muster.worker.core.render import RenderedMessage, render_page
+from muster.worker.core.routing import Routing
+from muster.worker.core.snapshots import page_to_data
+from muster.worker.store.models import DELIVERIES, Delivery, Incident
 
 
 @dataclass(slots=True, kw_only=True)

@@ -20,9 +20,9 @@ from celery import Celery
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from worker.broker import is_embedded, processed_folder, queue_folder
-from worker.runtime import Runtime
-from worker.store.models import ConsumedMessage, Delivery
+from muster.worker.broker import is_embedded, processed_folder, queue_folder
+from muster.worker.runtime import Runtime
+from muster.worker.store.models import ConsumedMessage, Delivery
 
 log = structlog.get_logger("muster.embedded_broker")
 KEEP_CONSUMED = timedelta(days=2)

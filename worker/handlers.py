@@ -19,22 +19,22 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from worker.core.broadcasts import render_declared, render_milestone, render_resolved
-from worker.core.incident import Incident as CoreIncident
-from worker.core.plan import (
+from muster.worker.core.broadcasts import render_declared, render_milestone, render_resolved
+from muster.worker.core.incident import Incident as CoreIncident
+from muster.worker.core.plan import (
     PagePlan,
     PlannedPage,
     build_page_plan,
     plan_engagement,
     reassign_role,
 )
-from worker.core.routing import Routing, RoutingError
-from worker.core.snapshots import plan_from_data, plan_to_data
-from worker.deliveries import Claimed
-from worker.delivery_rows import broadcast_rows, core_incident, page_rows
-from worker.messages import Acknowledged, Declared, InvalidMessage, Milestone, Resolved
-from worker.runtime import Runtime
-from worker.store.models import (
+from muster.worker.core.routing import Routing, RoutingError
+from muster.worker.core.snapshots import plan_from_data, plan_to_data
+from muster.worker.deliveries import Claimed
+from muster.worker.delivery_rows import broadcast_rows, core_incident, page_rows
+from muster.worker.messages import Acknowledged, Declared, InvalidMessage, Milestone, Resolved
+from muster.worker.runtime import Runtime
+from muster.worker.store.models import (
     ConsumedMessage,
     DeadLetter,
     Delivery,
@@ -43,7 +43,7 @@ from worker.store.models import (
     TimelineEntry,
     Timer,
 )
-from worker.timers import (
+from muster.worker.timers import (
     acknowledge,
     arm_incident,
     cancel_all,

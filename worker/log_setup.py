@@ -15,8 +15,8 @@ from typing import Any
 
 import structlog
 
-from channels.sender import tame_apprise_logging
-from worker.core.masking import mask_text
+from muster.channels.sender import tame_apprise_logging
+from muster.worker.core.masking import mask_text
 
 _secrets: frozenset[str] = frozenset()
 _lock = threading.Lock()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from worker.core.review import PageRecord, ReviewFacts
-from worker.core.routing import Routing
-from worker.core.snapshots import plan_from_data
-from worker.core.summary import TimelineItem
-from worker.store.models import Delivery, Incident, TimelineEntry
+from muster.worker.core.review import PageRecord, ReviewFacts
+from muster.worker.core.routing import Routing
+from muster.worker.core.snapshots import plan_from_data
+from muster.worker.core.summary import TimelineItem
+from muster.worker.store.models import Delivery, Incident, TimelineEntry
 
 
 def review_facts(session: Session, routing: Routing, incident_id: str) -> ReviewFacts | None:

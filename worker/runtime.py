@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from channels.fanout import FanOut
-from channels.retry import RetryPolicy
-from channels.sender import AppriseSender, Sender
-from config.watch import ConfigSource
-from worker.clock import Clock, SystemClock
-from worker.settings import config_path
-from worker.store.db import Database
+from muster.channels.fanout import FanOut
+from muster.channels.retry import RetryPolicy
+from muster.channels.sender import AppriseSender, Sender
+from muster.config.watch import ConfigSource
+from muster.worker.clock import Clock, SystemClock
+from muster.worker.settings import config_path
+from muster.worker.store.db import Database
 
 
 @dataclass

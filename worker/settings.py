@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import config as config_package
+from muster import config as config_package
 
 DEMO_CONFIG = Path(config_package.__file__).with_name("demo.yaml")
 

@@ -18,9 +18,9 @@ from celery import Celery, Task
 from celery.signals import task_postrun, worker_process_init
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from worker import embedded_broker, timers
-from worker.deliveries import Claimed, due_deliveries, run_batch, send_claimed
-from worker.handlers import (
+from muster.worker import embedded_broker, timers
+from muster.worker.deliveries import Claimed, due_deliveries, run_batch, send_claimed
+from muster.worker.handlers import (
     Outcome,
     UnknownIncident,
     complete_fan_outs,
@@ -31,7 +31,7 @@ from worker.handlers import (
     handle_milestone,
     handle_resolved,
 )
-from worker.messages import (
+from muster.worker.messages import (
     ACKNOWLEDGED,
     DECLARED,
     MILESTONE,
@@ -40,7 +40,7 @@ from worker.messages import (
     InvalidMessage,
     parse,
 )
-from worker.runtime import Runtime, install, runtime
+from muster.worker.runtime import Runtime, install, runtime
 
 log = structlog.get_logger("muster.tasks")
 

@@ -18,12 +18,12 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from worker.core.config_model import SME
-from worker.core.escalation import ChainProgress, escalate
-from worker.core.plan import Assignment, EscalationChain, PagePlan, plan_pages
-from worker.core.routing import Routing
-from worker.core.snapshots import plan_from_data
-from worker.core.summary import (
+from muster.worker.core.config_model import SME
+from muster.worker.core.escalation import ChainProgress, escalate
+from muster.worker.core.plan import Assignment, EscalationChain, PagePlan, plan_pages
+from muster.worker.core.routing import Routing
+from muster.worker.core.snapshots import plan_from_data
+from muster.worker.core.summary import (
     SummaryFacts,
     TimelineItem,
     Unacknowledged,
@@ -31,15 +31,15 @@ from worker.core.summary import (
     compose_summary,
     render_reminder,
 )
-from worker.delivery_rows import (
+from muster.worker.delivery_rows import (
     NewDelivery,
     broadcast_rows,
     core_incident,
     insert_new,
     page_rows,
 )
-from worker.runtime import Runtime
-from worker.store.models import Delivery, Incident, TimelineEntry, Timer
+from muster.worker.runtime import Runtime
+from muster.worker.store.models import Delivery, Incident, TimelineEntry, Timer
 
 log = structlog.get_logger("muster.timers")
 

@@ -99,7 +99,7 @@ class MusterWorker:
                 [
                     sys.executable,
                     "-m",
-                    "worker.cli",
+                    "muster.worker.cli",
                     "worker",
                     "--beat" if self.beat else "--no-beat",
                     "-c",

@@ -20,20 +20,20 @@ from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from sqlalchemy import select
 
-from channels.retry import RetryPolicy
-from channels.sender import AppriseSender
-from config.watch import ConfigSource
+from muster.channels.retry import RetryPolicy
+from muster.channels.sender import AppriseSender
+from muster.config.watch import ConfigSource
+from muster.worker.app import make_app
+from muster.worker.client import Client
+from muster.worker.clock import ManualClock
+from muster.worker.runtime import Runtime, install
+from muster.worker.store.db import Database
+from muster.worker.store.models import Delivery, Incident, TimelineEntry
+from muster.worker.tasks import SCAN
 from tests.conftest import WEDNESDAY_NOON
 from tests.integration.harness import BROKERS, broker_url, purge, wait_until
 from tests.integration.test_end_to_end import stack_config
 from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
-from worker.app import make_app
-from worker.client import Client
-from worker.clock import ManualClock
-from worker.runtime import Runtime, install
-from worker.store.db import Database
-from worker.store.models import Delivery, Incident, TimelineEntry
-from worker.tasks import SCAN
 
 pytestmark = [pytest.mark.integration, pytest.mark.wallclock]
 

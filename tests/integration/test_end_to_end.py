@@ -23,7 +23,17 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from config.loader import load_config
+from muster.config.loader import load_config
+from muster.worker.client import Client
+from muster.worker.messages import DECLARED
+from muster.worker.store.db import Database
+from muster.worker.store.models import (
+    DeadLetter,
+    Delivery,
+    DeliveryAttempt,
+    Incident,
+    TimelineEntry,
+)
 from tests.conftest import DEMO, WEDNESDAY_NOON
 from tests.integration.harness import (
     BROKERS,
@@ -35,10 +45,6 @@ from tests.integration.harness import (
     worker_environment,
 )
 from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
-from worker.client import Client
-from worker.messages import DECLARED
-from worker.store.db import Database
-from worker.store.models import DeadLetter, Delivery, DeliveryAttempt, Incident, TimelineEntry
 
 pytestmark = [pytest.mark.integration, pytest.mark.wallclock]
 
@@ -73,7 +79,7 @@ class Stack:
 
     def cli(self, *args: str) -> str:
         result = subprocess.run(
-            [sys.executable, "-m", "worker.cli", *args],
+            [sys.executable, "-m", "muster.worker.cli", *args],
             env=self.env,
             capture_output=True,
             text=True,

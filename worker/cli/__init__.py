@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from worker.cli.config_commands import config_group
-from worker.cli.ops import ack_server, beat, db, dead_letters, timeline, worker
-from worker.cli.producer import ack, declare, milestone, resolve
-from worker.cli.route import route
+from muster.worker.cli.config_commands import config_group
+from muster.worker.cli.ops import ack_server, beat, db, dead_letters, timeline, worker
+from muster.worker.cli.producer import ack, declare, milestone, resolve
+from muster.worker.cli.route import route
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,5 +1,5 @@
-"""``python -m worker.cli``: the ``muster`` command without the console script."""
+"""``python -m muster.worker.cli``: the ``muster`` command without the console script."""
 
-from worker.cli import main
+from muster.worker.cli import main
 
 main()

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import click
 
-from config.loader import LoadedConfig, load_config
-from worker.core.issues import ConfigError
-from worker.core.rotations import as_utc
-from worker.settings import config_path
+from muster.config.loader import LoadedConfig, load_config
+from muster.worker.core.issues import ConfigError
+from muster.worker.core.rotations import as_utc
+from muster.worker.settings import config_path
 
 CONFIG_OPTION = click.option(
     "--config",

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from channels.target_check import target_warnings
-from worker.cli.common import PlaceholderEnviron, load_or_exit
-from worker.core.lint import lint
-from worker.settings import config_path
+from muster.channels.target_check import target_warnings
+from muster.worker.cli.common import PlaceholderEnviron, load_or_exit
+from muster.worker.core.lint import lint
+from muster.worker.settings import config_path
 
 
 @click.group("config")

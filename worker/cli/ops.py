@@ -8,9 +8,9 @@ import click
 import structlog
 from sqlalchemy import select
 
-from channels.outbox import outbox_path
-from worker.cli.producer import dumps
-from worker.core.masking import mask_url
+from muster.channels.outbox import outbox_path
+from muster.worker.cli.producer import dumps
+from muster.worker.core.masking import mask_url
 
 
 @click.command("worker")
@@ -30,11 +30,11 @@ from worker.core.masking import mask_url
 @click.option("--loglevel", default="INFO", show_default=True)
 def worker(beat: bool, concurrency: int, loglevel: str) -> None:
     """Run a worker: consume messages, page, deliver, sweep."""
-    from worker import embedded_broker
-    from worker.app import app
-    from worker.log_setup import configure_logging
-    from worker.runtime import runtime
-    from worker.tasks import delivery_batch
+    from muster.worker import embedded_broker
+    from muster.worker.app import app
+    from muster.worker.log_setup import configure_logging
+    from muster.worker.runtime import runtime
+    from muster.worker.tasks import delivery_batch
 
     configure_logging(loglevel)
     rt = runtime()
@@ -80,8 +80,8 @@ def worker(beat: bool, concurrency: int, loglevel: str) -> None:
 @click.option("--loglevel", default="INFO", show_default=True)
 def beat(loglevel: str) -> None:
     """Run beat, the periodic scheduler: exactly one per deployment."""
-    from worker.app import app
-    from worker.log_setup import configure_logging
+    from muster.worker.app import app
+    from muster.worker.log_setup import configure_logging
 
     configure_logging(loglevel)
     app.start(["beat", "--loglevel", loglevel])
@@ -95,7 +95,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the schema to the latest migration."""
-    from worker.store.db import Database, database_url
+    from muster.worker.store.db import Database, database_url
 
     Database.connect(database_url(), migrate=True)
     click.echo("database schema is current")
@@ -111,8 +111,8 @@ def dead_letters() -> None:
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text")
 def list_letters(show_all: bool, output: str) -> None:
     """List dead letters, oldest first."""
-    from worker.store.db import Database
-    from worker.store.models import DeadLetter
+    from muster.worker.store.db import Database
+    from muster.worker.store.models import DeadLetter
 
     database = Database.connect()
     with database.transaction() as session:
@@ -148,9 +148,9 @@ def list_letters(show_all: bool, output: str) -> None:
 @click.argument("letter_id", type=int)
 def replay(letter_id: int) -> None:
     """Queue dead letter LETTER_ID again, as it was received (fix the config or producer first)."""
-    from worker.client import Client
-    from worker.store.db import Database
-    from worker.store.models import DeadLetter
+    from muster.worker.client import Client
+    from muster.worker.store.db import Database
+    from muster.worker.store.models import DeadLetter
 
     database = Database.connect()
     with database.transaction() as session:
@@ -160,7 +160,7 @@ def replay(letter_id: int) -> None:
         task, payload = letter.task, letter.payload
     client = Client()
     message_id = client.app.send_task(task, args=[payload]).id
-    from worker.clock import SystemClock
+    from muster.worker.clock import SystemClock
 
     with database.transaction() as session:
         letter = session.get(DeadLetter, letter_id)
@@ -180,9 +180,9 @@ def replay(letter_id: int) -> None:
 )
 def timeline(incident_id: str, output: str) -> None:
     """Export INCIDENT_ID's whole timeline: the starting point of the incident review."""
-    from worker.core.review import review_data, review_markdown
-    from worker.reports import review_facts
-    from worker.runtime import runtime
+    from muster.worker.core.review import review_data, review_markdown
+    from muster.worker.reports import review_facts
+    from muster.worker.runtime import runtime
 
     rt = runtime()
     with rt.database.transaction() as session:
@@ -200,8 +200,8 @@ def ack_server(host: str, port: int) -> None:
     from socketserver import ThreadingMixIn
     from wsgiref.simple_server import WSGIServer, make_server
 
-    from worker.ack_server import from_environment
-    from worker.log_setup import configure_logging
+    from muster.worker.ack_server import from_environment
+    from muster.worker.log_setup import configure_logging
 
     class Server(ThreadingMixIn, WSGIServer):
         daemon_threads = True

@@ -7,11 +7,11 @@ from typing import Any
 
 import click
 
-from worker.messages import InvalidMessage
+from muster.worker.messages import InvalidMessage
 
 
 def _client() -> Any:
-    from worker.client import Client
+    from muster.worker.client import Client
 
     return Client()
 

@@ -15,14 +15,14 @@ from typing import Any
 
 import click
 
-from worker.cli.common import CONFIG_OPTION, load_or_exit, parse_at
-from worker.core.durations import format_duration
-from worker.core.escalation import escalation_timeline
-from worker.core.incident import Incident
-from worker.core.masking import mask_url
-from worker.core.plan import EscalationStep, PagePlan, build_page_plan
-from worker.core.render import role_title
-from worker.core.routing import Routing, RoutingError
+from muster.worker.cli.common import CONFIG_OPTION, load_or_exit, parse_at
+from muster.worker.core.durations import format_duration
+from muster.worker.core.escalation import escalation_timeline
+from muster.worker.core.incident import Incident
+from muster.worker.core.masking import mask_url
+from muster.worker.core.plan import EscalationStep, PagePlan, build_page_plan
+from muster.worker.core.render import role_title
+from muster.worker.core.routing import Routing, RoutingError
 
 
 @click.command("route")

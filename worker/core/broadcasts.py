@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from worker.core.durations import format_duration
-from worker.core.incident import Incident
-from worker.core.plan import PagePlan
-from worker.core.render import (
+from muster.worker.core.durations import format_duration
+from muster.worker.core.incident import Incident
+from muster.worker.core.plan import PagePlan
+from muster.worker.core.render import (
     RenderedMessage,
     chat_text,
     defuse,
@@ -21,7 +21,7 @@ from worker.core.render import (
     role_title,
     service_links,
 )
-from worker.core.routing import Routing
+from muster.worker.core.routing import Routing
 
 MILESTONE_TITLES = {
     "sme_suggestion": "SME suggestion",

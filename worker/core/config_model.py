@@ -26,8 +26,8 @@ from pydantic import (
     model_validator,
 )
 
-from worker.core.durations import Handoff, format_duration, parse_duration, parse_handoff
-from worker.core.masking import mask_url
+from muster.worker.core.durations import Handoff, format_duration, parse_duration, parse_handoff
+from muster.worker.core.masking import mask_url
 
 SME = "sme"
 """The pseudo-role a severity level names to page the experts of each impacted service."""

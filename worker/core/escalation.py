@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from worker.core.plan import EscalationStep, PagePlan
-from worker.core.routing import Routing
+from muster.worker.core.plan import EscalationStep, PagePlan
+from muster.worker.core.routing import Routing
 
 
 @dataclass(frozen=True, slots=True)

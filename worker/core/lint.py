@@ -10,11 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from itertools import pairwise
 
-from worker.core.config_model import SME
-from worker.core.incident import Incident
-from worker.core.issues import ConfigIssue, Path, format_path, warning
-from worker.core.plan import build_page_plan
-from worker.core.routing import Routing, Severity
+from muster.worker.core.config_model import SME
+from muster.worker.core.incident import Incident
+from muster.worker.core.issues import ConfigIssue, Path, format_path, warning
+from muster.worker.core.plan import build_page_plan
+from muster.worker.core.routing import Routing, Severity
 
 
 def lint(routing: Routing, now: datetime) -> list[ConfigIssue]:

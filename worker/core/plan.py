@@ -13,9 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from worker.core.config_model import SME
-from worker.core.incident import Incident
-from worker.core.routing import Routing, Severity
+from muster.worker.core.config_model import SME
+from muster.worker.core.incident import Incident
+from muster.worker.core.routing import Routing, Severity
 
 
 @dataclass(frozen=True, slots=True)

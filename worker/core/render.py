@@ -17,11 +17,11 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from worker.core.ack_tokens import sign
-from worker.core.config_model import SME
-from worker.core.incident import Incident
-from worker.core.plan import PagePlan, PlannedPage
-from worker.core.routing import Routing
+from muster.worker.core.ack_tokens import sign
+from muster.worker.core.config_model import SME
+from muster.worker.core.incident import Incident
+from muster.worker.core.plan import PagePlan, PlannedPage
+from muster.worker.core.routing import Routing
 
 SMS_SEGMENT = 160
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")

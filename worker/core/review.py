@@ -12,10 +12,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from worker.core.broadcasts import MILESTONE_TITLES
-from worker.core.durations import format_duration
-from worker.core.render import one_line, role_title
-from worker.core.summary import TimelineItem
+from muster.worker.core.broadcasts import MILESTONE_TITLES
+from muster.worker.core.durations import format_duration
+from muster.worker.core.render import one_line, role_title
+from muster.worker.core.summary import TimelineItem
 
 _FOLDED = {"page_sent", "broadcast_sent", "reminder_sent"}
 

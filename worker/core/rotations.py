@@ -13,7 +13,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from worker.core.config_model import Override, Rotation, RoutingConfig
+from muster.worker.core.config_model import Override, Rotation, RoutingConfig
 
 _DAY = timedelta(days=1)
 _SECOND = timedelta(seconds=1)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
-from worker.core.config_model import SME, RoutingConfig, SeverityLevel
-from worker.core.rotations import CompiledRotation, compile_rotations
+from muster.worker.core.config_model import SME, RoutingConfig, SeverityLevel
+from muster.worker.core.rotations import CompiledRotation, compile_rotations
 
 _PHONE = re.compile(r"^\+?\d[\d .()-]{5,}$")
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from worker.core.plan import PagePlan, PlannedPage
+from muster.worker.core.plan import PagePlan, PlannedPage
 
 _PLAN = TypeAdapter(PagePlan)
 _PAGE = TypeAdapter(PlannedPage)

@@ -13,10 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from worker.core.broadcasts import MILESTONE_TITLES
-from worker.core.durations import format_duration
-from worker.core.incident import Incident
-from worker.core.render import RenderedMessage, chat_text, defuse, one_line, role_title
+from muster.worker.core.broadcasts import MILESTONE_TITLES
+from muster.worker.core.durations import format_duration
+from muster.worker.core.incident import Incident
+from muster.worker.core.render import RenderedMessage, chat_text, defuse, one_line, role_title
 
 SUMMARISED_KINDS = (
     "state_change",

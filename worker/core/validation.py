@@ -14,9 +14,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from worker.core import config_model as m
-from worker.core.config_model import SME, RoutingConfig
-from worker.core.issues import ConfigIssue, Path, error
+from muster.worker.core import config_model as m
+from muster.worker.core.config_model import SME, RoutingConfig
+from muster.worker.core.issues import ConfigIssue, Path, error
 
 _PLACEHOLDER = re.compile(r"(?<!\$)\{([A-Za-z0-9_.-]+)\}")
 

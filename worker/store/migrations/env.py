@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from worker.store.models import Base
+from muster.worker.store.models import Base
 
 config = context.config
 connection = config.attributes.get("connection")
