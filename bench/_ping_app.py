@@ -2,9 +2,9 @@
 
 Floor B of the delivery benchmark: one task that does one HTTP GET, run by a real worker with the
 settings muster's own app uses (threads pool, prefetch 1, late acks, JSON only, and for the
-embedded broker muster's own transport, registered by importing :mod:`worker.broker`, with the
-very options of :func:`worker.broker.transport_options`), so the only difference between this
-round trip and muster's first page is muster's own work.
+embedded broker muster's own transport, registered by importing :mod:`muster.worker.broker`,
+with the very options of :func:`muster.worker.broker.transport.transport_options`), so the only
+difference between this round trip and muster's first page is muster's own work.
 
 The worker is started as ``celery -A _ping_app worker`` with ``bench/`` on ``PYTHONPATH`` and
 the broker, queue and home in ``BENCH_BROKER_URL``, ``BENCH_QUEUE`` and ``MUSTER_HOME``.
@@ -17,7 +17,8 @@ import urllib.request
 
 from celery import Celery
 
-from muster.worker.broker import transport_options
+from muster.config.settings import Settings
+from muster.worker.broker.transport import transport_options
 
 PING = "bench.ping"
 
@@ -26,7 +27,7 @@ def make_ping_app(url: str, queue: str) -> Celery:
     """A Celery app on ``url`` sending to and consuming ``queue``, configured like muster's."""
     app = Celery("muster_bench_ping", broker=url)
     app.conf.update(
-        broker_transport_options=transport_options(url),
+        broker_transport_options=transport_options(url, Settings()),
         broker_connection_retry_on_startup=True,
         task_serializer="json",
         accept_content=["json"],

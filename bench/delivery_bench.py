@@ -77,7 +77,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from muster.channels.targets import target_url  # noqa: E402
 from muster.config.loader import load_config  # noqa: E402
-from muster.worker import broker as muster_broker  # noqa: E402
+from muster.worker.broker import transport as muster_broker  # noqa: E402
 from muster.worker.client import Client  # noqa: E402
 from muster.worker.core.broadcasts import render_declared  # noqa: E402
 from muster.worker.core.incident import Incident  # noqa: E402

@@ -3,7 +3,7 @@
 muster runs without a broker server on kombu's filesystem transport (``worker/broker.py``) and
 closes that transport's one hole, a message fetched but never handled by a worker that was killed,
 by keeping every fetched file in a ``processed`` folder and putting back at start-up each one whose
-task id never reached ``consumed_messages`` (``worker/embedded_broker.py``). The alternative that
+task id never reached ``consumed_messages`` (``worker/broker/recovery.py``). The alternative that
 also needs no server is kombu's SQLAlchemy transport on SQLite (``sqla+sqlite:///…``). Paging is
 latency-critical and must not drop a page, so the choice rests on three measurements, taken here
 for both transports with a real ``celery -A … worker`` subprocess (threads pool, concurrency 4,
@@ -11,15 +11,16 @@ prefetch multiplier 1, ``acks_late``, JSON), each task appending its id and a ti
 
 1. throughput: 2,000 trivial tasks published as fast as possible, tasks/s from the first publish
    to the last execution; for the filesystem transport also with muster's per-message bookkeeping
-   (:func:`worker.embedded_broker.mark_consumed` in ``task_postrun``), which its recovery needs;
+   (:func:`muster.worker.broker.recovery.mark_consumed` in ``task_postrun``), which its recovery
+   needs;
 2. latency: 100 tasks one at a time, each published at a random point of the worker's poll,
    publish → execution p50/p99;
 3. ``kill -9`` loss: 200 tasks of 0.2 s, the worker's process group SIGKILLed in the middle of
    its tasks after ~50 finished, the worker restarted, and the tasks that never ran (lost) or ran
    twice (duplicates) counted: for both transports as they are, and for the filesystem transport
    with muster's own recovery
-   (:func:`worker.embedded_broker.recover` before the restart, with finished ids recorded by
-   :func:`worker.embedded_broker.mark_consumed` in a ``task_postrun`` handler, into a muster
+   (:func:`muster.worker.broker.recovery.recover` before the restart, with finished ids recorded by
+   :func:`muster.worker.broker.recovery.mark_consumed` in a ``task_postrun`` handler, into a muster
    database migrated with :meth:`worker.store.db.Database.connect`), i.e. muster's real code.
 
 A probe first holds one filesystem publish between kombu's ``open()`` and ``write()`` (the window a
@@ -27,11 +28,12 @@ busy machine opens by descheduling the publisher) to show what a worker that fet
 file does, with and without muster's recovery. Workers are supervised: one that dies on its own
 is counted as a crash and restarted (after muster's ``recover`` where muster's recovery is on).
 
-The filesystem transport gets muster's exact options (:func:`worker.broker.transport_options`,
-polling interval 0.1 s). The SQLAlchemy transport hands every transport option to
-``create_engine``, so it is first probed with ``broker_transport_options={'polling_interval':
-0.1}`` (reported), then run with kombu's class-level ``Transport.polling_interval`` set to 0.1 s,
-the one way left to poll as fast as the filesystem transport does. It also reports what each
+The filesystem transport gets muster's exact options
+(:func:`muster.worker.broker.transport.transport_options`, polling interval 0.1 s). The
+SQLAlchemy transport hands every transport option to ``create_engine``, so it is first probed
+with ``broker_transport_options={'polling_interval': 0.1}`` (reported), then run with kombu's
+class-level ``Transport.polling_interval`` set to 0.1 s, the one way left to poll as fast as the
+filesystem transport does. It also reports what each
 transport leaves behind: kept files, SQL rows never deleted.
 
 Run it from the repository root with ``.venv/bin/python bench/embedded_broker_bench.py`` (about
@@ -67,11 +69,11 @@ from celery import Celery
 from celery.signals import task_postrun, worker_ready
 from kombu import Connection
 
+from muster.config.settings import DEMO_CONFIG, Settings
 from muster.config.watch import ConfigSource
-from muster.worker import embedded_broker
-from muster.worker.broker import transport_options
+from muster.worker.broker import recovery as embedded_broker
+from muster.worker.broker.transport import transport_options
 from muster.worker.runtime import Runtime
-from muster.worker.settings import DEMO_CONFIG
 from muster.worker.store.db import Database
 
 BENCH = Path(__file__).resolve().parent
@@ -113,7 +115,7 @@ def broker_settings(kind: str, home: Path) -> tuple[str, dict[str, Any]]:
     if kind == FS:
         os.environ["MUSTER_HOME"] = str(home)
         os.environ["MUSTER_POLL_INTERVAL"] = str(POLL)
-        return "filesystem://", transport_options("filesystem://")
+        return "filesystem://", transport_options("filesystem://", Settings())
     # Transport options would reach create_engine (see sqla_option_probe): poll via the class.
     kombu_sqla.Transport.polling_interval = POLL
     return f"sqla+sqlite:///{home / 'broker.db'}", {}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,13 +16,12 @@ from urllib.parse import unquote
 
 from apprise.decorators import notify
 
+from muster.config.settings import Settings
+
 
 def outbox_path() -> Path:
     """Where the outbox file is: ``$MUSTER_OUTBOX``, else ``$MUSTER_HOME/outbox.jsonl``."""
-    configured = os.environ.get("MUSTER_OUTBOX")
-    if configured:
-        return Path(configured)
-    return Path(os.environ.get("MUSTER_HOME", "var")) / "outbox.jsonl"
+    return Settings().outbox_file
 
 
 @notify(on="outbox", name="muster local outbox")

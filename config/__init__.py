@@ -1,9 +1,9 @@
-"""Loading the routing config ops edit: YAML → environment → schema → cross-checks → Routing.
+"""Configuration: the routing config ops edit, and the process settings.
 
-The YAML files shipped here are ``example.yaml`` (the reference, every feature used) and later
-``demo.yaml`` (delivers to local sinks for a first run).
+``loader`` turns the YAML file into a :class:`~muster.worker.core.routing.Routing` (YAML →
+environment → schema → cross-checks), ``watch`` serves the last good one while the file is
+edited, ``settings`` reads every ``MUSTER_*`` variable. ``example.yaml`` is the reference (every
+feature used); ``demo.yaml`` delivers to a local outbox for a first run.
+
+Nothing is imported here: a producer that only needs the settings does not load the loader.
 """
-
-from muster.config.loader import LoadedConfig, load_config, load_text
-
-__all__ = ["LoadedConfig", "load_config", "load_text"]

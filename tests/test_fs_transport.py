@@ -8,7 +8,7 @@ from pathlib import Path
 
 from kombu import Connection
 
-from muster.worker import fs_transport  # noqa: F401 - registers musterfs://
+from muster.worker.broker import fs_transport  # noqa: F401 - registers musterfs://
 
 
 def options(root: Path) -> dict[str, object]:

@@ -1,7 +1,4 @@
-"""muster: a chat-agnostic incident paging and escalation worker.
-
-The pure routing core lives in :mod:`worker.core`; Celery, the database, the CLI and the producer
-client are thin adapters around it.
-"""
+"""muster's worker: the pure routing core (:mod:`muster.worker.core`) and the adapters around it
+— Celery tasks, the database, the broker, the CLI and the producer client."""
 
 __version__ = "0.1.0"

@@ -15,10 +15,10 @@ from typing import Any, Protocol
 
 import structlog
 
+from muster.config.settings import Settings
 from muster.config.watch import ConfigSource
 from muster.worker.client import Client
 from muster.worker.core.ack_tokens import verify
-from muster.worker.settings import config_path
 
 log = structlog.get_logger("muster.ack_server")
 
@@ -96,7 +96,7 @@ def _reply(
 
 def from_environment() -> AckApp:
     """The endpoint as deployed: secret from the served config, acks through the broker."""
-    config = ConfigSource(config_path())
+    config = ConfigSource(Settings().config)
     clients: list[Client] = []
 
     def secret() -> str | None:

@@ -23,7 +23,7 @@ from typing import Any
 
 from celery import Celery
 
-from muster.worker.app import make_app
+from muster.worker.broker.app import make_app
 from muster.worker.messages import ACKNOWLEDGED, DECLARED, MILESTONE, RESOLVED, parse
 
 
@@ -36,7 +36,7 @@ class Client:
     """Sends contract messages to muster's broker."""
 
     def __init__(self, broker_url: str | None = None, app: Celery | None = None) -> None:
-        self.app = app or make_app(broker_url, with_tasks=False)
+        self.app = app or make_app(broker_url)
 
     def send(self, task: str, payload: dict[str, Any]) -> str:
         """Validate ``payload`` for ``task`` and queue it; returns the broker message id."""

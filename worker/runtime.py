@@ -6,7 +6,6 @@ environment; tests install their own with :func:`install` (a manual clock, a tes
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -16,10 +15,10 @@ from datetime import timedelta
 from muster.channels.fanout import FanOut
 from muster.channels.retry import RetryPolicy
 from muster.channels.sender import AppriseSender, Sender
+from muster.config.settings import Settings
 from muster.config.watch import ConfigSource
 from muster.worker.clock import Clock, SystemClock
-from muster.worker.settings import config_path
-from muster.worker.store.db import Database
+from muster.worker.store.db import Database, database_url
 
 
 @dataclass
@@ -35,26 +34,28 @@ class Runtime:
     lease: timedelta = timedelta(minutes=2)  # longer than a delivery's whole retry budget
     requeue_after: timedelta = timedelta(seconds=60)  # pending rows older are re-enqueued
     fanout: FanOut = field(default_factory=FanOut)  # no threads: sends one after the other
+    settings: Settings = field(default_factory=Settings)
 
 
-def from_environment() -> Runtime:
-    """The runtime a worker builds from ``MUSTER_*`` variables."""
-    config = ConfigSource(config_path())
+def from_settings(settings: Settings) -> Runtime:
+    """The runtime a worker builds from its settings (the ``MUSTER_*`` variables)."""
+    config = ConfigSource(settings.config)
     secrets = config.current().routing.secrets
     retry = RetryPolicy(
-        attempts=int(os.environ.get("MUSTER_RETRY_ATTEMPTS", "4")),
-        initial_wait=float(os.environ.get("MUSTER_RETRY_INITIAL", "0.5")),
-        max_wait=float(os.environ.get("MUSTER_RETRY_MAX_WAIT", "8")),
-        total=float(os.environ.get("MUSTER_RETRY_TOTAL", "30")),
+        attempts=settings.retry_attempts,
+        initial_wait=settings.retry_initial,
+        max_wait=settings.retry_max_wait,
+        total=settings.retry_total,
     )
     return Runtime(
-        database=Database.connect(),
+        database=Database.connect(database_url(settings)),
         config=config,
         sender=AppriseSender(secrets=secrets),
         retry=retry,
-        lease=timedelta(seconds=float(os.environ.get("MUSTER_LEASE_SECONDS", "120"))),
-        requeue_after=timedelta(seconds=float(os.environ.get("MUSTER_REQUEUE_AFTER", "60"))),
-        fanout=FanOut(threads=int(os.environ.get("MUSTER_SEND_THREADS", "16"))),
+        lease=timedelta(seconds=settings.lease_seconds),
+        requeue_after=timedelta(seconds=settings.requeue_after),
+        fanout=FanOut(threads=settings.send_threads),
+        settings=settings,
     )
 
 
@@ -68,7 +69,7 @@ def runtime() -> Runtime:
     if _current is None:
         with _lock:
             if _current is None:
-                _current = from_environment()
+                _current = from_settings(Settings())
     return _current
 
 

@@ -8,7 +8,6 @@ database outage is retried until the database is back. Nothing is dropped.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
@@ -18,7 +17,10 @@ from celery import Celery, Task
 from celery.signals import task_postrun, worker_process_init
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from muster.worker import embedded_broker, timers
+from muster.config.settings import Settings
+from muster.worker import timers
+from muster.worker.broker import recovery as embedded_broker
+from muster.worker.broker.app import make_app
 from muster.worker.deliveries import Claimed, due_deliveries, run_batch, send_claimed
 from muster.worker.handlers import (
     Outcome,
@@ -68,15 +70,10 @@ def enqueue(app: Celery, deliveries: Iterable[int]) -> None:
     ids = list(deliveries)
     if not ids:
         return
-    size = delivery_batch()
+    size = runtime().settings.delivery_batch
     with app.producer_or_acquire() as producer:
         for start in range(0, len(ids), size):
             app.send_task(DELIVER, args=[ids[start : start + size]], producer=producer)
-
-
-def delivery_batch() -> int:
-    """How many deliveries one delivery task carries (``MUSTER_DELIVERY_BATCH``, default 16)."""
-    return max(1, int(os.environ.get("MUSTER_DELIVERY_BATCH", "16")))
 
 
 class FirstWave:
@@ -190,6 +187,13 @@ def reject(rt: Runtime, name: str, payload: Any, reason: str, message_id: str) -
     log.error(
         "message.rejected", task=name, reason=reason, dead_letter_id=letter, message_id=message_id
     )
+
+
+def worker_app(settings: Settings | None = None) -> Celery:
+    """The worker's Celery app: muster's app with every task registered (built when asked)."""
+    app = make_app(settings=settings)
+    register(app)
+    return app
 
 
 def register(app: Celery) -> None:

@@ -23,13 +23,13 @@ from sqlalchemy import select
 from muster.channels.retry import RetryPolicy
 from muster.channels.sender import AppriseSender
 from muster.config.watch import ConfigSource
-from muster.worker.app import make_app
+from muster.worker.broker.app import make_app
 from muster.worker.client import Client
 from muster.worker.clock import ManualClock
 from muster.worker.runtime import Runtime, install
 from muster.worker.store.db import Database
 from muster.worker.store.models import Delivery, Incident, TimelineEntry
-from muster.worker.tasks import SCAN
+from muster.worker.tasks import SCAN, register
 from tests.conftest import WEDNESDAY_NOON
 from tests.integration.harness import BROKERS, broker_url, purge, wait_until
 from tests.integration.test_end_to_end import stack_config
@@ -97,6 +97,7 @@ def scenario(
     scenario = Scenario(request.param, tmp_path)
     monkeypatch.setenv("MUSTER_QUEUE", scenario.queue)
     scenario.app = make_app(scenario.url or "filesystem://")
+    register(scenario.app)
     purge(scenario.url, scenario.queue)
     install(scenario.runtime())
     task_postrun.connect(_record_finished, weak=False)

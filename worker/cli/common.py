@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 
 from muster.config.loader import LoadedConfig, load_config
+from muster.config.settings import Settings
 from muster.worker.core.issues import ConfigError
 from muster.worker.core.rotations import as_utc
-from muster.worker.settings import config_path
 
 CONFIG_OPTION = click.option(
     "--config",
@@ -41,7 +41,9 @@ class PlaceholderEnviron(dict[str, str]):
 def load_or_exit(path: Path | None, environ: Mapping[str, str] | None = None) -> LoadedConfig:
     """Load the config, or print every error to stderr and exit with status 1."""
     try:
-        return load_config(path or config_path(), environ if environ is not None else os.environ)
+        return load_config(
+            path or Settings().config, environ if environ is not None else os.environ
+        )
     except ConfigError as invalid:
         for issue in invalid.issues:
             click.echo(str(issue), err=True)

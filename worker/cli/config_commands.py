@@ -9,9 +9,9 @@ from pathlib import Path
 import click
 
 from muster.channels.target_check import target_warnings
+from muster.config.settings import Settings
 from muster.worker.cli.common import PlaceholderEnviron, load_or_exit
 from muster.worker.core.lint import lint
-from muster.worker.settings import config_path
 
 
 @click.group("config")
@@ -29,7 +29,7 @@ def config_group() -> None:
 )
 def check(path: Path | None, strict: bool, without_secrets: bool) -> None:
     """Validate PATH (default: $MUSTER_CONFIG, else the demo config) and lint what is dangerous."""
-    path = path or config_path()
+    path = path or Settings().config
     environ = PlaceholderEnviron(os.environ) if without_secrets else os.environ
     loaded = load_or_exit(path, environ)
     placeholders = [f"<{name}>" for name in getattr(environ, "missing", ())]

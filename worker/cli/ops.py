@@ -8,7 +8,6 @@ import click
 import structlog
 from sqlalchemy import select
 
-from muster.channels.outbox import outbox_path
 from muster.worker.cli.producer import dumps
 from muster.worker.core.masking import mask_url
 
@@ -30,14 +29,14 @@ from muster.worker.core.masking import mask_url
 @click.option("--loglevel", default="INFO", show_default=True)
 def worker(beat: bool, concurrency: int, loglevel: str) -> None:
     """Run a worker: consume messages, page, deliver, sweep."""
-    from muster.worker import embedded_broker
-    from muster.worker.app import app
+    from muster.worker.broker import recovery as embedded_broker
     from muster.worker.log_setup import configure_logging
     from muster.worker.runtime import runtime
-    from muster.worker.tasks import delivery_batch
+    from muster.worker.tasks import worker_app
 
     configure_logging(loglevel)
     rt = runtime()
+    app = worker_app(rt.settings)
     embedded = embedded_broker.active(app)
     if embedded:
         embedded_broker.recover(rt)
@@ -46,11 +45,11 @@ def worker(beat: bool, concurrency: int, loglevel: str) -> None:
         config=str(rt.config.path),
         broker=mask_url(str(app.conf.broker_url)),
         database=mask_url(str(rt.database.engine.url)),
-        outbox=str(outbox_path()),
+        outbox=str(rt.settings.outbox_file),
         beat=beat,
         tasks_at_once=concurrency,
         send_threads=rt.fanout.threads,
-        delivery_batch=delivery_batch(),
+        delivery_batch=rt.settings.delivery_batch,
         hint="declare a demo incident: muster declare --title 'Checkout failing' "
         "--impact critical --urgency high --service payments-api"
         if embedded
@@ -80,10 +79,11 @@ def worker(beat: bool, concurrency: int, loglevel: str) -> None:
 @click.option("--loglevel", default="INFO", show_default=True)
 def beat(loglevel: str) -> None:
     """Run beat, the periodic scheduler: exactly one per deployment."""
-    from muster.worker.app import app
     from muster.worker.log_setup import configure_logging
+    from muster.worker.tasks import worker_app
 
     configure_logging(loglevel)
+    app = worker_app()
     app.start(["beat", "--loglevel", loglevel])
 
 
@@ -95,9 +95,10 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Create or upgrade the schema to the latest migration."""
+    from muster.config.settings import Settings
     from muster.worker.store.db import Database, database_url
 
-    Database.connect(database_url(), migrate=True)
+    Database.connect(database_url(Settings()), migrate=True)
     click.echo("database schema is current")
 
 

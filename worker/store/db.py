@@ -8,7 +8,6 @@ worker start.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,22 +18,25 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from muster.config.settings import Settings
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def database_url() -> str:
-    """``MUSTER_DATABASE_URL``, else a SQLite file in ``$MUSTER_HOME`` (default ``./var``)."""
-    configured = os.environ.get("MUSTER_DATABASE_URL")
-    if configured:
-        return configured
-    home = Path(os.environ.get("MUSTER_HOME", "var"))
-    home.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{home.resolve() / 'muster.db'}"
+def default_database(settings: Settings) -> str:
+    """The embedded default: a SQLite file in ``$MUSTER_HOME`` (made when first asked for)."""
+    settings.home_folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{settings.home_folder / 'muster.db'}"
+
+
+def database_url(settings: Settings) -> str:
+    """``MUSTER_DATABASE_URL``, else the embedded default."""
+    return settings.database_url or default_database(settings)
 
 
 def make_engine(url: str | None = None) -> Engine:
     """An engine for ``url`` with the settings muster relies on per backend."""
-    url = url or database_url()
+    url = url or database_url(Settings())
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -36,6 +36,15 @@ SCHEME = "musterfs"
 class Channel(filesystem.Channel):
     """A filesystem channel whose messages appear in the queue folder only once complete."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[no-untyped-call]
+        # Made on first connection, so importing or configuring muster makes no folders.
+        folders = [self.data_folder_in, self.data_folder_out]
+        if self.store_processed:
+            folders.append(self.processed_folder)
+        for folder in folders:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+
     def _put(self, queue: Any, payload: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
         folder = Path(self.data_folder_out)

@@ -20,7 +20,7 @@ from celery import Celery
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from muster.worker.broker import is_embedded, processed_folder, queue_folder
+from muster.worker.broker.transport import is_embedded, processed_folder, queue_folder
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import ConsumedMessage, Delivery
 
@@ -72,14 +72,14 @@ def recover(rt: Runtime) -> int:
     if released:
         log.warning("embedded_broker.leases_released", deliveries=released)
     restored = 0
-    kept = sorted(processed_folder().glob("*.msg"))
+    kept = sorted(processed_folder(rt.settings).glob("*.msg"))
     consumed = _consumed(rt, [mid for path in kept if (mid := message_id(path))])
     for path in kept:
         found = message_id(path)
         if found is not None and found in consumed:
             path.unlink(missing_ok=True)
             continue
-        shutil.move(str(path), str(queue_folder() / path.name))
+        shutil.move(str(path), str(queue_folder(rt.settings) / path.name))
         restored += 1
     if restored:
         log.warning("embedded_broker.recovered", messages=restored)
@@ -89,7 +89,7 @@ def recover(rt: Runtime) -> int:
 def prune(rt: Runtime) -> int:
     """Delete kept files of finished messages, and old consumed-message records."""
     removed = 0
-    kept = sorted(processed_folder().glob("*.msg"))
+    kept = sorted(processed_folder(rt.settings).glob("*.msg"))
     consumed = _consumed(rt, [mid for path in kept if (mid := message_id(path))])
     for path in kept:
         if message_id(path) in consumed:

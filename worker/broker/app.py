@@ -8,25 +8,23 @@ countdowns or ETAs held by the broker.
 
 from __future__ import annotations
 
-import os
-
 from celery import Celery
 
-from muster.worker.broker import broker_url, embedded_scheme, transport_options
-from muster.worker.tasks import register
-
-DEFAULT_QUEUE = "muster"
+from muster.config.settings import Settings
+from muster.worker.broker.transport import broker_url, embedded_scheme, transport_options
 
 
-def make_app(url: str | None = None, with_tasks: bool = True) -> Celery:
-    """A Celery app for ``url`` (default: the configured broker).
+def make_app(url: str | None = None, settings: Settings | None = None) -> Celery:
+    """A Celery app for ``url`` (default: the configured broker), with no tasks registered.
 
-    Producers pass ``with_tasks=False``: they send by task name and need none of the worker.
+    Producers send by task name and need nothing more; the worker registers its tasks on the app
+    it runs (:func:`muster.worker.tasks.worker_app`). Built when called, never at import.
     """
-    url = embedded_scheme(url or broker_url())
+    settings = settings or Settings()
+    url = embedded_scheme(url or broker_url(settings))
     app = Celery("muster", broker=url)
     app.conf.update(
-        broker_transport_options=transport_options(url),
+        broker_transport_options=transport_options(url, settings),
         broker_connection_retry_on_startup=True,
         task_serializer="json",
         accept_content=["json"],
@@ -36,30 +34,22 @@ def make_app(url: str | None = None, with_tasks: bool = True) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        task_default_queue=os.environ.get("MUSTER_QUEUE", DEFAULT_QUEUE),
+        task_default_queue=settings.queue,
         worker_hijack_root_logger=False,
         worker_redirect_stdouts=False,
         enable_utc=True,
         timezone="UTC",
         beat_schedule={
-            "sweep": {
-                "task": "muster.sweep",
-                "schedule": float(os.environ.get("MUSTER_SWEEP_EVERY", "15")),
-            },
+            "sweep": {"task": "muster.sweep", "schedule": settings.sweep_every},
             "timers": {
                 "task": "muster.timers.scan",
-                "schedule": float(os.environ.get("MUSTER_SCAN_EVERY", "5")),
+                "schedule": settings.scan_every,
                 # A scan is only worth running fresh: one stuck in a queue is skipped.
-                "options": {"expires": float(os.environ.get("MUSTER_SCAN_EVERY", "5")) * 2},
+                "options": {"expires": settings.scan_every * 2},
             },
         },
         # The schedule is a fixed interval and every timer lives in the database: beat needs no
         # state of its own (the default shelve file is one more thing a crash can corrupt).
         beat_scheduler="celery.beat:Scheduler",
     )
-    if with_tasks:
-        register(app)
     return app
-
-
-app = make_app()

@@ -1,0 +1,87 @@
+"""Every ``MUSTER_*`` setting, read from the environment in this one place.
+
+Ops set these per process (the routing config, which changes while muster runs, is a file of its
+own). Each field is one variable: ``broker_url`` is ``MUSTER_BROKER_URL``. The README's settings
+table is checked against this class by a test, so the two cannot drift. Settings are read when
+asked for, not at import, so importing muster reads nothing and creates nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE = Path(__file__).resolve().parent
+DEMO_CONFIG = PACKAGE / "demo.yaml"
+PREFIX = "MUSTER_"
+
+
+class Settings(BaseSettings):
+    """How this muster process runs: where its broker, database and config are, and its pace."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX, env_ignore_empty=True, frozen=True, extra="ignore"
+    )
+
+    broker_url: str | None = Field(None, description="`redis://…`, `amqp://…`")
+    database_url: str | None = Field(None, description="`postgresql+psycopg://…` in production")
+    config: Path = Field(DEMO_CONFIG, description="the routing config")
+    home: Path = Field(Path("var"), description="embedded broker, SQLite file, outbox")
+    queue: str = Field("muster", description="the queue name (one per deployment sharing a broker)")
+    delivery_batch: int = Field(16, ge=1, description="deliveries per delivery task")
+    send_threads: int = Field(16, ge=1, description="sends at once per worker process")
+    retry_attempts: int = Field(4, ge=1, description="tries of a transient failure")
+    retry_initial: float = Field(0.5, gt=0, description="first wait between tries, seconds")
+    retry_max_wait: float = Field(8.0, gt=0, description="longest wait between tries, seconds")
+    retry_total: float = Field(30.0, gt=0, description="a send's whole retry budget, seconds")
+    lease_seconds: float = Field(
+        120.0, gt=0, description="how long a worker holds a delivery it sends"
+    )
+    requeue_after: float = Field(
+        60.0, gt=0, description="seconds before the sweeper re-queues a pending delivery"
+    )
+    sweep_every: float = Field(15.0, gt=0, description="beat's sweeper, seconds")
+    scan_every: float = Field(5.0, gt=0, description="beat's timer scan, seconds")
+    poll_interval: float = Field(0.1, gt=0, description="embedded broker polling, seconds")
+    outbox: Path | None = Field(None, description="where `outbox://` writes")
+
+    @property
+    def home_folder(self) -> Path:
+        """``home`` as an absolute path (a relative one is the working folder's)."""
+        return self.home.resolve()
+
+    @property
+    def outbox_file(self) -> Path:
+        """Where ``outbox://`` writes."""
+        return self.outbox or self.home / "outbox.jsonl"
+
+
+def settings() -> Settings:
+    """The settings as the environment has them now."""
+    return Settings()
+
+
+# What the default is, where the field's own default does not say it.
+DEFAULT_TEXT = {
+    "broker_url": "embedded broker in `$MUSTER_HOME/broker`",
+    "database_url": "SQLite `$MUSTER_HOME/muster.db`",
+    "config": "`config/demo.yaml`",
+    "home": "`./var`",
+    "outbox": "`$MUSTER_HOME/outbox.jsonl`",
+}
+
+
+def settings_table() -> str:
+    """The README's settings table, one row a variable, as this class defines them."""
+    rows = ["| variable | default | what |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = DEFAULT_TEXT.get(name, f"{field.default}")
+        rows.append(f"| `{variable(name)}` | {default} | {field.description} |")
+    return "\n".join(rows)
+
+
+def variable(field: str) -> str:
+    """The environment variable of a settings field (``broker_url`` → ``MUSTER_BROKER_URL``)."""
+    return PREFIX + field.upper()

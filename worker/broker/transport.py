@@ -1,0 +1,65 @@
+"""Which broker muster talks to, and the embedded default that needs no server.
+
+``MUSTER_BROKER_URL`` selects Redis (``redis://…``) or RabbitMQ (``amqp://…``) in production.
+Without it, muster uses kombu's filesystem transport in ``$MUSTER_HOME/broker`` (default
+``var/broker``; muster's safe variant of it, see :mod:`muster.worker.broker.fs_transport`):
+no server to install, ~370 tasks/s measured, its transport options are its own (the
+SQLAlchemy transport hands every option to ``create_engine``), and it can keep each fetched
+message in a ``processed`` folder. That folder is what lets muster close the embedded
+transports' gap: a message is fetched (and leaves the queue) before its task runs, so a
+``kill -9`` mid-task would lose it; at start-up muster puts back every kept message whose
+handling never committed (see :mod:`muster.worker.broker.recovery`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from muster.config.settings import Settings
+from muster.worker.broker import fs_transport
+
+
+def broker_url(settings: Settings) -> str:
+    """``MUSTER_BROKER_URL``, or the embedded filesystem broker."""
+    return embedded_scheme(settings.broker_url or f"{fs_transport.SCHEME}://")
+
+
+def embedded_scheme(url: str) -> str:
+    """``filesystem://`` URLs mapped to muster's safe filesystem transport (``musterfs://``)."""
+    if url.startswith("filesystem:"):
+        return fs_transport.SCHEME + url.removeprefix("filesystem")
+    return url
+
+
+def is_embedded(url: str) -> bool:
+    """Whether ``url`` is the embedded filesystem broker."""
+    return url.startswith(("filesystem:", f"{fs_transport.SCHEME}:"))
+
+
+def queue_folder(settings: Settings) -> Path:
+    """The embedded broker's queue folder."""
+    return settings.home_folder / "broker" / "queue"
+
+
+def processed_folder(settings: Settings) -> Path:
+    """Where the embedded broker keeps each fetched message until its handling commits."""
+    return settings.home_folder / "broker" / "processed"
+
+
+def transport_options(url: str, settings: Settings) -> dict[str, Any]:
+    """Transport options for ``url``: folders and a fast poll for the embedded broker (the
+    transport creates its folders when it first connects, not before)."""
+    if is_embedded(url):
+        return {
+            "data_folder_in": str(queue_folder(settings)),
+            "data_folder_out": str(queue_folder(settings)),
+            "processed_folder": str(processed_folder(settings)),
+            "control_folder": str(settings.home_folder / "broker" / "control"),
+            "store_processed": True,
+            "polling_interval": settings.poll_interval,
+        }
+    if url.startswith("redis"):
+        # Longer than any task can run (a delivery's retry budget is 30 s by default).
+        return {"visibility_timeout": 3600}
+    return {}
