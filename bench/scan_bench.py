@@ -43,7 +43,7 @@ from muster.worker.core.snapshots import page_to_data, plan_to_data
 from muster.worker.runtime import Runtime
 from muster.worker.store.db import Database
 from muster.worker.store.models import Delivery, Incident, TimelineEntry, Timer
-from muster.worker.timers import scan
+from muster.worker.timers.scan import scan
 
 DEMO = Path(__file__).resolve().parent.parent / "config" / "demo.yaml"
 INCIDENTS = 10_000

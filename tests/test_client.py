@@ -13,7 +13,7 @@ WORKER_ONLY = (
     "alembic",
     "apprise",
     "tenacity",
-    "muster.worker.handlers",
+    "muster.worker.incidents",
     "muster.worker.timers",
     "muster.worker.tasks",
     "muster.worker.store",

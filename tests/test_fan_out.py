@@ -22,15 +22,13 @@ from muster.channels.retry import RetryPolicy
 from muster.channels.sender import SendResult
 from muster.worker.clock import ManualClock
 from muster.worker.core.render import RenderedMessage
-from muster.worker.deliveries import Claimed, due_deliveries, run_batch, send_claimed
-from muster.worker.handlers import (
-    FAN_OUT_GRACE,
-    UnknownIncident,
-    complete_fan_outs,
-    handle_declared,
-    handle_fan_out,
-    handle_resolved,
-)
+from muster.worker.deliveries.claim import Claimed
+from muster.worker.deliveries.send import run_batch, send_claimed
+from muster.worker.deliveries.sweep import due_deliveries
+from muster.worker.incidents.declared import handle_declared
+from muster.worker.incidents.fan_out import FAN_OUT_GRACE, complete_fan_outs, handle_fan_out
+from muster.worker.incidents.outcome import UnknownIncident
+from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
 from muster.worker.store.db import Database

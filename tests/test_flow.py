@@ -18,15 +18,14 @@ from sqlalchemy import select
 from muster.channels.retry import RetryPolicy
 from muster.channels.sender import SendResult
 from muster.worker.clock import ManualClock
-from muster.worker.deliveries import due_deliveries, run_delivery
-from muster.worker.handlers import (
-    UnknownIncident,
-    dead_letter,
-    handle_acknowledged,
-    handle_declared,
-    handle_milestone,
-    handle_resolved,
-)
+from muster.worker.deliveries.send import run_delivery
+from muster.worker.deliveries.sweep import due_deliveries
+from muster.worker.incidents.acknowledged import handle_acknowledged
+from muster.worker.incidents.dead_letters import dead_letter
+from muster.worker.incidents.declared import handle_declared
+from muster.worker.incidents.milestone import handle_milestone
+from muster.worker.incidents.outcome import UnknownIncident
+from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import InvalidMessage, parse
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DeadLetter, Delivery, Incident, TimelineEntry

@@ -19,18 +19,16 @@ from sqlalchemy import select
 from muster.channels.retry import RetryPolicy
 from muster.worker.clock import ManualClock
 from muster.worker.core.review import review_data, review_markdown
-from muster.worker.deliveries import run_delivery
-from muster.worker.handlers import (
-    handle_acknowledged,
-    handle_declared,
-    handle_milestone,
-    handle_resolved,
-)
+from muster.worker.deliveries.send import run_delivery
+from muster.worker.incidents.acknowledged import handle_acknowledged
+from muster.worker.incidents.declared import handle_declared
+from muster.worker.incidents.milestone import handle_milestone
+from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import parse
 from muster.worker.reports import review_facts
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, TimelineEntry, Timer
-from muster.worker.timers import scan
+from muster.worker.timers.scan import scan
 from tests.integration.harness import postgres_database
 from tests.support import RecordingSender, stub_runtime
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from muster.worker.core.review import PageRecord, ReviewFacts
 from muster.worker.core.routing import Routing
 from muster.worker.core.snapshots import plan_from_data
-from muster.worker.core.summary import TimelineItem
+from muster.worker.core.summary import TimelineItem, named_holders
 from muster.worker.store.models import Delivery, Incident, TimelineEntry
 
 
@@ -40,10 +40,7 @@ def review_facts(session: Session, routing: Routing, incident_id: str) -> Review
         impact_statement=row.impact_statement,
         declared_at=row.declared_at,
         resolved_at=row.resolved_at,
-        holders={
-            label: [people[p].name if p in people else p for p in names]
-            for label, names in plan.holders().items()
-        },
+        holders=named_holders(routing, plan),
         items=[TimelineItem(e.at, e.kind, e.actor, e.text, e.data) for e in entries],
         pages=[
             PageRecord(

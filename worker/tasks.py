@@ -18,21 +18,18 @@ from celery.signals import task_postrun, worker_process_init
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from muster.config.settings import Settings
-from muster.worker import timers
 from muster.worker.broker import recovery as embedded_broker
 from muster.worker.broker.app import make_app
-from muster.worker.deliveries import Claimed, due_deliveries, run_batch, send_claimed
-from muster.worker.handlers import (
-    Outcome,
-    UnknownIncident,
-    complete_fan_outs,
-    dead_letter,
-    handle_acknowledged,
-    handle_declared,
-    handle_fan_out,
-    handle_milestone,
-    handle_resolved,
-)
+from muster.worker.deliveries.claim import Claimed
+from muster.worker.deliveries.send import run_batch, send_claimed
+from muster.worker.deliveries.sweep import due_deliveries
+from muster.worker.incidents.acknowledged import handle_acknowledged
+from muster.worker.incidents.dead_letters import dead_letter
+from muster.worker.incidents.declared import handle_declared
+from muster.worker.incidents.fan_out import complete_fan_outs, handle_fan_out
+from muster.worker.incidents.milestone import handle_milestone
+from muster.worker.incidents.outcome import Outcome, UnknownIncident
+from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import (
     ACKNOWLEDGED,
     DECLARED,
@@ -43,6 +40,7 @@ from muster.worker.messages import (
     parse,
 )
 from muster.worker.runtime import Runtime, install, runtime
+from muster.worker.timers.scan import scan as scan_due_timers
 
 log = structlog.get_logger("muster.tasks")
 
@@ -264,7 +262,7 @@ def register(app: Celery) -> None:
     @app.task(name=SCAN, bind=True, shared=False)
     def scan_timers(self: Task) -> int:
         """Fire due escalations, summaries and reminders; queue what they decided to send."""
-        deliveries = timers.scan(runtime())
+        deliveries = scan_due_timers(runtime())
         enqueue(self.app, deliveries)
         return len(deliveries)
 

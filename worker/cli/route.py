@@ -22,6 +22,7 @@ from muster.worker.core.incident import Incident
 from muster.worker.core.masking import mask_url
 from muster.worker.core.plan import EscalationStep, PagePlan, build_page_plan
 from muster.worker.core.render import role_title
+from muster.worker.core.rooms import incident_rooms
 from muster.worker.core.routing import Routing, RoutingError
 
 
@@ -187,13 +188,11 @@ def format_report(routing: Routing, report: dict[str, Any]) -> str:
 
 
 def _broadcasts(routing: Routing, plan: PagePlan) -> list[dict[str, str]]:
-    config = routing.config
-    found = [(name, getattr(config.broadcasts, name)) for name in ("incident_room",)]
-    for route in plan.services:
-        if route.handled_by is not None:
-            found.append((f"{route.handled_by} room", config.services[route.handled_by].room))
-    unique = dict.fromkeys((name, url) for name, url in found if url)
-    return [{"name": name, "url": mask_url(url, routing.secrets)} for name, url in unique]
+    """The rooms the worker would broadcast to: the same function decides for both."""
+    return [
+        {"name": room.label, "url": mask_url(room.url, routing.secrets)}
+        for room in incident_rooms(routing, plan)
+    ]
 
 
 def _iso(moment: datetime) -> str:

@@ -16,7 +16,9 @@ from datetime import datetime, timedelta
 from muster.worker.core.broadcasts import MILESTONE_TITLES
 from muster.worker.core.durations import format_duration
 from muster.worker.core.incident import Incident
+from muster.worker.core.plan import PagePlan
 from muster.worker.core.render import RenderedMessage, chat_text, defuse, one_line, role_title
+from muster.worker.core.routing import Routing
 
 SUMMARISED_KINDS = (
     "state_change",
@@ -66,6 +68,15 @@ class SummaryFacts:
     unacknowledged: Sequence[Unacknowledged]
     next_at: datetime | None
     final: bool = False
+
+
+def named_holders(routing: Routing, plan: PagePlan) -> dict[str, list[str]]:
+    """Role label → the names of the people holding it (their key if the config lost them)."""
+    people = routing.config.people
+    return {
+        label: [people[p].name if p in people else p for p in names]
+        for label, names in plan.holders().items()
+    }
 
 
 def summary_items(items: Sequence[TimelineItem]) -> list[TimelineItem]:

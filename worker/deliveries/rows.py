@@ -16,11 +16,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from muster.worker.core.incident import Incident as CoreIncident
+from muster.worker.core.keys import broadcast_key, page_key
 from muster.worker.core.plan import PagePlan, PlannedPage
 from muster.worker.core.render import RenderedMessage, render_page
+from muster.worker.core.rooms import incident_rooms
 from muster.worker.core.routing import Routing
 from muster.worker.core.snapshots import page_to_data
-from muster.worker.store.models import DELIVERIES, Delivery, Incident
+from muster.worker.store.models import DELIVERIES, Delivery
 
 
 @dataclass(slots=True, kw_only=True)
@@ -51,23 +53,6 @@ class NewDelivery:
 _COLUMNS = tuple(name for name in NewDelivery.__slots__ if name != "id")
 
 
-def core_incident(row: Incident) -> CoreIncident:
-    """The core's view of a stored incident."""
-    return CoreIncident(
-        id=row.id,
-        title=row.title,
-        impact=row.impact,
-        urgency=row.urgency,
-        services=tuple(row.services),
-        summary=row.summary,
-        source=row.source,
-        declared_at=row.declared_at,
-        customer_reports=tuple(row.customer_reports),
-        links=dict(row.links),
-        labels=dict(row.labels),
-    )
-
-
 def page_rows(
     session: Session,
     routing: Routing,
@@ -95,7 +80,7 @@ def page_rows(
             rendered = rendered_as or render_page(contact.kind, routing, incident, plan, page)
             rows.append(
                 NewDelivery(
-                    key=f"{incident.id}:{purpose}:{page.person}:{contact.kind}:{reason}",
+                    key=page_key(incident.id, purpose, page.person, contact.kind, reason),
                     incident_id=incident.id,
                     purpose=purpose,
                     reason=reason,
@@ -130,7 +115,7 @@ def broadcast_rows(
     (``write=False``: returned unwritten, as for :func:`page_rows`)."""
     rows = [
         NewDelivery(
-            key=f"{incident_id}:broadcast:{destination}:{reason}",
+            key=broadcast_key(incident_id, destination, reason),
             incident_id=incident_id,
             purpose="broadcast",
             reason=reason,
@@ -143,30 +128,12 @@ def broadcast_rows(
             lease_until=now,
         )
         for destination in (
-            broadcast_destinations(routing, plan) if destinations is None else destinations
+            [room.name for room in incident_rooms(routing, plan)]
+            if destinations is None
+            else destinations
         )
     ]
     return insert_new(session, rows, known_new) if write else rows
-
-
-def broadcast_destinations(routing: Routing, plan: PagePlan) -> list[str]:
-    """Rooms a declaration or milestone goes to: ``incident_room`` and ``room:SERVICE``."""
-    config = routing.config
-    names = ["incident_room"] if config.broadcasts.incident_room else []
-    for route in plan.services:
-        if route.handled_by is not None and config.services[route.handled_by].room:
-            names.append(f"room:{route.handled_by}")
-    return list(dict.fromkeys(names))
-
-
-def broadcast_url(routing: Routing, destination: str) -> str | None:
-    """The Apprise URL of a broadcast destination name, if the config still has it."""
-    config = routing.config
-    if destination.startswith("room:"):
-        service = config.services.get(destination.removeprefix("room:"))
-        return service.room if service else None
-    url: str | None = getattr(config.broadcasts, destination, None)
-    return url
 
 
 def insert_new(

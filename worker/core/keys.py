@@ -1,0 +1,83 @@
+"""Every idempotency key and role label, in one place.
+
+Keys make muster's writes safe to repeat: a redelivered message, a second beat or a worker killed
+mid-task decides the same thing again, writes a row with the same key, and the unique index keeps
+one. Two places that spell a key differently would page someone twice, so each is spelled here
+only.
+"""
+
+from __future__ import annotations
+
+
+def role_label(role: str, service: str | None) -> str:
+    """``incident_commander``, or ``sme:payments-api`` for a service's SMEs."""
+    return role if not service else f"{role}:{service}"
+
+
+# Delivery rows ------------------------------------------------------------------------------
+
+
+def page_key(incident_id: str, purpose: str, person: str, kind: str, reason: str) -> str:
+    """One page (or reminder) to one person by one contact kind, for one reason."""
+    return f"{incident_id}:{purpose}:{person}:{kind}:{reason}"
+
+
+def broadcast_key(incident_id: str, destination: str, reason: str) -> str:
+    """One broadcast to one room, for one reason."""
+    return f"{incident_id}:broadcast:{destination}:{reason}"
+
+
+def delivery_entry_key(delivery_id: int, kind: str, attempts: int) -> str:
+    """The timeline entry of a delivery's outcome after ``attempts`` tries."""
+    return f"delivery:{delivery_id}:{kind}:{attempts}"
+
+
+# Timers -------------------------------------------------------------------------------------
+
+
+def chain_timer_key(incident_id: str, role: str, service: str | None) -> str:
+    """The escalation timer of one chain (a role's, or a service's SMEs')."""
+    return f"{incident_id}:escalation:{role_label(role, service)}"
+
+
+def summary_timer_key(incident_id: str) -> str:
+    """The incident's periodic summary timer."""
+    return f"{incident_id}:summary"
+
+
+def reminder_timer_key(incident_id: str) -> str:
+    """The incident's customer-update reminder timer."""
+    return f"{incident_id}:reminder"
+
+
+# Timeline entries ---------------------------------------------------------------------------
+
+
+def declared_key(incident_id: str) -> str:
+    """The declaration's timeline entry."""
+    return f"{incident_id}:declared"
+
+
+def joined_key(incident_id: str, joining: str) -> str:
+    """A declaration that joined an open incident by fingerprint (``joining``: its id)."""
+    return f"{incident_id}:joined:{joining}"
+
+
+def milestone_key(incident_id: str, milestone: str) -> str:
+    """A milestone, by its milestone id (else the broker's message id)."""
+    return f"{incident_id}:milestone:{milestone}"
+
+
+def ack_key(incident_id: str, person: str, role: str | None) -> str:
+    """A person's acknowledgement, for one role or all (``*``)."""
+    return f"{incident_id}:ack:{person}:{role or '*'}"
+
+
+def resolved_key(incident_id: str) -> str:
+    """The resolution."""
+    return f"{incident_id}:resolved"
+
+
+def summary_entry_key(incident_id: str, slot: str) -> str:
+    """A summary sent for one slot (its due time, or ``final``)."""
+    return f"{incident_id}:summary:{slot}"

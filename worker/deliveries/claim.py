@@ -1,0 +1,89 @@
+"""Claiming deliveries: a batch taken for this worker with a lease, in one conditional UPDATE.
+
+Two workers holding the same task cannot both send a delivery: only rows still pending, or held
+past their lease by a worker that died, are taken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+from sqlalchemy import or_, update
+from sqlalchemy.orm import Session
+
+from muster.worker.deliveries.rows import NewDelivery
+from muster.worker.runtime import Runtime
+from muster.worker.store.models import DELIVERIES
+
+log = structlog.get_logger("muster.delivery")
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """What sending a claimed delivery needs, read by the claim itself."""
+
+    id: int
+    incident_id: str
+    purpose: str
+    reason: str
+    kind: str
+    person: str | None
+    title: str
+    body: str
+    body_format: str
+    attempts: int
+
+    @classmethod
+    def written(cls, row: NewDelivery) -> Claimed:
+        """A row its writer claimed as it wrote it (``sending_until``), to send it at once."""
+        return cls(
+            row.id,
+            row.incident_id,
+            row.purpose,
+            row.reason,
+            row.kind,
+            row.person,
+            row.title,
+            row.body,
+            row.body_format,
+            0,
+        )
+
+    def logger(self) -> structlog.stdlib.BoundLogger:
+        """The delivery logger bound to this delivery (no address: people by their key)."""
+        bound: structlog.stdlib.BoundLogger = log.bind(
+            incident_id=self.incident_id,
+            delivery_id=self.id,
+            purpose=self.purpose,
+            kind=self.kind,
+            person=self.person,
+        )
+        return bound
+
+
+_CLAIMED_COLUMNS = tuple(DELIVERIES.c[name] for name in Claimed.__slots__)
+
+
+def claim(
+    session: Session, rt: Runtime, delivery_ids: Sequence[int], now: datetime
+) -> list[Claimed]:
+    """Take the deliveries for this worker for ``rt.lease``, except those someone else holds."""
+    rows = session.execute(
+        update(DELIVERIES)
+        .where(
+            DELIVERIES.c.id.in_(list(delivery_ids)),
+            or_(
+                DELIVERIES.c.status == "pending",
+                (DELIVERIES.c.status == "sending") & (DELIVERIES.c.lease_until < now),
+            ),
+        )
+        .values(status="sending", lease_until=now + rt.lease)
+        .returning(*_CLAIMED_COLUMNS)
+    )
+    claimed = [Claimed(*row) for row in rows]
+    order = {delivery_id: index for index, delivery_id in enumerate(delivery_ids)}
+    claimed.sort(key=lambda row: order.get(row.id, 0))
+    return claimed

@@ -1,0 +1,68 @@
+"""Fallback: a page that failed for good is tried again by the next contact kind of the
+person's fallback chain (``sms`` → ``email``), once per kind and reason."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from muster.worker.core.keys import page_key
+from muster.worker.core.plan import ContactRoute, PlannedPage
+from muster.worker.core.render import RenderedMessage, render_page
+from muster.worker.core.routing import Routing
+from muster.worker.core.snapshots import page_from_data, page_to_data, plan_from_data
+from muster.worker.store.models import Delivery, Incident
+from muster.worker.store.reads import core_incident
+
+
+def fallback(session: Session, routing: Routing, row: Delivery, now: datetime) -> Delivery | None:
+    """A new delivery by the next kind along the fallback chain that can reach the person."""
+    person = row.person or ""
+    if person not in routing.config.people or row.page is None:
+        return None
+    chain = routing.fallback_chain(row.kind)
+    addresses = routing.config.people[person].addresses
+    templates = routing.config.contacts.templates
+    incident = session.get(Incident, row.incident_id)
+    if incident is None:
+        return None
+    for kind in chain[1:]:
+        if kind not in addresses or kind not in templates:
+            continue
+        key = page_key(row.incident_id, row.purpose, person, kind, row.reason)
+        taken = session.scalar(select(Delivery.status).where(Delivery.key == key))
+        if taken is not None and taken != "failed":
+            return None  # that kind is already reaching them for this reason
+        if taken is not None:
+            continue
+        page = page_from_data(row.page)
+        contacts = (ContactRoute(kind=kind, requested=row.requested_kind or row.kind),)
+        page = PlannedPage(page.person, page.name, page.assignments, contacts, page.unreachable)
+        rendered = (
+            render_page(kind, routing, core_incident(incident), plan_from_data(incident.plan), page)
+            if row.purpose == "page"
+            else RenderedMessage(title=row.title, body=row.body, body_format=row.body_format)
+        )
+        fallback = Delivery(
+            key=key,
+            incident_id=row.incident_id,
+            purpose=row.purpose,
+            reason=row.reason,
+            person=person,
+            kind=kind,
+            requested_kind=row.requested_kind,
+            page=page_to_data(page),
+            title=rendered.title,
+            body=rendered.body,
+            body_format=rendered.body_format,
+            status="pending",
+            fallback_of=row.id,
+            created_at=now,
+            lease_until=now,
+        )
+        session.add(fallback)
+        session.flush()
+        return fallback
+    return None

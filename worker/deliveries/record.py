@@ -1,0 +1,178 @@
+"""Recording what was sent: the sent ones of a group together, each failure with its fallback.
+
+A page sent but not recorded would be sent again when its lease ends, so a recording
+transaction that meets a connection the database dropped is run once more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import structlog
+from sqlalchemy import insert, update
+from sqlalchemy.exc import DBAPIError
+
+from muster.channels.sender import SendResult
+from muster.worker.core.keys import delivery_entry_key
+from muster.worker.core.routing import Routing
+from muster.worker.deliveries.claim import Claimed
+from muster.worker.deliveries.fallback import fallback
+from muster.worker.runtime import Runtime
+from muster.worker.store.models import (
+    DELIVERIES,
+    DELIVERY_ATTEMPTS,
+    TIMELINE,
+    Delivery,
+    DeliveryAttempt,
+    TimelineEntry,
+)
+
+if TYPE_CHECKING:
+    from muster.worker.deliveries.send import Attempt, Sent
+
+log = structlog.get_logger("muster.delivery")
+R = TypeVar("R")
+
+
+def record(rt: Runtime, routing: Routing, finished: list[tuple[Claimed, Sent]]) -> list[int]:
+    """Record finished deliveries: the sent ones together, each failure with its fallback."""
+    sent = [(row, attempts) for row, (attempts, result) in finished if result.ok]
+    if sent:
+        _reconnecting(partial(_record_sent, rt, sent))
+    follow_ups: list[int] = []
+    for row, (attempts, result) in finished:
+        if not result.ok:
+            follow_ups += _reconnecting(
+                partial(_record_failure, rt, routing, row.id, attempts, result, row.logger())
+            )
+    return follow_ups
+
+
+def _reconnecting(record: Callable[[], R]) -> R:
+    """Run a recording transaction, once more if the server had dropped its connection.
+
+    Pooled connections are not pinged before use (a round trip per transaction); after a
+    database restart the first use of each fails as invalidated. Losing the record of pages
+    already sent would have them sent again when their lease ends, so it is retried here.
+    """
+    try:
+        return record()
+    except DBAPIError as failure:
+        if not failure.connection_invalidated:
+            raise
+        log.warning("database.reconnected", error=type(failure.orig).__name__)
+        return record()
+
+
+def _record_sent(rt: Runtime, sent: list[tuple[Claimed, list[Attempt]]]) -> None:
+    """Mark pages sent, with their attempts and timeline entries: a few statements in all."""
+    now = rt.clock.now()
+    by_count: dict[int, list[int]] = {}
+    for row, attempts in sent:
+        by_count.setdefault(len(attempts), []).append(row.id)
+    with rt.database.transaction() as session:
+        for count, ids in by_count.items():
+            session.execute(
+                update(DELIVERIES)
+                .where(DELIVERIES.c.id.in_(ids))
+                .values(
+                    status="sent",
+                    attempts=DELIVERIES.c.attempts + count,
+                    finished_at=now,
+                    lease_until=None,
+                    last_error=None,
+                )
+            )
+        session.execute(
+            insert(DELIVERY_ATTEMPTS),
+            [_attempt_values(row.id, attempt) for row, attempts in sent for attempt in attempts],
+        )
+        session.execute(
+            insert(TIMELINE),
+            [
+                {
+                    "incident_id": row.incident_id,
+                    "key": delivery_entry_key(
+                        row.id, f"{row.purpose}_sent", row.attempts + len(attempts)
+                    ),
+                    "at": now,
+                    "kind": f"{row.purpose}_sent",
+                    "actor": row.person,
+                    "text": f"{row.kind} to {row.person or row.kind}",
+                    "data": {"delivery_id": row.id, "kind": row.kind, "reason": row.reason},
+                }
+                for row, attempts in sent
+            ],
+        )
+    for row, attempts in sent:
+        row.logger().info(f"{row.purpose}.sent", attempts=len(attempts))
+
+
+def _attempt_values(delivery_id: int, attempt: Attempt) -> dict[str, Any]:
+    result = attempt.result
+    return {
+        "delivery_id": delivery_id,
+        "at": attempt.at,
+        "outcome": "sent" if result.ok else ("retryable" if result.retryable else "permanent"),
+        "error": result.error,
+        "duration_ms": result.duration_ms,
+    }
+
+
+def _record_failure(
+    rt: Runtime,
+    routing: Routing,
+    delivery_id: int,
+    attempts: list[Attempt],
+    result: SendResult,
+    bound: structlog.stdlib.BoundLogger,
+) -> tuple[int, ...]:
+    """Record a delivery that failed for good, and add its fallback delivery if any."""
+    now = rt.clock.now()
+    follow_ups: list[int] = []
+    with rt.database.transaction() as session:
+        row = session.get(Delivery, delivery_id)
+        if row is None:
+            return ()
+        session.add_all(DeliveryAttempt(**_attempt_values(row.id, a)) for a in attempts)
+        row.attempts += len(attempts)
+        row.finished_at = now
+        row.lease_until = None
+        what = row.purpose
+        row.status = "failed"
+        row.last_error = result.error
+        session.add(_entry(row, f"{what}_failed", now, result.error or "failed"))
+        bound.error(f"{what}.failed", attempts=len(attempts), error=result.error)
+        if row.person is not None:
+            fallback_row = fallback(session, routing, row, now)
+            if fallback_row is not None:
+                follow_ups.append(fallback_row.id)
+                bound.warning(
+                    "page.fallback", to_kind=fallback_row.kind, fallback_id=fallback_row.id
+                )
+            else:
+                session.add(
+                    _entry(
+                        row,
+                        "page_undeliverable",
+                        now,
+                        f"no contact kind left to reach {row.person}",
+                    )
+                )
+                bound.error("page.undeliverable")
+    return tuple(follow_ups)
+
+
+def _entry(row: Delivery, kind: str, at: datetime, text: str) -> TimelineEntry:
+    return TimelineEntry(
+        incident_id=row.incident_id,
+        key=delivery_entry_key(row.id, kind, row.attempts),
+        at=at,
+        kind=kind,
+        actor=row.person,
+        text=text,
+        data={"delivery_id": row.id, "kind": row.kind, "reason": row.reason},
+    )

@@ -1,0 +1,40 @@
+"""The sweeper's query: deliveries a crash or a lost message left behind."""
+
+from __future__ import annotations
+
+from sqlalchemy import or_, select, update
+
+from muster.worker.runtime import Runtime
+from muster.worker.store.models import Delivery
+
+
+def due_deliveries(rt: Runtime, limit: int = 500) -> list[int]:
+    """Deliveries a crash or a lost message left behind: pending or held past their lease.
+
+    Each one found gets a fresh grace period, so the next sweep does not enqueue it again while
+    its task is still on the way.
+    """
+    now = rt.clock.now()
+    with rt.database.transaction() as session:
+        ids = list(
+            session.scalars(
+                select(Delivery.id)
+                .where(
+                    or_(
+                        (Delivery.status == "pending")
+                        & (Delivery.lease_until < now - rt.requeue_after),
+                        (Delivery.status == "sending") & (Delivery.lease_until < now),
+                    )
+                )
+                .order_by(Delivery.id)
+                .limit(limit)
+            )
+        )
+        if ids:
+            session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(ids), Delivery.status == "pending")
+                .values(lease_until=now)
+                .execution_options(synchronize_session=False)
+            )
+    return ids

@@ -1,0 +1,206 @@
+"""A declaration's first commit: the incident and its first page, sent at once.
+
+The rest of the fan-out is a second commit (:mod:`muster.worker.incidents.fan_out`), queued as a
+task of its own. A declaration whose fingerprint matches an open incident joins that incident's
+timeline and pages nobody (alert storms); the same incident id again is a no-op.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime
+
+import structlog
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from muster.worker.core.first_page import first_page
+from muster.worker.core.incident import Incident as CoreIncident
+from muster.worker.core.keys import joined_key
+from muster.worker.core.plan import build_page_plan
+from muster.worker.core.routing import Routing, RoutingError
+from muster.worker.core.snapshots import plan_to_data
+from muster.worker.deliveries.claim import Claimed
+from muster.worker.deliveries.rows import page_rows
+from muster.worker.incidents.fan_out import fan_out
+from muster.worker.incidents.outcome import Outcome
+from muster.worker.messages import Declared, InvalidMessage
+from muster.worker.runtime import Runtime
+from muster.worker.store.models import Incident, OpenFingerprint, TimelineEntry
+
+log = structlog.get_logger("muster.handlers")
+
+
+def derived_incident_id(message_id: str) -> str:
+    """A stable incident id for a declaration that came without one (same on redelivery)."""
+    return "inc-" + hashlib.sha256(message_id.encode()).hexdigest()[:12]
+
+
+FirstWave = Callable[[list[Claimed]], None]
+
+
+def handle_declared(
+    rt: Runtime,
+    message: Declared,
+    message_id: str,
+    first_wave: FirstWave | None = None,
+    queue_fan_out: Callable[[str, str], None] | None = None,
+) -> Outcome:
+    """Store, plan and page a new incident; join an open one with the same fingerprint.
+
+    Two commits: the incident with its first page (the head of the level's page list, by their
+    first contact kind), then the rest of the fan-out, timers and broadcasts. Given
+    ``first_wave``, the first page is written already claimed by this worker and handed to it
+    between the commits, to be sent at once: how soon the first person hears does not grow
+    with the size of the fan-out (a crash leaves it to the sweeper when its lease ends). A
+    crash between the commits leaves the incident not ``fanned_out``; the redelivered
+    declaration, or the sweeper (``fan_out.complete_fan_outs``), completes it.
+
+    Given ``queue_fan_out``, the second commit is not made here but queued as a task of its own
+    (``fan_out.handle_fan_out``), behind whatever else is queued: in a burst of declarations
+    every incident's first page goes out before any of them writes the rest.
+    """
+    now = rt.clock.now()
+    routing = rt.config.current().routing
+    incident_id = message.incident_id or derived_incident_id(message_id)
+    try:
+        severity = routing.severity(message.impact, message.urgency)
+    except RoutingError as problem:
+        raise InvalidMessage(str(problem)) from None
+    declared_at = message.declared_at or now
+    core = CoreIncident(
+        id=incident_id,
+        title=message.title,
+        impact=message.impact,
+        urgency=message.urgency,
+        services=tuple(message.services),
+        summary=message.summary,
+        source=message.source,
+        declared_at=declared_at,
+        customer_reports=tuple(message.customer_reports),
+        links=dict(message.links),
+        labels=dict(message.labels),
+    )
+    plan = build_page_plan(routing, core, now, severity=severity)
+    try:
+        # Optimistically new: the incident's and the fingerprint's keys say if it is not.
+        with rt.database.transaction() as session:
+            session.execute(
+                insert(Incident).values(
+                    id=incident_id,
+                    fingerprint=message.fingerprint,
+                    title=message.title,
+                    summary=message.summary,
+                    impact=message.impact,
+                    urgency=message.urgency,
+                    severity=severity.name,
+                    services=list(message.services),
+                    source=message.source,
+                    customer_reports=list(message.customer_reports),
+                    links=dict(message.links),
+                    labels=dict(message.labels),
+                    state="investigating",
+                    impact_statement=message.summary or message.title,
+                    plan=plan_to_data(plan),
+                    declared_at=declared_at,
+                    updated_at=now,
+                    fanned_out=False,
+                )
+            )
+            if message.fingerprint:
+                session.execute(
+                    insert(OpenFingerprint).values(
+                        fingerprint=message.fingerprint, incident_id=incident_id
+                    )
+                )
+            first = page_rows(
+                session,
+                routing,
+                core,
+                plan,
+                first_page(plan),
+                "plan",
+                now,
+                known_new=True,
+                sending_until=None if first_wave is None else now + rt.lease,
+            )
+    except IntegrityError as conflict:
+        return _declared_again(rt, routing, message, incident_id, message_id, now, conflict)
+    if first and first_wave is not None:
+        try:
+            first_wave([Claimed.written(row) for row in first])
+        except Exception:  # the rest of the fan-out must be written regardless
+            # The first page stays claimed; the sweeper sends it when its lease runs out.
+            log.exception("incident.first_page_not_started", incident_id=incident_id)
+    if queue_fan_out is not None:
+        queue_fan_out(incident_id, message_id)
+        rest: tuple[int, ...] = ()
+    else:
+        with rt.database.transaction() as session:
+            row = session.get_one(Incident, incident_id)
+            rest = fan_out(session, routing, row, message_id, now, first_done=True)
+    if plan.unknown_services:
+        log.warning(
+            "incident.unknown_services",
+            incident_id=incident_id,
+            services=list(plan.unknown_services),
+            routed_to=routing.config.fallback_service,
+        )
+    for gap in plan.gaps:
+        log.warning(
+            "incident.rotation_gap",
+            incident_id=incident_id,
+            role=gap.role,
+            service=gap.service,
+            rotation=gap.rotation,
+            covered_by=gap.covered_by,
+        )
+    first_ids = tuple(row.id for row in first)
+    return Outcome(incident_id, first_ids + rest, first_wave=first_ids if first_wave else ())
+
+
+def _declared_again(
+    rt: Runtime,
+    routing: Routing,
+    message: Declared,
+    incident_id: str,
+    message_id: str,
+    now: datetime,
+    conflict: IntegrityError,
+) -> Outcome:
+    """A declaration whose incident, or open fingerprint, is already recorded.
+
+    The same incident again is a no-op, unless a crash interrupted its fan-out (then this
+    completes it); another incident with an open fingerprint joins that one's timeline.
+    """
+    with rt.database.transaction() as session:
+        known = session.get(Incident, incident_id)
+        if known is not None and known.fanned_out:
+            return Outcome(incident_id, note="duplicate declaration: no-op")
+        if known is not None:
+            log.warning("incident.completing_fan_out", incident_id=incident_id)
+            deliveries = fan_out(session, routing, known, message_id, now, first_done=False)
+            return Outcome(incident_id, deliveries, note="completed an interrupted fan-out")
+        holder = session.get(OpenFingerprint, message.fingerprint) if message.fingerprint else None
+        if holder is not None:
+            _join(session, holder.incident_id, message, message_id, now)
+            return Outcome(holder.incident_id, note="joined open incident by fingerprint")
+    raise conflict  # whatever conflicted is gone again: the task runs the message anew
+
+
+def _join(
+    session: Session, incident_id: str, message: Declared, message_id: str, now: datetime
+) -> None:
+    session.add(
+        TimelineEntry(
+            incident_id=incident_id,
+            key=joined_key(incident_id, message.incident_id or message_id),
+            at=message.declared_at or now,
+            kind="joined",
+            actor=message.source,
+            text=message.title,
+            data={"fingerprint": message.fingerprint, "services": list(message.services)},
+        )
+    )

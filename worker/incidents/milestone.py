@@ -1,0 +1,144 @@
+"""A milestone: a timeline entry, what it changes, whom it pages, and the rooms told.
+
+``redefinition`` recomputes severity and services and pages only people not yet paged;
+``support_update`` and ``redefinition`` set the impact statement; ``state_change`` sets the state;
+``role_change`` hands a role over and pages the new holder; ``engage`` pages named people and the
+on-call SMEs of named services now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from muster.worker.core.broadcasts import render_milestone
+from muster.worker.core.keys import milestone_key
+from muster.worker.core.plan import (
+    PagePlan,
+    PlannedPage,
+    build_page_plan,
+    plan_engagement,
+    reassign_role,
+)
+from muster.worker.core.routing import Routing
+from muster.worker.core.snapshots import plan_from_data, plan_to_data
+from muster.worker.deliveries.rows import broadcast_rows, page_rows
+from muster.worker.incidents.outcome import Outcome
+from muster.worker.incidents.records import close, consume, declared_incident, recorded
+from muster.worker.messages import InvalidMessage, Milestone
+from muster.worker.runtime import Runtime
+from muster.worker.store.models import Delivery, Incident, TimelineEntry
+from muster.worker.store.reads import core_incident
+from muster.worker.timers.arm import cancel_all, rearm_for_severity, restart_role_chain
+
+
+def handle_milestone(rt: Runtime, message: Milestone, message_id: str) -> Outcome:
+    """Record a milestone on the timeline, apply what it changes, page who it needs, broadcast."""
+    now = rt.clock.now()
+    routing = rt.config.current().routing
+    key = milestone_key(message.incident_id, message.milestone_id or message_id)
+    _check_names(routing, message)
+    with rt.database.transaction() as session:
+        row = declared_incident(session, message.incident_id)
+        if recorded(session, key):
+            return Outcome(row.id, note="duplicate milestone: no-op")
+        at = message.at or now
+        plan = plan_from_data(row.plan)
+        core = core_incident(row)
+        pages: Sequence[PlannedPage] = ()
+        detail = ""
+        reason = f"{message.kind}:{message.milestone_id or message_id}"
+        if message.kind == "redefinition":
+            plan, pages, detail = _redefine(session, routing, row, message, now)
+            core = core_incident(row)
+            rearm_for_severity(session, routing, row, plan, now)
+        elif message.kind == "support_update":
+            row.impact_statement = message.text
+        elif message.kind == "state_change" and message.state is not None:
+            detail = f"State: {row.state} -> {message.state}"
+            row.state = message.state
+            if message.state == "resolved":
+                close(session, row, at)
+                cancel_all(session, row.id, now)
+        elif message.kind == "role_change" and message.role and message.person:
+            plan = reassign_role(routing, plan, message.role, message.person)
+            restart_role_chain(session, routing, row, message.role, message.person, now)
+            holder = plan.page_for(message.person)
+            pages = (holder,) if holder is not None else ()
+            detail = f"{routing.config.people[message.person].name} now holds {message.role}"
+        elif message.kind == "engage":
+            pages = plan_engagement(
+                routing, plan, message.people or [], message.services or [], now
+            )
+            detail = "Engaged: " + ", ".join(p.name for p in pages)
+        row.plan = plan_to_data(plan)
+        row.updated_at = now
+        session.add(
+            TimelineEntry(
+                incident_id=row.id,
+                key=key,
+                at=at,
+                kind=message.kind,
+                actor=message.author,
+                text=message.text,
+                data=message.model_dump(
+                    mode="json", exclude_none=True, exclude={"incident_id", "text", "author", "at"}
+                ),
+            )
+        )
+        session.flush()
+        deliveries = page_rows(session, routing, core, plan, pages, reason, now)
+        rendered = render_milestone(
+            core, row.severity, message.kind, message.text, message.author, detail
+        )
+        deliveries += broadcast_rows(session, routing, plan, row.id, reason, rendered, now)
+        consume(session, message_id, now)
+    return Outcome(row.id, tuple(d.id for d in deliveries))
+
+
+def _check_names(routing: Routing, message: Milestone) -> None:
+    config = routing.config
+    if message.kind == "role_change":
+        if message.role not in config.roles:
+            raise InvalidMessage(
+                f"unknown role {message.role!r}: the config defines {', '.join(config.roles)}"
+            )
+        if message.person not in config.people:
+            raise InvalidMessage(f"unknown person {message.person!r}")
+    if message.kind == "engage":
+        unknown = [p for p in message.people or [] if p not in config.people]
+        if unknown:
+            raise InvalidMessage(f"unknown people {', '.join(map(repr, unknown))}")
+    if message.kind == "redefinition":
+        impact = message.impact
+        if impact is not None and impact not in config.severity.matrix:
+            raise InvalidMessage(f"unknown impact {impact!r}")
+        if message.urgency is not None and message.urgency not in config.severity.urgencies:
+            raise InvalidMessage(f"unknown urgency {message.urgency!r}")
+
+
+def _redefine(
+    session: Session, routing: Routing, row: Incident, message: Milestone, now: datetime
+) -> tuple[PagePlan, tuple[PlannedPage, ...], str]:
+    before = row.severity
+    row.impact = message.impact or row.impact
+    row.urgency = message.urgency or row.urgency
+    row.services = list(message.services or row.services)
+    row.impact_statement = message.text
+    severity = routing.severity(row.impact, row.urgency)
+    row.severity = severity.name
+    plan = build_page_plan(routing, core_incident(row), now, severity=severity)
+    paged = set(
+        session.scalars(
+            select(Delivery.person).where(
+                Delivery.incident_id == row.id, Delivery.purpose == "page"
+            )
+        )
+    )
+    newly = tuple(page for page in plan.pages if page.person not in paged)
+    detail = f"Severity {before} -> {severity.name}; impact {row.impact}, urgency {row.urgency}"
+    detail += f"; services {', '.join(row.services)}"
+    return plan, newly, detail

@@ -1,0 +1,59 @@
+"""Reads several parts of muster share: the core's view of a stored incident, and who was paged
+but has not acknowledged (summaries and the review both say so)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from muster.worker.core.incident import Incident as CoreIncident
+from muster.worker.core.keys import role_label
+from muster.worker.core.routing import Routing
+from muster.worker.core.summary import Unacknowledged
+from muster.worker.store.models import Delivery, Incident, TimelineEntry
+
+
+def core_incident(row: Incident) -> CoreIncident:
+    """The core's view of a stored incident."""
+    return CoreIncident(
+        id=row.id,
+        title=row.title,
+        impact=row.impact,
+        urgency=row.urgency,
+        services=tuple(row.services),
+        summary=row.summary,
+        source=row.source,
+        declared_at=row.declared_at,
+        customer_reports=tuple(row.customer_reports),
+        links=dict(row.links),
+        labels=dict(row.labels),
+    )
+
+
+def unacknowledged(session: Session, routing: Routing, incident_id: str) -> list[Unacknowledged]:
+    """People paged for this incident (not merely broadcast to) who have not acknowledged."""
+    acked = set(
+        session.scalars(
+            select(TimelineEntry.actor).where(
+                TimelineEntry.incident_id == incident_id, TimelineEntry.kind == "acknowledged"
+            )
+        )
+    )
+    first: dict[str, Unacknowledged] = {}
+    for delivery in session.scalars(
+        select(Delivery)
+        .where(Delivery.incident_id == incident_id, Delivery.purpose == "page")
+        .order_by(Delivery.id)
+    ):
+        person = delivery.person or ""
+        if person in acked or person in first:
+            continue
+        roles = [
+            role_label(a["role"], a.get("service"))
+            for a in (delivery.page or {}).get("assignments", [])
+        ]
+        name = routing.config.people[person].name if person in routing.config.people else person
+        first[person] = Unacknowledged(
+            name=name, role=", ".join(roles) or "paged", paged_at=delivery.created_at
+        )
+    return list(first.values())

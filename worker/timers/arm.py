@@ -1,0 +1,139 @@
+"""Arming, moving and stopping an incident's timers, inside the transaction of the change.
+
+Called by the incident handlers: a declaration arms them, a redefinition re-paces them, a role
+change restarts its chain, an acknowledgement stops the chains that paged that person, a
+resolution cancels everything.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from muster.worker.core.keys import chain_timer_key, reminder_timer_key, summary_timer_key
+from muster.worker.core.plan import EscalationChain, PagePlan
+from muster.worker.core.routing import Routing
+from muster.worker.core.timer_state import (
+    ACKNOWLEDGED,
+    CANCELLED,
+    ESCALATION,
+    PENDING,
+    REMINDER,
+    SUMMARY,
+    ChainState,
+    SummaryState,
+    escalated_chains,
+    summary_due_after_change,
+)
+from muster.worker.store.models import Incident
+from muster.worker.timers.rows import incident_timers, timer, upsert
+
+
+def arm_incident(
+    session: Session, routing: Routing, row: Incident, plan: PagePlan, now: datetime
+) -> None:
+    """A new incident's timers: an escalation per chain, its summary, its reminder."""
+    level = routing.level(row.severity).level
+    if level.ack_within is not None:
+        for chain in escalated_chains(plan):
+            _arm_chain(session, row.id, chain, now + level.ack_within, now, fresh=True)
+    upsert(
+        session,
+        row.id,
+        SUMMARY,
+        summary_timer_key(row.id),
+        now + level.summary_every,
+        SummaryState().to_data(),
+        now,
+        fresh=True,
+    )
+    if level.customer_update_every is not None:
+        _arm_reminder(session, row.id, now + level.customer_update_every, now, fresh=True)
+
+
+def rearm_for_severity(
+    session: Session, routing: Routing, row: Incident, plan: PagePlan, now: datetime
+) -> None:
+    """After a redefinition: chains for new roles and services, new intervals for the rest."""
+    level = routing.level(row.severity).level
+    timers = {t.key: t for t in incident_timers(session, row.id)}
+    if level.ack_within is None:
+        for armed in timers.values():
+            if armed.kind == ESCALATION and armed.state == PENDING:
+                armed.state, armed.updated_at = CANCELLED, now
+    else:
+        for chain in escalated_chains(plan):
+            if chain_timer_key(row.id, chain.role, chain.service) not in timers:
+                _arm_chain(session, row.id, chain, now + level.ack_within, now)
+    summary = timers.get(summary_timer_key(row.id))
+    if summary is not None and summary.state == PENDING:
+        state = SummaryState.from_data(summary.data)
+        summary.due_at = summary_due_after_change(state, row.declared_at, level.summary_every, now)
+        summary.updated_at = now
+    reminder = timers.get(reminder_timer_key(row.id))
+    if level.customer_update_every is None:
+        if reminder is not None and reminder.state == PENDING:
+            reminder.state, reminder.updated_at = CANCELLED, now
+    elif reminder is None or reminder.state != PENDING:
+        _arm_reminder(session, row.id, now + level.customer_update_every, now)
+
+
+def restart_role_chain(
+    session: Session, routing: Routing, row: Incident, role: str, person: str, now: datetime
+) -> None:
+    """A role handed over: its chain starts again from the new holder."""
+    level = routing.level(row.severity).level
+    if level.ack_within is None or role not in routing.config.roles:
+        return
+    config_role = routing.config.roles[role]
+    chain = EscalationChain(role, None, (config_role.rotation, *config_role.escalate_to))
+    armed = timer(session, chain_timer_key(row.id, role, None))
+    if armed is None:
+        _arm_chain(session, row.id, ChainState.armed(chain, [person]), now + level.ack_within, now)
+        return
+    state = ChainState.from_data(armed.data).restarted(chain, person)
+    armed.state, armed.data, armed.due_at = PENDING, state.to_data(), now + level.ack_within
+    armed.updated_at = now
+
+
+def acknowledge(
+    session: Session, incident_id: str, person: str, role: str | None, now: datetime
+) -> list[str]:
+    """Stop the escalations that paged ``person`` (for ``role`` only, when given); return the
+    labels of the chains stopped."""
+    stopped = []
+    for armed in incident_timers(session, incident_id):
+        if armed.kind != ESCALATION or armed.state != PENDING:
+            continue
+        state = ChainState.from_data(armed.data)
+        if state.stopped_by(person, role):
+            armed.state, armed.updated_at = ACKNOWLEDGED, now
+            stopped.append(state.label)
+    return stopped
+
+
+def cancel_all(session: Session, incident_id: str, now: datetime) -> None:
+    """The incident is resolved: no more escalations, summaries or reminders."""
+    for armed in incident_timers(session, incident_id):
+        if armed.state == PENDING:
+            armed.state, armed.updated_at = CANCELLED, now
+
+
+def _arm_chain(
+    session: Session,
+    incident_id: str,
+    chain: ChainState,
+    due: datetime,
+    now: datetime,
+    fresh: bool = False,
+) -> None:
+    key = chain_timer_key(incident_id, chain.role, chain.service)
+    upsert(session, incident_id, ESCALATION, key, due, chain.to_data(), now, fresh=fresh)
+
+
+def _arm_reminder(
+    session: Session, incident_id: str, due: datetime, now: datetime, fresh: bool = False
+) -> None:
+    key = reminder_timer_key(incident_id)
+    upsert(session, incident_id, REMINDER, key, due, {}, now, fresh=fresh)
