@@ -1,25 +1,38 @@
-"""Structured JSON logs, with secrets masked as the last step before anything is written.
+"""Logs on stderr, with secrets masked as the last step before anything is written.
 
 Events are named (``delivery.failed``) and carry bound key/values (``incident_id``, ``delivery_id``)
 rather than formatted strings. A final processor masks every URL and every known secret in every
-value, so even a careless log call cannot leak a token or a phone number.
+value, so even a careless log call cannot leak a token or a phone number. A person at a terminal
+reads coloured console lines; anything else (a file, a log shipper, systemd) gets JSON lines.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
+from sqlalchemy.engine import URL, make_url
 
 from muster.channels.sender import tame_apprise_logging
-from muster.worker.core.masking import mask_text
+from muster.worker.core.masking import mask_text, mask_url
 
 _secrets: frozenset[str] = frozenset()
 _lock = threading.Lock()
+
+# Lines from libraries that tell the person running muster nothing they could act on, by logger
+# and the start of their unformatted message. They still show at --loglevel DEBUG.
+_CHATTER: dict[str, tuple[str, ...]] = {
+    # A broker URL without a host means the transport's default; the embedded broker's
+    # musterfs:// has no host to give, so kombu says this twice at every start.
+    "kombu.connection": ("No hostname was supplied.",),
+    # One line per beat tick (every few seconds); the scans and sweeps it sends say what they do.
+    "celery.beat": ("Scheduler: Sending due task ",),
+}
 
 
 def register_secrets(secrets: frozenset[str]) -> None:
@@ -48,31 +61,66 @@ def _mask_value(value: Any) -> Any:
     return value
 
 
-def configure_logging(level: str = "INFO", json: bool = True) -> None:
-    """JSON lines on stderr for structlog and the standard library alike."""
-    shared: list[Any] = [
+def database_location(url: URL | str) -> str:
+    """Where the database is, for the start-up line: a SQLite file's path in full (a path is no
+    secret); a server's URL masked like every other URL muster prints."""
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite":
+        database = url.database or ":memory:"
+        if database == ":memory:" or database.startswith("file:"):
+            return database
+        return os.path.abspath(database)
+    return mask_url(url.render_as_string(hide_password=True))
+
+
+class QuietChatter(logging.Filter):
+    """Keeps library lines nobody can act on from burying the ones that matter; whoever runs at
+    DEBUG asked to see everything, so they pass then."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        prefixes = _CHATTER.get(record.name)
+        if prefixes and isinstance(record.msg, str) and record.msg.startswith(prefixes):
+            return logging.getLogger().isEnabledFor(logging.DEBUG)
+        return True
+
+
+def _shared_processors() -> list[Any]:
+    return [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,
-        mask_secrets,
+        mask_secrets,  # last before rendering, whichever renderer: nothing unmasked is written
     ]
+
+
+def build_formatter(stream: TextIO) -> structlog.stdlib.ProcessorFormatter:
+    """The formatter for lines written to ``stream``: console lines for a person at a terminal,
+    JSON lines for everything that reads logs by machine."""
     renderer: Any = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.dev.ConsoleRenderer(colors=True)
+        if stream.isatty()
+        else structlog.processors.JSONRenderer()
     )
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_shared_processors(),
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+
+
+def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None:
+    """One handler on ``stream`` (stderr) for structlog and the standard library alike."""
+    stream = sys.stderr if stream is None else stream
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[*_shared_processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=shared,
-        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
-    )
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(formatter)
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(build_formatter(stream))
+    handler.addFilter(QuietChatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

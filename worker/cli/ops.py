@@ -30,7 +30,7 @@ from muster.worker.core.masking import mask_url
 def worker(beat: bool, concurrency: int, loglevel: str) -> None:
     """Run a worker: consume messages, page, deliver, sweep."""
     from muster.worker.broker import recovery as embedded_broker
-    from muster.worker.log_setup import configure_logging
+    from muster.worker.log_setup import configure_logging, database_location
     from muster.worker.runtime import runtime
     from muster.worker.tasks import worker_app
 
@@ -44,7 +44,7 @@ def worker(beat: bool, concurrency: int, loglevel: str) -> None:
         "muster.starting",
         config=str(rt.config.path),
         broker=mask_url(str(app.conf.broker_url)),
-        database=mask_url(str(rt.database.engine.url)),
+        database=database_location(rt.database.engine.url),
         outbox=str(rt.settings.outbox_file),
         beat=beat,
         tasks_at_once=concurrency,
