@@ -22,6 +22,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The clock shift of the second run: one week on, every calendar rotation has another holder, so
 # a test that names today's holder fails on every day, not on some.

@@ -16,9 +16,9 @@ from muster.worker.log_setup import (
     QuietChatter,
     build_formatter,
     configure_logging,
-    database_location,
     mask_secrets,
 )
+from muster.worker.store.db import database_location
 
 SECRET = "xoxb-test-secret-token"
 HOSTNAME_WARNING = "No hostname was supplied. Reverting to default 'localhost'"

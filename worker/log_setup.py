@@ -9,17 +9,15 @@ reads coloured console lines; anything else (a file, a log shipper, systemd) get
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 from collections.abc import MutableMapping
 from typing import Any, TextIO
 
 import structlog
-from sqlalchemy.engine import URL, make_url
 
 from muster.channels.sender import tame_apprise_logging
-from muster.worker.core.masking import mask_text, mask_url
+from muster.worker.core.masking import mask_text
 
 _secrets: frozenset[str] = frozenset()
 _lock = threading.Lock()
@@ -59,18 +57,6 @@ def _mask_value(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _mask_value(item) for key, item in value.items()}
     return value
-
-
-def database_location(url: URL | str) -> str:
-    """Where the database is, for the start-up line: a SQLite file's path in full (a path is no
-    secret); a server's URL masked like every other URL muster prints."""
-    url = make_url(url)
-    if url.get_backend_name() == "sqlite":
-        database = url.database or ":memory:"
-        if database == ":memory:" or database.startswith("file:"):
-            return database
-        return os.path.abspath(database)
-    return mask_url(url.render_as_string(hide_password=True))
 
 
 class QuietChatter(logging.Filter):

@@ -30,8 +30,9 @@ from muster.worker.core.masking import mask_url
 def worker(beat: bool, concurrency: int, loglevel: str) -> None:
     """Run a worker: consume messages, page, deliver, sweep."""
     from muster.worker.broker import recovery as embedded_broker
-    from muster.worker.log_setup import configure_logging, database_location
+    from muster.worker.log_setup import configure_logging
     from muster.worker.runtime import runtime
+    from muster.worker.store.db import database_location
     from muster.worker.tasks import worker_app
 
     configure_logging(loglevel)

@@ -8,6 +8,7 @@ worker start.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,9 +17,11 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from muster.config.settings import Settings
+from muster.worker.core.masking import mask_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -32,6 +35,18 @@ def default_database(settings: Settings) -> str:
 def database_url(settings: Settings) -> str:
     """``MUSTER_DATABASE_URL``, else the embedded default."""
     return settings.database_url or default_database(settings)
+
+
+def database_location(url: URL | str) -> str:
+    """Where the database is, for the start-up line: a SQLite file's path in full (a path is no
+    secret); a server's URL masked like every other URL muster prints."""
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite":
+        database = url.database or ":memory:"
+        if database == ":memory:" or database.startswith("file:"):
+            return database
+        return os.path.abspath(database)
+    return mask_url(url.render_as_string(hide_password=True))
 
 
 def make_engine(url: str | None = None) -> Engine:
