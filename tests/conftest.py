@@ -1,9 +1,9 @@
-"""Fixtures that build real config files: tests load them through the same loader ops use."""
+"""Fixtures shared by every test: real config files written and loaded through the loader ops
+use, and the real protocol peers on 127.0.0.1."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,72 +12,8 @@ import yaml
 
 from muster.config.loader import LoadedConfig, load_config
 from muster.worker.core.routing import Routing
-
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "config" / "example.yaml"
-DEMO = REPO / "config" / "demo.yaml"
-
-EXAMPLE_ENV = {
-    "SLACK_TOKEN": "xoxb-slack-secret-token",
-    "SMTP_USER": "smtp-user",
-    "SMTP_PASSWORD": "smtp-password-secret",
-    "TWILIO_SID": "AC00000000000000000000000000000001",  # the shapes Twilio (and Apprise) expect
-    "TWILIO_TOKEN": "70c3e75ec2e54f4b9a5d2f7c1e8b6a40",
-    "TWILIO_FROM": "+15550001111",
-    "MUSTER_ACK_SECRET": "ack-signing-secret-0123456789",
-}
-
-# A Wednesday, 12:00 UTC (12:00 in Dublin, winter time): with the example config, bob is the
-# incident commander, dmitri the support lead, frank the scribe and heidi the payments SME.
-WEDNESDAY_NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-
-def minimal_document() -> dict[str, Any]:
-    """The smallest useful config: one role, one service, everyone reachable by chat and email."""
-    return {
-        "version": 1,
-        "timezone": "UTC",
-        "severity": {
-            "impacts": ["major", "minor"],
-            "urgencies": ["high", "low"],
-            "matrix": {
-                "major": {"high": "SEV1", "low": "SEV2"},
-                "minor": {"high": "SEV2", "low": "SEV2"},
-            },
-            "levels": {
-                "SEV1": {
-                    "page": ["commander", "sme"],
-                    "via": ["chat", "email"],
-                    "ack_within": "5m",
-                },
-                "SEV2": {"page": ["sme"], "via": ["chat"]},
-            },
-        },
-        "roles": {"commander": {"rotation": "commanders", "escalate_to": ["managers"]}},
-        "services": {"api": {"smes": "api-oncall", "runbook": "https://runbooks.test/api"}},
-        "fallback_service": "api",
-        "rotations": {
-            "commanders": {
-                "members": ["ann", "ben"],
-                "every": "1w",
-                "handoff": "mon 09:00",
-                "start": "2026-01-05",
-            },
-            "api-oncall": {"members": ["cat"]},
-            "managers": {"members": ["dan"]},
-        },
-        "people": {
-            "ann": {"name": "Ann", "chat": "ann", "email": "ann@example.com"},
-            "ben": {"name": "Ben", "chat": "ben", "email": "ben@example.com"},
-            "cat": {"name": "Cat", "chat": "cat", "email": "cat@example.com"},
-            "dan": {"name": "Dan", "chat": "dan", "email": "dan@example.com"},
-        },
-        "contacts": {
-            "chat": "json://127.0.0.1/chat/{chat}",
-            "email": "mailto://127.0.0.1?to={email}&from=muster@example.com",
-            "fallback": {"chat": "email"},
-        },
-    }
+from tests.configs import EXAMPLE, EXAMPLE_ENV
+from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
 
 
 @pytest.fixture
@@ -107,3 +43,24 @@ def load_yaml(write_config: Callable[..., Path]) -> Callable[..., LoadedConfig]:
 def example() -> Routing:
     """The shipped example config, with fake secrets in its environment."""
     return load_config(EXAMPLE, EXAMPLE_ENV).routing
+
+
+@pytest.fixture
+def smtp_peer() -> Iterator[SmtpPeer]:
+    """A running :class:`SmtpPeer`, stopped after the test."""
+    with SmtpPeer() as peer:
+        yield peer
+
+
+@pytest.fixture
+def chat_peer() -> Iterator[MattermostPeer]:
+    """A running :class:`MattermostPeer`, stopped after the test."""
+    with MattermostPeer() as peer:
+        yield peer
+
+
+@pytest.fixture
+def sms_peer() -> Iterator[SmsPeer]:
+    """A running :class:`SmsPeer`, stopped after the test."""
+    with SmsPeer() as peer:
+        yield peer

@@ -9,17 +9,10 @@ fail (``fail_next``) or disappear (``set_down`` closes the listening socket, so 
 refused; ``set_up`` binds the same port again), and hands out the Apprise URL template, with the
 person's address as a ``{email}`` / ``{chat}`` / ``{sms}`` placeholder, that reaches it.
 
-Using the fixtures: import the fixture functions into the test module; pytest registers them under
-their ``name=`` (``smtp_peer``, ``chat_peer``, ``sms_peer``), no conftest or ``pytest_plugins``::
+The fixtures ``smtp_peer``, ``chat_peer`` and ``sms_peer`` (in ``conftest.py``) start one for a
+test and stop it after.
 
-    from tests.peers import MattermostPeer, fixture_chat_peer  # noqa: F401  (fixture, by name)
-
-    def test_page(chat_peer: MattermostPeer) -> None: ...
-
-The function names differ from the fixture names so that the parameter does not shadow the import
-(ruff F811); the import itself is otherwise unused, hence the ``noqa: F401``.
-
-Apprise facts these peers were built against (Apprise 2.3, see tests/test_peers.py):
+Apprise facts these peers were built against (Apprise 2.3, see tests/channels/test_peers.py):
 
 * Apprise throttles consecutive requests of the same plugin *instance* (``request_rate_per_sec``:
   5.5 s for E-Mail and Signal, 0.02 s for Mattermost); no URL parameter changes it. A fresh
@@ -41,7 +34,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -51,7 +44,6 @@ from types import TracebackType
 from typing import Any, ClassVar, Generic, NamedTuple, Self, TypeVar
 from urllib.parse import parse_qs, quote, urlsplit
 
-import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -81,9 +73,6 @@ __all__ = [
     "SmsMessage",
     "SmsPeer",
     "SmtpPeer",
-    "fixture_chat_peer",
-    "fixture_sms_peer",
-    "fixture_smtp_peer",
     "free_port",
     "unthrottle",
 ]
@@ -682,28 +671,3 @@ class SmsPeer(HttpPeer[SmsMessage]):
         Plain ``signal`` (not ``signals``) speaks http.
         """
         return f"signal://{HOST}:{self.port}/{self.source}/{{sms}}"
-
-
-# --------------------------------------------------------------------------------------------
-# Fixtures
-
-
-@pytest.fixture(name="smtp_peer")
-def fixture_smtp_peer() -> Iterator[SmtpPeer]:
-    """A running :class:`SmtpPeer`, stopped after the test."""
-    with SmtpPeer() as peer:
-        yield peer
-
-
-@pytest.fixture(name="chat_peer")
-def fixture_chat_peer() -> Iterator[MattermostPeer]:
-    """A running :class:`MattermostPeer`, stopped after the test."""
-    with MattermostPeer() as peer:
-        yield peer
-
-
-@pytest.fixture(name="sms_peer")
-def fixture_sms_peer() -> Iterator[SmsPeer]:
-    """A running :class:`SmsPeer`, stopped after the test."""
-    with SmsPeer() as peer:
-        yield peer

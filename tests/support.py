@@ -14,7 +14,7 @@ from muster.worker.clock import ManualClock
 from muster.worker.core.render import RenderedMessage
 from muster.worker.runtime import Runtime
 from muster.worker.store.db import Database
-from tests.conftest import DEMO, WEDNESDAY_NOON
+from tests.configs import DEMO, WEDNESDAY_NOON
 
 
 @dataclass

@@ -22,9 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from kombu import Connection
 from sqlalchemy import create_engine, text
 
+from muster.config.loader import load_config
+from tests.configs import DEMO, WEDNESDAY_NOON
+from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
 from tests.reaper import guard
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -192,3 +196,36 @@ def purge(broker: str | None, queue: str) -> None:
         return
     with Connection(broker) as connection, suppress(Exception):
         connection.default_channel.queue_purge(queue)  # a queue not declared yet is empty
+
+
+def pinned_rotations(document: dict[str, Any]) -> dict[str, Any]:
+    """Each of the demo's rotations as a one-member rotation of whoever holds it at
+    WEDNESDAY_NOON, and no overrides: the holders the assertions name cannot change while a test
+    runs on the real clock, whatever the date and hour (rotations themselves are tested on a
+    passed-in clock)."""
+    routing = load_config(DEMO, {}).routing
+    pinned = {}
+    for name in document["rotations"]:
+        holder = routing.on_call(name, WEDNESDAY_NOON)
+        assert holder is not None, f"the demo's {name} has nobody on call at WEDNESDAY_NOON"
+        pinned[name] = {"members": [holder]}
+    return pinned
+
+
+def stack_config(path: Path, smtp: SmtpPeer, chat: MattermostPeer, sms: SmsPeer) -> None:
+    document: dict[str, Any] = yaml.safe_load(DEMO.read_text())
+    document["rotations"] = pinned_rotations(document)
+    document.pop("overrides", None)
+    document["contacts"] = {
+        "email": smtp.url_template(),
+        "sms": sms.url_template(),
+        "chat": chat.url_template(),
+        "fallback": {"sms": "email", "chat": "email"},
+    }
+    document["broadcasts"] = {
+        "incident_room": chat.room_url("incidents"),
+        "summaries": chat.room_url("incident-summaries"),
+        "stakeholders": chat.room_url("stakeholders"),
+    }
+    document["services"]["payments-api"]["room"] = chat.room_url("payments-incidents")
+    path.write_text(yaml.safe_dump(document, sort_keys=False))

@@ -30,9 +30,8 @@ from muster.worker.runtime import Runtime, install
 from muster.worker.store.db import Database
 from muster.worker.store.models import Delivery, Incident, TimelineEntry
 from muster.worker.tasks import SCAN, register
-from tests.conftest import WEDNESDAY_NOON
-from tests.integration.harness import BROKERS, broker_url, purge, wait_until
-from tests.integration.test_end_to_end import stack_config
+from tests.configs import WEDNESDAY_NOON
+from tests.integration.harness import BROKERS, broker_url, purge, stack_config, wait_until
 from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
 
 pytestmark = [pytest.mark.integration, pytest.mark.wallclock]

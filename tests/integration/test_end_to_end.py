@@ -17,13 +17,11 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
 from sqlalchemy import func, select
 
-from muster.config.loader import load_config
 from muster.worker.client import Client
 from muster.worker.messages import DECLARED
 from muster.worker.store.db import Database
@@ -34,13 +32,13 @@ from muster.worker.store.models import (
     Incident,
     TimelineEntry,
 )
-from tests.conftest import DEMO, WEDNESDAY_NOON
 from tests.integration.harness import (
     BROKERS,
     MusterWorker,
     broker_url,
     postgres_database,
     purge,
+    stack_config,
     wait_until,
     worker_environment,
 )
@@ -124,39 +122,6 @@ class Stack:
             and incident.fanned_out
             and all(status in {"sent", "failed"} for status in statuses)
         )
-
-
-def pinned_rotations(document: dict[str, Any]) -> dict[str, Any]:
-    """Each of the demo's rotations as a one-member rotation of whoever holds it at
-    WEDNESDAY_NOON, and no overrides: the holders the assertions name cannot change while a test
-    runs on the real clock, whatever the date and hour (rotations themselves are tested on a
-    passed-in clock)."""
-    routing = load_config(DEMO, {}).routing
-    pinned = {}
-    for name in document["rotations"]:
-        holder = routing.on_call(name, WEDNESDAY_NOON)
-        assert holder is not None, f"the demo's {name} has nobody on call at WEDNESDAY_NOON"
-        pinned[name] = {"members": [holder]}
-    return pinned
-
-
-def stack_config(path: Path, smtp: SmtpPeer, chat: MattermostPeer, sms: SmsPeer) -> None:
-    document: dict[str, Any] = yaml.safe_load(DEMO.read_text())
-    document["rotations"] = pinned_rotations(document)
-    document.pop("overrides", None)
-    document["contacts"] = {
-        "email": smtp.url_template(),
-        "sms": sms.url_template(),
-        "chat": chat.url_template(),
-        "fallback": {"sms": "email", "chat": "email"},
-    }
-    document["broadcasts"] = {
-        "incident_room": chat.room_url("incidents"),
-        "summaries": chat.room_url("incident-summaries"),
-        "stakeholders": chat.room_url("stakeholders"),
-    }
-    document["services"]["payments-api"]["room"] = chat.room_url("payments-incidents")
-    path.write_text(yaml.safe_dump(document, sort_keys=False))
 
 
 @pytest.fixture(scope="module", params=BROKERS)

@@ -17,7 +17,7 @@ from muster.worker.core.render import (
     safe_url,
 )
 from muster.worker.core.routing import Routing
-from tests.conftest import WEDNESDAY_NOON
+from tests.configs import WEDNESDAY_NOON
 
 INCIDENT = Incident(
     id="inc-42",

@@ -13,7 +13,7 @@ from muster.worker.core.escalation import escalation_timeline
 from muster.worker.core.incident import Incident
 from muster.worker.core.plan import PagePlan, build_page_plan
 from muster.worker.core.routing import Routing, RoutingError
-from tests.conftest import WEDNESDAY_NOON, minimal_document
+from tests.configs import WEDNESDAY_NOON, minimal_document
 
 
 def declare(

@@ -29,7 +29,7 @@ from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import InvalidMessage, parse
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DeadLetter, Delivery, Incident, TimelineEntry
-from tests.conftest import WEDNESDAY_NOON
+from tests.configs import WEDNESDAY_NOON
 from tests.support import RecordingSender, stub_runtime
 
 TRANSIENT = SendResult(ok=False, retryable=True, error="http-500: boom")

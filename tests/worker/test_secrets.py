@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from muster.worker.core.masking import MASK, mask_text, mask_url
 from muster.worker.core.routing import Routing
-from tests.conftest import EXAMPLE_ENV
+from tests.configs import EXAMPLE_ENV
 
 
 class TestMaskUrl:

@@ -17,7 +17,7 @@ from muster.worker.core.ack_tokens import sign, verify
 from muster.worker.core.incident import Incident
 from muster.worker.core.plan import build_page_plan
 from muster.worker.core.render import render_chat, render_email
-from tests.conftest import WEDNESDAY_NOON, minimal_document
+from tests.configs import WEDNESDAY_NOON, minimal_document
 
 SECRET = "a-long-enough-signing-secret"
 

@@ -19,17 +19,12 @@ import pytest
 from muster.channels.sender import AppriseSender
 from muster.channels.targets import fill_template
 from muster.worker.core.render import RenderedMessage
-
-# The fixtures are found by pytest under their name= (smtp_peer, chat_peer, sms_peer).
-from tests.peers import (  # noqa: F401
+from tests.peers import (
     HttpPeer,
     MattermostPeer,
     ReceivedMail,
     SmsPeer,
     SmtpPeer,
-    fixture_chat_peer,
-    fixture_sms_peer,
-    fixture_smtp_peer,
     unthrottle,
 )
 

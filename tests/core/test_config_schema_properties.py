@@ -29,7 +29,7 @@ from muster.worker.core.durations import (
 )
 from muster.worker.core.interpolation import interpolate
 from muster.worker.core.issues import ConfigError, Path, format_path
-from tests.conftest import minimal_document
+from tests.configs import minimal_document
 
 SOURCE = "routing.yaml"
 QUICK = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

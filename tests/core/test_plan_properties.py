@@ -23,7 +23,7 @@ from muster.worker.core.escalation import escalation_timeline
 from muster.worker.core.incident import Incident
 from muster.worker.core.plan import Assignment, PagePlan, build_page_plan
 from muster.worker.core.routing import Routing
-from tests.conftest import minimal_document
+from tests.configs import minimal_document
 
 ZONES = ("UTC", "Europe/Dublin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata")
 KINDS = ("chat", "email", "sms")

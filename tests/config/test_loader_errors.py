@@ -19,7 +19,7 @@ import pytest
 from muster.config.loader import LoadedConfig, load_config
 from muster.worker.core.durations import Handoff
 from muster.worker.core.issues import ConfigError, ConfigIssue, format_path
-from tests.conftest import minimal_document
+from tests.configs import minimal_document
 
 Content = str | dict[str, Any]
 

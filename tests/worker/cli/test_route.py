@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from muster.worker.cli import cli
-from tests.conftest import DEMO, EXAMPLE, EXAMPLE_ENV
+from tests.configs import DEMO, EXAMPLE, EXAMPLE_ENV
 
 # Without --at the dry run asks the real clock.
 pytestmark = pytest.mark.wallclock
