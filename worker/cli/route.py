@@ -19,6 +19,7 @@ from muster.worker.cli.common import CONFIG_OPTION, load_or_exit, parse_at
 from muster.worker.core.durations import format_duration
 from muster.worker.core.escalation import escalation_timeline
 from muster.worker.core.incident import Incident
+from muster.worker.core.keys import role_label
 from muster.worker.core.masking import mask_url
 from muster.worker.core.plan import EscalationStep, PagePlan, build_page_plan
 from muster.worker.core.render import role_title
@@ -159,9 +160,7 @@ def format_report(routing: Routing, report: dict[str, Any]) -> str:
     if not report["pages"]:
         lines.append("  nobody")
     for gap in report["gaps"]:
-        what = role_title(
-            gap["role"] if gap["service"] is None else f"{gap['role']}:{gap['service']}"
-        )
+        what = role_title(role_label(gap["role"], gap["service"]))
         cover = f"covered by {gap['covered_by']}" if gap["covered_by"] else "NOBODY covers it"
         lines.append(f"  gap: {what} - nobody on call in {gap['rotation']}; {cover}")
     if report["broadcasts"]:
@@ -177,7 +176,7 @@ def format_report(routing: Routing, report: dict[str, Any]) -> str:
         )
         for step in report["escalation"]:
             when = datetime.fromisoformat(step["at"]).astimezone(zone)
-            label = step["role"] if step["service"] is None else f"{step['role']}:{step['service']}"
+            label = role_label(step["role"], step["service"])
             who = f"{step['name']} ({step['person']})" if step["person"] else "NOBODY on call"
             again = " (again)" if step["round"] else ""
             lines.append(

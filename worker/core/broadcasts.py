@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from muster.worker.core.durations import format_duration
 from muster.worker.core.incident import Incident
+from muster.worker.core.keys import role_label
 from muster.worker.core.plan import PagePlan
 from muster.worker.core.render import (
     RenderedMessage,
@@ -56,8 +57,7 @@ def render_declared(routing: Routing, incident: Incident, plan: PagePlan) -> Ren
         lines.append(
             "Gaps: "
             + "; ".join(
-                f"{role_title(g.role if g.service is None else f'{g.role}:{g.service}')} "
-                f"(nobody on call in {g.rotation})"
+                f"{role_title(role_label(g.role, g.service))} (nobody on call in {g.rotation})"
                 for g in plan.gaps
             )
         )

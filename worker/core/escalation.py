@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from muster.worker.core.keys import role_label
 from muster.worker.core.plan import EscalationStep, PagePlan
 from muster.worker.core.routing import Routing
 
@@ -30,7 +31,7 @@ class ChainProgress:
     @property
     def label(self) -> str:
         """``incident_commander`` or ``sme:payments-api``."""
-        return self.role if self.service is None else f"{self.role}:{self.service}"
+        return role_label(self.role, self.service)
 
 
 @dataclass(frozen=True, slots=True)

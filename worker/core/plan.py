@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from muster.worker.core.config_model import SME
 from muster.worker.core.incident import Incident
+from muster.worker.core.keys import role_label
 from muster.worker.core.routing import Routing, Severity
 
 
@@ -30,7 +31,7 @@ class Assignment:
     @property
     def label(self) -> str:
         """``incident_commander``, or ``sme:payments-api`` for a service's expert."""
-        return self.role if self.service is None else f"{self.role}:{self.service}"
+        return role_label(self.role, self.service)
 
 
 @dataclass(frozen=True, slots=True)
