@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install run test test-shifted test-dates lint bench clean
+.PHONY: install run test test-shifted test-dates fault lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ test: lint
 # and of every process it starts shifted by $(SHIFT) (an offset or an RFC 3339 instant).
 test-shifted: install
 	PYTHONPATH=$(CURDIR)/tests/clock_shift TEST_CLOCK_SHIFT=$(SHIFT) $(BIN)/pytest -m wallclock
+
+# The fault suite at full strength: 20 kills per broker (the test command runs 2 of each).
+fault: install
+	FAULT_KILLS=20 $(BIN)/pytest tests/fault
 
 # The whole suite at each of the instants a calendar can trip on (several minutes each).
 test-dates: install

@@ -1,9 +1,10 @@
 """Sending a batch of messages at once, so one slow or dead channel does not hold up the others.
 
 A worker process keeps one pool of sending threads. A batch of deliveries is handed to it whole;
-results come back in groups, as they finish: a finished send waits a short linger for others to
-finish too (so a healthy batch is recorded in a transaction or two, not one per page), and a
-channel that is retrying does not delay recording the pages that already went out.
+results come back as they finish, with whatever else finished at the same moment, so each send
+is recorded at once (a crash then repeats only the sends on the wire, not ones already done);
+a channel that is retrying does not delay recording the pages that already went out. A linger
+can group sends that finish close together, trading that bound for fewer transactions.
 
 With no threads the jobs run one after the other in the caller's thread: deterministic, for
 tests and the dry paths that need no concurrency.
@@ -17,7 +18,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
-DEFAULT_LINGER = 0.05  # seconds a finished send waits for others to be recorded with it
+DEFAULT_LINGER = 0.0  # record each send as soon as it finishes (with any done at that moment)
 
 
 class FanOut:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from muster.config.settings import Settings
 from muster.worker.broker import recovery as embedded_broker
 from muster.worker.broker.app import make_app
+from muster.worker.broker.transport import MAX_COUNTDOWN
 from muster.worker.deliveries.claim import Claimed
 from muster.worker.deliveries.send import run_batch, send_claimed
 from muster.worker.deliveries.sweep import due_deliveries
@@ -48,7 +49,7 @@ DELIVER = "muster.delivery.send"
 FAN_OUT = "muster.incident.fan_out"  # internal: a declaration's second commit
 SWEEP = "muster.sweep"
 SCAN = "muster.timers.scan"
-UNKNOWN_INCIDENT_RETRIES = 5
+UNKNOWN_INCIDENT_RETRIES = 14  # 1 + 2 + 4 + 5 s × 11: about a minute
 
 Handler = Callable[[Runtime, Any, str], Outcome]
 HANDLERS: dict[str, Handler] = {
@@ -154,7 +155,7 @@ def _handle(task: Task, name: str, payload: Any, first_wave: FirstWave) -> Outco
             log.warning(
                 "message.unknown_incident.retrying", incident_id=str(unknown), retry=retries
             )
-            raise task.retry(countdown=min(2**retries, 30), max_retries=None) from None
+            raise task.retry(countdown=min(2**retries, MAX_COUNTDOWN), max_retries=None) from None
         reject(rt, name, payload, f"unknown incident {unknown}", message_id)
         return None
     except IntegrityError:
@@ -172,10 +173,10 @@ def _handle(task: Task, name: str, payload: Any, first_wave: FirstWave) -> Outco
 
 
 def retry_after_outage(task: Task, outage: OperationalError) -> Exception:
-    """Log a database outage and return the task's retry, backing off up to a minute, forever."""
+    """Log a database outage and return the task's retry (at most MAX_COUNTDOWN away), forever."""
     retries = task.request.retries or 0
     log.error("database.unavailable", error=type(outage.orig).__name__, retry=retries)
-    retry: Exception = task.retry(countdown=min(2**retries, 60), max_retries=None)
+    retry: Exception = task.retry(countdown=min(2**retries, MAX_COUNTDOWN), max_retries=None)
     return retry
 
 

@@ -25,7 +25,15 @@ def make_app(url: str | None = None, settings: Settings | None = None) -> Celery
     app = Celery("muster", broker=url)
     app.conf.update(
         broker_transport_options=transport_options(url, settings),
+        # A worker never gives up on its broker: it retries connecting forever, at start and
+        # after a loss, and resumes by itself once the broker is back.
         broker_connection_retry_on_startup=True,
+        broker_connection_retry=True,
+        broker_connection_max_retries=None,
+        # On a lost connection the broker redelivers every unacknowledged message (acks_late),
+        # so the tasks still running are cancelled rather than finished twice; their deliveries'
+        # leases and keys make the redelivered run pick up exactly what was left.
+        worker_cancel_long_running_tasks_on_connection_loss=True,
         task_serializer="json",
         accept_content=["json"],
         result_serializer="json",

@@ -60,6 +60,22 @@ def transport_options(url: str, settings: Settings) -> dict[str, Any]:
             "polling_interval": settings.poll_interval,
         }
     if url.startswith("redis"):
-        # Longer than any task can run (a delivery's retry budget is 30 s by default).
-        return {"visibility_timeout": 3600}
+        return dict(REDIS_RECOVERY)
     return {}
+
+
+# Redis keeps a fetched message in its ``unacked`` set until the worker acknowledges it; a
+# worker killed mid-task never does, and kombu restores such a message only once it is older than
+# ``visibility_timeout``, checking every ``unacked_restore_interval`` × ``throttle`` seconds
+# (an hour and 100 s by default: a page an hour late). muster's tasks are short and idempotent,
+# and it holds no message longer than ``MAX_COUNTDOWN`` (retries wait in the queue, not in a
+# worker), so a message unacknowledged for 15 s belongs to a dead worker: restore it, checking
+# every 2 s. A live worker still running a long task (a send retrying for 30 s) may see its
+# message restored and run again elsewhere; that copy finds the deliveries leased and does
+# nothing (the database, not the broker, decides who sends).
+REDIS_RECOVERY = {
+    "visibility_timeout": 15,
+    "unacked_restore_interval": 2,
+    "unacked_restore_throttle": 1,
+}
+MAX_COUNTDOWN = 5.0  # seconds: a retry's wait, well under the visibility timeout

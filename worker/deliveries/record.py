@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 from sqlalchemy import insert, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from muster.channels.sender import SendResult
 from muster.worker.core.keys import delivery_entry_key
@@ -41,7 +41,13 @@ def record(rt: Runtime, routing: Routing, finished: list[tuple[Claimed, Sent]]) 
     """Record finished deliveries: the sent ones together, each failure with its fallback."""
     sent = [(row, attempts) for row, (attempts, result) in finished if result.ok]
     if sent:
-        _reconnecting(partial(_record_sent, rt, sent))
+        try:
+            _reconnecting(partial(_record_sent, rt, sent))
+        except IntegrityError:
+            # A send stuck past its lease was taken over, sent and recorded by another worker
+            # (its keyed timeline entry exists): that record stands; this late one is a duplicate.
+            for row, attempts in sent:
+                row.logger().warning("delivery.recorded_elsewhere", attempts=len(attempts))
     follow_ups: list[int] = []
     for row, (attempts, result) in finished:
         if not result.ok:

@@ -19,6 +19,7 @@ from muster.worker.core.render import RenderedMessage
 from muster.worker.core.rooms import room_url
 from muster.worker.core.routing import Routing
 from muster.worker.deliveries.claim import Claimed, claim
+from muster.worker.deliveries.lease import keeper
 from muster.worker.deliveries.record import record
 from muster.worker.runtime import Runtime
 
@@ -40,8 +41,10 @@ def run_batch(rt: Runtime, delivery_ids: Sequence[int]) -> tuple[int, ...]:
     """Send the deliveries of ``delivery_ids`` nobody else holds, at once; return follow-ups.
 
     One statement claims the whole batch; the sends run concurrently on the runtime's fan-out,
-    each with its own retries; what finished together is recorded in one transaction. A page
-    that still failed gets its fallback delivery, returned for the caller to queue.
+    each with its own retries, their leases renewed while they run; each send is recorded as
+    soon as it finishes (with any that finished at the same moment), so a crash repeats only the
+    sends on the wire. A page that still failed gets its fallback delivery, returned for the
+    caller to queue.
     """
     now = rt.clock.now()
     with rt.database.transaction() as session:
@@ -56,8 +59,15 @@ def send_claimed(rt: Runtime, claimed: Sequence[Claimed]) -> tuple[int, ...]:
     routing = rt.config.current().routing
     jobs = [partial(_send, rt, routing, row) for row in claimed]
     follow_ups: list[int] = []
-    for group in rt.fanout.run(jobs):
-        follow_ups += record(rt, routing, [(claimed[i], sent) for i, sent in group])
+    leases = keeper(rt)
+    leases.hold(row.id for row in claimed)
+    try:
+        for group in rt.fanout.run(jobs):
+            finished = [(claimed[i], sent) for i, sent in group]
+            follow_ups += record(rt, routing, finished)
+            leases.release(row.id for row, _ in finished)
+    finally:
+        leases.release(row.id for row in claimed)
     return tuple(follow_ups)
 
 
