@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     sweep_every: float = Field(5.0, gt=0, description="beat's sweeper, seconds")
     scan_every: float = Field(5.0, gt=0, description="beat's timer scan, seconds")
     poll_interval: float = Field(0.1, gt=0, description="embedded broker polling, seconds")
+    publish_timeout: float = Field(
+        10.0, gt=0, description="how long a producer retries an unreachable broker, seconds"
+    )
     outbox: Path | None = Field(None, description="where `outbox://` writes")
 
     @property

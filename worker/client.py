@@ -22,9 +22,23 @@ import uuid
 from typing import Any
 
 from celery import Celery
+from kombu.exceptions import OperationalError
 
+from muster.config.settings import Settings
 from muster.worker.broker.app import make_app
+from muster.worker.core.masking import mask_url
 from muster.worker.messages import ACKNOWLEDGED, DECLARED, MILESTONE, RESOLVED, parse
+
+
+def publish_retry(timeout: float) -> dict[str, float]:
+    """Celery's publish retry policy that gives up after about ``timeout`` seconds."""
+    step = min(1.0, timeout / 4)
+    return {
+        "max_retries": max(1, round(timeout / step)),
+        "interval_start": 0,
+        "interval_step": step,
+        "interval_max": step,
+    }
 
 
 def new_incident_id() -> str:
@@ -32,17 +46,42 @@ def new_incident_id() -> str:
     return f"inc-{uuid.uuid4().hex[:12]}"
 
 
-class Client:
-    """Sends contract messages to muster's broker."""
+class BrokerUnavailable(ConnectionError):
+    """The broker could not be reached within the producer's retry budget; nothing was queued."""
 
-    def __init__(self, broker_url: str | None = None, app: Celery | None = None) -> None:
-        self.app = app or make_app(broker_url)
+
+class Client:
+    """Sends contract messages to muster's broker.
+
+    An unreachable broker is retried for ``MUSTER_PUBLISH_TIMEOUT`` seconds (10 by default) and
+    then reported as :class:`BrokerUnavailable`, one sentence with the broker's masked URL: a
+    monitoring hook learns at once that its page was not queued, instead of hanging.
+    """
+
+    def __init__(
+        self,
+        broker_url: str | None = None,
+        app: Celery | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        settings = settings or Settings()
+        self.app = app or make_app(broker_url, settings)
+        self.timeout = settings.publish_timeout
 
     def send(self, task: str, payload: dict[str, Any]) -> str:
         """Validate ``payload`` for ``task`` and queue it; returns the broker message id."""
         message = parse(task, payload)
         data = message.model_dump(mode="json", exclude_none=True)
-        result = self.app.send_task(task, args=[data])
+        try:
+            result = self.app.send_task(
+                task, args=[data], retry=True, retry_policy=publish_retry(self.timeout)
+            )
+        except (OperationalError, OSError) as failure:
+            where = mask_url(str(self.app.conf.broker_url))
+            raise BrokerUnavailable(
+                f"cannot reach the broker at {where} ({type(failure).__name__}); "
+                f"retried for {self.timeout:g} s, nothing was queued"
+            ) from None
         return str(result.id)
 
     def declare(

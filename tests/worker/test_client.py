@@ -51,3 +51,40 @@ def test_importing_and_building_a_client_loads_no_worker_code_and_makes_no_files
     assert "celery" in loaded
     assert "muster.worker.messages" in loaded
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unreachable_broker_is_one_clear_line_after_the_retry_budget(tmp_path: Path) -> None:
+    """``muster declare`` against a broker nobody answers: it retries for MUSTER_PUBLISH_TIMEOUT,
+    then exits 1 with one line naming the masked broker URL; no traceback, no password."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "muster.worker.cli",
+            "declare",
+            "--title",
+            "Checkout failing",
+            "--impact",
+            "critical",
+            "--urgency",
+            "high",
+            "--service",
+            "payments-api",
+        ],
+        cwd=tmp_path,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "MUSTER_BROKER_URL": "amqp://guest:hunter2@127.0.0.1:1//",
+            "MUSTER_PUBLISH_TIMEOUT": "1",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "cannot reach the broker at amqp://****@127.0.0.1:1" in lines[0]
+    assert "nothing was queued" in lines[0]
+    assert "hunter2" not in result.stderr + result.stdout

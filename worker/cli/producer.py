@@ -17,10 +17,14 @@ def _client() -> Any:
 
 
 def _send(action: Any) -> None:
+    from muster.worker.client import BrokerUnavailable
+
     try:
         click.echo(action())
     except InvalidMessage as invalid:
         raise click.UsageError(invalid.reason) from None
+    except BrokerUnavailable as unreachable:
+        raise click.ClickException(str(unreachable)) from None
 
 
 def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
