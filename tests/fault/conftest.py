@@ -32,7 +32,7 @@ class FaultRow:
     expected: int
     delivered: int
     duplicated: int
-    in_flight: int
+    in_flight: int | None  # None: not measured (a broker kill, not a worker kill)
     lost: int
     recovered_s: float
 
@@ -43,7 +43,7 @@ class FaultRow:
             str(self.expected),
             str(self.delivered),
             str(self.duplicated),
-            str(self.in_flight),
+            "-" if self.in_flight is None else str(self.in_flight),
             str(self.lost),
             f"{self.recovered_s:.1f} s",
         )
