@@ -196,29 +196,34 @@ def worker_app(settings: Settings | None = None) -> Celery:
 
 
 def register(app: Celery) -> None:
-    """Register muster's tasks on ``app`` (each app — the worker's, a test's — gets its own)."""
+    """Register muster's tasks on ``app`` (each app — the worker's, a test's — gets its own).
 
-    @app.task(name=DECLARED, bind=True, shared=False)
+    ``max_retries=None`` on every task: a database outage is retried until the database is back
+    (Celery's default of three retries dropped a declaration after ~12 s of outage, and
+    ``retry(max_retries=None)`` means "the task's default", not "no limit").
+    """
+
+    @app.task(name=DECLARED, bind=True, shared=False, max_retries=None)
     def incident_declared(self: Task, payload: Any) -> str | None:
         """An incident is declared: plan, store, page, broadcast."""
         return handle_message(self, DECLARED, payload)
 
-    @app.task(name=MILESTONE, bind=True, shared=False)
+    @app.task(name=MILESTONE, bind=True, shared=False, max_retries=None)
     def incident_milestone(self: Task, payload: Any) -> str | None:
         """A milestone: timeline, its effect, pages it needs, broadcast."""
         return handle_message(self, MILESTONE, payload)
 
-    @app.task(name=ACKNOWLEDGED, bind=True, shared=False)
+    @app.task(name=ACKNOWLEDGED, bind=True, shared=False, max_retries=None)
     def incident_acknowledged(self: Task, payload: Any) -> str | None:
         """Someone took their page."""
         return handle_message(self, ACKNOWLEDGED, payload)
 
-    @app.task(name=RESOLVED, bind=True, shared=False)
+    @app.task(name=RESOLVED, bind=True, shared=False, max_retries=None)
     def incident_resolved(self: Task, payload: Any) -> str | None:
         """The incident is over."""
         return handle_message(self, RESOLVED, payload)
 
-    @app.task(name=FAN_OUT, bind=True, shared=False)
+    @app.task(name=FAN_OUT, bind=True, shared=False, max_retries=None)
     def fan_out(self: Task, incident_id: str, message_id: str) -> None:
         """A declaration's second commit: the rest of its pages, its timers and broadcasts."""
         try:
@@ -233,7 +238,7 @@ def register(app: Celery) -> None:
             raise retry_after_outage(self, outage) from None
         enqueue(self.app, outcome.deliveries)
 
-    @app.task(name=DELIVER, bind=True, shared=False)
+    @app.task(name=DELIVER, bind=True, shared=False, max_retries=None)
     def deliver(self: Task, delivery_ids: list[int] | int) -> None:
         """Send recorded pages and broadcasts (a batch of ids, or one); queue fallbacks."""
         ids = [delivery_ids] if isinstance(delivery_ids, int) else delivery_ids
@@ -246,7 +251,7 @@ def register(app: Celery) -> None:
             raise retry_after_outage(self, outage) from None
         enqueue(self.app, follow_ups)
 
-    @app.task(name=SWEEP, bind=True, shared=False)
+    @app.task(name=SWEEP, bind=True, shared=False, max_retries=None)
     def sweep(self: Task) -> int:
         """Re-enqueue deliveries a crash left behind; tidy the embedded broker's kept messages."""
         rt = runtime()
@@ -260,7 +265,7 @@ def register(app: Celery) -> None:
             embedded_broker.prune(rt)
         return len(due)
 
-    @app.task(name=SCAN, bind=True, shared=False)
+    @app.task(name=SCAN, bind=True, shared=False, max_retries=None)
     def scan_timers(self: Task) -> int:
         """Fire due escalations, summaries and reminders; queue what they decided to send."""
         deliveries = scan_due_timers(runtime())

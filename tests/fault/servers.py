@@ -7,10 +7,13 @@ production runs it, killed with SIGKILL and started again on the same port and f
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -74,3 +77,79 @@ class PrivateRedis:
         if self.reaper is not None:
             self.reaper.wait(timeout=10)
             self.reaper = None
+
+
+POSTGRES_BIN = Path("/usr/lib/postgresql")
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the test's own (``initdb`` into a fresh folder under /tmp, which
+    the ``postgres`` user can reach; pytest's are private to root), run in the foreground as
+    ``postgres`` so its whole process group can be killed and reaped. ``remove()`` deletes it."""
+
+    def __init__(self) -> None:
+        versions = sorted(POSTGRES_BIN.glob("*/bin/postgres"))
+        runuser = shutil.which("runuser")
+        if not versions or runuser is None:
+            pytest.fail("PostgreSQL's server binaries and runuser are needed by the fault suite")
+        self.runuser = runuser
+        self.bin = versions[-1].parent
+        self.folder = Path(tempfile.mkdtemp(prefix="muster-fault-pg-"))
+        self.folder.chmod(0o755)
+        shutil.chown(self.folder, "postgres")
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.reaper: subprocess.Popen[bytes] | None = None
+        self._as_postgres(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust",
+                          "-U", "postgres")  # fmt: skip
+
+    @property
+    def data(self) -> Path:
+        return self.folder / "data"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _as_postgres(self, *command: str) -> None:
+        subprocess.run(
+            [self.runuser, "-u", "postgres", "--", *command],
+            check=True,
+            capture_output=True,
+        )
+
+    def start(self) -> PrivatePostgres:
+        log = (self.folder / "postgres.log").open("ab")
+        self.process = subprocess.Popen(
+            [self.runuser, "-u", "postgres", "--", str(self.bin / "postgres"), "-D", str(self.data),
+             "-p", str(self.port), "-k", str(self.folder), "-c", "listen_addresses=127.0.0.1",
+             "-c", "fsync=off"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        self.reaper = guard(self.process.pid)
+        deadline = time.monotonic() + 30
+        while not port_open(self.port):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((self.folder / "postgres.log").read_text()[-2000:])
+            time.sleep(0.05)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL of the whole server: a crash; it recovers from its WAL when started again."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+            self.process = None
+        if self.reaper is not None:
+            self.reaper.wait(timeout=10)
+            self.reaper = None
+        while port_open(self.port):
+            time.sleep(0.05)
+
+    def remove(self) -> None:
+        """Kill the server and delete its files."""
+        self.kill()
+        shutil.rmtree(self.folder, ignore_errors=True)
