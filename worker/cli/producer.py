@@ -2,18 +2,49 @@
 
 from __future__ import annotations
 
+import difflib
 import json
-from typing import Any
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from muster.worker.messages import InvalidMessage
+
+if TYPE_CHECKING:
+    from muster.worker.core.config_model import RoutingConfig
 
 
 def _client() -> Any:
     from muster.worker.client import Client
 
     return Client()
+
+
+def _routing_config() -> tuple[Path, RoutingConfig] | None:
+    """The routing config the worker reads (``MUSTER_CONFIG``, else the packaged demo), so a
+    name it does not define is refused here rather than dead-lettered there; None when this
+    host cannot read it (the worker then judges). Secrets are not needed to know the names."""
+    from muster.config.loader import load_config
+    from muster.config.settings import Settings
+    from muster.worker.cli.common import PlaceholderEnviron
+    from muster.worker.core.issues import ConfigError
+
+    try:
+        path = Settings().config
+        return path, load_config(path, PlaceholderEnviron(os.environ)).routing.config
+    except (ConfigError, OSError, ValueError):
+        return None
+
+
+def _refuse(what: str, value: str, known: Iterable[str], path: Path) -> None:
+    """Exit 1 with one line: ``value`` is not a ``what`` the config at ``path`` defines."""
+    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    click.echo(f"unknown {what} {value!r}: not in the routing config {path}{hint}", err=True)
+    raise SystemExit(1)
 
 
 def _send(action: Any) -> None:
@@ -142,6 +173,9 @@ def milestone(
 @click.option("--role", default=None)
 def ack(incident_id: str, person: str, role: str | None) -> None:
     """Acknowledge PERSON's page for INCIDENT_ID."""
+    found = _routing_config()
+    if found is not None and person not in found[1].people:
+        _refuse("person", person, found[1].people, found[0])
     _send(lambda: _client().acknowledge(incident_id, person=person, role=role) and incident_id)
 
 

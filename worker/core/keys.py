@@ -78,6 +78,12 @@ def ack_key(incident_id: str, person: str, role: str | None) -> str:
     return f"{incident_id}:ack:{person}:{role or '*'}"
 
 
+def unpaged_ack_key(incident_id: str, person: str, role: str | None) -> str:
+    """An acknowledgement from someone not paged for the incident: a note, kept apart from
+    ``ack_key`` so their acknowledgement once paged still counts."""
+    return f"{incident_id}:ack-unpaged:{person}:{role or '*'}"
+
+
 def resolved_key(incident_id: str) -> str:
     """The resolution."""
     return f"{incident_id}:resolved"

@@ -28,7 +28,7 @@ from muster.worker.incidents.outcome import UnknownIncident
 from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import InvalidMessage, parse
 from muster.worker.runtime import Runtime
-from muster.worker.store.models import DeadLetter, Delivery, Incident, TimelineEntry
+from muster.worker.store.models import DeadLetter, Delivery, Incident, TimelineEntry, Timer
 from tests.configs import WEDNESDAY_NOON
 from tests.support import RecordingSender, stub_runtime
 
@@ -336,6 +336,29 @@ class TestAckAndResolve:
         handle_acknowledged(rt, ack, "m-2")
         handle_acknowledged(rt, ack, "m-3")
         assert timeline(rt).count("acknowledged") == 1
+
+    def test_ack_from_someone_not_in_the_config_is_invalid(self, rt: Runtime) -> None:
+        """``muster ack ID --person nobody``: refused with a reason (a dead letter), not an
+        acknowledgement."""
+        declare(rt)
+        ack = message("muster.incident.acknowledged", incident_id="inc-1", person="nobody")
+        with pytest.raises(InvalidMessage, match="unknown person 'nobody'"):
+            handle_acknowledged(rt, ack, "m-2")
+        assert "acknowledged" not in timeline(rt)
+
+    def test_ack_from_someone_not_paged_is_a_note_that_stops_nothing(self, rt: Runtime) -> None:
+        """Alice is in the config but was not paged for this incident: her acknowledgement is
+        noted on the timeline, the outcome says so, and every escalation keeps going."""
+        declare(rt)
+        ack = message("muster.incident.acknowledged", incident_id="inc-1", person="alice")
+        outcome = handle_acknowledged(rt, ack, "m-2")
+        assert outcome.note == "alice was not paged for this incident: noted, nothing stopped"
+        assert timeline(rt) == ["declared", "acknowledged_unpaged"]
+        again = handle_acknowledged(rt, ack, "m-3")
+        assert again.note == "already noted"
+        with rt.database.transaction() as session:
+            states = set(session.scalars(select(Timer.state).where(Timer.kind == "escalation")))
+        assert states == {"pending"}
 
     def test_resolve_closes_and_tells_the_rooms(self, rt: Runtime) -> None:
         """Resolved: state, time, and a broadcast saying how long it lasted."""

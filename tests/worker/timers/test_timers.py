@@ -174,6 +174,30 @@ class TestEscalation:
         assert "laura" not in people
         assert people == ["mallory", "frank", "judy"]
 
+    def test_an_ack_before_being_paged_does_not_stop_a_later_page(self, rt: Runtime) -> None:
+        """Laura (eng managers) acknowledges at +1, before anyone paged her: a note, nothing
+        stopped; paged at +5 for the incident commander, her acknowledgement at +6 stops that
+        chain, which then pages nobody at +10."""
+        declare_sev1(rt)
+        run_for(rt, 1)
+        send(rt, "acknowledged", "m-early", incident_id="inc-1", person="laura")
+        run_for(rt, 4)
+        assert ("laura", "escalation:incident_commander:1") in escalations(rt)
+        run_for(rt, 1)
+        send(rt, "acknowledged", "m-ack", incident_id="inc-1", person="laura")
+        run_for(rt, 4)
+        ic = [(p, r) for p, r in escalations(rt) if r.startswith("escalation:incident_commander")]
+        assert ic == [("laura", "escalation:incident_commander:1")]
+        with rt.database.transaction() as session:
+            kinds = list(
+                session.scalars(
+                    select(TimelineEntry.kind)
+                    .where(TimelineEntry.actor == "laura", TimelineEntry.kind.like("ack%"))
+                    .order_by(TimelineEntry.id)
+                )
+            )
+        assert kinds == ["acknowledged_unpaged", "acknowledged"]
+
     def test_the_chain_climbs_level_by_level_then_repeats_then_stops(self, rt: Runtime) -> None:
         """payments SME: secondary at +5, eng managers at +10, the SME rotation again at +15,
         and so on once more; then the chain is exhausted and says so."""
