@@ -7,7 +7,7 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -39,12 +39,40 @@ def _routing_config() -> tuple[Path, RoutingConfig] | None:
         return None
 
 
-def _refuse(what: str, value: str, known: Iterable[str], path: Path) -> None:
-    """Exit 1 with one line: ``value`` is not a ``what`` the config at ``path`` defines."""
-    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    click.echo(f"unknown {what} {value!r}: not in the routing config {path}{hint}", err=True)
+def _refuse(
+    what: str, value: str, known: Iterable[str], path: Path, listed: bool = False
+) -> NoReturn:
+    """Exit 1 with one line: ``value`` is not a ``what`` the config at ``path`` defines (all
+    of them ``listed``, for the few severity values; else the closest, for people)."""
+    if listed:
+        line = f"the routing config {path} defines {', '.join(known)}"
+    else:
+        close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
+        line = f"not in the routing config {path}"
+        line += f" (did you mean {close[0]!r}?)" if close else ""
+    click.echo(f"unknown {what} {value!r}: {line}", err=True)
     raise SystemExit(1)
+
+
+def _check_declaration(impact: str, urgency: str, services: Iterable[str]) -> None:
+    """Refuse an impact or urgency the config does not define (the worker would dead-letter
+    it); warn about unknown services, which the contract allows and the fallback team gets."""
+    found = _routing_config()
+    if found is None:
+        return
+    path, config = found
+    if impact not in config.severity.matrix:
+        _refuse("impact", impact, config.severity.impacts, path, listed=True)
+    if urgency not in config.severity.urgencies:
+        _refuse("urgency", urgency, config.severity.urgencies, path, listed=True)
+    for service in dict.fromkeys(services):
+        if service not in config.services:
+            handled = (
+                f"routes it to the SMEs of {config.fallback_service} (fallback_service)"
+                if config.fallback_service
+                else "has no fallback_service: no SME is paged for it"
+            )
+            click.echo(f"warning: unknown service {service!r}: the config {handled}", err=True)
 
 
 def _send(action: Any) -> None:
@@ -90,6 +118,7 @@ def declare(
     reports: tuple[str, ...],
 ) -> None:
     """Declare an incident; prints its id."""
+    _check_declaration(impact, urgency, services)
     fields: dict[str, Any] = {
         "source": source,
         "links": _pairs(links, "--link"),

@@ -40,6 +40,60 @@ def run(*args: str, config: Path | str = DEMO) -> Result:
     return CliRunner().invoke(cli, list(args), env={"MUSTER_CONFIG": str(config)})
 
 
+DECLARE = ("declare", "--title", "Checkout failing", "--id", "inc-7")
+
+
+class TestDeclare:
+    @pytest.mark.parametrize(
+        ("option", "value", "defined"),
+        [
+            ("--impact", "apocalyptic", "critical, major, minor, internal"),
+            ("--urgency", "yesterday", "high, medium, low"),
+        ],
+    )
+    def test_an_unknown_impact_or_urgency_is_refused_before_sending(
+        self, client: FakeClient, option: str, value: str, defined: str
+    ) -> None:
+        """One line naming the value and the ones the config defines, exit 1, nothing sent."""
+        given = {"--impact": "critical", "--urgency": "high", option: value}
+        args = [part for pair in given.items() for part in pair]
+        result = run(*DECLARE, *args, "--service", "payments-api")
+        assert result.exit_code == 1
+        what = option.removeprefix("--")
+        assert result.output.strip().splitlines() == [
+            f"unknown {what} {value!r}: the routing config {DEMO} defines {defined}"
+        ]
+        assert client.sent == []
+
+    def test_an_unknown_service_is_sent_with_a_warning(self, client: FakeClient) -> None:
+        """The contract allows unknown services: sent, with a warning on stderr that the
+        fallback service's SMEs get them."""
+        result = run(
+            *DECLARE,
+            "--impact",
+            "critical",
+            "--urgency",
+            "high",
+            "--service",
+            "payments-api",
+            "--service",
+            "billing-v2",
+        )
+        assert result.exit_code == 0, result.output
+        assert result.stdout == "inc-7\n"
+        assert result.stderr == (
+            "warning: unknown service 'billing-v2': the config routes it to the SMEs of"
+            " platform (fallback_service)\n"
+        )
+        assert [fields["services"] for _, fields in client.sent] == [["payments-api", "billing-v2"]]
+
+    def test_known_names_are_sent_quietly(self, client: FakeClient) -> None:
+        """Nothing to say: the id on stdout, nothing on stderr."""
+        result = run(*DECLARE, "--impact", "minor", "--urgency", "low", "--service", "search")
+        assert (result.exit_code, result.stdout, result.stderr) == (0, "inc-7\n", "")
+        assert len(client.sent) == 1
+
+
 class TestAck:
     def test_an_unknown_person_is_refused_before_sending(self, client: FakeClient) -> None:
         """``--person nobody``: one line naming the problem, exit 1, nothing sent."""
