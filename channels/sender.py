@@ -4,7 +4,9 @@ One Apprise object per target: ``notify()`` is False if any of several targets f
 would page the others again. Apprise answers only True/False, so the failure is classified from
 its own log entries for that send: HTTP 5xx, 408, 425, 429, connection errors and timeouts are
 transient; other 4xx and URLs Apprise cannot parse are permanent. The error kept is a short class
-and a masked detail: never the URL, its token or the address.
+and a masked detail: never the URL, its token or the address. A ``Retry-After`` the peer sent
+with a 429 or 503, which Apprise does not pass on, is read from the HTTP answer itself
+(:mod:`muster.channels.http_answers`).
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import apprise
 
 import muster.channels.outbox  # noqa: F401 - registers the outbox:// schema with Apprise
+from muster.channels.http_answers import watching
 from muster.worker.core.masking import mask_text
 from muster.worker.core.render import RenderedMessage
 
@@ -40,12 +44,14 @@ _FORMATS = {
 
 @dataclass(frozen=True, slots=True)
 class SendResult:
-    """How one send ended: ``ok``, else whether to retry and a masked, short reason."""
+    """How one send ended: ``ok``, else whether to retry and a masked, short reason, and how
+    long the peer asked to be left alone (``Retry-After`` on a 429 or 503, in seconds)."""
 
     ok: bool
     retryable: bool = False
     error: str | None = None
     duration_ms: int = 0
+    retry_after: float | None = None
 
 
 class Sender(Protocol):
@@ -104,11 +110,12 @@ class AppriseSender:
         targets = self._container()
         targets.add(plugin)
         try:
-            result = targets.notify(
-                body=message.body or " ",
-                title=message.title,
-                body_format=_FORMATS.get(message.body_format),
-            )
+            with watching() as answers:
+                result = targets.notify(
+                    body=message.body or " ",
+                    title=message.title,
+                    body_format=_FORMATS.get(message.body_format),
+                )
         except Exception as failure:  # noqa: BLE001 - a plugin bug must not kill the worker
             return self._failed(started, True, f"exception: {type(failure).__name__}")
         elapsed = int((time.monotonic() - started) * 1000)
@@ -116,11 +123,13 @@ class AppriseSender:
             return SendResult(ok=True, duration_ms=elapsed)
         lines = [str(entry) for entry in result.logs()]
         retryable, reason = classify(lines)
+        last = answers[-1] if answers else None
         return SendResult(
             ok=False,
             retryable=retryable,
             duration_ms=elapsed,
             error=mask_text(reason, self.secrets | {url}),
+            retry_after=last.retry_after_seconds(datetime.now(UTC)) if last else None,
         )
 
     def _failed(self, started: float, retryable: bool, reason: str) -> SendResult:

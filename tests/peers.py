@@ -5,9 +5,10 @@
 * :class:`SmsPeer` - a signal-cli REST API (``signal://``, ``POST /v2/send``, answers 201).
 
 Every peer binds a free port on 127.0.0.1, records what it receives (thread-safe), can be made to
-fail (``fail_next``) or disappear (``set_down`` closes the listening socket, so connections are
-refused; ``set_up`` binds the same port again), and hands out the Apprise URL template, with the
-person's address as a ``{email}`` / ``{chat}`` / ``{sms}`` placeholder, that reaches it.
+fail (``fail_next``; HTTP peers can add headers such as ``Retry-After`` to the failures) or
+disappear (``set_down`` closes the listening socket, so connections are refused; ``set_up`` binds
+the same port again), and hands out the Apprise URL template, with the person's address as a
+``{email}`` / ``{chat}`` / ``{sms}`` placeholder, that reaches it.
 
 The fixtures ``smtp_peer``, ``chat_peer`` and ``sms_peer`` (in ``conftest.py``) start one for a
 test and stop it after.
@@ -316,16 +317,21 @@ class RecordedRequest:
 
 @dataclass(frozen=True)
 class Reply:
-    """What a peer answers: a status, a body and its content type."""
+    """What a peer answers: a status, a body, its content type and any other headers."""
 
     status: int
     body: bytes = b""
     content_type: str = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def json(cls, status: int, document: Any) -> Reply:
+    def json(cls, status: int, document: Any, headers: dict[str, str] | None = None) -> Reply:
         """A JSON reply."""
-        return cls(status, json.dumps(document).encode("utf-8"))
+        return cls(status, json.dumps(document).encode("utf-8"), headers=_pairs(headers))
+
+
+def _pairs(headers: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
+    return tuple((headers or {}).items())
 
 
 MessageT = TypeVar("MessageT")
@@ -416,11 +422,18 @@ class HttpPeer(Generic[MessageT]):
 
     # faults and records ----------------------------------------------------------------------
 
-    def fail_next(self, n: int = 1, status: int = 500, body: Any = None) -> None:
-        """Answer the next ``n`` requests with ``status`` (and ``body`` as JSON, if given)."""
+    def fail_next(
+        self,
+        n: int = 1,
+        status: int = 500,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """Answer the next ``n`` requests with ``status`` (and ``body`` as JSON, if given), with
+        ``headers`` too (``{"Retry-After": "5"}`` on a 429 or 503)."""
         document = body if body is not None else {"error": HTTPStatus(status).phrase}
         with self._cond:
-            self._failures.extend([Reply.json(status, document)] * n)
+            self._failures.extend([Reply.json(status, document, headers)] * n)
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -513,6 +526,8 @@ class HttpPeer(Generic[MessageT]):
             handler.send_response(reply.status)
             handler.send_header("Content-Type", reply.content_type)
             handler.send_header("Content-Length", str(len(reply.body)))
+            for name, value in reply.headers:
+                handler.send_header(name, value)
             handler.end_headers()
             handler.wfile.write(reply.body)
 

@@ -5,13 +5,19 @@ must not acknowledge anything), POST acknowledges by queuing the contract's
 ``muster.incident.acknowledged`` message for the person the signed token names. It is a plain
 WSGI application: ``muster ack-server`` serves it for small setups; in production run
 ``worker.ack_server:application`` under any WSGI server behind TLS.
+
+The token in a link's path acknowledges for its person, so it is a credential: muster's own
+server logs each request with the token masked, never the path as it came.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Iterable
+from socketserver import ThreadingMixIn
 from typing import Any, Protocol
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import structlog
 
@@ -19,6 +25,7 @@ from muster.config.settings import Settings
 from muster.config.watch import ConfigSource
 from muster.worker.client import Client
 from muster.worker.core.ack_tokens import verify
+from muster.worker.core.masking import MASK
 
 log = structlog.get_logger("muster.ack_server")
 
@@ -92,6 +99,71 @@ def _reply(
         ],
     )
     return [data]
+
+
+_LONG_SEGMENT = re.compile(r"(?<=/)[^\s/\"'?#]{16,}")
+
+
+def masked_path(path: str) -> str:
+    """A request path fit for a log: its last segment (where a link's token is) masked, and
+    the query left out; ``/healthz`` as it is."""
+    base = path.split("?", 1)[0].rstrip("/")
+    head, _, last = base.rpartition("/")
+    if not last or base == "/healthz":
+        return base or "/"
+    return f"{head}/{MASK}"
+
+
+def mask_path_segments(text: str) -> str:
+    """Free text about a request (an unparsable request line quoted in an error), with every
+    path segment long enough to be a token masked."""
+    return _LONG_SEGMENT.sub(MASK, text)
+
+
+class MaskedRequestHandler(WSGIRequestHandler):
+    """wsgiref's request handler, logging through muster's logs with tokens masked: its own
+    access line prints the request line, token and all, to stderr."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """One line per answered request: who, what (masked), the status and the size."""
+        command, path = getattr(self, "command", None), getattr(self, "path", None)
+        if command and path is not None:
+            request = f"{command} {masked_path(path)}"
+        else:
+            request = mask_path_segments(getattr(self, "requestline", ""))
+        log.info(
+            "ack_server.request",
+            client=self.client_address[0],
+            request=request,
+            status=int(code) if not isinstance(code, str) or code.isdigit() else code,
+            size=size,
+        )
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """What wsgiref reports otherwise (a request it could not parse, a timeout), masked."""
+        log.warning(
+            "ack_server.http_error",
+            client=self.client_address[0],
+            message=mask_path_segments(format % args),
+        )
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+def make_ack_server(host: str, port: int, app: AckApp) -> WSGIServer:
+    """A threaded wsgiref server for ``app`` whose request log masks tokens."""
+    return make_server(
+        host, port, app, server_class=_ThreadingServer, handler_class=MaskedRequestHandler
+    )
+
+
+def serve(host: str, port: int) -> None:
+    """Serve the endpoint as deployed (``muster ack-server``) until interrupted."""
+    with make_ack_server(host, port, from_environment()) as server:
+        log.info("ack_server.listening", host=host, port=port)
+        server.serve_forever()
 
 
 def from_environment() -> AckApp:

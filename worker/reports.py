@@ -9,12 +9,14 @@ from muster.worker.core.review import PageRecord, ReviewFacts
 from muster.worker.core.routing import Routing
 from muster.worker.core.snapshots import plan_from_data
 from muster.worker.core.summary import TimelineItem, named_holders
-from muster.worker.store.models import Delivery, Incident, TimelineEntry
+from muster.worker.store.models import Delivery, TimelineEntry
+from muster.worker.store.reads import find_incident
 
 
 def review_facts(session: Session, routing: Routing, incident_id: str) -> ReviewFacts | None:
-    """Everything recorded about ``incident_id``, or None if muster never heard of it."""
-    row = session.get(Incident, incident_id)
+    """Everything recorded about ``incident_id`` (or the incident it joined by fingerprint), or
+    None if muster never heard of it."""
+    row = find_incident(session, incident_id)
     if row is None:
         return None
     people = routing.config.people

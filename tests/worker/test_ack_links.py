@@ -10,9 +10,10 @@ from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
+from structlog.testing import capture_logs
 
 from muster.config.loader import LoadedConfig
-from muster.worker.ack_server import AckApp
+from muster.worker.ack_server import AckApp, make_ack_server, mask_path_segments
 from muster.worker.core.ack_tokens import sign, verify
 from muster.worker.core.incident import Incident
 from muster.worker.core.plan import build_page_plan
@@ -118,3 +119,33 @@ class TestEndpoint:
         status, _ = fetch(f"{base}/{sign('not-the-secret-at-all', 'inc-1', 'bob')}", "POST")
         assert status == 404
         assert client.acks == []
+
+
+class TestRequestLog:
+    def test_a_request_is_logged_without_its_token(self, capfd: pytest.CaptureFixture[str]) -> None:
+        """The token in the path acknowledges for its person: the server's request log line
+        names the request and its status, with the token masked, and nothing prints it."""
+        token = sign(SECRET, "inc-1", "bob")
+        server = make_ack_server("127.0.0.1", 0, AckApp(lambda: SECRET, RecordingClient))
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            with capture_logs() as logs:
+                status, _ = fetch(f"http://127.0.0.1:{server.server_port}/ack/{token}")
+                bad, _ = fetch(f"http://127.0.0.1:{server.server_port}/ack/{token[:-2]}")
+        finally:
+            server.shutdown()
+            server.server_close()
+        assert (status, bad) == (200, 404)
+        requests = [entry for entry in logs if entry["event"] == "ack_server.request"]
+        assert [(e["request"], e["status"]) for e in requests] == [
+            ("GET /ack/****", 200),
+            ("GET /ack/****", 404),
+        ]
+        printed = capfd.readouterr()
+        assert token[:20] not in repr(logs) + printed.out + printed.err
+
+    def test_a_malformed_request_line_is_masked_too(self) -> None:
+        """What wsgiref says about a request it cannot parse quotes the line: masked as well."""
+        token = sign(SECRET, "inc-1", "bob")
+        assert token not in mask_path_segments(f"Bad request version ('GET /ack/{token} HTTP/9')")

@@ -199,17 +199,8 @@ def timeline(incident_id: str, output: str) -> None:
 @click.option("--port", default=8080, show_default=True)
 def ack_server(host: str, port: int) -> None:
     """Serve the Acknowledge links of pages (put TLS in front of it)."""
-    from socketserver import ThreadingMixIn
-    from wsgiref.simple_server import WSGIServer, make_server
-
-    from muster.worker.ack_server import from_environment
+    from muster.worker.ack_server import serve
     from muster.worker.log_setup import configure_logging
 
-    class Server(ThreadingMixIn, WSGIServer):
-        daemon_threads = True
-
     configure_logging()
-    app = from_environment()
-    with make_server(host, port, app, server_class=Server) as server:
-        structlog.get_logger("muster").info("ack_server.listening", host=host, port=port)
-        server.serve_forever()
+    serve(host, port)

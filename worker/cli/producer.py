@@ -2,18 +2,77 @@
 
 from __future__ import annotations
 
+import difflib
 import json
-from typing import Any
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from muster.worker.messages import InvalidMessage
+
+if TYPE_CHECKING:
+    from muster.worker.core.config_model import RoutingConfig
 
 
 def _client() -> Any:
     from muster.worker.client import Client
 
     return Client()
+
+
+def _routing_config() -> tuple[Path, RoutingConfig] | None:
+    """The routing config the worker reads (``MUSTER_CONFIG``, else the packaged demo), so a
+    name it does not define is refused here rather than dead-lettered there; None when this
+    host cannot read it (the worker then judges). Secrets are not needed to know the names."""
+    from muster.config.loader import load_config
+    from muster.config.settings import Settings
+    from muster.worker.cli.common import PlaceholderEnviron
+    from muster.worker.core.issues import ConfigError
+
+    try:
+        path = Settings().config
+        return path, load_config(path, PlaceholderEnviron(os.environ)).routing.config
+    except (ConfigError, OSError, ValueError):
+        return None
+
+
+def _refuse(
+    what: str, value: str, known: Iterable[str], path: Path, listed: bool = False
+) -> NoReturn:
+    """Exit 1 with one line: ``value`` is not a ``what`` the config at ``path`` defines (all
+    of them ``listed``, for the few severity values; else the closest, for people)."""
+    if listed:
+        line = f"the routing config {path} defines {', '.join(known)}"
+    else:
+        close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
+        line = f"not in the routing config {path}"
+        line += f" (did you mean {close[0]!r}?)" if close else ""
+    click.echo(f"unknown {what} {value!r}: {line}", err=True)
+    raise SystemExit(1)
+
+
+def _check_declaration(impact: str, urgency: str, services: Iterable[str]) -> None:
+    """Refuse an impact or urgency the config does not define (the worker would dead-letter
+    it); warn about unknown services, which the contract allows and the fallback team gets."""
+    found = _routing_config()
+    if found is None:
+        return
+    path, config = found
+    if impact not in config.severity.matrix:
+        _refuse("impact", impact, config.severity.impacts, path, listed=True)
+    if urgency not in config.severity.urgencies:
+        _refuse("urgency", urgency, config.severity.urgencies, path, listed=True)
+    for service in dict.fromkeys(services):
+        if service not in config.services:
+            handled = (
+                f"routes it to the SMEs of {config.fallback_service} (fallback_service)"
+                if config.fallback_service
+                else "has no fallback_service: no SME is paged for it"
+            )
+            click.echo(f"warning: unknown service {service!r}: the config {handled}", err=True)
 
 
 def _send(action: Any) -> None:
@@ -63,6 +122,7 @@ def declare(
     reports: tuple[str, ...],
 ) -> None:
     """Declare an incident; prints its id."""
+    _check_declaration(impact, urgency, services)
     fields: dict[str, Any] = {
         "source": source,
         "links": _pairs(links, "--link"),
@@ -146,6 +206,9 @@ def milestone(
 @click.option("--role", default=None)
 def ack(incident_id: str, person: str, role: str | None) -> None:
     """Acknowledge PERSON's page for INCIDENT_ID."""
+    found = _routing_config()
+    if found is not None and person not in found[1].people:
+        _refuse("person", person, found[1].people, found[0])
     _send(lambda: _client().acknowledge(incident_id, person=person, role=role) and incident_id)
 
 

@@ -68,9 +68,20 @@ def milestone_key(incident_id: str, milestone: str) -> str:
     return f"{incident_id}:milestone:{milestone}"
 
 
+def disarmed_key(incident_id: str, milestone: str) -> str:
+    """The escalation chains a redefinition milestone disarmed."""
+    return f"{milestone_key(incident_id, milestone)}:disarmed"
+
+
 def ack_key(incident_id: str, person: str, role: str | None) -> str:
     """A person's acknowledgement, for one role or all (``*``)."""
     return f"{incident_id}:ack:{person}:{role or '*'}"
+
+
+def unpaged_ack_key(incident_id: str, person: str, role: str | None) -> str:
+    """An acknowledgement from someone not paged for the incident: a note, kept apart from
+    ``ack_key`` so their acknowledgement once paged still counts."""
+    return f"{incident_id}:ack-unpaged:{person}:{role or '*'}"
 
 
 def resolved_key(incident_id: str) -> str:

@@ -3,13 +3,14 @@
 Timers are rows in the database with a JSON ``data`` column; this module is the only place that
 knows what is in it. An escalation timer holds its chain's progress (:class:`ChainState`), a
 summary timer when the last summary went out (:class:`SummaryState`); a reminder needs nothing.
-The decisions — which chains an acknowledgement stops, when a summary is due after a pause or a
-redefinition, when a reminder is put off — are pure functions here, so the timer adapters only
-read, call and store.
+The decisions — which chains an acknowledgement stops, which a redefinition no longer needs,
+when a summary is due after a pause or a redefinition, when a reminder is put off — are pure
+functions here, so the timer adapters only read, call and store.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -68,7 +69,12 @@ class ChainState:
 
     def restarted(self, chain: EscalationChain, holder: str) -> ChainState:
         """The chain again from the top, after ``holder`` took the role over."""
-        return replace(ChainState.armed(chain, [holder]), generation=self.generation + 1)
+        return self.rearmed_as(ChainState.armed(chain, [holder]))
+
+    def rearmed_as(self, fresh: ChainState) -> ChainState:
+        """``fresh`` in this chain's place, in a new generation: its steps need keys of their
+        own, since the earlier era's steps were recorded under theirs."""
+        return replace(fresh, generation=self.generation + 1)
 
     def step_id(self, number: int) -> str:
         """The id of step ``number`` in this generation, for its keys."""
@@ -135,6 +141,14 @@ def escalated_chains(plan: PagePlan) -> list[ChainState]:
         for chain in plan.escalations
         if chain.role == SME or chain.service is None
     ]
+
+
+def chains_not_needed(armed: Iterable[ChainState], plan: PagePlan) -> list[ChainState]:
+    """Of the ``armed`` chains, those a redefined ``plan`` no longer contains: a role its level
+    does not page, the SMEs of a service no longer impacted. Left armed, they would page the
+    next levels of people the incident no longer needs."""
+    needed = {(chain.role, chain.service) for chain in escalated_chains(plan)}
+    return [state for state in armed if (state.role, state.service) not in needed]
 
 
 def paged_by(plan: PagePlan, chain: EscalationChain) -> list[str]:

@@ -2,7 +2,8 @@
 
 The rest of the fan-out is a second commit (:mod:`muster.worker.incidents.fan_out`), queued as a
 task of its own. A declaration whose fingerprint matches an open incident joins that incident's
-timeline and pages nobody (alert storms); the same incident id again is a no-op.
+timeline and pages nobody (alert storms), and its id becomes an alias of that incident; the same
+incident id again is a no-op.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from muster.worker.incidents.fan_out import fan_out
 from muster.worker.incidents.outcome import Outcome
 from muster.worker.messages import Declared, InvalidMessage
 from muster.worker.runtime import Runtime
-from muster.worker.store.models import Incident, OpenFingerprint, TimelineEntry
+from muster.worker.store.models import Incident, IncidentAlias, OpenFingerprint, TimelineEntry
 
 log = structlog.get_logger("muster.handlers")
 
@@ -87,6 +88,9 @@ def handle_declared(
     try:
         # Optimistically new: the incident's and the fingerprint's keys say if it is not.
         with rt.database.transaction() as session:
+            joined = _joined_before(session, incident_id) if message.fingerprint else None
+            if joined is not None:  # redelivered, after the incident it joined was resolved
+                return Outcome(joined, note="duplicate declaration: it joined this incident")
             session.execute(
                 insert(Incident).values(
                     id=incident_id,
@@ -183,16 +187,33 @@ def _declared_again(
             log.warning("incident.completing_fan_out", incident_id=incident_id)
             deliveries = fan_out(session, routing, known, message_id, now, first_done=False)
             return Outcome(incident_id, deliveries, note="completed an interrupted fan-out")
+        joined = _joined_before(session, incident_id)
+        if joined is not None:
+            return Outcome(joined, note="duplicate declaration: it joined this incident")
         holder = session.get(OpenFingerprint, message.fingerprint) if message.fingerprint else None
         if holder is not None:
-            _join(session, holder.incident_id, message, message_id, now)
+            _join(session, holder.incident_id, incident_id, message, message_id, now)
             return Outcome(holder.incident_id, note="joined open incident by fingerprint")
     raise conflict  # whatever conflicted is gone again: the task runs the message anew
 
 
+def _joined_before(session: Session, incident_id: str) -> str | None:
+    """The incident a declaration under ``incident_id`` joined, if it did."""
+    alias = session.get(IncidentAlias, incident_id)
+    return None if alias is None else alias.incident_id
+
+
 def _join(
-    session: Session, incident_id: str, message: Declared, message_id: str, now: datetime
+    session: Session,
+    incident_id: str,
+    joining: str,
+    message: Declared,
+    message_id: str,
+    now: datetime,
 ) -> None:
+    """A timeline entry of the open incident, and an alias: the producer was given ``joining``
+    and will send milestones, acknowledgements and resolutions under it."""
+    session.add(IncidentAlias(alias=joining, incident_id=incident_id, created_at=now))
     session.add(
         TimelineEntry(
             incident_id=incident_id,

@@ -1,6 +1,7 @@
 """A milestone: a timeline entry, what it changes, whom it pages, and the rooms told.
 
-``redefinition`` recomputes severity and services and pages only people not yet paged;
+``redefinition`` recomputes severity and services, pages only people not yet paged and stops
+the escalations of roles and services the new plan no longer contains;
 ``support_update`` and ``redefinition`` set the impact statement; ``state_change`` sets the state;
 ``role_change`` hands a role over and pages the new holder; ``engage`` pages named people and the
 on-call SMEs of named services now.
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster.worker.core.broadcasts import render_milestone
-from muster.worker.core.keys import milestone_key
+from muster.worker.core.keys import disarmed_key, milestone_key
 from muster.worker.core.plan import (
     PagePlan,
     PlannedPage,
@@ -54,7 +55,10 @@ def handle_milestone(rt: Runtime, message: Milestone, message_id: str) -> Outcom
         if message.kind == "redefinition":
             plan, pages, detail = _redefine(session, routing, row, message, now)
             core = core_incident(row)
-            rearm_for_severity(session, routing, row, plan, now)
+            disarmed = rearm_for_severity(session, routing, row, plan, now)
+            if disarmed:
+                detail += "; escalation stopped for " + ", ".join(disarmed)
+                _note_disarmed(session, row.id, message, message_id, disarmed, now)
         elif message.kind == "support_update":
             row.impact_statement = message.text
         elif message.kind == "state_change" and message.state is not None:
@@ -118,6 +122,29 @@ def _check_names(routing: Routing, message: Milestone) -> None:
             raise InvalidMessage(f"unknown impact {impact!r}")
         if message.urgency is not None and message.urgency not in config.severity.urgencies:
             raise InvalidMessage(f"unknown urgency {message.urgency!r}")
+
+
+def _note_disarmed(
+    session: Session,
+    incident_id: str,
+    message: Milestone,
+    message_id: str,
+    disarmed: list[str],
+    now: datetime,
+) -> None:
+    """Say on the timeline whose escalations the redefinition stopped: those people's next
+    levels will not be paged, and the review should show why."""
+    session.add(
+        TimelineEntry(
+            incident_id=incident_id,
+            key=disarmed_key(incident_id, message.milestone_id or message_id),
+            at=now,
+            kind="escalation_disarmed",
+            actor=message.author,
+            text="No longer in the plan, escalation stopped: " + ", ".join(disarmed),
+            data={"roles": disarmed},
+        )
+    )
 
 
 def _redefine(

@@ -10,12 +10,14 @@ from sqlalchemy.orm import Session
 
 from muster.worker.incidents.outcome import UnknownIncident
 from muster.worker.store.models import ConsumedMessage, Incident, OpenFingerprint, TimelineEntry
+from muster.worker.store.reads import find_incident
 
 
 def declared_incident(session: Session, incident_id: str) -> Incident:
-    """The incident, once its declaration is fully recorded (retried until then: a milestone or
-    a resolution must not act on an incident whose pages and timers are still being written)."""
-    row = session.get(Incident, incident_id)
+    """The incident (or the one it joined by fingerprint), once its declaration is fully
+    recorded (retried until then: a milestone or a resolution must not act on an incident whose
+    pages and timers are still being written)."""
+    row = find_incident(session, incident_id)
     if row is None or not row.fanned_out:
         raise UnknownIncident(incident_id)
     return row

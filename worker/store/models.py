@@ -91,6 +91,19 @@ class OpenFingerprint(Base):
     incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
 
 
+class IncidentAlias(Base):
+    """An incident id a producer was given that leads to another incident: a declaration that
+    joined an open incident by fingerprint. Lookups by id follow it."""
+
+    __tablename__ = "incident_aliases"
+
+    alias: Mapped[str] = mapped_column(String(64), primary_key=True)
+    incident_id: Mapped[str] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 class TimelineEntry(Base):
     """One thing that happened to an incident, with when and who; ``key`` makes it idempotent."""
 

@@ -1,5 +1,6 @@
-"""Reads several parts of muster share: the core's view of a stored incident, and who was paged
-but has not acknowledged (summaries and the review both say so)."""
+"""Reads several parts of muster share: an incident by an id a producer was given, the core's
+view of a stored incident, and who was paged but has not acknowledged (summaries and the review
+both say so)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,17 @@ from muster.worker.core.incident import Incident as CoreIncident
 from muster.worker.core.keys import role_label
 from muster.worker.core.routing import Routing
 from muster.worker.core.summary import Unacknowledged
-from muster.worker.store.models import Delivery, Incident, TimelineEntry
+from muster.worker.store.models import Delivery, Incident, IncidentAlias, TimelineEntry
+
+
+def find_incident(session: Session, incident_id: str) -> Incident | None:
+    """The incident ``incident_id`` names: its own, or the open incident a declaration under
+    that id joined by fingerprint (the producer was given that id and will use it)."""
+    row = session.get(Incident, incident_id)
+    if row is not None:
+        return row
+    alias = session.get(IncidentAlias, incident_id)
+    return None if alias is None else session.get(Incident, alias.incident_id)
 
 
 def core_incident(row: Incident) -> CoreIncident:

@@ -1,13 +1,13 @@
 """Arming, moving and stopping an incident's timers, inside the transaction of the change.
 
-Called by the incident handlers: a declaration arms them, a redefinition re-paces them, a role
-change restarts its chain, an acknowledgement stops the chains that paged that person, a
-resolution cancels everything.
+Called by the incident handlers: a declaration arms them, a redefinition re-paces them (and
+disarms the chains its plan no longer contains), a role change restarts its chain, an
+acknowledgement stops the chains that paged that person, a resolution cancels everything.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -23,10 +23,11 @@ from muster.worker.core.timer_state import (
     SUMMARY,
     ChainState,
     SummaryState,
+    chains_not_needed,
     escalated_chains,
     summary_due_after_change,
 )
-from muster.worker.store.models import Incident
+from muster.worker.store.models import Incident, Timer
 from muster.worker.timers.rows import incident_timers, timer, upsert
 
 
@@ -54,18 +55,13 @@ def arm_incident(
 
 def rearm_for_severity(
     session: Session, routing: Routing, row: Incident, plan: PagePlan, now: datetime
-) -> None:
-    """After a redefinition: chains for new roles and services, new intervals for the rest."""
+) -> list[str]:
+    """After a redefinition: chains for new roles and services, new intervals for the rest, and
+    no more escalation for what the new plan dropped. Returns the labels of the chains
+    disarmed."""
     level = routing.level(row.severity).level
     timers = {t.key: t for t in incident_timers(session, row.id)}
-    if level.ack_within is None:
-        for armed in timers.values():
-            if armed.kind == ESCALATION and armed.state == PENDING:
-                armed.state, armed.updated_at = CANCELLED, now
-    else:
-        for chain in escalated_chains(plan):
-            if chain_timer_key(row.id, chain.role, chain.service) not in timers:
-                _arm_chain(session, row.id, chain, now + level.ack_within, now)
+    disarmed = _rearm_chains(session, row.id, plan, level.ack_within, timers, now)
     summary = timers.get(summary_timer_key(row.id))
     if summary is not None and summary.state == PENDING:
         state = SummaryState.from_data(summary.data)
@@ -77,6 +73,7 @@ def rearm_for_severity(
             reminder.state, reminder.updated_at = CANCELLED, now
     elif reminder is None or reminder.state != PENDING:
         _arm_reminder(session, row.id, now + level.customer_update_every, now)
+    return disarmed
 
 
 def restart_role_chain(
@@ -118,6 +115,39 @@ def cancel_all(session: Session, incident_id: str, now: datetime) -> None:
     for armed in incident_timers(session, incident_id):
         if armed.state == PENDING:
             armed.state, armed.updated_at = CANCELLED, now
+
+
+def _rearm_chains(
+    session: Session,
+    incident_id: str,
+    plan: PagePlan,
+    ack_within: timedelta | None,
+    timers: dict[str, Timer],
+    now: datetime,
+) -> list[str]:
+    """Disarm the pending chains ``plan`` does not need (all of them without ``ack_within``);
+    arm the ones it needs that were never armed, or that an earlier redefinition disarmed."""
+    armed = [
+        (t, ChainState.from_data(t.data))
+        for t in timers.values()
+        if t.kind == ESCALATION and t.state == PENDING
+    ]
+    states = [state for _, state in armed]
+    unneeded = set(states if ack_within is None else chains_not_needed(states, plan))
+    disarmed = []
+    for armed_timer, state in armed:
+        if state in unneeded:
+            armed_timer.state, armed_timer.updated_at = CANCELLED, now
+            disarmed.append(state.label)
+    if ack_within is not None:
+        for chain in escalated_chains(plan):
+            known = timers.get(chain_timer_key(incident_id, chain.role, chain.service))
+            if known is None:
+                _arm_chain(session, incident_id, chain, now + ack_within, now)
+            elif known.state == CANCELLED:
+                again = ChainState.from_data(known.data).rearmed_as(chain)
+                _arm_chain(session, incident_id, again, now + ack_within, now)
+    return sorted(disarmed)
 
 
 def _arm_chain(

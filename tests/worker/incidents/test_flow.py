@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from muster.channels.retry import RetryPolicy
 from muster.channels.sender import SendResult
+from muster.worker.cli import cli
 from muster.worker.clock import ManualClock
 from muster.worker.deliveries.send import run_delivery
 from muster.worker.deliveries.sweep import due_deliveries
@@ -27,8 +29,9 @@ from muster.worker.incidents.milestone import handle_milestone
 from muster.worker.incidents.outcome import UnknownIncident
 from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import InvalidMessage, parse
-from muster.worker.runtime import Runtime
-from muster.worker.store.models import DeadLetter, Delivery, Incident, TimelineEntry
+from muster.worker.reports import review_facts
+from muster.worker.runtime import Runtime, install
+from muster.worker.store.models import DeadLetter, Delivery, Incident, TimelineEntry, Timer
 from tests.configs import WEDNESDAY_NOON
 from tests.support import RecordingSender, stub_runtime
 
@@ -130,6 +133,59 @@ class TestDeclared:
         assert joined == "inc-1"
         assert ids == ()
         assert timeline(rt) == ["declared", "joined"]
+
+    def test_the_id_of_a_joining_declaration_leads_to_the_open_incident(self, rt: Runtime) -> None:
+        """inc-2 joined inc-1 by fingerprint: the producer was given inc-2, so the timeline of
+        inc-2 is inc-1's record, and a milestone, an acknowledgement and a resolution sent to
+        inc-2 land on inc-1."""
+        declare(rt, "m-1", fingerprint="alert:payments-5xx")
+        declare(rt, "m-2", incident_id="inc-2", fingerprint="alert:payments-5xx")
+        with rt.database.transaction() as session:
+            facts = review_facts(session, rt.config.current().routing, "inc-2")
+        assert facts is not None
+        assert facts.incident_id == "inc-1"
+        assert [item.kind for item in facts.items] == ["declared", "joined"]
+        note = message(
+            "muster.incident.milestone", incident_id="inc-2", kind="note", text="Same alert"
+        )
+        assert handle_milestone(rt, note, "m-3").incident_id == "inc-1"
+        ack = message("muster.incident.acknowledged", incident_id="inc-2", person="bob")
+        assert handle_acknowledged(rt, ack, "m-4").note == "escalation stopped"
+        done = message("muster.incident.resolved", incident_id="inc-2", text="Fixed")
+        assert handle_resolved(rt, done, "m-5").incident_id == "inc-1"
+        assert timeline(rt)[:5] == ["declared", "joined", "note", "acknowledged", "resolved"]
+        with rt.database.transaction() as session:
+            assert session.get(Incident, "inc-2") is None
+            incident = session.get(Incident, "inc-1")
+            assert incident is not None
+            assert incident.state == "resolved"
+
+    def test_muster_timeline_of_the_joining_id_exports_the_open_incident(self, rt: Runtime) -> None:
+        """``muster timeline inc-2`` used to say "no incident": it exports inc-1's record."""
+        declare(rt, "m-1", fingerprint="fp")
+        declare(rt, "m-2", incident_id="inc-2", title="Checkout 5xx again", fingerprint="fp")
+        install(rt)
+        try:
+            result = CliRunner().invoke(cli, ["timeline", "inc-2"])
+        finally:
+            install(None)
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("# inc-1: Checkout failing")
+        assert "Checkout 5xx again" in result.output
+
+    def test_a_redelivered_joining_declaration_changes_nothing(self, rt: Runtime) -> None:
+        """The joining declaration again, even after inc-1 freed its fingerprint: still a
+        no-op, not a second joined entry nor a new incident under the id that joined."""
+        declare(rt, "m-1", fingerprint="fp")
+        declare(rt, "m-2", incident_id="inc-2", fingerprint="fp")
+        joined, ids = declare(rt, "m-2", incident_id="inc-2", fingerprint="fp")
+        assert (joined, ids) == ("inc-1", ())
+        handle_resolved(rt, message("muster.incident.resolved", incident_id="inc-1"), "m-3")
+        again, ids = declare(rt, "m-2", incident_id="inc-2", fingerprint="fp")
+        assert (again, ids) == ("inc-1", ())
+        assert timeline(rt).count("joined") == 1
+        with rt.database.transaction() as session:
+            assert session.get(Incident, "inc-2") is None
 
     def test_fingerprint_is_free_again_after_resolution(self, rt: Runtime) -> None:
         """Once resolved, the same fingerprint declares a new incident."""
@@ -336,6 +392,29 @@ class TestAckAndResolve:
         handle_acknowledged(rt, ack, "m-2")
         handle_acknowledged(rt, ack, "m-3")
         assert timeline(rt).count("acknowledged") == 1
+
+    def test_ack_from_someone_not_in_the_config_is_invalid(self, rt: Runtime) -> None:
+        """``muster ack ID --person nobody``: refused with a reason (a dead letter), not an
+        acknowledgement."""
+        declare(rt)
+        ack = message("muster.incident.acknowledged", incident_id="inc-1", person="nobody")
+        with pytest.raises(InvalidMessage, match="unknown person 'nobody'"):
+            handle_acknowledged(rt, ack, "m-2")
+        assert "acknowledged" not in timeline(rt)
+
+    def test_ack_from_someone_not_paged_is_a_note_that_stops_nothing(self, rt: Runtime) -> None:
+        """Alice is in the config but was not paged for this incident: her acknowledgement is
+        noted on the timeline, the outcome says so, and every escalation keeps going."""
+        declare(rt)
+        ack = message("muster.incident.acknowledged", incident_id="inc-1", person="alice")
+        outcome = handle_acknowledged(rt, ack, "m-2")
+        assert outcome.note == "alice was not paged for this incident: noted, nothing stopped"
+        assert timeline(rt) == ["declared", "acknowledged_unpaged"]
+        again = handle_acknowledged(rt, ack, "m-3")
+        assert again.note == "already noted"
+        with rt.database.transaction() as session:
+            states = set(session.scalars(select(Timer.state).where(Timer.kind == "escalation")))
+        assert states == {"pending"}
 
     def test_resolve_closes_and_tells_the_rooms(self, rt: Runtime) -> None:
         """Resolved: state, time, and a broadcast saying how long it lasted."""

@@ -75,6 +75,18 @@ def declare_sev1(rt: Runtime) -> None:
     )
 
 
+def redefine(rt: Runtime, message_id: str, **change: Any) -> tuple[int, ...]:
+    return send(
+        rt,
+        "milestone",
+        message_id,
+        incident_id="inc-1",
+        kind="redefinition",
+        text="Redefined",
+        **change,
+    )
+
+
 def run_for(rt: Runtime, minutes: int, scanners: int = 1) -> list[int]:
     """Advance the clock a minute at a time, scanning (with several scanners at once if asked)."""
     created: list[int] = []
@@ -162,6 +174,30 @@ class TestEscalation:
         assert "laura" not in people
         assert people == ["mallory", "frank", "judy"]
 
+    def test_an_ack_before_being_paged_does_not_stop_a_later_page(self, rt: Runtime) -> None:
+        """Laura (eng managers) acknowledges at +1, before anyone paged her: a note, nothing
+        stopped; paged at +5 for the incident commander, her acknowledgement at +6 stops that
+        chain, which then pages nobody at +10."""
+        declare_sev1(rt)
+        run_for(rt, 1)
+        send(rt, "acknowledged", "m-early", incident_id="inc-1", person="laura")
+        run_for(rt, 4)
+        assert ("laura", "escalation:incident_commander:1") in escalations(rt)
+        run_for(rt, 1)
+        send(rt, "acknowledged", "m-ack", incident_id="inc-1", person="laura")
+        run_for(rt, 4)
+        ic = [(p, r) for p, r in escalations(rt) if r.startswith("escalation:incident_commander")]
+        assert ic == [("laura", "escalation:incident_commander:1")]
+        with rt.database.transaction() as session:
+            kinds = list(
+                session.scalars(
+                    select(TimelineEntry.kind)
+                    .where(TimelineEntry.actor == "laura", TimelineEntry.kind.like("ack%"))
+                    .order_by(TimelineEntry.id)
+                )
+            )
+        assert kinds == ["acknowledged_unpaged", "acknowledged"]
+
     def test_the_chain_climbs_level_by_level_then_repeats_then_stops(self, rt: Runtime) -> None:
         """payments SME: secondary at +5, eng managers at +10, the SME rotation again at +15,
         and so on once more; then the chain is exhausted and says so."""
@@ -233,6 +269,42 @@ class TestEscalation:
         )
         run_for(rt, 4)
         assert ("laura", "escalation:incident_commander:1") not in escalations(rt)
+        run_for(rt, 1)
+        assert ("laura", "escalation:incident_commander:g1.1") in escalations(rt)
+
+    def test_a_redefinition_to_fewer_roles_and_services_disarms_their_chains(
+        self, rt: Runtime
+    ) -> None:
+        """SEV1 on payments-api redefined at +2 to SEV3 on search (support lead and SMEs only):
+        the incident commander's, the scribe's and the payments SMEs' chains are disarmed and
+        the timeline lists them; at +5 only the support lead's chain climbs."""
+        declare_sev1(rt)
+        run_for(rt, 2)
+        redefine(rt, "m-sev3", impact="major", urgency="low", services=["search"])
+        run_for(rt, 3)
+        assert escalations(rt) == [("mallory", "escalation:support_lead:1")]
+        with rt.database.transaction() as session:
+            entry = session.scalars(
+                select(TimelineEntry).where(TimelineEntry.kind == "escalation_disarmed")
+            ).one()
+            assert entry.data == {"roles": ["incident_commander", "scribe", "sme:payments-api"]}
+            assert "incident_commander, scribe, sme:payments-api" in entry.text
+            chains = session.scalars(select(Timer).where(Timer.kind == "escalation"))
+            states = {timer.key: timer.state for timer in chains}
+        assert states["inc-1:escalation:incident_commander"] == "cancelled"
+        assert states["inc-1:escalation:sme:payments-api"] == "cancelled"
+        assert states["inc-1:escalation:sme:search"] == "pending"
+
+    def test_a_redefinition_back_up_rearms_a_disarmed_chain(self, rt: Runtime) -> None:
+        """SEV1 → SEV3 at +1 → SEV1 at +2: the incident commander's chain is armed again, as a
+        new era of its steps, and climbs 5 min after the second redefinition."""
+        declare_sev1(rt)
+        run_for(rt, 1)
+        redefine(rt, "m-down", impact="major", urgency="low")
+        run_for(rt, 1)
+        redefine(rt, "m-up", impact="critical", urgency="high")
+        run_for(rt, 4)
+        assert ("laura", "escalation:incident_commander:g1.1") not in escalations(rt)
         run_for(rt, 1)
         assert ("laura", "escalation:incident_commander:g1.1") in escalations(rt)
 
