@@ -3,7 +3,11 @@
 Each contract message has a task of its own name. A message that breaks the contract or the
 config is dead-lettered at once and never retried; a message about an incident not yet recorded
 is retried a few times (the declaration may be a moment behind) before it is dead-lettered; a
-database outage is retried until the database is back. Nothing is dropped.
+database outage is retried until the database is back. Every task takes ``*args, **kwargs`` and
+checks them (:mod:`muster.worker.rejection`), so a call with the wrong arguments is a dead letter
+rather than a ``TypeError`` Celery would drop the message for; what Celery refuses before any
+task runs is kept by the worker's consumer (:mod:`muster.worker.broker.consumer`). Nothing is
+dropped.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 import structlog
 from celery import Celery, Task
 from celery.signals import task_postrun, worker_process_init
+from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from muster.config.settings import Settings
@@ -25,7 +30,6 @@ from muster.worker.deliveries.claim import Claimed
 from muster.worker.deliveries.send import run_batch, send_claimed
 from muster.worker.deliveries.sweep import due_deliveries
 from muster.worker.incidents.acknowledged import handle_acknowledged
-from muster.worker.incidents.dead_letters import dead_letter
 from muster.worker.incidents.declared import handle_declared
 from muster.worker.incidents.fan_out import complete_fan_outs, handle_fan_out
 from muster.worker.incidents.milestone import handle_milestone
@@ -40,6 +44,7 @@ from muster.worker.messages import (
     InvalidMessage,
     parse,
 )
+from muster.worker.rejection import fitting, keep, register_keep, retry_after_outage
 from muster.worker.runtime import Runtime, install, runtime
 from muster.worker.timers.scan import scan as scan_due_timers
 
@@ -147,7 +152,7 @@ def _handle(task: Task, name: str, payload: Any, first_wave: FirstWave) -> Outco
             )
         return HANDLERS[name](rt, message, message_id)
     except InvalidMessage as invalid:
-        reject(rt, name, payload, invalid.reason, message_id)
+        keep(task, name, payload, invalid.reason)
         return None
     except UnknownIncident as unknown:
         retries = task.request.retries or 0
@@ -156,7 +161,7 @@ def _handle(task: Task, name: str, payload: Any, first_wave: FirstWave) -> Outco
                 "message.unknown_incident.retrying", incident_id=str(unknown), retry=retries
             )
             raise task.retry(countdown=min(2**retries, MAX_COUNTDOWN), max_retries=None) from None
-        reject(rt, name, payload, f"unknown incident {unknown}", message_id)
+        keep(task, name, payload, f"unknown incident {unknown}")
         return None
     except IntegrityError:
         # Another worker committed the same keyed rows first: run again and find them there.
@@ -164,33 +169,31 @@ def _handle(task: Task, name: str, payload: Any, first_wave: FirstWave) -> Outco
         raise task.retry(countdown=0.1, max_retries=None) from None
     except OperationalError as outage:
         raise retry_after_outage(task, outage) from None
+    except BrokerError:
+        # The broker went away after the handler's commit (queueing the fan-out or the pages):
+        # the message is not bad, and what it decided is in the database, where the sweeper
+        # finds the fan-out or the pending pages. It is redelivered or acknowledged, never kept.
+        log.warning("message.broker_unavailable")
+        raise
     except Exception as failure:
         log.exception("message.internal_error")
-        reject(rt, name, payload, f"internal error: {type(failure).__name__}", message_id)
+        keep(task, name, payload, f"internal error: {type(failure).__name__}")
         return None
     finally:
         structlog.contextvars.clear_contextvars()
 
 
-def retry_after_outage(task: Task, outage: OperationalError) -> Exception:
-    """Log a database outage and return the task's retry (at most MAX_COUNTDOWN away), forever."""
-    retries = task.request.retries or 0
-    log.error("database.unavailable", error=type(outage.orig).__name__, retry=retries)
-    retry: Exception = task.retry(countdown=min(2**retries, MAX_COUNTDOWN), max_retries=None)
-    return retry
-
-
-def reject(rt: Runtime, name: str, payload: Any, reason: str, message_id: str) -> None:
-    """Dead-letter a message with its reason, logged (values of the message are not logged)."""
-    letter = dead_letter(rt, name, payload, reason, message_id)
-    log.error(
-        "message.rejected", task=name, reason=reason, dead_letter_id=letter, message_id=message_id
-    )
+def handle_call(task: Task, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str | None:
+    """A contract task's call: its one payload argument handled, any other call dead-lettered."""
+    call = fitting(task, name, args, kwargs, 1, "one payload argument")
+    return None if call is None else handle_message(task, name, call[0])
 
 
 def worker_app(settings: Settings | None = None) -> Celery:
-    """The worker's Celery app: muster's app with every task registered (built when asked)."""
+    """The worker's Celery app: muster's app with every task registered (built when asked), and
+    the consumer that keeps what Celery would drop before any task runs."""
     app = make_app(settings=settings)
+    app.conf.worker_consumer = "muster.worker.broker.consumer:Consumer"
     register(app)
     return app
 
@@ -202,30 +205,46 @@ def register(app: Celery) -> None:
     (Celery's default of three retries dropped a declaration after ~12 s of outage, and
     ``retry(max_retries=None)`` means "the task's default", not "no limit").
     """
+    register_contract(app)
+    register_own(app)
+    register_keep(app)
+
+
+def register_contract(app: Celery) -> None:
+    """The tasks of the message contract, one per message."""
 
     @app.task(name=DECLARED, bind=True, shared=False, max_retries=None)
-    def incident_declared(self: Task, payload: Any) -> str | None:
+    def incident_declared(self: Task, *args: Any, **kwargs: Any) -> str | None:
         """An incident is declared: plan, store, page, broadcast."""
-        return handle_message(self, DECLARED, payload)
+        return handle_call(self, DECLARED, args, kwargs)
 
     @app.task(name=MILESTONE, bind=True, shared=False, max_retries=None)
-    def incident_milestone(self: Task, payload: Any) -> str | None:
+    def incident_milestone(self: Task, *args: Any, **kwargs: Any) -> str | None:
         """A milestone: timeline, its effect, pages it needs, broadcast."""
-        return handle_message(self, MILESTONE, payload)
+        return handle_call(self, MILESTONE, args, kwargs)
 
     @app.task(name=ACKNOWLEDGED, bind=True, shared=False, max_retries=None)
-    def incident_acknowledged(self: Task, payload: Any) -> str | None:
+    def incident_acknowledged(self: Task, *args: Any, **kwargs: Any) -> str | None:
         """Someone took their page."""
-        return handle_message(self, ACKNOWLEDGED, payload)
+        return handle_call(self, ACKNOWLEDGED, args, kwargs)
 
     @app.task(name=RESOLVED, bind=True, shared=False, max_retries=None)
-    def incident_resolved(self: Task, payload: Any) -> str | None:
+    def incident_resolved(self: Task, *args: Any, **kwargs: Any) -> str | None:
         """The incident is over."""
-        return handle_message(self, RESOLVED, payload)
+        return handle_call(self, RESOLVED, args, kwargs)
+
+
+def register_own(app: Celery) -> None:
+    """muster's own tasks: the fan-out, deliveries and beat's (keeping refused messages is
+    :func:`muster.worker.rejection.register_keep`'s)."""
 
     @app.task(name=FAN_OUT, bind=True, shared=False, max_retries=None)
-    def fan_out(self: Task, incident_id: str, message_id: str) -> None:
+    def fan_out(self: Task, *args: Any, **kwargs: Any) -> None:
         """A declaration's second commit: the rest of its pages, its timers and broadcasts."""
+        call = fitting(self, FAN_OUT, args, kwargs, 2, "an incident id and a message id")
+        if call is None:
+            return
+        incident_id, message_id = call
         try:
             outcome = handle_fan_out(runtime(), str(incident_id), str(message_id))
         except UnknownIncident:
@@ -239,8 +258,12 @@ def register(app: Celery) -> None:
         enqueue(self.app, outcome.deliveries)
 
     @app.task(name=DELIVER, bind=True, shared=False, max_retries=None)
-    def deliver(self: Task, delivery_ids: list[int] | int) -> None:
+    def deliver(self: Task, *args: Any, **kwargs: Any) -> None:
         """Send recorded pages and broadcasts (a batch of ids, or one); queue fallbacks."""
+        call = fitting(self, DELIVER, args, kwargs, 1, "a list of delivery ids")
+        if call is None:
+            return
+        delivery_ids = call[0]
         ids = [delivery_ids] if isinstance(delivery_ids, int) else delivery_ids
         if not isinstance(ids, list) or not all(type(i) is int for i in ids):
             log.error("delivery.bad_ids", given=type(delivery_ids).__name__)
@@ -252,8 +275,10 @@ def register(app: Celery) -> None:
         enqueue(self.app, follow_ups)
 
     @app.task(name=SWEEP, bind=True, shared=False, max_retries=None)
-    def sweep(self: Task) -> int:
+    def sweep(self: Task, *args: Any, **kwargs: Any) -> int:
         """Re-enqueue deliveries a crash left behind; tidy the embedded broker's kept messages."""
+        if fitting(self, SWEEP, args, kwargs, 0, "no arguments") is None:
+            return 0
         rt = runtime()
         rt.config.current()  # notice config edits (and report bad ones) even while idle
         due = due_deliveries(rt)
@@ -266,8 +291,10 @@ def register(app: Celery) -> None:
         return len(due)
 
     @app.task(name=SCAN, bind=True, shared=False, max_retries=None)
-    def scan_timers(self: Task) -> int:
+    def scan_timers(self: Task, *args: Any, **kwargs: Any) -> int:
         """Fire due escalations, summaries and reminders; queue what they decided to send."""
+        if fitting(self, SCAN, args, kwargs, 0, "no arguments") is None:
+            return 0
         deliveries = scan_due_timers(runtime())
         enqueue(self.app, deliveries)
         return len(deliveries)

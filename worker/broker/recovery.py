@@ -20,6 +20,7 @@ from celery import Celery
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from muster.worker.broker.arrival import message_key
 from muster.worker.broker.transport import is_embedded, processed_folder, queue_folder
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import ConsumedMessage, Delivery
@@ -44,15 +45,20 @@ def mark_consumed(rt: Runtime, message_id: str) -> None:
 
 
 def message_id(path: Path) -> str | None:
-    """The Celery task id inside a kept message file, if it can be read."""
+    """The id inside a kept message file, if it can be read: the Celery task id, or for a message
+    that is no Celery task the id a dead letter of it is kept by (so a refused message, once
+    kept, is not put back at every start)."""
     try:
         envelope = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    headers = envelope.get("headers") or {}
-    properties = envelope.get("properties") or {}
-    found = headers.get("id") or properties.get("correlation_id")
-    return str(found) if found else None
+    if not isinstance(envelope, dict):
+        return None
+    headers, properties = envelope.get("headers"), envelope.get("properties")
+    return message_key(
+        headers if isinstance(headers, dict) else {},
+        properties if isinstance(properties, dict) else {},
+    )
 
 
 def recover(rt: Runtime) -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from muster.config.settings import Settings
-from muster.worker.broker import fs_transport
+from muster.worker.broker import fs_transport, redis_transport  # noqa: F401 - both register schemes
 
 
 def broker_url(settings: Settings) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from muster.worker.cli.config_commands import config_group
-from muster.worker.cli.ops import ack_server, beat, db, dead_letters, timeline, worker
+from muster.worker.cli.dead_letters import dead_letters
+from muster.worker.cli.ops import ack_server, beat, db, timeline, worker
 from muster.worker.cli.producer import ack, declare, milestone, resolve
 from muster.worker.cli.route import route
 

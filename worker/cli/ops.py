@@ -1,4 +1,5 @@
-"""Running and operating muster: ``worker``, ``beat``, ``db upgrade``, ``dead-letters``."""
+"""Running and operating muster: ``worker``, ``beat``, ``db upgrade``, ``timeline``, ``ack-server``
+(``dead-letters`` has a module of its own)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import os
 
 import click
 import structlog
-from sqlalchemy import select
 
 from muster.worker.cli.producer import dumps
 from muster.worker.core.masking import mask_url
@@ -101,74 +101,6 @@ def db_upgrade() -> None:
 
     Database.connect(database_url(Settings()), migrate=True)
     click.echo("database schema is current")
-
-
-@click.group("dead-letters")
-def dead_letters() -> None:
-    """Messages that could not be handled, kept for ops to fix and replay."""
-
-
-@dead_letters.command("list")
-@click.option("--all", "show_all", is_flag=True, help="Include those already replayed.")
-@click.option("--format", "output", type=click.Choice(["text", "json"]), default="text")
-def list_letters(show_all: bool, output: str) -> None:
-    """List dead letters, oldest first."""
-    from muster.worker.store.db import Database
-    from muster.worker.store.models import DeadLetter
-
-    database = Database.connect()
-    with database.transaction() as session:
-        query = select(DeadLetter).order_by(DeadLetter.id)
-        if not show_all:
-            query = query.where(DeadLetter.replayed_at.is_(None))
-        letters = list(session.scalars(query))
-        rows = [
-            {
-                "id": d.id,
-                "received_at": d.received_at.isoformat(),
-                "task": d.task,
-                "reason": d.reason,
-                "replayed_at": d.replayed_at.isoformat() if d.replayed_at else None,
-                "payload": d.payload,
-            }
-            for d in letters
-        ]
-    if output == "json":
-        click.echo(dumps(rows))
-        return
-    if not rows:
-        click.echo("no dead letters")
-    for row in rows:
-        replayed = f" (replayed {row['replayed_at']})" if row["replayed_at"] else ""
-        click.echo(
-            f"#{row['id']}  {row['received_at']}  {row['task']}{replayed}\n"
-            f"    reason: {row['reason']}"
-        )
-
-
-@dead_letters.command("replay")
-@click.argument("letter_id", type=int)
-def replay(letter_id: int) -> None:
-    """Queue dead letter LETTER_ID again, as it was received (fix the config or producer first)."""
-    from muster.worker.client import Client
-    from muster.worker.store.db import Database
-    from muster.worker.store.models import DeadLetter
-
-    database = Database.connect()
-    with database.transaction() as session:
-        letter = session.get(DeadLetter, letter_id)
-        if letter is None:
-            raise click.UsageError(f"no dead letter #{letter_id}")
-        task, payload = letter.task, letter.payload
-    client = Client()
-    message_id = client.app.send_task(task, args=[payload]).id
-    from muster.worker.clock import SystemClock
-
-    with database.transaction() as session:
-        letter = session.get(DeadLetter, letter_id)
-        if letter is not None:
-            letter.replayed_at = SystemClock().now()
-    click.echo(f"replayed #{letter_id} as message {message_id}")
 
 
 @click.command("timeline")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -220,6 +221,13 @@ def resolve(incident_id: str, text: str | None) -> None:
     _send(lambda: _client().resolve(incident_id, text=text) and incident_id)
 
 
+# Lone surrogates: a producer's JSON may carry "\ud800", Python decodes it to a code point no
+# UTF-8 encoder takes, and printing it raw would write invalid UTF-8 (or fail).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def dumps(value: Any) -> str:
-    """JSON for people: indented, UTF-8 kept."""
-    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    """JSON for people: indented, UTF-8 kept, and valid UTF-8 whatever a payload holds (a lone
+    surrogate is written as its JSON escape, which reads back as the same value)."""
+    text = json.dumps(value, indent=2, ensure_ascii=False, default=str)
+    return _SURROGATE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)

@@ -1,33 +1,108 @@
-"""Dead letters: a message that cannot be handled is kept with why, once, for ops to replay."""
+"""Dead letters: whatever the worker cannot take is kept with why, once, for ops to replay or
+discard.
+
+Two families. A message muster's handler refused (kind ``invalid``: the contract, the config, an
+unknown incident, an internal error) is kept as its single argument, and a replay sends that
+argument again. A message refused before any handler ran (``undecodable``, ``unknown_task``,
+``malformed``, ``bad_arguments``) is kept as a description of what arrived
+(:func:`muster.worker.broker.arrival.describe`); a replay sends its task's arguments again as they
+arrived, when they could be read at all. Discarding marks a letter rather than deleting it, so
+the record of what arrived outlives the decision not to replay it.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
+from muster.worker.broker.arrival import MESSAGE_ID, TASK_NAME, printable, storable
 from muster.worker.incidents.records import consume
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DeadLetter
 
+INVALID = "invalid"  # refused by muster's handler: the payload is the message's single argument
 
-def dead_letter(rt: Runtime, task: str, payload: Any, reason: str, message_id: str) -> int:
-    """Keep a message that cannot be handled, with why; the same message is kept once."""
+
+class NotReplayable(ValueError):
+    """A dead letter that holds nothing a worker could take again (a pickle, undecodable bytes)."""
+
+
+def dead_letter(
+    rt: Runtime,
+    task: str,
+    payload: Any,
+    reason: str,
+    message_id: str | None,
+    kind: str = INVALID,
+) -> int:
+    """Keep a message that cannot be handled, with why; the same message id is kept once.
+
+    Names and ids are made fit for their columns, and the payload for a JSON column, so keeping
+    a letter never fails for what a producer put in it.
+    """
     now = rt.clock.now()
+    key = printable(message_id, MESSAGE_ID) if message_id else None
     try:
         with rt.database.transaction() as session:
-            existing = session.scalar(select(DeadLetter).where(DeadLetter.message_id == message_id))
+            existing = _by_key(session, key)
             if existing is not None:
-                return existing.id
+                return existing
             letter = DeadLetter(
-                message_id=message_id, task=task, payload=payload, reason=reason, received_at=now
+                message_id=key,
+                task=printable(task, TASK_NAME),
+                kind=kind,
+                payload=storable(payload),
+                reason=printable(reason),
+                received_at=now,
             )
             session.add(letter)
-            consume(session, message_id, now)
+            consume(session, key, now)
             session.flush()
             return letter.id
     except IntegrityError:
         with rt.database.transaction() as session:
-            found = session.scalar(select(DeadLetter.id).where(DeadLetter.message_id == message_id))
-            return int(found or 0)
+            return _by_key(session, key) or 0
+
+
+def _by_key(session: Session, key: str | None) -> int | None:
+    if key is None:  # no id to know it by: a second copy cannot be told from a second message
+        return None
+    return session.scalar(select(DeadLetter.id).where(DeadLetter.message_id == key))
+
+
+def replay_call(letter: DeadLetter) -> tuple[str, list[Any], dict[str, Any]]:
+    """The task, positional and keyword arguments a replay of ``letter`` sends."""
+    if letter.kind == INVALID:
+        return letter.task, [letter.payload], {}
+    arrived = letter.payload if isinstance(letter.payload, dict) else {}
+    args, kwargs = arrived.get("args"), arrived.get("kwargs")
+    if not isinstance(args, list) or not isinstance(kwargs, dict):
+        raise NotReplayable(
+            f"dead letter #{letter.id} ({letter.kind}) holds no arguments a worker could read: "
+            "fix the producer and discard it"
+        )
+    headers = arrived.get("headers")
+    name = headers.get("task") if isinstance(headers, dict) else None
+    return (name if isinstance(name, str) and name else letter.task), args, kwargs
+
+
+def mark_replayed(session: Session, letter_id: int, at: datetime) -> None:
+    """Record that a letter was sent again (a replay that fails again is a new letter)."""
+    letter = session.get(DeadLetter, letter_id)
+    if letter is not None:
+        letter.replayed_at = at
+
+
+def discard(session: Session, letter_id: int, at: datetime) -> datetime | None:
+    """Mark a letter discarded (kept, no longer listed): when it was discarded, which is ``at``
+    unless it was discarded before; None if there is no such letter."""
+    letter = session.get(DeadLetter, letter_id)
+    if letter is None:
+        return None
+    if letter.discarded_at is None:
+        letter.discarded_at = at
+    return letter.discarded_at

@@ -170,17 +170,25 @@ class DeliveryAttempt(Base):
 
 
 class DeadLetter(Base):
-    """A message that could not be handled, kept whole so ops can fix the cause and replay it."""
+    """A message that could not be handled, kept whole so ops can fix the cause and replay it.
+
+    ``kind`` says what ``payload`` is: for ``invalid`` (refused by muster's handler) the
+    message's single argument; for what Celery could not take (``undecodable``,
+    ``unknown_task``, ``malformed``, ``bad_arguments``) a description of what arrived. A letter
+    ops discard is marked, not deleted: what arrived stays on record.
+    """
 
     __tablename__ = "dead_letters"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     message_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     task: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20), default="invalid", server_default="invalid")
     payload: Mapped[Any] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     replayed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    discarded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class ConsumedMessage(Base):
