@@ -18,7 +18,8 @@ from muster.worker.incidents.outcome import Outcome
 from muster.worker.incidents.records import consume, declared_incident, recorded
 from muster.worker.messages import Acknowledged, InvalidMessage
 from muster.worker.runtime import Runtime
-from muster.worker.store.models import Delivery, TimelineEntry
+from muster.worker.store.models import Delivery
+from muster.worker.store.timeline import add_entry
 from muster.worker.timers.arm import acknowledge
 
 log = structlog.get_logger("muster.handlers")
@@ -37,17 +38,15 @@ def handle_acknowledged(rt: Runtime, message: Acknowledged, message_id: str) -> 
         if recorded(session, key):
             return Outcome(row.id, note="already acknowledged")
         stopped = acknowledge(session, row.id, message.person, message.role, now)
-        session.add(
-            TimelineEntry(
-                incident_id=row.id,
-                key=key,
-                at=message.at or now,
-                kind="acknowledged",
-                actor=message.person,
-                text=f"{message.person} acknowledged"
-                + (f" as {message.role}" if message.role else ""),
-                data={"role": message.role, "stopped": stopped},
-            )
+        add_entry(
+            session,
+            incident_id=row.id,
+            key=key,
+            at=message.at or now,
+            kind="acknowledged",
+            actor=message.person,
+            text=f"{message.person} acknowledged" + (f" as {message.role}" if message.role else ""),
+            data={"role": message.role, "stopped": stopped},
         )
         consume(session, message_id, now)
     log.info(
@@ -74,16 +73,15 @@ def _unpaged(
     key = unpaged_ack_key(incident_id, message.person, message.role)
     if recorded(session, key):
         return Outcome(incident_id, note="already noted")
-    session.add(
-        TimelineEntry(
-            incident_id=incident_id,
-            key=key,
-            at=message.at or now,
-            kind="acknowledged_unpaged",
-            actor=message.person,
-            text=f"{message.person} acknowledged without having been paged: nothing stopped",
-            data={"role": message.role},
-        )
+    add_entry(
+        session,
+        incident_id=incident_id,
+        key=key,
+        at=message.at or now,
+        kind="acknowledged_unpaged",
+        actor=message.person,
+        text=f"{message.person} acknowledged without having been paged: nothing stopped",
+        data={"role": message.role},
     )
     consume(session, message_id, now)
     log.warning("incident.acknowledged_unpaged", incident_id=incident_id, person=message.person)

@@ -29,7 +29,8 @@ from muster.worker.incidents.fan_out import fan_out
 from muster.worker.incidents.outcome import Outcome
 from muster.worker.messages import Declared, InvalidMessage
 from muster.worker.runtime import Runtime
-from muster.worker.store.models import Incident, IncidentAlias, OpenFingerprint, TimelineEntry
+from muster.worker.store.models import Incident, IncidentAlias, OpenFingerprint
+from muster.worker.store.timeline import add_entry
 
 log = structlog.get_logger("muster.handlers")
 
@@ -214,14 +215,13 @@ def _join(
     """A timeline entry of the open incident, and an alias: the producer was given ``joining``
     and will send milestones, acknowledgements and resolutions under it."""
     session.add(IncidentAlias(alias=joining, incident_id=incident_id, created_at=now))
-    session.add(
-        TimelineEntry(
-            incident_id=incident_id,
-            key=joined_key(incident_id, message.incident_id or message_id),
-            at=message.declared_at or now,
-            kind="joined",
-            actor=message.source,
-            text=message.title,
-            data={"fingerprint": message.fingerprint, "services": list(message.services)},
-        )
+    add_entry(
+        session,
+        incident_id=incident_id,
+        key=joined_key(incident_id, message.incident_id or message_id),
+        at=message.declared_at or now,
+        kind="joined",
+        actor=message.source,
+        text=message.title,
+        data={"fingerprint": message.fingerprint, "services": list(message.services)},
     )

@@ -23,8 +23,9 @@ from muster.worker.deliveries.rows import broadcast_rows, page_rows
 from muster.worker.incidents.outcome import Outcome, UnknownIncident
 from muster.worker.incidents.records import consume
 from muster.worker.runtime import Runtime
-from muster.worker.store.models import Incident, TimelineEntry
+from muster.worker.store.models import Incident
 from muster.worker.store.reads import core_incident
+from muster.worker.store.timeline import add_entry
 from muster.worker.timers.arm import arm_incident
 
 log = structlog.get_logger("muster.handlers")
@@ -94,23 +95,22 @@ def fan_out(
     """
     plan = plan_from_data(row.plan)
     core = core_incident(row)
-    session.add(
-        TimelineEntry(
-            incident_id=row.id,
-            key=declared_key(row.id),
-            at=row.declared_at,
-            kind="declared",
-            actor=row.source,
-            text=row.title,
-            data={
-                "severity": row.severity,
-                "impact": row.impact,
-                "urgency": row.urgency,
-                "services": list(row.services),
-                "unknown_services": list(plan.unknown_services),
-                "gaps": [f"{g.role}:{g.service or ''}:{g.rotation}" for g in plan.gaps],
-            },
-        )
+    add_entry(
+        session,
+        incident_id=row.id,
+        key=declared_key(row.id),
+        at=row.declared_at,
+        kind="declared",
+        actor=row.source,
+        text=row.title,
+        data={
+            "severity": row.severity,
+            "impact": row.impact,
+            "urgency": row.urgency,
+            "services": list(row.services),
+            "unknown_services": list(plan.unknown_services),
+            "gaps": [f"{g.role}:{g.service or ''}:{g.rotation}" for g in plan.gaps],
+        },
     )
     pages = after_first_page(plan) if first_done else plan.pages
     deliveries = page_rows(session, routing, core, plan, pages, "plan", now, known_new=first_done)

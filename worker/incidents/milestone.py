@@ -31,8 +31,9 @@ from muster.worker.incidents.outcome import Outcome
 from muster.worker.incidents.records import close, consume, declared_incident, recorded
 from muster.worker.messages import InvalidMessage, Milestone
 from muster.worker.runtime import Runtime
-from muster.worker.store.models import Delivery, Incident, TimelineEntry
+from muster.worker.store.models import Delivery, Incident
 from muster.worker.store.reads import core_incident
+from muster.worker.store.timeline import add_entry
 from muster.worker.timers.arm import cancel_all, rearm_for_severity, restart_role_chain
 
 
@@ -80,18 +81,17 @@ def handle_milestone(rt: Runtime, message: Milestone, message_id: str) -> Outcom
             detail = "Engaged: " + ", ".join(p.name for p in pages)
         row.plan = plan_to_data(plan)
         row.updated_at = now
-        session.add(
-            TimelineEntry(
-                incident_id=row.id,
-                key=key,
-                at=at,
-                kind=message.kind,
-                actor=message.author,
-                text=message.text,
-                data=message.model_dump(
-                    mode="json", exclude_none=True, exclude={"incident_id", "text", "author", "at"}
-                ),
-            )
+        add_entry(
+            session,
+            incident_id=row.id,
+            key=key,
+            at=at,
+            kind=message.kind,
+            actor=message.author,
+            text=message.text,
+            data=message.model_dump(
+                mode="json", exclude_none=True, exclude={"incident_id", "text", "author", "at"}
+            ),
         )
         session.flush()
         deliveries = page_rows(session, routing, core, plan, pages, reason, now)
@@ -134,16 +134,15 @@ def _note_disarmed(
 ) -> None:
     """Say on the timeline whose escalations the redefinition stopped: those people's next
     levels will not be paged, and the review should show why."""
-    session.add(
-        TimelineEntry(
-            incident_id=incident_id,
-            key=disarmed_key(incident_id, message.milestone_id or message_id),
-            at=now,
-            kind="escalation_disarmed",
-            actor=message.author,
-            text="No longer in the plan, escalation stopped: " + ", ".join(disarmed),
-            data={"roles": disarmed},
-        )
+    add_entry(
+        session,
+        incident_id=incident_id,
+        key=disarmed_key(incident_id, message.milestone_id or message_id),
+        at=now,
+        kind="escalation_disarmed",
+        actor=message.author,
+        text="No longer in the plan, escalation stopped: " + ", ".join(disarmed),
+        data={"roles": disarmed},
     )
 
 

@@ -11,8 +11,8 @@ from muster.worker.incidents.outcome import Outcome
 from muster.worker.incidents.records import close, consume, declared_incident, recorded
 from muster.worker.messages import Resolved
 from muster.worker.runtime import Runtime
-from muster.worker.store.models import TimelineEntry
 from muster.worker.store.reads import core_incident
+from muster.worker.store.timeline import add_entry
 from muster.worker.timers.arm import cancel_all
 from muster.worker.timers.summary import last_summary_at, send_summary
 
@@ -32,15 +32,14 @@ def handle_resolved(rt: Runtime, message: Resolved, message_id: str) -> Outcome:
         since = last_summary_at(session, row.id)
         cancel_all(session, row.id, now)
         row.updated_at = now
-        session.add(
-            TimelineEntry(
-                incident_id=row.id,
-                key=key,
-                at=at,
-                kind="resolved",
-                text=message.text or "",
-                data={},
-            )
+        add_entry(
+            session,
+            incident_id=row.id,
+            key=key,
+            at=at,
+            kind="resolved",
+            text=message.text or "",
+            data={},
         )
         session.flush()
         rendered = render_resolved(

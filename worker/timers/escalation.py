@@ -15,7 +15,7 @@ from muster.worker.core.timer_state import CANCELLED, EXHAUSTED, ChainState
 from muster.worker.deliveries.rows import NewDelivery, page_rows
 from muster.worker.store.models import Incident, Timer
 from muster.worker.store.reads import core_incident
-from muster.worker.timers.rows import add_entry
+from muster.worker.store.timeline import add_entry
 
 log = structlog.get_logger("muster.timers")
 

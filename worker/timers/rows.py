@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster.worker.core.timer_state import PENDING
-from muster.worker.store.models import TimelineEntry, Timer
+from muster.worker.store.models import Timer
 
 
 def upsert(
@@ -52,28 +52,3 @@ def incident_timers(session: Session, incident_id: str) -> Iterable[Timer]:
 def timer(session: Session, key: str) -> Timer | None:
     """The timer with ``key``, if armed once."""
     return session.scalar(select(Timer).where(Timer.key == key))
-
-
-def add_entry(
-    session: Session,
-    incident_id: str,
-    key: str,
-    at: datetime,
-    kind: str,
-    actor: str | None,
-    text: str,
-    data: dict[str, Any],
-) -> None:
-    """A timeline entry whose key is unique by construction (a timer's step, slot or
-    generation, fired under its row lock), so no existence check is needed."""
-    session.add(
-        TimelineEntry(
-            incident_id=incident_id,
-            key=key,
-            at=at,
-            kind=kind,
-            actor=actor,
-            text=text,
-            data=data,
-        )
-    )

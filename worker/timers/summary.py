@@ -26,7 +26,8 @@ from muster.worker.core.timer_state import SummaryState, next_summary_due
 from muster.worker.deliveries.rows import NewDelivery, broadcast_rows
 from muster.worker.store.models import Incident, TimelineEntry, Timer
 from muster.worker.store.reads import core_incident, unacknowledged
-from muster.worker.timers.rows import add_entry, timer
+from muster.worker.store.timeline import add_entry
+from muster.worker.timers.rows import timer
 
 
 def fire_summary(
