@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Iterable
 
 import structlog
@@ -88,7 +89,9 @@ class LeaseKeeper:
             log.warning("delivery.lease_not_renewed", error=type(failure).__name__)
 
 
-_keepers: dict[int, LeaseKeeper] = {}
+# Held weakly: a keeper lives while something holds it (its renewing thread does while it holds
+# leases), so runtimes that tests make and drop are not kept alive by their keepers.
+_keepers: weakref.WeakValueDictionary[int, LeaseKeeper] = weakref.WeakValueDictionary()
 _keepers_lock = threading.Lock()
 
 
