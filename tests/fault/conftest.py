@@ -36,6 +36,29 @@ class FaultRow:
     lost: int
     recovered_s: float
 
+    @classmethod
+    def measured(
+        cls,
+        scenario: str,
+        expected: set[tuple[str, str]],
+        posts: list[tuple[str, str]],
+        recovered_s: float,
+        kills: int = 1,
+        in_flight: int | None = None,
+    ) -> FaultRow:
+        """The row for pages ``expected`` (incident, person) and the ``posts`` the peer got."""
+        got = set(posts)
+        return cls(
+            scenario=scenario,
+            kills=kills,
+            expected=len(expected),
+            delivered=len(got & expected),
+            duplicated=len(posts) - len(got),
+            in_flight=in_flight,
+            lost=len(expected - got),
+            recovered_s=recovered_s,
+        )
+
     def cells(self) -> tuple[str, ...]:
         return (
             self.scenario,

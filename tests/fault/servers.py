@@ -29,6 +29,15 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def listening(process: subprocess.Popen[bytes], port: int, log: Path, timeout: float) -> None:
+    """Wait until a server just started listens on ``port``; its log's tail if it dies first."""
+    deadline = time.monotonic() + timeout
+    while not port_open(port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(log.read_text()[-2000:])
+        time.sleep(0.05)
+
+
 class PrivateRedis:
     """``redis-server`` with persistence (``appendfsync always``) in ``folder``."""
 
@@ -62,11 +71,7 @@ class PrivateRedis:
             start_new_session=True,
         )  # fmt: skip
         self.reaper = guard(self.process.pid)
-        deadline = time.monotonic() + 20
-        while not port_open(self.port):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((self.folder / "redis.log").read_text()[-2000:])
-            time.sleep(0.05)
+        listening(self.process, self.port, self.folder / "redis.log", timeout=20)
         return self
 
     def kill(self) -> None:
@@ -129,11 +134,7 @@ class PrivatePostgres:
             start_new_session=True,
         )  # fmt: skip
         self.reaper = guard(self.process.pid)
-        deadline = time.monotonic() + 30
-        while not port_open(self.port):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((self.folder / "postgres.log").read_text()[-2000:])
-            time.sleep(0.05)
+        listening(self.process, self.port, self.folder / "postgres.log", timeout=30)
         return self
 
     def kill(self) -> None:

@@ -128,16 +128,7 @@ def test_redis_killed_and_restarted_while_declarations_flow_loses_nothing(
         if i in message.text
     ]
     fault_report.append(
-        FaultRow(
-            scenario="Redis (AOF) kill -9 + restart",
-            kills=1,
-            expected=len(expected),
-            delivered=len(set(posts) & expected),
-            duplicated=len(posts) - len(set(posts)),
-            in_flight=None,
-            lost=len(expected - set(posts)),
-            recovered_s=recovered,
-        )
+        FaultRow.measured("Redis (AOF) kill -9 + restart", expected, posts, recovered)
     )
     assert failures == []
     assert set(posts) - expected == set()

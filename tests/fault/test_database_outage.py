@@ -100,16 +100,7 @@ def test_postgres_down_for_30_s_while_declarations_flow_loses_nothing(
     threading.Event().wait(1.0)  # anything extra still on its way arrives, and is counted
     found = posts()
     fault_report.append(
-        FaultRow(
-            scenario=f"PostgreSQL down {OUTAGE:g} s",
-            kills=1,
-            expected=len(expected),
-            delivered=len(set(found) & expected),
-            duplicated=len(found) - len(set(found)),
-            in_flight=None,
-            lost=len(expected - set(found)),
-            recovered_s=recovered,
-        )
+        FaultRow.measured(f"PostgreSQL down {OUTAGE:g} s", expected, found, recovered)
     )
     assert worker.process is not None
     assert worker.process.poll() is None, worker.log_text()[-3000:]

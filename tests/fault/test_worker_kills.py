@@ -154,16 +154,15 @@ def test_kill_9_mid_fan_out_repeatedly_loses_no_page(
     time.sleep(1.0)  # anything extra still on its way arrives, and is counted
     received = deployment.received(incidents)
     duplicated = sum(count - 1 for count in received.values())
+    posts = [pair for pair, count in received.items() for _ in range(count)]
     fault_report.append(
-        FaultRow(
-            scenario=f"worker kill -9 mid-fan-out, {deployment.kind}",
+        FaultRow.measured(
+            f"worker kill -9 mid-fan-out, {deployment.kind}",
+            expected,
+            posts,
+            recovered,
             kills=KILLS,
-            expected=len(expected),
-            delivered=len(set(received) & expected),
-            duplicated=duplicated,
             in_flight=in_flight,
-            lost=len(expected - set(received)),
-            recovered_s=recovered,
         )
     )
     assert set(received) - expected == set()
