@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -121,6 +122,12 @@ class TestEndpoint:
         assert client.acks == []
 
 
+def _request_lines(
+    logs: list[MutableMapping[str, Any]],
+) -> list[MutableMapping[str, Any]]:
+    return [entry for entry in logs if entry["event"] == "ack_server.request"]
+
+
 class TestRequestLog:
     def test_a_request_is_logged_without_its_token(self, capfd: pytest.CaptureFixture[str]) -> None:
         """The token in the path acknowledges for its person: the server's request log line
@@ -133,12 +140,15 @@ class TestRequestLog:
             with capture_logs() as logs:
                 status, _ = fetch(f"http://127.0.0.1:{server.server_port}/ack/{token}")
                 bad, _ = fetch(f"http://127.0.0.1:{server.server_port}/ack/{token[:-2]}")
+                # wsgiref logs a request after its answer has gone out: wait for the line.
+                deadline = time.monotonic() + 5
+                while len(_request_lines(logs)) < 2 and time.monotonic() < deadline:
+                    time.sleep(0.01)
         finally:
             server.shutdown()
             server.server_close()
         assert (status, bad) == (200, 404)
-        requests = [entry for entry in logs if entry["event"] == "ack_server.request"]
-        assert [(e["request"], e["status"]) for e in requests] == [
+        assert [(e["request"], e["status"]) for e in _request_lines(logs)] == [
             ("GET /ack/****", 200),
             ("GET /ack/****", 404),
         ]
