@@ -13,6 +13,11 @@ Two gaps showed in muster's fault suite, killing a persistent Redis while declar
 * **The worker could die.** Closing a channel after the loss asks kombu to build a client from
   the connection it has just let go of (``AttributeError: 'NoneType' object has no attribute
   'hostname'``); Celery counts that as unrecoverable and exits. The close now lets it pass.
+  So does the acknowledgement of a task that was still running when the connection went and
+  finished after the worker reconnected (the thread pool cannot cancel it): kombu sends it on
+  the closed channel (``... has no attribute 'client'``) and the worker exited, leaving every
+  later declaration unconsumed. That message was already put back when its channel closed, so
+  the late acknowledgement is dropped and the task runs once more, which its keys make harmless.
 
 muster registers this transport for ``redis://`` and ``rediss://`` in its own processes, so
 URLs stay as ops write them.
@@ -48,6 +53,23 @@ def kept() -> int:
 class QoS(redis.QoS):
     """Puts back what the worker held from its memory when Redis's copy is missing or Redis is
     unreachable, rather than from Redis's copy only."""
+
+    def ack(self, delivery_tag: Any) -> None:
+        if self._closed():
+            log.info("broker.redis_late_ack_dropped")
+            return
+        super().ack(delivery_tag)
+
+    def reject(self, delivery_tag: Any, requeue: bool = False) -> None:
+        if self._closed():
+            log.info("broker.redis_late_reject_dropped", requeue=requeue)
+            return
+        super().reject(delivery_tag, requeue=requeue)
+
+    def _closed(self) -> bool:
+        """The channel is closed: what it held was put back (or kept) when it closed."""
+        channel = self.channel
+        return bool(getattr(channel, "closed", False)) or getattr(channel, "connection", 1) is None
 
     def restore_unacked(self, client: Any = None) -> None:
         held = list(self._delivered.items())
