@@ -5,7 +5,8 @@
 * :class:`SmsPeer` - a signal-cli REST API (``signal://``, ``POST /v2/send``, answers 201).
 
 Every peer binds a free port on 127.0.0.1, records what it receives (thread-safe), can be made to
-fail (``fail_next``; HTTP peers can add headers such as ``Retry-After`` to the failures) or
+fail (``fail_next``; HTTP peers can add headers such as ``Retry-After`` to the failures), refuse
+everything to one recipient for good (``refuse``: one person whose every channel fails), or
 disappear (``set_down`` closes the listening socket, so connections are refused; ``set_up`` binds
 the same port again), and hands out the Apprise URL template, with the person's address as a
 ``{email}`` / ``{chat}`` / ``{sms}`` placeholder, that reaches it.
@@ -165,8 +166,9 @@ def _parse_mail(envelope: Envelope) -> ReceivedMail:
 class SmtpPeer:
     """A real SMTP server (aiosmtpd) on 127.0.0.1: no TLS, no authentication.
 
-    ``fail_next(n)`` makes the next ``n`` mails get an SMTP error reply at DATA; ``set_down()``
-    stops the server (connections are refused) and ``set_up()`` starts it on the same port.
+    ``fail_next(n)`` makes the next ``n`` mails get an SMTP error reply at DATA; ``refuse(a)``
+    fails every mail to ``a``; ``set_down()`` stops the server (connections are refused) and
+    ``set_up()`` starts it on the same port.
     """
 
     def __init__(self) -> None:
@@ -175,6 +177,7 @@ class SmtpPeer:
         self._cond = threading.Condition()
         self._messages: list[ReceivedMail] = []
         self._failures: list[str] = []
+        self._refused: dict[str, str] = {}
         self._attempts = 0
         self._controller: Controller | None = None
 
@@ -227,6 +230,11 @@ class SmtpPeer:
         with self._cond:
             self._failures.extend([reply] * n)
 
+    def refuse(self, *addresses: str, reply: str = "550 5.1.1 Mailbox unavailable") -> None:
+        """Answer the DATA of every mail to any of ``addresses`` with ``reply``, from now on."""
+        with self._cond:
+            self._refused.update(dict.fromkeys(addresses, reply))
+
     @property
     def messages(self) -> list[ReceivedMail]:
         """The mails accepted so far, oldest first (a copy)."""
@@ -244,6 +252,7 @@ class SmtpPeer:
         with self._cond:
             self._messages.clear()
             self._failures.clear()
+            self._refused.clear()
             self._attempts = 0
 
     def wait_for(self, count: int, timeout: float = DEFAULT_TIMEOUT) -> list[ReceivedMail]:
@@ -271,6 +280,10 @@ class SmtpPeer:
             if self._failures:
                 self._cond.notify_all()
                 return self._failures.pop(0)
+            refused = [self._refused[to] for to in envelope.rcpt_tos if to in self._refused]
+            if refused:
+                self._cond.notify_all()
+                return refused[0]
             self._messages.append(_parse_mail(envelope))
             self._cond.notify_all()
             return "250 2.0.0 OK: queued"
@@ -341,7 +354,8 @@ class HttpPeer(Generic[MessageT]):
     """A real HTTP server (``ThreadingHTTPServer``) on 127.0.0.1, in a daemon thread.
 
     Subclasses answer a service's API in :meth:`respond` and turn accepted requests into
-    messages in :meth:`to_messages`. Faults: :meth:`fail_next` (error statuses), :attr:`delay`
+    messages in :meth:`to_messages`. Faults: :meth:`fail_next` (error statuses), :meth:`refuse`
+    (every request to a recipient, as :meth:`recipients` reads them, fails), :attr:`delay`
     (seconds to wait before answering each request), :meth:`set_down` / :meth:`set_up` (close
     the listening socket so connections are refused / bind the same port again).
     """
@@ -355,6 +369,7 @@ class HttpPeer(Generic[MessageT]):
         self._cond = threading.Condition()
         self._requests: list[RecordedRequest] = []
         self._failures: list[Reply] = []
+        self._refused: dict[str, Reply] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -435,6 +450,13 @@ class HttpPeer(Generic[MessageT]):
         with self._cond:
             self._failures.extend([Reply.json(status, document, headers)] * n)
 
+    def refuse(self, *recipients: str, status: int = 400) -> None:
+        """Answer every request to any of ``recipients`` with ``status``, from now on: one
+        person (or room) whose messages all fail while everyone else's arrive."""
+        reply = Reply.json(status, {"error": HTTPStatus(status).phrase})
+        with self._cond:
+            self._refused.update(dict.fromkeys(recipients, reply))
+
     @property
     def requests(self) -> list[RecordedRequest]:
         """Every request answered so far, failed ones included, oldest first (a copy)."""
@@ -452,6 +474,7 @@ class HttpPeer(Generic[MessageT]):
         with self._cond:
             self._requests.clear()
             self._failures.clear()
+            self._refused.clear()
 
     def wait_for(self, count: int, timeout: float = DEFAULT_TIMEOUT) -> list[MessageT]:
         """Wait until at least ``count`` messages were delivered; return them all."""
@@ -488,6 +511,10 @@ class HttpPeer(Generic[MessageT]):
         """The messages an accepted request delivered (none here)."""
         return []
 
+    def recipients(self, payload: Any) -> list[str]:
+        """Whom a request is addressed to, for :meth:`refuse` (nobody here)."""
+        return []
+
     # internals -------------------------------------------------------------------------------
 
     def _messages_locked(self) -> list[MessageT]:
@@ -507,6 +534,9 @@ class HttpPeer(Generic[MessageT]):
         url = urlsplit(handler.path)
         with self._cond:
             reply = self._failures.pop(0) if self._failures else None
+            if reply is None:
+                refused = [self._refused[r] for r in self.recipients(payload) if r in self._refused]
+                reply = refused[0] if refused else None
         if reply is None:
             reply = self.respond(handler.command, url.path, payload)
         with self._cond:
@@ -621,6 +651,11 @@ class MattermostPeer(HttpPeer[ChatMessage]):
         channel = payload.get("channel") or self.default_channel
         return [ChatMessage(str(channel), str(payload.get("text", "")))]
 
+    def recipients(self, payload: Any) -> list[str]:
+        """The channel a post names (its webhook's own without one)."""
+        channel = payload.get("channel") if isinstance(payload, dict) else None
+        return [str(channel or self.default_channel)]
+
     def url_template(self) -> str:
         """The ``mmost://`` template posting to the channel named by the person's ``{chat}``.
 
@@ -679,6 +714,11 @@ class SmsPeer(HttpPeer[SmsMessage]):
         payload = request.json if isinstance(request.json, dict) else {}
         text = str(payload.get("message", ""))
         return [SmsMessage(str(to), text) for to in payload.get("recipients", [])]
+
+    def recipients(self, payload: Any) -> list[str]:
+        """The numbers a send goes to."""
+        to = payload.get("recipients") if isinstance(payload, dict) else None
+        return [str(number) for number in to] if isinstance(to, list) else []
 
     def url_template(self) -> str:
         """The ``signal://`` template sending from ``source`` to the person's ``{sms}`` number.

@@ -214,6 +214,21 @@ def test_fail_next_fails_exactly_that_many_sends(request: pytest.FixtureRequest,
 
 
 @pytest.mark.parametrize("name", PEERS)
+def test_refuse_fails_every_send_to_that_recipient_only(
+    request: pytest.FixtureRequest, name: str
+) -> None:
+    """refuse(address): every send to that person fails, for good; another's still arrives."""
+    peer: Peer = request.getfixturevalue(name)
+    peer.refuse(ADDRESSES[KIND[name]])
+    assert [send(target(peer))[0] for _ in range(2)] == [False, False]
+    other = fill_template(
+        peer.url_template(), {"email": "bo@example.test", "chat": "bo", "sms": "+353850000002"}
+    )
+    assert send(other)[0]
+    assert delivered(peer) == 1
+
+
+@pytest.mark.parametrize("name", PEERS)
 def test_a_down_peer_refuses_connections_and_fails_fast(
     request: pytest.FixtureRequest, name: str
 ) -> None:

@@ -192,3 +192,49 @@ def _acknowledged(scenario: Scenario) -> bool:
             session.scalar(select(TimelineEntry.id).where(TimelineEntry.kind == "acknowledged"))
             is not None
         )
+
+
+def test_a_person_no_kind_reaches_is_told_to_the_commander_and_the_room(
+    scenario: Scenario,
+) -> None:
+    """Heidi's sms gateway, mail server and chat all refuse her: bob (the commander) hears it by
+    each kind and the incident room once, nothing else is sent, and the +15 summary lists her."""
+    scenario.sms.refuse("+353850000008")
+    scenario.smtp.refuse("heidi@example.com")
+    scenario.chat.refuse("heidi")
+    incident = scenario.client().declare(
+        title="Checkout failing", impact="critical", urgency="high", services=["payments-api"]
+    )
+    wait_until(lambda: settled(scenario))
+    notice = "Heidi Berg (heidi) could not be reached by sms, email, chat"
+    sms = [(m.to, notice in m.text) for m in scenario.sms.messages]
+    mail = [(m.rcpt_tos, notice in m.text) for m in scenario.smtp.messages]
+    chat = [(m.destination, notice in m.text) for m in scenario.chat.messages]
+    # The declaration's pages (heidi's refused; frank has no sms) and rooms, then the notices.
+    assert sorted(sms) == [
+        ("+353850000002", False),
+        ("+353850000002", True),
+        ("+353850000004", False),
+    ]
+    assert sorted(mail) == [
+        (("bob@example.com",), False),
+        (("bob@example.com",), True),
+        (("dmitri@example.com",), False),
+        (("frank@example.com",), False),
+    ]
+    assert sorted(chat) == [
+        ("bob", False),
+        ("bob", True),
+        ("dmitri", False),
+        ("frank", False),
+        ("incidents", False),
+        ("incidents", True),
+        ("payments-incidents", False),
+    ]
+    scenario.tick(15)
+    wait_until(lambda: settled(scenario))
+    summary = [m.text for m in scenario.chat.messages if m.destination == "incident-summaries"]
+    assert len(summary) == 1
+    assert incident in summary[0]
+    line = "Could not be reached: Heidi Berg (SME payments-api; tried sms, email, chat)"
+    assert line in summary[0].splitlines()

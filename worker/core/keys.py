@@ -27,6 +27,15 @@ def broadcast_key(incident_id: str, destination: str, reason: str) -> str:
     return f"{incident_id}:broadcast:{destination}:{reason}"
 
 
+NOTICE_REASON = "unreachable:"
+
+
+def notice_reason(first_delivery_id: int) -> str:
+    """The reason of the notice that a page could not be delivered, named by the page's first
+    delivery: one notice per failed page, however many of its kinds' failures are recorded."""
+    return f"{NOTICE_REASON}{first_delivery_id}"
+
+
 def delivery_entry_key(delivery_id: int, kind: str, attempts: int) -> str:
     """The timeline entry of a delivery's outcome after ``attempts`` tries."""
     return f"delivery:{delivery_id}:{kind}:{attempts}"
@@ -82,6 +91,16 @@ def unpaged_ack_key(incident_id: str, person: str, role: str | None) -> str:
     """An acknowledgement from someone not paged for the incident: a note, kept apart from
     ``ack_key`` so their acknowledgement once paged still counts."""
     return f"{incident_id}:ack-unpaged:{person}:{role or '*'}"
+
+
+def unreachable_key(incident_id: str, first_delivery_id: int) -> str:
+    """A page no contact kind delivered (and whom that was told), by its first delivery."""
+    return f"{incident_id}:unreachable:{first_delivery_id}"
+
+
+def untold_key(incident_id: str, reason: str) -> str:
+    """Every notice of ``reason`` (see :func:`notice_reason`) failed too: nobody was told."""
+    return f"{incident_id}:untold:{reason}"
 
 
 def resolved_key(incident_id: str) -> str:

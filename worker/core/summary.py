@@ -2,7 +2,8 @@
 
 Every ``summary_every`` of its severity, an open incident's state goes out without anyone writing
 it: the current impact statement, the state, what changed and was learned since the last summary,
-who holds each role, and which pages nobody has acknowledged. A quiet interval says so: silence
+who holds each role, which pages nobody has acknowledged, and every page of the incident that no
+contact kind delivered (someone must keep trying those people). A quiet interval says so: silence
 would read as "nobody is looking". The stakeholders get a shorter version with no names and no
 technical detail. All of it is composed here from plain data; nothing is read or sent.
 """
@@ -19,6 +20,7 @@ from muster.worker.core.incident import Incident
 from muster.worker.core.plan import PagePlan
 from muster.worker.core.render import RenderedMessage, chat_text, defuse, one_line, role_title
 from muster.worker.core.routing import Routing
+from muster.worker.core.unreachable import FailedPage
 
 SUMMARISED_KINDS = (
     "state_change",
@@ -68,6 +70,7 @@ class SummaryFacts:
     unacknowledged: Sequence[Unacknowledged]
     next_at: datetime | None
     final: bool = False
+    failed: Sequence[FailedPage] = ()  # every failed page of the incident, not only the recent
 
 
 def named_holders(routing: Routing, plan: PagePlan) -> dict[str, list[str]]:
@@ -119,6 +122,8 @@ def compose_summary(facts: SummaryFacts) -> RenderedMessage:
         )
     elif not facts.final:
         lines.append("Every page has been acknowledged.")
+    if facts.failed:
+        lines.append("Could not be reached: " + "; ".join(_failed(page) for page in facts.failed))
     if facts.next_at and not facts.final:
         lines.append(f"Next summary at {facts.next_at:%H:%M} UTC.")
     return RenderedMessage(title=defuse(title), body="\n".join(lines), body_format="markdown")
@@ -172,6 +177,12 @@ def _item_line(item: TimelineItem) -> str:
         heading = "Acknowledged"
     by = f" ({chat_text(one_line(item.actor, 100))})" if item.actor else ""
     return f"- {item.at:%H:%M} {heading}{by}: {chat_text(one_line(item.text, 400))}"
+
+
+def _failed(page: FailedPage) -> str:
+    roles = ", ".join(role_title(role) for role in page.roles) or "paged"
+    times = f"; {page.pages} pages" if page.pages > 1 else ""
+    return f"{chat_text(page.name)} ({roles}{times}; tried {', '.join(page.kinds)})"
 
 
 def _age(facts: SummaryFacts) -> str:

@@ -20,6 +20,7 @@ from muster.worker.core.keys import delivery_entry_key
 from muster.worker.core.routing import Routing
 from muster.worker.deliveries.claim import Claimed
 from muster.worker.deliveries.fallback import fallback
+from muster.worker.deliveries.unreachable import given_up
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import (
     DELIVERIES,
@@ -136,7 +137,8 @@ def _record_failure(
     result: SendResult,
     bound: structlog.stdlib.BoundLogger,
 ) -> tuple[int, ...]:
-    """Record a delivery that failed for good, and add its fallback delivery if any."""
+    """Record a delivery that failed for good, and add its fallback delivery if any; with none
+    left, :func:`given_up` tells whoever must hear it (the notice's rows are follow-ups)."""
     now = rt.clock.now()
     follow_ups: list[int] = []
     with rt.database.transaction() as session:
@@ -152,23 +154,12 @@ def _record_failure(
         row.last_error = result.error
         session.add(_entry(row, f"{what}_failed", now, result.error or "failed"))
         bound.error(f"{what}.failed", attempts=len(attempts), error=result.error)
-        if row.person is not None:
-            fallback_row = fallback(session, routing, row, now)
-            if fallback_row is not None:
-                follow_ups.append(fallback_row.id)
-                bound.warning(
-                    "page.fallback", to_kind=fallback_row.kind, fallback_id=fallback_row.id
-                )
-            else:
-                session.add(
-                    _entry(
-                        row,
-                        "page_undeliverable",
-                        now,
-                        f"no contact kind left to reach {row.person}",
-                    )
-                )
-                bound.error("page.undeliverable")
+        fallback_row = fallback(session, routing, row, now) if row.person is not None else None
+        if fallback_row is not None:
+            follow_ups.append(fallback_row.id)
+            bound.warning("page.fallback", to_kind=fallback_row.kind, fallback_id=fallback_row.id)
+        else:
+            follow_ups += given_up(session, routing, row, now, bound)
     return tuple(follow_ups)
 
 

@@ -1,6 +1,6 @@
 """Reads several parts of muster share: an incident by an id a producer was given, the core's
-view of a stored incident, and who was paged but has not acknowledged (summaries and the review
-both say so)."""
+view of a stored incident, who was paged but has not acknowledged (summaries and the review
+both say so), and the pages no contact kind delivered (every summary lists them)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from muster.worker.core.incident import Incident as CoreIncident
 from muster.worker.core.keys import role_label
 from muster.worker.core.routing import Routing
 from muster.worker.core.summary import Unacknowledged
+from muster.worker.core.unreachable import DeliveryFacts, FailedPage, failed_pages
 from muster.worker.store.models import Delivery, Incident, IncidentAlias, TimelineEntry
 
 
@@ -68,3 +69,26 @@ def unacknowledged(session: Session, routing: Routing, incident_id: str) -> list
             name=name, role=", ".join(roles) or "paged", paged_at=delivery.created_at
         )
     return list(first.values())
+
+
+def failed_pages_of(session: Session, routing: Routing, incident_id: str) -> tuple[FailedPage, ...]:
+    """The incident's pages (not broadcasts, reminders or notices) that no kind delivered."""
+    rows = session.execute(
+        select(Delivery.person, Delivery.reason, Delivery.kind, Delivery.status, Delivery.page)
+        .where(Delivery.incident_id == incident_id, Delivery.purpose == "page")
+        .order_by(Delivery.id)
+    )
+    facts = [
+        DeliveryFacts(
+            person=person or "",
+            reason=reason,
+            kind=kind,
+            status=status,
+            roles=tuple(
+                role_label(a["role"], a.get("service")) for a in (page or {}).get("assignments", [])
+            ),
+        )
+        for person, reason, kind, status, page in rows
+    ]
+    names = {key: person.name for key, person in routing.config.people.items()}
+    return failed_pages(facts, names)

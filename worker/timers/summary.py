@@ -25,7 +25,7 @@ from muster.worker.core.summary import (
 from muster.worker.core.timer_state import SummaryState, next_summary_due
 from muster.worker.deliveries.rows import NewDelivery, broadcast_rows
 from muster.worker.store.models import Incident, TimelineEntry, Timer
-from muster.worker.store.reads import core_incident, unacknowledged
+from muster.worker.store.reads import core_incident, failed_pages_of, unacknowledged
 from muster.worker.store.timeline import add_entry
 from muster.worker.timers.rows import timer
 
@@ -129,4 +129,5 @@ def summary_facts(
         unacknowledged=unacknowledged(session, routing, row.id),
         next_at=next_at,
         final=final,
+        failed=failed_pages_of(session, routing, row.id),
     )
