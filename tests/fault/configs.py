@@ -1,12 +1,17 @@
-"""The fault suite's routing config: one SEV1 that pages fifty people by chat, one each.
+"""The fault suite's routing configs, each small enough that every post is accounted for.
 
-Fifty services, each with a one-member SME rotation, so an incident on all of them pages fifty
-distinct people and nothing else (no standing roles, no escalation, no rooms): every page the
-peer receives is one the test expects, and a missing or an extra one is unmistakable.
+``fan_out_document``: one SEV1 that pages fifty people by chat, one each. Fifty services, each
+with a one-member SME rotation, so an incident on all of them pages fifty distinct people and
+nothing else (no standing roles, no escalation, no rooms): every page the peer receives is one
+the test expects, and a missing or an extra one is unmistakable.
+
+``timers_document``: one SEV1 whose escalation, summary and reminder timers the test sets, for
+the clocked timer scenarios.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 PEOPLE = 50
@@ -37,4 +42,61 @@ def fan_out_document(chat_template: str, people: int = PEOPLE) -> dict[str, Any]
         "rotations": {f"rot-{i:02d}": {"members": [person(i)]} for i in range(people)},
         "people": {person(i): {"name": f"Person {i}", "chat": person(i)} for i in range(people)},
         "contacts": {"chat": chat_template},
+    }
+
+
+# The timer scenarios' people: a commander and a support lead, each with one level above them,
+# and one SME. Every rotation has one member, so who is paged never depends on the date.
+COMMANDER, MANAGER, LEAD, SUPPORT_MANAGER, SME = "cmd", "mgr", "lead", "smgr", "sme"
+
+
+def timers_document(
+    chat_template: str,
+    room: Callable[[str], str],
+    ack_within: str,
+    summary_every: str,
+    customer_update_every: str,
+    repeat: int = 1,
+) -> dict[str, Any]:
+    """One SEV1 paging a commander, a support lead and an SME by chat, with the given timers.
+
+    The commander's and the support lead's chains have two levels (their own rotation, then a
+    manager's), the SME's one; ``repeat`` times more each chain is paged again from the top.
+    Summaries go to the ``summaries`` and ``stakeholders`` rooms; nothing else is broadcast, so
+    every post the chat peer gets is a page, a summary or a reminder the test counts.
+    """
+    people = (COMMANDER, MANAGER, LEAD, SUPPORT_MANAGER, SME)
+    level = {
+        "page": ["commander", "support_lead", "sme"],
+        "via": ["chat"],
+        "ack_within": ack_within,
+        "summary_every": summary_every,
+        "customer_update_every": customer_update_every,
+    }
+    return {
+        "version": 1,
+        "timezone": "UTC",
+        "severity": {
+            "impacts": ["major"],
+            "urgencies": ["high"],
+            "matrix": {"major": {"high": "SEV1"}},
+            "levels": {"SEV1": level},
+        },
+        "roles": {
+            "commander": {"rotation": "commanders", "escalate_to": ["managers"]},
+            "support_lead": {"rotation": "support-leads", "escalate_to": ["support-managers"]},
+        },
+        "services": {"api": {"smes": "api-oncall"}},
+        "fallback_service": "api",
+        "rotations": {
+            "commanders": {"members": [COMMANDER]},
+            "managers": {"members": [MANAGER]},
+            "support-leads": {"members": [LEAD]},
+            "support-managers": {"members": [SUPPORT_MANAGER]},
+            "api-oncall": {"members": [SME]},
+        },
+        "people": {name: {"name": name.title(), "chat": name} for name in people},
+        "contacts": {"chat": chat_template},
+        "escalation": {"repeat": repeat},
+        "broadcasts": {"summaries": room("summaries"), "stakeholders": room("stakeholders")},
     }

@@ -19,10 +19,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import pytest
 import yaml
+from celery.utils.nodenames import gethostname, nodename
 from kombu import Connection
 from sqlalchemy import create_engine, text
 
@@ -91,24 +92,27 @@ class MusterWorker:
     process: subprocess.Popen[bytes] | None = None
     reaper: subprocess.Popen[bytes] | None = None
     logs: list[Path] = field(default_factory=list)
-    beat: bool = True  # exactly one per deployment: a second worker runs without
+    beat: bool = True  # a second worker usually runs without (two beats are safe, not needed)
     name: str = "worker"
 
-    def start(self, timeout: float = 30.0) -> MusterWorker:
-        """Start the worker and wait until Celery says it is ready."""
+    ready_marker: ClassVar[bytes] = b" ready."  # what Celery logs once the worker consumes
+
+    def argv(self) -> list[str]:
+        """The command: the Procfile's ``muster worker``, as this interpreter runs it."""
+        command = [sys.executable, "-m", "muster.worker.cli", "worker"]
+        return [*command, "--beat" if self.beat else "--no-beat", "-c", "8"]
+
+    def start(self, timeout: float = 30.0) -> Self:
+        """Start the process in a group of its own (with a reaper) and wait until it is ready."""
+        return self.launch().ready(timeout)
+
+    def launch(self) -> Self:
+        """Start the process in a group of its own, with a reaper; do not wait for it."""
         log = self.home / f"{self.name}-{len(self.logs)}.log"
         self.logs.append(log)
         with log.open("wb") as sink:
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "muster.worker.cli",
-                    "worker",
-                    "--beat" if self.beat else "--no-beat",
-                    "-c",
-                    "8",
-                ],
+                self.argv(),
                 env=self.env,
                 stdout=sink,
                 stderr=subprocess.STDOUT,
@@ -116,14 +120,20 @@ class MusterWorker:
                 start_new_session=True,
             )
         self.reaper = guard(self.process.pid)
+        return self
+
+    def ready(self, timeout: float = 30.0) -> Self:
+        """Wait until the launched process logs that it is ready."""
+        assert self.process is not None, f"{self.name} was never launched"
+        log = self.logs[-1]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"worker exited early:\n{log.read_text()[-4000:]}")
-            if b" ready." in log.read_bytes():
+                raise RuntimeError(f"{self.name} exited early:\n{log.read_text()[-4000:]}")
+            if self.ready_marker in log.read_bytes():
                 return self
             time.sleep(0.1)
-        raise TimeoutError(f"worker not ready in {timeout}s:\n{log.read_text()[-4000:]}")
+        raise TimeoutError(f"{self.name} not ready in {timeout}s:\n{log.read_text()[-4000:]}")
 
     def stop(self) -> None:
         """Warm shutdown (SIGTERM to the group), then SIGKILL of whatever is left of it."""
@@ -150,6 +160,26 @@ class MusterWorker:
     def log_text(self) -> str:
         """Everything every run of this worker wrote."""
         return "\n".join(path.read_text(errors="replace") for path in self.logs)
+
+
+@dataclass
+class MusterBeat(MusterWorker):
+    """``muster beat`` (the Procfile's beat) in a subprocess: the same group, reaper and kill as
+    a worker, so a test can run two and ``kill -9`` one."""
+
+    name: str = "beat"
+    ready_marker: ClassVar[bytes] = b"beat: Starting..."
+
+    def argv(self) -> list[str]:
+        """The command: the Procfile's ``muster beat``, as this interpreter runs it."""
+        return [sys.executable, "-m", "muster.worker.cli", "beat"]
+
+    @property
+    def origin(self) -> str:
+        """How the tasks this beat sends name their sender: Celery stamps each message's
+        ``origin`` header with ``gen<pid>@<host>``."""
+        assert self.process is not None, "the beat was never started"
+        return nodename(f"gen{self.process.pid}", gethostname())
 
 
 def worker_environment(

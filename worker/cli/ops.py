@@ -16,7 +16,7 @@ from muster.worker.core.masking import mask_url
 @click.option(
     "--beat/--no-beat",
     default=False,
-    help="Also run beat in this process (one beat per deployment).",
+    help="Also run beat in this process (two per deployment keep timers going if one dies).",
 )
 @click.option(
     "--concurrency",
@@ -79,7 +79,8 @@ def worker(beat: bool, concurrency: int, loglevel: str) -> None:
 @click.command("beat")
 @click.option("--loglevel", default="INFO", show_default=True)
 def beat(loglevel: str) -> None:
-    """Run beat, the periodic scheduler: exactly one per deployment."""
+    """Run beat, the periodic scheduler: run two, on different hosts, so losing one stops no
+    timer (the scan and the sweeper are safe to repeat; see the README's Scaling out)."""
     from muster.worker.log_setup import configure_logging
     from muster.worker.tasks import worker_app
 

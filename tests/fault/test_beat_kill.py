@@ -1,0 +1,159 @@
+"""Two real beats, one of them killed with ``kill -9`` mid-hour: every timer fires exactly once.
+
+Beat is no single point of failure if two can run: the README says to run two, because the scan
+takes due timers under row locks and moves each on in the same transaction as the pages it
+decided, and every summary and reminder is keyed by its slot. This runs two real ``muster
+beat`` processes (the Procfile's command, each in a process group of its own with a reaper),
+sending scan tasks every 0.2 s through a real broker to a worker whose clock the test moves a
+minute at a time through an hour. Each simulated minute waits until every live beat's scan has
+run at that minute, so before the kill every instant is scanned at least twice; at minute 30 one
+beat's whole group is killed with SIGKILL, and the survivor alone scans the rest of the hour.
+
+What the hour must hold, exactly (ack within 5 min, summaries every 15 min, reminders every
+20 min, each chain repeated 10 times): the commander's and the support lead's chains climb at
+every fifth minute (12 steps each, alternating their manager and themselves), the SME's chain
+(one level) steps 10 times and is exhausted at minute 50, four summaries and four stakeholder
+updates, three reminders to the support lead — each once, nothing missing, nothing extra, in
+the database and on the chat peer alike.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from contextlib import ExitStack
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.configs import WEDNESDAY_NOON
+from tests.fault.clocked import ClockedWorker, Sent, clocked_worker
+from tests.fault.configs import COMMANDER, LEAD, MANAGER, SME, SUPPORT_MANAGER, timers_document
+from tests.fault.conftest import FaultRow
+from tests.integration.harness import (
+    BROKERS,
+    MusterBeat,
+    broker_url,
+    postgres_database,
+    wait_until,
+    worker_environment,
+)
+from tests.peers import MattermostPeer
+
+pytestmark = [pytest.mark.integration, pytest.mark.fault, pytest.mark.wallclock]
+
+SCAN_EVERY = 0.2  # each beat's scan interval, real seconds (MUSTER_SCAN_EVERY)
+MINUTES = 60
+KILL_AT = 30  # the simulated minute at which one beat is killed, before anything scans it
+STEPS = range(5, MINUTES + 1, 5)  # ack_within 5m: the two-level chains step every 5 minutes
+SME_STEPS = 10  # one level, repeated 10 times: exhausted after 10 steps
+ROOMS = ("summaries", "stakeholders")
+
+
+def expected_rows() -> list[tuple[str, str, str]]:
+    """(purpose, reason, person or room) of every delivery the hour must make, each once."""
+
+    def at(minute: int) -> str:
+        return (WEDNESDAY_NOON + timedelta(minutes=minute)).isoformat()
+
+    rows = [("page", "plan", person) for person in (COMMANDER, LEAD, SME)]
+    for number, _ in enumerate(STEPS, start=1):
+        up = number % 2 == 1  # odd steps reach the level above, even ones come back round
+        rows.append(("page", f"escalation:commander:{number}", MANAGER if up else COMMANDER))
+        rows.append(("page", f"escalation:support_lead:{number}", SUPPORT_MANAGER if up else LEAD))
+    rows += [("page", f"escalation:sme:api:{number}", SME) for number in range(1, SME_STEPS + 1)]
+    for minute in (15, 30, 45, 60):
+        rows += [("broadcast", f"summary:{at(minute)}", room) for room in ROOMS]
+    rows += [("reminder", f"reminder:{at(minute)}", LEAD) for minute in (20, 40, 60)]
+    return sorted(rows)
+
+
+def judged(rows: list[Sent]) -> list[tuple[str, str, str]]:
+    return sorted((r.purpose, r.reason, r.person or r.kind) for r in rows)
+
+
+@pytest.mark.parametrize("kind", BROKERS)
+def test_kill_9_of_one_of_two_beats_mid_hour_fires_every_timer_once(
+    kind: str, tmp_path: Path, fault_report: list[FaultRow]
+) -> None:
+    """An hour of controlled time with two real beats, one killed at minute 30: every
+    escalation step, summary and reminder exactly once."""
+    with ExitStack() as cleanup:
+        url = broker_url(kind, tmp_path)
+        database = (
+            f"sqlite:///{tmp_path / 'muster.db'}"
+            if kind == "embedded"
+            else cleanup.enter_context(postgres_database())  # SKIP LOCKED between the scans
+        )
+        chat = cleanup.enter_context(MattermostPeer())
+        config = tmp_path / "routing.yaml"
+        document = timers_document(chat.url_template(), chat.room_url, "5m", "15m", "20m", 10)
+        config.write_text(yaml.safe_dump(document))
+        worker = cleanup.enter_context(clocked_worker(url, tmp_path))
+        cleanup.enter_context(worker.stage(config, database))
+        env = worker_environment(
+            tmp_path, config, url, database, worker.queue, MUSTER_SCAN_EVERY=str(SCAN_EVERY)
+        )
+        beats = [MusterBeat(home=tmp_path, env=env, name=f"beat-{n}") for n in (1, 2)]
+        for beat in beats:
+            cleanup.callback(beat.stop)
+            beat.launch()  # both start at once; each is waited for below
+        for beat in beats:
+            beat.ready()
+        incident = worker.client().declare(
+            title="Checkout failing", impact="major", urgency="high", services=["api"]
+        )
+        wait_until(worker.settled)
+        killed, recovered = _play_the_hour(worker, beats)
+
+        expected = expected_rows()
+        got = judged(worker.sent(incident))
+        posts = Counter(m.destination for m in chat.messages)  # one incident: every post counts
+        wanted = Counter(person for _, _, person in expected)
+        fault_report.append(
+            FaultRow(
+                scenario=f"beat kill -9 (1 of 2), an hour of timers, {kind}",
+                kills=1,
+                expected=len(expected),
+                delivered=sum((posts & wanted).values()),
+                duplicated=sum((posts - wanted).values()),
+                in_flight=None,
+                lost=sum((wanted - posts).values()),
+                recovered_s=recovered,
+            )
+        )
+        assert sorted(set(got) - set(expected)) == [], "fired but not due"
+        assert sorted(set(expected) - set(got)) == [], "due but never fired"
+        assert got == expected  # and none twice
+        assert all(row.status == "sent" for row in worker.sent(incident))
+        assert posts == wanted  # on the wire too: nothing missing, nothing extra
+        late = [run for run in worker.scan_runs() if run.origin == killed and run.at > _minute(40)]
+        assert late == [], "the killed beat's scans ran after it died"
+
+
+def _minute(n: int) -> datetime:
+    return WEDNESDAY_NOON + timedelta(minutes=n)
+
+
+def _play_the_hour(worker: ClockedWorker, beats: list[MusterBeat]) -> tuple[str, float]:
+    """Move the clock a minute at a time, each minute scanned by every live beat; kill the first
+    beat at ``KILL_AT``. Returns the killed beat's origin and how long after the kill that
+    minute's pages were all out."""
+    live = {beat.origin for beat in beats}
+    wait_until(lambda: worker.scanned(live))  # both beats are sending scans
+    recovered = 0.0
+    for minute in range(1, MINUTES + 1):
+        worker.advance(timedelta(minutes=1))
+        if minute == KILL_AT:
+            beats[0].kill()
+            killed_at = time.monotonic()
+            live = {beats[1].origin}
+        wait_until(lambda live=live: worker.scanned(live))
+        wait_until(worker.settled)
+        if minute == KILL_AT:
+            recovered = time.monotonic() - killed_at
+    both = {run.origin for run in worker.scan_runs() if run.at < _minute(KILL_AT)}
+    assert both == {beat.origin for beat in beats}, "both beats scanned before the kill"
+    return beats[0].origin, recovered
