@@ -5,10 +5,12 @@
 * :class:`SmsPeer` - a signal-cli REST API (``signal://``, ``POST /v2/send``, answers 201).
 
 Every peer binds a free port on 127.0.0.1, records what it receives (thread-safe), can be made to
-fail (``fail_next``; HTTP peers can add headers such as ``Retry-After`` to the failures) or
-disappear (``set_down`` closes the listening socket, so connections are refused; ``set_up`` binds
-the same port again), and hands out the Apprise URL template, with the person's address as a
-``{email}`` / ``{chat}`` / ``{sms}`` placeholder, that reaches it.
+fail (``fail_next``; HTTP peers can add headers such as ``Retry-After`` to the failures, fail
+each destination's first requests with ``fail_each``, and hold a request past the client's
+timeout with ``Reply.hang``) or disappear (``set_down`` closes the listening socket, so
+connections are refused; ``set_up`` binds the same port again), and hands out the Apprise URL
+template, with the person's address as a ``{email}`` / ``{chat}`` / ``{sms}`` placeholder, that
+reaches it.
 
 The fixtures ``smtp_peer``, ``chat_peer`` and ``sms_peer`` (in ``conftest.py``) start one for a
 test and stop it after.
@@ -307,7 +309,8 @@ class RecordedRequest:
     headers: dict[str, str]
     body: bytes
     json: Any
-    status: int
+    status: int  # 0: the peer never answered (``Reply.hang``)
+    received_at: float = 0.0  # time.monotonic() when the request arrived
 
     @property
     def accepted(self) -> bool:
@@ -323,6 +326,13 @@ class Reply:
     body: bytes = b""
     content_type: str = "application/json"
     headers: tuple[tuple[str, str], ...] = ()
+    hold: float = 0.0  # seconds to wait before answering (or hanging up)
+
+    @classmethod
+    def hang(cls, seconds: float) -> Reply:
+        """No answer: the connection is held ``seconds`` (longer than the client's read timeout)
+        and then closed without a status line, as a gateway that accepted and stalled does."""
+        return cls(0, hold=seconds)
 
     @classmethod
     def json(cls, status: int, document: Any, headers: dict[str, str] | None = None) -> Reply:
@@ -355,6 +365,8 @@ class HttpPeer(Generic[MessageT]):
         self._cond = threading.Condition()
         self._requests: list[RecordedRequest] = []
         self._failures: list[Reply] = []
+        self._each: tuple[Reply, ...] = ()
+        self._seen: dict[str, int] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -435,6 +447,21 @@ class HttpPeer(Generic[MessageT]):
         with self._cond:
             self._failures.extend([Reply.json(status, document, headers)] * n)
 
+    def fail_each(self, *replies: Reply) -> None:
+        """Answer each destination's first requests with ``replies``, in order, then normally.
+
+        Per destination (a chat channel, an SMS recipient), not per request: with fifty pages
+        sent at once, every page then sees the same faults however its tries interleave with
+        the others'. ``fail_each()`` with nothing turns it off; :meth:`clear` forgets who was
+        seen."""
+        with self._cond:
+            self._each = replies
+            self._seen.clear()
+
+    def destination(self, payload: Any) -> str:
+        """Who a request is for, as :meth:`fail_each` counts them (subclasses know their API)."""
+        return ""
+
     @property
     def requests(self) -> list[RecordedRequest]:
         """Every request answered so far, failed ones included, oldest first (a copy)."""
@@ -452,6 +479,7 @@ class HttpPeer(Generic[MessageT]):
         with self._cond:
             self._requests.clear()
             self._failures.clear()
+            self._seen.clear()
 
     def wait_for(self, count: int, timeout: float = DEFAULT_TIMEOUT) -> list[MessageT]:
         """Wait until at least ``count`` messages were delivered; return them all."""
@@ -495,6 +523,7 @@ class HttpPeer(Generic[MessageT]):
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         """Answer one request (on a handler thread)."""
+        arrived = time.monotonic()
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         try:
@@ -505,8 +534,7 @@ class HttpPeer(Generic[MessageT]):
             handler.close_connection = True
             return
         url = urlsplit(handler.path)
-        with self._cond:
-            reply = self._failures.pop(0) if self._failures else None
+        reply = self._fault(payload)
         if reply is None:
             reply = self.respond(handler.command, url.path, payload)
         with self._cond:
@@ -519,9 +547,15 @@ class HttpPeer(Generic[MessageT]):
                     body=body,
                     json=payload,
                     status=reply.status,
+                    received_at=arrived,
                 )
             )
             self._cond.notify_all()
+        if reply.hold > 0 and self._stopping.wait(reply.hold):
+            reply = Reply.hang(0)
+        if reply.status == 0:
+            handler.close_connection = True
+            return
         with contextlib.suppress(OSError):  # the client may have timed out and gone
             handler.send_response(reply.status)
             handler.send_header("Content-Type", reply.content_type)
@@ -530,6 +564,19 @@ class HttpPeer(Generic[MessageT]):
                 handler.send_header(name, value)
             handler.end_headers()
             handler.wfile.write(reply.body)
+
+    def _fault(self, payload: Any) -> Reply | None:
+        """The failure this request gets on purpose, if any: ``fail_next``'s, else
+        ``fail_each``'s for its destination."""
+        with self._cond:
+            if self._failures:
+                return self._failures.pop(0)
+            if not self._each:
+                return None
+            key = self.destination(payload)
+            seen = self._seen.get(key, 0)
+            self._seen[key] = seen + 1
+            return self._each[seen] if seen < len(self._each) else None
 
     def __repr__(self) -> str:
         """Where the peer listens and what it holds."""
@@ -615,6 +662,11 @@ class MattermostPeer(HttpPeer[ChatMessage]):
             )
         return Reply(200, b"ok", "text/plain")
 
+    def destination(self, payload: Any) -> str:
+        """The channel a post names (its webhook's own channel if none)."""
+        channel = payload.get("channel") if isinstance(payload, dict) else None
+        return str(channel or self.default_channel)
+
     def to_messages(self, request: RecordedRequest) -> list[ChatMessage]:
         """The post an accepted webhook request made."""
         payload = request.json if isinstance(request.json, dict) else {}
@@ -673,6 +725,11 @@ class SmsPeer(HttpPeer[SmsMessage]):
         if payload.get("number") != self.source:
             return Reply.json(400, {"error": f"User {payload.get('number')} is not registered."})
         return Reply.json(201, {"timestamp": str(time.time_ns() // 1_000_000)})
+
+    def destination(self, payload: Any) -> str:
+        """The recipients of a send, comma-separated."""
+        recipients = payload.get("recipients") if isinstance(payload, dict) else None
+        return ",".join(str(to) for to in recipients) if isinstance(recipients, list) else ""
 
     def to_messages(self, request: RecordedRequest) -> list[SmsMessage]:
         """One message per recipient of an accepted send."""
