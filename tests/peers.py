@@ -48,7 +48,7 @@ from typing import Any, ClassVar, Generic, NamedTuple, Self, TypeVar
 from urllib.parse import parse_qs, quote, urlsplit
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 HOST = "127.0.0.1"
 
@@ -165,14 +165,16 @@ def _parse_mail(envelope: Envelope) -> ReceivedMail:
 
 
 class SmtpPeer:
-    """A real SMTP server (aiosmtpd) on 127.0.0.1: no TLS, no authentication.
+    """A real SMTP server (aiosmtpd) on 127.0.0.1: no TLS; no authentication unless given
+    ``credentials`` (then AUTH PLAIN/LOGIN is required, over plain text: it is loopback).
 
     ``fail_next(n)`` makes the next ``n`` mails get an SMTP error reply at DATA; ``set_down()``
     stops the server (connections are refused) and ``set_up()`` starts it on the same port.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, credentials: tuple[str, str] | None = None) -> None:
         """Prepare the peer on a free port; it listens once started (``with`` or ``start()``)."""
+        self.credentials = credentials
         self.port = free_port()
         self._cond = threading.Condition()
         self._messages: list[ReceivedMail] = []
@@ -185,7 +187,14 @@ class SmtpPeer:
     def start(self) -> Self:
         """Listen on the peer's port (again, after ``set_down``)."""
         if self._controller is None:
-            controller = Controller(_SmtpHandler(self), hostname=HOST, port=self.port)
+            auth: dict[str, Any] = {}
+            if self.credentials is not None:
+                auth = {
+                    "authenticator": self._authenticate,
+                    "auth_required": True,
+                    "auth_require_tls": False,
+                }
+            controller = Controller(_SmtpHandler(self), hostname=HOST, port=self.port, **auth)
             controller.start()
             self._controller = controller
         return self
@@ -258,13 +267,27 @@ class SmtpPeer:
         )
         return self.messages
 
-    def url_template(self, sender: str = "muster@example.test") -> str:
+    def url_template(self, sender: str = "muster@example.test", login: str = "") -> str:
         """The Apprise ``mailto://`` template reaching this server; ``{email}`` is the recipient.
 
         Plain SMTP (``mailto``, not ``mailtos``): Apprise then uses no TLS, and no login without a
-        user and password. ``sender`` needs a dotted domain: Apprise rejects ``muster@test``.
+        user and password (``login``: ``user:password``, as the URL's credentials). ``sender``
+        needs a dotted domain: Apprise rejects ``muster@test``.
         """
-        return f"mailto://{HOST}:{self.port}?from={quote(sender, safe='@+')}&to={{email}}"
+        credentials = f"{login}@" if login else ""
+        query = f"from={quote(sender, safe='@+')}&to={{email}}"
+        return f"mailto://{credentials}{HOST}:{self.port}?{query}"
+
+    def _authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        """aiosmtpd's authenticator: the one user and password this peer was given."""
+        given = (
+            (data.login.decode(), data.password.decode())
+            if isinstance(data, LoginPassword)
+            else None
+        )
+        return AuthResult(success=given == self.credentials)
 
     def _received(self, envelope: Envelope) -> str:
         """Record one mail (called on the server's thread); return the SMTP reply."""

@@ -93,22 +93,19 @@ class MusterWorker:
     logs: list[Path] = field(default_factory=list)
     beat: bool = True  # exactly one per deployment: a second worker runs without
     name: str = "worker"
+    # Another muster command instead (``("beat", "--loglevel", "DEBUG")``), ready once its log
+    # shows ``ready``.
+    command: tuple[str, ...] = ()
+    ready: bytes = b" ready."
 
     def start(self, timeout: float = 30.0) -> MusterWorker:
         """Start the worker and wait until Celery says it is ready."""
         log = self.home / f"{self.name}-{len(self.logs)}.log"
         self.logs.append(log)
         with log.open("wb") as sink:
+            command = self.command or ("worker", "--beat" if self.beat else "--no-beat", "-c", "8")
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "muster.worker.cli",
-                    "worker",
-                    "--beat" if self.beat else "--no-beat",
-                    "-c",
-                    "8",
-                ],
+                [sys.executable, "-m", "muster.worker.cli", *command],
                 env=self.env,
                 stdout=sink,
                 stderr=subprocess.STDOUT,
@@ -120,7 +117,7 @@ class MusterWorker:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"worker exited early:\n{log.read_text()[-4000:]}")
-            if b" ready." in log.read_bytes():
+            if self.ready in log.read_bytes():
                 return self
             time.sleep(0.1)
         raise TimeoutError(f"worker not ready in {timeout}s:\n{log.read_text()[-4000:]}")
