@@ -5,11 +5,13 @@
 * :class:`SmsPeer` - a signal-cli REST API (``signal://``, ``POST /v2/send``, answers 201).
 
 Every peer binds a free port on 127.0.0.1, records what it receives (thread-safe), can be made to
-fail (``fail_next``; HTTP peers can add headers such as ``Retry-After`` to the failures), refuse
-everything to one recipient for good (``refuse``: one person whose every channel fails), or
-disappear (``set_down`` closes the listening socket, so connections are refused; ``set_up`` binds
-the same port again), and hands out the Apprise URL template, with the person's address as a
-``{email}`` / ``{chat}`` / ``{sms}`` placeholder, that reaches it.
+fail (``fail_next``; HTTP peers can add headers such as ``Retry-After`` to the failures, fail
+each destination's first requests with ``fail_each``, and hold a request past the client's
+timeout with ``Reply.hang``), refuse everything to one recipient for good (``refuse``: one
+person whose every channel fails), or disappear (``set_down`` closes the listening socket, so
+connections are refused; ``set_up`` binds the same port again), and hands out the Apprise URL
+template, with the person's address as a ``{email}`` / ``{chat}`` / ``{sms}`` placeholder, that
+reaches it.
 
 The fixtures ``smtp_peer``, ``chat_peer`` and ``sms_peer`` (in ``conftest.py``) start one for a
 test and stop it after.
@@ -47,7 +49,7 @@ from typing import Any, ClassVar, Generic, NamedTuple, Self, TypeVar
 from urllib.parse import parse_qs, quote, urlsplit
 
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 HOST = "127.0.0.1"
 
@@ -164,15 +166,17 @@ def _parse_mail(envelope: Envelope) -> ReceivedMail:
 
 
 class SmtpPeer:
-    """A real SMTP server (aiosmtpd) on 127.0.0.1: no TLS, no authentication.
+    """A real SMTP server (aiosmtpd) on 127.0.0.1: no TLS; no authentication unless given
+    ``credentials`` (then AUTH PLAIN/LOGIN is required, over plain text: it is loopback).
 
     ``fail_next(n)`` makes the next ``n`` mails get an SMTP error reply at DATA; ``refuse(a)``
     fails every mail to ``a``; ``set_down()`` stops the server (connections are refused) and
     ``set_up()`` starts it on the same port.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, credentials: tuple[str, str] | None = None) -> None:
         """Prepare the peer on a free port; it listens once started (``with`` or ``start()``)."""
+        self.credentials = credentials
         self.port = free_port()
         self._cond = threading.Condition()
         self._messages: list[ReceivedMail] = []
@@ -186,7 +190,14 @@ class SmtpPeer:
     def start(self) -> Self:
         """Listen on the peer's port (again, after ``set_down``)."""
         if self._controller is None:
-            controller = Controller(_SmtpHandler(self), hostname=HOST, port=self.port)
+            auth: dict[str, Any] = {}
+            if self.credentials is not None:
+                auth = {
+                    "authenticator": self._authenticate,
+                    "auth_required": True,
+                    "auth_require_tls": False,
+                }
+            controller = Controller(_SmtpHandler(self), hostname=HOST, port=self.port, **auth)
             controller.start()
             self._controller = controller
         return self
@@ -265,13 +276,27 @@ class SmtpPeer:
         )
         return self.messages
 
-    def url_template(self, sender: str = "muster@example.test") -> str:
+    def url_template(self, sender: str = "muster@example.test", login: str = "") -> str:
         """The Apprise ``mailto://`` template reaching this server; ``{email}`` is the recipient.
 
         Plain SMTP (``mailto``, not ``mailtos``): Apprise then uses no TLS, and no login without a
-        user and password. ``sender`` needs a dotted domain: Apprise rejects ``muster@test``.
+        user and password (``login``: ``user:password``, as the URL's credentials). ``sender``
+        needs a dotted domain: Apprise rejects ``muster@test``.
         """
-        return f"mailto://{HOST}:{self.port}?from={quote(sender, safe='@+')}&to={{email}}"
+        credentials = f"{login}@" if login else ""
+        query = f"from={quote(sender, safe='@+')}&to={{email}}"
+        return f"mailto://{credentials}{HOST}:{self.port}?{query}"
+
+    def _authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        """aiosmtpd's authenticator: the one user and password this peer was given."""
+        given = (
+            (data.login.decode(), data.password.decode())
+            if isinstance(data, LoginPassword)
+            else None
+        )
+        return AuthResult(success=given == self.credentials)
 
     def _received(self, envelope: Envelope) -> str:
         """Record one mail (called on the server's thread); return the SMTP reply."""
@@ -320,7 +345,8 @@ class RecordedRequest:
     headers: dict[str, str]
     body: bytes
     json: Any
-    status: int
+    status: int  # 0: the peer never answered (``Reply.hang``)
+    received_at: float = 0.0  # time.monotonic() when the request arrived
 
     @property
     def accepted(self) -> bool:
@@ -336,6 +362,13 @@ class Reply:
     body: bytes = b""
     content_type: str = "application/json"
     headers: tuple[tuple[str, str], ...] = ()
+    hold: float = 0.0  # seconds to wait before answering (or hanging up)
+
+    @classmethod
+    def hang(cls, seconds: float) -> Reply:
+        """No answer: the connection is held ``seconds`` (longer than the client's read timeout)
+        and then closed without a status line, as a gateway that accepted and stalled does."""
+        return cls(0, hold=seconds)
 
     @classmethod
     def json(cls, status: int, document: Any, headers: dict[str, str] | None = None) -> Reply:
@@ -370,6 +403,8 @@ class HttpPeer(Generic[MessageT]):
         self._requests: list[RecordedRequest] = []
         self._failures: list[Reply] = []
         self._refused: dict[str, Reply] = {}
+        self._each: tuple[Reply, ...] = ()
+        self._seen: dict[str, int] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -457,6 +492,21 @@ class HttpPeer(Generic[MessageT]):
         with self._cond:
             self._refused.update(dict.fromkeys(recipients, reply))
 
+    def fail_each(self, *replies: Reply) -> None:
+        """Answer each destination's first requests with ``replies``, in order, then normally.
+
+        Per destination (a chat channel, an SMS recipient), not per request: with fifty pages
+        sent at once, every page then sees the same faults however its tries interleave with
+        the others'. ``fail_each()`` with nothing turns it off; :meth:`clear` forgets who was
+        seen."""
+        with self._cond:
+            self._each = replies
+            self._seen.clear()
+
+    def destination(self, payload: Any) -> str:
+        """Who a request is for, as :meth:`fail_each` counts them."""
+        return ",".join(self.recipients(payload))
+
     @property
     def requests(self) -> list[RecordedRequest]:
         """Every request answered so far, failed ones included, oldest first (a copy)."""
@@ -475,6 +525,7 @@ class HttpPeer(Generic[MessageT]):
             self._requests.clear()
             self._failures.clear()
             self._refused.clear()
+            self._seen.clear()
 
     def wait_for(self, count: int, timeout: float = DEFAULT_TIMEOUT) -> list[MessageT]:
         """Wait until at least ``count`` messages were delivered; return them all."""
@@ -522,6 +573,7 @@ class HttpPeer(Generic[MessageT]):
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         """Answer one request (on a handler thread)."""
+        arrived = time.monotonic()
         length = int(handler.headers.get("Content-Length") or 0)
         body = handler.rfile.read(length) if length else b""
         try:
@@ -532,11 +584,7 @@ class HttpPeer(Generic[MessageT]):
             handler.close_connection = True
             return
         url = urlsplit(handler.path)
-        with self._cond:
-            reply = self._failures.pop(0) if self._failures else None
-            if reply is None:
-                refused = [self._refused[r] for r in self.recipients(payload) if r in self._refused]
-                reply = refused[0] if refused else None
+        reply = self._fault(payload)
         if reply is None:
             reply = self.respond(handler.command, url.path, payload)
         with self._cond:
@@ -549,9 +597,15 @@ class HttpPeer(Generic[MessageT]):
                     body=body,
                     json=payload,
                     status=reply.status,
+                    received_at=arrived,
                 )
             )
             self._cond.notify_all()
+        if reply.hold > 0 and self._stopping.wait(reply.hold):
+            reply = Reply.hang(0)
+        if reply.status == 0:
+            handler.close_connection = True
+            return
         with contextlib.suppress(OSError):  # the client may have timed out and gone
             handler.send_response(reply.status)
             handler.send_header("Content-Type", reply.content_type)
@@ -560,6 +614,22 @@ class HttpPeer(Generic[MessageT]):
                 handler.send_header(name, value)
             handler.end_headers()
             handler.wfile.write(reply.body)
+
+    def _fault(self, payload: Any) -> Reply | None:
+        """The failure this request gets on purpose, if any: ``fail_next``'s, else
+        ``refuse``'s for its recipient, else ``fail_each``'s for its destination."""
+        with self._cond:
+            if self._failures:
+                return self._failures.pop(0)
+            refused = [self._refused[r] for r in self.recipients(payload) if r in self._refused]
+            if refused:
+                return refused[0]
+            if not self._each:
+                return None
+            key = self.destination(payload)
+            seen = self._seen.get(key, 0)
+            self._seen[key] = seen + 1
+            return self._each[seen] if seen < len(self._each) else None
 
     def __repr__(self) -> str:
         """Where the peer listens and what it holds."""

@@ -25,9 +25,16 @@ def service(i: int) -> str:
     return f"svc-{i:02d}"
 
 
-def fan_out_document(chat_template: str, people: int = PEOPLE) -> dict[str, Any]:
-    """Fifty people, fifty services, one SEV1 paging each service's SME by chat."""
-    return {
+def phone(i: int) -> str:
+    return f"+1555010{i:04d}"
+
+
+def fan_out_document(
+    chat_template: str, people: int = PEOPLE, sms_template: str | None = None
+) -> dict[str, Any]:
+    """Fifty people, fifty services, one SEV1 paging each service's SME by chat; with
+    ``sms_template``, each person has a number too and a failed chat page falls back to SMS."""
+    document: dict[str, Any] = {
         "version": 1,
         "timezone": "UTC",
         "severity": {
@@ -43,6 +50,12 @@ def fan_out_document(chat_template: str, people: int = PEOPLE) -> dict[str, Any]
         "people": {person(i): {"name": f"Person {i}", "chat": person(i)} for i in range(people)},
         "contacts": {"chat": chat_template},
     }
+    if sms_template is not None:
+        for i in range(people):
+            document["people"][person(i)]["sms"] = phone(i)
+        document["contacts"] = {"chat": chat_template, "sms": sms_template,
+                                "fallback": {"chat": "sms"}}  # fmt: skip
+    return document
 
 
 # The timer scenarios' people: a commander and a support lead, each with one level above them,

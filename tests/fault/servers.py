@@ -41,19 +41,21 @@ def listening(process: subprocess.Popen[bytes], port: int, log: Path, timeout: f
 class PrivateRedis:
     """``redis-server`` with persistence (``appendfsync always``) in ``folder``."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, password: str | None = None) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             pytest.fail("redis-server is not installed: the fault suite needs it")
         self.binary = binary
         self.folder = folder
+        self.password = password  # required of clients (``requirepass``) when given
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.reaper: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        credentials = f":{self.password}@" if self.password else ""
+        return f"redis://{credentials}127.0.0.1:{self.port}/0"
 
     def start(self) -> PrivateRedis:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -67,6 +69,7 @@ class PrivateRedis:
                 "--appendfsync", "always",
                 "--save", "",
                 "--logfile", str(self.folder / "redis.log"),
+                *(("--requirepass", self.password) if self.password else ()),
             ],
             start_new_session=True,
         )  # fmt: skip

@@ -94,13 +94,14 @@ class MusterWorker:
     logs: list[Path] = field(default_factory=list)
     beat: bool = True  # a second worker usually runs without (two beats are safe, not needed)
     name: str = "worker"
+    args: tuple[str, ...] = ()  # more options, such as ("--loglevel", "DEBUG")
 
     ready_marker: ClassVar[bytes] = b" ready."  # what Celery logs once the worker consumes
 
     def argv(self) -> list[str]:
         """The command: the Procfile's ``muster worker``, as this interpreter runs it."""
         command = [sys.executable, "-m", "muster.worker.cli", "worker"]
-        return [*command, "--beat" if self.beat else "--no-beat", "-c", "8"]
+        return [*command, "--beat" if self.beat else "--no-beat", "-c", "8", *self.args]
 
     def start(self, timeout: float = 30.0) -> Self:
         """Start the process in a group of its own (with a reaper) and wait until it is ready."""
@@ -172,7 +173,7 @@ class MusterBeat(MusterWorker):
 
     def argv(self) -> list[str]:
         """The command: the Procfile's ``muster beat``, as this interpreter runs it."""
-        return [sys.executable, "-m", "muster.worker.cli", "beat"]
+        return [sys.executable, "-m", "muster.worker.cli", "beat", *self.args]
 
     @property
     def origin(self) -> str:

@@ -51,7 +51,7 @@ def configured(stream: FakeStream, level: str = "INFO") -> Iterator[None]:
     root = logging.getLogger()
     touched = [
         logging.getLogger(name)
-        for name in ("apprise", "celery.worker.strategy", "celery.app.trace")
+        for name in ("apprise", "urllib3", "celery.worker.strategy", "celery.app.trace")
     ]
     saved = (root.handlers[:], root.level, [logger.level for logger in touched])
     was_configured, structlog_config = structlog.is_configured(), structlog.get_config()
@@ -146,6 +146,20 @@ def test_chatter_shows_at_debug() -> None:
     with configured(stream, level="DEBUG"):
         logging.getLogger("celery.beat").info(BEAT_TICK, "sweep", "muster.sweep")
     assert "Scheduler: Sending due task sweep (muster.sweep)" in stream.getvalue()
+
+
+def test_http_request_lines_stay_out_even_at_debug() -> None:
+    """urllib3's DEBUG request line prints a webhook's path, its token bare: not even DEBUG
+    shows it (the canary scan of the fault suite found one so)."""
+    stream = FakeStream(tty=False)
+    with configured(stream, level="DEBUG"):
+        logging.getLogger("urllib3.connectionpool").debug(
+            '%s://%s:%s "%s %s %s" %s %s', "http", "chat.test", 80, "POST",
+            "/hooks/literal-token-0123456789", "HTTP/1.1", 200, 2,
+        )  # fmt: skip
+        logging.getLogger("muster").debug("still.debug")
+    assert "literal-token-0123456789" not in stream.getvalue()
+    assert "still.debug" in stream.getvalue()
 
 
 def test_start_up_line_shows_the_sqlite_file_in_full() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from muster.worker.core.masking import MASK, mask_text, mask_url
+from muster.worker.core.masking import MASK, mask_text, mask_url, url_secrets
 from muster.worker.core.routing import Routing
 from tests.configs import EXAMPLE_ENV
 
@@ -57,3 +57,35 @@ def test_config_repr_shows_no_secret_and_no_address(example: Routing) -> None:
 def test_filled_in_environment_values_are_known_secrets(example: Routing) -> None:
     """The loader remembers every ${NAME} value so it can be masked."""
     assert set(EXAMPLE_ENV.values()) <= example.secrets
+
+
+class TestUrlSecrets:
+    def test_tokens_and_passwords_written_literally_are_secrets(self) -> None:
+        """A token in a path or a query, a phone number, a password: what a request line or an
+        error could print bare, where no URL is left around it to mask."""
+        assert url_secrets("mmost://chat.test/7f3ab9c2e1d04a5b8c6d?to=incidents") == {
+            "7f3ab9c2e1d04a5b8c6d"
+        }
+        assert url_secrets("signal://sms.test/+15550000000/{sms}") == {"+15550000000"}
+        assert url_secrets("json://h.test/x?token=abc123def456ghi789") == {"abc123def456ghi789"}
+        assert url_secrets("mailto://muster:s3cret@smtp.test?to={email}") == {"s3cret"}
+
+    def test_words_channels_and_placeholders_are_not(self) -> None:
+        """Masking a channel name or the word "muster" in every log line would hide what a
+        reader needs and protect nothing."""
+        assert url_secrets("mmost://chat.test/hooks?to=payments-incidents") == frozenset()
+        assert url_secrets("mailto://muster:@smtp.test?from=muster@example.test") == frozenset()
+        assert url_secrets("signal://sms.test/{sms_from_placeholder_1234}/{sms}") == frozenset()
+
+
+def test_literal_tokens_in_the_config_are_private_values(example: Routing) -> None:
+    """A room URL with its token written in the file, not through ${NAME}, is masked too."""
+    token = "0123456789abcdefghij"
+    config = example.config.model_copy(
+        update={
+            "broadcasts": example.config.broadcasts.model_copy(
+                update={"incident_room": f"mmost://chat.test/{token}?to=incidents"}
+            )
+        }
+    )
+    assert token in Routing.from_config(config, example.secrets).private_values

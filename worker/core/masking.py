@@ -49,6 +49,38 @@ def mask_url(url: str, secrets: Iterable[str] = ()) -> str:
     return _replace_secrets(masked, known)
 
 
+# A path segment or query value of a configured URL at least this long and holding a digit is
+# taken for a token (webhook ids, bot tokens, account SIDs: 16 to 60 characters, digits among
+# them; channel names and API path words are shorter or have none), and so is a phone number.
+# A password before the ``@`` counts whatever it is, a user name if it looks like one of those.
+TOKEN_LENGTH = 16
+_DIGIT = re.compile(r"\d")
+_PHONE_NUMBER = re.compile(r"^\+?\d{7,15}$")
+
+
+def url_secrets(url: str) -> frozenset[str]:
+    """What in a configured URL is a credential, to mask wherever it shows up on its own: a
+    token written literally in the config file is no ``${NAME}`` secret, yet an HTTP library's
+    request line (``POST /hooks/<token>``) or an error quoting a path prints it bare, where no
+    URL is left to mask. Placeholders (``{chat}``) are not values."""
+    try:
+        parts = urlsplit(url)
+        username, password = parts.username, parts.password
+    except ValueError:
+        return frozenset()
+    found = {password} if password else set()
+    if username and ("@" in username or _token_like(username)):
+        found.add(username)  # a plain word ("muster") would mask that word in every line
+    pieces = [segment for segment in parts.path.split("/") if segment]
+    pieces += [pair.split("=", 1)[-1] for pair in parts.query.split("&") if "=" in pair]
+    found |= {piece for piece in pieces if _token_like(piece)}
+    return frozenset(value for value in found if "{" not in value and "}" not in value)
+
+
+def _token_like(piece: str) -> bool:
+    return bool((len(piece) >= TOKEN_LENGTH and _DIGIT.search(piece)) or _PHONE_NUMBER.match(piece))
+
+
 def mask_text(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with every known secret value, and every URL in it, masked."""
     known = _ordered(secrets)

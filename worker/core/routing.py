@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import cached_property
 
 from muster.worker.core.config_model import SME, RoutingConfig, SeverityLevel
+from muster.worker.core.masking import url_secrets
 from muster.worker.core.rotations import CompiledRotation, compile_rotations
 
 _PHONE = re.compile(r"^\+?\d[\d .()-]{5,}$")
@@ -46,14 +47,19 @@ class Routing:
 
     @cached_property
     def private_values(self) -> frozenset[str]:
-        """Values never to log: filled-in secrets, and people's phone numbers and emails."""
+        """Values never to log: filled-in secrets, credentials and tokens written literally in
+        the config's URLs, and people's phone numbers and emails."""
         addresses = {
             address
             for person in self.config.people.values()
             for address in person.addresses.values()
             if "@" in address or _PHONE.match(address)
         }
-        return self.secrets | addresses
+        config = self.config
+        urls = [*config.contacts.templates.values(), *config.broadcasts.model_dump().values()]
+        urls += [service.room for service in config.services.values()]
+        literal = {secret for url in urls if url for secret in url_secrets(str(url))}
+        return self.secrets | addresses | literal
 
     def severity(self, impact: str, urgency: str) -> Severity:
         """Impact × customer urgency → severity, as the matrix says."""
