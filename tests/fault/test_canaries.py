@@ -130,12 +130,8 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         queue = f"muster-canary-{uuid.uuid4().hex[:8]}"
         env = worker_environment(tmp_path, config, broker.url, database_url, queue)
         env |= canaries.environment()
-        worker = MusterWorker(
-            home=tmp_path, env=env, beat=False, args=DEBUG
-        )
-        beat = MusterBeat(
-            home=tmp_path, env=env, args=DEBUG
-        )
+        worker = MusterWorker(home=tmp_path, env=env, beat=False, args=DEBUG)
+        beat = MusterBeat(home=tmp_path, env=env, args=DEBUG)
         cleanup.callback(beat.stop)
         cleanup.callback(worker.stop)
         worker.start()

@@ -73,7 +73,12 @@ def transport_options(url: str, settings: Settings) -> dict[str, Any]:
 # every 2 s. A live worker still running a long task (a send retrying for 30 s) may see its
 # message restored and run again elsewhere; that copy finds the deliveries leased and does
 # nothing (the database, not the broker, decides who sends).
+#
+# One key per queue (kombu's default keeps four, one per priority step, which muster never
+# uses): a worker consuming one key fetches through its in-flight list, which a message cannot
+# fall out of (see :mod:`muster.worker.broker.redis_inflight`).
 REDIS_RECOVERY = {
+    "priority_steps": [0],
     "visibility_timeout": 15,
     "unacked_restore_interval": 2,
     "unacked_restore_throttle": 1,
