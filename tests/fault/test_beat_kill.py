@@ -42,7 +42,7 @@ from tests.integration.harness import (
 )
 from tests.peers import MattermostPeer
 
-pytestmark = [pytest.mark.integration, pytest.mark.fault, pytest.mark.wallclock]
+pytestmark = [pytest.mark.integration, pytest.mark.fault]
 
 SCAN_EVERY = 0.2  # each beat's scan interval, real seconds (MUSTER_SCAN_EVERY)
 MINUTES = 60

@@ -52,7 +52,6 @@ from tests.peers import HOST, MattermostPeer, Reply, SmsPeer, SmtpPeer
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.fault,
-    pytest.mark.wallclock,
     # The SMTP peer takes a login over plain text on loopback, on purpose.
     pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning"),
 ]
