@@ -34,6 +34,13 @@ def make_app(url: str | None = None, settings: Settings | None = None) -> Celery
         # so the tasks still running are cancelled rather than finished twice; their deliveries'
         # leases and keys make the redelivered run pick up exactly what was left.
         worker_cancel_long_running_tasks_on_connection_loss=True,
+        # After a lost connection Celery lowers the prefetch count by the tasks still running and
+        # raises it again as each finishes — from the pool thread that finished it, with a
+        # ``basic.qos`` that reads its answer off the connection the event loop reads too. Under
+        # muster's thread pool the two readers split the AMQP stream: the worker then waits for a
+        # frame of a gigabyte, alive but consuming nothing, on RabbitMQ. Unacknowledged messages
+        # wait at the broker whatever the prefetch, so keeping it whole costs nothing.
+        worker_enable_prefetch_count_reduction=False,
         task_serializer="json",
         accept_content=["json"],
         result_serializer="json",
