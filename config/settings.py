@@ -46,7 +46,10 @@ class Settings(BaseSettings):
     scan_every: float = Field(5.0, gt=0, description="beat's timer scan, seconds")
     poll_interval: float = Field(0.1, gt=0, description="embedded broker polling, seconds")
     publish_timeout: float = Field(
-        10.0, gt=0, description="how long a producer retries an unreachable broker, seconds"
+        30.0,
+        gt=0,
+        description="how long a producer retries an unreachable broker, seconds (a RabbitMQ "
+        "node's restart alone takes 4-9 s)",
     )
     outbox: Path | None = Field(None, description="where `outbox://` writes")
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from amqp.exceptions import MessageNacked
 from celery import Celery
 from kombu.exceptions import OperationalError
 
@@ -53,7 +54,7 @@ class BrokerUnavailable(ConnectionError):
 class Client:
     """Sends contract messages to muster's broker.
 
-    An unreachable broker is retried for ``MUSTER_PUBLISH_TIMEOUT`` seconds (10 by default) and
+    An unreachable broker is retried for ``MUSTER_PUBLISH_TIMEOUT`` seconds (30 by default) and
     then reported as :class:`BrokerUnavailable`, one sentence with the broker's masked URL: a
     monitoring hook learns at once that its page was not queued, instead of hanging.
     """
@@ -81,6 +82,12 @@ class Client:
             raise BrokerUnavailable(
                 f"cannot reach the broker at {where} ({type(failure).__name__}); "
                 f"retried for {self.timeout:g} s, nothing was queued"
+            ) from None
+        except MessageNacked:
+            where = mask_url(str(self.app.conf.broker_url))
+            raise BrokerUnavailable(
+                f"the broker at {where} refused the message (a negative publisher confirm); "
+                "nothing was queued"
             ) from None
         return str(result.id)
 

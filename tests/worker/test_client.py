@@ -7,6 +7,13 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
+from amqp.exceptions import MessageNacked
+from celery import Celery
+
+from muster.worker.client import BrokerUnavailable, Client
 
 WORKER_ONLY = (
     "sqlalchemy",
@@ -99,3 +106,20 @@ def test_every_worker_task_retries_without_limit() -> None:
     mine = {name: task for name, task in app.tasks.items() if name.startswith("muster.")}
     assert len(mine) == 9  # the eight contract and own tasks, and keeping a dead letter
     assert {name: task.max_retries for name, task in mine.items()} == dict.fromkeys(mine)
+
+
+def test_a_message_the_broker_refuses_is_one_clear_line_too() -> None:
+    """RabbitMQ answers a publish with a negative confirm (a full queue set to reject): the
+    producer says nothing was queued, without a traceback or the broker's credentials."""
+
+    class Refusing(Celery):
+        def send_task(self, *args: Any, **kwargs: Any) -> Any:
+            raise MessageNacked("Message was nacked by broker")
+
+    client = Client(app=Refusing("muster", broker="amqp://guest:secret-pass@127.0.0.1:1//"))
+    with pytest.raises(BrokerUnavailable) as refused:
+        client.declare(
+            title="Checkout failing", impact="critical", urgency="high", services=["api"]
+        )
+    assert "refused the message" in str(refused.value)
+    assert "secret-pass" not in str(refused.value)
