@@ -46,6 +46,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.fault]
 
 SCAN_EVERY = 0.2  # each beat's scan interval, real seconds (MUSTER_SCAN_EVERY)
 MINUTES = 60
+# Every timer here is due on a multiple of 5 minutes (escalation 5, summaries 15, reminders 20
+# minutes), so the clock moves 5 minutes at a time: each due instant is still scanned exactly.
+TICK = 5
 KILL_AT = 30  # the simulated minute at which one beat is killed, before anything scans it
 STEPS = range(5, MINUTES + 1, 5)  # ack_within 5m: the two-level chains step every 5 minutes
 SME_STEPS = 10  # one level, repeated 10 times: exhausted after 10 steps
@@ -138,14 +141,14 @@ def _minute(n: int) -> datetime:
 
 
 def _play_the_hour(worker: ClockedWorker, beats: list[MusterBeat]) -> tuple[str, float]:
-    """Move the clock a minute at a time, each minute scanned by every live beat; kill the first
-    beat at ``KILL_AT``. Returns the killed beat's origin and how long after the kill that
-    minute's pages were all out."""
+    """Move the clock ``TICK`` minutes at a time, each instant scanned by every live beat; kill
+    the first beat at ``KILL_AT``. Returns the killed beat's origin and how long after the kill
+    that instant's pages were all out."""
     live = {beat.origin for beat in beats}
     wait_until(lambda: worker.scanned(live))  # both beats are sending scans
     recovered = 0.0
-    for minute in range(1, MINUTES + 1):
-        worker.advance(timedelta(minutes=1))
+    for minute in range(TICK, MINUTES + 1, TICK):
+        worker.advance(timedelta(minutes=TICK))
         if minute == KILL_AT:
             beats[0].kill()
             killed_at = time.monotonic()

@@ -1,7 +1,8 @@
 """Peers that fail: 500s, a 429 with ``Retry-After``, a gateway that never answers, and a 400.
 
-A real ``muster worker --beat`` on Redis and PostgreSQL pages fifty people by chat (a real
-Mattermost webhook peer), with SMS (a real signal-cli REST peer) as each person's fallback.
+A real ``muster worker --beat`` on Redis and PostgreSQL pages sixteen people by chat (a real
+Mattermost webhook peer; sixteen is as many as a worker sends at once, so a retry's wait is
+paid once per scenario), with SMS (a real signal-cli REST peer) as each person's fallback.
 Each scenario makes the chat peer fail every person's first tries in one way and asserts both
 nothing missing and nothing extra: every person gets exactly one page in the end, from one peer.
 Transient failures are retried until chat delivers (``Retry-After`` honoured, and the wait
@@ -21,7 +22,7 @@ import pytest
 import yaml
 
 from muster.worker.client import Client
-from tests.fault.configs import PEOPLE, fan_out_document, person, phone, service
+from tests.fault.configs import fan_out_document, person, phone, service
 from tests.fault.conftest import FaultRow
 from tests.integration.harness import (
     MusterWorker,
@@ -34,6 +35,8 @@ from tests.integration.harness import (
 from tests.peers import MattermostPeer, Reply, SmsPeer
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault]
+
+PEOPLE = 16  # the worker's sending threads (MUSTER_SEND_THREADS' default)
 
 READ_TIMEOUT = 1.0  # Apprise's read timeout for chat (``rto``): a hang is longer than this
 RETRY_AFTER = 2.0  # longer than any backoff the test worker takes (at most 0.2 s + 0.5 s jitter)
@@ -93,7 +96,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         sms = cleanup.enter_context(SmsPeer())
         config = home / "routing.yaml"
         document = fan_out_document(
-            f"{chat.url_template()}&rto={READ_TIMEOUT:g}", sms_template=sms.url_template()
+            f"{chat.url_template()}&rto={READ_TIMEOUT:g}", PEOPLE, sms_template=sms.url_template()
         )
         config.write_text(yaml.safe_dump(document))
         queue = f"muster-fault-{uuid.uuid4().hex[:8]}"
