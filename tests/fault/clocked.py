@@ -38,10 +38,10 @@ from muster.worker.client import Client
 from muster.worker.clock import ManualClock
 from muster.worker.runtime import Runtime, install, runtime
 from muster.worker.store.db import Database
-from muster.worker.store.models import Delivery, Incident
+from muster.worker.store.models import Delivery
 from muster.worker.tasks import SCAN, register
 from tests.configs import WEDNESDAY_NOON
-from tests.integration.harness import purge, wait_until
+from tests.integration.harness import deliveries_settled, purge, wait_until
 
 
 @dataclass
@@ -169,14 +169,7 @@ class ClockedWorker:
     def settled(self) -> bool:
         """Every declaration's fan-out is written and every delivery finished."""
         assert self.database is not None
-        with self.database.transaction() as session:
-            statuses = list(session.scalars(select(Delivery.status)))
-            fanning_out = session.scalar(select(Incident.id).where(Incident.fanned_out.is_(False)))
-        return (
-            bool(statuses)
-            and fanning_out is None
-            and all(status in {"sent", "failed"} for status in statuses)
-        )
+        return deliveries_settled(self.database)
 
     def sent(self, incident: str) -> list[Sent]:
         """Every delivery row of ``incident``, oldest first."""

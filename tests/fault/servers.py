@@ -17,6 +17,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from amqp.exceptions import AMQPError
@@ -39,6 +40,25 @@ def listening(process: subprocess.Popen[bytes], port: int, log: Path, timeout: f
     while not port_open(port):
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(log.read_text()[-2000:])
+        time.sleep(0.05)
+
+
+class _Server(Protocol):
+    process: subprocess.Popen[bytes] | None
+    reaper: subprocess.Popen[bytes] | None
+
+
+def kill_group(server: _Server, *ports: int) -> None:
+    """SIGKILL of a server's whole process group, its reaper waited for, until its ports close."""
+    if server.process is not None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.process.pid, signal.SIGKILL)
+        server.process.wait(timeout=10)
+        server.process = None
+    if server.reaper is not None:
+        server.reaper.wait(timeout=10)
+        server.reaper = None
+    while any(port_open(port) for port in ports):
         time.sleep(0.05)
 
 
@@ -146,16 +166,7 @@ class PrivatePostgres:
 
     def kill(self) -> None:
         """SIGKILL of the whole server: a crash; it recovers from its WAL when started again."""
-        if self.process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-            self.process = None
-        if self.reaper is not None:
-            self.reaper.wait(timeout=10)
-            self.reaper = None
-        while port_open(self.port):
-            time.sleep(0.05)
+        kill_group(self, self.port)
 
     def remove(self) -> None:
         """Kill the server and delete its files."""
@@ -259,13 +270,4 @@ class PrivateRabbitMQ:
     def kill(self) -> None:
         """SIGKILL of the node's process group: a crash, not a shutdown (durable queues and the
         persistent messages written to disk survive it)."""
-        if self.process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-            self.process = None
-        if self.reaper is not None:
-            self.reaper.wait(timeout=10)
-            self.reaper = None
-        while port_open(self.port) or port_open(self.dist_port):
-            time.sleep(0.05)
+        kill_group(self, self.port, self.dist_port)

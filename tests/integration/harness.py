@@ -25,9 +25,11 @@ import pytest
 import yaml
 from celery.utils.nodenames import gethostname, nodename
 from kombu import Connection
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from muster.config.loader import load_config
+from muster.worker.store.db import Database
+from muster.worker.store.models import Delivery, Incident
 from tests.configs import DEMO, WEDNESDAY_NOON
 from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
 from tests.reaper import guard
@@ -209,6 +211,18 @@ def worker_environment(
         env["MUSTER_BROKER_URL"] = broker
     env.update(extra)
     return env
+
+
+def deliveries_settled(database: Database) -> bool:
+    """Every declaration's fan-out is written and every delivery finished (sent or failed)."""
+    with database.transaction() as session:
+        statuses = list(session.scalars(select(Delivery.status)))
+        fanning_out = session.scalar(select(Incident.id).where(Incident.fanned_out.is_(False)))
+    return (
+        bool(statuses)
+        and fanning_out is None
+        and all(status in {"sent", "failed"} for status in statuses)
+    )
 
 
 def wait_until(condition: Callable[[], Any], timeout: float = 20.0, every: float = 0.05) -> Any:

@@ -28,10 +28,17 @@ from muster.worker.client import Client
 from muster.worker.clock import ManualClock
 from muster.worker.runtime import Runtime, install
 from muster.worker.store.db import Database
-from muster.worker.store.models import Delivery, Incident, TimelineEntry
+from muster.worker.store.models import TimelineEntry
 from muster.worker.tasks import SCAN, register
 from tests.configs import WEDNESDAY_NOON
-from tests.integration.harness import BROKERS, broker_url, purge, stack_config, wait_until
+from tests.integration.harness import (
+    BROKERS,
+    broker_url,
+    deliveries_settled,
+    purge,
+    stack_config,
+    wait_until,
+)
 from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
 
 pytestmark = [pytest.mark.integration, pytest.mark.wallclock]
@@ -119,14 +126,7 @@ def scenario(
 
 def settled(scenario: Scenario) -> bool:
     """Every declaration's fan-out is written and every delivery finished."""
-    with scenario.database.transaction() as session:
-        statuses = list(session.scalars(select(Delivery.status)))
-        fanning_out = session.scalar(select(Incident.id).where(Incident.fanned_out.is_(False)))
-    return (
-        bool(statuses)
-        and fanning_out is None
-        and all(status in {"sent", "failed"} for status in statuses)
-    )
+    return deliveries_settled(scenario.database)
 
 
 def escalated(scenario: Scenario) -> list[str | None]:
