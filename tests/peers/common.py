@@ -5,8 +5,10 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 HOST = "127.0.0.1"
 
@@ -56,3 +58,41 @@ def wait_until(
             if remaining <= 0:
                 raise AssertionError(f"timed out after {timeout}s: {describe()}")
             condition.wait(remaining)
+
+
+class Peer(ABC):
+    """A server a test can take down and bring back, and use as a context manager."""
+
+    @abstractmethod
+    def start(self) -> Self:
+        """Listen (on the same port when started before)."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Stop listening and close the listening socket (idempotent)."""
+
+    @property
+    @abstractmethod
+    def is_up(self) -> bool:
+        """Whether the server is listening."""
+
+    def set_down(self) -> None:
+        """Make the server unreachable: connections to its port are refused."""
+        self.stop()
+
+    def set_up(self) -> None:
+        """Bring the server back on the same port."""
+        self.start()
+
+    def __enter__(self) -> Self:
+        """Start the server."""
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Stop the server."""
+        self.stop()

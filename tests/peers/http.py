@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
 from typing import Any, ClassVar, Generic, Self, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,6 +16,7 @@ from tests.peers.common import (
     DEFAULT_TIMEOUT,
     HOST,
     POLL_INTERVAL,
+    Peer,
     wait_until,
 )
 
@@ -69,7 +69,7 @@ def _pairs(headers: dict[str, str] | None) -> tuple[tuple[str, str], ...]:
 MessageT = TypeVar("MessageT")
 
 
-class HttpPeer(Generic[MessageT]):
+class HttpPeer(Peer, Generic[MessageT]):
     """A real HTTP server (``ThreadingHTTPServer``) on 127.0.0.1, in a daemon thread.
 
     Subclasses answer a service's API in :meth:`respond` and turn accepted requests into
@@ -125,31 +125,10 @@ class HttpPeer(Generic[MessageT]):
                 self._thread.join()
                 self._thread = None
 
-    def set_down(self) -> None:
-        """Make the service unreachable: the port is closed, connections are refused."""
-        self.stop()
-
-    def set_up(self) -> None:
-        """Bring the service back on the same port."""
-        self.start()
-
     @property
     def is_up(self) -> bool:
         """Whether the server is listening."""
         return self._server is not None
-
-    def __enter__(self) -> Self:
-        """Start the server."""
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop the server."""
-        self.stop()
 
     @property
     def base_url(self) -> str:

@@ -7,7 +7,6 @@ import threading
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
-from types import TracebackType
 from typing import Any, Self
 from urllib.parse import quote
 
@@ -17,6 +16,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from tests.peers.common import (
     DEFAULT_TIMEOUT,
     HOST,
+    Peer,
     free_port,
     wait_until,
 )
@@ -66,7 +66,7 @@ def _parse_mail(envelope: Envelope) -> ReceivedMail:
     )
 
 
-class SmtpPeer:
+class SmtpPeer(Peer):
     """A real SMTP server (aiosmtpd) on 127.0.0.1: no TLS; no authentication unless given
     ``credentials`` (then AUTH PLAIN/LOGIN is required, over plain text: it is loopback).
 
@@ -109,31 +109,10 @@ class SmtpPeer:
             controller, self._controller = self._controller, None
             controller.stop()
 
-    def set_down(self) -> None:
-        """Make the server unreachable: connections to its port are refused."""
-        self.stop()
-
-    def set_up(self) -> None:
-        """Bring the server back on the same port."""
-        self.start()
-
     @property
     def is_up(self) -> bool:
         """Whether the server is listening."""
         return self._controller is not None
-
-    def __enter__(self) -> Self:
-        """Start the server."""
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop the server."""
-        self.stop()
 
     # faults and records ----------------------------------------------------------------------
 
