@@ -20,7 +20,6 @@ longer than the timeout), the message would run twice, which muster's keyed hand
 
 from __future__ import annotations
 
-import threading
 import uuid
 from typing import Any
 
@@ -40,10 +39,6 @@ redis.call('DEL', KEYS[3])
 redis.call('HDEL', KEYS[4], KEYS[1])
 return moved
 """
-
-# In-flight lists whose channel closed while Redis was unreachable: (list key, queue key).
-_orphans: list[tuple[str, str]] = []
-_orphans_lock = threading.Lock()
 
 
 def alive_key(list_key: str) -> str:
@@ -92,24 +87,6 @@ class InFlight:
         if self.queue_key is None:
             return 0
         return put_back(client, self.key, self.queue_key)
-
-    def orphan(self) -> None:
-        """Redis is unreachable as the channel closes: leave the list to the next channel."""
-        if self.queue_key is not None:
-            with _orphans_lock:
-                _orphans.append((self.key, self.queue_key))
-
-
-def take_orphans() -> list[tuple[str, str]]:
-    with _orphans_lock:
-        taken = list(_orphans)
-        _orphans.clear()
-    return taken
-
-
-def return_orphans(lists: list[tuple[str, str]]) -> None:
-    with _orphans_lock:
-        _orphans[:0] = lists
 
 
 def _text(value: Any) -> str:

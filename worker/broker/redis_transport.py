@@ -31,6 +31,7 @@ URLs stay as ops write them.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from queue import Empty
 from time import monotonic, time
 from typing import Any
@@ -44,21 +45,36 @@ from muster.worker.broker import redis_inflight
 
 log = structlog.get_logger("muster.broker")
 
-# Messages this process fetched and could not put back: (payload, exchange, routing key).
-_kept: list[tuple[Any, str, str]] = []
-_kept_lock = threading.Lock()
+# What this process could not put back while Redis was unreachable, each retried once a channel
+# connects again: a message it held, or the in-flight list of a channel that closed. Each returns
+# how many messages it put back; beside it, how many messages it is known to hold (a list's
+# length is unknown until Redis answers).
+PutBack = Callable[["Channel", Any], int]
+_waiting: list[tuple[PutBack, int]] = []
+_waiting_lock = threading.Lock()
+
+
+def _later(put_back: PutBack, held: int = 0) -> None:
+    with _waiting_lock:
+        _waiting.append((put_back, held))
 
 
 def _keep(message: Any) -> None:
-    info = message.delivery_info
-    with _kept_lock:
-        _kept.append((message._raw, info["exchange"], info["routing_key"]))
+    payload, info = message._raw, message.delivery_info
+
+    def put_back(channel: Channel, client: Any) -> int:
+        channel._do_restore_message(
+            payload, info["exchange"], info["routing_key"], client, leftmost=True
+        )
+        return 1
+
+    _later(put_back, held=1)
 
 
 def kept() -> int:
     """How many fetched messages wait to be put back (for tests and logs)."""
-    with _kept_lock:
-        return len(_kept)
+    with _waiting_lock:
+        return sum(held for _, held in _waiting)
 
 
 class QoS(redis.QoS):
@@ -140,8 +156,7 @@ class Channel(redis.Channel):
         self.inflight = redis_inflight.InFlight(ttl=self.visibility_timeout)
         self._moved: bytes | None = None
         self._moving_from: str | None = None
-        self._put_back_kept()
-        self._put_back_orphans()
+        self._put_back_waiting()
 
     def take_moved(self) -> bytes | None:
         """The raw message the current fetch moved to the in-flight list, once."""
@@ -194,34 +209,22 @@ class Channel(redis.Channel):
             if flush is not None:
                 flush()
 
-    def _put_back_orphans(self) -> None:
-        orphans = redis_inflight.take_orphans()
-        if not orphans:
-            return
-        try:
-            with self.conn_or_acquire() as client:
-                moved = sum(redis_inflight.put_back(client, *orphan) for orphan in orphans)
-            log.warning("broker.redis_inflight_put_back", messages=moved)
-        except Exception as failure:  # noqa: BLE001 - not yet: the next channel tries again
-            redis_inflight.return_orphans(orphans)
-            log.warning("broker.redis_inflight_put_back_failed", error=type(failure).__name__)
-
-    def _put_back_kept(self) -> None:
-        with _kept_lock:
-            waiting = list(_kept)
-            _kept.clear()
+    def _put_back_waiting(self) -> None:
+        with _waiting_lock:
+            waiting = list(_waiting)
+            _waiting.clear()
         if not waiting:
             return
+        done = moved = 0
         try:
             with self.conn_or_acquire() as client:
-                pipe = client.pipeline()
-                for payload, exchange, routing_key in waiting:
-                    self._do_restore_message(payload, exchange, routing_key, pipe, leftmost=True)
-                pipe.execute()
-            log.warning("broker.redis_messages_put_back", messages=len(waiting))
+                for put_back, _ in waiting:
+                    moved += put_back(self, client)
+                    done += 1
+            log.warning("broker.redis_messages_put_back", messages=moved)
         except Exception as failure:  # noqa: BLE001 - not yet: the next channel tries again
-            with _kept_lock:
-                _kept[:0] = waiting
+            with _waiting_lock:
+                _waiting[:0] = waiting[done:]
             log.warning("broker.redis_put_back_failed", error=type(failure).__name__)
 
     def close(self) -> None:
@@ -230,7 +233,9 @@ class Channel(redis.Channel):
                 with self.conn_or_acquire() as client:
                     self.inflight.close(client)
             except Exception:  # noqa: BLE001 - Redis gone: the next channel puts them back
-                self.inflight.orphan()
+                key, queue_key = self.inflight.key, self.inflight.queue_key
+                if queue_key is not None:
+                    _later(lambda _channel, client: redis_inflight.put_back(client, key, queue_key))
         try:
             super().close()
         except AttributeError:
