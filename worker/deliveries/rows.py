@@ -43,18 +43,24 @@ class NewDelivery:
     person: str | None = None
     requested_kind: str | None = None
     page: dict[str, Any] | None = None
+    attempts: int = 0  # given, not left to the column default: a multi-row VALUES needs it
     id: int = 0  # known once inserted
 
     def values(self) -> dict[str, Any]:
         """The row's columns for an INSERT (the id is the database's to give)."""
         return {name: getattr(self, name) for name in _COLUMNS}
 
+    @staticmethod
+    def columns() -> tuple[str, ...]:
+        """The names :meth:`values` gives, in order."""
+        return _COLUMNS
+
 
 _COLUMNS = tuple(name for name in NewDelivery.__slots__ if name != "id")
 
 
 def page_rows(
-    session: Session,
+    session: Session | None,
     routing: Routing,
     incident: CoreIncident,
     plan: PagePlan,
@@ -72,7 +78,8 @@ def page_rows(
     ``rendered_as`` sends that message instead of the page rendering (a reminder);
     ``known_new`` skips the existence check when the caller's lock guarantees fresh keys;
     ``sending_until`` writes the rows already claimed by the caller, who sends them at once;
-    ``write=False`` returns them unwritten, for a caller that writes many at once.
+    ``write=False`` returns them unwritten (no session needed), for a caller that writes them
+    its own way: many at once, or in a declaration's one-statement first commit.
     """
     rows: list[NewDelivery] = []
     for page in pages:
@@ -96,7 +103,11 @@ def page_rows(
                     lease_until=sending_until or now,
                 )
             )
-    return insert_new(session, rows, known_new) if write else rows
+    if not write:
+        return rows
+    if session is None:
+        raise ValueError("page_rows writes through a session")
+    return insert_new(session, rows, known_new)
 
 
 def broadcast_rows(

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import datetime
 
 import structlog
-from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,6 +25,7 @@ from muster.worker.core.snapshots import plan_to_data
 from muster.worker.deliveries.claim import Claimed
 from muster.worker.deliveries.rows import page_rows
 from muster.worker.incidents.fan_out import fan_out
+from muster.worker.incidents.first_commit import write_first_commit
 from muster.worker.incidents.outcome import Outcome
 from muster.worker.messages import Declared, InvalidMessage
 from muster.worker.runtime import Runtime
@@ -86,53 +86,47 @@ def handle_declared(
         labels=dict(message.labels),
     )
     plan = build_page_plan(routing, core, now, severity=severity)
+    incident = {
+        "id": incident_id,
+        "fingerprint": message.fingerprint,
+        "title": message.title,
+        "summary": message.summary,
+        "impact": message.impact,
+        "urgency": message.urgency,
+        "severity": severity.name,
+        "services": list(message.services),
+        "source": message.source,
+        "customer_reports": list(message.customer_reports),
+        "links": dict(message.links),
+        "labels": dict(message.labels),
+        "state": "investigating",
+        "impact_statement": message.summary or message.title,
+        "plan": plan_to_data(plan),
+        "declared_at": declared_at,
+        "updated_at": now,
+        "fanned_out": False,
+    }
+    sending_until = None if first_wave is None else now + rt.lease
+    rows = page_rows(
+        None,
+        routing,
+        core,
+        plan,
+        first_page(plan),
+        "plan",
+        now,
+        sending_until=sending_until,
+        write=False,
+    )
     try:
         # Optimistically new: the incident's and the fingerprint's keys say if it is not.
-        with rt.database.transaction() as session:
-            joined = _joined_before(session, incident_id) if message.fingerprint else None
-            if joined is not None:  # redelivered, after the incident it joined was resolved
-                return Outcome(joined, note="duplicate declaration: it joined this incident")
-            session.execute(
-                insert(Incident).values(
-                    id=incident_id,
-                    fingerprint=message.fingerprint,
-                    title=message.title,
-                    summary=message.summary,
-                    impact=message.impact,
-                    urgency=message.urgency,
-                    severity=severity.name,
-                    services=list(message.services),
-                    source=message.source,
-                    customer_reports=list(message.customer_reports),
-                    links=dict(message.links),
-                    labels=dict(message.labels),
-                    state="investigating",
-                    impact_statement=message.summary or message.title,
-                    plan=plan_to_data(plan),
-                    declared_at=declared_at,
-                    updated_at=now,
-                    fanned_out=False,
-                )
-            )
-            if message.fingerprint:
-                session.execute(
-                    insert(OpenFingerprint).values(
-                        fingerprint=message.fingerprint, incident_id=incident_id
-                    )
-                )
-            first = page_rows(
-                session,
-                routing,
-                core,
-                plan,
-                first_page(plan),
-                "plan",
-                now,
-                known_new=True,
-                sending_until=None if first_wave is None else now + rt.lease,
-            )
+        first = write_first_commit(rt.database, incident, rows)
     except IntegrityError as conflict:
         return _declared_again(rt, routing, message, incident_id, message_id, now, conflict)
+    if first is None:  # redelivered, after the incident it joined was resolved
+        with rt.database.transaction() as session:
+            joined = _joined_before(session, incident_id)
+        return Outcome(joined or incident_id, note="duplicate declaration: it joined this incident")
     if first and first_wave is not None:
         try:
             first_wave([Claimed.written(row) for row in first])
