@@ -16,7 +16,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 run: install
-	$(BIN)/muster worker --beat
+	$(BIN)/muster worker --beat --web
 
 lint: install
 	$(BIN)/ruff check .

@@ -52,6 +52,15 @@ class Settings(BaseSettings):
         "node's restart alone takes 4-9 s)",
     )
     outbox: Path | None = Field(None, description="where `outbox://` writes")
+    web_publish_timeout: float = Field(
+        5.0,
+        gt=0,
+        description="how long the web intake retries an unreachable broker before it answers "
+        "503, seconds (monitoring retries a 503 itself)",
+    )
+    web_max_body: int = Field(
+        1_048_576, ge=1024, description="the largest request body the web intake takes, bytes"
+    )
 
     @property
     def home_folder(self) -> Path:

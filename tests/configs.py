@@ -19,6 +19,9 @@ EXAMPLE_ENV = {
     "TWILIO_TOKEN": "70c3e75ec2e54f4b9a5d2f7c1e8b6a40",
     "TWILIO_FROM": "+15550001111",
     "MUSTER_ACK_SECRET": "ack-signing-secret-0123456789",
+    "MUSTER_ALERTMANAGER_TOKEN": "alertmanager-token-0123456789",
+    "MUSTER_GRAFANA_TOKEN": "grafana-token-0123456789abc",
+    "MUSTER_GRAFANA_HMAC": "grafana-hmac-secret-0123456789",
 }
 
 # A Wednesday, 12:00 UTC (12:00 in Dublin, winter time): with the example config, bob is the

@@ -134,11 +134,22 @@ class Acknowledged(_Message):
 
 
 class Resolved(_Message):
-    """``muster.incident.resolved``: the incident is over."""
+    """``muster.incident.resolved``: the incident is over.
 
-    incident_id: IncidentId
+    Addressed by ``incident_id``, or by ``fingerprint``: the open incident holding it (what a
+    monitoring system knows of the incident it declared, such as an Alertmanager group).
+    """
+
+    incident_id: IncidentId | None = None
+    fingerprint: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
     text: Annotated[str, StringConstraints(max_length=4000)] | None = None
     at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _names_one_incident(self) -> Resolved:
+        if (self.incident_id is None) == (self.fingerprint is None):
+            raise ValueError("a resolution needs incident_id or fingerprint (one of them)")
+        return self
 
 
 CONTRACT: dict[str, type[_Message]] = {

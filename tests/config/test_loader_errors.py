@@ -946,3 +946,34 @@ class TestAddresses:
         document["people"]["ann"]["chat"] = address
         with pytest.raises(ConfigError, match="must be one address"):
             load_yaml(document)
+
+
+class TestIntake:
+    """The web intake's callers and alert rules are checked like every other section."""
+
+    def test_rules_and_defaults_name_configured_levels_and_services(self, reject: Reject) -> None:
+        def edit(document: dict[str, Any]) -> None:
+            document["intake"] = {
+                "rules": [{"match": {"team": "db"}, "impact": "majr", "services": ["apii"]}],
+                "defaults": {"urgency": "hihg"},
+            }
+
+        rejected = reject(doc_with(edit))
+        rejected.expect("intake.rules[0].impact", at="majr", says="unknown impact 'majr'")
+        rejected.expect("intake.rules[0].services[0]", at="apii", says="unknown service 'apii'")
+        rejected.expect("intake.defaults.urgency", at="hihg", says="unknown urgency 'hihg'")
+
+    def test_a_rule_needs_a_matcher_and_an_effect_and_a_token_length(self, reject: Reject) -> None:
+        def edit(document: dict[str, Any]) -> None:
+            document["intake"] = {
+                "callers": {"am": {"token": "short"}},
+                "rules": [{"impact": "major"}, {"match_re": {"team": "(db"}, "impact": "major"}],
+            }
+
+        rejected = reject(doc_with(edit))
+        assert rejected.issues_at("intake.callers.am.token")
+        assert any("match or match_re" in i.message for i in rejected.issues_at("intake.rules[0]"))
+        assert any(
+            "not a regular expression" in i.message
+            for i in rejected.issues_at("intake.rules[1].match_re.team")
+        )

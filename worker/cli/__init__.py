@@ -6,7 +6,7 @@ import click
 
 from muster.worker.cli.config_commands import config_group
 from muster.worker.cli.dead_letters import dead_letters
-from muster.worker.cli.ops import ack_server, beat, db, timeline, worker
+from muster.worker.cli.ops import ack_server, beat, db, timeline, web, worker
 from muster.worker.cli.producer import ack, declare, milestone, resolve
 from muster.worker.cli.route import route
 
@@ -24,6 +24,7 @@ for command in (
     milestone,
     ack,
     ack_server,
+    web,
     resolve,
     timeline,
     worker,

@@ -1,4 +1,4 @@
-"""Running and operating muster: ``worker``, ``beat``, ``db upgrade``, ``timeline``, ``ack-server``
+"""Running and operating muster: ``worker``, ``beat``, ``web``, ``db upgrade``, ``timeline``
 (``dead-letters`` has a module of its own)."""
 
 from __future__ import annotations
@@ -10,6 +10,11 @@ import structlog
 
 from muster.worker.cli.producer import dumps
 from muster.worker.core.masking import mask_url
+
+
+def _port() -> int:
+    port = os.environ.get("PORT", "8080")
+    return int(port) if port.isdigit() else 8080
 
 
 @click.command("worker")
@@ -26,8 +31,14 @@ from muster.worker.core.masking import mask_url
     help="Tasks handled at once (threads). Pages are sent on MUSTER_SEND_THREADS sending "
     "threads (16), so one slow channel does not hold up the others.",
 )
+@click.option(
+    "--web/--no-web",
+    default=False,
+    help="Also serve the web intake in this process, on 127.0.0.1:$PORT (8080): `make run` "
+    "does, so one command runs the whole product. In production run `muster web` apart.",
+)
 @click.option("--loglevel", default="INFO", show_default=True)
-def worker(beat: bool, concurrency: int, loglevel: str) -> None:
+def worker(beat: bool, concurrency: int, web: bool, loglevel: str) -> None:
     """Run a worker: consume messages, page, deliver, sweep."""
     from muster.worker.broker import recovery as embedded_broker
     from muster.worker.log_setup import configure_logging
@@ -73,6 +84,10 @@ def worker(beat: bool, concurrency: int, loglevel: str) -> None:
     ]
     if beat:
         argv.append("--beat")
+    if web:
+        from muster.worker.web.server import serve_in_thread
+
+        serve_in_thread("127.0.0.1", _port(), rt.settings)
     app.worker_main(argv)
 
 
@@ -127,13 +142,22 @@ def timeline(incident_id: str, output: str) -> None:
     click.echo(dumps(review_data(facts)) if output == "json" else review_markdown(facts), nl=False)
 
 
-@click.command("ack-server")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8080, show_default=True)
-def ack_server(host: str, port: int) -> None:
-    """Serve the Acknowledge links of pages (put TLS in front of it)."""
-    from muster.worker.ack_server import serve
+@click.command("web")
+@click.option("--host", default="127.0.0.1", show_default=True, help="0.0.0.0 to serve others")
+@click.option("--port", type=int, default=_port, show_default="$PORT or 8080")
+def web(host: str, port: int) -> None:
+    """Serve the web intake: webhooks, the contract over HTTP, Acknowledge links, health."""
     from muster.worker.log_setup import configure_logging
+    from muster.worker.web.server import serve
 
     configure_logging()
     serve(host, port)
+
+
+@click.command("ack-server", hidden=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True)
+@click.pass_context
+def ack_server(context: click.Context, host: str, port: int) -> None:
+    """Former name of ``muster web`` (which serves the Acknowledge links now)."""
+    context.invoke(web, host=host, port=port)

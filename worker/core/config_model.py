@@ -10,91 +10,31 @@ the errors of another.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import cached_property
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    StringConstraints,
-    model_validator,
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
+
+from muster.worker.core.config_fields import (
+    Duration,
+    HandoffTime,
+    Instant,
+    MaskedRepr,
+    Name,
+    Strict,
+    Text,
+    TimezoneName,
 )
-
-from muster.worker.core.durations import Handoff, format_duration, parse_duration, parse_handoff
-from muster.worker.core.masking import mask_url
+from muster.worker.core.durations import format_duration
+from muster.worker.core.intake_config import Intake
 
 SME = "sme"
 """The pseudo-role a severity level names to page the experts of each impacted service."""
 
 
-def _to_duration(value: Any) -> Any:
-    if isinstance(value, str):
-        return parse_duration(value)
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a duration: write e.g. 5m or 1h30m")
-    if isinstance(value, int | float):
-        raise ValueError(f"{value!r} has no unit: write e.g. {value}m or {value}s")
-    return value
-
-
-def _no_number(value: Any) -> Any:
-    if isinstance(value, int | float | bool):
-        raise ValueError(f"{value!r} is not a time: write e.g. 2026-12-24T09:00")
-    return value
-
-
-def _to_handoff(value: Any) -> Any:
-    if isinstance(value, str):
-        return parse_handoff(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        # YAML 1.1 reads an unquoted 09:00 as sexagesimal 540: recover the clock it meant.
-        hours, minutes = divmod(value, 60)
-        return parse_handoff(f"{hours:02d}:{minutes:02d}")
-    return value
-
-
-def _check_zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown timezone {name!r}: use an IANA name like Europe/Dublin"
-        ) from None
-    return name
-
-
-Duration = Annotated[
-    timedelta, BeforeValidator(_to_duration), PlainSerializer(format_duration, return_type=str)
-]
-HandoffTime = Annotated[
-    Handoff, BeforeValidator(_to_handoff), PlainSerializer(str, return_type=str)
-]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
-Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
-TimezoneName = Annotated[str, AfterValidator(_check_zone)]
-
-
-class _MaskedRepr(BaseModel):
-    """A model whose repr masks URLs: contact templates and rooms carry filled-in secrets."""
-
-    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
-        for name, value in super().__repr_args__():
-            yield name, mask_url(value) if isinstance(value, str) and "://" in value else value
-
-
-class _Strict(_MaskedRepr):
-    """Unknown keys are errors: a misspelt ``escalte_to`` must not be silently ignored."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SeverityLevel(_Strict):
+class SeverityLevel(Strict):
     """Who a severity pages, how, and the clock it runs on."""
 
     page: list[Name] = Field(min_length=1)
@@ -104,7 +44,7 @@ class SeverityLevel(_Strict):
     customer_update_every: Duration | None = None
 
 
-class SeverityConfig(_Strict):
+class SeverityConfig(Strict):
     """Impact × customer urgency → severity, and what each severity means. Lists run most first."""
 
     impacts: list[Name] = Field(min_length=1)
@@ -113,14 +53,14 @@ class SeverityConfig(_Strict):
     levels: dict[Name, SeverityLevel] = Field(min_length=1)
 
 
-class Role(_Strict):
+class Role(Strict):
     """A standing incident role (incident commander, support lead…) held by a rotation."""
 
     rotation: Name
     escalate_to: list[Name] = Field(default_factory=list)
 
 
-class Service(_Strict):
+class Service(Strict):
     """A service that can be impacted: its SME rotation, escalation chain and links."""
 
     smes: Name
@@ -130,7 +70,7 @@ class Service(_Strict):
     room: Text | None = None
 
 
-class Rotation(_Strict):
+class Rotation(Strict):
     """Members taking turns: one period each, handing over at a wall-clock time from ``start``."""
 
     members: list[Name]
@@ -166,15 +106,15 @@ class Rotation(_Strict):
         return self
 
 
-class Override(_Strict):
+class Override(Strict):
     """A temporary swap: ``person`` holds ``rotation`` from ``from`` until ``until``."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     rotation: Name
     person: Name
-    starts: Annotated[datetime, BeforeValidator(_no_number)] = Field(alias="from")
-    until: Annotated[datetime, BeforeValidator(_no_number)]
+    starts: Instant = Field(alias="from")
+    until: Instant
 
     @model_validator(mode="after")
     def _window_is_forward(self) -> Override:
@@ -185,7 +125,7 @@ class Override(_Strict):
         return self
 
 
-class Person(_MaskedRepr):
+class Person(MaskedRepr):
     """Someone who can be paged: a display name and one address per contact kind."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
@@ -219,7 +159,7 @@ class Person(_MaskedRepr):
         return {kind: str(value) for kind, value in (self.model_extra or {}).items() if value}
 
 
-class Contacts(_MaskedRepr):
+class Contacts(MaskedRepr):
     """How each contact kind is reached (an Apprise URL template) and what to try instead."""
 
     model_config = ConfigDict(extra="allow", frozen=True)
@@ -241,7 +181,7 @@ class Contacts(_MaskedRepr):
         return {kind: str(value) for kind, value in (self.model_extra or {}).items()}
 
 
-class Broadcasts(_Strict):
+class Broadcasts(Strict):
     """Apprise URLs of the team-wide destinations."""
 
     incident_room: Text | None = None
@@ -249,7 +189,7 @@ class Broadcasts(_Strict):
     stakeholders: Text | None = None
 
 
-class AckLinks(_Strict):
+class AckLinks(Strict):
     """Acknowledgement links in pages: where muster's ack endpoint is, and the signing secret."""
 
     url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
@@ -260,13 +200,13 @@ class AckLinks(_Strict):
         yield "secret", "****"
 
 
-class EscalationPolicy(_Strict):
+class EscalationPolicy(Strict):
     """How often an exhausted escalation chain is paged again from the top."""
 
     repeat: int = Field(default=1, ge=0, le=10)
 
 
-class RoutingConfig(_Strict):
+class RoutingConfig(Strict):
     """The whole routing document, validated field by field; cross-references checked apart."""
 
     version: Literal[1] = 1
@@ -282,6 +222,7 @@ class RoutingConfig(_Strict):
     broadcasts: Broadcasts = Field(default_factory=Broadcasts)
     escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
     ack: AckLinks | None = None
+    intake: Intake = Field(default_factory=Intake)
 
     @cached_property
     def zone(self) -> ZoneInfo:

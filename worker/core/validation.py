@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from muster.worker.core import config_model as m
 from muster.worker.core.config_model import SME, RoutingConfig
+from muster.worker.core.intake_config import AlertDefaults, AlertRule, Caller, Intake
 from muster.worker.core.issues import ConfigIssue, Path, error
 
 _PLACEHOLDER = re.compile(r"(?<!\$)\{([A-Za-z0-9_.-]+)\}")
@@ -90,6 +91,8 @@ def _allowed_keys(path: Path) -> list[str]:
         ("broadcasts",): m.Broadcasts,
         ("escalation",): m.EscalationPolicy,
         ("ack",): m.AckLinks,
+        ("intake",): Intake,
+        ("intake", "defaults"): AlertDefaults,
     }
     shapes = {
         "levels": m.SeverityLevel,
@@ -97,6 +100,8 @@ def _allowed_keys(path: Path) -> list[str]:
         "services": m.Service,
         "rotations": m.Rotation,
         "overrides": m.Override,
+        "callers": Caller,
+        "rules": AlertRule,
     }
     model = models.get(path)
     if model is None and len(path) >= 2:
@@ -113,6 +118,7 @@ def reference_issues(data: dict[str, Any], written: Any = None) -> list[ConfigIs
     check.roles_and_services()
     check.rotations_and_overrides()
     check.people_and_contacts()
+    check.intake()
     return check.issues
 
 
@@ -245,6 +251,24 @@ class _References:
         for kind, instead in _mapping(self.contacts, "fallback").items():
             self.need(kind, self.kinds, "contact kind", ("contacts", "fallback", kind))
             self.need(instead, self.kinds, "contact kind", ("contacts", "fallback", kind))
+
+    def intake(self) -> None:
+        """Alert rules and defaults name configured impacts, urgencies and services."""
+        intake = _mapping(self.data, "intake")
+        rules = intake.get("rules")
+        parts: list[tuple[Path, Any]] = [(("intake", "defaults"), intake.get("defaults"))]
+        parts += [
+            (("intake", "rules", index), rule)
+            for index, rule in enumerate(rules if isinstance(rules, list) else [])
+        ]
+        impacts = _names(self.severity_section.get("impacts"))
+        urgencies = _names(self.severity_section.get("urgencies"))
+        for path, raw_part in parts:
+            part = raw_part if isinstance(raw_part, dict) else {}
+            self.need(part.get("impact"), impacts, "impact", (*path, "impact"))
+            self.need(part.get("urgency"), urgencies, "urgency", (*path, "urgency"))
+            for index, service in enumerate(_names(part.get("services"))):
+                self.need(service, self.services, "service", (*path, "services", index))
 
 
 def _mapping(data: Any, key: str) -> dict[str, Any]:

@@ -3,14 +3,18 @@ the summaries get a final one."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from muster.worker.core.broadcasts import render_resolved
 from muster.worker.core.keys import resolved_key
 from muster.worker.core.snapshots import plan_from_data
 from muster.worker.deliveries.rows import broadcast_rows
-from muster.worker.incidents.outcome import Outcome
+from muster.worker.incidents.outcome import Outcome, UnknownIncident
 from muster.worker.incidents.records import close, consume, declared_incident, recorded
 from muster.worker.messages import Resolved
 from muster.worker.runtime import Runtime
+from muster.worker.store.models import Incident, OpenFingerprint
 from muster.worker.store.reads import core_incident
 from muster.worker.store.timeline import add_entry
 from muster.worker.timers.arm import cancel_all
@@ -22,7 +26,14 @@ def handle_resolved(rt: Runtime, message: Resolved, message_id: str) -> Outcome:
     now = rt.clock.now()
     routing = rt.config.current().routing
     with rt.database.transaction() as session:
-        row = declared_incident(session, message.incident_id)
+        if message.incident_id is None:
+            holder = session.get(OpenFingerprint, message.fingerprint)
+            if holder is None:
+                return _nothing_open(session, str(message.fingerprint))
+            incident_id = holder.incident_id
+        else:
+            incident_id = message.incident_id
+        row = declared_incident(session, incident_id)
         key = resolved_key(row.id)
         if recorded(session, key):
             return Outcome(row.id, note="already resolved")
@@ -50,3 +61,17 @@ def handle_resolved(rt: Runtime, message: Resolved, message_id: str) -> Outcome:
         deliveries += send_summary(session, routing, row, since, now, None, "final", final=True)
         consume(session, message_id, now)
     return Outcome(row.id, tuple(d.id for d in deliveries))
+
+
+def _nothing_open(session: Session, fingerprint: str) -> Outcome:
+    """A resolution by fingerprint that no open incident holds: a no-op if one held it and is
+    resolved; otherwise its declaration may be a moment behind (retried, then kept)."""
+    last = session.scalars(
+        select(Incident.id)
+        .where(Incident.fingerprint == fingerprint)
+        .order_by(Incident.declared_at.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        raise UnknownIncident(f"fingerprint {fingerprint}")
+    return Outcome(last, note="already resolved")

@@ -187,6 +187,24 @@ class TestDeclared:
         with rt.database.transaction() as session:
             assert session.get(Incident, "inc-2") is None
 
+    def test_a_resolution_by_fingerprint_resolves_the_open_incident_holding_it(
+        self, rt: Runtime
+    ) -> None:
+        """What the web intake sends for an Alertmanager group that resolved; again: a no-op."""
+        declare(rt, "m-1", fingerprint="fp")
+        by_fingerprint = message("muster.incident.resolved", fingerprint="fp")
+        assert handle_resolved(rt, by_fingerprint, "m-2").incident_id == "inc-1"
+        assert "resolved" in timeline(rt)
+        again = handle_resolved(rt, by_fingerprint, "m-3")
+        assert (again.incident_id, again.note) == ("inc-1", "already resolved")
+
+    def test_a_resolution_by_a_fingerprint_never_declared_waits_for_its_declaration(
+        self, rt: Runtime
+    ) -> None:
+        """Unknown, so retried (the declaration may be a moment behind), then kept."""
+        with pytest.raises(UnknownIncident):
+            handle_resolved(rt, message("muster.incident.resolved", fingerprint="nope"), "m-1")
+
     def test_fingerprint_is_free_again_after_resolution(self, rt: Runtime) -> None:
         """Once resolved, the same fingerprint declares a new incident."""
         declare(rt, "m-1", fingerprint="fp")

@@ -1,0 +1,86 @@
+"""The web app over a real config file and a recording publisher (no broker: what the app
+queues is what it handed the publisher)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from fastapi.testclient import TestClient
+
+from muster.config.loader import load_config
+from muster.worker.client import BrokerUnavailable
+from muster.worker.messages import parse
+from muster.worker.web.app import create_app
+from muster.worker.web.context import WebContext
+from tests.configs import minimal_document
+
+TOKEN = "alertmanager-token-0123456789"
+SCRIPT_TOKEN = "script-token-0123456789abcdef"
+ACK_SECRET = "a-long-enough-signing-secret"
+
+
+@dataclass
+class RecordingPublisher:
+    """The publisher port: validates as the real client does, records, or plays a dead broker."""
+
+    sent: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    broker_down: bool = False
+
+    def __call__(self, task: str, payload: dict[str, Any]) -> str:
+        parse(task, payload)
+        if self.broker_down:
+            raise BrokerUnavailable("cannot reach the broker at redis://127.0.0.1:1 (test)")
+        self.sent.append((task, payload))
+        return f"message-{len(self.sent)}"
+
+
+def intake_document(**intake: Any) -> dict[str, Any]:
+    """The minimal config with two callers, an ack secret and ``intake`` additions."""
+    document = minimal_document()
+    document["ack"] = {"url": "https://muster.test/ack", "secret": ACK_SECRET}
+    document["intake"] = {
+        "callers": {"alertmanager": {"token": TOKEN}, "script": {"token": SCRIPT_TOKEN}},
+        **intake,
+    }
+    return document
+
+
+@dataclass
+class Web:
+    client: TestClient
+    publisher: RecordingPublisher
+
+    def post(self, path: str, body: Any, token: str | None = TOKEN, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers.update(kwargs.pop("headers", {}))
+        return self.client.post(path, json=body, headers=headers, **kwargs)
+
+
+@pytest.fixture
+def make_web(tmp_path: Path) -> Iterator[Callable[..., Web]]:
+    """A web app serving the given config document (written and loaded like ops' files)."""
+    clients: list[TestClient] = []
+
+    def make(document: dict[str, Any] | None = None, max_body: int = 1_048_576) -> Web:
+        path = tmp_path / "routing.yaml"
+        path.write_text(yaml.safe_dump(document or intake_document(), sort_keys=False))
+        config = load_config(path, {}).routing.config
+        publisher = RecordingPublisher()
+        app = create_app(WebContext(config=lambda: config, publish=publisher, max_body=max_body))
+        client = TestClient(app)
+        clients.append(client)
+        return Web(client, publisher)
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def web(make_web: Callable[..., Web]) -> Web:
+    return make_web()

@@ -1,0 +1,64 @@
+"""The Acknowledge links, served by the web process: GET asks, POST acknowledges, tokens are
+never logged."""
+
+from __future__ import annotations
+
+import pytest
+from structlog.testing import capture_logs
+
+from muster.worker.core.ack_tokens import sign
+from muster.worker.web.access_log import masked_path
+from tests.worker.web.conftest import ACK_SECRET, Web
+
+
+def link(person: str = "ann", secret: str = ACK_SECRET) -> str:
+    return f"/ack/{sign(secret, 'inc-1', person)}"
+
+
+class TestLinks:
+    def test_opening_the_link_only_asks(self, web: Web) -> None:
+        """A GET (a person, or a link scanner) shows a button and acknowledges nothing."""
+        answer = web.client.get(link())
+        assert answer.status_code == 200
+        assert "<button" in answer.text
+        assert answer.headers["cache-control"] == "no-store"
+        assert web.publisher.sent == []
+
+    def test_pressing_the_button_acknowledges_for_that_person(self, web: Web) -> None:
+        answer = web.client.post(link())
+        assert answer.status_code == 200
+        assert "Acknowledged" in answer.text
+        assert web.publisher.sent == [
+            ("muster.incident.acknowledged", {"incident_id": "inc-1", "person": "ann"})
+        ]
+
+    def test_a_forged_link_is_not_found(self, web: Web) -> None:
+        answer = web.client.post(link(secret="not-the-secret-at-all"))
+        assert answer.status_code == 404
+        assert web.publisher.sent == []
+
+
+class TestRequestLog:
+    def test_a_request_is_logged_without_its_token(self, web: Web) -> None:
+        """The token in the path acknowledges for its person: the request line names the
+        route and status with the token masked."""
+        token = sign(ACK_SECRET, "inc-1", "ann")
+        with capture_logs() as logs:
+            web.client.get(f"/ack/{token}")
+            web.client.get(f"/ack/{token[:-2]}?x=1")
+            web.client.get("/healthz")
+        lines = [(e["request"], e["status"]) for e in logs if e["event"] == "web.request"]
+        assert lines == [("GET /ack/****", 200), ("GET /ack/****", 404), ("GET /healthz", 200)]
+        assert token[:20] not in repr(logs)
+
+    @pytest.mark.parametrize(
+        ("path", "logged"),
+        [
+            ("/v1/alertmanager", "/v1/alertmanager"),
+            ("/ack/abc.def?next=1", "/ack/****"),
+            ("/v1/heartbeats/" + "k" * 40, "/v1/heartbeats/****"),
+            ("/", "/"),
+        ],
+    )
+    def test_paths_are_masked_where_a_credential_could_be(self, path: str, logged: str) -> None:
+        assert masked_path(path) == logged

@@ -1,0 +1,86 @@
+"""The routing config's building blocks: field types and base models every section shares.
+
+Kept apart from the sections themselves so that a section in a module of its own (the intake's)
+and the whole document can both use them without importing each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    StringConstraints,
+)
+
+from muster.worker.core.durations import Handoff, format_duration, parse_duration, parse_handoff
+from muster.worker.core.masking import mask_url
+
+
+def _to_duration(value: Any) -> Any:
+    if isinstance(value, str):
+        return parse_duration(value)
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration: write e.g. 5m or 1h30m")
+    if isinstance(value, int | float):
+        raise ValueError(f"{value!r} has no unit: write e.g. {value}m or {value}s")
+    return value
+
+
+def _no_number(value: Any) -> Any:
+    if isinstance(value, int | float | bool):
+        raise ValueError(f"{value!r} is not a time: write e.g. 2026-12-24T09:00")
+    return value
+
+
+def _to_handoff(value: Any) -> Any:
+    if isinstance(value, str):
+        return parse_handoff(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads an unquoted 09:00 as sexagesimal 540: recover the clock it meant.
+        hours, minutes = divmod(value, 60)
+        return parse_handoff(f"{hours:02d}:{minutes:02d}")
+    return value
+
+
+def _check_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown timezone {name!r}: use an IANA name like Europe/Dublin"
+        ) from None
+    return name
+
+
+Duration = Annotated[
+    timedelta, BeforeValidator(_to_duration), PlainSerializer(format_duration, return_type=str)
+]
+HandoffTime = Annotated[
+    Handoff, BeforeValidator(_to_handoff), PlainSerializer(str, return_type=str)
+]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+TimezoneName = Annotated[str, AfterValidator(_check_zone)]
+Instant = Annotated[datetime, BeforeValidator(_no_number)]
+
+
+class MaskedRepr(BaseModel):
+    """A model whose repr masks URLs: contact templates and rooms carry filled-in secrets."""
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            yield name, mask_url(value) if isinstance(value, str) and "://" in value else value
+
+
+class Strict(MaskedRepr):
+    """Unknown keys are errors: a misspelt ``escalte_to`` must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)

@@ -1,0 +1,101 @@
+"""The ``intake`` section: who may queue messages over HTTP, and how alerts become incidents.
+
+Monitoring speaks in labels, muster in impact, urgency and services. An alert whose ``impact``,
+``urgency`` and ``service`` labels already name configured values needs nothing here; otherwise
+the first rule whose matchers all hold (Alertmanager's own ``match``/``match_re`` vocabulary,
+regexes anchored as Alertmanager anchors them) supplies what the labels lack, then ``defaults``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
+
+from muster.worker.core.config_fields import Duration, Name, Strict
+
+Secret = Annotated[str, StringConstraints(min_length=16, max_length=500)]
+HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,100}$")]
+LabelName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
+def _compiles(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as problem:
+        raise ValueError(f"not a regular expression: {problem}") from None
+    return pattern
+
+
+Pattern = Annotated[str, StringConstraints(max_length=500), AfterValidator(_compiles)]
+
+
+class Signature(Strict):
+    """An HMAC-SHA256 of each body, keyed by ``secret`` (Grafana's webhook "HMAC signature").
+
+    With ``timestamp_header`` the signed text is ``TIMESTAMP:BODY`` and a timestamp older than
+    ``max_age`` is refused, so a captured request cannot be replayed later.
+    """
+
+    secret: Secret
+    header: HeaderName = "X-Grafana-Alerting-Signature"
+    timestamp_header: HeaderName | None = None
+    max_age: Duration = timedelta(minutes=5)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        yield "header", self.header
+        yield "secret", "****"
+
+
+class Caller(Strict):
+    """A caller of the web intake: its bearer token, and a body signature if it signs."""
+
+    token: Secret
+    signature: Signature | None = None
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        yield "token", "****"
+        yield "signature", self.signature
+
+
+class AlertRule(Strict):
+    """When every matcher holds for an alert's labels: the impact, urgency and services it has."""
+
+    match: dict[LabelName, str] = Field(default_factory=dict)
+    match_re: dict[LabelName, Pattern] = Field(default_factory=dict)
+    impact: Name | None = None
+    urgency: Name | None = None
+    services: list[Name] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _says_something(self) -> AlertRule:
+        if not self.match and not self.match_re:
+            raise ValueError("a rule needs match or match_re (intake.defaults is the catch-all)")
+        if not (self.impact or self.urgency or self.services):
+            raise ValueError("a rule needs impact, urgency or services")
+        return self
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        """Whether every matcher holds (a missing label is the empty string, as Alertmanager)."""
+        return all(labels.get(name, "") == value for name, value in self.match.items()) and all(
+            re.fullmatch(pattern, labels.get(name, "")) for name, pattern in self.match_re.items()
+        )
+
+
+class AlertDefaults(Strict):
+    """What an alert gets when neither its labels nor a rule say."""
+
+    impact: Name | None = None
+    urgency: Name | None = None
+    services: list[Name] = Field(default_factory=list)
+
+
+class Intake(Strict):
+    """The web intake's callers, and the rules that turn alerts into declarations."""
+
+    callers: dict[Name, Caller] = Field(default_factory=dict)
+    rules: list[AlertRule] = Field(default_factory=list)
+    defaults: AlertDefaults = Field(default_factory=AlertDefaults)

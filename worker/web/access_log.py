@@ -1,0 +1,63 @@
+"""One structlog line per request, with anything that could be a credential masked.
+
+An Acknowledge link's path is a credential (it acknowledges for its person), so the path is
+logged with its last segment masked and without its query; uvicorn's own access log, which
+prints paths as they came, is off.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from muster.worker.core.masking import MASK
+
+log = structlog.get_logger("muster.web")
+
+PLAIN_PATHS = frozenset({"/", "/healthz", "/readyz", "/metrics", "/openapi.json"})
+_LONG_SEGMENT = re.compile(r"(?<=/)[^\s/\"'?#]{16,}")
+
+
+def masked_path(path: str) -> str:
+    """A request path fit for a log: the query left out, and the last segment masked unless
+    the path is one of the fixed ones (``/healthz``…) or an API route (``/v1/…``)."""
+    base = path.split("?", 1)[0].rstrip("/") or "/"
+    if base in PLAIN_PATHS or base.startswith("/v1/"):
+        return _LONG_SEGMENT.sub(MASK, base)
+    head, _, last = base.rpartition("/")
+    return f"{head}/{MASK}" if last else base
+
+
+class AccessLog:
+    """ASGI middleware: method, masked path, status and duration of every HTTP request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def recording(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording)
+        finally:
+            client = scope.get("client")
+            log.info(
+                "web.request",
+                client=client[0] if client else None,
+                request=f"{scope.get('method', '?')} {masked_path(str(scope.get('path', '')))}",
+                status=status,
+                ms=round((time.perf_counter() - started) * 1000, 1),
+            )

@@ -1,0 +1,82 @@
+"""Who is calling: a bearer token per caller, and a body signature where the caller signs.
+
+Tokens are compared in constant time against every caller's (a timing difference must not
+tell how much of a guess was right), never logged; the caller's name, not its token, is what
+the accepted message records as its source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+from fastapi import HTTPException, Request, status
+
+from muster.worker.core.intake_config import Caller, Signature
+from muster.worker.web.context import WebContext
+
+
+class Unauthorized(HTTPException):
+    """401 with a reason and the scheme to use."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            status.HTTP_401_UNAUTHORIZED, reason, headers={"WWW-Authenticate": "Bearer"}
+        )
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header, if there is one."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def find_caller(callers: dict[str, Caller], token: str) -> str | None:
+    """The caller whose token this is; every caller's token is compared, whatever matches."""
+    found = None
+    given = token.encode()
+    for name, caller in callers.items():
+        if hmac.compare_digest(given, caller.token.encode()):
+            found = name
+    return found
+
+
+def verify_signature(signature: Signature, request: Request, body: bytes, now: float) -> None:
+    """Refuse a body whose HMAC-SHA256 (over ``TIMESTAMP:BODY`` with a timestamp header) is
+    missing or wrong, or whose timestamp is older than the signature's ``max_age``."""
+    given = request.headers.get(signature.header, "")
+    signed = body
+    if signature.timestamp_header:
+        stamp = request.headers.get(signature.timestamp_header, "")
+        try:
+            age = now - float(stamp)
+        except ValueError:
+            raise Unauthorized(f"missing or malformed {signature.timestamp_header}") from None
+        if abs(age) > signature.max_age.total_seconds():
+            raise Unauthorized("the signature's timestamp is too old (a replay?)")
+        signed = stamp.encode() + b":" + body
+    expected = hmac.new(signature.secret.encode(), signed, hashlib.sha256).hexdigest()
+    if not given or not hmac.compare_digest(given.lower().encode(), expected.encode()):
+        raise Unauthorized(f"missing or wrong {signature.header}")
+
+
+async def authenticate(request: Request, context: WebContext) -> str:
+    """The calling caller's name, or 401; checks the body's signature if the caller signs."""
+    callers = context.config().intake.callers
+    if not callers:
+        raise Unauthorized("no callers are configured: add intake.callers to the routing config")
+    token = bearer_token(request)
+    name = find_caller(callers, token) if token else None
+    if name is None:
+        raise Unauthorized("missing or unknown bearer token")
+    signature = callers[name].signature
+    if signature is not None:
+        verify_signature(signature, request, await request.body(), time.time())
+    return name
+
+
+async def caller_name(request: Request) -> str:
+    """FastAPI dependency: the authenticated caller of this request."""
+    context: WebContext = request.app.state.context
+    return await authenticate(request, context)

@@ -1,0 +1,51 @@
+"""What the web process acts with: the served config, a publisher to the broker, its limits.
+
+Built once per process from the environment (:func:`from_settings`); tests build their own
+with a recording publisher, so routes are exercised without a broker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from muster.config.settings import Settings
+from muster.config.watch import ConfigSource
+from muster.worker.client import Client
+from muster.worker.core.config_model import RoutingConfig
+
+
+class Publisher(Protocol):
+    """Queues one contract message (validated again on the way); returns the broker's id.
+
+    Raises :class:`muster.worker.client.BrokerUnavailable` when the broker cannot take it
+    within the web's retry budget, :class:`muster.worker.messages.InvalidMessage` when the
+    payload breaks the contract.
+    """
+
+    def __call__(self, task: str, payload: dict[str, Any]) -> str: ...
+
+
+@dataclass
+class WebContext:
+    """The config (its last good version), the publisher, and the body limit."""
+
+    config: Callable[[], RoutingConfig]
+    publish: Publisher
+    max_body: int = 1_048_576
+
+
+def from_settings(settings: Settings) -> WebContext:
+    """The context the deployed web process runs with: its config file, the real broker."""
+
+    source = ConfigSource(settings.config)
+    publisher_settings = settings.model_copy(
+        update={"publish_timeout": settings.web_publish_timeout}
+    )
+    client = Client(settings=publisher_settings)
+    return WebContext(
+        config=lambda: source.current().routing.config,
+        publish=client.send,
+        max_body=settings.web_max_body,
+    )

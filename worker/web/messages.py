@@ -1,0 +1,59 @@
+"""``POST /v1/messages/{declared,milestone,acknowledged,resolved}``: the contract as JSON.
+
+For scripts and systems that speak HTTP rather than Celery. The body is the contract message
+itself (``docs/message-contract.md``); a declaration without an ``incident_id`` is given one,
+and every declaration records the caller as its ``source``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+
+from muster.worker.client import new_incident_id
+from muster.worker.messages import (
+    ACKNOWLEDGED,
+    DECLARED,
+    MILESTONE,
+    RESOLVED,
+    Acknowledged,
+    Declared,
+    Milestone,
+    Resolved,
+)
+from muster.worker.web.auth import caller_name
+from muster.worker.web.publishing import Accepted, queue
+
+router = APIRouter(prefix="/v1/messages", tags=["messages"])
+Caller = Annotated[str, Depends(caller_name)]
+
+
+@router.post("/declared", status_code=202)
+def declared(message: Declared, request: Request, caller: Caller) -> Accepted:
+    """Declare an incident; the answer names its id (generated when the body has none)."""
+    payload = message.model_dump(mode="json", exclude_none=True)
+    payload["incident_id"] = payload.get("incident_id") or new_incident_id()
+    payload["source"] = caller
+    return queue(request.app.state.context, DECLARED, payload, caller)
+
+
+@router.post("/milestone", status_code=202)
+def milestone(message: Milestone, request: Request, caller: Caller) -> Accepted:
+    """Record a milestone of an incident (an SME's suggestion, a result, a redefinition…)."""
+    payload = message.model_dump(mode="json", exclude_none=True)
+    return queue(request.app.state.context, MILESTONE, payload, caller)
+
+
+@router.post("/acknowledged", status_code=202)
+def acknowledged(message: Acknowledged, request: Request, caller: Caller) -> Accepted:
+    """Acknowledge a person's page: their escalation stops."""
+    payload = message.model_dump(mode="json", exclude_none=True)
+    return queue(request.app.state.context, ACKNOWLEDGED, payload, caller)
+
+
+@router.post("/resolved", status_code=202)
+def resolved(message: Resolved, request: Request, caller: Caller) -> Accepted:
+    """Resolve an incident, by its id or by the fingerprint it was declared with."""
+    payload = message.model_dump(mode="json", exclude_none=True)
+    return queue(request.app.state.context, RESOLVED, payload, caller)

@@ -1,0 +1,43 @@
+"""Serving the web app with uvicorn (``muster web``), its access log muster's own (masked)."""
+
+from __future__ import annotations
+
+import threading
+
+import structlog
+import uvicorn
+
+from muster.config.settings import Settings
+from muster.worker.web.app import create_app
+from muster.worker.web.context import from_settings
+
+
+def server(host: str, port: int, settings: Settings | None = None) -> uvicorn.Server:
+    """A uvicorn server of the web app, with muster's settings."""
+    app = create_app(from_settings(settings or Settings()))
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        access_log=False,  # muster's AccessLog masks ack tokens; uvicorn's would print them
+        log_config=None,  # keep muster's logging setup
+        server_header=False,
+        timeout_graceful_shutdown=10,
+    )
+    return uvicorn.Server(config)
+
+
+def serve(host: str, port: int, settings: Settings | None = None) -> None:
+    """Serve until interrupted (SIGTERM or Ctrl-C finish the requests under way first)."""
+    server(host, port, settings).run()
+
+
+def serve_in_thread(host: str, port: int, settings: Settings | None = None) -> threading.Thread:
+    """Serve from a daemon thread of this process (``muster worker --web``, for ``make run``):
+    it ends with the process."""
+    thread = threading.Thread(
+        target=server(host, port, settings).run, name="muster-web", daemon=True
+    )
+    thread.start()
+    structlog.get_logger("muster.web").info("web.listening", url=f"http://{host}:{port}")
+    return thread
