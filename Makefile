@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: install run test test-shifted test-dates fault lint bench clean
+.PHONY: install peers run test test-shifted test-dates fault lint bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,12 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 install: $(BIN)/.installed
+
+# Protocol peers the integration tests run for real, from Debian's packages when missing.
+peers:
+	@command -v prometheus-alertmanager >/dev/null || \
+		{ apt-get install -y -qq prometheus-alertmanager >/dev/null 2>&1 || \
+		  { apt-get update -qq && apt-get install -y -qq prometheus-alertmanager; }; }
 
 run: install
 	$(BIN)/muster worker --beat --web
@@ -28,7 +34,7 @@ lint: install
 # a test that names today's holder fails on every day, not on some.
 SHIFT ?= +168h
 
-test: lint
+test: lint peers
 	$(BIN)/pytest
 	$(MAKE) test-shifted
 
@@ -41,7 +47,7 @@ test-shifted: install
 		$(BIN)/pytest -m wallclock
 
 # The fault suite at full strength: 20 kills per broker (the test command runs 2 of each).
-fault: install
+fault: install peers
 	FAULT_KILLS=20 $(BIN)/pytest -m '' tests/fault
 
 # The whole suite at each of the instants a calendar can trip on (several minutes each).
