@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
 from muster.worker.cli.common import CONFIG_OPTION, load_or_exit, parse_at
+from muster.worker.core.alerts import AlertRefused, AlertWebhook, webhook_message
 from muster.worker.core.durations import format_duration
 from muster.worker.core.escalation import escalation_timeline
 from muster.worker.core.incident import Incident
@@ -25,17 +27,27 @@ from muster.worker.core.plan import EscalationStep, PagePlan, build_page_plan
 from muster.worker.core.render import role_title
 from muster.worker.core.rooms import incident_rooms
 from muster.worker.core.routing import Routing, RoutingError
+from muster.worker.messages import describe
 
 
 @click.command("route")
-@click.option("--impact", required=True, help="Impact level, as the config's severity.impacts.")
-@click.option("--urgency", required=True, help="Customer urgency, as severity.urgencies.")
+@click.option("--impact", help="Impact level, as the config's severity.impacts.")
+@click.option("--urgency", help="Customer urgency, as severity.urgencies.")
 @click.option(
     "--service",
     "services",
     multiple=True,
-    required=True,
     help="An impacted service (repeat for several).",
+)
+@click.option(
+    "--alert",
+    "alert_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="An Alertmanager or Grafana webhook body (JSON): what it would page, instead of "
+    "--impact/--urgency/--service.",
+)
+@click.option(
+    "--caller", default="alertmanager", show_default=True, help="The intake caller it came from."
 )
 @click.option(
     "--at",
@@ -48,9 +60,11 @@ from muster.worker.core.routing import Routing, RoutingError
     "--format", "output", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def route(
-    impact: str,
-    urgency: str,
+    impact: str | None,
+    urgency: str | None,
     services: tuple[str, ...],
+    alert_file: Path | None,
+    caller: str,
     at_text: str | None,
     config_file: Path | None,
     output: str,
@@ -59,8 +73,18 @@ def route(
     loaded = load_or_exit(config_file)
     routing = loaded.routing
     at = parse_at(at_text, loaded)
+    title, declared = "dry run", None
+    if alert_file is not None:
+        declared = alert_declaration(routing, alert_file, caller)
+        if declared is None:
+            click.echo("a resolved notification: it resolves its group's open incident")
+            return
+        impact, urgency = declared["impact"], declared["urgency"]
+        services, title = tuple(declared["services"]), declared["title"]
+    if impact is None or urgency is None or not services:
+        raise click.UsageError("give --impact, --urgency and --service, or --alert FILE")
     incident = Incident(
-        id="dry-run", title="dry run", impact=impact, urgency=urgency, services=services
+        id="dry-run", title=title, impact=impact, urgency=urgency, services=services
     )
     try:
         plan = build_page_plan(routing, incident, at)
@@ -68,10 +92,29 @@ def route(
         raise click.UsageError(str(problem)) from None
     steps = escalation_timeline(routing, plan)
     report = route_report(routing, plan, steps)
+    if declared is not None:
+        report["alert"] = {key: declared.get(key) for key in ALERT_KEYS}
     if output == "json":
         click.echo(json.dumps(report, indent=2))
     else:
+        if declared is not None:
+            click.echo(f"alert group -> {declared['title']!r} ({declared['fingerprint']})\n")
         click.echo(format_report(routing, report))
+
+
+ALERT_KEYS = ("incident_id", "fingerprint", "title", "impact", "urgency", "services", "links")
+
+
+def alert_declaration(routing: Routing, path: Path, caller: str) -> dict[str, Any] | None:
+    """The declaration a webhook body would become (None: it resolves), or a usage error."""
+    try:
+        hook = AlertWebhook.model_validate_json(path.read_bytes())
+        message = webhook_message(routing.config, hook, caller)
+    except ValidationError as invalid:
+        raise click.UsageError(f"{path} is no alert webhook: {describe(invalid)}") from None
+    except AlertRefused as refused:
+        raise click.UsageError(f"the intake would refuse it (422): {refused}") from None
+    return message.payload if message.task == "declared" else None
 
 
 def route_report(

@@ -114,3 +114,60 @@ def test_invalid_config_prints_every_error_and_fails() -> None:
     result = run(*SEV1_PAYMENTS, "--config", str(EXAMPLE))
     assert result.exit_code == 1
     assert "environment variable SLACK_TOKEN is not set" in result.output
+
+
+def webhook(status: str = "firing", **labels: str) -> dict[str, Any]:
+    return {
+        "version": "4",
+        "groupKey": '{}:{alertname="PaymentsDown"}',
+        "status": status,
+        "alerts": [
+            {
+                "status": status,
+                "labels": {"alertname": "PaymentsDown", **labels},
+                "annotations": {"summary": "Payments API is down"},
+                "startsAt": "2026-12-02T10:00:00Z",
+            }
+        ],
+    }
+
+
+class TestRouteAlert:
+    """``--alert FILE.json``: what a webhook body would page, through the intake's own rules."""
+
+    def write(self, tmp_path: Any, body: dict[str, Any]) -> str:
+        path = tmp_path / "alert.json"
+        path.write_text(json.dumps(body))
+        return str(path)
+
+    def test_a_firing_group_is_routed_as_its_declaration(self, tmp_path: Any) -> None:
+        """The demo's rule maps severity=critical to critical x high: SEV1 on payments-api."""
+        alert = self.write(tmp_path, webhook(service="payments-api", severity="critical"))
+        at = ["--at", "2026-11-25T12:00:00Z", "--config", str(DEMO)]
+        result = run("route", "--alert", alert, *at, "--format", "json")
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.output)
+        assert report["severity"] == "SEV1"
+        assert report["alert"]["title"] == "Payments API is down"
+        assert report["alert"]["fingerprint"].startswith("alerts:alertmanager:")
+        assert [page["person"] for page in report["pages"]] == ["bob", "dmitri", "frank", "heidi"]
+
+    def test_the_defaults_classify_an_alert_without_levels(self, tmp_path: Any) -> None:
+        alert = self.write(tmp_path, webhook(service="search"))
+        result = run(
+            "route", "--alert", alert, "--at", "2026-11-25T12:00:00Z", "--config", str(DEMO)
+        )
+        assert result.exit_code == 0, result.output
+        assert result.output.splitlines()[2].startswith("SEV3  (impact minor x urgency medium)")
+
+    def test_a_resolved_notification_pages_nobody(self, tmp_path: Any) -> None:
+        alert = self.write(tmp_path, webhook("resolved", service="search"))
+        result = run("route", "--alert", alert, "--config", str(DEMO))
+        assert result.exit_code == 0
+        assert "resolves" in result.output
+
+    def test_a_body_that_is_no_webhook_is_a_usage_error(self, tmp_path: Any) -> None:
+        alert = self.write(tmp_path, {"alerts": "nope"})
+        result = run("route", "--alert", alert, "--config", str(DEMO))
+        assert result.exit_code == 2
+        assert "no alert webhook" in result.output
