@@ -14,6 +14,7 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from muster.worker.core.masking import MASK
+from muster.worker.web.metrics import REQUESTS
 
 log = structlog.get_logger("muster.web")
 
@@ -53,6 +54,8 @@ class AccessLog:
         try:
             await self.app(scope, receive, recording)
         finally:
+            route = scope.get("route")
+            REQUESTS.labels(getattr(route, "path", "unmatched"), str(status)).inc()
             client = scope.get("client")
             log.info(
                 "web.request",

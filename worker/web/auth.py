@@ -15,6 +15,7 @@ from fastapi import HTTPException, Request, status
 
 from muster.worker.core.intake_config import Caller, Signature
 from muster.worker.web.context import WebContext
+from muster.worker.web.metrics import REFUSED
 
 
 class Unauthorized(HTTPException):
@@ -65,14 +66,20 @@ async def authenticate(request: Request, context: WebContext) -> str:
     """The calling caller's name, or 401; checks the body's signature if the caller signs."""
     callers = context.config().intake.callers
     if not callers:
+        REFUSED.labels("", "unauthorized").inc()
         raise Unauthorized("no callers are configured: add intake.callers to the routing config")
     token = bearer_token(request)
     name = find_caller(callers, token) if token else None
     if name is None:
+        REFUSED.labels("", "unauthorized").inc()
         raise Unauthorized("missing or unknown bearer token")
     signature = callers[name].signature
     if signature is not None:
-        verify_signature(signature, request, await request.body(), time.time())
+        try:
+            verify_signature(signature, request, await request.body(), time.time())
+        except Unauthorized:
+            REFUSED.labels(name, "bad_signature").inc()
+            raise
     return name
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from muster.worker.web.metrics import REFUSED
+
 
 class BodyLimit:
     """ASGI middleware answering 413 for bodies over ``max_body`` bytes."""
@@ -52,6 +54,7 @@ class BodyLimit:
                 raise
 
     async def _refuse(self, send: Send) -> None:
+        REFUSED.labels("", "too_large").inc()
         body = f'{{"detail":"the body is over {self.max_body} bytes"}}'.encode()
         await send(
             {

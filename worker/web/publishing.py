@@ -8,6 +8,7 @@ half-queued: one notification is one message.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import structlog
@@ -17,6 +18,7 @@ from pydantic import BaseModel
 from muster.worker.client import BrokerUnavailable
 from muster.worker.messages import InvalidMessage
 from muster.worker.web.context import WebContext
+from muster.worker.web.metrics import ACCEPTED, QUEUEING, REFUSED
 
 log = structlog.get_logger("muster.web")
 
@@ -33,18 +35,23 @@ class Accepted(BaseModel):
 
 def queue(context: WebContext, task: str, payload: dict[str, Any], caller: str) -> Accepted:
     """Publish ``payload`` as ``task``; the answer, or the HTTP error that explains why not."""
+    started = time.perf_counter()
     try:
         message_id = context.publish(task, payload)
     except InvalidMessage as invalid:
+        REFUSED.labels(caller, "invalid").inc()
         log.info("web.refused", caller=caller, task=task, reason=invalid.reason)
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, invalid.reason) from None
     except BrokerUnavailable as unavailable:
+        REFUSED.labels(caller, "broker_unavailable").inc()
         log.error("web.broker_unavailable", caller=caller, task=task, error=str(unavailable))
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
             "the broker is unreachable: nothing was queued, try again",
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         ) from None
+    QUEUEING.observe(time.perf_counter() - started)
+    ACCEPTED.labels(caller, task).inc()
     incident_id = payload.get("incident_id")
     log.info("web.accepted", caller=caller, task=task, incident_id=incident_id)
     return Accepted(incident_id=incident_id, message_id=message_id, task=task)

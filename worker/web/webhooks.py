@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, status
 from muster.worker.core.alerts import AlertRefused, AlertWebhook, webhook_message
 from muster.worker.messages import DECLARED, RESOLVED
 from muster.worker.web.auth import caller_name
+from muster.worker.web.metrics import REFUSED
 from muster.worker.web.publishing import Accepted, queue
 
 router = APIRouter(prefix="/v1", tags=["alerts"])
@@ -26,6 +27,7 @@ def _queue_alerts(request: Request, hook: AlertWebhook, caller: str) -> Accepted
     try:
         message = webhook_message(context.config(), hook, caller)
     except AlertRefused as refused:
+        REFUSED.labels(caller, "unclassified_alert").inc()
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(refused)) from None
     return queue(context, TASKS[message.task], message.payload, caller)
 

@@ -100,7 +100,26 @@ class TestDescription:
             "/v1/alertmanager",
             "/v1/grafana",
             "/healthz",
+            "/metrics",
         }
 
     def test_healthz_answers_without_a_token(self, web: Web) -> None:
         assert web.client.get("/healthz").json() == {"status": "ok"}
+
+
+class TestMetrics:
+    def test_accepted_and_refused_messages_are_counted_by_caller(self, web: Web) -> None:
+        """Prometheus' text format: what was queued by whom, what was refused and why."""
+        web.post("/v1/messages/declared", DECLARATION, token=SCRIPT_TOKEN)
+        web.post("/v1/messages/declared", DECLARATION, token="wrong-token-0123456789")
+        web.publisher.broker_down = True
+        web.post("/v1/messages/declared", DECLARATION, token=SCRIPT_TOKEN)
+        text = web.client.get("/metrics").text
+        assert (
+            'muster_intake_accepted_total{caller="script",task="muster.incident.declared"}' in text
+        )
+        assert 'muster_intake_refused_total{caller="",reason="unauthorized"}' in text
+        assert 'muster_intake_refused_total{caller="script",reason="broker_unavailable"}' in text
+        assert 'muster_web_requests_total{route="/v1/messages/declared",status="202"}' in text
+        assert "muster_intake_queue_seconds_bucket" in text
+        assert "0123456789" not in text
