@@ -3,8 +3,12 @@ a producer sent can turn into markup or a mention."""
 
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
 
+import pytest
+import yaml
+
+from muster.config.loader import LoadedConfig
 from muster.worker.core.incident import Incident
 from muster.worker.core.plan import PagePlan, PlannedPage, build_page_plan
 from muster.worker.core.render import (
@@ -16,8 +20,9 @@ from muster.worker.core.render import (
     render_sms,
     safe_url,
 )
+from muster.worker.core.reply_codes import reply_code
 from muster.worker.core.routing import Routing
-from tests.configs import WEDNESDAY_NOON
+from tests.configs import EXAMPLE, EXAMPLE_ENV, WEDNESDAY_NOON
 
 INCIDENT = Incident(
     id="inc-42",
@@ -54,6 +59,18 @@ class TestSms:
             "SEV1 inc-42: Payments API returning 500s | you: Incident commander "
             "https://meet.test/inc-42"
         )
+        assert len(body) <= SMS_SEGMENT
+
+    def test_with_sms_replies_on_it_carries_the_reply_code(
+        self, load_yaml: Callable[..., LoadedConfig]
+    ) -> None:
+        """``intake.sms_replies``: texting the code back acknowledges (POST /v1/replies/sms)."""
+        document = yaml.safe_load(EXAMPLE.read_text())
+        document["intake"]["sms_replies"] = True
+        routing = load_yaml(document, EXAMPLE_ENV).routing
+        plan = plan_for(routing)
+        body = render_sms(routing, INCIDENT, plan, page(plan, "bob")).body
+        assert f" | reply {reply_code('inc-42')} to ack " in body
         assert len(body) <= SMS_SEGMENT
 
     def test_without_conference_an_sme_gets_their_runbook(self, example: Routing) -> None:

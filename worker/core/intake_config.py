@@ -99,3 +99,4 @@ class Intake(Strict):
     callers: dict[Name, Caller] = Field(default_factory=dict)
     rules: list[AlertRule] = Field(default_factory=list)
     defaults: AlertDefaults = Field(default_factory=AlertDefaults)
+    sms_replies: bool = False  # SMS pages say "reply CODE to ack" (POST /v1/replies/sms)

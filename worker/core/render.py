@@ -21,6 +21,7 @@ from muster.worker.core.ack_tokens import sign
 from muster.worker.core.config_model import SME
 from muster.worker.core.incident import Incident
 from muster.worker.core.plan import PagePlan, PlannedPage
+from muster.worker.core.reply_codes import reply_code
 from muster.worker.core.routing import Routing
 
 SMS_SEGMENT = 160
@@ -169,7 +170,10 @@ def render_sms(
     roles = ", ".join(role_title(a.label) for a in page.assignments)
     link = most_useful_link(routing, incident, plan, page)
     head = f"{plan.severity} {'ESCALATED ' if escalated(page) else ''}{incident.id}: "
-    tail = ascii_text(f" | you: {roles}") + (f" {link}" if link else "")
+    reply = (
+        f" | reply {reply_code(incident.id)} to ack" if routing.config.intake.sms_replies else ""
+    )
+    tail = ascii_text(f" | you: {roles}") + reply + (f" {link}" if link else "")
     room = SMS_SEGMENT - len(head) - len(tail)
     title = ascii_text(one_line(incident.title))
     if len(title) > room:

@@ -12,6 +12,7 @@ import html
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from muster.worker.core.ack_tokens import verify
 from muster.worker.messages import ACKNOWLEDGED
@@ -37,12 +38,31 @@ def _found(context: WebContext, token: str) -> tuple[str, str] | None:
     return verify(ack.secret, token) if ack else None
 
 
+def incident_state(context: WebContext, incident_id: str) -> str | None:
+    """The incident's state, if the database can say (unreachable: None, and the link acts:
+    the worker ignores an acknowledgement that no longer applies)."""
+    if context.incidents is None:
+        return None
+    try:
+        return context.incidents.state(incident_id)
+    except SQLAlchemyError as problem:
+        log.warning("web.database_unavailable", error=type(problem).__name__)
+        return None
+
+
+def _resolved(incident_id: str) -> HTMLResponse:
+    what = html.escape(incident_id)
+    return page(f"Incident <b>{what}</b> is resolved: there is nothing left to acknowledge.", 410)
+
+
 @router.get("/ack/{token}")
 def confirm(token: str, request: Request) -> HTMLResponse:
     """The confirmation page: which incident, as whom, and the one button."""
     found = _found(request.app.state.context, token)
     if found is None:
         return page("Unknown or expired link.", 404)
+    if incident_state(request.app.state.context, found[0]) == "resolved":
+        return _resolved(found[0])
     who, what = html.escape(found[1]), html.escape(found[0])
     return page(
         f"<p>Acknowledge incident <b>{what}</b> as <b>{who}</b>? This stops your escalation "
@@ -59,6 +79,8 @@ def acknowledge(token: str, request: Request) -> HTMLResponse:
     if found is None:
         return page("Unknown or expired link.", 404)
     incident_id, person = found
+    if incident_state(context, incident_id) == "resolved":
+        return _resolved(incident_id)
     context.publish(ACKNOWLEDGED, {"incident_id": incident_id, "person": person})
     log.info("ack.link_used", incident_id=incident_id, person=person)
     who, what = html.escape(person), html.escape(incident_id)

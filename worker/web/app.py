@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from muster.worker.web import acks, health, messages, metrics, webhooks
+from muster.worker.web import acks, health, messages, metrics, replies, webhooks
 from muster.worker.web.access_log import AccessLog
 from muster.worker.web.context import WebContext
 from muster.worker.web.limits import BodyLimit
@@ -27,8 +27,8 @@ def create_app(context: WebContext) -> FastAPI:
         redoc_url=None,
     )
     app.state.context = context
-    for router in (messages.router, webhooks.router, acks.router, health.router, metrics.router):
-        app.include_router(router)
+    for module in (messages, webhooks, replies, acks, health, metrics):
+        app.include_router(module.router)
     app.add_middleware(BodyLimit, max_body=context.max_body)
     app.add_middleware(AccessLog)
     return app

@@ -7,6 +7,7 @@ the accepted message records as its source.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import time
@@ -28,8 +29,15 @@ class Unauthorized(HTTPException):
 
 
 def bearer_token(request: Request) -> str | None:
-    """The token of an ``Authorization: Bearer …`` header, if there is one."""
+    """The token of an ``Authorization: Bearer …`` header, or the password of a Basic one (an
+    SMS provider such as Twilio can only put credentials in the webhook URL), if any."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            token = base64.b64decode(token.strip(), validate=True).decode().partition(":")[2]
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return token or None
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 

@@ -14,6 +14,8 @@ from muster.config.settings import Settings
 from muster.config.watch import ConfigSource
 from muster.worker.client import Client
 from muster.worker.core.config_model import RoutingConfig
+from muster.worker.store.db import Database, database_url
+from muster.worker.web.lookups import DatabaseLookups, IncidentLookups
 
 
 class Publisher(Protocol):
@@ -29,11 +31,13 @@ class Publisher(Protocol):
 
 @dataclass
 class WebContext:
-    """The config (its last good version), the publisher, and the body limit."""
+    """The config (its last good version), the publisher, the body limit, and the database's
+    incidents (None: ack links act without checking, SMS replies are off)."""
 
     config: Callable[[], RoutingConfig]
     publish: Publisher
     max_body: int = 1_048_576
+    incidents: IncidentLookups | None = None
 
 
 def from_settings(settings: Settings) -> WebContext:
@@ -44,8 +48,10 @@ def from_settings(settings: Settings) -> WebContext:
         update={"publish_timeout": settings.web_publish_timeout}
     )
     client = Client(settings=publisher_settings)
+    database = Database.connect(database_url(settings), migrate=False)  # the worker migrates
     return WebContext(
         config=lambda: source.current().routing.config,
         publish=client.send,
         max_body=settings.web_max_body,
+        incidents=DatabaseLookups(database),
     )

@@ -51,6 +51,20 @@ def intake_document(**intake: Any) -> dict[str, Any]:
 
 
 @dataclass
+class StubIncidents:
+    """The database's incidents as the web reads them: states, and who was paged for what."""
+
+    states: dict[str, str] = field(default_factory=dict)
+    paged: dict[str, list[str]] = field(default_factory=dict)
+
+    def state(self, incident_id: str) -> str | None:
+        return self.states.get(incident_id)
+
+    def open_paged(self, person: str) -> list[str]:
+        return [i for i in self.paged.get(person, []) if self.states.get(i) != "resolved"]
+
+
+@dataclass
 class Web:
     client: TestClient
     publisher: RecordingPublisher
@@ -66,12 +80,19 @@ def make_web(tmp_path: Path) -> Iterator[Callable[..., Web]]:
     """A web app serving the given config document (written and loaded like ops' files)."""
     clients: list[TestClient] = []
 
-    def make(document: dict[str, Any] | None = None, max_body: int = 1_048_576) -> Web:
+    def make(
+        document: dict[str, Any] | None = None,
+        max_body: int = 1_048_576,
+        incidents: Any = None,
+    ) -> Web:
         path = tmp_path / "routing.yaml"
         path.write_text(yaml.safe_dump(document or intake_document(), sort_keys=False))
         config = load_config(path, {}).routing.config
         publisher = RecordingPublisher()
-        app = create_app(WebContext(config=lambda: config, publish=publisher, max_body=max_body))
+        context = WebContext(
+            config=lambda: config, publish=publisher, max_body=max_body, incidents=incidents
+        )
+        app = create_app(context)
         client = TestClient(app)
         clients.append(client)
         return Web(client, publisher)

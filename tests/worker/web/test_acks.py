@@ -3,12 +3,14 @@ never logged."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from structlog.testing import capture_logs
 
 from muster.worker.core.ack_tokens import sign
 from muster.worker.web.access_log import masked_path
-from tests.worker.web.conftest import ACK_SECRET, Web
+from tests.worker.web.conftest import ACK_SECRET, StubIncidents, Web
 
 
 def link(person: str = "ann", secret: str = ACK_SECRET) -> str:
@@ -36,6 +38,22 @@ class TestLinks:
         answer = web.client.post(link(secret="not-the-secret-at-all"))
         assert answer.status_code == 404
         assert web.publisher.sent == []
+
+
+class TestResolvedIncidents:
+    def test_a_link_of_a_resolved_incident_no_longer_acts(self, make_web: Any) -> None:
+        """The page says so (410), for the GET and the POST alike; nothing is queued."""
+        web = make_web(incidents=StubIncidents(states={"inc-1": "resolved"}))
+        assert web.client.get(link()).status_code == 410
+        answer = web.client.post(link())
+        assert answer.status_code == 410
+        assert "resolved" in answer.text
+        assert web.publisher.sent == []
+
+    def test_a_link_of_an_open_incident_still_acts(self, make_web: Any) -> None:
+        web = make_web(incidents=StubIncidents(states={"inc-1": "investigating"}))
+        assert web.client.post(link()).status_code == 200
+        assert len(web.publisher.sent) == 1
 
 
 class TestRequestLog:

@@ -99,6 +99,7 @@ class TestDescription:
             "/v1/messages/resolved",
             "/v1/alertmanager",
             "/v1/grafana",
+            "/v1/replies/sms",
             "/healthz",
             "/metrics",
         }

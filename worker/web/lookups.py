@@ -1,0 +1,52 @@
+"""What the web process reads of the database (never writes): an incident's state, and the open
+incidents a person was paged for. Ack links and SMS reply codes of a resolved incident no longer
+act, and a reply code is matched among the replier's own open pages."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy import select
+
+from muster.worker.store.db import Database
+from muster.worker.store.models import Delivery, Incident
+from muster.worker.store.reads import find_incident
+
+
+class IncidentLookups(Protocol):
+    """The reads the web needs (a stub in route tests)."""
+
+    def state(self, incident_id: str) -> str | None:
+        """The incident's state (``resolved``…), following an alias; None if unknown."""
+        ...
+
+    def open_paged(self, person: str) -> list[str]:
+        """The ids of open incidents ``person`` was paged for."""
+        ...
+
+
+class DatabaseLookups:
+    """:class:`IncidentLookups` on the worker's database."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def state(self, incident_id: str) -> str | None:
+        with self.database.sessions() as session:
+            row = find_incident(session, incident_id)
+            return None if row is None else row.state
+
+    def open_paged(self, person: str) -> list[str]:
+        with self.database.sessions() as session:
+            return list(
+                session.scalars(
+                    select(Incident.id)
+                    .join(Delivery, Delivery.incident_id == Incident.id)
+                    .where(
+                        Delivery.person == person,
+                        Delivery.purpose == "page",
+                        Incident.state != "resolved",
+                    )
+                    .distinct()
+                )
+            )

@@ -1,0 +1,84 @@
+"""``POST /v1/replies/sms``: an SMS reply with a page's code acknowledges for its sender.
+
+The inbound-SMS webhook of the SMS provider posts here (Twilio's form fields ``From`` and
+``Body``; SMSEagle and others can post the same two fields), authenticated as an intake caller
+(a bearer token, or the token as the password of a URL's basic credentials:
+``https://twilio:TOKEN@muster.example.com/v1/replies/sms``). The sending number must be a
+person's configured ``sms`` address; the code must be that of an open incident the person was
+paged for. The answer is TwiML, so the provider texts the person what happened.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from xml.sax.saxutils import escape
+
+import structlog
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response, status
+from sqlalchemy.exc import SQLAlchemyError
+
+from muster.worker.core.config_model import RoutingConfig
+from muster.worker.core.reply_codes import matching, read_reply, same_number
+from muster.worker.messages import ACKNOWLEDGED
+from muster.worker.web.auth import caller_name
+from muster.worker.web.context import WebContext
+from muster.worker.web.metrics import REFUSED
+from muster.worker.web.publishing import queue
+
+log = structlog.get_logger("muster.web")
+
+router = APIRouter(prefix="/v1/replies", tags=["replies"])
+Caller = Annotated[str, Depends(caller_name)]
+
+
+def twiml(text: str, status_code: int = 200) -> Response:
+    """A TwiML answer: the provider texts ``text`` back to the sender."""
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f"<Response><Message>{escape(text)}</Message></Response>"
+    )
+    return Response(body, status_code=status_code, media_type="text/xml")
+
+
+def sender_person(config: RoutingConfig, number: str) -> str | None:
+    """The person whose ``sms`` address is ``number``."""
+    for person_id, person in config.people.items():
+        if same_number(person.addresses.get("sms", ""), number):
+            return person_id
+    return None
+
+
+@router.post("/sms")
+def sms_reply(
+    request: Request,
+    caller: Caller,
+    sender: Annotated[str, Form(alias="From", max_length=64)],
+    body: Annotated[str, Form(alias="Body", max_length=1600)],
+) -> Response:
+    """Acknowledge the incident whose reply code the sender texted back."""
+    context: WebContext = request.app.state.context
+    if context.incidents is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "SMS replies need the database")
+    person = sender_person(context.config(), sender)
+    if person is None:  # no reply: a stranger's number gets no text from muster
+        REFUSED.labels(caller, "unknown_number").inc()
+        log.info("web.reply_refused", caller=caller, reason="unknown number")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "the sending number is nobody's")
+    code = read_reply(body)
+    try:
+        candidates = matching(code, context.incidents.open_paged(person)) if code else []
+    except SQLAlchemyError as problem:
+        log.warning("web.database_unavailable", error=type(problem).__name__)
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "try again") from None
+    if len(candidates) != 1:
+        REFUSED.labels(caller, "unknown_code").inc()
+        log.info("web.reply_refused", caller=caller, person=person, reason="no single match")
+        text = (
+            f"Two open incidents have code {code}: use the Acknowledge link instead."
+            if candidates
+            else "No open incident of yours has that code (resolved already?). Nothing done."
+        )
+        return twiml(text)
+    incident_id = candidates[0]
+    queue(context, ACKNOWLEDGED, {"incident_id": incident_id, "person": person}, caller)
+    return twiml(f"Acknowledged {incident_id} for you ({person}).")
