@@ -75,7 +75,14 @@ class Client:
         data = message.model_dump(mode="json", exclude_none=True)
         try:
             result = self.app.send_task(
-                task, args=[data], retry=True, retry_policy=publish_retry(self.timeout)
+                task,
+                args=[data],
+                retry=True,
+                retry_policy=publish_retry(self.timeout),
+                # Celery would put a repr of the payload in the message headers (and worker
+                # logs): the id says what it is, and a repr per message is measurable CPU.
+                argsrepr=f"({task} {data.get('incident_id') or data.get('fingerprint')})",
+                kwargsrepr="{}",
             )
         except (OperationalError, OSError) as failure:
             where = mask_url(str(self.app.conf.broker_url))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 
 import structlog
@@ -15,6 +16,9 @@ from muster.worker.web.context import from_settings
 def server(host: str, port: int, settings: Settings | None = None) -> uvicorn.Server:
     """A uvicorn server of the web app, with muster's settings."""
     app = create_app(from_settings(settings or Settings()))
+    # What is loaded now lives as long as the process: keep it out of every full collection
+    # (their pauses were the web's p99 in bench/intake_bench.py).
+    gc.freeze()
     config = uvicorn.Config(
         app,
         host=host,
