@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
+from muster.worker.core.alerts import AlertWebhook
 from muster.worker.web import acks, health, messages, metrics, replies, webhooks
 from muster.worker.web.access_log import AccessLog
 from muster.worker.web.context import WebContext
@@ -29,6 +32,26 @@ def create_app(context: WebContext) -> FastAPI:
     app.state.context = context
     for module in (messages, webhooks, replies, acks, health, metrics):
         app.include_router(module.router)
+    _describe_bodies_parsed_by_hand(app)
     app.add_middleware(BodyLimit, max_body=context.max_body)
     app.add_middleware(AccessLog)
     return app
+
+
+def _describe_bodies_parsed_by_hand(app: FastAPI) -> None:
+    """The webhook routes parse their bodies themselves (one pass): their schema is added to
+    the OpenAPI description's components, where their ``requestBody`` points."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = generate()
+            schema = AlertWebhook.model_json_schema(
+                by_alias=True, ref_template="#/components/schemas/{model}"
+            )
+            components = document.setdefault("components", {}).setdefault("schemas", {})
+            components.update(schema.pop("$defs", {}))
+            components["AlertWebhook"] = schema
+        return app.openapi_schema or document
+
+    app.openapi = openapi  # type: ignore[method-assign]

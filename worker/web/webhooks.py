@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from muster.worker.core.alerts import AlertRefused, AlertWebhook, webhook_message
 from muster.worker.messages import DECLARED, RESOLVED
@@ -22,24 +25,38 @@ Caller = Annotated[str, Depends(caller_name)]
 TASKS = {"declared": DECLARED, "resolved": RESOLVED}
 
 
-def _queue_alerts(request: Request, hook: AlertWebhook, caller: str) -> Accepted:
+BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AlertWebhook"}}},
+    }
+}
+
+
+async def _queue_alerts(request: Request, caller: str) -> Accepted:
+    """Parse the body in one pass (bytes to model: FastAPI's body parameter would decode JSON
+    and then validate the objects), then publish on a worker thread."""
+    try:
+        hook = AlertWebhook.model_validate_json(await request.body())
+    except ValidationError as invalid:
+        raise RequestValidationError(invalid.errors(include_url=False)) from None
     context = request.app.state.context
     try:
         message = webhook_message(context.config(), hook, caller)
     except AlertRefused as refused:
         REFUSED.labels(caller, "unclassified_alert").inc()
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(refused)) from None
-    return queue(context, TASKS[message.task], message.payload, caller)
+    return await run_in_threadpool(queue, context, TASKS[message.task], message.payload, caller)
 
 
-@router.post("/alertmanager", status_code=202)
-def alertmanager(hook: AlertWebhook, request: Request, caller: Caller) -> Accepted:
+@router.post("/alertmanager", status_code=202, openapi_extra=BODY)
+async def alertmanager(request: Request, caller: Caller) -> Accepted:
     """Prometheus Alertmanager's webhook (version 4): firing declares, resolved resolves."""
-    return _queue_alerts(request, hook, caller)
+    return await _queue_alerts(request, caller)
 
 
-@router.post("/grafana", status_code=202)
-def grafana(hook: AlertWebhook, request: Request, caller: Caller) -> Accepted:
+@router.post("/grafana", status_code=202, openapi_extra=BODY)
+async def grafana(request: Request, caller: Caller) -> Accepted:
     """Grafana alerting's webhook contact point, with the same rules; it may sign its bodies
     (``intake.callers.NAME.signature``)."""
-    return _queue_alerts(request, hook, caller)
+    return await _queue_alerts(request, caller)
