@@ -318,6 +318,7 @@ class WebProcess:
     home: Path
     env: dict[str, str]
     port: int = field(default_factory=free_port)
+    workers: int = 1
     process: subprocess.Popen[bytes] | None = None
     reaper: subprocess.Popen[bytes] | None = None
 
@@ -333,7 +334,7 @@ class WebProcess:
         argv = [sys.executable, "-m", "muster.worker.cli", "web"]
         with (self.home / "web.log").open("wb") as log:
             self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-                [*argv, "--host", HOST, "--port", str(self.port)],
+                [*argv, "--host", HOST, "--port", str(self.port), "--workers", str(self.workers)],
                 env=self.env,
                 cwd=self.home,
                 stdout=log,

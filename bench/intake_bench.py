@@ -232,6 +232,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--sequential", type=int, default=SEQUENTIAL, help="1-thread POSTs")
     parser.add_argument("--pipeline-alerts", type=int, default=PIPELINE_ALERTS)
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder and logs")
+    parser.add_argument(
+        "--web-workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="muster web --workers (default: one per CPU, as Alertmanager uses every core)",
+    )
     return parser.parse_args(argv)
 
 
@@ -300,7 +306,7 @@ def ingest_run(
     database = f"sqlite:///{home / 'muster.db'}"
     env = worker_environment(home, config, broker, database, queue, PYTHONPATH=str(ROOT))
     cleanup.callback(purge_redis, broker, queue)
-    web = WebProcess(home, env)
+    web = WebProcess(home, env, workers=args.web_workers)
     cleanup.callback(web.stop)
     web.start()
     am = BlackHoleAlertmanager(base, f"http://127.0.0.1:{sink.port}/hook", TOKEN)

@@ -145,13 +145,20 @@ def timeline(incident_id: str, output: str) -> None:
 @click.command("web")
 @click.option("--host", default="127.0.0.1", show_default=True, help="0.0.0.0 to serve others")
 @click.option("--port", type=int, default=_port, show_default="$PORT or 8080")
-def web(host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Processes sharing the port: one per core to use (each Python process uses one).",
+)
+def web(host: str, port: int, workers: int) -> None:
     """Serve the web intake: webhooks, the contract over HTTP, Acknowledge links, health."""
     from muster.worker.log_setup import configure_logging
     from muster.worker.web.server import serve
 
     configure_logging()
-    serve(host, port)
+    serve(host, port, workers=workers)
 
 
 @click.command("ack-server", hidden=True)

@@ -7,6 +7,7 @@ import threading
 
 import structlog
 import uvicorn
+from fastapi import FastAPI
 
 from muster.config.settings import Settings
 from muster.worker.web.app import create_app
@@ -31,8 +32,30 @@ def server(host: str, port: int, settings: Settings | None = None) -> uvicorn.Se
     return uvicorn.Server(config)
 
 
-def serve(host: str, port: int, settings: Settings | None = None) -> None:
-    """Serve until interrupted (SIGTERM or Ctrl-C finish the requests under way first)."""
+def deployed_app() -> FastAPI:
+    """The app from the environment's settings: the factory each of ``--workers`` processes
+    builds its own app with."""
+    app = create_app(from_settings(Settings()))
+    gc.freeze()
+    return app
+
+
+def serve(host: str, port: int, settings: Settings | None = None, workers: int = 1) -> None:
+    """Serve until interrupted (SIGTERM or Ctrl-C finish the requests under way first); with
+    ``workers`` > 1, that many processes share the port (one Python process uses one core)."""
+    if workers > 1:
+        uvicorn.run(
+            "muster.worker.web.server:deployed_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            access_log=False,
+            log_config=None,
+            server_header=False,
+            timeout_graceful_shutdown=10,
+        )
+        return
     server(host, port, settings).run()
 
 
