@@ -1,7 +1,9 @@
-"""What the web process acts with: the served config, a publisher to the broker, its limits.
+"""What the web process acts with: the served config, a publisher to the broker, its limits,
+and the readiness probe.
 
 Built once per process from the environment (:func:`from_settings`); tests build their own
-with a recording publisher, so routes are exercised without a broker.
+with a recording publisher and stubbed probes, so routes are exercised without a broker or a
+database. The web reads the database only for readiness, on an engine that cannot write.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from muster.config.settings import Settings
 from muster.config.watch import ConfigSource
 from muster.worker.client import Client
 from muster.worker.core.config_model import RoutingConfig
+from muster.worker.web.ready import Check, probes
 
 
 class Publisher(Protocol):
@@ -27,17 +30,26 @@ class Publisher(Protocol):
     def __call__(self, task: str, payload: dict[str, Any]) -> str: ...
 
 
+class ReadinessProbe(Protocol):
+    """Every readiness check, each holding or not (:class:`muster.worker.web.ready.Readiness`)."""
+
+    def __call__(self) -> list[Check]: ...
+
+
 @dataclass
 class WebContext:
-    """The config (its last good version), the publisher, and the body limit."""
+    """The config (its last good version), the publisher, the body limit, and the readiness
+    probe (None: ``/readyz`` answers 503, having nothing to check with)."""
 
     config: Callable[[], RoutingConfig]
     publish: Publisher
     max_body: int = 1_048_576
+    readiness: ReadinessProbe | None = None
 
 
 def from_settings(settings: Settings) -> WebContext:
-    """The context the deployed web process runs with: its config file, the real broker."""
+    """The context the deployed web process runs with: its config file, the real broker, and
+    readiness probes of the broker and (read-only) the database."""
 
     source = ConfigSource(settings.config)
     publisher_settings = settings.model_copy(
@@ -48,4 +60,5 @@ def from_settings(settings: Settings) -> WebContext:
         config=lambda: source.current().routing.config,
         publish=client.send,
         max_body=settings.web_max_body,
+        readiness=probes(settings),
     )

@@ -100,6 +100,7 @@ class TestDescription:
             "/v1/alertmanager",
             "/v1/grafana",
             "/healthz",
+            "/readyz",
             "/metrics",
         }
 
