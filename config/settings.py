@@ -61,6 +61,22 @@ class Settings(BaseSettings):
     web_max_body: int = Field(
         1_048_576, ge=1024, description="the largest request body the web intake takes, bytes"
     )
+    ready_within: float = Field(
+        30.0,
+        ge=10,
+        description="the web's `/readyz` wants a worker and a beat seen within this, seconds "
+        "(each writes its liveness every 5 s)",
+    )
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="the port a worker or beat process serves its Prometheus metrics on "
+        "(`/metrics`); one port per process on a host",
+    )
+    metrics_host: str = Field(
+        "127.0.0.1", description="the address the metrics port listens on (`0.0.0.0` for others)"
+    )
 
     @property
     def home_folder(self) -> Path:
@@ -85,6 +101,7 @@ DEFAULT_TEXT = {
     "config": "`config/demo.yaml`",
     "home": "`./var`",
     "outbox": "`$MUSTER_HOME/outbox.jsonl`",
+    "metrics_port": "unset: not served",
 }
 
 

@@ -65,6 +65,8 @@ def make_app(url: str | None = None, settings: Settings | None = None) -> Celery
         },
         # The schedule is a fixed interval and every timer lives in the database: beat needs no
         # state of its own (the default shelve file is one more thing a crash can corrupt).
-        beat_scheduler="celery.beat:Scheduler",
+        # muster's subclass of Celery's in-memory scheduler counts ticks and keeps the beat's
+        # liveness row (named, not imported: producers never load it).
+        beat_scheduler="muster.worker.broker.beat:Scheduler",
     )
     return app

@@ -82,8 +82,17 @@ def worker(beat: bool, concurrency: int, web: bool, loglevel: str) -> None:
         "--without-gossip",
         "--without-mingle",
     ]
+    from muster.worker.observe import exporter
+    from muster.worker.observe.liveness import worker_liveness
+
+    # The worker's liveness row, kept while its consumer consumes; the beat on a thread of this
+    # process (not Celery's forked child), so one metrics endpoint serves both.
+    app.steps["consumer"].add(worker_liveness(rt.database))
     if beat:
-        argv.append("--beat")
+        from muster.worker.broker.beat import ThreadedBeat
+
+        app.steps["worker"].add(ThreadedBeat)
+    exporter.serve(rt.settings)
     if web:
         from muster.worker.web.server import serve_in_thread
 
@@ -96,11 +105,15 @@ def worker(beat: bool, concurrency: int, web: bool, loglevel: str) -> None:
 def beat(loglevel: str) -> None:
     """Run beat, the periodic scheduler: run two, on different hosts, so losing one stops no
     timer (the scan and the sweeper are safe to repeat; see the README's Scaling out)."""
+    from muster.config.settings import Settings
     from muster.worker.log_setup import configure_logging
+    from muster.worker.observe import exporter
     from muster.worker.tasks import worker_app
 
     configure_logging(loglevel)
-    app = worker_app()
+    settings = Settings()
+    app = worker_app(settings)
+    exporter.serve(settings)
     app.start(["beat", "--loglevel", loglevel])
 
 

@@ -1,18 +1,22 @@
 """Recording what was sent: the sent ones of a group together, each failure with its fallback.
 
 A page sent but not recorded would be sent again when its lease ends, so a recording
-transaction that meets a connection the database dropped is run once more.
+transaction that meets a connection the database dropped is run once more. Each outcome is
+counted once recorded (:mod:`muster.worker.observe.metrics`), and the first page of an incident
+marks it (``first_paged_at``, set once whichever worker records it) for the declaration-to-first
+-page latency.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
+from weakref import WeakKeyDictionary
 
 import structlog
-from sqlalchemy import insert, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from muster.channels.sender import SendResult
@@ -21,10 +25,13 @@ from muster.worker.core.routing import Routing
 from muster.worker.deliveries.claim import Claimed
 from muster.worker.deliveries.fallback import fallback
 from muster.worker.deliveries.unreachable import given_up
+from muster.worker.observe import metrics
 from muster.worker.runtime import Runtime
+from muster.worker.store.db import Database
 from muster.worker.store.models import (
     DELIVERIES,
     DELIVERY_ATTEMPTS,
+    INCIDENTS,
     TIMELINE,
     Delivery,
     DeliveryAttempt,
@@ -49,13 +56,65 @@ def record(rt: Runtime, routing: Routing, finished: list[tuple[Claimed, Sent]]) 
             # (its keyed timeline entry exists): that record stands; this late one is a duplicate.
             for row, attempts in sent:
                 row.logger().warning("delivery.recorded_elsewhere", attempts=len(attempts))
+        else:
+            for row, _ in sent:
+                metrics.delivered(row.purpose, row.kind, ok=True)
+            _first_pages(rt, (row for row, _ in sent if row.purpose == "page"))
     follow_ups: list[int] = []
     for row, (attempts, result) in finished:
         if not result.ok:
             follow_ups += _reconnecting(
                 partial(_record_failure, rt, routing, row.id, attempts, result, row.logger())
             )
+            metrics.delivered(row.purpose, row.kind, ok=False)
     return follow_ups
+
+
+# Incidents this process knows are first-paged already, per database: most pages are not an
+# incident's first, and need no statement to find out.
+_first_paged: WeakKeyDictionary[Database, set[str]] = WeakKeyDictionary()
+_FIRST_PAGED_KEPT = 10_000
+
+
+def _first_pages(rt: Runtime, pages: Iterable[Claimed]) -> None:
+    """Mark incidents whose first page these are, and observe how long each took: from the
+    declaration's first commit (its first delivery's creation) to now. A statement of its own
+    after the record's commit (taking the incident's row lock there could deadlock with a
+    handler holding it), once per incident per process; a failure only loses the sample."""
+    known = _first_paged.setdefault(rt.database, set())
+    incidents = {row.incident_id for row in pages} - known
+    if not incidents:
+        return
+    now = rt.clock.now()
+    try:
+        with rt.database.transaction() as session:
+            firsts = list(
+                session.scalars(
+                    update(INCIDENTS)
+                    .where(INCIDENTS.c.id.in_(incidents), INCIDENTS.c.first_paged_at.is_(None))
+                    .values(first_paged_at=now)
+                    .returning(INCIDENTS.c.id)
+                )
+            )
+            received = (
+                list(
+                    session.scalars(
+                        select(func.min(DELIVERIES.c.created_at))
+                        .where(DELIVERIES.c.incident_id.in_(firsts))
+                        .group_by(DELIVERIES.c.incident_id)
+                    )
+                )
+                if firsts
+                else []
+            )
+    except Exception as failure:  # noqa: BLE001 - a metric must not fail a recorded send
+        log.warning("delivery.first_page_unmarked", error=type(failure).__name__)
+        return
+    if len(known) > _FIRST_PAGED_KEPT:
+        known.clear()
+    known.update(incidents)
+    for at in received:
+        metrics.first_page((now - at).total_seconds())
 
 
 def _reconnecting(record: Callable[[], R]) -> R:

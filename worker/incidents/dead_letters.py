@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from muster.worker.broker.arrival import MESSAGE_ID, TASK_NAME, printable, storable
 from muster.worker.incidents.records import consume
+from muster.worker.observe import metrics
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DeadLetter
 
@@ -62,10 +63,11 @@ def dead_letter(
             session.add(letter)
             consume(session, key, now)
             session.flush()
-            return letter.id
     except IntegrityError:
         with rt.database.transaction() as session:
             return _by_key(session, key) or 0
+    metrics.dead_letter_kept(kind, reason)  # a new letter, committed (a redelivery is not)
+    return letter.id
 
 
 def _by_key(session: Session, key: str | None) -> int | None:

@@ -49,9 +49,16 @@ def database_location(url: URL | str) -> str:
     return mask_url(url.render_as_string(hide_password=True))
 
 
-def make_engine(url: str | None = None) -> Engine:
-    """An engine for ``url`` with the settings muster relies on per backend."""
+READ_ONLY_TIMEOUT = 2  # seconds: a read-only engine's connect and statement timeouts
+
+
+def make_engine(url: str | None = None, read_only: bool = False) -> Engine:
+    """An engine for ``url`` with the settings muster relies on per backend; ``read_only``: one
+    whose connections cannot write (the web's readiness probe, the metrics' counts), and give
+    up within :data:`READ_ONLY_TIMEOUT` seconds instead of waiting on a database in trouble."""
     url = url or database_url(Settings())
+    if read_only:
+        return _read_only_engine(url)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -60,6 +67,34 @@ def make_engine(url: str | None = None) -> Engine:
     # No pre-ping: it costs a round trip per transaction, and a connection the server dropped
     # fails its task with OperationalError, which the pool discards and the task retries.
     return create_engine(url, pool_size=10, max_overflow=10)
+
+
+def _read_only_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        # No BEGIN IMMEDIATE (it would take the write lock) and no journal mode change (a write):
+        # each read is its own statement, and query_only makes SQLite refuse any write.
+        engine = create_engine(
+            url, connect_args={"timeout": READ_ONLY_TIMEOUT, "check_same_thread": False}
+        )
+        event.listen(engine, "connect", _sqlite_read_only)
+        return engine
+    options = f"-c default_transaction_read_only=on -c statement_timeout={READ_ONLY_TIMEOUT * 1000}"
+    return create_engine(
+        url,
+        pool_size=2,
+        max_overflow=2,
+        pool_timeout=READ_ONLY_TIMEOUT,
+        pool_pre_ping=True,  # a probe must not fail for a connection the server dropped
+        connect_args={"connect_timeout": READ_ONLY_TIMEOUT, "options": options},
+    )
+
+
+def _sqlite_read_only(connection: Any, _record: Any) -> None:
+    connection.isolation_level = None
+    cursor = connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={READ_ONLY_TIMEOUT * 1000}")
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -80,6 +80,9 @@ class Incident(Base):
     fanned_out: Mapped[bool] = mapped_column(
         Boolean, default=True, server_default=true(), index=True
     )
+    # When the first of its pages was recorded sent (set once, by whichever worker recorded it):
+    # the declaration-to-first-page latency is measured from it.
+    first_paged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class OpenFingerprint(Base):
@@ -225,8 +228,27 @@ class Timer(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class Process(Base):
+    """A worker or beat process that said it was alive, and when it last did.
+
+    The database, not the broker, is where muster's state lives, so it is also where a
+    process's liveness is: each worker and each beat upserts its row every few seconds
+    (:mod:`muster.worker.observe.liveness`), and the web's ``/readyz`` reads the freshest of
+    each kind. Rows of processes unseen for an hour are pruned by the living ones.
+    """
+
+    __tablename__ = "processes"
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # worker | beat
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # muster-PID@host
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 # The tables themselves, for the hot paths' Core statements: an INSERT or UPDATE of many rows
 # given the mapped class goes through the ORM's bulk machinery, several times slower.
 DELIVERIES = cast(Table, Delivery.__table__)
 DELIVERY_ATTEMPTS = cast(Table, DeliveryAttempt.__table__)
 TIMELINE = cast(Table, TimelineEntry.__table__)
+INCIDENTS = cast(Table, Incident.__table__)
+PROCESSES = cast(Table, Process.__table__)

@@ -1,10 +1,11 @@
 """Reads several parts of muster share: an incident by an id a producer was given, the core's
 view of a stored incident, who was paged but has not acknowledged (summaries and the review
-both say so), and the pages no contact kind delivered (every summary lists them)."""
+both say so), the pages no contact kind delivered (every summary lists them), and how many
+deliveries are still to be sent (the metrics' queue depth)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from muster.worker.core.incident import Incident as CoreIncident
@@ -12,7 +13,15 @@ from muster.worker.core.keys import role_label
 from muster.worker.core.routing import Routing
 from muster.worker.core.summary import Unacknowledged
 from muster.worker.core.unreachable import DeliveryFacts, FailedPage, failed_pages
-from muster.worker.store.models import Delivery, Incident, IncidentAlias, TimelineEntry
+from muster.worker.store.models import (
+    DELIVERIES,
+    Delivery,
+    Incident,
+    IncidentAlias,
+    TimelineEntry,
+)
+
+UNSENT = ("pending", "sending")
 
 
 def find_incident(session: Session, incident_id: str) -> Incident | None:
@@ -92,3 +101,17 @@ def failed_pages_of(session: Session, routing: Routing, incident_id: str) -> tup
     ]
     names = {key: person.name for key, person in routing.config.people.items()}
     return failed_pages(facts, names)
+
+
+def unsent_deliveries(engine: Engine) -> dict[str, int]:
+    """How many deliveries wait for a worker (``pending``) and how many one holds (``sending``):
+    the depth of muster's own queue, which the database knows better than the broker."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(DELIVERIES.c.status, func.count())
+            .where(DELIVERIES.c.status.in_(UNSENT))
+            .group_by(DELIVERIES.c.status)
+        )
+        counts = dict.fromkeys(UNSENT, 0)
+        counts.update({str(status): int(count) for status, count in rows})
+        return counts

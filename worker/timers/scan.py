@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from muster.worker.core.routing import Routing
 from muster.worker.core.timer_state import CANCELLED, ESCALATION, PENDING, SUMMARY
 from muster.worker.deliveries.rows import NewDelivery, insert_new
+from muster.worker.observe import metrics
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Incident, Timer
 from muster.worker.timers.escalation import fire_escalation
@@ -32,7 +33,8 @@ def scan(rt: Runtime, batch: int = 100, limit: int = 2_000) -> list[int]:
     Timers are taken a batch at a time under row locks (``SKIP LOCKED`` on PostgreSQL, so
     concurrent scanners take disjoint batches; SQLite has one writer at a time) and fired in that
     transaction (one savepoint for the batch, one each if any fails): a timer that fails is put
-    off a minute and logged, and the rest of the batch goes on.
+    off a minute and logged, and the rest of the batch goes on. How late each timer was taken
+    is observed once its batch commits (``muster_timer_lateness_seconds``).
     """
     now = rt.clock.now()
     routing = rt.config.current().routing
@@ -49,9 +51,12 @@ def scan(rt: Runtime, batch: int = 100, limit: int = 2_000) -> list[int]:
             if session.get_bind().dialect.name == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             timers = list(session.scalars(query))
+            taken = [(timer.kind, (now - timer.due_at).total_seconds()) for timer in timers]
             rows = _fire_batch(session, routing, timers, now)
             session.flush()
             ids = [row.id for row in rows]
+        for kind, late in taken:  # committed: each timer is counted once, by the scan that took it
+            metrics.timer_taken(kind, late)
         created += ids
         fired += len(timers)
         if len(timers) < batch:

@@ -1,7 +1,9 @@
-"""What the web process acts with: the served config, a publisher to the broker, its limits.
+"""What the web process acts with: the served config, a publisher to the broker, its limits,
+and the readiness probe.
 
 Built once per process from the environment (:func:`from_settings`); tests build their own
-with a recording publisher, so routes are exercised without a broker.
+with a recording publisher and stubbed probes, so routes are exercised without a broker or a
+database. The web reads the database only for readiness, on an engine that cannot write.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from muster.worker.client import Client
 from muster.worker.core.config_model import RoutingConfig
 from muster.worker.store.db import Database, database_url
 from muster.worker.web.lookups import DatabaseLookups, IncidentLookups
+from muster.worker.web.ready import Check, probes
 
 
 class Publisher(Protocol):
@@ -29,19 +32,28 @@ class Publisher(Protocol):
     def __call__(self, task: str, payload: dict[str, Any]) -> str: ...
 
 
+class ReadinessProbe(Protocol):
+    """Every readiness check, each holding or not (:class:`muster.worker.web.ready.Readiness`)."""
+
+    def __call__(self) -> list[Check]: ...
+
+
 @dataclass
 class WebContext:
-    """The config (its last good version), the publisher, the body limit, and the database's
-    incidents (None: ack links act without checking, SMS replies are off)."""
+    """The config (its last good version), the publisher, the body limit, the database's
+    incidents (None: ack links act without checking, SMS replies are off) and the readiness
+    probe (None: ``/readyz`` answers 503, having nothing to check with)."""
 
     config: Callable[[], RoutingConfig]
     publish: Publisher
     max_body: int = 1_048_576
     incidents: IncidentLookups | None = None
+    readiness: ReadinessProbe | None = None
 
 
 def from_settings(settings: Settings) -> WebContext:
-    """The context the deployed web process runs with: its config file, the real broker."""
+    """The context the deployed web process runs with: its config file, the real broker, and
+    readiness probes of the broker and (read-only) the database."""
 
     source = ConfigSource(settings.config)
     publisher_settings = settings.model_copy(
@@ -54,4 +66,5 @@ def from_settings(settings: Settings) -> WebContext:
         publish=client.send,
         max_body=settings.web_max_body,
         incidents=DatabaseLookups(database),
+        readiness=probes(settings),
     )

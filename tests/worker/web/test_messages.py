@@ -101,6 +101,7 @@ class TestDescription:
             "/v1/grafana",
             "/v1/replies/sms",
             "/healthz",
+            "/readyz",
             "/metrics",
         }
 

@@ -37,7 +37,12 @@ def test_no_generated_request_is_a_server_error(fuzzed: Web) -> None:
         def no_server_error(case: Any) -> None:
             for headers in ({"Authorization": f"Bearer {TOKEN}"}, {}):
                 response = case.call(headers=headers)
-                assert response.status_code < 500, (case.method, case.path, response.text[:300])
+                not_ready = case.path == "/readyz" and response.status_code == 503  # by design
+                assert response.status_code < 500 or not_ready, (
+                    case.method,
+                    case.path,
+                    response.text[:300],
+                )
 
         no_server_error()
 
