@@ -3,7 +3,8 @@ and the readiness probe.
 
 Built once per process from the environment (:func:`from_settings`); tests build their own
 with a recording publisher and stubbed probes, so routes are exercised without a broker or a
-database. The web reads the database only for readiness, on an engine that cannot write.
+database. The web reads the database (readiness, incidents' states, open pages) on an engine that
+cannot write.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from muster.config.settings import Settings
 from muster.config.watch import ConfigSource
 from muster.worker.client import Client
 from muster.worker.core.config_model import RoutingConfig
-from muster.worker.store.db import Database, database_url
+from muster.worker.store.db import Database, database_url, make_engine
 from muster.worker.web.lookups import DatabaseLookups, IncidentLookups
 from muster.worker.web.ready import Check, probes
 
@@ -60,11 +61,12 @@ def from_settings(settings: Settings) -> WebContext:
         update={"publish_timeout": settings.web_publish_timeout}
     )
     client = Client(settings=publisher_settings)
-    database = Database.connect(database_url(settings), migrate=False)  # the worker migrates
+    # One read-only engine for every read of the web's (the worker migrates and writes).
+    engine = make_engine(database_url(settings), read_only=True)
     return WebContext(
         config=lambda: source.current().routing.config,
         publish=client.send,
         max_body=settings.web_max_body,
-        incidents=DatabaseLookups(database),
-        readiness=probes(settings),
+        incidents=DatabaseLookups(Database(engine)),
+        readiness=probes(settings, engine),
     )

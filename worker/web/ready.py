@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kombu.connection import Connection
+from sqlalchemy import Engine
 
 from muster.config.settings import Settings
 from muster.worker.broker.transport import broker_url, transport_options
@@ -137,9 +138,10 @@ def broker_probe(settings: Settings) -> Callable[[], None]:
     return probe
 
 
-def probes(settings: Settings) -> Readiness:
-    """The readiness the deployed web process reports, on a read-only database engine."""
-    engine = make_engine(database_url(settings), read_only=True)
+def probes(settings: Settings, engine: Engine | None = None) -> Readiness:
+    """The readiness the deployed web process reports, on a read-only database engine (the
+    web's own, or one made here)."""
+    engine = engine or make_engine(database_url(settings), read_only=True)
     return Readiness(
         broker=broker_probe(settings),
         database=lambda: ping(engine),
