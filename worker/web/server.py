@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+from typing import Any
 
 import structlog
 import uvicorn
@@ -13,48 +14,35 @@ from muster.config.settings import Settings
 from muster.worker.web.app import create_app
 from muster.worker.web.context import from_settings
 
+OPTIONS: dict[str, Any] = {
+    "access_log": False,  # muster's AccessLog masks ack tokens; uvicorn's would print them
+    "log_config": None,  # keep muster's logging setup
+    "server_header": False,
+    "timeout_graceful_shutdown": 10,
+}
 
-def server(host: str, port: int, settings: Settings | None = None) -> uvicorn.Server:
-    """A uvicorn server of the web app, with muster's settings."""
+
+def built_app(settings: Settings | None = None) -> FastAPI:
+    """The app from ``settings`` (the environment's by default); also the factory each of
+    ``--workers`` processes builds its own app with."""
     app = create_app(from_settings(settings or Settings()))
     # What is loaded now lives as long as the process: keep it out of every full collection
     # (their pauses were the web's p99 in bench/intake_bench.py).
     gc.freeze()
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        access_log=False,  # muster's AccessLog masks ack tokens; uvicorn's would print them
-        log_config=None,  # keep muster's logging setup
-        server_header=False,
-        timeout_graceful_shutdown=10,
-    )
-    return uvicorn.Server(config)
-
-
-def deployed_app() -> FastAPI:
-    """The app from the environment's settings: the factory each of ``--workers`` processes
-    builds its own app with."""
-    app = create_app(from_settings(Settings()))
-    gc.freeze()
     return app
+
+
+def server(host: str, port: int, settings: Settings | None = None) -> uvicorn.Server:
+    """A uvicorn server of the web app, with muster's settings."""
+    return uvicorn.Server(uvicorn.Config(built_app(settings), host=host, port=port, **OPTIONS))
 
 
 def serve(host: str, port: int, settings: Settings | None = None, workers: int = 1) -> None:
     """Serve until interrupted (SIGTERM or Ctrl-C finish the requests under way first); with
     ``workers`` > 1, that many processes share the port (one Python process uses one core)."""
     if workers > 1:
-        uvicorn.run(
-            "muster.worker.web.server:deployed_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            access_log=False,
-            log_config=None,
-            server_header=False,
-            timeout_graceful_shutdown=10,
-        )
+        factory = "muster.worker.web.server:built_app"
+        uvicorn.run(factory, factory=True, host=host, port=port, workers=workers, **OPTIONS)
         return
     server(host, port, settings).run()
 
