@@ -21,12 +21,12 @@ import urllib.request
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import _delivery_sink
 import redis
-from delivery_bench import Latencies, group_cpu_seconds
+from _delivery_sink import Latencies, group_cpu_seconds
 
 from tests.peers.alertmanager import AlertmanagerPeer
 from tests.peers.common import HOST, free_port
@@ -133,58 +133,12 @@ def webhook(alerts: list[dict[str, Any]]) -> dict[str, Any]:
 # --- the sink -----------------------------------------------------------------------------------
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
-
-
-class Sink:
+class Sink(_delivery_sink.Sink):
     """Answers 200 at once; files each POST's arrival time under the bench marker in its body
-    (anything else is only counted: a black hole)."""
+    (anything else only counts: Alertmanager's black-hole webhook)."""
 
     def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self.first: dict[str, float] = {}
-        self.total = 0
-        sink = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                at = time.perf_counter()
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                found = MARKER.search(body)
-                sink.record(found.group().decode() if found else None, at)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.server = _Server((HOST, 0), Handler)
-        self.port: int = self.server.server_address[1]
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Sink:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def record(self, marker: str | None, at: float) -> None:
-        with self._changed:
-            self.total += 1
-            if marker is not None:
-                self.first.setdefault(marker, at)
-            self._changed.notify_all()
-
-    def wait(self, marker: str, timeout: float) -> float | None:
-        """When the first POST carrying ``marker`` arrived; None after ``timeout`` seconds."""
-        with self._changed:
-            self._changed.wait_for(lambda: marker in self.first, timeout)
-            return self.first.get(marker)
+        super().__init__(MARKER)
 
 
 # --- load ---------------------------------------------------------------------------------------

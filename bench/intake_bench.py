@@ -58,6 +58,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]  # tests.* is not an installed package
 
+from _delivery_processes import PRODUCTION  # noqa: E402
+from _delivery_report import code_under_test  # noqa: E402
+from _delivery_sink import Latencies, ms  # noqa: E402
 from _intake_parts import (  # noqa: E402
     AUTH,
     JSON,
@@ -76,7 +79,6 @@ from _intake_parts import (  # noqa: E402
     wait_healthy,
     webhook,
 )
-from delivery_bench import PRODUCTION_TIMERS, Latencies, code_under_test, ms  # noqa: E402
 
 from tests.integration.harness import MusterWorker, port_open, worker_environment  # noqa: E402
 from tests.peers.alertmanager import AlertmanagerPeer  # noqa: E402
@@ -184,7 +186,7 @@ def pipeline(base: Path, sink: Sink, broker: str | None, alerts: int) -> Pipelin
     database = f"sqlite:///{home / 'muster.db'}"
     env = worker_environment(
         home, config, broker, database, queue, PORT=str(port), PYTHONPATH=str(ROOT),
-        **PRODUCTION_TIMERS,
+        **PRODUCTION,
     )  # fmt: skip
     result, posted = Pipeline(), []
     with ExitStack() as cleanup:
@@ -201,7 +203,7 @@ def pipeline(base: Path, sink: Sink, broker: str | None, alerts: int) -> Pipelin
         for seq in range(PIPELINE_WARMUP + alerts):
             wall, started = time.time(), time.perf_counter()
             peer.post(alert(run, f"IntakePipeline{seq:04d}", seq))
-            arrived = sink.wait(f"IB-{run}-{seq:04d}", PAGE_TIMEOUT_S)
+            arrived = sink.first(f"IB-{run}-{seq:04d}", PAGE_TIMEOUT_S)
             if arrived is None:
                 result.problems.append(f"alert {seq}: no page within {PAGE_TIMEOUT_S:.0f} s")
                 break
@@ -349,7 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print("muster web intake benchmark")
     print(f"  python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.platform()}")
-    print(f"  code: {code_under_test()}")
+    print(f"  code: {code_under_test(ROOT)}")
     print(f"  load average at start: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
     print(f"  broker: {broker or 'embedded (filesystem, in a scratch MUSTER_HOME)'}")
     base = Path(tempfile.mkdtemp(prefix="muster-intake-bench-"))
