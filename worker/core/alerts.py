@@ -92,8 +92,15 @@ def webhook_message(config: RoutingConfig, hook: AlertWebhook, source: str) -> A
         return AlertMessage("resolved", {"fingerprint": fingerprint}, None)
     firing = [alert for alert in hook.alerts if alert.status == "firing"] or hook.alerts
     impacts, urgencies, services = [], [], []
+    known: dict[tuple[str, ...], tuple[str, str, list[str]]] = {}
+    names = config.intake.classified_by
     for alert in firing:
-        impact, urgency, named = classify(config, alert.labels)
+        labels = alert.labels
+        alike = tuple([labels.get(name, "") for name in names])
+        found = known.get(alike)
+        if found is None:
+            found = known[alike] = classify(config, labels)
+        impact, urgency, named = found
         impacts.append(impact)
         urgencies.append(urgency)
         services += named
@@ -156,7 +163,8 @@ def classify(config: RoutingConfig, labels: dict[str, str]) -> tuple[str, str, l
 def declaration_id(fingerprint: str, firing: list[WebhookAlert]) -> str:
     """The same for a repeat of the same firing alerts; new when one joins, leaves or restarts."""
     alerts = sorted(
-        f"{alert.fingerprint or sorted(alert.labels.items())}@{alert.starts_at}" for alert in firing
+        (alert.fingerprint or str(sorted(alert.labels.items()))) + "@" + str(alert.starts_at)
+        for alert in firing
     )
     digest = hashlib.sha256("\n".join([fingerprint, *alerts]).encode()).hexdigest()[:16]
     return f"alert-{digest}"

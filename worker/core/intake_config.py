@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from functools import cached_property
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
@@ -100,3 +101,10 @@ class Intake(Strict):
     rules: list[AlertRule] = Field(default_factory=list)
     defaults: AlertDefaults = Field(default_factory=AlertDefaults)
     sms_replies: bool = False  # SMS pages say "reply CODE to ack" (POST /v1/replies/sms)
+
+    @cached_property
+    def classified_by(self) -> tuple[str, ...]:
+        """Every label an alert's classification reads: alerts alike in these are classified
+        alike, so a group of a hundred is classified once per distinct combination."""
+        named = {name for rule in self.rules for name in (*rule.match, *rule.match_re)}
+        return ("alertname", "impact", "urgency", "service", *sorted(named))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -33,9 +33,10 @@ BODY = {
 }
 
 
-async def _queue_alerts(request: Request, caller: str) -> Accepted:
+async def _queue_alerts(request: Request, caller: str) -> Response:
     """Parse the body in one pass (bytes to model: FastAPI's body parameter would decode JSON
-    and then validate the objects), then publish on a worker thread."""
+    and then validate the objects), then publish on a worker thread; the answer is serialised
+    here once (FastAPI would validate the returned model against itself first)."""
     try:
         hook = AlertWebhook.model_validate_json(await request.body())
     except ValidationError as invalid:
@@ -46,17 +47,18 @@ async def _queue_alerts(request: Request, caller: str) -> Accepted:
     except AlertRefused as refused:
         REFUSED.labels(caller, "unclassified_alert").inc()
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(refused)) from None
-    return await run_in_threadpool(queue, context, TASKS[message.task], message.payload, caller)
+    accepted = await run_in_threadpool(queue, context, TASKS[message.task], message.payload, caller)
+    return Response(accepted.model_dump_json(), 202, media_type="application/json")
 
 
-@router.post("/alertmanager", status_code=202, openapi_extra=BODY)
-async def alertmanager(request: Request, caller: Caller) -> Accepted:
+@router.post("/alertmanager", status_code=202, response_model=Accepted, openapi_extra=BODY)
+async def alertmanager(request: Request, caller: Caller) -> Response:
     """Prometheus Alertmanager's webhook (version 4): firing declares, resolved resolves."""
     return await _queue_alerts(request, caller)
 
 
-@router.post("/grafana", status_code=202, openapi_extra=BODY)
-async def grafana(request: Request, caller: Caller) -> Accepted:
+@router.post("/grafana", status_code=202, response_model=Accepted, openapi_extra=BODY)
+async def grafana(request: Request, caller: Caller) -> Response:
     """Grafana alerting's webhook contact point, with the same rules; it may sign its bodies
     (``intake.callers.NAME.signature``)."""
     return await _queue_alerts(request, caller)
