@@ -41,7 +41,7 @@ from muster.worker.store.db import Database
 from muster.worker.store.models import Delivery
 from muster.worker.tasks import SCAN, register
 from tests.configs import WEDNESDAY_NOON
-from tests.integration.harness import deliveries_settled, purge, wait_until
+from tests.integration.harness import deliveries_settled, purge, wait_until, wake_to_stop
 
 
 @dataclass
@@ -196,8 +196,11 @@ def clocked_worker(url: str | None, home: Path) -> Iterator[ClockedWorker]:
             perform_ping_check=False,
             shutdown_timeout=60,
             loglevel="WARNING",
-        ):
-            yield worker
+        ) as controller:
+            try:
+                yield worker
+            finally:
+                wake_to_stop(controller)
     finally:
         task_prerun.disconnect(worker._started)
         task_postrun.disconnect(worker._finished)

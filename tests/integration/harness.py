@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Self
 import pytest
 import yaml
 from celery.utils.nodenames import gethostname, nodename
+from celery.worker import state as worker_state
 from kombu import Connection
 from sqlalchemy import create_engine, select, text
 
@@ -276,3 +277,12 @@ def stack_config(path: Path, smtp: SmtpPeer, chat: MattermostPeer, sms: SmsPeer)
     }
     document["services"]["payments-api"]["room"] = chat.room_url("payments-incidents")
     path.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+def wake_to_stop(controller: Any) -> None:
+    """Ask the worker thread to stop and wake its event loop now: Celery's test worker only
+    sets the flag, which a loop polling an idle AMQP connection sees ~10 s later."""
+    worker_state.should_terminate = 0
+    hub = getattr(controller, "hub", None)
+    if hub is not None:
+        hub.call_soon(lambda: None)

@@ -38,6 +38,7 @@ from tests.integration.harness import (
     purge,
     stack_config,
     wait_until,
+    wake_to_stop,
 )
 from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
 
@@ -115,8 +116,11 @@ def scenario(
             perform_ping_check=False,
             shutdown_timeout=60,
             loglevel="WARNING",
-        ):
-            yield scenario
+        ) as controller:
+            try:
+                yield scenario
+            finally:
+                wake_to_stop(controller)
     finally:
         task_postrun.disconnect(_record_finished)
         install(None)
