@@ -1,11 +1,17 @@
 """Fallback: a page that failed for good is tried again by the next contact kind of the
-person's fallback chain (``sms`` → ``email``), once per kind and reason."""
+person's fallback chain (``sms`` → ``email``), once per kind and reason.
+
+Two kinds failing at once (a SEV2's sms and chat, both falling back to email) race to add the
+same fallback: its key is unique, so the second insert fails under a savepoint and that failure
+is recorded as already being reached.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from muster.worker.core.keys import page_key
@@ -62,7 +68,13 @@ def fallback(session: Session, routing: Routing, row: Delivery, now: datetime) -
             created_at=now,
             lease_until=now,
         )
-        session.add(fallback)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(fallback)
+                session.flush()
+        except IntegrityError:
+            # Another kind of this page failed at the same moment and added this fallback
+            # first: it is reaching them (``given_up`` finds it and tells nobody).
+            return None
         return fallback
     return None

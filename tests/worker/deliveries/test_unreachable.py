@@ -212,6 +212,31 @@ class TestTellingAHuman:
         assert len(entries(rt, "page_undeliverable")) == 1
         assert [row[0] for row in notices(rt)] == ["bob", "bob", "bob", "incident_room"]
 
+    def test_two_kinds_failing_at_once_fall_back_to_one_email(self, rt: Runtime) -> None:
+        """A SEV2 pages Heidi by sms and chat; both fail on two workers together and both fall
+        back to email: one email page is added (the second finds the first's), it reaches
+        her, both failures are recorded, and nobody is told she is unreachable."""
+        sender(rt).down = {"heidi"}
+        sender(rt).spared = {"outbox://email/heidi@"}
+        ids = declare(rt, urgency="low")
+        heidi = [row.id for row in _all(rt) if row.person == "heidi"]
+        assert len(heidi) == 2
+        sender(rt).barrier = threading.Barrier(len(heidi))
+        follow_ups: list[int] = []
+        threads = [
+            threading.Thread(target=lambda i=i: follow_ups.extend(run_delivery(rt, i)))
+            for i in heidi
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        sender(rt).barrier = None
+        deliver_all(rt, [*follow_ups, *(i for i in ids if i not in heidi)])
+        mine = [(row.kind, row.status) for row in _all(rt) if row.person == "heidi"]
+        assert sorted(mine) == [("chat", "failed"), ("email", "sent"), ("sms", "failed")]
+        assert notices(rt) == []
+
     def test_after_resolution_the_timeline_says_it_and_nobody_is_paged(self, rt: Runtime) -> None:
         """A page that fails once the incident is resolved is recorded, not noticed."""
         sender(rt).down = {"heidi"}
