@@ -29,6 +29,8 @@ from muster.worker.broker.transport import MAX_COUNTDOWN
 from muster.worker.deliveries.claim import Claimed
 from muster.worker.deliveries.send import run_batch, send_claimed
 from muster.worker.deliveries.sweep import due_deliveries
+from muster.worker.heartbeats.received import handle_heartbeat
+from muster.worker.heartbeats.scan import scan_heartbeats
 from muster.worker.incidents.acknowledged import handle_acknowledged
 from muster.worker.incidents.declared import handle_declared
 from muster.worker.incidents.fan_out import complete_fan_outs, handle_fan_out
@@ -38,6 +40,7 @@ from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import (
     ACKNOWLEDGED,
     DECLARED,
+    HEARTBEAT,
     MILESTONE,
     RESOLVED,
     Declared,
@@ -62,6 +65,7 @@ HANDLERS: dict[str, Handler] = {
     MILESTONE: handle_milestone,
     ACKNOWLEDGED: handle_acknowledged,
     RESOLVED: handle_resolved,
+    HEARTBEAT: handle_heartbeat,
 }
 
 
@@ -233,6 +237,11 @@ def register_contract(app: Celery) -> None:
         """The incident is over."""
         return handle_call(self, RESOLVED, args, kwargs)
 
+    @app.task(name=HEARTBEAT, bind=True, shared=False, max_retries=None)
+    def heartbeat(self: Task, *args: Any, **kwargs: Any) -> str | None:
+        """A heartbeat monitor was heard from: its next miss moves on, its incident resolves."""
+        return handle_call(self, HEARTBEAT, args, kwargs)
+
 
 def register_own(app: Celery) -> None:
     """muster's own tasks: the fan-out, deliveries and beat's (keeping refused messages is
@@ -292,12 +301,25 @@ def register_own(app: Celery) -> None:
 
     @app.task(name=SCAN, bind=True, shared=False, max_retries=None)
     def scan_timers(self: Task, *args: Any, **kwargs: Any) -> int:
-        """Fire due escalations, summaries and reminders; queue what they decided to send."""
+        """Fire due escalations, summaries and reminders, and find missed heartbeats; queue what
+        they decided to send."""
         if fitting(self, SCAN, args, kwargs, 0, "no arguments") is None:
             return 0
-        deliveries = scan_due_timers(runtime())
-        enqueue(self.app, deliveries)
-        return len(deliveries)
+        return scan_everything(self.app)
+
+
+def scan_everything(app: Celery) -> int:
+    """The scan task's work: due timers, then heartbeat monitors; each one's pages queued once
+    committed. A failing heartbeat scan is logged and left to the next scan."""
+    deliveries = scan_due_timers(runtime())
+    enqueue(app, deliveries)
+    try:
+        declared = scan_heartbeats(runtime())
+    except Exception:  # the timers' pages are queued already; the next scan tries again
+        log.exception("heartbeat.scan_failed")
+        declared = []
+    enqueue(app, declared)
+    return len(deliveries) + len(declared)
 
 
 @task_postrun.connect
