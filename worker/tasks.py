@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from muster.config.settings import Settings
 from muster.worker.broker import recovery as embedded_broker
-from muster.worker.broker.app import make_app
+from muster.worker.broker.app import SELF_HEARTBEAT, make_app
 from muster.worker.broker.transport import MAX_COUNTDOWN
 from muster.worker.deliveries.claim import Claimed
 from muster.worker.deliveries.send import run_batch, send_claimed
@@ -47,6 +47,7 @@ from muster.worker.messages import (
     InvalidMessage,
     parse,
 )
+from muster.worker.observe.self_heartbeat import send_self_heartbeat
 from muster.worker.rejection import fitting, keep, register_keep, retry_after_outage
 from muster.worker.runtime import Runtime, install, runtime
 from muster.worker.timers.scan import scan as scan_due_timers
@@ -212,6 +213,7 @@ def register(app: Celery) -> None:
     register_contract(app)
     register_own(app)
     register_keep(app)
+    register_self_heartbeat(app)
 
 
 def register_contract(app: Celery) -> None:
@@ -306,6 +308,19 @@ def register_own(app: Celery) -> None:
         if fitting(self, SCAN, args, kwargs, 0, "no arguments") is None:
             return 0
         return scan_everything(self.app)
+
+
+def register_self_heartbeat(app: Celery) -> None:
+    """``muster.self_heartbeat``: muster's own outbound heartbeat (the beat schedules it when
+    ``MUSTER_SELF_HEARTBEAT_URL`` is set)."""
+
+    @app.task(name=SELF_HEARTBEAT, bind=True, shared=False, max_retries=0)
+    def self_heartbeat(self: Task, *args: Any, **kwargs: Any) -> str | None:
+        """Ping the self-heartbeat URL if the database, a worker and a beat are healthy."""
+        if fitting(self, SELF_HEARTBEAT, args, kwargs, 0, "no arguments") is None:
+            return None
+        rt = runtime()
+        return send_self_heartbeat(rt.database, rt.settings)
 
 
 def scan_everything(app: Celery) -> int:
