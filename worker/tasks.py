@@ -314,7 +314,7 @@ def register_self_heartbeat(app: Celery) -> None:
     """``muster.self_heartbeat``: muster's own outbound heartbeat (the beat schedules it when
     ``MUSTER_SELF_HEARTBEAT_URL`` is set)."""
 
-    @app.task(name=SELF_HEARTBEAT, bind=True, shared=False, max_retries=0)
+    @app.task(name=SELF_HEARTBEAT, bind=True, shared=False, max_retries=None)
     def self_heartbeat(self: Task, *args: Any, **kwargs: Any) -> str | None:
         """Ping the self-heartbeat URL if the database, a worker and a beat are healthy."""
         if fitting(self, SELF_HEARTBEAT, args, kwargs, 0, "no arguments") is None:

@@ -32,4 +32,6 @@ def handle_heartbeat(rt: Runtime, message: Heartbeat, message_id: str) -> Outcom
         return Outcome(None, note="an older heartbeat than the last one counted: no-op")
     if after.incident_id is None:
         return Outcome(None)
-    return Outcome(after.incident_id, tuple(settle(rt, [message.name])), note="resolving")
+    return Outcome(
+        after.incident_id, tuple(settle(rt, [message.name])), note="settling its incident"
+    )
