@@ -77,6 +77,16 @@ class Settings(BaseSettings):
     metrics_host: str = Field(
         "127.0.0.1", description="the address the metrics port listens on (`0.0.0.0` for others)"
     )
+    self_heartbeat_url: str | None = Field(
+        None,
+        description="muster's own outbound heartbeat: a URL (a healthchecks.io check, say) "
+        "fetched every `MUSTER_SELF_HEARTBEAT_EVERY` seconds while the database answers and a "
+        "worker and a beat were seen within `MUSTER_READY_WITHIN`; set it for the beat and the "
+        "workers alike (it may hold a token: it is only ever logged masked)",
+    )
+    self_heartbeat_every: float = Field(
+        60.0, ge=5, description="how often muster's own heartbeat is sent, seconds"
+    )
 
     @property
     def home_folder(self) -> Path:
@@ -102,6 +112,7 @@ DEFAULT_TEXT = {
     "home": "`./var`",
     "outbox": "`$MUSTER_HOME/outbox.jsonl`",
     "metrics_port": "unset: not served",
+    "self_heartbeat_url": "unset: not sent",
 }
 
 

@@ -26,6 +26,7 @@ DECLARED = "muster.incident.declared"
 MILESTONE = "muster.incident.milestone"
 ACKNOWLEDGED = "muster.incident.acknowledged"
 RESOLVED = "muster.incident.resolved"
+HEARTBEAT = "muster.heartbeat"
 
 IncidentId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
@@ -152,11 +153,21 @@ class Resolved(_Message):
         return self
 
 
+class Heartbeat(_Message):
+    """``muster.heartbeat``: a heartbeat monitor of the config was heard from."""
+
+    name: Annotated[
+        str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")
+    ]
+    received_at: AwareDatetime | None = None
+
+
 CONTRACT: dict[str, type[_Message]] = {
     DECLARED: Declared,
     MILESTONE: Milestone,
     ACKNOWLEDGED: Acknowledged,
     RESOLVED: Resolved,
+    HEARTBEAT: Heartbeat,
 }
 
 

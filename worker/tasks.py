@@ -24,11 +24,13 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from muster.config.settings import Settings
 from muster.worker.broker import recovery as embedded_broker
-from muster.worker.broker.app import make_app
+from muster.worker.broker.app import SELF_HEARTBEAT, make_app
 from muster.worker.broker.transport import MAX_COUNTDOWN
 from muster.worker.deliveries.claim import Claimed
 from muster.worker.deliveries.send import run_batch, send_claimed
 from muster.worker.deliveries.sweep import due_deliveries
+from muster.worker.heartbeats.received import handle_heartbeat
+from muster.worker.heartbeats.scan import scan_heartbeats
 from muster.worker.incidents.acknowledged import handle_acknowledged
 from muster.worker.incidents.declared import handle_declared
 from muster.worker.incidents.fan_out import complete_fan_outs, handle_fan_out
@@ -38,12 +40,14 @@ from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import (
     ACKNOWLEDGED,
     DECLARED,
+    HEARTBEAT,
     MILESTONE,
     RESOLVED,
     Declared,
     InvalidMessage,
     parse,
 )
+from muster.worker.observe.self_heartbeat import send_self_heartbeat
 from muster.worker.rejection import fitting, keep, register_keep, retry_after_outage
 from muster.worker.runtime import Runtime, install, runtime
 from muster.worker.timers.scan import scan as scan_due_timers
@@ -62,6 +66,7 @@ HANDLERS: dict[str, Handler] = {
     MILESTONE: handle_milestone,
     ACKNOWLEDGED: handle_acknowledged,
     RESOLVED: handle_resolved,
+    HEARTBEAT: handle_heartbeat,
 }
 
 
@@ -208,6 +213,7 @@ def register(app: Celery) -> None:
     register_contract(app)
     register_own(app)
     register_keep(app)
+    register_self_heartbeat(app)
 
 
 def register_contract(app: Celery) -> None:
@@ -232,6 +238,11 @@ def register_contract(app: Celery) -> None:
     def incident_resolved(self: Task, *args: Any, **kwargs: Any) -> str | None:
         """The incident is over."""
         return handle_call(self, RESOLVED, args, kwargs)
+
+    @app.task(name=HEARTBEAT, bind=True, shared=False, max_retries=None)
+    def heartbeat(self: Task, *args: Any, **kwargs: Any) -> str | None:
+        """A heartbeat monitor was heard from: its next miss moves on, its incident resolves."""
+        return handle_call(self, HEARTBEAT, args, kwargs)
 
 
 def register_own(app: Celery) -> None:
@@ -292,12 +303,38 @@ def register_own(app: Celery) -> None:
 
     @app.task(name=SCAN, bind=True, shared=False, max_retries=None)
     def scan_timers(self: Task, *args: Any, **kwargs: Any) -> int:
-        """Fire due escalations, summaries and reminders; queue what they decided to send."""
+        """Fire due escalations, summaries and reminders, and find missed heartbeats; queue what
+        they decided to send."""
         if fitting(self, SCAN, args, kwargs, 0, "no arguments") is None:
             return 0
-        deliveries = scan_due_timers(runtime())
-        enqueue(self.app, deliveries)
-        return len(deliveries)
+        return scan_everything(self.app)
+
+
+def register_self_heartbeat(app: Celery) -> None:
+    """``muster.self_heartbeat``: muster's own outbound heartbeat (the beat schedules it when
+    ``MUSTER_SELF_HEARTBEAT_URL`` is set)."""
+
+    @app.task(name=SELF_HEARTBEAT, bind=True, shared=False, max_retries=None)
+    def self_heartbeat(self: Task, *args: Any, **kwargs: Any) -> str | None:
+        """Ping the self-heartbeat URL if the database, a worker and a beat are healthy."""
+        if fitting(self, SELF_HEARTBEAT, args, kwargs, 0, "no arguments") is None:
+            return None
+        rt = runtime()
+        return send_self_heartbeat(rt.database, rt.settings)
+
+
+def scan_everything(app: Celery) -> int:
+    """The scan task's work: due timers, then heartbeat monitors; each one's pages queued once
+    committed. A failing heartbeat scan is logged and left to the next scan."""
+    deliveries = scan_due_timers(runtime())
+    enqueue(app, deliveries)
+    try:
+        declared = scan_heartbeats(runtime())
+    except Exception:  # the timers' pages are queued already; the next scan tries again
+        log.exception("heartbeat.scan_failed")
+        declared = []
+    enqueue(app, declared)
+    return len(deliveries) + len(declared)
 
 
 @task_postrun.connect

@@ -13,6 +13,8 @@ from celery import Celery
 from muster.config.settings import Settings
 from muster.worker.broker.transport import broker_url, embedded_scheme, transport_options
 
+SELF_HEARTBEAT = "muster.self_heartbeat"  # named here: the beat schedules it, tasks.py runs it
+
 
 def make_app(url: str | None = None, settings: Settings | None = None) -> Celery:
     """A Celery app for ``url`` (default: the configured broker), with no tasks registered.
@@ -69,4 +71,11 @@ def make_app(url: str | None = None, settings: Settings | None = None) -> Celery
         # liveness row (named, not imported: producers never load it).
         beat_scheduler="muster.worker.broker.beat:Scheduler",
     )
+    if settings.self_heartbeat_url:
+        app.conf.beat_schedule["self-heartbeat"] = {
+            "task": SELF_HEARTBEAT,
+            "schedule": settings.self_heartbeat_every,
+            # A ping that waited in the queue says nothing about now: one stuck is skipped.
+            "options": {"expires": settings.self_heartbeat_every},
+        }
     return app

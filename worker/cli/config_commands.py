@@ -48,6 +48,8 @@ def check(path: Path | None, strict: bool, without_secrets: bool) -> None:
         f"{len(config.people)} people",
         f"{len(config.overrides)} overrides",
     ]
+    if config.heartbeats:
+        counts.append(f"{len(config.heartbeats)} heartbeats")
     note = f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
     if isinstance(environ, PlaceholderEnviron) and environ.missing:
         note += f"; unset variables left as placeholders: {', '.join(sorted(set(environ.missing)))}"

@@ -20,6 +20,7 @@ from muster.worker.cli.common import CONFIG_OPTION, load_or_exit, parse_at
 from muster.worker.core.alerts import AlertRefused, AlertWebhook, webhook_message
 from muster.worker.core.durations import format_duration
 from muster.worker.core.escalation import escalation_timeline
+from muster.worker.core.heartbeats import Missed, declaration
 from muster.worker.core.incident import Incident
 from muster.worker.core.keys import role_label
 from muster.worker.core.masking import mask_url
@@ -50,6 +51,13 @@ from muster.worker.messages import describe
     "--caller", default="alertmanager", show_default=True, help="The intake caller it came from."
 )
 @click.option(
+    "--heartbeat",
+    "heartbeat",
+    default=None,
+    help="A heartbeat monitor of the config: what its miss would page, instead of "
+    "--impact/--urgency/--service.",
+)
+@click.option(
     "--at",
     "at_text",
     default=None,
@@ -65,6 +73,7 @@ def route(
     services: tuple[str, ...],
     alert_file: Path | None,
     caller: str,
+    heartbeat: str | None,
     at_text: str | None,
     config_file: Path | None,
     output: str,
@@ -81,8 +90,14 @@ def route(
             return
         impact, urgency = declared["impact"], declared["urgency"]
         services, title = tuple(declared["services"]), declared["title"]
+    missed = None if heartbeat is None else heartbeat_declaration(routing, heartbeat, at)
+    if missed is not None:
+        impact, urgency = missed["impact"], missed["urgency"]
+        services, title = tuple(missed["services"]), missed["title"]
     if impact is None or urgency is None or not services:
-        raise click.UsageError("give --impact, --urgency and --service, or --alert FILE")
+        raise click.UsageError(
+            "give --impact, --urgency and --service, or --alert FILE, or --heartbeat NAME"
+        )
     incident = Incident(
         id="dry-run", title=title, impact=impact, urgency=urgency, services=services
     )
@@ -94,11 +109,26 @@ def route(
     report = route_report(routing, plan, steps)
     if declared is not None:
         report["alert"] = {key: declared.get(key) for key in ALERT_KEYS}
+    if missed is not None and heartbeat is not None:
+        monitor = routing.config.heartbeats[heartbeat]
+        report["heartbeat"] = {
+            "name": heartbeat,
+            "every": format_duration(monitor.every),
+            "grace": format_duration(monitor.grace),
+            "title": missed["title"],
+            "fingerprint": missed["fingerprint"],
+        }
     if output == "json":
         click.echo(json.dumps(report, indent=2))
     else:
         if declared is not None:
             click.echo(f"alert group -> {declared['title']!r} ({declared['fingerprint']})\n")
+        if "heartbeat" in report:
+            hb = report["heartbeat"]
+            click.echo(
+                f"heartbeat {hb['name']} silent past every {hb['every']} + grace {hb['grace']}"
+                f" -> {hb['title']!r}\n"
+            )
         click.echo(format_report(routing, report))
 
 
@@ -115,6 +145,15 @@ def alert_declaration(routing: Routing, path: Path, caller: str) -> dict[str, An
     except AlertRefused as refused:
         raise click.UsageError(f"the intake would refuse it (422): {refused}") from None
     return message.payload if message.task == "declared" else None
+
+
+def heartbeat_declaration(routing: Routing, name: str, at: datetime) -> dict[str, Any]:
+    """The declaration a miss of monitor ``name`` due at ``at`` would send, or a usage error."""
+    monitors = routing.config.heartbeats
+    if name not in monitors:
+        known = ", ".join(sorted(monitors)) or "none"
+        raise click.UsageError(f"no heartbeat monitor {name!r}: the config defines {known}")
+    return declaration(routing.config, Missed(name, "dry-run", at, None))
 
 
 def route_report(

@@ -28,6 +28,7 @@ from muster.worker.core.config_fields import (
     TimezoneName,
 )
 from muster.worker.core.durations import format_duration
+from muster.worker.core.heartbeat_config import HeartbeatMonitor
 from muster.worker.core.intake_config import Intake
 
 SME = "sme"
@@ -223,6 +224,7 @@ class RoutingConfig(Strict):
     escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
     ack: AckLinks | None = None
     intake: Intake = Field(default_factory=Intake)
+    heartbeats: dict[Name, HeartbeatMonitor] = Field(default_factory=dict)
 
     @cached_property
     def zone(self) -> ZoneInfo:

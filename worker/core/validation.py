@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from muster.worker.core import config_model as m
 from muster.worker.core.config_model import SME, RoutingConfig
+from muster.worker.core.heartbeat_config import HeartbeatMonitor
 from muster.worker.core.intake_config import AlertDefaults, AlertRule, Caller, Intake
 from muster.worker.core.issues import ConfigIssue, Path, error
 
@@ -102,6 +103,7 @@ def _allowed_keys(path: Path) -> list[str]:
         "overrides": m.Override,
         "callers": Caller,
         "rules": AlertRule,
+        "heartbeats": HeartbeatMonitor,
     }
     model = models.get(path)
     if model is None and len(path) >= 2:
@@ -119,6 +121,7 @@ def reference_issues(data: dict[str, Any], written: Any = None) -> list[ConfigIs
     check.rotations_and_overrides()
     check.people_and_contacts()
     check.intake()
+    check.heartbeats()
     return check.issues
 
 
@@ -269,6 +272,24 @@ class _References:
             self.need(part.get("urgency"), urgencies, "urgency", (*path, "urgency"))
             for index, service in enumerate(_names(part.get("services"))):
                 self.need(service, self.services, "service", (*path, "services", index))
+
+    def heartbeats(self) -> None:
+        """Each heartbeat monitor declares a configured impact and urgency on a configured
+        service, or on the fallback service when it names none."""
+        impacts = _names(self.severity_section.get("impacts"))
+        urgencies = _names(self.severity_section.get("urgencies"))
+        for name, raw_monitor in _mapping(self.data, "heartbeats").items():
+            monitor = raw_monitor if isinstance(raw_monitor, dict) else {}
+            path: Path = ("heartbeats", name)
+            self.need(monitor.get("impact"), impacts, "impact", (*path, "impact"))
+            self.need(monitor.get("urgency"), urgencies, "urgency", (*path, "urgency"))
+            service = monitor.get("service")
+            if service is not None:
+                self.need(service, self.services, "service", (*path, "service"))
+            elif isinstance(raw_monitor, dict) and not self.data.get("fallback_service"):
+                self.issues.append(
+                    error(path, "a heartbeat needs a service (or the config a fallback_service)")
+                )
 
 
 def _mapping(data: Any, key: str) -> dict[str, Any]:

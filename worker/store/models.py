@@ -245,6 +245,30 @@ class Process(Base):
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class HeartbeatRow(Base):
+    """A heartbeat monitor of the config, as a timer: when it was last heard from, when its
+    silence becomes a miss, and the incident a miss declared until that is resolved.
+
+    No foreign key to ``incidents``: a miss is committed here before its incident is declared
+    (every scan declares what a crash left undeclared). The scan takes these rows under the same
+    locks as timers (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so each miss declares once.
+    """
+
+    __tablename__ = "heartbeats"
+    __table_args__ = (Index("ix_heartbeats_due", "state", "due_at"),)
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))  # waiting | up | down | disarmed
+    armed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    incident_id: Mapped[str | None] = mapped_column(String(64))
+    missed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the due time it missed
+    # Who settles the incident (declares or resolves it) holds the row until then: a lease.
+    settling_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 # The tables themselves, for the hot paths' Core statements: an INSERT or UPDATE of many rows
 # given the mapped class goes through the ORM's bulk machinery, several times slower.
 DELIVERIES = cast(Table, Delivery.__table__)
@@ -252,3 +276,4 @@ DELIVERY_ATTEMPTS = cast(Table, DeliveryAttempt.__table__)
 TIMELINE = cast(Table, TimelineEntry.__table__)
 INCIDENTS = cast(Table, Incident.__table__)
 PROCESSES = cast(Table, Process.__table__)
+HEARTBEATS = cast(Table, HeartbeatRow.__table__)

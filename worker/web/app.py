@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from muster.worker.core.alerts import AlertWebhook
-from muster.worker.web import acks, health, messages, metrics, replies, webhooks
+from muster.worker.web import acks, health, heartbeats, messages, metrics, replies, webhooks
 from muster.worker.web.access_log import AccessLog
 from muster.worker.web.context import WebContext
 from muster.worker.web.limits import BodyLimit
@@ -30,7 +30,7 @@ def create_app(context: WebContext) -> FastAPI:
         redoc_url=None,
     )
     app.state.context = context
-    for module in (messages, webhooks, replies, acks, health, metrics):
+    for module in (messages, webhooks, heartbeats, replies, acks, health, metrics):
         app.include_router(module.router)
     _describe_bodies_parsed_by_hand(app)
     app.add_middleware(BodyLimit, max_body=context.max_body)

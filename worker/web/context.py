@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from muster.config.settings import Settings
@@ -39,17 +40,24 @@ class ReadinessProbe(Protocol):
     def __call__(self) -> list[Check]: ...
 
 
+def utc_now() -> datetime:
+    """The wall clock, aware UTC: when a heartbeat was received."""
+    return datetime.now(UTC)
+
+
 @dataclass
 class WebContext:
     """The config (its last good version), the publisher, the body limit, the database's
-    incidents (None: ack links act without checking, SMS replies are off) and the readiness
-    probe (None: ``/readyz`` answers 503, having nothing to check with)."""
+    incidents (None: ack links act without checking, SMS replies are off), the readiness
+    probe (None: ``/readyz`` answers 503, having nothing to check with) and the clock that
+    stamps heartbeats."""
 
     config: Callable[[], RoutingConfig]
     publish: Publisher
     max_body: int = 1_048_576
     incidents: IncidentLookups | None = None
     readiness: ReadinessProbe | None = None
+    now: Callable[[], datetime] = utc_now
 
 
 def from_settings(settings: Settings) -> WebContext:

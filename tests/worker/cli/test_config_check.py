@@ -25,7 +25,8 @@ NO_SECRETS: dict[str, str | None] = dict.fromkeys(EXAMPLE_ENV)
 """An environment with every variable the example uses unset."""
 
 EXAMPLE_SUMMARY = (
-    f"{EXAMPLE}: OK - 4 severities, 3 roles, 3 services, 9 rotations, 13 people, 1 overrides"
+    f"{EXAMPLE}: OK - 4 severities, 3 roles, 3 services, 9 rotations, 13 people, 1 overrides,"
+    " 2 heartbeats"
 )
 
 

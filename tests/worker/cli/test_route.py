@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from muster.worker.cli import cli
@@ -171,3 +172,54 @@ class TestRouteAlert:
         result = run("route", "--alert", alert, "--config", str(DEMO))
         assert result.exit_code == 2
         assert "no alert webhook" in result.output
+
+
+class TestRouteHeartbeat:
+    """``--heartbeat NAME``: what a monitor's miss would page, through the same declaration."""
+
+    def config(self, tmp_path: Any) -> str:
+        document = yaml.safe_load(DEMO.read_text())
+        document["heartbeats"] = {
+            "nightly-backup": {
+                "every": "1d",
+                "grace": "2h",
+                "impact": "critical",
+                "urgency": "high",
+            },
+            "watchdog": {"every": "1m", "impact": "minor", "urgency": "high", "service": "search"},
+        }
+        path = tmp_path / "routing.yaml"
+        path.write_text(yaml.safe_dump(document))
+        return str(path)
+
+    def test_a_miss_is_routed_as_its_declaration(self, tmp_path: Any) -> None:
+        at = ["--at", "2026-11-25T12:00:00Z", "--config", self.config(tmp_path)]
+        result = run("route", "--heartbeat", "nightly-backup", *at, "--format", "json")
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.output)
+        assert report["heartbeat"] == {
+            "name": "nightly-backup",
+            "every": "1d",
+            "grace": "2h",
+            "title": "Heartbeat nightly-backup missed",
+            "fingerprint": "heartbeat:nightly-backup",
+        }
+        assert report["severity"] == "SEV1"
+        assert [s["service"] for s in report["services"]] == ["platform"]  # the fallback
+
+    def test_the_text_names_the_monitor(self, tmp_path: Any) -> None:
+        at = ["--at", "2026-11-25T12:00:00Z", "--config", self.config(tmp_path)]
+        result = run("route", "--heartbeat", "watchdog", *at)
+        assert result.exit_code == 0, result.output
+        first, _, severity = result.output.splitlines()[:3]
+        assert first == (
+            "heartbeat watchdog silent past every 1m + grace 1m -> 'Heartbeat watchdog missed'"
+        )
+        assert severity.startswith("SEV2")
+
+    def test_an_unknown_monitor_is_a_usage_error(self, tmp_path: Any) -> None:
+        result = run("route", "--heartbeat", "nope", "--config", self.config(tmp_path))
+        assert result.exit_code == 2
+        assert "no heartbeat monitor 'nope': the config defines nightly-backup, watchdog" in (
+            result.output
+        )

@@ -100,6 +100,7 @@ class TestDescription:
             "/v1/alertmanager",
             "/v1/grafana",
             "/v1/replies/sms",
+            "/v1/heartbeats/{name}",
             "/healthz",
             "/readyz",
             "/metrics",
