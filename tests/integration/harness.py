@@ -280,9 +280,20 @@ def stack_config(path: Path, smtp: SmtpPeer, chat: MattermostPeer, sms: SmsPeer)
 
 
 def wake_to_stop(controller: Any) -> None:
-    """Ask the worker thread to stop and wake its event loop now: Celery's test worker only
-    sets the flag, which a loop polling an idle AMQP connection sees ~10 s later."""
+    """Ask an in-process test worker to stop, and end its wait at once: Celery's test worker
+    only sets the stop flag, which the worker checks between waits on its broker, ~10 s apart
+    on an idle AMQP connection (its event loop) and 2 s on a polling transport (the embedded
+    broker, drained for 2 s a cycle; kombu's poll calls ``cycle.fun`` for every queue it tries,
+    so a ``fun`` that times out ends the cycle's poll now)."""
     worker_state.should_terminate = 0
     hub = getattr(controller, "hub", None)
     if hub is not None:
         hub.call_soon(lambda: None)
+    connection = getattr(getattr(controller, "consumer", None), "connection", None)
+    cycle = getattr(getattr(connection, "transport", None), "cycle", None)
+    if cycle is not None and hasattr(cycle, "fun"):
+
+        def stop_polling(*_: Any, **__: Any) -> None:
+            raise TimeoutError("the test worker is stopping")
+
+        cycle.fun = stop_polling

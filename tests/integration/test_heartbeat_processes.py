@@ -79,7 +79,7 @@ def test_a_curl_heartbeat_arms_its_monitor_and_muster_pings_out_while_alive(
                 wait_until(armed, timeout=30)
             finally:
                 database.engine.dispose()
-            wait_until(lambda: len(check.pings) >= 2, timeout=40)
+            wait_until(lambda: len(check.pings) >= 1, timeout=40)
         finally:
             worker.kill()
         pinged = len(check.pings)
