@@ -1,4 +1,5 @@
-"""The Celery tasks: thin — decode, hand to a handler, enqueue follow-ups after the commit.
+"""The contract's Celery tasks: thin — decode, hand to a handler, enqueue follow-ups after the
+commit (muster's own tasks, which these set going, are :mod:`muster.worker.internal_tasks`).
 
 Each contract message has a task of its own name. A message that breaks the contract or the
 config is dead-lettered at once and never retried; a message about an incident not yet recorded
@@ -12,7 +13,7 @@ dropped.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -24,19 +25,17 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from muster.config.settings import Settings
 from muster.worker.broker import recovery as embedded_broker
-from muster.worker.broker.app import SELF_HEARTBEAT, make_app
+from muster.worker.broker.app import make_app
 from muster.worker.broker.transport import MAX_COUNTDOWN
 from muster.worker.deliveries.claim import Claimed
-from muster.worker.deliveries.send import run_batch, send_claimed
-from muster.worker.deliveries.sweep import due_deliveries
+from muster.worker.deliveries.send import send_claimed
 from muster.worker.heartbeats.received import handle_heartbeat
-from muster.worker.heartbeats.scan import scan_heartbeats
 from muster.worker.incidents.acknowledged import handle_acknowledged
 from muster.worker.incidents.declared import handle_declared
-from muster.worker.incidents.fan_out import complete_fan_outs, handle_fan_out
 from muster.worker.incidents.milestone import handle_milestone
 from muster.worker.incidents.outcome import Outcome, UnknownIncident
 from muster.worker.incidents.resolved import handle_resolved
+from muster.worker.internal_tasks import FAN_OUT, enqueue, register_own, register_self_heartbeat
 from muster.worker.messages import (
     ACKNOWLEDGED,
     DECLARED,
@@ -47,17 +46,11 @@ from muster.worker.messages import (
     InvalidMessage,
     parse,
 )
-from muster.worker.observe.self_heartbeat import send_self_heartbeat
 from muster.worker.rejection import fitting, keep, register_keep, retry_after_outage
 from muster.worker.runtime import Runtime, install, runtime
-from muster.worker.timers.scan import scan as scan_due_timers
 
 log = structlog.get_logger("muster.tasks")
 
-DELIVER = "muster.delivery.send"
-FAN_OUT = "muster.incident.fan_out"  # internal: a declaration's second commit
-SWEEP = "muster.sweep"
-SCAN = "muster.timers.scan"
 UNKNOWN_INCIDENT_RETRIES = 14  # 1 + 2 + 4 + 5 s × 11: about a minute
 
 Handler = Callable[[Runtime, Any, str], Outcome]
@@ -68,21 +61,6 @@ HANDLERS: dict[str, Handler] = {
     RESOLVED: handle_resolved,
     HEARTBEAT: handle_heartbeat,
 }
-
-
-def enqueue(app: Celery, deliveries: Iterable[int]) -> None:
-    """Queue delivery tasks, a batch of ids each (called only after the rows are committed).
-
-    Batches spread a large fan-out over every worker while costing one broker message per
-    ``MUSTER_DELIVERY_BATCH`` deliveries; one producer serves the whole fan-out.
-    """
-    ids = list(deliveries)
-    if not ids:
-        return
-    size = runtime().settings.delivery_batch
-    with app.producer_or_acquire() as producer:
-        for start in range(0, len(ids), size):
-            app.send_task(DELIVER, args=[ids[start : start + size]], producer=producer)
 
 
 class FirstWave:
@@ -243,98 +221,6 @@ def register_contract(app: Celery) -> None:
     def heartbeat(self: Task, *args: Any, **kwargs: Any) -> str | None:
         """A heartbeat monitor was heard from: its next miss moves on, its incident resolves."""
         return handle_call(self, HEARTBEAT, args, kwargs)
-
-
-def register_own(app: Celery) -> None:
-    """muster's own tasks: the fan-out, deliveries and beat's (keeping refused messages is
-    :func:`muster.worker.rejection.register_keep`'s)."""
-
-    @app.task(name=FAN_OUT, bind=True, shared=False, max_retries=None)
-    def fan_out(self: Task, *args: Any, **kwargs: Any) -> None:
-        """A declaration's second commit: the rest of its pages, its timers and broadcasts."""
-        call = fitting(self, FAN_OUT, args, kwargs, 2, "an incident id and a message id")
-        if call is None:
-            return
-        incident_id, message_id = call
-        try:
-            outcome = handle_fan_out(runtime(), str(incident_id), str(message_id))
-        except UnknownIncident:
-            log.error("incident.fan_out_for_unknown_incident", incident_id=incident_id)
-            return
-        except IntegrityError:
-            log.info("message.concurrent_duplicate")  # a redelivery or the sweeper got there first
-            raise self.retry(countdown=0.1, max_retries=None) from None
-        except OperationalError as outage:
-            raise retry_after_outage(self, outage) from None
-        enqueue(self.app, outcome.deliveries)
-
-    @app.task(name=DELIVER, bind=True, shared=False, max_retries=None)
-    def deliver(self: Task, *args: Any, **kwargs: Any) -> None:
-        """Send recorded pages and broadcasts (a batch of ids, or one); queue fallbacks."""
-        call = fitting(self, DELIVER, args, kwargs, 1, "a list of delivery ids")
-        if call is None:
-            return
-        delivery_ids = call[0]
-        ids = [delivery_ids] if isinstance(delivery_ids, int) else delivery_ids
-        if not isinstance(ids, list) or not all(type(i) is int for i in ids):
-            log.error("delivery.bad_ids", given=type(delivery_ids).__name__)
-            return
-        try:
-            follow_ups = run_batch(runtime(), ids)
-        except OperationalError as outage:
-            raise retry_after_outage(self, outage) from None
-        enqueue(self.app, follow_ups)
-
-    @app.task(name=SWEEP, bind=True, shared=False, max_retries=None)
-    def sweep(self: Task, *args: Any, **kwargs: Any) -> int:
-        """Re-enqueue deliveries a crash left behind; tidy the embedded broker's kept messages."""
-        if fitting(self, SWEEP, args, kwargs, 0, "no arguments") is None:
-            return 0
-        rt = runtime()
-        rt.config.current()  # notice config edits (and report bad ones) even while idle
-        due = due_deliveries(rt)
-        if due:
-            log.warning("sweep.requeued", deliveries=len(due))
-        enqueue(self.app, due)
-        enqueue(self.app, complete_fan_outs(rt))
-        if embedded_broker.active(self.app):
-            embedded_broker.prune(rt)
-        return len(due)
-
-    @app.task(name=SCAN, bind=True, shared=False, max_retries=None)
-    def scan_timers(self: Task, *args: Any, **kwargs: Any) -> int:
-        """Fire due escalations, summaries and reminders, and find missed heartbeats; queue what
-        they decided to send."""
-        if fitting(self, SCAN, args, kwargs, 0, "no arguments") is None:
-            return 0
-        return scan_everything(self.app)
-
-
-def register_self_heartbeat(app: Celery) -> None:
-    """``muster.self_heartbeat``: muster's own outbound heartbeat (the beat schedules it when
-    ``MUSTER_SELF_HEARTBEAT_URL`` is set)."""
-
-    @app.task(name=SELF_HEARTBEAT, bind=True, shared=False, max_retries=None)
-    def self_heartbeat(self: Task, *args: Any, **kwargs: Any) -> str | None:
-        """Ping the self-heartbeat URL if the database, a worker and a beat are healthy."""
-        if fitting(self, SELF_HEARTBEAT, args, kwargs, 0, "no arguments") is None:
-            return None
-        rt = runtime()
-        return send_self_heartbeat(rt.database, rt.settings)
-
-
-def scan_everything(app: Celery) -> int:
-    """The scan task's work: due timers, then heartbeat monitors; each one's pages queued once
-    committed. A failing heartbeat scan is logged and left to the next scan."""
-    deliveries = scan_due_timers(runtime())
-    enqueue(app, deliveries)
-    try:
-        declared = scan_heartbeats(runtime())
-    except Exception:  # the timers' pages are queued already; the next scan tries again
-        log.exception("heartbeat.scan_failed")
-        declared = []
-    enqueue(app, declared)
-    return len(deliveries) + len(declared)
 
 
 @task_postrun.connect
