@@ -14,7 +14,7 @@ import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from muster.worker.core.masking import MASK
-from muster.worker.web.metrics import REQUESTS
+from muster.worker.web.metrics import REFUSED, REQUESTS
 
 log = structlog.get_logger("muster.web")
 
@@ -56,6 +56,8 @@ class AccessLog:
         finally:
             route = scope.get("route")
             REQUESTS.labels(getattr(route, "path", "unmatched"), str(status)).inc()
+            if status == 413:  # the framework's body limit refused it (FastAPI max_body_size)
+                REFUSED.labels("", "too_large").inc()
             client = scope.get("client")
             log.info(
                 "web.request",

@@ -10,7 +10,6 @@ from muster.worker.core.alerts import AlertWebhook
 from muster.worker.web import acks, health, heartbeats, messages, metrics, replies, webhooks
 from muster.worker.web.access_log import AccessLog
 from muster.worker.web.context import WebContext
-from muster.worker.web.limits import BodyLimit
 
 DESCRIPTION = (
     "muster's intake: monitoring webhooks and the message contract over HTTP, queued on the "
@@ -28,12 +27,13 @@ def create_app(context: WebContext) -> FastAPI:
         openapi_url="/openapi.json",
         docs_url=None,
         redoc_url=None,
+        # Starlette refuses a body over the limit as it is read: 413, never buffered whole.
+        max_body_size=context.max_body,
     )
     app.state.context = context
     for module in (messages, webhooks, heartbeats, replies, acks, health, metrics):
         app.include_router(module.router)
     _describe_bodies_parsed_by_hand(app)
-    app.add_middleware(BodyLimit, max_body=context.max_body)
     app.add_middleware(AccessLog)
     return app
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from muster.worker.web.metrics import REFUSED
 from tests.worker.web.conftest import SCRIPT_TOKEN, Web
 
 DECLARATION = {"title": "API down", "impact": "major", "urgency": "high", "services": ["api"]}
@@ -69,9 +70,11 @@ class TestOtherMessages:
 class TestLimits:
     def test_a_body_over_the_limit_is_413(self, make_web: Callable[..., Web]) -> None:
         web = make_web(max_body=2048)
+        refused_before = REFUSED.labels("", "too_large")._value.get()
         answer = web.post("/v1/messages/declared", {**DECLARATION, "summary": "x" * 3000})
         assert answer.status_code == 413
         assert web.publisher.sent == []
+        assert REFUSED.labels("", "too_large")._value.get() > refused_before
 
     def test_a_streamed_body_over_the_limit_is_413_too(self, make_web: Callable[..., Web]) -> None:
         web = make_web(max_body=2048)
@@ -87,6 +90,7 @@ class TestLimits:
             headers={"Authorization": f"Bearer {SCRIPT_TOKEN}", "Content-Type": "application/json"},
         )
         assert answer.status_code == 413
+        assert web.publisher.sent == []
 
 
 class TestDescription:
