@@ -237,8 +237,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--web-workers",
         type=int,
-        default=os.cpu_count() or 1,
-        help="muster web --workers (default: one per CPU, as Alertmanager uses every core)",
+        default=2 * (os.cpu_count() or 1),
+        help="muster web --workers (default: two per CPU, as the README advises for production)",
     )
     return parser.parse_args(argv)
 
