@@ -29,6 +29,7 @@ from muster.worker.core.config_fields import (
 )
 from muster.worker.core.durations import format_duration
 from muster.worker.core.intake_config import Intake
+from muster.worker.core.limits_config import Limits
 
 SME = "sme"
 """The pseudo-role a severity level names to page the experts of each impacted service."""
@@ -223,6 +224,7 @@ class RoutingConfig(Strict):
     escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
     ack: AckLinks | None = None
     intake: Intake = Field(default_factory=Intake)
+    limits: Limits = Field(default_factory=Limits)
 
     @cached_property
     def zone(self) -> ZoneInfo:
