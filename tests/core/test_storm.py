@@ -129,7 +129,8 @@ class TestDigestWords:
     def test_chat_digests_defuse_what_producers_wrote(self, example: Routing) -> None:
         item = Folded("inc-1", "SEV2", 1, "@here *boom* <!channel>", "resolved", at(0))
         body = render_digest("chat", example, [item], None).body
-        assert "@here" not in body and "<!channel>" not in body
+        assert "@here" not in body
+        assert "<!channel>" not in body
         assert "(resolved)" in body
 
     def test_a_digest_reason_names_its_kind_and_window(self) -> None:
@@ -204,7 +205,8 @@ def test_no_window_sends_more_than_the_limit_but_top_severity_first_pages(
 ) -> None:
     storm = play(limit, pattern)
     for window in storm.windows:
-        assert window.opened_at is not None and window.closes_at is not None
+        assert window.opened_at is not None
+        assert window.closes_at is not None
         inside = [
             what
             for when, what in storm.sends

@@ -101,7 +101,9 @@ class TestDigestLinks:
         answer = web.client.get(self.digest_link())
         assert answer.status_code == 200
         assert "these 2 incidents" in answer.text
-        assert "inc-1" in answer.text and "inc-2" in answer.text and "inc-3" not in answer.text
+        assert "inc-1" in answer.text
+        assert "inc-2" in answer.text
+        assert "inc-3" not in answer.text
         assert web.publisher.sent == []
 
     def test_pressing_the_button_acknowledges_each_open_incident_for_that_person(
