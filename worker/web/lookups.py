@@ -58,12 +58,11 @@ class DatabaseLookups:
 
     def digested(self, digest: str, person: str) -> dict[str, str]:
         with self.database.sessions() as session:
-            return dict(
-                session.execute(
-                    select(Incident.id, Incident.state)
-                    .join(Delivery, Delivery.incident_id == Incident.id)
-                    .where(Delivery.digest == digest, Delivery.person == person)
-                    .distinct()
-                    .order_by(Incident.id)
-                ).tuples()
+            rows = session.execute(
+                select(Incident.id, Incident.state)
+                .join(Delivery, Delivery.incident_id == Incident.id)
+                .where(Delivery.digest == digest, Delivery.person == person)
+                .distinct()
+                .order_by(Incident.id)
             )
+            return dict(rows.tuples().all())
