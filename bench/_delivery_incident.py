@@ -67,6 +67,11 @@ def routing_yaml(port: int) -> str:
         f'  incident_room: "{base}/room/incidents"',
         f'  summaries: "{base}/room/summaries"',
         f'  stakeholders: "{base}/room/stakeholders"',
+        # Limits far above what a run pages: every page reaches the sink, and the fan-out
+        # still takes and updates each person's windows (what storm control costs).
+        "limits:",
+        "  default: {max: 10000, per: 1m}",
+        "  kinds: {sms: {max: 10000, per: 1m}}",
     ]
     return "\n".join(lines) + "\n"
 

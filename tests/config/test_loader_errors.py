@@ -977,3 +977,35 @@ class TestIntake:
             "not a regular expression" in i.message
             for i in rejected.issues_at("intake.rules[1].match_re.team")
         )
+
+
+class TestLimits:
+    """The ``limits`` section names defined kinds and people, with sensible numbers."""
+
+    def test_kinds_and_people_must_be_defined(self, reject: Reject) -> None:
+        def edit(document: dict[str, Any]) -> None:
+            document["limits"] = {
+                "kinds": {"chatt": {"max": 5, "per": "15m"}},
+                "people": {"anne": {"chat": {"max": 9, "per": "15m"}}, "ann": {"smss": None}},
+            }
+
+        rejected = reject(doc_with(edit))
+        rejected.expect("limits.kinds.chatt", at="chatt", says="unknown contact kind 'chatt'")
+        rejected.expect("limits.people.anne", at="anne", says="unknown person 'anne'")
+        rejected.expect("limits.people.ann.smss", at="smss", says="unknown contact kind 'smss'")
+
+    def test_a_limit_needs_a_positive_max_and_a_window_of_a_minute_to_a_day(
+        self, reject: Reject
+    ) -> None:
+        def edit(document: dict[str, Any]) -> None:
+            document["limits"] = {
+                "default": {"max": 0, "per": "15m"},
+                "kinds": {"chat": {"max": 5, "per": "2d"}, "email": {"max": 5, "pre": "1m"}},
+            }
+
+        rejected = reject(doc_with(edit))
+        assert rejected.issues_at("limits.default.max")
+        assert any("use 1m to 1d" in i.message for i in rejected.issues_at("limits.kinds.chat.per"))
+        assert any(
+            "did you mean 'per'" in i.message for i in rejected.issues_at("limits.kinds.email.pre")
+        )

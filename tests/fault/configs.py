@@ -1,9 +1,10 @@
 """The fault suite's routing configs, each small enough that every post is accounted for.
 
-``fan_out_document``: one SEV1 that pages fifty people by chat, one each. Fifty services, each
-with a one-member SME rotation, so an incident on all of them pages fifty distinct people and
-nothing else (no standing roles, no escalation, no rooms): every page the peer receives is one
-the test expects, and a missing or an extra one is unmistakable.
+``fan_out_document``: one SEV1 that pages fifty people by chat, one each, without paging
+limits. Fifty services, each with a one-member SME rotation, so an incident on all of them
+pages fifty distinct people and nothing else (no standing roles, no escalation, no rooms):
+every page the peer receives is one the test expects, and a missing or an extra one is
+unmistakable.
 
 ``timers_document``: one SEV1 whose escalation, summary and reminder timers the test sets, for
 the clocked timer scenarios.
@@ -49,12 +50,16 @@ def fan_out_document(
         "rotations": {f"rot-{i:02d}": {"members": [person(i)]} for i in range(people)},
         "people": {person(i): {"name": f"Person {i}", "chat": person(i)} for i in range(people)},
         "contacts": {"chat": chat_template},
+        # No paging limits: the faults' flows page each person once per incident, dozens of
+        # incidents a minute, and every one of those pages is one the test expects to arrive.
+        "limits": {"default": None},
     }
     if sms_template is not None:
         for i in range(people):
             document["people"][person(i)]["sms"] = phone(i)
         document["contacts"] = {"chat": chat_template, "sms": sms_template,
                                 "fallback": {"chat": "sms"}}  # fmt: skip
+        document["limits"]["kinds"] = {"sms": None}
     return document
 
 

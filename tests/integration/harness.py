@@ -215,14 +215,15 @@ def worker_environment(
 
 
 def deliveries_settled(database: Database) -> bool:
-    """Every declaration's fan-out is written and every delivery finished (sent or failed)."""
+    """Every declaration's fan-out is written and every delivery finished (sent or failed, or
+    held for a digest: nothing to send until its window closes)."""
     with database.transaction() as session:
         statuses = list(session.scalars(select(Delivery.status)))
         fanning_out = session.scalar(select(Incident.id).where(Incident.fanned_out.is_(False)))
     return (
         bool(statuses)
         and fanning_out is None
-        and all(status in {"sent", "failed"} for status in statuses)
+        and all(status in {"sent", "failed", "held", "digested"} for status in statuses)
     )
 
 

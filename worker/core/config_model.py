@@ -30,6 +30,7 @@ from muster.worker.core.config_fields import (
 from muster.worker.core.durations import format_duration
 from muster.worker.core.heartbeat_config import HeartbeatMonitor
 from muster.worker.core.intake_config import Intake
+from muster.worker.core.limits_config import Limits
 
 SME = "sme"
 """The pseudo-role a severity level names to page the experts of each impacted service."""
@@ -225,6 +226,7 @@ class RoutingConfig(Strict):
     ack: AckLinks | None = None
     intake: Intake = Field(default_factory=Intake)
     heartbeats: dict[Name, HeartbeatMonitor] = Field(default_factory=dict)
+    limits: Limits = Field(default_factory=Limits)
 
     @cached_property
     def zone(self) -> ZoneInfo:

@@ -87,6 +87,11 @@ def summary_items(items: Sequence[TimelineItem]) -> list[TimelineItem]:
     return [item for item in items if item.kind in SUMMARISED_KINDS]
 
 
+def folded_pages(items: Sequence[TimelineItem]) -> int:
+    """How many pages of the interval were held for digests by the paging limits."""
+    return sum(1 for item in items if item.kind == "page_held")
+
+
 def compose_summary(facts: SummaryFacts) -> RenderedMessage:
     """The team's summary, as markdown for the ``summaries`` broadcast."""
     incident = facts.incident
@@ -124,6 +129,12 @@ def compose_summary(facts: SummaryFacts) -> RenderedMessage:
         lines.append("Every page has been acknowledged.")
     if facts.failed:
         lines.append("Could not be reached: " + "; ".join(_failed(page) for page in facts.failed))
+    folded = folded_pages(facts.items)
+    if folded:
+        lines.append(
+            f"Paging limits: {folded} page{'s' if folded != 1 else ''} {window} held for "
+            "digests (one per person and kind at the window's end)."
+        )
     if facts.next_at and not facts.final:
         lines.append(f"Next summary at {facts.next_at:%H:%M} UTC.")
     return RenderedMessage(title=defuse(title), body="\n".join(lines), body_format="markdown")

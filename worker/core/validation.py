@@ -19,6 +19,7 @@ from muster.worker.core.config_model import SME, RoutingConfig
 from muster.worker.core.heartbeat_config import HeartbeatMonitor
 from muster.worker.core.intake_config import AlertDefaults, AlertRule, Caller, Intake
 from muster.worker.core.issues import ConfigIssue, Path, error
+from muster.worker.core.limits_config import Limit, Limits
 
 _PLACEHOLDER = re.compile(r"(?<!\$)\{([A-Za-z0-9_.-]+)\}")
 
@@ -94,6 +95,8 @@ def _allowed_keys(path: Path) -> list[str]:
         ("ack",): m.AckLinks,
         ("intake",): Intake,
         ("intake", "defaults"): AlertDefaults,
+        ("limits",): Limits,
+        ("limits", "default"): Limit,
     }
     shapes = {
         "levels": m.SeverityLevel,
@@ -106,6 +109,8 @@ def _allowed_keys(path: Path) -> list[str]:
         "heartbeats": HeartbeatMonitor,
     }
     model = models.get(path)
+    if model is None and path[:1] == ("limits",) and len(path) in (3, 4):
+        model = Limit  # limits.kinds.KIND, limits.people.PERSON.KIND
     if model is None and len(path) >= 2:
         model = shapes.get(str(path[-2]))
     if model is None:
@@ -122,6 +127,7 @@ def reference_issues(data: dict[str, Any], written: Any = None) -> list[ConfigIs
     check.people_and_contacts()
     check.intake()
     check.heartbeats()
+    check.limits()
     return check.issues
 
 
@@ -290,6 +296,17 @@ class _References:
                 self.issues.append(
                     error(path, "a heartbeat needs a service (or the config a fallback_service)")
                 )
+
+    def limits(self) -> None:
+        """Limits name defined contact kinds and people."""
+        limits = _mapping(self.data, "limits")
+        for kind in _mapping(limits, "kinds"):
+            hint = "contact kind (define it under contacts)"
+            self.need(kind, self.kinds, hint, ("limits", "kinds", kind))
+        for person, raw_kinds in _mapping(limits, "people").items():
+            self.need(person, self.people, "person", ("limits", "people", person))
+            for kind in raw_kinds if isinstance(raw_kinds, dict) else {}:
+                self.need(kind, self.kinds, "contact kind", ("limits", "people", person, kind))
 
 
 def _mapping(data: Any, key: str) -> dict[str, Any]:

@@ -22,8 +22,10 @@ from muster.worker.core.keys import joined_key
 from muster.worker.core.plan import build_page_plan
 from muster.worker.core.routing import Routing, RoutingError
 from muster.worker.core.snapshots import plan_to_data
+from muster.worker.core.storm import bypasses
 from muster.worker.deliveries.claim import Claimed
 from muster.worker.deliveries.rows import page_rows
+from muster.worker.deliveries.storm import HELD
 from muster.worker.incidents.fan_out import fan_out
 from muster.worker.incidents.first_commit import write_first_commit
 from muster.worker.incidents.outcome import Outcome
@@ -120,13 +122,16 @@ def handle_declared(
     )
     try:
         # Optimistically new: the incident's and the fingerprint's keys say if it is not.
-        first = write_first_commit(rt.database, incident, rows)
+        first = write_first_commit(
+            rt.database, incident, rows, routing, now, bypass=bypasses(plan.rank, first_page=True)
+        )
     except IntegrityError as conflict:
         return _declared_again(rt, routing, message, incident_id, message_id, now, conflict)
     if first is None:  # redelivered, after the incident it joined was resolved
         with rt.database.transaction() as session:
             joined = _joined_before(session, incident_id)
         return Outcome(joined or incident_id, note="duplicate declaration: it joined this incident")
+    first = [row for row in first if row.status != HELD]  # held for a digest: not sent now
     if first and first_wave is not None:
         try:
             first_wave([Claimed.written(row) for row in first])

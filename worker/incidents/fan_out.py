@@ -20,6 +20,7 @@ from muster.worker.core.keys import declared_key
 from muster.worker.core.routing import Routing
 from muster.worker.core.snapshots import plan_from_data
 from muster.worker.deliveries.rows import broadcast_rows, page_rows
+from muster.worker.deliveries.storm import write_pages
 from muster.worker.incidents.outcome import Outcome, UnknownIncident
 from muster.worker.incidents.records import consume
 from muster.worker.runtime import Runtime
@@ -113,7 +114,8 @@ def fan_out(
         },
     )
     pages = after_first_page(plan) if first_done else plan.pages
-    deliveries = page_rows(session, routing, core, plan, pages, "plan", now, known_new=first_done)
+    rows = page_rows(None, routing, core, plan, pages, "plan", now, write=False)
+    deliveries = write_pages(session, routing, rows, now, known_new=first_done)
     arm_incident(session, routing, row, plan, now)
     deliveries += broadcast_rows(
         session,

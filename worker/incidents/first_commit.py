@@ -8,41 +8,128 @@ the commit in it, where a transaction costs four (BEGIN, two INSERTs, COMMIT). P
 such a statement atomically, checks foreign keys at its end, and fails it whole on any unique
 key, so the handler sees the same ``IntegrityError`` either way. SQLite is a local file with no
 round trips to save: it gets the plain transaction (as does a declaration with no first page).
+
+Storm control adds nothing to a top-severity first page (it bypasses the limits) nor to a page
+by an unlimited kind. Any other first page first takes its place in its window with one
+conditional upsert (:func:`_admit`, the rule of :func:`muster.worker.core.storm.admit` for a
+window holding nothing): admitted, the one statement follows; refused (the window is full or
+holds pages for its digest), the plain transaction decides under the window's lock and holds it.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, TextClause, bindparam, insert, text
+from sqlalchemy import Table, TextClause, bindparam, case, insert, or_, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from muster.worker.core.limits_config import Limit
+from muster.worker.core.routing import Routing
 from muster.worker.deliveries.rows import NewDelivery, insert_new
+from muster.worker.deliveries.storm import counted, hold_over_limits, note_held
 from muster.worker.store.db import Database
-from muster.worker.store.models import DELIVERIES, Incident, IncidentAlias, OpenFingerprint
+from muster.worker.store.models import (
+    DELIVERIES,
+    PAGE_WINDOWS,
+    Incident,
+    IncidentAlias,
+    OpenFingerprint,
+)
 
 INCIDENTS = cast(Table, Incident.__table__)
 OPEN_FINGERPRINTS = cast(Table, OpenFingerprint.__table__)
 
 
 def write_first_commit(
-    database: Database, incident: dict[str, Any], rows: list[NewDelivery]
+    database: Database,
+    incident: dict[str, Any],
+    rows: list[NewDelivery],
+    routing: Routing,
+    now: datetime,
+    bypass: bool = False,
 ) -> list[NewDelivery] | None:
     """Insert the incident (its column values), hold its fingerprint if it has one, and insert
-    ``rows`` (fresh keys); returns the rows with their ids. Commits.
+    ``rows`` (fresh keys), those over their limits held (unless ``bypass``: a top-severity
+    first page); returns the rows with their ids. Commits.
 
     None, with nothing written, when the incident's id is already an alias of another incident
     (a redelivered declaration that joined one by fingerprint); an ``IntegrityError`` when the
     incident or the fingerprint is already stored.
     """
+    limits = routing.config.limits
+    limited = [] if bypass else [row for row in rows if counted(limits, row)]
     if rows and database.engine.dialect.name == "postgresql":
-        return _one_statement(database, incident, rows)
+        if not limited:
+            return _one_statement(database, incident, rows)
+        if len(limited) == 1:
+            row = limited[0]
+            limit = limits.for_page(row.person, row.kind)
+            opened = _admit(database, row, limit, now) if limit is not None else None
+            if opened is not None:
+                try:
+                    return _one_statement(database, incident, rows)
+                except IntegrityError:
+                    _give_back(database, row, opened)
+                    raise
     with database.transaction() as session:
         if incident.get("fingerprint") and session.get(IncidentAlias, incident["id"]):
             return None
         _incident(session, incident)
-        return insert_new(session, rows, known_new=True)
+        held = hold_over_limits(session, routing, limited, now)
+        written = insert_new(session, rows, known_new=True)
+        note_held(session, routing, held, now)
+        return written
+
+
+def _admit(database: Database, row: NewDelivery, limit: Limit, now: datetime) -> datetime | None:
+    """Count ``row`` in its window if the window holds nothing and has room (or is closed: it
+    opens anew), in one statement; the window's opening time if so, None if the page must be
+    decided under the window's lock."""
+    window = PAGE_WINDOWS.c
+    closed = or_(window.closes_at.is_(None), window.closes_at <= now)
+    upsert = postgresql_insert(PAGE_WINDOWS).values(
+        person=row.person,
+        kind=row.kind,
+        opened_at=now,
+        closes_at=now + limit.per,
+        sent=1,
+        held=0,
+        updated_at=now,
+    )
+    statement = upsert.on_conflict_do_update(
+        index_elements=[window.person, window.kind],
+        set_={
+            "opened_at": case((closed, now), else_=window.opened_at),
+            "closes_at": case((closed, now + limit.per), else_=window.closes_at),
+            "sent": case((closed, 1), else_=window.sent + 1),
+            "updated_at": now,
+        },
+        where=(window.held == 0) & (closed | (window.sent < limit.max)),
+    ).returning(window.opened_at)
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        opened: datetime | None = connection.execute(statement).scalar()
+    return opened
+
+
+def _give_back(database: Database, row: NewDelivery, opened: datetime) -> None:
+    """Uncount a page admitted by :func:`_admit` whose commit then failed (a redelivered
+    declaration), if its window is still the one it was counted in."""
+    window = PAGE_WINDOWS.c
+    with database.transaction() as session:
+        session.execute(
+            update(PAGE_WINDOWS)
+            .where(
+                window.person == row.person,
+                window.kind == row.kind,
+                window.opened_at == opened,
+                window.sent > 0,
+            )
+            .values(sent=window.sent - 1)
+        )
 
 
 def _incident(session: Session, incident: dict[str, Any]) -> None:

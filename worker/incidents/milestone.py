@@ -27,6 +27,7 @@ from muster.worker.core.plan import (
 from muster.worker.core.routing import Routing
 from muster.worker.core.snapshots import plan_from_data, plan_to_data
 from muster.worker.deliveries.rows import broadcast_rows, page_rows
+from muster.worker.deliveries.storm import write_pages
 from muster.worker.incidents.outcome import Outcome
 from muster.worker.incidents.records import close, consume, declared_incident, recorded
 from muster.worker.messages import InvalidMessage, Milestone
@@ -94,7 +95,8 @@ def handle_milestone(rt: Runtime, message: Milestone, message_id: str) -> Outcom
             ),
         )
         session.flush()
-        deliveries = page_rows(session, routing, core, plan, pages, reason, now)
+        rows = page_rows(None, routing, core, plan, pages, reason, now, write=False)
+        deliveries = write_pages(session, routing, rows, now)
         rendered = render_milestone(
             core, row.severity, message.kind, message.text, message.author, detail
         )

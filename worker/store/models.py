@@ -134,6 +134,7 @@ class Delivery(Base):
     __table_args__ = (
         Index("ix_deliveries_due", "status", "lease_until"),
         Index("ix_deliveries_incident", "incident_id"),
+        Index("ix_deliveries_digest", "digest"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -148,6 +149,7 @@ class Delivery(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text)
     body_format: Mapped[str] = mapped_column(String(20), default="text")
+    # pending | sending | sent | failed; a page over its limit: held, then digested
     status: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -155,6 +157,7 @@ class Delivery(Base):
     fallback_of: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    digest: Mapped[str | None] = mapped_column(String(300))  # the digest a held page went into
 
 
 class DeliveryAttempt(Base):
@@ -269,6 +272,24 @@ class HeartbeatRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class PageWindow(Base):
+    """One person's paging window by one contact kind (:mod:`muster.worker.core.storm`): when
+    it opened and closes, the pages it sent and those it holds for its digest. Decided under
+    this row's lock, in the transaction that writes the pages; the digest is fired by the
+    beat's scan once ``closes_at`` has passed with pages ``held``."""
+
+    __tablename__ = "page_windows"
+    __table_args__ = (Index("ix_page_windows_due", "held", "closes_at"),)
+
+    person: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(100), primary_key=True)
+    opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    closes_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent: Mapped[int] = mapped_column(Integer, default=0)
+    held: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 # The tables themselves, for the hot paths' Core statements: an INSERT or UPDATE of many rows
 # given the mapped class goes through the ORM's bulk machinery, several times slower.
 DELIVERIES = cast(Table, Delivery.__table__)
@@ -277,3 +298,4 @@ TIMELINE = cast(Table, TimelineEntry.__table__)
 INCIDENTS = cast(Table, Incident.__table__)
 PROCESSES = cast(Table, Process.__table__)
 HEARTBEATS = cast(Table, HeartbeatRow.__table__)
+PAGE_WINDOWS = cast(Table, PageWindow.__table__)

@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 
 from muster.worker.core.routing import Routing
 from muster.worker.core.timer_state import CANCELLED, ESCALATION, PENDING, SUMMARY
-from muster.worker.deliveries.rows import NewDelivery, insert_new
+from muster.worker.deliveries.rows import NewDelivery
+from muster.worker.deliveries.storm import write_pages
 from muster.worker.observe import metrics
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Incident, Timer
+from muster.worker.timers.digest import fire_digests
 from muster.worker.timers.escalation import fire_escalation
 from muster.worker.timers.reminder import fire_reminder
 from muster.worker.timers.summary import fire_summary
@@ -61,7 +63,8 @@ def scan(rt: Runtime, batch: int = 100, limit: int = 2_000) -> list[int]:
         fired += len(timers)
         if len(timers) < batch:
             break
-    return created
+    # Escalations first: a page they hold joins a digest due now rather than the next one.
+    return created + fire_digests(rt, batch)
 
 
 def _fire_batch(
@@ -87,7 +90,7 @@ def _fire_batch(
             rows: list[NewDelivery] = []
             for timer in timers:
                 rows += fire(session, routing, timer, now)
-            return insert_new(session, rows, known_new=True)
+            return write_pages(session, routing, rows, now, known_new=True)
     except Exception:  # noqa: BLE001 - the timers are fired again, one by one, below
         log.warning("timer.batch_failed", timers=len(timers))
     rows = []
@@ -101,7 +104,8 @@ def _fire_safely(
 ) -> list[NewDelivery]:
     try:
         with session.begin_nested():
-            return insert_new(session, fire(session, routing, timer, now), known_new=True)
+            rows = fire(session, routing, timer, now)
+            return write_pages(session, routing, rows, now, known_new=True)
     except Exception as failure:  # one bad timer must not stop the others
         log.exception(
             "timer.failed",

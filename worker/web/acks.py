@@ -2,7 +2,9 @@
 
 Link scanners and chat unfurlers fetch links, so opening one only shows a one-button page; the
 button's POST queues the contract's acknowledgement for the person the signed token names.
-The token is a credential: the access log masks it.
+The token is a credential: the access log masks it. A digest's link names the digest instead
+of an incident, and acknowledges every open incident of it for its person (one contract
+acknowledgement each).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from muster.worker.core.ack_tokens import verify
+from muster.worker.core.digest import DIGEST_SUBJECT
 from muster.worker.messages import ACKNOWLEDGED
 from muster.worker.web.context import WebContext
 
@@ -55,12 +58,48 @@ def _resolved(incident_id: str) -> HTMLResponse:
     return page(f"Incident <b>{what}</b> is resolved: there is nothing left to acknowledge.", 410)
 
 
+def _digest_incidents(context: WebContext, digest: str, person: str) -> list[str] | None:
+    """The open incidents of ``person``'s digest (None: the database cannot say now)."""
+    if context.incidents is None:
+        return None
+    try:
+        states = context.incidents.digested(digest, person)
+    except SQLAlchemyError as problem:
+        log.warning("web.database_unavailable", error=type(problem).__name__)
+        return None
+    return [incident for incident, state in states.items() if state != "resolved"]
+
+
+def _digest(context: WebContext, digest: str, person: str, acknowledge: bool) -> HTMLResponse:
+    """A digest's link: it acknowledges every open incident of the digest for its person."""
+    incidents = _digest_incidents(context, digest, person)
+    if incidents is None:
+        return page("The incidents of this digest cannot be read right now: try again.", 503)
+    if not incidents:
+        return page("Every incident of this digest is resolved: nothing left to acknowledge.", 410)
+    who = html.escape(person)
+    listed = "".join(f"<li>{html.escape(incident)}</li>" for incident in incidents)
+    if not acknowledge:
+        return page(
+            f"<p>Acknowledge these {len(incidents)} incidents as <b>{who}</b>? This stops your "
+            f"escalation for each.</p><ul>{listed}</ul><form method='post'>"
+            "<button type='submit'>Acknowledge all</button></form>"
+        )
+    for incident_id in incidents:
+        context.publish(ACKNOWLEDGED, {"incident_id": incident_id, "person": person})
+    log.info("ack.digest_link_used", person=person, incidents=len(incidents))
+    return page(f"Acknowledged as <b>{who}</b>:<ul>{listed}</ul>")
+
+
 @router.get("/ack/{token}")
 def confirm(token: str, request: Request) -> HTMLResponse:
     """The confirmation page: which incident, as whom, and the one button."""
     found = _found(request.app.state.context, token)
     if found is None:
         return page("Unknown or expired link.", 404)
+    if found[0].startswith(DIGEST_SUBJECT):
+        digest = found[0].removeprefix(DIGEST_SUBJECT)
+        return _digest(request.app.state.context, digest, found[1], acknowledge=False)
     if incident_state(request.app.state.context, found[0]) == "resolved":
         return _resolved(found[0])
     who, what = html.escape(found[1]), html.escape(found[0])
@@ -79,6 +118,9 @@ def acknowledge(token: str, request: Request) -> HTMLResponse:
     if found is None:
         return page("Unknown or expired link.", 404)
     incident_id, person = found
+    if incident_id.startswith(DIGEST_SUBJECT):
+        digest = incident_id.removeprefix(DIGEST_SUBJECT)
+        return _digest(context, digest, person, acknowledge=True)
     if incident_state(context, incident_id) == "resolved":
         return _resolved(incident_id)
     context.publish(ACKNOWLEDGED, {"incident_id": incident_id, "person": person})

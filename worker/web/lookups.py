@@ -1,6 +1,7 @@
-"""What the web process reads of the database (never writes): an incident's state, and the open
-incidents a person was paged for. Ack links and SMS reply codes of a resolved incident no longer
-act, and a reply code is matched among the replier's own open pages."""
+"""What the web process reads of the database (never writes): an incident's state, the open
+incidents a person was paged for, and the incidents of a person's digest. Ack links and SMS
+reply codes of a resolved incident no longer act, and a reply code is matched among the
+replier's own open pages."""
 
 from __future__ import annotations
 
@@ -22,6 +23,10 @@ class IncidentLookups(Protocol):
 
     def open_paged(self, person: str) -> list[str]:
         """The ids of open incidents ``person`` was paged for."""
+        ...
+
+    def digested(self, digest: str, person: str) -> dict[str, str]:
+        """Incident id → state, for each incident of ``person``'s digest ``digest``."""
         ...
 
 
@@ -50,3 +55,14 @@ class DatabaseLookups:
                     .distinct()
                 )
             )
+
+    def digested(self, digest: str, person: str) -> dict[str, str]:
+        with self.database.sessions() as session:
+            rows = session.execute(
+                select(Incident.id, Incident.state)
+                .join(Delivery, Delivery.incident_id == Incident.id)
+                .where(Delivery.digest == digest, Delivery.person == person)
+                .distinct()
+                .order_by(Incident.id)
+            )
+            return dict(rows.tuples().all())

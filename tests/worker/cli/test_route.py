@@ -36,6 +36,25 @@ class TestRouteText:
         assert "if nobody acknowledges within 5m" in out
         assert "+5m     12:05  Incident commander -> eng-managers: Laura Diaz (laura)" in out
 
+    def test_shows_the_limits_the_pages_count_against(self, tmp_path: Any) -> None:
+        """Per kind, a person's own where it differs, and the first page that is never held."""
+        config = tmp_path / "routing.yaml"
+        config.write_text(
+            DEMO.read_text()
+            + "limits:\n  kinds: {chat: null}\n  people: {heidi: {sms: {max: 9, per: 10m}}}\n"
+        )
+        result = run(*SEV1_PAYMENTS, "--at", "2026-11-25T12:00:00Z", "--config", str(config))
+        assert result.exit_code == 0, result.output
+        assert "  sms 5/15m, email 20/15m, chat unlimited\n  heidi: sms 9/10m\n" in result.output
+        assert "the first page (bob by sms) is never held: highest severity" in result.output
+        sev3 = ["route", "--impact", "minor", "--urgency", "low", "--service", "search"]
+        lower = run(*sev3, "--at", "2026-11-25T12:00:00Z", "--config", str(config))
+        assert "never held" not in lower.output
+        as_json = json.loads(
+            run(*SEV1_PAYMENTS, "--config", str(config), "--format", "json").output
+        )
+        assert as_json["limits"]["kinds"] == {"sms": "5/15m", "email": "20/15m", "chat": None}
+
     def test_wall_clock_at_is_read_in_the_config_timezone(self) -> None:
         """--at without an offset is Dublin time: summer 10:00 local is 09:00 UTC."""
         result = run(*SEV1_PAYMENTS, "--at", "2026-07-01T10:00", "--config", str(DEMO))

@@ -56,12 +56,17 @@ class StubIncidents:
 
     states: dict[str, str] = field(default_factory=dict)
     paged: dict[str, list[str]] = field(default_factory=dict)
+    digests: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     def state(self, incident_id: str) -> str | None:
         return self.states.get(incident_id)
 
     def open_paged(self, person: str) -> list[str]:
         return [i for i in self.paged.get(person, []) if self.states.get(i) != "resolved"]
+
+    def digested(self, digest: str, person: str) -> dict[str, str]:
+        incidents = self.digests.get((digest, person), [])
+        return {i: self.states.get(i, "investigating") for i in incidents}
 
 
 @dataclass

@@ -80,3 +80,49 @@ class TestRequestLog:
     )
     def test_paths_are_masked_where_a_credential_could_be(self, path: str, logged: str) -> None:
         assert masked_path(path) == logged
+
+
+class TestDigestLinks:
+    """A digest's link acknowledges, for its person, every open incident the digest listed."""
+
+    DIGEST = "digest:chat:2026-11-25T12:00:00+00:00"
+
+    def digest_link(self, person: str = "ann") -> str:
+        return f"/ack/{sign(ACK_SECRET, 'digest/' + self.DIGEST, person)}"
+
+    def incidents(self) -> StubIncidents:
+        return StubIncidents(
+            states={"inc-1": "investigating", "inc-2": "identified", "inc-3": "resolved"},
+            digests={(self.DIGEST, "ann"): ["inc-1", "inc-2", "inc-3"]},
+        )
+
+    def test_opening_it_lists_the_open_incidents_and_only_asks(self, make_web: Any) -> None:
+        web = make_web(incidents=self.incidents())
+        answer = web.client.get(self.digest_link())
+        assert answer.status_code == 200
+        assert "these 2 incidents" in answer.text
+        assert "inc-1" in answer.text
+        assert "inc-2" in answer.text
+        assert "inc-3" not in answer.text
+        assert web.publisher.sent == []
+
+    def test_pressing_the_button_acknowledges_each_open_incident_for_that_person(
+        self, make_web: Any
+    ) -> None:
+        web = make_web(incidents=self.incidents())
+        answer = web.client.post(self.digest_link())
+        assert answer.status_code == 200
+        assert web.publisher.sent == [
+            ("muster.incident.acknowledged", {"incident_id": "inc-1", "person": "ann"}),
+            ("muster.incident.acknowledged", {"incident_id": "inc-2", "person": "ann"}),
+        ]
+
+    def test_someone_elses_digest_link_acknowledges_nothing_of_theirs(self, make_web: Any) -> None:
+        """The token names its person: ben's link of ann's digest finds no incident of his."""
+        web = make_web(incidents=self.incidents())
+        assert web.client.post(self.digest_link("ben")).status_code == 410
+        assert web.publisher.sent == []
+
+    def test_without_the_database_it_says_to_try_again(self, web: Web) -> None:
+        assert web.client.post(self.digest_link()).status_code == 503
+        assert web.publisher.sent == []

@@ -1,0 +1,150 @@
+"""Digests: a window that closed holding pages sends one digest per person and contact kind.
+
+Fired by the beat's scan like every timer: due windows are taken under row locks (``FOR UPDATE
+SKIP LOCKED`` on PostgreSQL, SQLite's single writer elsewhere) and, in that transaction, the
+digest's delivery row is written, every held page it carries is marked ``digested`` (naming
+the digest), and the window is reopened with the digest as its first page. Two beats, a
+redelivered scan or a restart therefore send each digest once, and no held page is in two.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import structlog
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from muster.worker.core.digest import digest_ack_link, digest_reason, render_digest
+from muster.worker.core.keys import page_key
+from muster.worker.core.routing import Routing
+from muster.worker.core.storm import Folded, after_digest, digest_items
+from muster.worker.deliveries.rows import NewDelivery, insert_new
+from muster.worker.deliveries.storm import DIGESTED, HELD
+from muster.worker.runtime import Runtime
+from muster.worker.store.models import DELIVERIES, TIMELINE, Delivery, Incident, PageWindow
+
+log = structlog.get_logger("muster.timers")
+
+DIGEST = "digest"  # the digest's delivery purpose
+
+
+def fire_digests(rt: Runtime, batch: int = 100) -> list[int]:
+    """Send the digest of every window due by now; return the deliveries to queue."""
+    now = rt.clock.now()
+    routing = rt.config.current().routing
+    created: list[int] = []
+    while True:
+        with rt.database.transaction() as session:
+            query = (
+                select(PageWindow)
+                .where(PageWindow.held > 0, PageWindow.closes_at <= now)
+                .order_by(PageWindow.closes_at, PageWindow.person, PageWindow.kind)
+                .limit(batch)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            windows = list(session.scalars(query))
+            rows: list[NewDelivery] = []
+            for window in windows:
+                rows += send_digest(session, routing, window, now)
+            created += [row.id for row in insert_new(session, rows, known_new=True)]
+        if len(windows) < batch:
+            return created
+
+
+def send_digest(
+    session: Session, routing: Routing, window: PageWindow, now: datetime
+) -> list[NewDelivery]:
+    """The digest of one due window (locked by the caller): its row, unwritten."""
+    reason = digest_reason(window.kind, window.opened_at or now)
+    held = list(
+        session.execute(
+            select(Delivery.id, Delivery.incident_id, Delivery.created_at)
+            .where(
+                Delivery.status == HELD,
+                Delivery.person == window.person,
+                Delivery.kind == window.kind,
+            )
+            .order_by(Delivery.id)
+        )
+    )
+    limit = routing.config.limits.for_page(window.person, window.kind)
+    fresh = after_digest(limit, now) if held else after_digest(None, now)
+    window.opened_at, window.closes_at = fresh.opened_at, fresh.closes_at
+    window.sent, window.held, window.updated_at = fresh.sent, fresh.held, now
+    if not held:
+        return []
+    incidents = {
+        row.id: row
+        for row in session.execute(
+            select(Incident.id, Incident.severity, Incident.title, Incident.state).where(
+                Incident.id.in_({incident_id for _, incident_id, _ in held})
+            )
+        )
+    }
+    order = routing.config.level_order
+    items = digest_items(
+        Folded(
+            incident_id=incident_id,
+            severity=incidents[incident_id].severity,
+            rank=order.index(incidents[incident_id].severity)
+            if incidents[incident_id].severity in order
+            else len(order),
+            title=incidents[incident_id].title,
+            state=incidents[incident_id].state,
+            held_at=created_at,
+        )
+        for _, incident_id, created_at in held
+    )
+    link = digest_ack_link(routing, reason, window.person) if window.kind != "sms" else None
+    rendered = render_digest(window.kind, routing, items, link)
+    session.execute(
+        update(DELIVERIES)
+        .where(DELIVERIES.c.id.in_([delivery_id for delivery_id, _, _ in held]))
+        .values(status=DIGESTED, digest=reason, lease_until=None)
+    )
+    session.execute(
+        insert(TIMELINE), [_entry(item, window, reason, len(items), now) for item in items]
+    )
+    log.info(
+        "digest.due",
+        person=window.person,
+        kind=window.kind,
+        incidents=len(items),
+        pages=len(held),
+    )
+    return [
+        NewDelivery(
+            key=page_key(items[0].incident_id, DIGEST, window.person, window.kind, reason),
+            incident_id=items[0].incident_id,
+            purpose=DIGEST,
+            reason=reason,
+            person=window.person,
+            kind=window.kind,
+            requested_kind=window.kind,
+            title=rendered.title,
+            body=rendered.body,
+            body_format=rendered.body_format,
+            status="pending",
+            created_at=now,
+            lease_until=now,
+        )
+    ]
+
+
+def _entry(
+    item: Folded, window: PageWindow, reason: str, count: int, now: datetime
+) -> dict[str, Any]:
+    others = count - 1
+    return {
+        "incident_id": item.incident_id,
+        "key": f"{item.incident_id}:{reason}:{window.person}",
+        "at": now,
+        "kind": "digest",
+        "actor": window.person,
+        "text": f"in {window.person}'s {window.kind} digest"
+        + (f" with {others} other incident{'s' if others != 1 else ''}" if others else ""),
+        "data": {"digest": reason, "kind": window.kind, "incidents": count},
+    }
