@@ -17,6 +17,7 @@ import click
 from pydantic import ValidationError
 
 from muster.worker.cli.common import CONFIG_OPTION, load_or_exit, parse_at
+from muster.worker.cli.route_limits import limit_lines, limits_report
 from muster.worker.core.alerts import AlertRefused, AlertWebhook, webhook_message
 from muster.worker.core.durations import format_duration
 from muster.worker.core.escalation import escalation_timeline
@@ -28,7 +29,6 @@ from muster.worker.core.plan import EscalationStep, PagePlan, build_page_plan
 from muster.worker.core.render import role_title
 from muster.worker.core.rooms import incident_rooms
 from muster.worker.core.routing import Routing, RoutingError
-from muster.worker.core.storm import bypasses
 from muster.worker.messages import describe
 
 
@@ -195,7 +195,7 @@ def route_report(
             for g in plan.gaps
         ],
         "broadcasts": _broadcasts(routing, plan),
-        "limits": _limits(routing, plan),
+        "limits": limits_report(routing, plan),
         "escalation": [
             {
                 "after": format_duration(s.after),
@@ -247,7 +247,7 @@ def format_report(routing: Routing, report: dict[str, Any]) -> str:
         what = role_title(role_label(gap["role"], gap["service"]))
         cover = f"covered by {gap['covered_by']}" if gap["covered_by"] else "NOBODY covers it"
         lines.append(f"  gap: {what} - nobody on call in {gap['rotation']}; {cover}")
-    lines += _limit_lines(report["limits"])
+    lines += limit_lines(report["limits"])
     if report["broadcasts"]:
         lines += ["", "broadcasts:"]
         lines += [f"  {b['name']}: {b['url']}" for b in report["broadcasts"]]
@@ -269,53 +269,6 @@ def format_report(routing: Routing, report: dict[str, Any]) -> str:
                 f"{step['rotation']}{again}: {who}"
             )
     return "\n".join(lines)
-
-
-def _limits(routing: Routing, plan: PagePlan) -> dict[str, Any]:
-    """The paging limits these pages count against: per kind, and where a person's differs."""
-    limits = routing.config.limits
-    kinds = list(dict.fromkeys(c.kind for page in plan.pages for c in page.contacts))
-    general = {kind: limits.for_page(None, kind) for kind in kinds}
-    first = plan.pages[0] if plan.pages and plan.pages[0].contacts else None
-    return {
-        "kinds": {kind: str(limit) if limit else None for kind, limit in general.items()},
-        "people": {
-            page.person: {
-                c.kind: str(own) if own else None
-                for c in page.contacts
-                if (own := limits.for_page(page.person, c.kind)) != general[c.kind]
-            }
-            for page in plan.pages
-            if any(limits.for_page(page.person, c.kind) != general[c.kind] for c in page.contacts)
-        },
-        "first_page_bypasses": (
-            {"person": first.person, "kind": first.contacts[0].kind}
-            if first is not None and bypasses(plan.rank, first_page=True)
-            else None
-        ),
-    }
-
-
-def _limit_lines(limits: dict[str, Any]) -> list[str]:
-    if not limits["kinds"]:
-        return []
-    lines = [
-        "",
-        "limits (per person and kind; pages beyond are held for one digest per window):",
-        "  "
-        + ", ".join(f"{kind} {limit or 'unlimited'}" for kind, limit in limits["kinds"].items()),
-    ]
-    lines += [
-        f"  {person}: " + ", ".join(f"{kind} {limit or 'unlimited'}" for kind, limit in own.items())
-        for person, own in limits["people"].items()
-    ]
-    bypass = limits["first_page_bypasses"]
-    if bypass:
-        lines.append(
-            f"  the first page ({bypass['person']} by {bypass['kind']}) is never held: "
-            "highest severity"
-        )
-    return lines
 
 
 def _broadcasts(routing: Routing, plan: PagePlan) -> list[dict[str, str]]:

@@ -3,8 +3,8 @@
 The schema follows ``routing.example.yaml`` name for name, so the YAML ops edit and the objects the
 core reads are the same vocabulary. Field-level rules (durations, handoffs, identifiers, a rotation
 of several members needing a period and a start) live here; rules that relate one part of the
-document to another live in :mod:`worker.core.validation`, so a typo in one section never hides
-the errors of another.
+document to another live in :mod:`worker.core.config_references`, so a typo in one section never
+hides the errors of another.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ A heartbeat monitor expects ``POST /v1/heartbeats/NAME`` at least every ``every`
 come ``grace`` after that, it declares an incident of its ``impact`` and ``urgency`` on its
 ``service`` (the config's ``fallback_service`` when it names none), and the next heartbeat
 resolves it. Field rules live here; that the impact, urgency and service exist is checked with
-the other cross-references (:mod:`muster.worker.core.validation`).
+the other cross-references (:mod:`muster.worker.core.config_references`).
 """
 
 from __future__ import annotations

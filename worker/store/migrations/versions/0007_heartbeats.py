@@ -7,7 +7,7 @@ whoever is declaring or resolving that incident.
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-12-10 10:00:00
+Create Date: 2026-12-02 19:00:00
 """
 
 from __future__ import annotations
