@@ -40,6 +40,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]  # tests.* is not an installed package
 
+from _delivery_processes import PRODUCTION  # noqa: E402
+from _delivery_report import code_under_test  # noqa: E402
 from _intake_parts import (  # noqa: E402
     AUTH,
     TOKEN,
@@ -50,7 +52,6 @@ from _intake_parts import (  # noqa: E402
     queued,
     webhook,
 )
-from delivery_bench import PRODUCTION_TIMERS, code_under_test  # noqa: E402
 from sqlalchemy import create_engine, func, select  # noqa: E402
 
 from muster.worker.store.models import Delivery, Incident  # noqa: E402
@@ -250,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with ExitStack() as cleanup, database_url(args.database, home) as database:
         cleanup.callback(purge_redis, broker, queue)
         env = worker_environment(
-            home, config, broker, database, queue, PYTHONPATH=str(ROOT), **PRODUCTION_TIMERS
+            home, config, broker, database, queue, PYTHONPATH=str(ROOT), **PRODUCTION
         )
         env.pop("MUSTER_METRICS_PORT", None)
         worker = MusterWorker(home=home, env=env, beat=False)
@@ -263,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cleanup.callback(web.stop)
         web.start()
         first_critical = next(n for n, (critical, _) in enumerate(bodies) if critical)
-        print(f"storm_bench: {code_under_test()}")
+        print(f"storm_bench: {code_under_test(ROOT)}")
         print(
             f"  {GROUPS * PER_GROUP:,} alerts in {GROUPS:,} groups over {SERVICES} services, "
             f"{THREADS} client threads, broker {args.broker}, database {args.database}"
