@@ -65,4 +65,4 @@ class DatabaseLookups:
                 .distinct()
                 .order_by(Incident.id)
             )
-            return dict(rows.tuples().all())
+            return {str(incident): str(state) for incident, state in rows}
