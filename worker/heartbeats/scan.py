@@ -9,6 +9,7 @@ import structlog
 from muster.worker.core.heartbeats import armed, review
 from muster.worker.heartbeats.rows import insert_new, locked, names, state_of, write
 from muster.worker.heartbeats.settle import settle
+from muster.worker.observe import metrics
 from muster.worker.runtime import Runtime
 
 log = structlog.get_logger("muster.heartbeats")
@@ -35,6 +36,7 @@ def scan_heartbeats(rt: Runtime) -> list[int]:
         for state in decided.writes:
             write(session, rows.get(state.name), state, now)
     for miss in decided.missed:
+        metrics.heartbeat_missed(miss.name)
         log.warning(
             "heartbeat.missed",
             heartbeat=miss.name,

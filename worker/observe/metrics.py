@@ -19,6 +19,10 @@ broadcast destinations, timer kinds, dead-letter kinds): never an address, a per
   (its scheduler's passes are not counted: Celery's loop spins through many while an entry is a
   few milliseconds from due).
 - ``muster_liveness_failures_total{kind}`` — liveness rows this process could not write.
+- ``muster_heartbeats_missed_total{heartbeat}`` — heartbeat monitors found silent (each miss
+  once, by the scan that committed it; the label is the monitor's name in the config).
+- ``muster_digests_sent_total{kind}`` — digests of held pages written by the scan, by contact
+  kind (``muster_deliveries_sent_total{purpose="digest"}`` counts them on the wire).
 """
 
 from __future__ import annotations
@@ -47,6 +51,10 @@ BEAT_SENT = Counter("muster_beat_sent", "Tasks the beat sent on schedule", ["tas
 LIVENESS_FAILURES = Counter(
     "muster_liveness_failures", "Liveness rows this process could not write", ["kind"]
 )
+HEARTBEATS_MISSED = Counter(
+    "muster_heartbeats_missed", "Heartbeat monitors found silent past every + grace", ["heartbeat"]
+)
+DIGESTS = Counter("muster_digests", "Digests of held pages written, by kind", ["kind"])
 UNSENT = "muster_deliveries_unsent"  # a gauge the exporter collects from the database
 
 
@@ -97,3 +105,14 @@ def beat_sent(task: str) -> None:
 def liveness_failed(kind: str) -> None:
     """This process could not write its liveness row."""
     LIVENESS_FAILURES.labels(kind).inc()
+
+
+def heartbeat_missed(name: str) -> None:
+    """The scan committed a miss of heartbeat monitor ``name``."""
+    HEARTBEATS_MISSED.labels(name).inc()
+
+
+def digests_written(kinds: list[str]) -> None:
+    """The scan committed a digest for each of ``kinds`` (one entry a digest)."""
+    for kind in kinds:
+        DIGESTS.labels(kind).inc()

@@ -22,6 +22,7 @@ from muster.worker.core.routing import Routing
 from muster.worker.core.storm import Folded, after_digest, digest_items
 from muster.worker.deliveries.rows import NewDelivery, insert_new
 from muster.worker.deliveries.storm import DIGESTED, HELD
+from muster.worker.observe import metrics
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DELIVERIES, TIMELINE, Delivery, Incident, PageWindow
 
@@ -50,6 +51,7 @@ def fire_digests(rt: Runtime, batch: int = 100) -> list[int]:
             for window in windows:
                 rows += send_digest(session, routing, window, now)
             created += [row.id for row in insert_new(session, rows, known_new=True)]
+        metrics.digests_written([row.kind for row in rows])  # committed: counted once
         if len(windows) < batch:
             return created
 

@@ -22,6 +22,7 @@ from muster.channels.retry import RetryPolicy
 from muster.worker.clock import ManualClock
 from muster.worker.incidents.declared import handle_declared
 from muster.worker.messages import parse
+from muster.worker.observe.metrics import DIGESTS
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, PageWindow, TimelineEntry
 from muster.worker.timers.scan import scan
@@ -178,6 +179,7 @@ class TestDigest:
     def test_four_concurrent_scans_and_later_ones_send_each_digest_once(self, rt: Runtime) -> None:
         seven_sev2s(rt)
         clock(rt).set(WEDNESDAY_NOON + 16 * MINUTE)
+        counted_before = sum(DIGESTS.labels(kind)._value.get() for kind in ("sms", "chat", "email"))
         scans = [threading.Thread(target=scan, args=(rt,)) for _ in range(4)]
         for thread in scans:
             thread.start()
@@ -185,6 +187,8 @@ class TestDigest:
             thread.join()
         first_window = [d for d in digests(rt) if d.reason.endswith(WEDNESDAY_NOON.isoformat())]
         assert len(first_window) == 3
+        counted = sum(DIGESTS.labels(kind)._value.get() for kind in ("sms", "chat", "email"))
+        assert counted - counted_before == 3, "each digest counted once, by the scan that wrote it"
         for _ in range(40):  # escalations go on paging; later windows have digests of their own
             clock(rt).advance(MINUTE)
             scan(rt)

@@ -22,6 +22,7 @@ from muster.worker.heartbeats import settle as settle_module
 from muster.worker.heartbeats.received import handle_heartbeat
 from muster.worker.heartbeats.scan import scan_heartbeats
 from muster.worker.messages import HEARTBEAT, InvalidMessage, parse
+from muster.worker.observe.metrics import HEARTBEATS_MISSED
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, HeartbeatRow, Incident, TimelineEntry
 from tests.configs import DEMO, WEDNESDAY_NOON
@@ -131,6 +132,7 @@ class TestAMiss:
     def test_four_scanners_at_once_declare_and_page_once(self, rt: Runtime) -> None:
         scan_heartbeats(rt)
         at(rt, 6)
+        missed_before = HEARTBEATS_MISSED.labels("backup")._value.get()
         queued: list[int] = []
         barrier = threading.Barrier(4)
 
@@ -151,6 +153,7 @@ class TestAMiss:
                 session.scalars(select(Delivery.id).where(Delivery.incident_id == incident.id))
             )
         assert sorted(queued) == sorted(ids), "each delivery queued once, by its one writer"
+        assert HEARTBEATS_MISSED.labels("backup")._value.get() == missed_before + 1
 
     def test_a_declaration_a_crash_interrupted_is_made_by_the_next_scan(
         self, rt: Runtime, monkeypatch: pytest.MonkeyPatch
