@@ -40,10 +40,11 @@ test: lint peers
 
 # The tests that read the real clock (or start processes that do), with the wall clock of pytest
 # and of every process it starts shifted by $(SHIFT) (an offset or an RFC 3339 instant). On the
-# embedded broker (files and their times) and Redis only: the first run covered RabbitMQ, and
-# nothing that depends on the date depends on the broker.
+# embedded broker only (files and their times): the first run covered Redis and RabbitMQ, and
+# nothing that depends on the date depends on the broker (Redis' own expiries are relative, and
+# every time kombu stores is written and read by equally shifted processes).
 test-shifted: install
-	PYTHONPATH=$(CURDIR)/tests/clock_shift TEST_CLOCK_SHIFT=$(SHIFT) TEST_BROKERS=embedded,redis \
+	PYTHONPATH=$(CURDIR)/tests/clock_shift TEST_CLOCK_SHIFT=$(SHIFT) TEST_BROKERS=embedded \
 		$(BIN)/pytest -m wallclock
 
 # The fault suite at full strength: 20 kills per broker (the test command runs 2 of each).
