@@ -87,6 +87,22 @@ def deliver_all(rt: Runtime, ids: Iterable[int]) -> None:
         queue += run_delivery(rt, queue.pop(0))
 
 
+def fail_together(rt: Runtime, ids: list[int]) -> list[int]:
+    """Run ``ids`` on a thread each, their refusals held until all are refusing at once (their
+    failures are recorded together, as on that many workers); returns their follow-ups."""
+    sender(rt).barrier = threading.Barrier(len(ids))
+    follow_ups: list[int] = []
+    threads = [
+        threading.Thread(target=lambda i=i: follow_ups.extend(run_delivery(rt, i))) for i in ids
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    sender(rt).barrier = None
+    return follow_ups
+
+
 def declare(rt: Runtime, **overrides: Any) -> tuple[int, ...]:
     payload = {
         "incident_id": "inc-1",
@@ -197,18 +213,7 @@ class TestTellingAHuman:
         sender(rt).down = {"heidi"}
         ids = declare(rt)
         heidi = [row.id for row in _all(rt) if row.person == "heidi"]
-        sender(rt).barrier = threading.Barrier(len(heidi))
-        follow_ups: list[int] = []
-        threads = [
-            threading.Thread(target=lambda i=i: follow_ups.extend(run_delivery(rt, i)))
-            for i in heidi
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        sender(rt).barrier = None
-        deliver_all(rt, [*follow_ups, *(i for i in ids if i not in heidi)])
+        deliver_all(rt, [*fail_together(rt, heidi), *(i for i in ids if i not in heidi)])
         assert len(entries(rt, "page_undeliverable")) == 1
         assert [row[0] for row in notices(rt)] == ["bob", "bob", "bob", "incident_room"]
 
@@ -221,18 +226,7 @@ class TestTellingAHuman:
         ids = declare(rt, urgency="low")
         heidi = [row.id for row in _all(rt) if row.person == "heidi"]
         assert len(heidi) == 2
-        sender(rt).barrier = threading.Barrier(len(heidi))
-        follow_ups: list[int] = []
-        threads = [
-            threading.Thread(target=lambda i=i: follow_ups.extend(run_delivery(rt, i)))
-            for i in heidi
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        sender(rt).barrier = None
-        deliver_all(rt, [*follow_ups, *(i for i in ids if i not in heidi)])
+        deliver_all(rt, [*fail_together(rt, heidi), *(i for i in ids if i not in heidi)])
         mine = [(row.kind, row.status) for row in _all(rt) if row.person == "heidi"]
         assert sorted(mine) == [("chat", "failed"), ("email", "sent"), ("sms", "failed")]
         assert notices(rt) == []
