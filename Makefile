@@ -34,8 +34,13 @@ lint: install
 # a test that names today's holder fails on every day, not on some.
 SHIFT ?= +168h
 
+# The suite on every core (pytest-xdist; most tests wait on real processes and servers): each
+# test has its own queue, database, ports and Redis database, so no two collide. Work stealing
+# keeps both cores busy to the end when a long fault test lands late.
+PARALLEL ?= -n auto --dist worksteal
+
 test: lint peers
-	$(BIN)/pytest
+	$(BIN)/pytest $(PARALLEL)
 	$(MAKE) test-shifted
 
 # The tests that read the real clock (or start processes that do), with the wall clock of pytest
@@ -45,7 +50,7 @@ test: lint peers
 # every time kombu stores is written and read by equally shifted processes).
 test-shifted: install
 	PYTHONPATH=$(CURDIR)/tests/clock_shift TEST_CLOCK_SHIFT=$(SHIFT) TEST_BROKERS=embedded \
-		$(BIN)/pytest -m wallclock
+		$(BIN)/pytest $(PARALLEL) -m wallclock
 
 # The fault suite at full strength: 20 kills per broker (the test command runs 2 of each).
 fault: install peers
@@ -53,7 +58,7 @@ fault: install peers
 
 # The whole suite at each of the instants a calendar can trip on (several minutes each).
 test-dates: install
-	$(BIN)/python tests/clock_shift/every_date.py
+	$(BIN)/python tests/clock_shift/every_date.py $(PARALLEL)
 
 bench: install
 	$(BIN)/python bench/routing_bench.py

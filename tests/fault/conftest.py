@@ -7,7 +7,7 @@ acceptance harnesses do; the table says how it went: pages expected, delivered, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 import pytest
 
@@ -72,19 +72,40 @@ class FaultRow:
         )
 
 
-ROWS: list[FaultRow] = []
+PROPERTY = "fault_row"
+
+
+class _Rows(list[FaultRow]):
+    """A scenario's rows, each also kept in its test's report: under pytest-xdist the test runs
+    in a worker process and only its reports reach the process that prints the table."""
+
+    def __init__(self, node: pytest.Item) -> None:
+        super().__init__()
+        self.node = node
+
+    def append(self, row: FaultRow) -> None:
+        super().append(row)
+        self.node.user_properties.append((PROPERTY, astuple(row)))
 
 
 @pytest.fixture
-def fault_report() -> list[FaultRow]:
+def fault_report(request: pytest.FixtureRequest) -> list[FaultRow]:
     """Append a :class:`FaultRow` to have it in the table."""
-    return ROWS
+    return _Rows(request.node)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not ROWS:
+    rows = [
+        FaultRow(*value)
+        for outcome in ("passed", "failed")
+        for report in terminalreporter.stats.get(outcome, [])
+        if getattr(report, "when", None) == "call"
+        for name, value in report.user_properties
+        if name == PROPERTY
+    ]
+    if not rows:
         return
-    table = [HEADER, *(row.cells() for row in ROWS)]
+    table = [HEADER, *(row.cells() for row in rows)]
     widths = [max(len(row[i]) for row in table) for i in range(len(HEADER))]
     terminalreporter.section("fault suite")
     for number, row in enumerate(table):

@@ -35,7 +35,10 @@ from tests.configs import DEMO, WEDNESDAY_NOON
 from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
 from tests.reaper import guard
 
-REDIS_URL = "redis://127.0.0.1:6379/14"
+# A Redis database of its own for each pytest-xdist worker (gw0 14, gw1 15, ...): kombu keeps its
+# in-flight messages in per-database keys, so two workers' tests never restore each other's.
+_XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+REDIS_URL = f"redis://127.0.0.1:6379/{(14 + _XDIST_INDEX) % 16}"
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 

@@ -80,6 +80,8 @@ def test_a_curl_heartbeat_arms_its_monitor_and_muster_pings_out_while_alive(
             finally:
                 database.engine.dispose()
             wait_until(lambda: len(check.pings) >= 1, timeout=40)
+            # The check has its ping before the worker logs it sent: a kill in between is a race.
+            wait_until(lambda: "self_heartbeat.sent" in worker.log_text(), timeout=10)
         finally:
             worker.kill()
         pinged = len(check.pings)
