@@ -35,9 +35,10 @@ lint: install
 SHIFT ?= +168h
 
 # The suite on every core (pytest-xdist; most tests wait on real processes and servers): each
-# test has its own queue, database, ports and Redis database, so no two collide. Work stealing
-# keeps both cores busy to the end when a long fault test lands late.
-PARALLEL ?= -n auto --dist worksteal
+# test has its own queue, database, ports and Redis database, so no two collide. A file's tests
+# stay on one worker: the end-to-end scenarios share one running stack per broker, and the last
+# of them reads what the others left in its logs.
+PARALLEL ?= -n auto --dist loadfile
 
 test: lint peers
 	$(BIN)/pytest $(PARALLEL)
