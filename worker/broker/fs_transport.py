@@ -19,6 +19,7 @@ import fcntl
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from queue import Empty
 from time import monotonic
@@ -42,20 +43,44 @@ class Channel(filesystem.Channel):
         folders = [self.data_folder_in, self.data_folder_out]
         if self.store_processed:
             folders.append(self.processed_folder)
-        for folder in folders:
+        self._out = Path(self.data_folder_out)
+        self._staging = self._out.parent / "staging"
+        for folder in [*folders, self._staging]:
             Path(folder).mkdir(parents=True, exist_ok=True)
+        # Each exchange's table as last read, under the identity of the file it was read from.
+        self._tables: dict[str, tuple[tuple[int, int, int], list[Any]]] = {}
 
     def _put(self, queue: Any, payload: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
-        folder = Path(self.data_folder_out)
-        staging = folder.parent / "staging"
-        staging.mkdir(parents=True, exist_ok=True)
-        temporary = staging / name
-        with temporary.open("wb") as handle:
-            handle.write(str(dumps(payload)).encode("utf-8"))  # type: ignore[no-untyped-call]
+        data = str(dumps(payload)).encode("utf-8")  # type: ignore[no-untyped-call]
+        temporary = os.path.join(self._staging, name)
+        try:
+            handle = open(temporary, "wb")  # noqa: SIM115 - closed below, after the fsync
+        except FileNotFoundError:  # the folder was removed under a running process
+            self._staging.mkdir(parents=True, exist_ok=True)
+            handle = open(temporary, "wb")  # noqa: SIM115
+        with handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temporary, folder / name)
+        os.replace(temporary, os.path.join(self._out, name))
+
+    def get_table(self, exchange: Any) -> list[Any]:
+        """kombu reads (and share-locks) the exchange's file on every publish; a table is only
+        ever replaced whole (:meth:`_queue_bind` renames a new file into place), so the one read
+        last stands while the file's inode, modification time and size are unchanged."""
+        file: Path = self._exchange_file(exchange)  # type: ignore[no-untyped-call]
+        try:
+            stat = os.stat(file)
+        except FileNotFoundError:
+            return []
+        identity = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        cached = self._tables.get(exchange)
+        if cached is not None and cached[0] == identity:
+            return cached[1]
+        table = [filesystem.exchange_queue_t(*row) for row in self._read_table(file)]
+        self._tables[exchange] = (identity, table)
+        return table
 
     def _get(self, queue: Any, timeout: Any = None) -> Any:
         wanted = f"{queue}.msg"
@@ -89,17 +114,31 @@ class Channel(filesystem.Channel):
         # kombu creates the exchange file empty and then locks and fills it, so a publisher
         # reading the table in between routes to nothing. Here the table is rewritten under a
         # lock file and renamed into place: readers see the old table or the new one.
+        binding = filesystem.exchange_queue_t(routing_key or "", pattern or "", queue or "")
+        self._rewrite_table(
+            exchange, lambda table: table if binding in table else [binding, *table]
+        )
+
+    def _delete(
+        self, queue: Any, exchange: Any, routing_key: Any, pattern: Any, *args: Any, **kwargs: Any
+    ) -> None:
+        # kombu rewrites the table in place: replaced whole here too, as in _queue_bind.
+        self._purge(queue)  # type: ignore[no-untyped-call]
+        binding = filesystem.exchange_queue_t(routing_key or "", pattern or "", queue or "")
+        self._rewrite_table(exchange, lambda table: [row for row in table if row != binding])
+
+    def _rewrite_table(self, exchange: Any, change: Callable[[list[Any]], list[Any]]) -> None:
         file: Path = self._exchange_file(exchange)  # type: ignore[no-untyped-call]
         self.control_folder.mkdir(parents=True, exist_ok=True)
-        binding = filesystem.exchange_queue_t(routing_key or "", pattern or "", queue or "")
         with (file.parent / f"{file.name}.lock").open("a") as guard:
             fcntl.flock(guard.fileno(), fcntl.LOCK_EX)
             try:
                 table = [filesystem.exchange_queue_t(*row) for row in self._read_table(file)]
-                if binding in table:
+                changed = change(table)
+                if changed == table:
                     return
                 staging = file.parent / f".{file.name}.{uuid.uuid4().hex}"
-                staging.write_text(str(dumps([binding, *table])))  # type: ignore[no-untyped-call]
+                staging.write_text(str(dumps(changed)))  # type: ignore[no-untyped-call]
                 os.replace(staging, file)
             finally:
                 fcntl.flock(guard.fileno(), fcntl.LOCK_UN)

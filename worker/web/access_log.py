@@ -1,4 +1,5 @@
-"""One structlog line per request, with anything that could be a credential masked.
+"""One structlog line per request, with anything that could be a credential masked, and what
+the request queued (caller, task, incident), so an accepted message is one line, not two.
 
 An Acknowledge link's path is a credential (it acknowledges for its person), so the path is
 logged with its last segment masked and without its query; uvicorn's own access log, which
@@ -59,10 +60,12 @@ class AccessLog:
             if status == 413:  # the framework's body limit refused it (FastAPI max_body_size)
                 REFUSED.labels("", "too_large").inc()
             client = scope.get("client")
+            queued = scope.get("state", {}).get("queued") or {}
             log.info(
                 "web.request",
                 client=client[0] if client else None,
                 request=f"{scope.get('method', '?')} {masked_path(str(scope.get('path', '')))}",
                 status=status,
                 ms=round((time.perf_counter() - started) * 1000, 1),
+                **queued,
             )

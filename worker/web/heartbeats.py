@@ -37,4 +37,4 @@ def heartbeat(name: MonitorName, request: Request, caller: Caller) -> Accepted:
         REFUSED.labels(caller, "unknown_heartbeat").inc()
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no heartbeat monitor named {name!r}")
     payload = {"name": name, "received_at": context.now().isoformat()}
-    return queue(context, HEARTBEAT, payload, caller)
+    return queue(request, HEARTBEAT, payload, caller)

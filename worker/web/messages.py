@@ -35,25 +35,25 @@ def declared(message: Declared, request: Request, caller: Caller) -> Accepted:
     payload = message.model_dump(mode="json", exclude_none=True)
     payload["incident_id"] = payload.get("incident_id") or new_incident_id()
     payload["source"] = caller
-    return queue(request.app.state.context, DECLARED, payload, caller)
+    return queue(request, DECLARED, payload, caller)
 
 
 @router.post("/milestone", status_code=202)
 def milestone(message: Milestone, request: Request, caller: Caller) -> Accepted:
     """Record a milestone of an incident (an SME's suggestion, a result, a redefinition…)."""
     payload = message.model_dump(mode="json", exclude_none=True)
-    return queue(request.app.state.context, MILESTONE, payload, caller)
+    return queue(request, MILESTONE, payload, caller)
 
 
 @router.post("/acknowledged", status_code=202)
 def acknowledged(message: Acknowledged, request: Request, caller: Caller) -> Accepted:
     """Acknowledge a person's page: their escalation stops."""
     payload = message.model_dump(mode="json", exclude_none=True)
-    return queue(request.app.state.context, ACKNOWLEDGED, payload, caller)
+    return queue(request, ACKNOWLEDGED, payload, caller)
 
 
 @router.post("/resolved", status_code=202)
 def resolved(message: Resolved, request: Request, caller: Caller) -> Accepted:
     """Resolve an incident, by its id or by the fingerprint it was declared with."""
     payload = message.model_dump(mode="json", exclude_none=True)
-    return queue(request.app.state.context, RESOLVED, payload, caller)
+    return queue(request, RESOLVED, payload, caller)

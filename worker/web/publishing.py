@@ -3,7 +3,8 @@
 202 only once the broker has the message (a publisher confirm on RabbitMQ); a broker that cannot
 be reached within the web's retry budget is 503 with ``Retry-After`` (Alertmanager and Grafana
 retry it themselves); a payload the contract refuses is 422 with the reason. Nothing is
-half-queued: one notification is one message.
+half-queued: one notification is one message. What was queued goes on the request's one log
+line (:mod:`muster.worker.web.access_log`), not on a line of its own.
 """
 
 from __future__ import annotations
@@ -12,12 +13,11 @@ import time
 from typing import Any
 
 import structlog
-from fastapi import HTTPException, status
+from fastapi import HTTPException, Request, status
 from pydantic import BaseModel
 
 from muster.worker.client import BrokerUnavailable
 from muster.worker.messages import InvalidMessage
-from muster.worker.web.context import WebContext
 from muster.worker.web.metrics import ACCEPTED, QUEUEING, REFUSED
 
 log = structlog.get_logger("muster.web")
@@ -33,11 +33,12 @@ class Accepted(BaseModel):
     task: str
 
 
-def queue(context: WebContext, task: str, payload: dict[str, Any], caller: str) -> Accepted:
-    """Publish ``payload`` as ``task``; the answer, or the HTTP error that explains why not."""
+def queue(request: Request, task: str, payload: dict[str, Any], caller: str) -> Accepted:
+    """Publish ``payload`` as ``task`` for ``request``; the answer, or the HTTP error that
+    explains why not."""
     started = time.perf_counter()
     try:
-        message_id = context.publish(task, payload)
+        message_id = request.app.state.context.publish(task, payload)
     except InvalidMessage as invalid:
         REFUSED.labels(caller, "invalid").inc()
         log.info("web.refused", caller=caller, task=task, reason=invalid.reason)
@@ -53,5 +54,5 @@ def queue(context: WebContext, task: str, payload: dict[str, Any], caller: str) 
     QUEUEING.observe(time.perf_counter() - started)
     ACCEPTED.labels(caller, task).inc()
     incident_id = payload.get("incident_id")
-    log.info("web.accepted", caller=caller, task=task, incident_id=incident_id)
+    request.state.queued = {"caller": caller, "task": task, "incident_id": incident_id}
     return Accepted(incident_id=incident_id, message_id=message_id, task=task)

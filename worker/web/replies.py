@@ -80,5 +80,5 @@ def sms_reply(
         )
         return twiml(text)
     incident_id = candidates[0]
-    queue(context, ACKNOWLEDGED, {"incident_id": incident_id, "person": person}, caller)
+    queue(request, ACKNOWLEDGED, {"incident_id": incident_id, "person": person}, caller)
     return twiml(f"Acknowledged {incident_id} for you ({person}).")

@@ -7,9 +7,7 @@ or a Grafana webhook contact point here, with the caller's bearer token.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -21,7 +19,6 @@ from muster.worker.web.metrics import REFUSED
 from muster.worker.web.publishing import Accepted, queue
 
 router = APIRouter(prefix="/v1", tags=["alerts"])
-Caller = Annotated[str, Depends(caller_name)]
 TASKS = {"declared": DECLARED, "resolved": RESOLVED}
 
 
@@ -33,10 +30,12 @@ BODY = {
 }
 
 
-async def _queue_alerts(request: Request, caller: str) -> Response:
-    """Parse the body in one pass (bytes to model: FastAPI's body parameter would decode JSON
+async def _queue_alerts(request: Request) -> Response:
+    """Authenticate (a call, not a FastAPI dependency: solving one is measurable per request),
+    parse the body in one pass (bytes to model: FastAPI's body parameter would decode JSON
     and then validate the objects), then publish on a worker thread; the answer is serialised
     here once (FastAPI would validate the returned model against itself first)."""
+    caller = await caller_name(request)
     try:
         hook = AlertWebhook.model_validate_json(await request.body())
     except ValidationError as invalid:
@@ -47,18 +46,18 @@ async def _queue_alerts(request: Request, caller: str) -> Response:
     except AlertRefused as refused:
         REFUSED.labels(caller, "unclassified_alert").inc()
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(refused)) from None
-    accepted = await run_in_threadpool(queue, context, TASKS[message.task], message.payload, caller)
+    accepted = await run_in_threadpool(queue, request, TASKS[message.task], message.payload, caller)
     return Response(accepted.model_dump_json(), 202, media_type="application/json")
 
 
 @router.post("/alertmanager", status_code=202, response_model=Accepted, openapi_extra=BODY)
-async def alertmanager(request: Request, caller: Caller) -> Response:
+async def alertmanager(request: Request) -> Response:
     """Prometheus Alertmanager's webhook (version 4): firing declares, resolved resolves."""
-    return await _queue_alerts(request, caller)
+    return await _queue_alerts(request)
 
 
 @router.post("/grafana", status_code=202, response_model=Accepted, openapi_extra=BODY)
-async def grafana(request: Request, caller: Caller) -> Response:
+async def grafana(request: Request) -> Response:
     """Grafana alerting's webhook contact point, with the same rules; it may sign its bodies
     (``intake.callers.NAME.signature``)."""
-    return await _queue_alerts(request, caller)
+    return await _queue_alerts(request)

@@ -6,7 +6,7 @@ import multiprocessing
 import threading
 from pathlib import Path
 
-from kombu import Connection
+from kombu import Connection, Exchange, Queue
 
 from muster.worker.broker import fs_transport  # noqa: F401 - registers musterfs://
 
@@ -78,3 +78,29 @@ def test_an_unreadable_file_is_set_aside_not_fatal(tmp_path: Path) -> None:
         assert message.payload == {"n": 1}
         message.ack()
     assert [p.name for p in (tmp_path / "rejected").iterdir()] == ["0_bad.corrupt.msg"]
+
+
+def test_a_publisher_sees_bindings_made_and_removed_after_its_first_publish(
+    tmp_path: Path,
+) -> None:
+    """The exchange table is cached between publishes (kombu reads it from disk each time):
+    another connection's new binding, or its queue deleted, still routes the next message."""
+    settings = options(tmp_path)
+    exchange = Exchange("alerts", type="direct")
+    first, second = Queue("first", exchange, "first"), Queue("second", exchange, "second")
+    with (
+        Connection("musterfs://", transport_options=settings) as publisher,
+        Connection("musterfs://", transport_options=settings) as other,
+    ):
+        producer = publisher.Producer()
+        producer.publish({"n": 1}, exchange=exchange, routing_key="first", declare=[first])
+        bound = second.bind(other.default_channel)
+        bound.declare()
+        producer.publish({"n": 2}, exchange=exchange, routing_key="second")
+        message = bound.get()
+        assert message is not None
+        assert message.payload == {"n": 2}
+        message.ack()
+        bound.delete()
+        producer.publish({"n": 3}, exchange=exchange, routing_key="second")
+        assert bound.get() is None, "routed by a table older than the queue's deletion"

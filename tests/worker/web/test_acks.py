@@ -69,6 +69,20 @@ class TestRequestLog:
         assert lines == [("GET /ack/****", 200), ("GET /ack/****", 404), ("GET /healthz", 200)]
         assert token[:20] not in repr(logs)
 
+    def test_a_request_that_queues_a_message_is_one_line_naming_it(self, web: Web) -> None:
+        """What was queued goes on the request's own line: one line an accepted message."""
+        declaration = {"title": "API down", "impact": "major", "urgency": "high"}
+        declaration["services"] = ["api"]
+        with capture_logs() as logs:
+            answer = web.post("/v1/messages/declared", {**declaration, "incident_id": "inc-7"})
+        assert answer.status_code == 202
+        assert [(e["event"], e["status"]) for e in logs] == [("web.request", 202)]
+        assert {key: logs[0][key] for key in ("request", "task", "incident_id")} == {
+            "request": "POST /v1/messages/declared",
+            "task": "muster.incident.declared",
+            "incident_id": "inc-7",
+        }
+
     @pytest.mark.parametrize(
         ("path", "logged"),
         [
