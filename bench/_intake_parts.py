@@ -168,8 +168,28 @@ class Load:
         self.client_cpu += other.client_cpu
 
 
+class Connections:
+    """A client's keep-alive connections to one server, kept from one load run to the next:
+    Prometheus keeps its connections to Alertmanager open, and Alertmanager its connections to
+    a webhook receiver, so a round of POSTs does not pay for connecting."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.open: list[http.client.HTTPConnection] = []
+
+    def take(self, count: int) -> list[http.client.HTTPConnection]:
+        while len(self.open) < count:
+            self.open.append(http.client.HTTPConnection(HOST, self.port, timeout=REQUEST_TIMEOUT_S))
+        return self.open[:count]
+
+    def close(self) -> None:
+        for connection in self.open:
+            connection.close()
+        self.open.clear()
+
+
 def post_all(
-    port: int,
+    connections: Connections,
     path: str,
     bodies: list[bytes],
     per_body: int,
@@ -177,9 +197,9 @@ def post_all(
     headers: dict[str, str],
     expect: int,
 ) -> Load:
-    """POST ``bodies`` (each of ``per_body`` alerts) over ``threads`` keep-alive connections,
-    each thread taking the next body as it is free; wall time from the start signal to the last
-    answer, and each POST's answer time."""
+    """POST ``bodies`` (each of ``per_body`` alerts) over ``threads`` of the keep-alive
+    ``connections``, each thread taking the next body as it is free; wall time from the start
+    signal to the last answer, and each POST's answer time."""
     load = Load(alerts=len(bodies) * per_body)
     lock = threading.Lock()
     start = threading.Barrier(threads + 1)
@@ -189,8 +209,7 @@ def post_all(
         with lock:
             return next(work, None)
 
-    def worker() -> None:
-        connection = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT_S)
+    def worker(connection: http.client.HTTPConnection) -> None:
         answers, failures = [], []
         start.wait(REQUEST_TIMEOUT_S)
         while (body := next_body()) is not None:
@@ -205,12 +224,14 @@ def post_all(
                 failures.append(f"{type(error).__name__}: {error}")
                 connection.close()  # the next request reconnects
             answers.append(time.perf_counter() - began)
-        connection.close()
         with lock:
             load.answers.values += answers
             load.failures += failures
 
-    pool = [threading.Thread(target=worker, daemon=True) for _ in range(threads)]
+    pool = [
+        threading.Thread(target=worker, args=(connection,), daemon=True)
+        for connection in connections.take(threads)
+    ]
     for thread in pool:
         thread.start()
     start.wait(REQUEST_TIMEOUT_S)

@@ -45,6 +45,7 @@ from _delivery_report import code_under_test  # noqa: E402
 from _intake_parts import (  # noqa: E402
     AUTH,
     TOKEN,
+    Connections,
     WebProcess,
     now_text,
     post_all,
@@ -270,8 +271,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{THREADS} client threads, broker {args.broker}, database {args.database}"
         )
         started = time.perf_counter()
+        connections = Connections(web.port)
+        cleanup.callback(connections.close)
         load = post_all(
-            web.port,
+            connections,
             "/v1/alertmanager",
             [body for _, body in bodies],
             PER_GROUP,
