@@ -191,6 +191,22 @@ class MusterBeat(MusterWorker):
         return nodename(f"gen{self.process.pid}", gethostname())
 
 
+@dataclass
+class MusterWeb(MusterWorker):
+    """``muster web`` (the Procfile's web) in a subprocess, on ``port`` with ``workers``
+    processes: the same group, reaper and kill as a worker."""
+
+    name: str = "web"
+    port: int = 0
+    workers: int = 1
+    ready_marker: ClassVar[bytes] = b"Application startup complete."
+
+    def argv(self) -> list[str]:
+        """The command: the Procfile's ``muster web``, as this interpreter runs it."""
+        command = [sys.executable, "-m", "muster.worker.cli", "web", "--host", "127.0.0.1"]
+        return [*command, "--port", str(self.port), "--workers", str(self.workers)]
+
+
 def worker_environment(
     home: Path, config: Path, broker: str | None, database: str, queue: str, **extra: str
 ) -> dict[str, str]:

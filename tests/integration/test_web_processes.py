@@ -1,0 +1,104 @@
+"""``muster web --workers N`` as deployed: each process listens on a socket of its own, so the
+kernel spreads connections over all of them — Alertmanager's few long-lived connections never
+pile onto one process while the others idle — and a process that dies is replaced by one that
+listens too."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import sys
+from collections import Counter
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from tests.configs import DEMO
+from tests.integration.harness import MusterWeb, wait_until, worker_environment
+from tests.peers.common import free_port
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(sys.platform != "linux", reason="SO_REUSEPORT spreads connections on Linux"),
+]
+
+WORKERS = 3
+CONNECTIONS = 48  # the chance that one of 3 processes gets none of them: 3 x (2/3)^48, 1e-8
+
+
+def sockets(port: int, state: str) -> set[int]:
+    """The inodes of the TCP sockets on local ``port`` in ``state`` (``0A`` listening, ``01``
+    established), from ``/proc/net/tcp``."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+                found.add(int(fields[9]))
+    return found
+
+
+def owners(web: MusterWeb, inodes: set[int]) -> Counter[int]:
+    """How many of the sockets ``inodes`` each process of the web's group holds."""
+    assert web.process is not None
+    held: Counter[int] = Counter()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry.name)) != web.process.pid:
+                continue
+            links = [os.readlink(fd) for fd in (entry / "fd").iterdir()]
+        except OSError:  # gone meanwhile
+            continue
+        for link in links:
+            if link.startswith("socket:[") and int(link[8:-1]) in inodes:
+                held[int(entry.name)] += 1
+    return held
+
+
+def listeners(web: MusterWeb) -> Counter[int]:
+    return owners(web, sockets(web.port, "0A"))
+
+
+@pytest.fixture
+def web(tmp_path: Path) -> MusterWeb:
+    config = tmp_path / "routing.yaml"
+    config.write_text(DEMO.read_text())
+    env = worker_environment(tmp_path, config, None, f"sqlite:///{tmp_path / 'm.db'}", "web")
+    return MusterWeb(tmp_path, env, port=free_port(), workers=WORKERS)
+
+
+def test_each_process_listens_on_its_own_socket_and_connections_reach_all(web: MusterWeb) -> None:
+    with ExitStack() as cleanup:
+        cleanup.callback(web.stop)
+        web.start()
+        wait_until(lambda: len(listeners(web)) == WORKERS, timeout=30)
+        assert set(listeners(web).values()) == {1}, "one listening socket a process"
+
+        connections = [
+            http.client.HTTPConnection("127.0.0.1", web.port) for _ in range(CONNECTIONS)
+        ]
+        for connection in connections:
+            cleanup.callback(connection.close)
+            connection.request("GET", "/healthz")
+            assert connection.getresponse().read() == b'{"status":"ok"}'
+        served = owners(web, sockets(web.port, "01"))
+        assert sum(served.values()) == CONNECTIONS
+        assert set(served) == set(listeners(web)), f"a process took no connection: {served}"
+
+
+def test_a_killed_process_is_replaced_by_one_listening_on_its_own_socket(web: MusterWeb) -> None:
+    with ExitStack() as cleanup:
+        cleanup.callback(web.stop)
+        web.start()
+        wait_until(lambda: len(listeners(web)) == WORKERS, timeout=30)
+        victim = next(iter(listeners(web)))
+        os.kill(victim, signal.SIGKILL)
+        wait_until(lambda: len(listeners(web)) == WORKERS and victim not in listeners(web), 30)
+        connection = http.client.HTTPConnection("127.0.0.1", web.port, timeout=5)
+        cleanup.callback(connection.close)
+        connection.request("GET", "/healthz")
+        assert connection.getresponse().status == 200
