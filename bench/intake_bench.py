@@ -22,13 +22,16 @@ muster. This script measures both on the same machine in the same run:
    at the web's log line for the request that queued it (``web.request`` with a ``task``).
 
 The client is the same for both servers: ``--threads`` keep-alive ``http.client`` connections
-per server, opened once and kept for the whole run (as Prometheus keeps its connections to
-Alertmanager, and Alertmanager its connections to a receiver), bodies encoded beforehand. Both
-servers run through parts 1 and 2 (idle while the other is measured). Part (b) is ``--rounds``
-runs of ``--batch-alerts`` (10,000: 100 POSTs, 0.15-0.3 s) alternated between the two servers
-and judged on the total (alerts / seconds); shorter runs measure mostly their own start and
-tail (with 10 POSTs a run over 4 connections, the last answer waits while 3 connections idle).
-Each server's CPU is read from ``/proc`` over a whole phase.
+a run, bodies encoded beforehand. Both servers run through parts 1 and 2 (idle while the other
+is measured). Part (b) is ``--rounds`` runs of ``--batch-alerts`` (10,000: 100 POSTs, 0.15-0.3
+s) alternated between the two servers and judged on the total (alerts / seconds); shorter runs
+measure mostly their own start and tail (with 10 POSTs a run over 4 connections, the last
+answer waits while 3 connections idle). Each run connects anew: ``muster web``'s processes each
+listen on a socket of their own and Linux places a connection on one by a hash of its address,
+so one set of 4 connections kept for the whole bench would measure one placement (all 4 on
+one process, 1 time in 64 with 4 processes); new ones each run measure the placements a busy
+receiver sees as senders come and go. Each server's CPU is read from ``/proc`` over a whole
+phase.
 
 Target: muster's 100-a-POST alerts/s >= Alertmanager's own 100-a-POST rate, with every POST
 accepted and every accepted message on the broker. Run from the repository root::
@@ -161,6 +164,7 @@ def measure(
     load = post_all(
         target.connections, target.path, work, per, threads, target.headers, target.expect
     )
+    target.connections.close()  # the next run connects anew (the module's docstring says why)
     target.posts += len(work)
     target.loads.setdefault(phase, []).append(load)
     return load
@@ -253,8 +257,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--web-workers",
         type=int,
-        default=2 * (os.cpu_count() or 1),
-        help="muster web --workers (default: two per CPU, as the README advises for production)",
+        default=3 * (os.cpu_count() or 1),
+        help="muster web --workers (default: three per CPU, as the README advises)",
     )
     return parser.parse_args(argv)
 
@@ -350,7 +354,7 @@ def ingest_run(
     if on_broker != targets[1].posts:
         problems.append(f"{on_broker} messages on the broker for {targets[1].posts} POSTs")
     print(
-        f"\nIngest: {args.threads} keep-alive connections a server; (a) {args.alerts} new "
+        f"\nIngest: {args.threads} keep-alive connections a run; (a) {args.alerts} new "
         f"alerts, (b) {args.rounds} alternated rounds of {args.batch_alerts}"
     )
     print(f"  {'':38s} {'Alertmanager':>19s} {'muster web':>19s}")

@@ -163,7 +163,7 @@ def timeline(incident_id: str, output: str) -> None:
     type=click.IntRange(1, 64),
     default=1,
     show_default=True,
-    help="Processes sharing the port: one per core to use (each Python process uses one).",
+    help="Processes sharing the port: three a core (each waits on the broker, off its core).",
 )
 def web(host: str, port: int, workers: int) -> None:
     """Serve the web intake: webhooks, the contract over HTTP, Acknowledge links, health."""
