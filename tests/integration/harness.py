@@ -37,8 +37,11 @@ from tests.reaper import guard
 
 # A Redis database of its own for each pytest-xdist worker (gw0 14, gw1 15, ...): kombu keeps its
 # in-flight messages in per-database keys, so two workers' tests never restore each other's.
+# TEST_REDIS_DB moves the first one, so that two test runs side by side (two checkouts) do not
+# share one either.
 _XDIST_INDEX = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-REDIS_URL = f"redis://127.0.0.1:6379/{(14 + _XDIST_INDEX) % 16}"
+_REDIS_FIRST_DB = int(os.environ.get("TEST_REDIS_DB", "14"))
+REDIS_URL = f"redis://127.0.0.1:6379/{(_REDIS_FIRST_DB + _XDIST_INDEX) % 16}"
 RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672//"
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
