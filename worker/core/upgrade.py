@@ -50,16 +50,18 @@ def join_upgrade(routing: Routing, current: Facts, severity: str, joining: Facts
     nothing: then it is only a timeline entry.
 
     Never a lower severity: should an edited matrix rate the joined facts below what the
-    incident is, the join leaves it alone rather than slow anyone down.
+    incident is, the join leaves it alone rather than slow anyone down (a severity the config
+    no longer has ranks below every other).
     """
     merged = joined_facts(routing, current, joining)
     if merged == current:
         return None
+    order = routing.config.level_order
     try:
         after = routing.severity(merged.impact, merged.urgency).rank
-        before = routing.level(severity).rank
     except RoutingError:
         return None
+    before = order.index(severity) if severity in order else len(order)
     return None if after > before else merged
 
 
