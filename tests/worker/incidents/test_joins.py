@@ -27,8 +27,9 @@ from muster.channels.retry import RetryPolicy
 from muster.worker.clock import ManualClock
 from muster.worker.core.alerts import AlertWebhook, webhook_message
 from muster.worker.incidents.declared import handle_declared
+from muster.worker.incidents.fan_out import handle_fan_out
 from muster.worker.incidents.milestone import handle_milestone
-from muster.worker.incidents.outcome import Outcome
+from muster.worker.incidents.outcome import Outcome, UnknownIncident
 from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, Incident, TimelineEntry
@@ -296,6 +297,25 @@ class TestContractDeclarationJoining:
         paged = pages(rt, "joined:")
         assert len(paged) == len(set(paged)) == 7
         assert timeline(rt, "inc-1").count("redefinition") == 1
+
+    def test_a_worse_join_before_the_fan_out_is_retried_until_it_is_written(
+        self, rt: Runtime
+    ) -> None:
+        """The open incident's second commit is still queued: the join is retried (as a
+        milestone would be) rather than redefine an incident whose pages and timers are not
+        written yet; once they are, it upgrades it."""
+        queued: list[tuple[str, str]] = []
+        payload = {"incident_id": "inc-1", "fingerprint": "fp", "title": "Slow"}
+        facts = {"impact": "major", "urgency": "low", "services": ["payments-api"]}
+        message = parse("muster.incident.declared", {**payload, **facts})
+        handle_declared(rt, message, "m-1", queue_fan_out=lambda *ids: queued.append(ids))
+        with pytest.raises(UnknownIncident):
+            contract(rt, "m-2", "inc-2", impact="critical", urgency="high")
+        assert timeline(rt, "inc-1") == []
+        handle_fan_out(rt, *queued[0])
+        contract(rt, "m-2", "inc-2", impact="critical", urgency="high")
+        assert incident(rt, "inc-1").severity == "SEV1"
+        assert ("dmitri", "sms") in pages(rt, "joined:inc-2")
 
     def test_storm_limits_hold_the_pages_an_upgrade_sends(self, rt: Runtime) -> None:
         """dmitri's SMS window is full (five SEV2s in a minute): the SMS the upgrade owes him
