@@ -2,8 +2,8 @@
 
 Called by the incident handlers: a declaration arms them, a redefinition (or a join that
 upgrades the incident) re-paces them to the new level (and disarms the chains its plan no longer
-contains), a role change restarts its chain, an
-acknowledgement stops the chains that paged that person, a resolution cancels everything.
+contains), a role change restarts its chain, an acknowledgement stops the chains that paged that
+person, a resolution cancels everything.
 """
 
 from __future__ import annotations
