@@ -1,17 +1,20 @@
 """Alert webhooks (Prometheus Alertmanager's, Grafana alerting's) as contract messages.
 
 One incident per alert group: the group key, hashed, is the incident's fingerprint, so a group
-that keeps firing joins its open incident (pages nobody), and ``status: resolved`` resolves
-whatever incident holds it. Each notification's declaration gets an id made of the group and
-its firing alerts (each alert's fingerprint and start): Alertmanager's repeat notification of the
-same alerts is then the same declaration again, a no-op, while alerts joining or leaving make
-a new id, which joins the open incident as one timeline entry. An alert firing again after a
-resolution starts anew (a new ``startsAt``), so its group declares a new incident.
+that keeps firing joins its open incident (paging nobody unless it got worse), and ``status:
+resolved`` resolves whatever incident holds it. Each notification's declaration gets an id made
+of the group and its firing alerts (each alert's fingerprint and start): Alertmanager's repeat
+notification of the same alerts is then the same declaration again, a no-op, while alerts
+joining or leaving make a new id, which joins the open incident as one timeline entry. An alert
+firing again after a resolution starts anew (a new ``startsAt``), so its group declares a new
+incident.
 
 An incident is as bad as its worst alert: each firing alert gets an impact, an urgency and
 services from its labels when they name configured values, else from the first matching
 ``intake.rules`` entry, else from ``intake.defaults``; the incident takes the highest impact,
-the highest urgency and every service.
+the highest urgency and every service, and keeps them: a later notification that is worse
+upgrades the open incident, one that is better lowers nothing
+(:mod:`muster.worker.incidents.joined`).
 """
 
 from __future__ import annotations

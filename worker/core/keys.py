@@ -27,6 +27,12 @@ def broadcast_key(incident_id: str, destination: str, reason: str) -> str:
     return f"{incident_id}:broadcast:{destination}:{reason}"
 
 
+def joined_reason(joining: str) -> str:
+    """The reason of the pages a declaration that joined by fingerprint (``joining``: its id)
+    owed by making the incident worse."""
+    return f"joined:{joining}"
+
+
 NOTICE_REASON = "unreachable:"
 
 
@@ -77,9 +83,16 @@ def milestone_key(incident_id: str, milestone: str) -> str:
     return f"{incident_id}:milestone:{milestone}"
 
 
-def disarmed_key(incident_id: str, milestone: str) -> str:
-    """The escalation chains a redefinition milestone disarmed."""
-    return f"{milestone_key(incident_id, milestone)}:disarmed"
+def join_upgrade_key(incident_id: str, joining: str) -> str:
+    """How a declaration that joined by fingerprint (``joining``: its id) made the incident
+    worse: the redefinition it caused."""
+    return f"{joined_key(incident_id, joining)}:upgrade"
+
+
+def disarmed_key(redefinition_key: str) -> str:
+    """The escalation chains a redefinition (a milestone's, or a join's: its entry's key)
+    disarmed."""
+    return f"{redefinition_key}:disarmed"
 
 
 def ack_key(incident_id: str, person: str, role: str | None) -> str:

@@ -161,6 +161,18 @@ def paged_by(plan: PagePlan, chain: EscalationChain) -> list[str]:
     ]
 
 
+def repaced_due(due: datetime, was: timedelta | None, every: timedelta, now: datetime) -> datetime:
+    """When a kept chain's next step is due once a redefinition changed its level's
+    ``ack_within`` from ``was`` to ``every``: counted from the redefinition (``now``), so a
+    downgrade slows it; an upgrade never puts off a step already due sooner. Unchanged, it
+    keeps its time."""
+    if was == every:
+        return due
+    if was is not None and every < was:
+        return min(due, now + every)
+    return now + every
+
+
 def next_summary_due(slot: datetime, every: timedelta, now: datetime) -> datetime:
     """The slot after ``slot``; a scanner that was away sends one catch-up summary, not a
     burst, so slots already past are skipped."""

@@ -1,9 +1,10 @@
 """A declaration's first commit: the incident and its first page, sent at once.
 
 The rest of the fan-out is a second commit (:mod:`muster.worker.incidents.fan_out`), queued as a
-task of its own. A declaration whose fingerprint matches an open incident joins that incident's
-timeline and pages nobody (alert storms), and its id becomes an alias of that incident; the same
-incident id again is a no-op.
+task of its own. A declaration whose fingerprint matches an open incident joins that incident
+(:mod:`muster.worker.incidents.joined`): a timeline entry that pages nobody (alert storms) unless
+it makes the incident worse, and its id becomes an alias of that incident; the same incident id
+again is a no-op.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from muster.worker.core.first_page import first_page
 from muster.worker.core.incident import Incident as CoreIncident
-from muster.worker.core.keys import joined_key
 from muster.worker.core.plan import build_page_plan
 from muster.worker.core.routing import Routing, RoutingError
 from muster.worker.core.snapshots import plan_to_data
@@ -28,11 +28,12 @@ from muster.worker.deliveries.rows import page_rows
 from muster.worker.deliveries.storm import HELD
 from muster.worker.incidents.fan_out import fan_out
 from muster.worker.incidents.first_commit import write_first_commit
+from muster.worker.incidents.joined import join
 from muster.worker.incidents.outcome import Outcome
+from muster.worker.incidents.records import lock_incident
 from muster.worker.messages import Declared, InvalidMessage
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Incident, IncidentAlias, OpenFingerprint
-from muster.worker.store.timeline import add_entry
 
 log = structlog.get_logger("muster.handlers")
 
@@ -177,7 +178,8 @@ def _declared_again(
     """A declaration whose incident, or open fingerprint, is already recorded.
 
     The same incident again is a no-op, unless a crash interrupted its fan-out (then this
-    completes it); another incident with an open fingerprint joins that one's timeline.
+    completes it); another incident with an open fingerprint joins that one, under its row
+    lock, and upgrades it if it is worse.
     """
     with rt.database.transaction() as session:
         known = session.get(Incident, incident_id)
@@ -191,9 +193,17 @@ def _declared_again(
         if joined is not None:
             return Outcome(joined, note="duplicate declaration: it joined this incident")
         holder = session.get(OpenFingerprint, message.fingerprint) if message.fingerprint else None
-        if holder is not None:
-            _join(session, holder.incident_id, incident_id, message, message_id, now)
-            return Outcome(holder.incident_id, note="joined open incident by fingerprint")
+        row = None if holder is None else lock_incident(session, holder.incident_id)
+        if row is not None and row.resolved_at is None:
+            # Locked: a copy of this declaration on another worker joined first, or waits.
+            joined = _joined_before(session, incident_id)
+            if joined is not None:
+                return Outcome(joined, note="duplicate declaration: it joined this incident")
+            deliveries = join(session, routing, row, incident_id, message, message_id, now)
+            note = "joined open incident by fingerprint"
+            return Outcome(
+                row.id, deliveries, note=note + (", made it worse" if deliveries else "")
+            )
     raise conflict  # whatever conflicted is gone again: the task runs the message anew
 
 
@@ -201,26 +211,3 @@ def _joined_before(session: Session, incident_id: str) -> str | None:
     """The incident a declaration under ``incident_id`` joined, if it did."""
     alias = session.get(IncidentAlias, incident_id)
     return None if alias is None else alias.incident_id
-
-
-def _join(
-    session: Session,
-    incident_id: str,
-    joining: str,
-    message: Declared,
-    message_id: str,
-    now: datetime,
-) -> None:
-    """A timeline entry of the open incident, and an alias: the producer was given ``joining``
-    and will send milestones, acknowledgements and resolutions under it."""
-    session.add(IncidentAlias(alias=joining, incident_id=incident_id, created_at=now))
-    add_entry(
-        session,
-        incident_id=incident_id,
-        key=joined_key(incident_id, message.incident_id or message_id),
-        at=message.declared_at or now,
-        kind="joined",
-        actor=message.source,
-        text=message.title,
-        data={"fingerprint": message.fingerprint, "services": list(message.services)},
-    )

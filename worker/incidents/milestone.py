@@ -1,7 +1,9 @@
 """A milestone: a timeline entry, what it changes, whom it pages, and the rooms told.
 
-``redefinition`` recomputes severity and services, pages only people not yet paged and stops
-the escalations of roles and services the new plan no longer contains;
+``redefinition`` recomputes severity and services (:mod:`muster.worker.incidents.redefine`, as a
+join that makes the incident worse does): it pages the people the new plan needs who were not
+paged, and on an upgrade the new level's kinds the others did not get; it re-paces the chains it
+keeps and stops the escalations of roles and services the new plan no longer contains;
 ``support_update`` and ``redefinition`` set the impact statement; ``state_change`` sets the state;
 ``role_change`` hands a role over and pages the new holder; ``engage`` pages named people and the
 on-call SMEs of named services now.
@@ -10,32 +12,24 @@ on-call SMEs of named services now.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from muster.worker.core.broadcasts import render_milestone
-from muster.worker.core.keys import disarmed_key, milestone_key
-from muster.worker.core.plan import (
-    PagePlan,
-    PlannedPage,
-    build_page_plan,
-    plan_engagement,
-    reassign_role,
-)
+from muster.worker.core.keys import milestone_key
+from muster.worker.core.plan import PlannedPage, plan_engagement, reassign_role
 from muster.worker.core.routing import Routing
 from muster.worker.core.snapshots import plan_from_data, plan_to_data
+from muster.worker.core.upgrade import Facts
 from muster.worker.deliveries.rows import broadcast_rows, page_rows
 from muster.worker.deliveries.storm import write_pages
 from muster.worker.incidents.outcome import Outcome
 from muster.worker.incidents.records import close, consume, declared_incident, recorded
+from muster.worker.incidents.redefine import facts_of, note_disarmed, redefine
 from muster.worker.messages import InvalidMessage, Milestone
 from muster.worker.runtime import Runtime
-from muster.worker.store.models import Delivery, Incident
+from muster.worker.store.models import Incident
 from muster.worker.store.reads import core_incident
 from muster.worker.store.timeline import add_entry
-from muster.worker.timers.arm import cancel_all, rearm_for_severity, restart_role_chain
+from muster.worker.timers.arm import cancel_all, restart_role_chain
 
 
 def handle_milestone(rt: Runtime, message: Milestone, message_id: str) -> Outcome:
@@ -45,7 +39,7 @@ def handle_milestone(rt: Runtime, message: Milestone, message_id: str) -> Outcom
     key = milestone_key(message.incident_id, message.milestone_id or message_id)
     _check_names(routing, message)
     with rt.database.transaction() as session:
-        row = declared_incident(session, message.incident_id)
+        row = declared_incident(session, message.incident_id, lock=True)
         if recorded(session, key):
             return Outcome(row.id, note="duplicate milestone: no-op")
         at = message.at or now
@@ -55,12 +49,11 @@ def handle_milestone(rt: Runtime, message: Milestone, message_id: str) -> Outcom
         detail = ""
         reason = f"{message.kind}:{message.milestone_id or message_id}"
         if message.kind == "redefinition":
-            plan, pages, detail = _redefine(session, routing, row, message, now)
+            redefined = redefine(session, routing, row, _facts(row, message), now)
+            row.impact_statement = message.text
+            plan, pages, detail = redefined.plan, redefined.pages, redefined.detail
             core = core_incident(row)
-            disarmed = rearm_for_severity(session, routing, row, plan, now)
-            if disarmed:
-                detail += "; escalation stopped for " + ", ".join(disarmed)
-                _note_disarmed(session, row.id, message, message_id, disarmed, now)
+            note_disarmed(session, row.id, key, message.author, redefined.disarmed, now)
         elif message.kind == "support_update":
             row.impact_statement = message.text
         elif message.kind == "state_change" and message.state is not None:
@@ -126,47 +119,11 @@ def _check_names(routing: Routing, message: Milestone) -> None:
             raise InvalidMessage(f"unknown urgency {message.urgency!r}")
 
 
-def _note_disarmed(
-    session: Session,
-    incident_id: str,
-    message: Milestone,
-    message_id: str,
-    disarmed: list[str],
-    now: datetime,
-) -> None:
-    """Say on the timeline whose escalations the redefinition stopped: those people's next
-    levels will not be paged, and the review should show why."""
-    add_entry(
-        session,
-        incident_id=incident_id,
-        key=disarmed_key(incident_id, message.milestone_id or message_id),
-        at=now,
-        kind="escalation_disarmed",
-        actor=message.author,
-        text="No longer in the plan, escalation stopped: " + ", ".join(disarmed),
-        data={"roles": disarmed},
+def _facts(row: Incident, message: Milestone) -> Facts:
+    """The incident as the redefinition says it is now (what it leaves out stays as it was)."""
+    was = facts_of(row)
+    return Facts(
+        message.impact or was.impact,
+        message.urgency or was.urgency,
+        tuple(message.services or was.services),
     )
-
-
-def _redefine(
-    session: Session, routing: Routing, row: Incident, message: Milestone, now: datetime
-) -> tuple[PagePlan, tuple[PlannedPage, ...], str]:
-    before = row.severity
-    row.impact = message.impact or row.impact
-    row.urgency = message.urgency or row.urgency
-    row.services = list(message.services or row.services)
-    row.impact_statement = message.text
-    severity = routing.severity(row.impact, row.urgency)
-    row.severity = severity.name
-    plan = build_page_plan(routing, core_incident(row), now, severity=severity)
-    paged = set(
-        session.scalars(
-            select(Delivery.person).where(
-                Delivery.incident_id == row.id, Delivery.purpose == "page"
-            )
-        )
-    )
-    newly = tuple(page for page in plan.pages if page.person not in paged)
-    detail = f"Severity {before} -> {severity.name}; impact {row.impact}, urgency {row.urgency}"
-    detail += f"; services {', '.join(row.services)}"
-    return plan, newly, detail

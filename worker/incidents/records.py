@@ -13,14 +13,26 @@ from muster.worker.store.models import ConsumedMessage, Incident, OpenFingerprin
 from muster.worker.store.reads import find_incident
 
 
-def declared_incident(session: Session, incident_id: str) -> Incident:
+def declared_incident(session: Session, incident_id: str, lock: bool = False) -> Incident:
     """The incident (or the one it joined by fingerprint), once its declaration is fully
     recorded (retried until then: a milestone or a resolution must not act on an incident whose
-    pages and timers are still being written)."""
+    pages and timers are still being written).
+
+    ``lock``: held ``FOR UPDATE`` (on PostgreSQL; SQLite's writer holds the database) and read
+    afresh, for a change decided from what the row says (a redefinition, a join that makes the
+    incident worse): two such changes then decide one after the other.
+    """
     row = find_incident(session, incident_id)
+    if row is not None and lock:
+        row = lock_incident(session, row.id)
     if row is None or not row.fanned_out:
         raise UnknownIncident(incident_id)
     return row
+
+
+def lock_incident(session: Session, incident_id: str) -> Incident | None:
+    """The incident row, locked for this transaction and read afresh."""
+    return session.get(Incident, incident_id, with_for_update=True, populate_existing=True)
 
 
 def close(session: Session, row: Incident, at: datetime) -> None:

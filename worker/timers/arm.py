@@ -1,8 +1,9 @@
 """Arming, moving and stopping an incident's timers, inside the transaction of the change.
 
-Called by the incident handlers: a declaration arms them, a redefinition re-paces them (and
-disarms the chains its plan no longer contains), a role change restarts its chain, an
-acknowledgement stops the chains that paged that person, a resolution cancels everything.
+Called by the incident handlers: a declaration arms them, a redefinition (or a join that
+upgrades the incident) re-paces them to the new level (and disarms the chains its plan no longer
+contains), a role change restarts its chain, an acknowledgement stops the chains that paged that
+person, a resolution cancels everything.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from muster.worker.core.timer_state import (
     SummaryState,
     chains_not_needed,
     escalated_chains,
+    repaced_due,
     summary_due_after_change,
 )
 from muster.worker.store.models import Incident, Timer
@@ -54,14 +56,20 @@ def arm_incident(
 
 
 def rearm_for_severity(
-    session: Session, routing: Routing, row: Incident, plan: PagePlan, now: datetime
+    session: Session,
+    routing: Routing,
+    row: Incident,
+    plan: PagePlan,
+    now: datetime,
+    was: timedelta | None,
 ) -> list[str]:
-    """After a redefinition: chains for new roles and services, new intervals for the rest, and
-    no more escalation for what the new plan dropped. Returns the labels of the chains
-    disarmed."""
+    """After a redefinition (``was``: the old level's ``ack_within``): chains for new roles and
+    services, the kept ones re-paced to the new level from now, new intervals for the summary
+    and reminder, and no more escalation for what the new plan dropped. Returns the labels of
+    the chains disarmed."""
     level = routing.level(row.severity).level
     timers = {t.key: t for t in incident_timers(session, row.id)}
-    disarmed = _rearm_chains(session, row.id, plan, level.ack_within, timers, now)
+    disarmed = _rearm_chains(session, row.id, plan, (was, level.ack_within), timers, now)
     summary = timers.get(summary_timer_key(row.id))
     if summary is not None and summary.state == PENDING:
         state = SummaryState.from_data(summary.data)
@@ -121,12 +129,14 @@ def _rearm_chains(
     session: Session,
     incident_id: str,
     plan: PagePlan,
-    ack_within: timedelta | None,
+    pace: tuple[timedelta | None, timedelta | None],
     timers: dict[str, Timer],
     now: datetime,
 ) -> list[str]:
     """Disarm the pending chains ``plan`` does not need (all of them without ``ack_within``);
-    arm the ones it needs that were never armed, or that an earlier redefinition disarmed."""
+    re-pace the pending ones it keeps from the old ``ack_within`` to the new (``pace``); arm
+    the ones it needs that were never armed, or that an earlier redefinition disarmed."""
+    was, ack_within = pace
     armed = [
         (t, ChainState.from_data(t.data))
         for t in timers.values()
@@ -139,6 +149,9 @@ def _rearm_chains(
         if state in unneeded:
             armed_timer.state, armed_timer.updated_at = CANCELLED, now
             disarmed.append(state.label)
+        elif ack_within is not None:
+            armed_timer.due_at = repaced_due(armed_timer.due_at, was, ack_within, now)
+            armed_timer.updated_at = now
     if ack_within is not None:
         for chain in escalated_chains(plan):
             known = timers.get(chain_timer_key(incident_id, chain.role, chain.service))

@@ -329,9 +329,11 @@ class TestMilestones:
         assert second == ()
         assert timeline(rt).count("note") == 1
 
-    def test_redefinition_pages_only_the_people_newly_needed(self, rt: Runtime) -> None:
+    def test_redefinition_pages_the_people_newly_needed_and_the_kinds_others_lack(
+        self, rt: Runtime
+    ) -> None:
         """SEV4 on search → SEV1 on search and payments: the new roles and SMEs are paged;
-        Ken, already paged as the search SME, is not paged again."""
+        Ken, already paged by chat as the search SME, gets only the SEV1's SMS and email."""
         declare(rt, services=["search"], impact="internal", urgency="low")
         ids = self.milestone(
             rt,
@@ -343,7 +345,8 @@ class TestMilestones:
             services=["search", "payments-api"],
         )
         newly = {(d.person, d.kind) for d in rows(rt) if d.id in ids and d.purpose == "page"}
-        assert {person for person, _ in newly} == {"bob", "dmitri", "frank", "heidi"}
+        assert {person for person, _ in newly} == {"bob", "dmitri", "frank", "heidi", "ken"}
+        assert {kind for person, kind in newly if person == "ken"} == {"sms", "email"}
         with rt.database.transaction() as session:
             incident = session.get(Incident, "inc-1")
             assert incident is not None

@@ -277,12 +277,11 @@ class TestEscalation:
     ) -> None:
         """SEV1 on payments-api redefined at +2 to SEV3 on search (support lead and SMEs only):
         the incident commander's, the scribe's and the payments SMEs' chains are disarmed and
-        the timeline lists them; at +5 only the support lead's chain climbs."""
+        the timeline lists them; only the support lead's and the search SMEs' chains climb, at
+        the SEV3 pace (+32)."""
         declare_sev1(rt)
         run_for(rt, 2)
         redefine(rt, "m-sev3", impact="major", urgency="low", services=["search"])
-        run_for(rt, 3)
-        assert escalations(rt) == [("mallory", "escalation:support_lead:1")]
         with rt.database.transaction() as session:
             entry = session.scalars(
                 select(TimelineEntry).where(TimelineEntry.kind == "escalation_disarmed")
@@ -294,6 +293,13 @@ class TestEscalation:
         assert states["inc-1:escalation:incident_commander"] == "cancelled"
         assert states["inc-1:escalation:sme:payments-api"] == "cancelled"
         assert states["inc-1:escalation:sme:search"] == "pending"
+        run_for(rt, 29)
+        assert escalations(rt) == []
+        run_for(rt, 1)
+        assert escalations(rt) == [
+            ("mallory", "escalation:support_lead:1"),
+            ("ken", "escalation:sme:search:1"),
+        ]
 
     def test_a_redefinition_back_up_rearms_a_disarmed_chain(self, rt: Runtime) -> None:
         """SEV1 → SEV3 at +1 → SEV1 at +2: the incident commander's chain is armed again, as a
