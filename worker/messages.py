@@ -22,15 +22,19 @@ from pydantic import (
     model_validator,
 )
 
+from muster.worker.core.namespaces import ReservedNamespace, check_given
+
 DECLARED = "muster.incident.declared"
 MILESTONE = "muster.incident.milestone"
 ACKNOWLEDGED = "muster.incident.acknowledged"
 RESOLVED = "muster.incident.resolved"
 HEARTBEAT = "muster.heartbeat"
 
+FINGERPRINT_MAX = 256  # the database's column; a web caller's scoped fingerprint must fit it too
 IncidentId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
 ]
+Fingerprint = Annotated[str, StringConstraints(min_length=1, max_length=FINGERPRINT_MAX)]
 ServiceName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 PersonId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 MilestoneKind = Literal[
@@ -61,7 +65,7 @@ class Declared(_Message):
     """``muster.incident.declared``: an incident is declared."""
 
     incident_id: IncidentId | None = None
-    fingerprint: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
+    fingerprint: Fingerprint | None = None
     title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     summary: Annotated[str, StringConstraints(max_length=4000)] = ""
     impact: Annotated[str, StringConstraints(min_length=1, max_length=100)]
@@ -142,7 +146,7 @@ class Resolved(_Message):
     """
 
     incident_id: IncidentId | None = None
-    fingerprint: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
+    fingerprint: Fingerprint | None = None
     text: Annotated[str, StringConstraints(max_length=4000)] | None = None
     at: AwareDatetime | None = None
 
@@ -179,17 +183,32 @@ class InvalidMessage(ValueError):
         self.reason = reason
 
 
-def parse(task: str, payload: Any) -> _Message:
-    """The validated message for ``task``, or :class:`InvalidMessage` with every problem named."""
+def parse(task: str, payload: Any, *, producer: bool = False) -> _Message:
+    """The validated message for ``task``, or :class:`InvalidMessage` with every problem named.
+
+    ``producer``: the message comes from a producer, not muster's own intake, so its
+    declaration or resolution may not give a fingerprint or incident id in muster's reserved
+    namespaces (:mod:`muster.worker.core.namespaces`). The worker parses what the broker brings
+    without it: whoever can publish on the broker is trusted as muster itself (the broker
+    cannot tell producers apart), and muster's web intake publishes webhook declarations there.
+    """
     model = CONTRACT.get(task)
     if model is None:
         raise InvalidMessage(f"no message contract for task {task!r}")
     if not isinstance(payload, dict):
         raise InvalidMessage(f"the message must be a JSON object, not {type(payload).__name__}")
     try:
-        return model.model_validate(payload)
+        message = model.model_validate(payload)
     except ValidationError as invalid:
         raise InvalidMessage(describe(invalid)) from None
+    if producer and isinstance(message, Declared | Resolved):
+        try:
+            check_given(
+                message.incident_id if isinstance(message, Declared) else None, message.fingerprint
+            )
+        except ReservedNamespace as reserved:
+            raise InvalidMessage(str(reserved)) from None
+    return message
 
 
 def describe(invalid: ValidationError) -> str:

@@ -23,6 +23,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from muster.worker.core.config_model import RoutingConfig
+from muster.worker.core.namespaces import ALERT_INCIDENT, ALERTS_FINGERPRINT
 
 TITLE_MAX = 200
 SUMMARY_MAX = 4000
@@ -82,7 +83,7 @@ class AlertMessage:
 def group_fingerprint(source: str, group_key: str) -> str:
     """The incident fingerprint of an alert group of a caller (group keys can be long)."""
     digest = hashlib.sha256(f"{source}\n{group_key}".encode()).hexdigest()[:32]
-    return f"alerts:{source}:{digest}"
+    return f"{ALERTS_FINGERPRINT}{source}:{digest}"
 
 
 def webhook_message(config: RoutingConfig, hook: AlertWebhook, source: str) -> AlertMessage:
@@ -167,7 +168,7 @@ def declaration_id(fingerprint: str, firing: list[WebhookAlert]) -> str:
         for alert in firing
     )
     digest = hashlib.sha256("\n".join([fingerprint, *alerts]).encode()).hexdigest()[:16]
-    return f"alert-{digest}"
+    return f"{ALERT_INCIDENT}{digest}"
 
 
 def title(hook: AlertWebhook, firing: list[WebhookAlert]) -> str:

@@ -73,7 +73,9 @@ def from_settings(settings: Settings) -> WebContext:
     engine = make_engine(database_url(settings), read_only=True)
     return WebContext(
         config=lambda: source.current().routing.config,
-        publish=client.send,
+        # The web's routes build (webhooks) or scope (contract callers) every fingerprint and
+        # check every incident id before publishing: they publish as muster's own intake.
+        publish=lambda task, payload: client.send(task, payload, own=True),
         max_body=settings.web_max_body,
         incidents=DatabaseLookups(Database(engine)),
         readiness=probes(settings, engine),
