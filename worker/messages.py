@@ -35,7 +35,10 @@ IncidentId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
 ]
 Fingerprint = Annotated[str, StringConstraints(min_length=1, max_length=FINGERPRINT_MAX)]
-ServiceName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+TITLE_MAX = 200
+SUMMARY_MAX = 4000
+SERVICE_NAME_MAX = 100
+ServiceName = Annotated[str, StringConstraints(min_length=1, max_length=SERVICE_NAME_MAX)]
 PersonId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 MilestoneKind = Literal[
     "sme_suggestion",
@@ -54,7 +57,12 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-Services = Annotated[list[ServiceName], Field(min_length=1, max_length=50), AfterValidator(_unique)]
+# An outage of a whole platform names hundreds (an alert group's every service): the cap only
+# stops absurd hand-written input; a webhook's classification clips to it, never refused.
+SERVICES_MAX = 1000
+Services = Annotated[
+    list[ServiceName], Field(min_length=1, max_length=SERVICES_MAX), AfterValidator(_unique)
+]
 
 
 class _Message(BaseModel):
@@ -66,8 +74,8 @@ class Declared(_Message):
 
     incident_id: IncidentId | None = None
     fingerprint: Fingerprint | None = None
-    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    summary: Annotated[str, StringConstraints(max_length=4000)] = ""
+    title: Annotated[str, StringConstraints(min_length=1, max_length=TITLE_MAX)]
+    summary: Annotated[str, StringConstraints(max_length=SUMMARY_MAX)] = ""
     impact: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     urgency: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     services: Services
