@@ -63,6 +63,14 @@ def test_more_than_10000_alerts_are_one_declaration() -> None:
     assert message.title == "Down (+10000 more)"
 
 
+def test_a_group_key_of_any_length_is_one_fingerprint() -> None:
+    """Alertmanager's group key holds the grouping labels' values, however long."""
+    group = {"groupKey": '{}:{service="' + "x" * 20_000 + '"}', "status": "firing"}
+    hook = AlertWebhook.model_validate({**group, "alerts": [{"status": "firing"}]})
+    message = webhook_message(outage_config(), hook, "alertmanager")
+    assert len(message.payload["fingerprint"]) < 64
+
+
 def test_past_the_contracts_cap_configured_services_come_first_and_the_rest_are_counted() -> None:
     """Unknown services all route to the fallback service: naming the configured ones first
     keeps every SME paged; the summary says how many were not named."""

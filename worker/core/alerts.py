@@ -54,7 +54,7 @@ class AlertWebhook(_Payload):
     """An Alertmanager webhook (``version`` 4) or Grafana alerting webhook (``version`` 1)."""
 
     version: str = "4"
-    group_key: str = Field(alias="groupKey", min_length=1, max_length=10_000)
+    group_key: str = Field(alias="groupKey", min_length=1)  # hashed: any length fits
     status: Literal["firing", "resolved"]
     receiver: str = ""
     group_labels: dict[str, str] = Field(default_factory=dict, alias="groupLabels")
