@@ -28,6 +28,7 @@ from muster.worker.store.models import Incident
 from tests.configs import minimal_document
 from tests.integration.harness import MusterWorker, wait_until, worker_environment
 from tests.peers import MattermostPeer
+from tests.peers.alertmanager import AlertmanagerPeer
 from tests.peers.common import free_port
 from tests.worker.web.test_big_outages import outage
 
@@ -166,3 +167,47 @@ def test_no_script_can_make_the_group_join_its_harmless_incident_first(stack: St
     wait_until(
         lambda: {"ann", "sme0", "sme1", "sme2"} <= {m.destination for m in stack.chat.messages}
     )
+
+
+class PatientAlertmanager(AlertmanagerPeer):
+    """Alertmanager waiting 3 s before a group's first notification (``group_wait``, 30 s by
+    default in Alertmanager), so all the alerts posted at once are in it."""
+
+    def config(self) -> dict[str, Any]:
+        document = super().config()
+        document["route"]["group_wait"] = "3s"
+        return document
+
+    def post(self, *alerts: dict[str, Any]) -> None:
+        request = urllib.request.Request(  # noqa: S310 - loopback
+            f"{self.url}/api/v2/alerts",
+            data=json.dumps(list(alerts)).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=60) as answer:  # noqa: S310
+            assert answer.status == 200, answer.read()
+
+
+def test_a_real_alertmanagers_5000_alert_group_pages_every_services_sme_once(
+    stack: Stack, tmp_path: Path
+) -> None:
+    """The same outage as Alertmanager itself sends it (its own body, no ``max_alerts``)."""
+    alerts = [
+        {key: alert[key] for key in ("labels", "annotations", "generatorURL")}
+        for alert in outage(ALERTS, SERVICES)["alerts"]
+    ]
+    people = {"ann", *(f"sme{team}" for team in range(TEAMS))}
+    with PatientAlertmanager(tmp_path, f"{stack.url}/v1/alertmanager", ALERTMANAGER) as peer:
+        started = time.perf_counter()
+        peer.post(*alerts)
+        stack.chat.wait_for(len(people), timeout=120)
+        print(
+            f"\nAlertmanager: {ALERTS} alerts posted to the last first page in "
+            f"{time.perf_counter() - started:.2f} s (its group_wait 3 s included)"
+        )
+        time.sleep(1)
+    per_person = Counter(message.destination for message in stack.chat.messages)
+    assert per_person == dict.fromkeys(people, 1)
+    [incident] = stack.incidents()
+    assert len(incident.services) == SERVICES
