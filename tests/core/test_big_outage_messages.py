@@ -7,10 +7,12 @@ import re
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from muster.worker.core.broadcasts import render_declared
 from muster.worker.core.incident import Incident
-from muster.worker.core.listing import LISTED
+from muster.worker.core.listing import LISTED, first
 from muster.worker.core.plan import PagePlan, PlannedPage, build_page_plan
 from muster.worker.core.render import SMS_SEGMENT, render_chat, render_email, render_sms
 from muster.worker.core.routing import Routing
@@ -122,3 +124,21 @@ def test_the_summaries_count_the_services_and_holders_they_do_not_name(
     summary = compose_summary(facts).body
     assert "and the SMEs of 290 more services" in summary
     assert len(summary) < 4000
+
+
+@given(
+    st.lists(st.sampled_from([f"svc-{n}" for n in range(40)]), max_size=60),
+    st.lists(st.sampled_from([f"svc-{n}" for n in range(40)]), max_size=15),
+    st.integers(min_value=0, max_value=20),
+)
+def test_a_list_names_the_readers_own_then_others_and_counts_every_one_left_out(
+    items: list[str], own: list[str], limit: int
+) -> None:
+    kept, more = first(items, limit, wanted=own)
+    unique = list(dict.fromkeys(items))
+    assert len(kept) == len(set(kept))
+    assert set(kept) <= set(unique)
+    assert len(kept) + more == len(unique)
+    mine = [item for item in unique if item in set(own)]
+    assert kept[: len(mine)] == mine  # every one of the reader's, first, in the list's order
+    assert len(kept) == max(min(limit, len(unique)), len(mine))
