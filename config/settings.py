@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     web_max_body: int = Field(
         1_048_576, ge=1024, description="the largest request body the web intake takes, bytes"
     )
+    web_max_webhook_body: int = Field(
+        33_554_432,
+        ge=1024,
+        description="the largest Alertmanager or Grafana webhook body the web intake takes, "
+        "bytes (a 5,000-alert group is about 3 MB: a big outage must not be refused)",
+    )
     ready_within: float = Field(
         30.0,
         ge=10,

@@ -69,9 +69,14 @@ class Client:
         self.app = app or make_app(broker_url, settings)
         self.timeout = settings.publish_timeout
 
-    def send(self, task: str, payload: dict[str, Any]) -> str:
-        """Validate ``payload`` for ``task`` and queue it; returns the broker message id."""
-        message = parse(task, payload)
+    def send(self, task: str, payload: dict[str, Any], *, own: bool = False) -> str:
+        """Validate ``payload`` for ``task`` and queue it; returns the broker message id.
+
+        A producer's fingerprints and incident ids may not be in muster's reserved namespaces
+        (``alerts:``, ``heartbeat:``, ``caller:``, ``alert-``, ``hb-``); ``own``: the message is
+        muster's own intake's, which built or scoped them itself (the web process).
+        """
+        message = parse(task, payload, producer=not own)
         data = message.model_dump(mode="json", exclude_none=True)
         try:
             result = self.app.send_task(

@@ -22,16 +22,23 @@ from pydantic import (
     model_validator,
 )
 
+from muster.worker.core.namespaces import ReservedNamespace, check_given
+
 DECLARED = "muster.incident.declared"
 MILESTONE = "muster.incident.milestone"
 ACKNOWLEDGED = "muster.incident.acknowledged"
 RESOLVED = "muster.incident.resolved"
 HEARTBEAT = "muster.heartbeat"
 
+FINGERPRINT_MAX = 256  # the database's column; a web caller's scoped fingerprint must fit it too
 IncidentId = Annotated[
     str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
 ]
-ServiceName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Fingerprint = Annotated[str, StringConstraints(min_length=1, max_length=FINGERPRINT_MAX)]
+TITLE_MAX = 200
+SUMMARY_MAX = 4000
+SERVICE_NAME_MAX = 100
+ServiceName = Annotated[str, StringConstraints(min_length=1, max_length=SERVICE_NAME_MAX)]
 PersonId = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 MilestoneKind = Literal[
     "sme_suggestion",
@@ -50,7 +57,12 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
-Services = Annotated[list[ServiceName], Field(min_length=1, max_length=50), AfterValidator(_unique)]
+# An outage of a whole platform names hundreds (an alert group's every service): the cap only
+# stops absurd hand-written input; a webhook's classification clips to it, never refused.
+SERVICES_MAX = 1000
+Services = Annotated[
+    list[ServiceName], Field(min_length=1, max_length=SERVICES_MAX), AfterValidator(_unique)
+]
 
 
 class _Message(BaseModel):
@@ -61,9 +73,9 @@ class Declared(_Message):
     """``muster.incident.declared``: an incident is declared."""
 
     incident_id: IncidentId | None = None
-    fingerprint: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
-    title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    summary: Annotated[str, StringConstraints(max_length=4000)] = ""
+    fingerprint: Fingerprint | None = None
+    title: Annotated[str, StringConstraints(min_length=1, max_length=TITLE_MAX)]
+    summary: Annotated[str, StringConstraints(max_length=SUMMARY_MAX)] = ""
     impact: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     urgency: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     services: Services
@@ -142,7 +154,7 @@ class Resolved(_Message):
     """
 
     incident_id: IncidentId | None = None
-    fingerprint: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
+    fingerprint: Fingerprint | None = None
     text: Annotated[str, StringConstraints(max_length=4000)] | None = None
     at: AwareDatetime | None = None
 
@@ -179,17 +191,32 @@ class InvalidMessage(ValueError):
         self.reason = reason
 
 
-def parse(task: str, payload: Any) -> _Message:
-    """The validated message for ``task``, or :class:`InvalidMessage` with every problem named."""
+def parse(task: str, payload: Any, *, producer: bool = False) -> _Message:
+    """The validated message for ``task``, or :class:`InvalidMessage` with every problem named.
+
+    ``producer``: the message comes from a producer, not muster's own intake, so its
+    declaration or resolution may not give a fingerprint or incident id in muster's reserved
+    namespaces (:mod:`muster.worker.core.namespaces`). The worker parses what the broker brings
+    without it: whoever can publish on the broker is trusted as muster itself (the broker
+    cannot tell producers apart), and muster's web intake publishes webhook declarations there.
+    """
     model = CONTRACT.get(task)
     if model is None:
         raise InvalidMessage(f"no message contract for task {task!r}")
     if not isinstance(payload, dict):
         raise InvalidMessage(f"the message must be a JSON object, not {type(payload).__name__}")
     try:
-        return model.model_validate(payload)
+        message = model.model_validate(payload)
     except ValidationError as invalid:
         raise InvalidMessage(describe(invalid)) from None
+    if producer and isinstance(message, Declared | Resolved):
+        try:
+            check_given(
+                message.incident_id if isinstance(message, Declared) else None, message.fingerprint
+            )
+        except ReservedNamespace as reserved:
+            raise InvalidMessage(str(reserved)) from None
+    return message
 
 
 def describe(invalid: ValidationError) -> str:

@@ -123,3 +123,67 @@ def test_a_message_the_broker_refuses_is_one_clear_line_too() -> None:
         )
     assert "refused the message" in str(refused.value)
     assert "secret-pass" not in str(refused.value)
+
+
+class Recording(Celery):
+    """Celery that keeps what would have been sent (the contract check comes before)."""
+
+    sent: list[tuple[str, Any]]
+
+    def send_task(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        self.sent = [*getattr(self, "sent", []), (name, kwargs["args"])]
+        return type("Result", (), {"id": "message-1"})()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "prefix"),
+    [
+        ("fingerprint", "alerts:alertmanager:0123456789abcdef", "alerts:"),
+        ("fingerprint", "heartbeat:nightly-backup", "heartbeat:"),
+        ("fingerprint", "caller:script:fp-1", "caller:"),
+        ("incident_id", "alert-0123456789abcdef", "alert-"),
+        ("incident_id", "hb-0123456789abcdef", "hb-"),
+    ],
+)
+def test_a_producer_cannot_declare_in_musters_reserved_namespaces(
+    field: str, value: str, prefix: str
+) -> None:
+    """A script (the Python client, the CLI) cannot take an alert group's or a heartbeat's
+    fingerprint, nor the id a webhook or a heartbeat miss would declare: one clear reason
+    naming the prefix, and nothing is sent."""
+    from muster.worker.messages import InvalidMessage  # noqa: PLC0415
+
+    app = Recording("muster", broker="memory://")
+    client = Client(app=app)
+    with pytest.raises(InvalidMessage) as refused:
+        client.declare(
+            title="Harmless", impact="minor", urgency="low", services=["api"], **{field: value}
+        )
+    assert repr(prefix) in refused.value.reason
+    assert getattr(app, "sent", []) == []
+
+
+def test_a_producer_cannot_resolve_by_a_reserved_fingerprint() -> None:
+    from muster.worker.messages import RESOLVED, InvalidMessage  # noqa: PLC0415
+
+    client = Client(app=Recording("muster", broker="memory://"))
+    with pytest.raises(InvalidMessage, match="'heartbeat:' is reserved"):
+        client.send(RESOLVED, {"fingerprint": "heartbeat:nightly-backup"})
+
+
+def test_muster_own_intake_publishes_its_webhook_declarations() -> None:
+    """The web process publishes what it built (an alert group's fingerprint and declaration
+    id) as muster's own; ids of the reserved namespaces pass there."""
+    from muster.worker.messages import DECLARED  # noqa: PLC0415
+
+    app = Recording("muster", broker="memory://")
+    payload = {
+        "incident_id": "alert-0123456789abcdef",
+        "fingerprint": "alerts:alertmanager:0123456789abcdef",
+        "title": "Payments down",
+        "impact": "critical",
+        "urgency": "high",
+        "services": ["payments-api"],
+    }
+    assert Client(app=app).send(DECLARED, payload, own=True) == "message-1"
+    assert [name for name, _ in app.sent] == [DECLARED]

@@ -24,9 +24,9 @@ from muster.worker.core.escalation import escalation_timeline
 from muster.worker.core.heartbeats import Missed, declaration
 from muster.worker.core.incident import Incident
 from muster.worker.core.keys import role_label
+from muster.worker.core.listing import role_title
 from muster.worker.core.masking import mask_url
 from muster.worker.core.plan import EscalationStep, PagePlan, build_page_plan
-from muster.worker.core.render import role_title
 from muster.worker.core.rooms import incident_rooms
 from muster.worker.core.routing import Routing, RoutingError
 from muster.worker.messages import describe

@@ -26,9 +26,9 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from muster.worker.core.config_model import RoutingConfig
+from muster.worker.core.namespaces import ALERT_INCIDENT, ALERTS_FINGERPRINT
+from muster.worker.messages import SERVICE_NAME_MAX, SERVICES_MAX, SUMMARY_MAX, TITLE_MAX
 
-TITLE_MAX = 200
-SUMMARY_MAX = 4000
 LABELS_MAX = 50
 LABEL_VALUE_MAX = 1000
 ALERTS_LISTED = 20  # in a declaration's summary; the rest are counted
@@ -57,14 +57,16 @@ class AlertWebhook(_Payload):
     """An Alertmanager webhook (``version`` 4) or Grafana alerting webhook (``version`` 1)."""
 
     version: str = "4"
-    group_key: str = Field(alias="groupKey", min_length=1, max_length=10_000)
+    group_key: str = Field(alias="groupKey", min_length=1)  # hashed: any length fits
     status: Literal["firing", "resolved"]
     receiver: str = ""
     group_labels: dict[str, str] = Field(default_factory=dict, alias="groupLabels")
     common_labels: dict[str, str] = Field(default_factory=dict, alias="commonLabels")
     common_annotations: dict[str, str] = Field(default_factory=dict, alias="commonAnnotations")
     external_url: str = Field(default="", alias="externalURL")
-    alerts: list[WebhookAlert] = Field(min_length=1, max_length=10_000)
+    # No cap on the count: the bigger the outage, the more alerts; the web's webhook body limit
+    # bounds it, and Alertmanager's ``max_alerts`` truncates (counted in ``truncatedAlerts``).
+    alerts: list[WebhookAlert] = Field(min_length=1)
     truncated_alerts: int = Field(default=0, alias="truncatedAlerts")
 
 
@@ -85,7 +87,7 @@ class AlertMessage:
 def group_fingerprint(source: str, group_key: str) -> str:
     """The incident fingerprint of an alert group of a caller (group keys can be long)."""
     digest = hashlib.sha256(f"{source}\n{group_key}".encode()).hexdigest()[:32]
-    return f"alerts:{source}:{digest}"
+    return f"{ALERTS_FINGERPRINT}{source}:{digest}"
 
 
 def webhook_message(config: RoutingConfig, hook: AlertWebhook, source: str) -> AlertMessage:
@@ -109,14 +111,15 @@ def webhook_message(config: RoutingConfig, hook: AlertWebhook, source: str) -> A
         services += named
     severity = config.severity
     incident_id = declaration_id(fingerprint, firing)
+    named, unlisted = impacted(config, services)
     payload: dict[str, Any] = {
         "incident_id": incident_id,
         "fingerprint": fingerprint,
         "title": _clip(title(hook, firing), TITLE_MAX),
-        "summary": _clip(summary(hook, firing), SUMMARY_MAX),
+        "summary": _clip(summary(hook, firing, unlisted), SUMMARY_MAX),
         "impact": min(impacts, key=severity.impacts.index),
         "urgency": min(urgencies, key=severity.urgencies.index),
-        "services": list(dict.fromkeys(services)),
+        "services": named,
         "source": source,
         "links": links(hook, firing),
         "labels": _labels(hook.common_labels or firing[0].labels),
@@ -134,7 +137,8 @@ def classify(config: RoutingConfig, labels: dict[str, str]) -> tuple[str, str, l
     intake, severity = config.intake, config.severity
     impact = labels.get("impact") if labels.get("impact") in severity.impacts else None
     urgency = labels.get("urgency") if labels.get("urgency") in severity.urgencies else None
-    services = [labels["service"]] if labels.get("service") else []
+    service = _clip(labels.get("service", "").strip(), SERVICE_NAME_MAX)
+    services = [service] if service else []
     for rule in intake.rules:
         if rule.matches(labels):
             impact = impact or rule.impact
@@ -163,6 +167,17 @@ def classify(config: RoutingConfig, labels: dict[str, str]) -> tuple[str, str, l
     return impact, urgency, services
 
 
+def impacted(config: RoutingConfig, services: list[str]) -> tuple[list[str], int]:
+    """The services a declaration names (each once, the configured ones first: they page their
+    SMEs, while every unknown one routes to the fallback service) up to the contract's cap, and
+    how many more were left out (the summary counts them: an outage is never refused for its
+    size)."""
+    unique = list(dict.fromkeys(services))
+    known = [name for name in unique if name in config.services]
+    ordered = known + [name for name in unique if name not in config.services]
+    return ordered[:SERVICES_MAX], max(len(ordered) - SERVICES_MAX, 0)
+
+
 def declaration_id(fingerprint: str, firing: list[WebhookAlert]) -> str:
     """The same for a repeat of the same firing alerts; new when one joins, leaves or restarts."""
     alerts = sorted(
@@ -170,28 +185,30 @@ def declaration_id(fingerprint: str, firing: list[WebhookAlert]) -> str:
         for alert in firing
     )
     digest = hashlib.sha256("\n".join([fingerprint, *alerts]).encode()).hexdigest()[:16]
-    return f"alert-{digest}"
+    return f"{ALERT_INCIDENT}{digest}"
 
 
 def title(hook: AlertWebhook, firing: list[WebhookAlert]) -> str:
     """The first alert's ``summary`` annotation, or its alert name; how many more fire."""
     first = firing[0]
-    text = (
-        hook.common_annotations.get("summary")
-        or first.annotations.get("summary")
-        or first.labels.get("alertname")
-        or "Alert"
+    candidates = (
+        hook.common_annotations.get("summary", ""),
+        first.annotations.get("summary", ""),
+        first.labels.get("alertname", ""),
     )
+    text = next((found.strip() for found in candidates if found.strip()), "Alert")
     more = len(firing) - 1 + hook.truncated_alerts
     return f"{text} (+{more} more)" if more else text
 
 
-def summary(hook: AlertWebhook, firing: list[WebhookAlert]) -> str:
-    """The description, then one line per firing alert (the first few, then a count)."""
+def summary(hook: AlertWebhook, firing: list[WebhookAlert], unlisted: int = 0) -> str:
+    """The description, then one line per firing alert (the first few, then a count), and how
+    many impacted services the declaration could not name."""
     description = hook.common_annotations.get("description") or firing[0].annotations.get(
         "description", ""
     )
-    lines = [description] if description else []
+    lines = [f"{unlisted} more services impacted than listed"] if unlisted else []
+    lines += [description] if description else []
     count = len(firing) + hook.truncated_alerts
     lines.append(f"{count} alert{'s' if count != 1 else ''} firing:")
     for alert in firing[:ALERTS_LISTED]:
@@ -216,7 +233,7 @@ def links(hook: AlertWebhook, firing: list[WebhookAlert]) -> dict[str, str]:
         "source": first.generator_url,
         "alerts": hook.external_url,
     }
-    return {name: _clip(url, 2000) for name, url in found.items() if url}
+    return {name: _clip(url.strip(), 2000) for name, url in found.items() if url.strip()}
 
 
 def _labels(labels: dict[str, str]) -> dict[str, str]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from muster.worker.core import listing
 from muster.worker.core.durations import format_duration
 from muster.worker.core.incident import Incident
 from muster.worker.core.keys import role_label
+from muster.worker.core.listing import role_title
 from muster.worker.core.plan import PagePlan
 from muster.worker.core.render import (
     RenderedMessage,
@@ -19,7 +21,6 @@ from muster.worker.core.render import (
     defuse,
     incident_links,
     one_line,
-    role_title,
     service_links,
 )
 from muster.worker.core.routing import Routing
@@ -40,26 +41,34 @@ def render_declared(routing: Routing, incident: Incident, plan: PagePlan) -> Ren
     """The room's announcement of a new incident: facts, who is paged, where to look."""
     people = routing.config.people
     title = f"[{plan.severity}] {one_line(incident.title, 200)}"
+    routes, unnamed = listing.planned_services(plan)
+    held, more = listing.held(plan)
     lines = [
         f"**{chat_text(title)}** (`{chat_text(incident.id)}`) declared",
         f"Impact {plan.impact} / urgency {plan.urgency} / services "
-        + ", ".join(
-            chat_text(r.service) + ("" if r.known else f" (unknown, to {r.handled_by})")
-            for r in plan.services
+        + listing.some(
+            [
+                chat_text(r.service) + ("" if r.known else f" (unknown, to {r.handled_by})")
+                for r in routes
+            ],
+            unnamed,
         ),
         "Paged: "
         + "; ".join(
             f"{role_title(label)} {chat_text(', '.join(people[p].name for p in holders))}"
-            for label, holders in plan.holders().items()
-        ),
+            for label, holders in held.items()
+        )
+        + (f"; and the SMEs of {more} more services" if more else ""),
     ]
     if plan.gaps:
+        gaps, more = listing.first(plan.gaps)
         lines.append(
             "Gaps: "
             + "; ".join(
                 f"{role_title(role_label(g.role, g.service))} (nobody on call in {g.rotation})"
-                for g in plan.gaps
+                for g in gaps
             )
+            + (f"; and {more} more" if more else "")
         )
     for service, runbook, dashboards in service_links(routing, plan):
         links = ([runbook] if runbook else []) + dashboards

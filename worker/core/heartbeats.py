@@ -27,6 +27,7 @@ from typing import Any, Literal
 from muster.worker.core.config_model import RoutingConfig
 from muster.worker.core.durations import format_duration
 from muster.worker.core.heartbeat_config import HeartbeatMonitor
+from muster.worker.core.namespaces import HEARTBEAT_FINGERPRINT, HEARTBEAT_INCIDENT
 
 WAITING, UP, DOWN, DISARMED = "waiting", "up", "down", "disarmed"
 """Never heard from since its clock started; heard within its allowance; missed, its incident
@@ -75,12 +76,12 @@ class Review:
 def incident_id(name: str, due_at: datetime) -> str:
     """The incident a miss of ``name`` at ``due_at`` declares: the same for every scanner."""
     digest = hashlib.sha256(f"{name}\n{due_at.isoformat()}".encode()).hexdigest()
-    return f"hb-{digest[:16]}"
+    return f"{HEARTBEAT_INCIDENT}{digest[:16]}"
 
 
 def fingerprint(name: str) -> str:
     """The fingerprint of a monitor's incidents: one open at a time per monitor."""
-    return f"heartbeat:{name}"
+    return f"{HEARTBEAT_FINGERPRINT}{name}"
 
 
 def armed(name: str, monitor: HeartbeatMonitor, now: datetime) -> MonitorState:

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from muster.worker.core import listing
 from muster.worker.core.ack_tokens import sign
-from muster.worker.core.config_model import SME
 from muster.worker.core.incident import Incident
+from muster.worker.core.listing import role_title
 from muster.worker.core.plan import PagePlan, PlannedPage
 from muster.worker.core.reply_codes import reply_code
 from muster.worker.core.routing import Routing
@@ -88,13 +90,6 @@ def ascii_text(text: str) -> str:
     return decomposed.encode("ascii", "ignore").decode("ascii")
 
 
-def role_title(label: str) -> str:
-    """A role label for people: ``sme:payments-api`` → ``SME payments-api``."""
-    role, _, service = label.partition(":")
-    name = "SME" if role == SME else role.replace("_", " ").capitalize()
-    return f"{name} {service}" if service else name
-
-
 def incident_links(incident: Incident) -> list[Link]:
     """The incident's http(s) links, conference-like ones first."""
     links = [
@@ -105,22 +100,22 @@ def incident_links(incident: Incident) -> list[Link]:
     return sorted(links, key=lambda link: not _is_conference(link.name))
 
 
-def service_links(routing: Routing, plan: PagePlan) -> list[tuple[str, Link | None, list[Link]]]:
-    """Per handled service: its runbook and dashboards, each service once."""
-    seen: set[str] = set()
+def service_links(
+    routing: Routing, plan: PagePlan, own: Iterable[str] = ()
+) -> list[tuple[str, Link | None, list[Link]]]:
+    """Per handled service: its runbook and dashboards, each service once; ``own`` (the
+    reader's services) first, then up to :data:`~muster.worker.core.listing.LISTED` services."""
+    handled = [route.handled_by for route in plan.services if route.handled_by is not None]
     result = []
-    for route in plan.services:
-        if route.handled_by is None or route.handled_by in seen:
-            continue
-        seen.add(route.handled_by)
-        service = routing.config.services[route.handled_by]
+    for name in listing.first(handled, wanted=own)[0]:
+        service = routing.config.services[name]
         runbook = safe_url(service.runbook) if service.runbook else None
         dashboards = [
             Link(f"dashboard {n}", url)
             for n, raw in enumerate(service.dashboards, 1)
             if (url := safe_url(raw)) is not None
         ]
-        result.append((route.handled_by, Link("runbook", runbook) if runbook else None, dashboards))
+        result.append((name, Link("runbook", runbook) if runbook else None, dashboards))
     return result
 
 
@@ -131,8 +126,9 @@ def most_useful_link(
     links = incident_links(incident)
     if links and _is_conference(links[0].name):
         return links[0].url
-    own = [a.service for a in page.assignments if a.service is not None]
-    runbooks = {service: runbook for service, runbook, _ in service_links(routing, plan) if runbook}
+    own = listing.own_services(page)
+    found = service_links(routing, plan, own)
+    runbooks = {service: runbook for service, runbook, _ in found if runbook}
     for service in own + list(runbooks):
         if service in runbooks:
             return runbooks[service].url
@@ -167,7 +163,7 @@ def render_sms(
     routing: Routing, incident: Incident, plan: PagePlan, page: PlannedPage
 ) -> RenderedMessage:
     """Severity, id, title, role and the one most useful link, in one segment where possible."""
-    roles = ", ".join(role_title(a.label) for a in page.assignments)
+    roles = listing.paged_as(page)
     link = most_useful_link(routing, incident, plan, page)
     head = f"{plan.severity} {'ESCALATED ' if escalated(page) else ''}{incident.id}: "
     reply = (
@@ -186,7 +182,7 @@ def render_email(
     routing: Routing, incident: Incident, plan: PagePlan, page: PlannedPage
 ) -> RenderedMessage:
     """A subject that says what and why you, and a body with everything needed to act."""
-    roles = ", ".join(role_title(a.label) for a in page.assignments)
+    roles = listing.paged_as(page)
     flag = "ESCALATED: " if escalated(page) else ""
     subject = one_line(
         f"[{plan.severity}] {flag}{incident.title} ({incident.id}) - paged as {roles}", 250
@@ -197,18 +193,20 @@ def render_email(
         f"You are paged as: {roles}",
         *([f"Acknowledge: {link}"] if (link := ack_link(routing, incident, page)) else []),
         f"Impact: {plan.impact}    Customer urgency: {plan.urgency}",
-        "Services: " + ", ".join(_service_names(plan)),
+        "Services: " + _service_names(plan, listing.own_services(page)),
     ]
     if incident.source:
         lines.append(f"Declared by: {one_line(incident.source)}")
     if incident.summary:
         lines += ["", "Summary:", plain_block(incident.summary)]
     lines += ["", "Who holds what:"]
+    holders, more = listing.held(plan, [a.label for a in page.assignments])
     lines += [
         f"  {role_title(label)}: {', '.join(_names(routing, people))}"
-        for label, people in plan.holders().items()
+        for label, people in holders.items()
     ]
-    for service, runbook, dashboards in service_links(routing, plan):
+    lines += [f"  and the SMEs of {more} more services"] if more else []
+    for service, runbook, dashboards in service_links(routing, plan, listing.own_services(page)):
         lines += ["", f"{service}:"]
         if runbook:
             lines.append(f"  Runbook: {runbook.url}")
@@ -234,22 +232,24 @@ def render_chat(
     routing: Routing, incident: Incident, plan: PagePlan, page: PlannedPage
 ) -> RenderedMessage:
     """The email's facts as compact markdown: one short block per concern."""
-    roles = ", ".join(role_title(a.label) for a in page.assignments)
+    roles = listing.paged_as(page)
     title = chat_text(one_line(incident.title, 200))
+    holders, more = listing.held(plan, [a.label for a in page.assignments])
     lines = [
         f"**[{plan.severity}] {'ESCALATED: ' if escalated(page) else ''}{title}** "
         f"(`{chat_text(incident.id)}`)",
         f"You are paged as **{roles}**"
         + (f" | [Acknowledge]({link})" if (link := ack_link(routing, incident, page)) else ""),
         f"Impact {plan.impact} / urgency {plan.urgency} / services "
-        + ", ".join(chat_text(name) for name in _service_names(plan)),
+        + chat_text(_service_names(plan, listing.own_services(page))),
         "Roles: "
         + "; ".join(
             f"{role_title(label)} {chat_text(', '.join(_names(routing, people)))}"
-            for label, people in plan.holders().items()
-        ),
+            for label, people in holders.items()
+        )
+        + (f"; and the SMEs of {more} more services" if more else ""),
     ]
-    for service, runbook, dashboards in service_links(routing, plan):
+    for service, runbook, dashboards in service_links(routing, plan, listing.own_services(page)):
         links = ([runbook] if runbook else []) + dashboards
         if links:
             lines.append(
@@ -280,13 +280,17 @@ def _is_conference(name: str) -> bool:
     return any(hint in lowered for hint in _CONFERENCE_HINTS)
 
 
-def _service_names(plan: PagePlan) -> list[str]:
-    return [
-        one_line(route.service, 100)
-        if route.known
-        else f"{one_line(route.service, 100)} (unknown, routed to {route.handled_by})"
-        for route in plan.services
-    ]
+def _service_names(plan: PagePlan, own: list[str]) -> str:
+    routes, more = listing.planned_services(plan, own)
+    return listing.some(
+        [
+            one_line(route.service, 100)
+            if route.known
+            else f"{one_line(route.service, 100)} (unknown, routed to {route.handled_by})"
+            for route in routes
+        ],
+        more,
+    )
 
 
 def _names(routing: Routing, people: list[str]) -> list[str]:

@@ -14,7 +14,8 @@ from typing import Any
 
 from muster.worker.core.broadcasts import MILESTONE_TITLES
 from muster.worker.core.durations import format_duration
-from muster.worker.core.render import one_line, role_title
+from muster.worker.core.listing import role_title
+from muster.worker.core.render import one_line
 from muster.worker.core.summary import TimelineItem
 
 _FOLDED = {"page_sent", "broadcast_sent", "reminder_sent"}

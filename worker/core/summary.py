@@ -14,11 +14,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from muster.worker.core import listing
 from muster.worker.core.broadcasts import MILESTONE_TITLES
 from muster.worker.core.durations import format_duration
 from muster.worker.core.incident import Incident
+from muster.worker.core.listing import role_title
 from muster.worker.core.plan import PagePlan
-from muster.worker.core.render import RenderedMessage, chat_text, defuse, one_line, role_title
+from muster.worker.core.render import RenderedMessage, chat_text, defuse, one_line
 from muster.worker.core.routing import Routing
 from muster.worker.core.unreachable import FailedPage
 
@@ -110,12 +112,14 @@ def compose_summary(facts: SummaryFacts) -> RenderedMessage:
     else:
         lines.append(f"Quiet interval: no state change or milestone {window}.")
     if facts.holders:
+        holders, more = listing.some_holders(facts.holders)
         lines.append(
             "Roles: "
             + "; ".join(
                 f"{role_title(label)} {chat_text(', '.join(names))}"
-                for label, names in facts.holders.items()
+                for label, names in holders.items()
             )
+            + (f"; and the SMEs of {more} more services" if more else "")
         )
     if facts.unacknowledged:
         lines.append(
@@ -148,7 +152,11 @@ def compose_stakeholder_update(facts: SummaryFacts) -> RenderedMessage:
     lines = [
         f"Status: {state} (as of {facts.at:%Y-%m-%d %H:%M} UTC)",
         f"Impact: {one_line(facts.impact_statement or incident.title, 800)}",
-        "Affected services: " + ", ".join(one_line(s, 100) for s in incident.services),
+        "Affected services: "
+        + listing.some(
+            [one_line(s, 100) for s in incident.services[: listing.LISTED]],
+            max(len(incident.services) - listing.LISTED, 0),
+        ),
     ]
     updates = [item for item in facts.items if item.kind == "support_update"]
     if updates:

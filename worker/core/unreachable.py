@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from muster.worker.core.incident import Incident
+from muster.worker.core.listing import role_title
 from muster.worker.core.plan import Assignment, PagePlan, PlannedPage, plan_pages
-from muster.worker.core.render import RenderedMessage, defuse, one_line, role_title
+from muster.worker.core.render import RenderedMessage, defuse, one_line
 from muster.worker.core.routing import Routing
 
 INCIDENT_COMMANDER = "incident_commander"

@@ -31,8 +31,10 @@ def create_app(context: WebContext) -> FastAPI:
         max_body_size=context.max_body,
     )
     app.state.context = context
-    for module in (messages, webhooks, heartbeats, replies, acks, health, metrics):
+    for module in (messages, heartbeats, replies, acks, health, metrics):
         app.include_router(module.router)
+    # One notification is one alert group, all its alerts: a big outage is a big body.
+    app.include_router(webhooks.router, max_body_size=context.max_webhook_body)
     _describe_bodies_parsed_by_hand(app)
     app.add_middleware(AccessLog)
     return app

@@ -47,7 +47,8 @@ def utc_now() -> datetime:
 
 @dataclass
 class WebContext:
-    """The config (its last good version), the publisher, the body limit, the database's
+    """The config (its last good version), the publisher, the body limits (a webhook's is
+    larger: one notification describes a whole outage), the database's
     incidents (None: ack links act without checking, SMS replies are off), the readiness
     probe (None: ``/readyz`` answers 503, having nothing to check with) and the clock that
     stamps heartbeats."""
@@ -55,6 +56,7 @@ class WebContext:
     config: Callable[[], RoutingConfig]
     publish: Publisher
     max_body: int = 1_048_576
+    max_webhook_body: int = 33_554_432
     incidents: IncidentLookups | None = None
     readiness: ReadinessProbe | None = None
     now: Callable[[], datetime] = utc_now
@@ -73,8 +75,11 @@ def from_settings(settings: Settings) -> WebContext:
     engine = make_engine(database_url(settings), read_only=True)
     return WebContext(
         config=lambda: source.current().routing.config,
-        publish=client.send,
+        # The web's routes build (webhooks) or scope (contract callers) every fingerprint and
+        # check every incident id before publishing: they publish as muster's own intake.
+        publish=lambda task, payload: client.send(task, payload, own=True),
         max_body=settings.web_max_body,
+        max_webhook_body=settings.web_max_webhook_body,
         incidents=DatabaseLookups(Database(engine)),
         readiness=probes(settings, engine),
     )

@@ -2,19 +2,24 @@
 
 For scripts and systems that speak HTTP rather than Celery. The body is the contract message
 itself (``docs/message-contract.md``); a declaration without an ``incident_id`` is given one,
-and every declaration records the caller as its ``source``.
+and every declaration records the caller as its ``source``. A fingerprint a caller gives
+(declaring or resolving) is the caller's own: stored as ``caller:{caller}:{given}``, so no
+caller reaches another's incidents, nor an alert group's or a heartbeat's; fingerprints and
+declaration ids in muster's reserved namespaces are 422 (:mod:`muster.worker.core.namespaces`).
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 
 from muster.worker.client import new_incident_id
+from muster.worker.core.namespaces import ReservedNamespace, caller_fingerprint, check_given
 from muster.worker.messages import (
     ACKNOWLEDGED,
     DECLARED,
+    FINGERPRINT_MAX,
     MILESTONE,
     RESOLVED,
     Acknowledged,
@@ -23,6 +28,7 @@ from muster.worker.messages import (
     Resolved,
 )
 from muster.worker.web.auth import caller_name
+from muster.worker.web.metrics import REFUSED
 from muster.worker.web.publishing import Accepted, queue
 
 router = APIRouter(prefix="/v1/messages", tags=["messages"])
@@ -32,7 +38,7 @@ Caller = Annotated[str, Depends(caller_name)]
 @router.post("/declared", status_code=202)
 def declared(message: Declared, request: Request, caller: Caller) -> Accepted:
     """Declare an incident; the answer names its id (generated when the body has none)."""
-    payload = message.model_dump(mode="json", exclude_none=True)
+    payload = _scoped(message.model_dump(mode="json", exclude_none=True), caller, declared=True)
     payload["incident_id"] = payload.get("incident_id") or new_incident_id()
     payload["source"] = caller
     return queue(request, DECLARED, payload, caller)
@@ -54,6 +60,29 @@ def acknowledged(message: Acknowledged, request: Request, caller: Caller) -> Acc
 
 @router.post("/resolved", status_code=202)
 def resolved(message: Resolved, request: Request, caller: Caller) -> Accepted:
-    """Resolve an incident, by its id or by the fingerprint it was declared with."""
-    payload = message.model_dump(mode="json", exclude_none=True)
+    """Resolve an incident, by its id or by the fingerprint it was declared with (by this
+    caller: fingerprints are scoped to their caller)."""
+    payload = _scoped(message.model_dump(mode="json", exclude_none=True), caller, declared=False)
     return queue(request, RESOLVED, payload, caller)
+
+
+def _scoped(payload: dict[str, Any], caller: str, *, declared: bool) -> dict[str, Any]:
+    """``payload`` with its fingerprint the caller's own; 422 for a reserved fingerprint, or a
+    reserved id to declare (ids address incidents: any caller may resolve one by its id)."""
+    incident_id = payload.get("incident_id") if declared else None
+    try:
+        check_given(incident_id, payload.get("fingerprint"))
+    except ReservedNamespace as reserved:
+        REFUSED.labels(caller, "reserved").inc()
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(reserved)) from None
+    if "fingerprint" in payload:
+        scoped = caller_fingerprint(caller, payload["fingerprint"])
+        if len(scoped) > FINGERPRINT_MAX:
+            room = FINGERPRINT_MAX - len(scoped) + len(payload["fingerprint"])
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT,
+                f"fingerprint: at most {room} characters for caller {caller!r} "
+                f"(it is stored as {caller_fingerprint(caller, '…')})",
+            )
+        payload["fingerprint"] = scoped
+    return payload
