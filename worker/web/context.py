@@ -50,12 +50,14 @@ class WebContext:
     """The config (its last good version), the publisher, the body limit, the database's
     incidents (None: ack links act without checking, SMS replies are off), the readiness
     probe (None: ``/readyz`` answers 503, having nothing to check with) and the clock that
-    stamps heartbeats."""
+    stamps heartbeats. ``incident_wait``: how long an incident id not in the database is waited
+    for before a message about it is refused (its declaration may be a moment behind)."""
 
     config: Callable[[], RoutingConfig]
     publish: Publisher
     max_body: int = 1_048_576
     incidents: IncidentLookups | None = None
+    incident_wait: float = 3.0
     readiness: ReadinessProbe | None = None
     now: Callable[[], datetime] = utc_now
 
@@ -76,5 +78,6 @@ def from_settings(settings: Settings) -> WebContext:
         publish=client.send,
         max_body=settings.web_max_body,
         incidents=DatabaseLookups(Database(engine)),
+        incident_wait=settings.web_incident_wait,
         readiness=probes(settings, engine),
     )

@@ -89,13 +89,18 @@ def make_web(tmp_path: Path) -> Iterator[Callable[..., Web]]:
         document: dict[str, Any] | None = None,
         max_body: int = 1_048_576,
         incidents: Any = None,
+        incident_wait: float = 0.2,
     ) -> Web:
         path = tmp_path / "routing.yaml"
         path.write_text(yaml.safe_dump(document or intake_document(), sort_keys=False))
         config = load_config(path, {}).routing.config
         publisher = RecordingPublisher()
         context = WebContext(
-            config=lambda: config, publish=publisher, max_body=max_body, incidents=incidents
+            config=lambda: config,
+            publish=publisher,
+            max_body=max_body,
+            incidents=incidents,
+            incident_wait=incident_wait,
         )
         app = create_app(context)
         client = TestClient(app)
