@@ -61,12 +61,12 @@ class Settings(BaseSettings):
     web_max_body: int = Field(
         1_048_576, ge=1024, description="the largest request body the web intake takes, bytes"
     )
-    web_incident_wait: float = Field(
+    incident_wait: float = Field(
         3.0,
         ge=0,
         le=30,
-        description="how long the web intake (and the CLI) waits for an incident id it does not "
-        "find in the database to appear before refusing a message for it (404), seconds: a "
+        description="how long the web intake and the CLI wait for an incident id they do not "
+        "find in the database before refusing a message about it (404, exit 1), seconds: a "
         "declaration queued a moment ago may not be committed yet",
     )
     ready_within: float = Field(

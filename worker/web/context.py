@@ -78,6 +78,6 @@ def from_settings(settings: Settings) -> WebContext:
         publish=client.send,
         max_body=settings.web_max_body,
         incidents=DatabaseLookups(Database(engine)),
-        incident_wait=settings.web_incident_wait,
+        incident_wait=settings.incident_wait,
         readiness=probes(settings, engine),
     )
