@@ -43,9 +43,8 @@ CONTRACT = [
 ]
 
 
-@pytest.fixture
-def app(make_web: Callable[..., Web]) -> Web:
-    """Every route live: a signing caller, SMS replies, a heartbeat monitor, incidents to find."""
+def fuzz_document() -> dict[str, Any]:
+    """Every route live: a signing caller, SMS replies, a heartbeat monitor."""
     document = intake_document(defaults={"impact": "minor", "urgency": "low"}, sms_replies=True)
     document["intake"]["callers"]["signed"] = {
         "token": SIGNED_TOKEN,
@@ -54,6 +53,13 @@ def app(make_web: Callable[..., Web]) -> Web:
     document["people"]["ann"]["sms"] = "+353850000001"
     document["contacts"]["sms"] = "json://127.0.0.1:9/sms/{sms}"
     document["heartbeats"] = {"nightly": {"every": "1d", "impact": "minor", "urgency": "low"}}
+    return document
+
+
+@pytest.fixture
+def app(make_web: Callable[..., Web]) -> Web:
+    """The fuzzed config, with incidents to find."""
+    document = fuzz_document()
     incidents = StubIncidents(
         states={"inc-1": "investigating"},
         paged={"ann": ["inc-1"]},
