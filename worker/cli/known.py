@@ -62,7 +62,10 @@ def check_incident(incident_id: str) -> None:
     a database this host cannot read says nothing."""
     from muster.config.settings import Settings
 
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValueError:  # the environment's settings are wrong: sending will say how
+        return
     if _incident_known(settings, incident_id) is False:
         refuse(
             f"unknown incident {incident_id!r}: no incident has this id (declare it first, or "
