@@ -57,7 +57,7 @@ class WebContext:
     publish: Publisher
     max_body: int = 1_048_576
     incidents: IncidentLookups | None = None
-    incident_wait: float = 3.0
+    incident_wait: float = Settings.model_fields["incident_wait"].default
     readiness: ReadinessProbe | None = None
     now: Callable[[], datetime] = utc_now
 
