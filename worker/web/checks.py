@@ -12,6 +12,8 @@ database cannot be read, the message is queued as it would be without the check.
 
 from __future__ import annotations
 
+import threading
+
 import structlog
 from fastapi import HTTPException, Request, status
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,6 +25,10 @@ from muster.worker.web.context import WebContext
 from muster.worker.web.metrics import REFUSED
 
 log = structlog.get_logger("muster.web")
+
+# Requests waiting for an incident at once, each on a worker thread that queueing needs too (an
+# alert's webhook among them): past this many, an unknown id is judged on one read, not waited for.
+WAITING = threading.BoundedSemaphore(8)
 
 
 def check_message(request: Request, message: object, caller: str) -> None:
@@ -51,11 +57,16 @@ def incident_known(context: WebContext, incident_id: str) -> bool | None:
     lookups = context.incidents
     if lookups is None:
         return None
+    waits = WAITING.acquire(blocking=False)
     try:
-        return appears(lambda: lookups.state(incident_id) is not None, context.incident_wait)
+        within = context.incident_wait if waits else 0
+        return appears(lambda: lookups.state(incident_id) is not None, within)
     except SQLAlchemyError as problem:
         log.warning("web.database_unavailable", error=type(problem).__name__)
         return None
+    finally:
+        if waits:
+            WAITING.release()
 
 
 def _addressed(message: object) -> str | None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from muster.worker.web import checks
 from muster.worker.web.metrics import REFUSED
 from tests.worker.web.conftest import StubIncidents, Web
 
@@ -133,3 +134,16 @@ class Unreadable(StubIncidents):
     def state(self, incident_id: str) -> str | None:
         self.asked.append(incident_id)
         raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+
+def test_past_eight_waiting_requests_an_unknown_id_is_judged_at_once(
+    make_web: Callable[..., Web], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Waiting holds a worker thread that queueing (an alert's webhook) needs too: bounded."""
+    web = make_web(incidents=StubIncidents(), incident_wait=30)
+    monkeypatch.setattr(checks, "WAITING", threading.BoundedSemaphore(1))
+    checks.WAITING.acquire()  # one request is waiting already
+    started = time.monotonic()
+    body = {"incident_id": "inc-typo", "kind": "note", "text": "t"}
+    assert web.post("/v1/messages/milestone", body).status_code == 404
+    assert time.monotonic() - started < 5
