@@ -67,6 +67,14 @@ class Settings(BaseSettings):
         description="the largest Alertmanager or Grafana webhook body the web intake takes, "
         "bytes (a 5,000-alert group is about 3 MB: a big outage must not be refused)",
     )
+    incident_wait: float = Field(
+        3.0,
+        ge=0,
+        le=30,
+        description="how long the web intake and the CLI wait for an incident id they do not "
+        "find in the database before refusing a message about it (404, exit 1), seconds: a "
+        "declaration queued a moment ago may not be committed yet",
+    )
     ready_within: float = Field(
         30.0,
         ge=10,

@@ -6,6 +6,7 @@ listens too."""
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import signal
 import sys
@@ -14,6 +15,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.configs import DEMO
 from tests.integration.harness import MusterWeb, wait_until, worker_environment
@@ -25,6 +27,7 @@ pytestmark = [
 ]
 
 WORKERS = 3
+DEMO_TOKEN = "demo-only-token-change-me"  # config/demo.yaml's intake caller
 CONNECTIONS = 48  # the chance that one of 3 processes gets none of them: 3 x (2/3)^48, 1e-8
 
 
@@ -102,3 +105,66 @@ def test_a_killed_process_is_replaced_by_one_listening_on_its_own_socket(web: Mu
         cleanup.callback(connection.close)
         connection.request("GET", "/healthz")
         assert connection.getresponse().status == 200
+
+
+DECLARATION = {"title": "Checkout down", "impact": "minor", "urgency": "medium", "services": ["x"]}
+ACCEPTED = "muster_intake_accepted"
+POSTS = 60
+
+
+def declare(web: MusterWeb) -> None:
+    """One declaration on a connection of its own (so the kernel spreads them over processes)."""
+    connection = http.client.HTTPConnection("127.0.0.1", web.port, timeout=10)
+    try:
+        headers = {"Authorization": f"Bearer {DEMO_TOKEN}", "Content-Type": "application/json"}
+        connection.request("POST", "/v1/messages/declared", json.dumps(DECLARATION), headers)
+        answer = connection.getresponse()
+        assert answer.status == 202, answer.read()
+    finally:
+        connection.close()
+
+
+def accepted(web: MusterWeb) -> float:
+    """What one scrape of ``/metrics`` (on a new connection) says was accepted in all."""
+    connection = http.client.HTTPConnection("127.0.0.1", web.port, timeout=10)
+    try:
+        connection.request("GET", "/metrics")
+        text = connection.getresponse().read().decode()
+    finally:
+        connection.close()
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        if family.name == ACCEPTED
+        for sample in family.samples
+        if sample.name == f"{ACCEPTED}_total"
+    )
+
+
+def kill_one(web: MusterWeb) -> None:
+    """SIGKILL one process of the web; return once its replacement listens."""
+    victim = next(iter(listeners(web)))
+    os.kill(victim, signal.SIGKILL)
+    wait_until(lambda: len(listeners(web)) == WORKERS and victim not in listeners(web), 30)
+
+
+def test_metrics_count_every_process_s_requests_and_never_go_backwards(web: MusterWeb) -> None:
+    """Whichever process a scrape reaches, it answers the sum of all of them, a process killed
+    and replaced meanwhile included; a restarted web starts from zero."""
+    with ExitStack() as cleanup:
+        cleanup.callback(web.stop)
+        web.start()
+        wait_until(lambda: len(listeners(web)) == WORKERS, timeout=30)
+        seen: list[float] = []
+        for sent in range(1, POSTS + 1):
+            declare(web)
+            if sent == POSTS // 2:
+                kill_one(web)
+            if sent % 5 == 0:
+                seen += [accepted(web) for _ in range(4)]
+                assert seen[-1] == sent, seen
+        assert seen == sorted(seen), f"a counter went backwards: {seen}"
+        web.stop()
+        web.start()
+        wait_until(lambda: len(listeners(web)) == WORKERS, timeout=30)
+        assert {accepted(web) for _ in range(6)} == {0}

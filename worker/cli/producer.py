@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import difflib
 import json
-import os
 import re
-from collections.abc import Iterable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any
 
 import click
 
-from muster.worker.messages import InvalidMessage
-
-if TYPE_CHECKING:
-    from muster.worker.core.config_model import RoutingConfig
+from muster.worker.cli.known import check_incident, check_names
+from muster.worker.messages import Acknowledged, Declared, InvalidMessage, Milestone
 
 
 def _client() -> Any:
@@ -24,48 +18,15 @@ def _client() -> Any:
     return Client()
 
 
-def _routing_config() -> tuple[Path, RoutingConfig] | None:
-    """The routing config the worker reads (``MUSTER_CONFIG``, else the packaged demo), so a
-    name it does not define is refused here rather than dead-lettered there; None when this
-    host cannot read it (the worker then judges). Secrets are not needed to know the names."""
-    from muster.config.loader import load_config
-    from muster.config.settings import Settings
-    from muster.worker.cli.common import PlaceholderEnviron
-    from muster.worker.core.issues import ConfigError
-
-    try:
-        path = Settings().config
-        return path, load_config(path, PlaceholderEnviron(os.environ)).routing.config
-    except (ConfigError, OSError, ValueError):
-        return None
-
-
-def _refuse(
-    what: str, value: str, known: Iterable[str], path: Path, listed: bool = False
-) -> NoReturn:
-    """Exit 1 with one line: ``value`` is not a ``what`` the config at ``path`` defines (all
-    of them ``listed``, for the few severity values; else the closest, for people)."""
-    if listed:
-        line = f"the routing config {path} defines {', '.join(known)}"
-    else:
-        close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
-        line = f"not in the routing config {path}"
-        line += f" (did you mean {close[0]!r}?)" if close else ""
-    click.echo(f"unknown {what} {value!r}: {line}", err=True)
-    raise SystemExit(1)
-
-
-def _check_declaration(impact: str, urgency: str, services: Iterable[str]) -> None:
+def _check_declaration(title: str, impact: str, urgency: str, services: list[str]) -> None:
     """Refuse an impact or urgency the config does not define (the worker would dead-letter
     it); warn about unknown services, which the contract allows and the fallback team gets."""
-    found = _routing_config()
-    if found is None:
+    declared = Declared.model_construct(
+        title=title, impact=impact, urgency=urgency, services=services
+    )
+    config = check_names(declared)
+    if config is None:
         return
-    path, config = found
-    if impact not in config.severity.matrix:
-        _refuse("impact", impact, config.severity.impacts, path, listed=True)
-    if urgency not in config.severity.urgencies:
-        _refuse("urgency", urgency, config.severity.urgencies, path, listed=True)
     for service in dict.fromkeys(services):
         if service not in config.services:
             handled = (
@@ -123,7 +84,7 @@ def declare(
     reports: tuple[str, ...],
 ) -> None:
     """Declare an incident; prints its id."""
-    _check_declaration(impact, urgency, services)
+    _check_declaration(title, impact, urgency, list(services))
     fields: dict[str, Any] = {
         "source": source,
         "links": _pairs(links, "--link"),
@@ -187,7 +148,7 @@ def milestone(
     people: tuple[str, ...],
 ) -> None:
     """Record a milestone on INCIDENT_ID; prints the milestone id."""
-    given = {
+    given: dict[str, Any] = {
         "author": author,
         "impact": impact,
         "urgency": urgency,
@@ -198,6 +159,9 @@ def milestone(
         "people": list(people) or None,
     }
     fields = {key: value for key, value in given.items() if value is not None}
+    fields_of_kind = {"incident_id": incident_id, "kind": kind, "text": text, **fields}
+    check_names(Milestone.model_construct(**fields_of_kind))
+    check_incident(incident_id)
     _send(lambda: _client().milestone(incident_id, kind=kind, text=text, **fields))
 
 
@@ -207,9 +171,8 @@ def milestone(
 @click.option("--role", default=None)
 def ack(incident_id: str, person: str, role: str | None) -> None:
     """Acknowledge PERSON's page for INCIDENT_ID."""
-    found = _routing_config()
-    if found is not None and person not in found[1].people:
-        _refuse("person", person, found[1].people, found[0])
+    check_names(Acknowledged.model_construct(incident_id=incident_id, person=person))
+    check_incident(incident_id)
     _send(lambda: _client().acknowledge(incident_id, person=person, role=role) and incident_id)
 
 
@@ -218,6 +181,7 @@ def ack(incident_id: str, person: str, role: str | None) -> None:
 @click.option("--text", default=None, help="Resolution note.")
 def resolve(incident_id: str, text: str | None) -> None:
     """Resolve INCIDENT_ID."""
+    check_incident(incident_id)
     _send(lambda: _client().resolve(incident_id, text=text) and incident_id)
 
 

@@ -23,7 +23,9 @@ def sign(secret: str, incident_id: str, person: str) -> str:
 def verify(secret: str, token: str) -> tuple[str, str] | None:
     """``(incident_id, person)`` if ``token`` was signed with ``secret``, else None."""
     payload, _, mac = token.partition(".")
-    if not payload or not hmac.compare_digest(mac, _mac(secret, payload)):
+    if not (payload and token.isascii()):  # never ours; compare_digest refuses non-ASCII text
+        return None
+    if not hmac.compare_digest(mac, _mac(secret, payload)):
         return None
     try:
         incident_id, _, person = _decode(payload).decode().partition(_SEPARATOR)

@@ -4,6 +4,7 @@ incident its miss declared is resolved."""
 from __future__ import annotations
 
 from muster.worker.core.heartbeats import heard
+from muster.worker.core.message_names import refusal
 from muster.worker.heartbeats.rows import held, state_of, write
 from muster.worker.heartbeats.settle import settle
 from muster.worker.incidents.outcome import Outcome
@@ -17,10 +18,10 @@ def handle_heartbeat(rt: Runtime, message: Heartbeat, message_id: str) -> Outcom
     config does not define is refused (a dead letter, replayable once the config has it)."""
     now = rt.clock.now()
     config = rt.config.current().routing.config
-    monitor = config.heartbeats.get(message.name)
-    if monitor is None:
-        known = ", ".join(sorted(config.heartbeats)) or "none"
-        raise InvalidMessage(f"unknown heartbeat {message.name!r}: the config defines {known}")
+    reason = refusal(config, message)
+    if reason:
+        raise InvalidMessage(reason)
+    monitor = config.heartbeats[message.name]
     with rt.database.transaction() as session:
         row = held(session, message.name)
         before = None if row is None else state_of(row)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster.worker.core.keys import ack_key, unpaged_ack_key
+from muster.worker.core.message_names import refusal
 from muster.worker.incidents.outcome import Outcome
 from muster.worker.incidents.records import consume, declared_incident, recorded
 from muster.worker.messages import Acknowledged, InvalidMessage
@@ -28,8 +29,9 @@ log = structlog.get_logger("muster.handlers")
 def handle_acknowledged(rt: Runtime, message: Acknowledged, message_id: str) -> Outcome:
     """Record that someone took their page."""
     now = rt.clock.now()
-    if message.person not in rt.config.current().routing.config.people:
-        raise InvalidMessage(f"unknown person {message.person!r}: not in the config")
+    reason = refusal(rt.config.current().routing.config, message)
+    if reason:
+        raise InvalidMessage(reason)
     with rt.database.transaction() as session:
         row = declared_incident(session, message.incident_id)
         if not _was_paged(session, row.id, message.person):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from muster.worker.core.first_page import first_page
 from muster.worker.core.incident import Incident as CoreIncident
+from muster.worker.core.message_names import refusal
 from muster.worker.core.plan import build_page_plan
 from muster.worker.core.routing import Routing, RoutingError
 from muster.worker.core.snapshots import plan_to_data
@@ -70,6 +71,9 @@ def handle_declared(
     now = rt.clock.now()
     routing = rt.config.current().routing
     incident_id = message.incident_id or derived_incident_id(message_id)
+    reason = refusal(routing.config, message)
+    if reason:
+        raise InvalidMessage(reason)
     try:
         severity = routing.severity(message.impact, message.urgency)
     except RoutingError as problem:

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from muster.worker.core.broadcasts import render_milestone
 from muster.worker.core.keys import milestone_key
+from muster.worker.core.message_names import refusal
 from muster.worker.core.plan import PlannedPage, plan_engagement, reassign_role
-from muster.worker.core.routing import Routing
 from muster.worker.core.snapshots import plan_from_data, plan_to_data
 from muster.worker.core.upgrade import Facts
 from muster.worker.deliveries.rows import broadcast_rows, page_rows
@@ -37,7 +37,9 @@ def handle_milestone(rt: Runtime, message: Milestone, message_id: str) -> Outcom
     now = rt.clock.now()
     routing = rt.config.current().routing
     key = milestone_key(message.incident_id, message.milestone_id or message_id)
-    _check_names(routing, message)
+    refused = refusal(routing.config, message)
+    if refused:
+        raise InvalidMessage(refused)
     with rt.database.transaction() as session:
         row = declared_incident(session, message.incident_id, lock=True)
         if recorded(session, key):
@@ -96,27 +98,6 @@ def handle_milestone(rt: Runtime, message: Milestone, message_id: str) -> Outcom
         deliveries += broadcast_rows(session, routing, plan, row.id, reason, rendered, now)
         consume(session, message_id, now)
     return Outcome(row.id, tuple(d.id for d in deliveries))
-
-
-def _check_names(routing: Routing, message: Milestone) -> None:
-    config = routing.config
-    if message.kind == "role_change":
-        if message.role not in config.roles:
-            raise InvalidMessage(
-                f"unknown role {message.role!r}: the config defines {', '.join(config.roles)}"
-            )
-        if message.person not in config.people:
-            raise InvalidMessage(f"unknown person {message.person!r}")
-    if message.kind == "engage":
-        unknown = [p for p in message.people or [] if p not in config.people]
-        if unknown:
-            raise InvalidMessage(f"unknown people {', '.join(map(repr, unknown))}")
-    if message.kind == "redefinition":
-        impact = message.impact
-        if impact is not None and impact not in config.severity.matrix:
-            raise InvalidMessage(f"unknown impact {impact!r}")
-        if message.urgency is not None and message.urgency not in config.severity.urgencies:
-            raise InvalidMessage(f"unknown urgency {message.urgency!r}")
 
 
 def _facts(row: Incident, message: Milestone) -> Facts:

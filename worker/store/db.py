@@ -24,12 +24,13 @@ from muster.config.settings import Settings
 from muster.worker.core.masking import mask_url
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+DEFAULT_FILE = "muster.db"  # the embedded default database, in $MUSTER_HOME
 
 
 def default_database(settings: Settings) -> str:
     """The embedded default: a SQLite file in ``$MUSTER_HOME`` (made when first asked for)."""
     settings.home_folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{settings.home_folder / 'muster.db'}"
+    return f"sqlite:///{settings.home_folder / DEFAULT_FILE}"
 
 
 def database_url(settings: Settings) -> str:

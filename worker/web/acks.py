@@ -16,15 +16,17 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.exc import SQLAlchemyError
 
+from muster.worker.client import BrokerUnavailable
 from muster.worker.core.ack_tokens import verify
 from muster.worker.core.digest import DIGEST_SUBJECT
-from muster.worker.messages import ACKNOWLEDGED
+from muster.worker.messages import ACKNOWLEDGED, InvalidMessage
 from muster.worker.web.context import WebContext
 
 log = structlog.get_logger("muster.web")
 
 router = APIRouter(tags=["acknowledgements"], include_in_schema=False)
 HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY"}
+RETRY_AFTER = 5  # seconds, on the page of a broker that cannot take the acknowledgement now
 
 
 def page(body: str, status_code: int = 200) -> HTMLResponse:
@@ -33,7 +35,23 @@ def page(body: str, status_code: int = 200) -> HTMLResponse:
         "<!doctype html><html><head><meta charset='utf-8'><title>muster</title>"
         f"<meta name='viewport' content='width=device-width'></head><body>{body}</body></html>"
     )
-    return HTMLResponse(document, status_code=status_code, headers=HEADERS)
+    headers = HEADERS if status_code != 503 else {**HEADERS, "Retry-After": str(RETRY_AFTER)}
+    return HTMLResponse(document, status_code=status_code, headers=headers)
+
+
+def _queued(context: WebContext, incidents: list[str], person: str) -> HTMLResponse | None:
+    """Queue ``person``'s acknowledgement of each incident; the page saying why not, if the
+    broker cannot take them now (the person clicks again)."""
+    try:
+        for incident_id in incidents:
+            context.publish(ACKNOWLEDGED, {"incident_id": incident_id, "person": person})
+    except BrokerUnavailable as unavailable:
+        log.error("web.broker_unavailable", task=ACKNOWLEDGED, error=str(unavailable))
+        return page("Your acknowledgement cannot be queued right now: try again in a moment.", 503)
+    except InvalidMessage as invalid:  # a token signed for what the contract no longer takes
+        log.warning("web.refused", task=ACKNOWLEDGED, reason=invalid.reason)
+        return page("Unknown or expired link.", 404)
+    return None
 
 
 def _found(context: WebContext, token: str) -> tuple[str, str] | None:
@@ -85,8 +103,9 @@ def _digest(context: WebContext, digest: str, person: str, acknowledge: bool) ->
             f"escalation for each.</p><ul>{listed}</ul><form method='post'>"
             "<button type='submit'>Acknowledge all</button></form>"
         )
-    for incident_id in incidents:
-        context.publish(ACKNOWLEDGED, {"incident_id": incident_id, "person": person})
+    refused = _queued(context, incidents, person)
+    if refused is not None:
+        return refused
     log.info("ack.digest_link_used", person=person, incidents=len(incidents))
     return page(f"Acknowledged as <b>{who}</b>:<ul>{listed}</ul>")
 
@@ -123,7 +142,9 @@ def acknowledge(token: str, request: Request) -> HTMLResponse:
         return _digest(context, digest, person, acknowledge=True)
     if incident_state(context, incident_id) == "resolved":
         return _resolved(incident_id)
-    context.publish(ACKNOWLEDGED, {"incident_id": incident_id, "person": person})
+    refused = _queued(context, [incident_id], person)
+    if refused is not None:
+        return refused
     log.info("ack.link_used", incident_id=incident_id, person=person)
     who, what = html.escape(person), html.escape(incident_id)
     return page(f"Acknowledged: <b>{what}</b> as <b>{who}</b>.")

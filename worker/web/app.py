@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
 from muster.worker.core.alerts import AlertWebhook
 from muster.worker.web import acks, health, heartbeats, messages, metrics, replies, webhooks
@@ -16,6 +19,8 @@ DESCRIPTION = (
     "broker for the worker. Every route under /v1 takes `Authorization: Bearer TOKEN`, a token "
     "of `intake.callers` in the routing config."
 )
+
+ROUTED = (messages, webhooks, heartbeats, replies, acks, health, metrics)  # every route's module
 
 
 def create_app(context: WebContext) -> FastAPI:
@@ -31,13 +36,26 @@ def create_app(context: WebContext) -> FastAPI:
         max_body_size=context.max_body,
     )
     app.state.context = context
-    for module in (messages, heartbeats, replies, acks, health, metrics):
-        app.include_router(module.router)
+    for module in ROUTED:
+        if module is not webhooks:
+            app.include_router(module.router)
     # One notification is one alert group, all its alerts: a big outage is a big body.
     app.include_router(webhooks.router, max_body_size=context.max_webhook_body)
     _describe_bodies_parsed_by_hand(app)
+    app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.add_middleware(AccessLog)
     return app
+
+
+async def _invalid(request: Request, invalid: RequestValidationError) -> JSONResponse:
+    """422 with what is wrong, as FastAPI answers, but whatever the body's bytes: FastAPI's own
+    answer echoes the offending input and, for bytes that are not UTF-8, failed to (a 500)."""
+    detail = jsonable_encoder(invalid.errors(), custom_encoder={bytes: _readable})
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+def _readable(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
 
 
 def _describe_bodies_parsed_by_hand(app: FastAPI) -> None:

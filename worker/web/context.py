@@ -51,13 +51,15 @@ class WebContext:
     larger: one notification describes a whole outage), the database's
     incidents (None: ack links act without checking, SMS replies are off), the readiness
     probe (None: ``/readyz`` answers 503, having nothing to check with) and the clock that
-    stamps heartbeats."""
+    stamps heartbeats. ``incident_wait``: how long an incident id not in the database is waited
+    for before a message about it is refused (its declaration may be a moment behind)."""
 
     config: Callable[[], RoutingConfig]
     publish: Publisher
     max_body: int = 1_048_576
     max_webhook_body: int = 33_554_432
     incidents: IncidentLookups | None = None
+    incident_wait: float = Settings.model_fields["incident_wait"].default
     readiness: ReadinessProbe | None = None
     now: Callable[[], datetime] = utc_now
 
@@ -81,5 +83,6 @@ def from_settings(settings: Settings) -> WebContext:
         max_body=settings.web_max_body,
         max_webhook_body=settings.web_max_webhook_body,
         incidents=DatabaseLookups(Database(engine)),
+        incident_wait=settings.incident_wait,
         readiness=probes(settings, engine),
     )

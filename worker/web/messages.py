@@ -6,6 +6,8 @@ and every declaration records the caller as its ``source``. A fingerprint a call
 (declaring or resolving) is the caller's own: stored as ``caller:{caller}:{given}``, so no
 caller reaches another's incidents, nor an alert group's or a heartbeat's; fingerprints and
 declaration ids in muster's reserved namespaces are 422 (:mod:`muster.worker.core.namespaces`).
+What the worker could only dead-letter is refused here instead (:mod:`muster.worker.web.checks`):
+422 for a name the config lacks, 404 for an incident id the database does not know.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from muster.worker.messages import (
     Resolved,
 )
 from muster.worker.web.auth import caller_name
+from muster.worker.web.checks import check_message
 from muster.worker.web.metrics import REFUSED
 from muster.worker.web.publishing import Accepted, queue
 
@@ -38,6 +41,7 @@ Caller = Annotated[str, Depends(caller_name)]
 @router.post("/declared", status_code=202)
 def declared(message: Declared, request: Request, caller: Caller) -> Accepted:
     """Declare an incident; the answer names its id (generated when the body has none)."""
+    check_message(request, message, caller)
     payload = _scoped(message.model_dump(mode="json", exclude_none=True), caller, declared=True)
     payload["incident_id"] = payload.get("incident_id") or new_incident_id()
     payload["source"] = caller
@@ -47,6 +51,7 @@ def declared(message: Declared, request: Request, caller: Caller) -> Accepted:
 @router.post("/milestone", status_code=202)
 def milestone(message: Milestone, request: Request, caller: Caller) -> Accepted:
     """Record a milestone of an incident (an SME's suggestion, a result, a redefinition…)."""
+    check_message(request, message, caller)
     payload = message.model_dump(mode="json", exclude_none=True)
     return queue(request, MILESTONE, payload, caller)
 
@@ -54,6 +59,7 @@ def milestone(message: Milestone, request: Request, caller: Caller) -> Accepted:
 @router.post("/acknowledged", status_code=202)
 def acknowledged(message: Acknowledged, request: Request, caller: Caller) -> Accepted:
     """Acknowledge a person's page: their escalation stops."""
+    check_message(request, message, caller)
     payload = message.model_dump(mode="json", exclude_none=True)
     return queue(request, ACKNOWLEDGED, payload, caller)
 
@@ -62,6 +68,7 @@ def acknowledged(message: Acknowledged, request: Request, caller: Caller) -> Acc
 def resolved(message: Resolved, request: Request, caller: Caller) -> Accepted:
     """Resolve an incident, by its id or by the fingerprint it was declared with (by this
     caller: fingerprints are scoped to their caller)."""
+    check_message(request, message, caller)
     payload = _scoped(message.model_dump(mode="json", exclude_none=True), caller, declared=False)
     return queue(request, RESOLVED, payload, caller)
 

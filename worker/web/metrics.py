@@ -2,13 +2,35 @@
 
 Counted where the outcome is decided: every request by route and status (the access log), every
 message queued by caller and task, every refusal by caller and reason (``unauthorized``,
-``invalid``, ``broker_unavailable``, ``too_large``), and how long queueing took.
+``invalid``, ``unknown_name``, ``unknown_incident``, ``broker_unavailable``, ``too_large``), and
+how long queueing took.
+
+Under ``muster web --workers N`` a scrape reaches whichever process took the connection, and each
+counted only what it served: counters jumped backwards between scrapes. So the processes share
+their counts (prometheus-client's multiprocess mode): each writes its values to files in one
+folder under ``$MUSTER_HOME``, emptied when the web starts, and ``/metrics`` of any process
+answers the sum of all of them, a process that died included.
 """
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+from pathlib import Path
+
 from fastapi import APIRouter, Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+SHARED = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's own variable: read when it is imported
 
 REQUESTS = Counter(
     "muster_web_requests", "HTTP requests answered, by route and status", ["route", "status"]
@@ -26,7 +48,30 @@ QUEUEING = Histogram(
 router = APIRouter(tags=["health"])
 
 
+def share_between_processes(folder: Path) -> None:
+    """Before the web's processes start: they count into ``folder`` (emptied: the counts of a
+    previous run are not this one's), which they find in their environment."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ[SHARED] = str(folder)
+
+
+def sharing() -> bool:
+    """Whether this process counts into the shared folder."""
+    return bool(os.environ.get(SHARED))
+
+
+def leave_when_exiting() -> None:
+    """A process of the group says on its way out that it is gone (its counts stay, summed)."""
+    if sharing():
+        atexit.register(multiprocess.mark_process_dead, os.getpid())
+
+
 @router.get("/metrics", response_class=Response)
 def metrics() -> Response:
-    """Every metric of this process, for Prometheus to scrape."""
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    """Every metric of the web (all its processes, when there are several), for Prometheus."""
+    registry = REGISTRY
+    if sharing():
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -10,11 +10,13 @@ paged for. The answer is TwiML, so the provider texts the person what happened.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
 from xml.sax.saxutils import escape
 
 import structlog
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response, status
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import SQLAlchemyError
 
 from muster.worker.core.config_model import RoutingConfig
@@ -27,7 +29,23 @@ from muster.worker.web.publishing import queue
 
 log = structlog.get_logger("muster.web")
 
-router = APIRouter(prefix="/v1/replies", tags=["replies"])
+
+class BodyFirst(APIRoute):
+    """A route whose body is read whole before its form is parsed: a caller that signs its
+    bodies has the signature checked over those bytes (:mod:`muster.worker.web.auth`), and a
+    form parsed first would have consumed the stream (every signed reply was a 500)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def read_first(request: Request) -> Response:
+            await request.body()  # kept on the request: the form is parsed from these bytes
+            return await handler(request)
+
+        return read_first
+
+
+router = APIRouter(prefix="/v1/replies", tags=["replies"], route_class=BodyFirst)
 Caller = Annotated[str, Depends(caller_name)]
 
 

@@ -16,6 +16,7 @@ from muster.worker.log_setup import configure_logging
 from muster.worker.web.app import create_app
 from muster.worker.web.context import from_settings
 from muster.worker.web.listeners import ReusePortListener, balanced, check_address
+from muster.worker.web.metrics import leave_when_exiting, share_between_processes
 
 OPTIONS: dict[str, Any] = {
     "access_log": False,  # muster's AccessLog masks ack tokens; uvicorn's would print them
@@ -45,6 +46,7 @@ def process_app() -> FastAPI:
     spawned, not forked, so each sets up muster's logging again (without, uvicorn's lines were
     dropped and muster's printed unformatted)."""
     configure_logging()
+    leave_when_exiting()
     return built_app()
 
 
@@ -57,8 +59,12 @@ def serve(host: str, port: int, settings: Settings | None = None, workers: int =
     """Serve until interrupted (SIGTERM or Ctrl-C finish the requests under way first); with
     ``workers`` > 1, that many processes share the port (one Python process uses one core),
     under uvicorn's supervisor, each with a socket of its own where the kernel can spread
-    connections over them (:mod:`muster.worker.web.listeners`)."""
+    connections over them (:mod:`muster.worker.web.listeners`), and count into one folder that
+    ``/metrics`` of each sums (:mod:`muster.worker.web.metrics`)."""
     if workers > 1:
+        settings = settings or Settings()
+        # One view of the counts from whichever process a scrape reaches (web/metrics.py).
+        share_between_processes(settings.home_folder / f"web-metrics-{port}")
         factory = "muster.worker.web.server:process_app"
         if not balanced(port):
             uvicorn.run(factory, factory=True, host=host, port=port, workers=workers, **OPTIONS)

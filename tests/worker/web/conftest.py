@@ -90,6 +90,7 @@ def make_web(tmp_path: Path) -> Iterator[Callable[..., Web]]:
         max_body: int = 1_048_576,
         incidents: Any = None,
         max_webhook_body: int = 33_554_432,
+        incident_wait: float = 0.2,
     ) -> Web:
         path = tmp_path / "routing.yaml"
         path.write_text(yaml.safe_dump(document or intake_document(), sort_keys=False))
@@ -101,6 +102,7 @@ def make_web(tmp_path: Path) -> Iterator[Callable[..., Web]]:
             max_body=max_body,
             max_webhook_body=max_webhook_body,
             incidents=incidents,
+            incident_wait=incident_wait,
         )
         app = create_app(context)
         client = TestClient(app)

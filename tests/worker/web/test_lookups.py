@@ -40,3 +40,19 @@ def test_open_incidents_a_person_was_paged_for_and_states(rt: Runtime) -> None:
     handle_resolved(rt, parse("muster.incident.resolved", {"incident_id": "inc-1"}), "m-2")
     assert lookups.state("inc-1") == "resolved"
     assert lookups.open_paged("bob") == []
+
+
+def test_an_id_that_joined_another_incident_reads_as_that_incident(rt: Runtime) -> None:
+    """What the web's 404 relies on: a producer keeps using the id it was given, even when its
+    declaration joined an open incident by fingerprint."""
+    declared = {
+        "title": "Checkout failing",
+        "impact": "critical",
+        "urgency": "high",
+        "services": ["payments-api"],
+        "fingerprint": "fp-checkout",
+    }
+    for incident_id, message_id in (("inc-1", "m-1"), ("inc-2", "m-2")):
+        message = parse("muster.incident.declared", {**declared, "incident_id": incident_id})
+        handle_declared(rt, message, message_id)
+    assert DatabaseLookups(rt.database).state("inc-2") == "investigating"

@@ -1,0 +1,199 @@
+"""Below the OpenAPI description (which schemathesis walks): any bytes as a body, any header
+values, any method, on every path of the app and on paths it does not have. No answer is a 500,
+and nothing is logged as an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from structlog.testing import capture_logs
+
+from muster.worker.core.ack_tokens import sign
+from muster.worker.web.app import ROUTED
+from tests.worker.web.conftest import (
+    ACK_SECRET,
+    SCRIPT_TOKEN,
+    TOKEN,
+    StubIncidents,
+    Web,
+    intake_document,
+)
+
+SIGNED_TOKEN = "signed-caller-token-0123456789"
+BEARER, SIGNED = f"Bearer {TOKEN}".encode(), f"Bearer {SIGNED_TOKEN}".encode()
+FORM = {"content-type": b"application/x-www-form-urlencoded"}
+PARAMETER = re.compile(r"\{[^}]+\}")
+CONTRACT = [
+    {"title": "API down", "impact": "major", "urgency": "high", "services": ["api"]},
+    {"incident_id": "inc-1", "kind": "note", "text": "t"},
+    {"incident_id": "inc-1", "kind": "engage", "text": "t", "people": ["ann"]},
+    {"incident_id": "inc-1", "person": "ann"},
+    {"fingerprint": "fp-1"},
+    {"version": "4", "status": "firing", "groupKey": "g", "alerts": []},
+]
+
+
+def fuzz_document() -> dict[str, Any]:
+    """Every route live: a signing caller, SMS replies, a heartbeat monitor."""
+    document = intake_document(defaults={"impact": "minor", "urgency": "low"}, sms_replies=True)
+    document["intake"]["callers"]["signed"] = {
+        "token": SIGNED_TOKEN,
+        "signature": {"secret": "a-signing-secret-0123456789", "timestamp_header": "X-Time"},
+    }
+    document["people"]["ann"]["sms"] = "+353850000001"
+    document["contacts"]["sms"] = "json://127.0.0.1:9/sms/{sms}"
+    document["heartbeats"] = {"nightly": {"every": "1d", "impact": "minor", "urgency": "low"}}
+    return document
+
+
+@pytest.fixture
+def app(make_web: Callable[..., Web]) -> Web:
+    """The fuzzed config, with incidents to find."""
+    document = fuzz_document()
+    incidents = StubIncidents(
+        states={"inc-1": "investigating"},
+        paged={"ann": ["inc-1"]},
+        digests={("d-1", "ann"): ["inc-1"]},
+    )
+    return make_web(document, incidents=incidents, incident_wait=0)
+
+
+def routes() -> list[tuple[str, str]]:
+    """Every method and path the app routes (its parameters as placeholders)."""
+    found = {
+        (method, str(route.path))
+        for module in ROUTED
+        for route in module.router.routes
+        for method in getattr(route, "methods", None) or ["GET"]
+    }
+    return sorted({*found, ("GET", "/openapi.json")})
+
+
+segment = st.text(max_size=40).map(lambda text: quote(text, safe=""))
+payload = sign(ACK_SECRET, "inc-1", "ann").partition(".")[0]
+tokens = st.one_of(
+    st.sampled_from([sign(ACK_SECRET, "inc-1", "ann"), sign(ACK_SECRET, "digest/d-1", "ann")]),
+    segment.map(lambda mac: f"{payload}.{mac}"),  # a token's own payload, any signature
+    segment,
+)
+
+
+def filled(template: str) -> st.SearchStrategy[str]:
+    """``template`` with any text as its parameter (an ack token: near-valid ones too)."""
+    value = tokens if template.startswith("/ack/") else segment
+    return value.map(lambda text: PARAMETER.sub(text, template))
+
+
+header_bytes = st.binary(max_size=80).filter(lambda raw: not set(raw) & {0, 10, 13})
+credentials = st.one_of(
+    st.sampled_from(
+        [f"Bearer {TOKEN}", f"Bearer {SCRIPT_TOKEN}", f"Bearer {SIGNED_TOKEN}", "Basic !!"]
+    ).map(str.encode),
+    header_bytes,
+)
+content_types = st.one_of(
+    st.sampled_from(
+        [
+            b"application/json",
+            b"application/x-www-form-urlencoded",
+            b"multipart/form-data; boundary=x",
+            b"multipart/form-data",
+            b"text/plain; charset=utf-16",
+        ]
+    ),
+    header_bytes,
+)
+OPTIONAL_HEADERS = {
+    "content-type": content_types,
+    "x-time": header_bytes,
+    "x-signature-256": header_bytes,
+    "accept": header_bytes,
+    "x-anything": header_bytes,
+}
+bodies = st.one_of(
+    st.binary(max_size=2048),
+    st.sampled_from(CONTRACT).map(lambda message: json.dumps(message).encode()),
+    st.tuples(st.sampled_from(CONTRACT), st.binary(max_size=8)).map(
+        lambda pair: json.dumps(pair[0]).encode()[:-1] + pair[1]
+    ),
+)
+any_method = st.one_of(
+    st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]),
+    st.from_regex(r"\A[A-Z]{1,12}\Z"),
+)
+any_path = st.text(max_size=60).map(lambda text: "/" + quote(text, safe="/"))
+
+
+@st.composite
+def requests(draw: st.DrawFn) -> tuple[str, str, dict[str, bytes]]:
+    """A method, path and headers: mostly a route's own method with credentials, so that
+    bodies get past authentication; else anything."""
+    if draw(st.booleans()):
+        method, template = draw(st.sampled_from(routes()))
+        path = draw(filled(template))
+        headers = draw(
+            st.fixed_dictionaries({"authorization": credentials}, optional=OPTIONAL_HEADERS)
+        )
+        return method, path, headers
+    optional = {"authorization": credentials, **OPTIONAL_HEADERS}
+    headers = draw(st.fixed_dictionaries({}, optional=optional))
+    return draw(any_method), draw(any_path), headers
+
+
+def test_no_bytes_on_any_path_are_a_server_error(
+    app: Web, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the broker up or down; a server error comes back as a 500 (not raised), so it is
+    asserted like any status."""
+    client = TestClient(app.client.app, raise_server_exceptions=False)
+    assert {"/v1/replies/sms", "/ack/{token}", "/metrics"} <= {path for _, path in routes()}
+
+    @given(request=requests(), body=bodies, broker_down=st.booleans())
+    # The four that were 500s, always tried first.
+    @example(("POST", "/v1/alertmanager", {"authorization": BEARER}), b"\x80", False)
+    @example(("POST", "/v1/replies/sms", {"authorization": SIGNED, **FORM}), b"From=1", False)
+    @example(("GET", f"/ack/{payload}.%C3%A9", {}), b"", False)
+    @example(("POST", f"/ack/{sign(ACK_SECRET, 'inc-1', 'ann')}", {}), b"", True)
+    @settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
+    def no_server_error(
+        request: tuple[str, str, dict[str, bytes]], body: bytes, broker_down: bool
+    ) -> None:
+        method, path, headers = request
+        app.publisher.broker_down = broker_down
+        caplog.clear()
+        with capture_logs() as logs:
+            answer = client.request(method, path, content=body, headers=headers)
+        not_ready = path == "/readyz" and answer.status_code == 503  # no probe: by design
+        assert answer.status_code < 500 or not_ready or _unavailable(answer), (
+            method,
+            path,
+            answer.text[:300],
+        )
+        assert not [entry for entry in logs if _is_exception(entry)], logs
+        assert not [record for record in caplog.records if record.exc_info], caplog.text
+
+    with caplog.at_level(logging.INFO):
+        no_server_error()
+
+
+def _unavailable(answer: Any) -> bool:
+    """A 503 that says try again (the broker is down, or the SMS replies have no database)."""
+    return (
+        answer.status_code == 503 and "retry-after" in answer.headers
+    ) or "database" in answer.text
+
+
+def _is_exception(entry: dict[str, Any]) -> bool:
+    return bool(entry.get("exc_info") or entry.get("exception")) or entry["log_level"] in {
+        "critical"
+    }

@@ -1,0 +1,99 @@
+"""What a producer command checks before it sends, so a script is told at once (one line, exit 1)
+what the worker would only dead-letter: a name the routing config does not define
+(:mod:`muster.worker.core.message_names`, the check the web and the worker make), and an incident
+id the database does not know (waited for a moment, as the web does: a declaration sent just
+before may not be committed yet).
+
+Each check needs what this host may not have: without a readable config or database, the
+message is sent and the worker judges.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from muster.config.settings import Settings
+    from muster.worker.core.config_model import RoutingConfig
+
+
+def routing_config() -> tuple[Path, RoutingConfig] | None:
+    """The routing config the worker reads (``MUSTER_CONFIG``, else the packaged demo), or None
+    when this host cannot read it. Secrets are not needed to know the names."""
+    from muster.config.loader import load_config
+    from muster.config.settings import Settings
+    from muster.worker.cli.common import PlaceholderEnviron
+    from muster.worker.core.issues import ConfigError
+
+    try:
+        path = Settings().config
+        return path, load_config(path, PlaceholderEnviron(os.environ)).routing.config
+    except (ConfigError, OSError, ValueError):
+        return None
+
+
+def refuse(line: str) -> NoReturn:
+    """Exit 1 with one line on stderr."""
+    click.echo(line, err=True)
+    raise SystemExit(1)
+
+
+def check_names(message: object) -> RoutingConfig | None:
+    """Refuse ``message`` (exit 1) when the routing config lacks one of its names; the config
+    it was checked against, if this host could read one."""
+    from muster.worker.core.message_names import refusal
+
+    found = routing_config()
+    if found is None:
+        return None
+    path, config = found
+    reason = refusal(config, message, where=f"the routing config {path}")
+    if reason:
+        refuse(reason)
+    return config
+
+
+def check_incident(incident_id: str) -> None:
+    """Refuse (exit 1) an incident id the database does not know, once it has been waited for;
+    a database this host cannot read says nothing."""
+    from muster.config.settings import Settings
+
+    try:
+        settings = Settings()
+    except ValueError:  # the environment's settings are wrong: sending will say how
+        return
+    if _incident_known(settings, incident_id) is False:
+        refuse(
+            f"unknown incident {incident_id!r}: no incident has this id (declare it first, or "
+            "use the id `muster declare` printed)"
+        )
+
+
+def _incident_known(settings: Settings, incident_id: str) -> bool | None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from muster.worker.store.appearing import appears
+    from muster.worker.store.db import DEFAULT_FILE, Database, make_engine
+    from muster.worker.store.reads import find_incident
+
+    url = settings.database_url or f"sqlite:///{settings.home_folder / DEFAULT_FILE}"
+    location = make_url(url)
+    if location.get_backend_name() == "sqlite" and not Path(location.database or "").is_file():
+        return None  # no database here (connecting would make an empty file)
+    database = Database(make_engine(url, read_only=True))
+
+    def found() -> bool:
+        with database.sessions() as session:
+            return find_incident(session, incident_id) is not None
+
+    try:
+        return appears(found, settings.incident_wait)
+    except SQLAlchemyError:
+        return None
+    finally:
+        database.engine.dispose()
