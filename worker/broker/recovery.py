@@ -10,18 +10,26 @@ idempotent, so a message that finished but was not yet recorded runs again harml
 
 from __future__ import annotations
 
-import json
+import os
 import shutil
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import structlog
 from celery import Celery
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from muster.worker.broker.arrival import message_key
-from muster.worker.broker.transport import is_embedded, processed_folder, queue_folder
+from muster.worker.broker import foreign
+from muster.worker.broker.arrival import message_key, printable
+from muster.worker.broker.transport import (
+    broker_folder,
+    is_embedded,
+    processed_folder,
+    queue_folder,
+)
+from muster.worker.incidents.dead_letters import dead_letter
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import ConsumedMessage, Delivery
 
@@ -49,9 +57,13 @@ def message_id(path: Path) -> str | None:
     that is no Celery task the id a dead letter of it is kept by (so a refused message, once
     kept, is not put back at every start)."""
     try:
-        envelope = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        envelope, _ = foreign.read(path)
+    except FileNotFoundError:
         return None
+    return _envelope_id(envelope)
+
+
+def _envelope_id(envelope: Any) -> str | None:
     if not isinstance(envelope, dict):
         return None
     headers, properties = envelope.get("headers"), envelope.get("properties")
@@ -62,7 +74,8 @@ def message_id(path: Path) -> str | None:
 
 
 def recover(rt: Runtime) -> int:
-    """Put back into the queue every kept message whose handling never finished.
+    """Put back into the queue every kept message whose handling never finished; set aside, and
+    keep as dead letters, the files there that are no message at all (never put back).
 
     The embedded broker serves one machine, so at start-up no other worker holds a delivery:
     leases left by a killed worker are released at once rather than waited out. A delivery that
@@ -78,10 +91,9 @@ def recover(rt: Runtime) -> int:
     if released:
         log.warning("embedded_broker.leases_released", deliveries=released)
     restored = 0
-    kept = sorted(processed_folder(rt.settings).glob("*.msg"))
-    consumed = _consumed(rt, [mid for path in kept if (mid := message_id(path))])
-    for path in kept:
-        found = message_id(path)
+    kept = _kept_messages(rt)
+    consumed = _consumed(rt, [mid for _, mid in kept if mid])
+    for path, found in kept:
         if found is not None and found in consumed:
             path.unlink(missing_ok=True)
             continue
@@ -89,23 +101,80 @@ def recover(rt: Runtime) -> int:
         restored += 1
     if restored:
         log.warning("embedded_broker.recovered", messages=restored)
+    keep_foreign(rt)
     return restored
 
 
 def prune(rt: Runtime) -> int:
-    """Delete kept files of finished messages, and old consumed-message records."""
+    """Delete kept files of finished messages, and old consumed-message records; keep as dead
+    letters the foreign files set aside (by the transport or here) since the last time."""
     removed = 0
-    kept = sorted(processed_folder(rt.settings).glob("*.msg"))
-    consumed = _consumed(rt, [mid for path in kept if (mid := message_id(path))])
-    for path in kept:
-        if message_id(path) in consumed:
+    kept = _kept_messages(rt)
+    consumed = _consumed(rt, [mid for _, mid in kept if mid])
+    for path, found in kept:
+        if found is not None and found in consumed:
             path.unlink(missing_ok=True)
             removed += 1
     with rt.database.transaction() as session:
         session.execute(
             delete(ConsumedMessage).where(ConsumedMessage.at < rt.clock.now() - KEEP_CONSUMED)
         )
+    keep_foreign(rt)
     return removed
+
+
+def _kept_messages(rt: Runtime) -> list[tuple[Path, str | None]]:
+    """Each message file in the in-flight folder with its id; a foreign one is set aside."""
+    broker = broker_folder(rt.settings)
+    found: list[tuple[Path, str | None]] = []
+    for path in sorted(processed_folder(rt.settings).glob("*.msg")):
+        try:
+            envelope, wrong = foreign.read(path)
+        except FileNotFoundError:  # handled and deleted meanwhile
+            continue
+        if wrong is None:
+            found.append((path, _envelope_id(envelope)))
+        elif foreign.set_aside(path, broker) is not None:
+            log.error("embedded_broker.foreign_file", file=printable(path.name), reason=wrong)
+    return found
+
+
+def keep_foreign(rt: Runtime) -> int:
+    """Keep each file set aside in ``broker/rejected`` as a dead letter of kind ``foreign``, then
+    move it into ``broker/foreign`` (its letter says where). A letter is keyed by the file's name
+    and content, so a crash between the two keeps it once. A file there that reads as a message
+    after all (set aside on a disk error) goes back into the queue: a real alert is paged."""
+    broker = broker_folder(rt.settings)
+    folder = broker / foreign.REJECTED
+    if not folder.is_dir():
+        return 0
+    letters = 0
+    for path in sorted(folder.iterdir()):
+        if not path.is_file():
+            continue
+        _, wrong = foreign.read(path)
+        if wrong is None and ".msg" in path.name:  # a message file, under its name when set aside
+            name = path.name[: path.name.index(".msg") + len(".msg")]
+            os.replace(path, queue_folder(rt.settings) / name)
+            log.warning("embedded_broker.requeued_set_aside", file=printable(name))
+            continue
+        target = foreign.keeping(path, broker)
+        payload = foreign.describe(path, target)
+        if target.exists():  # another file of that name was kept before: tell them apart
+            target = target.with_name(f"{target.name}.{payload['sha256'][:12]}")
+            payload["kept_at"] = printable(str(target))
+        reason = wrong or "no message file (its name does not end in .msg)"
+        letter = dead_letter(rt, "", payload, reason, path.name, foreign.KIND)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+        log.error(
+            "embedded_broker.foreign_kept",
+            file=printable(path.name),
+            reason=reason,
+            dead_letter_id=letter,
+        )
+        letters += 1
+    return letters
 
 
 def _consumed(rt: Runtime, ids: list[str]) -> set[str]:

@@ -6,8 +6,10 @@ unknown incident, an internal error) is kept as its single argument, and a repla
 argument again. A message refused before any handler ran (``undecodable``, ``unknown_task``,
 ``malformed``, ``bad_arguments``) is kept as a description of what arrived
 (:func:`muster.worker.broker.arrival.describe`); a replay sends its task's arguments again as they
-arrived, when they could be read at all. Discarding marks a letter rather than deleting it, so
-the record of what arrived outlives the decision not to replay it.
+arrived, when they could be read at all. A file in the embedded broker's folders that is no
+message (``foreign``) is kept as where its bytes are and a bounded copy; it is never replayed.
+Discarding marks a letter rather than deleting it, so the record of what arrived outlives the
+decision not to replay it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from muster.worker.broker import foreign
 from muster.worker.broker.arrival import MESSAGE_ID, TASK_NAME, printable, storable
 from muster.worker.incidents.records import consume
 from muster.worker.observe import metrics
@@ -99,6 +102,13 @@ def replay_call(letter: DeadLetter) -> tuple[str, list[Any], dict[str, Any]]:
     """The task, positional and keyword arguments a replay of ``letter`` sends."""
     if letter.kind == INVALID:
         return letter.task, [letter.payload], {}
+    if letter.kind == foreign.KIND:
+        kept = letter.payload.get("kept_at") if isinstance(letter.payload, dict) else None
+        raise NotReplayable(
+            f"dead letter #{letter.id} is a file the embedded broker could not read "
+            f"({letter.reason}), not a message: there is nothing to send again. Its bytes are "
+            f"kept in {kept or 'the broker folder'}; look at it, then discard the letter"
+        )
     arrived = letter.payload if isinstance(letter.payload, dict) else {}
     args, kwargs = arrived.get("args"), arrived.get("kwargs")
     if not isinstance(args, list) or not isinstance(kwargs, dict):
