@@ -19,10 +19,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import structlog
 from kombu.transport.virtual import Channel
 from kombu.utils.json import loads
 
 from muster.worker.broker.arrival import MAX_BODY, PREVIEW, printable
+
+log = structlog.get_logger("muster.embedded_broker")
 
 KIND = "foreign"  # the dead letter kind of a file the embedded broker cannot read
 MAX_FILE = 8 << 20  # bytes: larger than any message muster or a producer's client writes
@@ -112,13 +115,19 @@ def read(path: Path) -> tuple[Any, str | None]:
 
 
 def set_aside(path: Path, broker: Path) -> Path | None:
-    """Move ``path`` into ``broker/rejected`` (the same name, unless taken); None if it is gone."""
+    """Move ``path`` into ``broker/rejected`` (the same name, unless taken); None if it is gone,
+    or cannot be moved (then it stays out of the queue, for the next recovery to try again)."""
     folder = broker / REJECTED
-    folder.mkdir(parents=True, exist_ok=True)
-    target = _free(folder / path.name)
     try:
+        folder.mkdir(parents=True, exist_ok=True)
+        target = _free(folder / path.name)
         os.replace(path, target)
     except FileNotFoundError:
+        return None
+    except OSError as failure:
+        log.error(
+            "embedded_broker.not_set_aside", file=printable(path.name), error=type(failure).__name__
+        )
         return None
     return target
 

@@ -10,7 +10,6 @@ idempotent, so a message that finished but was not yet recorded runs again harml
 
 from __future__ import annotations
 
-import os
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -23,13 +22,13 @@ from sqlalchemy.exc import IntegrityError
 
 from muster.worker.broker import foreign
 from muster.worker.broker.arrival import message_key, printable
+from muster.worker.broker.foreign_letters import keep_foreign
 from muster.worker.broker.transport import (
     broker_folder,
     is_embedded,
     processed_folder,
     queue_folder,
 )
-from muster.worker.incidents.dead_letters import dead_letter
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import ConsumedMessage, Delivery
 
@@ -137,44 +136,6 @@ def _kept_messages(rt: Runtime) -> list[tuple[Path, str | None]]:
         elif foreign.set_aside(path, broker) is not None:
             log.error("embedded_broker.foreign_file", file=printable(path.name), reason=wrong)
     return found
-
-
-def keep_foreign(rt: Runtime) -> int:
-    """Keep each file set aside in ``broker/rejected`` as a dead letter of kind ``foreign``, then
-    move it into ``broker/foreign`` (its letter says where). A letter is keyed by the file's name
-    and content, so a crash between the two keeps it once. A file there that reads as a message
-    after all (set aside on a disk error) goes back into the queue: a real alert is paged."""
-    broker = broker_folder(rt.settings)
-    folder = broker / foreign.REJECTED
-    if not folder.is_dir():
-        return 0
-    letters = 0
-    for path in sorted(folder.iterdir()):
-        if not path.is_file():
-            continue
-        _, wrong = foreign.read(path)
-        if wrong is None and ".msg" in path.name:  # a message file, under its name when set aside
-            name = path.name[: path.name.index(".msg") + len(".msg")]
-            os.replace(path, queue_folder(rt.settings) / name)
-            log.warning("embedded_broker.requeued_set_aside", file=printable(name))
-            continue
-        target = foreign.keeping(path, broker)
-        payload = foreign.describe(path, target)
-        if target.exists():  # another file of that name was kept before: tell them apart
-            target = target.with_name(f"{target.name}.{payload['sha256'][:12]}")
-            payload["kept_at"] = printable(str(target))
-        reason = wrong or "no message file (its name does not end in .msg)"
-        letter = dead_letter(rt, "", payload, reason, path.name, foreign.KIND)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, target)
-        log.error(
-            "embedded_broker.foreign_kept",
-            file=printable(path.name),
-            reason=reason,
-            dead_letter_id=letter,
-        )
-        letters += 1
-    return letters
 
 
 def _consumed(rt: Runtime, ids: list[str]) -> set[str]:

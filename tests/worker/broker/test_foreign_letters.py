@@ -3,9 +3,11 @@ back: the start-up recovery and the sweeper's prune, on a real database and real
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from sqlalchemy import select
 
 from muster.channels.retry import RetryPolicy
 from muster.config.settings import Settings
-from muster.worker.broker import foreign, recovery
+from muster.worker.broker import foreign, foreign_letters, recovery
 from muster.worker.broker.transport import transport_options
 from muster.worker.cli import cli
 from muster.worker.runtime import Runtime
@@ -121,9 +123,9 @@ class TestTheSweeper:
         rejected = broker(rt) / foreign.REJECTED
         rejected.mkdir(parents=True)
         (rejected / "0_x.q.msg").write_bytes(b"{}")
-        recovery.keep_foreign(rt)
+        foreign_letters.keep_foreign(rt)
         shutil.move(broker(rt) / foreign.FOREIGN / "0_x.q.msg", rejected / "0_x.q.msg")
-        recovery.keep_foreign(rt)
+        foreign_letters.keep_foreign(rt)
         assert len(letters(rt)) == 1
 
     def test_two_files_of_one_name_are_two_letters_and_both_kept(self, rt: Runtime) -> None:
@@ -131,7 +133,7 @@ class TestTheSweeper:
         rejected.mkdir(parents=True)
         for content in (b"{}", b"[]"):
             (rejected / "0_x.q.msg").write_bytes(content)
-            recovery.keep_foreign(rt)
+            foreign_letters.keep_foreign(rt)
         first, second = letters(rt)
         assert Path(first.payload["kept_at"]).read_bytes() == b"{}"
         assert Path(second.payload["kept_at"]).read_bytes() == b"[]"
@@ -147,6 +149,47 @@ class TestTheSweeper:
         assert (letter.payload["size"], letter.payload["truncated"]) == (foreign.MAX_FILE + 1, True)
         assert len(letter.payload["base64"]) < foreign.MAX_FILE // 4
         assert os.path.getsize(letter.payload["kept_at"]) == foreign.MAX_FILE + 1
+
+
+class TestSweepsAtOnce:
+    def test_sweepers_on_many_threads_keep_each_file_once(self, rt: Runtime) -> None:
+        """Sweeps overlap on the worker's pool threads; two used to letter one file twice, under
+        two names (found by tests/integration/test_foreign_files.py)."""
+        rejected = broker(rt) / foreign.REJECTED
+        rejected.mkdir(parents=True)
+        names = [f"0_{n}.q.msg" for n in range(40)]
+        for name in names:
+            (rejected / name).write_bytes(b"{}")
+        start = threading.Barrier(6)
+        errors: list[BaseException] = []
+
+        def sweep() -> None:
+            start.wait()
+            try:
+                for _ in range(5):
+                    foreign_letters.keep_foreign(rt)
+            except BaseException as failure:  # noqa: BLE001 - reported by the assertions below
+                errors.append(failure)
+
+        threads = [threading.Thread(target=sweep) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        foreign_letters.keep_foreign(rt)
+        assert errors == []
+        assert sorted(letter.message_id for letter in letters(rt)) == sorted(names)
+        assert sorted(os.listdir(broker(rt) / foreign.FOREIGN)) == sorted(names)
+
+    def test_a_keeper_leaves_the_folder_to_the_one_at_it(self, rt: Runtime) -> None:
+        rejected = broker(rt) / foreign.REJECTED
+        rejected.mkdir(parents=True)
+        (rejected / "0_x.q.msg").write_bytes(b"{}")
+        with (broker(rt) / "rejected.lock").open("a") as held:
+            fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+            assert foreign_letters.keep_foreign(rt) == 0
+            fcntl.flock(held.fileno(), fcntl.LOCK_UN)
+        assert foreign_letters.keep_foreign(rt) == 1
 
 
 class TestTheCommand:
