@@ -16,6 +16,7 @@ import os
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,9 +36,17 @@ from muster.worker.broker.transport import transport_options
 from muster.worker.client import Client
 from muster.worker.internal_tasks import SWEEP
 from muster.worker.runtime import Runtime, install
+from muster.worker.store.db import Database
 from muster.worker.store.models import DeadLetter, Incident
 from muster.worker.tasks import register
-from tests.integration.harness import wait_until, wake_to_stop
+from tests.integration.harness import (
+    MusterWorker,
+    stack_config,
+    wait_until,
+    wake_to_stop,
+    worker_environment,
+)
+from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
 from tests.support import stub_runtime
 
 pytestmark = [pytest.mark.integration]
@@ -153,7 +162,15 @@ def opened(stack: Stack, incidents: list[str]) -> bool:
 
 
 def queued_names(stack: Stack) -> set[str]:
-    folder = stack.broker / "queue"
+    return queued_names_in(stack.home)
+
+
+def running(worker: MusterWorker) -> bool:
+    return worker.process is not None and worker.process.poll() is None
+
+
+def queued_names_in(home: Path) -> set[str]:
+    folder = home / "broker" / "queue"
     return set(os.listdir(folder)) if folder.exists() else set()
 
 
@@ -213,3 +230,50 @@ def test_no_foreign_file_stops_the_worker_or_comes_back(stack: Stack, data: st.D
     assert len(foreign_letters(stack)) == len(before) + len(names)
     kept = {letter.message_id: letter.payload["kept_at"] for letter in letters}
     assert all(Path(path).is_file() for path in kept.values())
+
+
+def test_a_worker_started_on_braces_in_its_folders_stays_up_and_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18: ``{}`` in the queue folder made ``muster worker`` exit on
+    ``KeyError('properties')``, and in the in-flight folder again at every start. The real
+    command, started twice on both: up both times, the incident paged, two letters, none back."""
+    queue = f"muster-braces-{uuid.uuid4().hex[:8]}"
+    with ExitStack() as cleanup:
+        smtp, chat, sms = (
+            cleanup.enter_context(peer) for peer in (SmtpPeer(), MattermostPeer(), SmsPeer())
+        )
+        config = tmp_path / "routing.yaml"
+        stack_config(config, smtp, chat, sms)
+        database = f"sqlite:///{tmp_path / 'muster.db'}"
+        env = worker_environment(tmp_path, config, None, database, queue)
+        names = []
+        for folder in ("queue", "processed"):
+            (tmp_path / "broker" / folder).mkdir(parents=True, exist_ok=True)
+            name = f"0_braces-in-{folder}.{queue}.msg"
+            (tmp_path / "broker" / folder / name).write_bytes(b"{}")
+            names.append(name)
+        worker = MusterWorker(tmp_path, env)
+        cleanup.callback(worker.stop)
+        worker.start()
+        monkeypatch.setenv("MUSTER_HOME", str(tmp_path))
+        monkeypatch.setenv("MUSTER_QUEUE", queue)
+        incident = Client().declare(
+            title="Checkout failing", impact="critical", urgency="high", services=["payments-api"]
+        )
+        store = Database.connect(database)
+        cleanup.callback(store.engine.dispose)
+
+        def kept() -> list[DeadLetter]:
+            with store.transaction() as session:
+                return list(session.scalars(select(DeadLetter).order_by(DeadLetter.id)))
+
+        wait_until(lambda: any(incident in message.text for message in chat.messages), timeout=30)
+        wait_until(lambda: len(kept()) == len(names), timeout=30)
+        assert running(worker)
+        worker.stop()
+        worker.start()  # a restart: recovery puts neither file back
+        assert not set(names) & queued_names_in(tmp_path)
+        assert sorted(letter.message_id or "" for letter in kept()) == sorted(names)
+        assert {letter.reason for letter in kept()} == {"wrong shape: no properties object"}
+        assert running(worker)
