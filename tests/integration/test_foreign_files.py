@@ -118,17 +118,23 @@ wrong_shapes = st.sampled_from([b"{}", b"[]", b'{"properties": 1}', b"null"]) | 
 def contents(whole: bytes) -> st.SearchStrategy[bytes]:
     """Every family of foreign file, around the valid message file ``whole``."""
     envelope = json.loads(whole)
-    not_base64 = {
-        **envelope,
-        "body": "abc",
-        "properties": {**envelope["properties"], "body_encoding": "base64"},
-    }
+
+    def encoded(**changes: object) -> bytes:
+        return json.dumps({**envelope, **changes}).encode()
+
+    base64_body = {**envelope["properties"], "body_encoding": "base64"}
     return st.one_of(
         st.just(b""),
         st.integers(min_value=1, max_value=len(whole) - 1).map(lambda cut: whole[:cut]),
         st.binary(min_size=1, max_size=64).filter(_foreign),
         wrong_shapes,
-        st.just(json.dumps(not_base64).encode()),
+        # The message muster wrote, with one part of the wrong shape.
+        st.sampled_from(["properties", "headers", "body", "content-type"])
+        .flatmap(lambda field: values.map(lambda value: encoded(**{field: value})))
+        .filter(_foreign),
+        st.text(min_size=1, max_size=20)
+        .map(lambda body: encoded(body=body, properties=base64_body))
+        .filter(_foreign),
         st.just(HUGE),
     )
 
