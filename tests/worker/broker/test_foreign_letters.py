@@ -207,6 +207,7 @@ class TestTheCommand:
         listed = CliRunner().invoke(cli, ["dead-letters", "list"], env=env)
         assert "(no task)  [foreign]" in listed.output
         assert "reason: wrong shape: no properties object" in listed.output
+        assert f"kept at: {letter.payload['kept_at']}" in listed.output
         [row] = json.loads(
             CliRunner().invoke(cli, ["dead-letters", "list", "--format", "json"], env=env).output
         )
