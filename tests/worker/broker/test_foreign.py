@@ -119,10 +119,12 @@ values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
     max_leaves=6,
 )
+# Lone surrogates too: JSON escapes them ("\\ud800"), and no UTF-8 encoder takes one.
+any_text = st.text(st.characters(exclude_categories=()))
 properties = st.fixed_dictionaries(
     {},
     optional={
-        "delivery_tag": st.text() | values,
+        "delivery_tag": any_text | values,
         "delivery_info": values,
         "body_encoding": st.sampled_from(["base64", "utf-8", "UTF-8", "BASE64", ""]) | values,
         "priority": values,
@@ -132,8 +134,9 @@ envelopes = st.fixed_dictionaries(
     {},
     optional={
         "properties": properties | values,
-        "headers": values,
-        "body": st.text() | st.binary().map(lambda b: b.hex()) | values,
+        "headers": values
+        | st.dictionaries(st.sampled_from(["compression", "id", "task"]), any_text),
+        "body": any_text | st.binary().map(lambda b: b.hex()) | values,
         "content-type": st.just("application/json") | values,
         "content-encoding": st.just("utf-8") | values,
     },
