@@ -8,8 +8,8 @@ body not shaped ``[args, kwargs, options]``, raises in the consumer and the work
 embedded broker again at every start, since the message is recovered). Here each of them is
 handed back to the worker as a message of muster's own, ``muster.dead_letters.keep``, and only
 then acknowledged: the pool keeps it as a dead letter with the database retries every task has,
-and a crash in between keeps it twice at most (dead letters are keyed by message id), never
-loses it. The log says what was refused and why, never what it held.
+and a crash in between queues it twice at most (one letter: dead letters are keyed by message
+id and content), never loses it. The log says what was refused and why, never what it held.
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ between; the worker then dies on the JSON error (seen in muster's tests: ``Unrec
 JSONDecodeError``). Its exchange tables have the same flaw. Here a message is written whole into
 a staging folder beside the queue and renamed into it, which is atomic on one file system, so
 a consumer only ever sees complete files, and exchange tables are replaced the same way. A
-file that still cannot be read (a disk error, a hand-edited file) is set aside in a
-``rejected`` folder with a log line instead of stopping the worker.
+file that still cannot be read (a hand edit, a disk error, another program's output, anything
+kombu or Celery would raise on: see :mod:`muster.worker.broker.foreign`) is set aside in a
+``rejected`` folder with a log line instead of stopping the worker, and becomes a dead letter.
 
 Registered with kombu as the ``musterfs://`` transport; ``filesystem://`` URLs given to muster
 use it too.
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -28,6 +28,9 @@ from typing import Any
 import structlog
 from kombu.transport import TRANSPORT_ALIASES, filesystem
 from kombu.utils.json import dumps, loads
+
+from muster.worker.broker import foreign
+from muster.worker.broker.arrival import printable
 
 log = structlog.get_logger("muster.embedded_broker")
 
@@ -96,14 +99,12 @@ class Channel(filesystem.Channel):
             except OSError:
                 continue
             try:
-                payload = loads(target.read_bytes().decode("utf-8"))  # type: ignore[no-untyped-call]
-            except (OSError, ValueError) as problem:
-                rejected = source.parent.parent / "rejected"
-                rejected.mkdir(parents=True, exist_ok=True)
-                shutil.move(str(target), rejected / name)
-                log.error(
-                    "embedded_broker.unreadable_message", file=name, error=type(problem).__name__
-                )
+                payload, wrong = foreign.read(target)
+            except FileNotFoundError:  # recovery or the sweeper set it aside meanwhile
+                continue
+            if wrong is not None:
+                foreign.set_aside(target, target.parent.parent)
+                log.error("embedded_broker.foreign_file", file=printable(name), reason=wrong)
                 continue
             if kept is None:
                 target.unlink(missing_ok=True)

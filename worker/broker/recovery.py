@@ -10,18 +10,25 @@ idempotent, so a message that finished but was not yet recorded runs again harml
 
 from __future__ import annotations
 
-import json
 import shutil
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import structlog
 from celery import Celery
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from muster.worker.broker.arrival import message_key
-from muster.worker.broker.transport import is_embedded, processed_folder, queue_folder
+from muster.worker.broker import foreign
+from muster.worker.broker.arrival import message_key, printable
+from muster.worker.broker.foreign_letters import keep_foreign
+from muster.worker.broker.transport import (
+    broker_folder,
+    is_embedded,
+    processed_folder,
+    queue_folder,
+)
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import ConsumedMessage, Delivery
 
@@ -49,9 +56,13 @@ def message_id(path: Path) -> str | None:
     that is no Celery task the id a dead letter of it is kept by (so a refused message, once
     kept, is not put back at every start)."""
     try:
-        envelope = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        envelope, _ = foreign.read(path)
+    except FileNotFoundError:
         return None
+    return _envelope_id(envelope)
+
+
+def _envelope_id(envelope: Any) -> str | None:
     if not isinstance(envelope, dict):
         return None
     headers, properties = envelope.get("headers"), envelope.get("properties")
@@ -62,7 +73,8 @@ def message_id(path: Path) -> str | None:
 
 
 def recover(rt: Runtime) -> int:
-    """Put back into the queue every kept message whose handling never finished.
+    """Put back into the queue every kept message whose handling never finished; set aside, and
+    keep as dead letters, the files there that are no message at all (never put back).
 
     The embedded broker serves one machine, so at start-up no other worker holds a delivery:
     leases left by a killed worker are released at once rather than waited out. A delivery that
@@ -78,10 +90,9 @@ def recover(rt: Runtime) -> int:
     if released:
         log.warning("embedded_broker.leases_released", deliveries=released)
     restored = 0
-    kept = sorted(processed_folder(rt.settings).glob("*.msg"))
-    consumed = _consumed(rt, [mid for path in kept if (mid := message_id(path))])
-    for path in kept:
-        found = message_id(path)
+    kept = _kept_messages(rt)
+    consumed = _consumed(rt, [mid for _, mid in kept if mid])
+    for path, found in kept:
         if found is not None and found in consumed:
             path.unlink(missing_ok=True)
             continue
@@ -89,23 +100,42 @@ def recover(rt: Runtime) -> int:
         restored += 1
     if restored:
         log.warning("embedded_broker.recovered", messages=restored)
+    keep_foreign(rt)
     return restored
 
 
 def prune(rt: Runtime) -> int:
-    """Delete kept files of finished messages, and old consumed-message records."""
+    """Delete kept files of finished messages, and old consumed-message records; keep as dead
+    letters the foreign files set aside (by the transport or here) since the last time."""
     removed = 0
-    kept = sorted(processed_folder(rt.settings).glob("*.msg"))
-    consumed = _consumed(rt, [mid for path in kept if (mid := message_id(path))])
-    for path in kept:
-        if message_id(path) in consumed:
+    kept = _kept_messages(rt)
+    consumed = _consumed(rt, [mid for _, mid in kept if mid])
+    for path, found in kept:
+        if found is not None and found in consumed:
             path.unlink(missing_ok=True)
             removed += 1
     with rt.database.transaction() as session:
         session.execute(
             delete(ConsumedMessage).where(ConsumedMessage.at < rt.clock.now() - KEEP_CONSUMED)
         )
+    keep_foreign(rt)
     return removed
+
+
+def _kept_messages(rt: Runtime) -> list[tuple[Path, str | None]]:
+    """Each message file in the in-flight folder with its id; a foreign one is set aside."""
+    broker = broker_folder(rt.settings)
+    found: list[tuple[Path, str | None]] = []
+    for path in sorted(processed_folder(rt.settings).glob("*.msg")):
+        try:
+            envelope, wrong = foreign.read(path)
+        except FileNotFoundError:  # handled and deleted meanwhile
+            continue
+        if wrong is None:
+            found.append((path, _envelope_id(envelope)))
+        elif foreign.set_aside(path, broker) is not None:
+            log.error("embedded_broker.foreign_file", file=printable(path.name), reason=wrong)
+    return found
 
 
 def _consumed(rt: Runtime, ids: list[str]) -> set[str]:

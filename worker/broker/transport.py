@@ -37,14 +37,19 @@ def is_embedded(url: str) -> bool:
     return url.startswith(("filesystem:", f"{fs_transport.SCHEME}:"))
 
 
+def broker_folder(settings: Settings) -> Path:
+    """The embedded broker's folder: its queue, in-flight, control and set-aside folders."""
+    return settings.home_folder / "broker"
+
+
 def queue_folder(settings: Settings) -> Path:
     """The embedded broker's queue folder."""
-    return settings.home_folder / "broker" / "queue"
+    return broker_folder(settings) / "queue"
 
 
 def processed_folder(settings: Settings) -> Path:
     """Where the embedded broker keeps each fetched message until its handling commits."""
-    return settings.home_folder / "broker" / "processed"
+    return broker_folder(settings) / "processed"
 
 
 def transport_options(url: str, settings: Settings) -> dict[str, Any]:
@@ -55,7 +60,7 @@ def transport_options(url: str, settings: Settings) -> dict[str, Any]:
             "data_folder_in": str(queue_folder(settings)),
             "data_folder_out": str(queue_folder(settings)),
             "processed_folder": str(processed_folder(settings)),
-            "control_folder": str(settings.home_folder / "broker" / "control"),
+            "control_folder": str(broker_folder(settings) / "control"),
             "store_processed": True,
             "polling_interval": settings.poll_interval,
         }

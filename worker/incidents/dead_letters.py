@@ -6,12 +6,16 @@ unknown incident, an internal error) is kept as its single argument, and a repla
 argument again. A message refused before any handler ran (``undecodable``, ``unknown_task``,
 ``malformed``, ``bad_arguments``) is kept as a description of what arrived
 (:func:`muster.worker.broker.arrival.describe`); a replay sends its task's arguments again as they
-arrived, when they could be read at all. Discarding marks a letter rather than deleting it, so
-the record of what arrived outlives the decision not to replay it.
+arrived, when they could be read at all. A file in the embedded broker's folders that is no
+message (``foreign``) is kept as where its bytes are and a bounded copy; it is never replayed.
+Discarding marks a letter rather than deleting it, so the record of what arrived outlives the
+decision not to replay it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from muster.worker.broker import foreign
 from muster.worker.broker.arrival import MESSAGE_ID, TASK_NAME, printable, storable
 from muster.worker.incidents.records import consume
 from muster.worker.observe import metrics
@@ -26,6 +31,7 @@ from muster.worker.runtime import Runtime
 from muster.worker.store.models import DeadLetter
 
 INVALID = "invalid"  # refused by muster's handler: the payload is the message's single argument
+_PER_DELIVERY = ("properties", "delivery_info")
 
 
 class NotReplayable(ValueError):
@@ -40,23 +46,27 @@ def dead_letter(
     message_id: str | None,
     kind: str = INVALID,
 ) -> int:
-    """Keep a message that cannot be handled, with why; the same message id is kept once.
+    """Keep a message that cannot be handled, with why; the same message (its id and content)
+    is kept once, and a different one under an id already used is kept too.
 
     Names and ids are made fit for their columns, and the payload for a JSON column, so keeping
     a letter never fails for what a producer put in it.
     """
     now = rt.clock.now()
     key = printable(message_id, MESSAGE_ID) if message_id else None
+    name, stored = printable(task, TASK_NAME), storable(payload)
+    content = content_key(name, kind, stored)
     try:
         with rt.database.transaction() as session:
-            existing = _by_key(session, key)
+            existing = _by_key(session, key, content)
             if existing is not None:
                 return existing
             letter = DeadLetter(
                 message_id=key,
-                task=printable(task, TASK_NAME),
+                content_key=content,
+                task=name,
                 kind=kind,
-                payload=storable(payload),
+                payload=stored,
                 reason=printable(reason),
                 received_at=now,
             )
@@ -65,21 +75,40 @@ def dead_letter(
             session.flush()
     except IntegrityError:
         with rt.database.transaction() as session:
-            return _by_key(session, key) or 0
+            return _by_key(session, key, content) or 0
     metrics.dead_letter_kept(kind, reason)  # a new letter, committed (a redelivery is not)
     return letter.id
 
 
-def _by_key(session: Session, key: str | None) -> int | None:
+def content_key(task: str, kind: str, payload: Any) -> str:
+    """What tells two messages under one id apart: a SHA-256 of the task name and the stored
+    payload, less what a broker changes from one delivery of a message to the next (properties
+    and delivery info, in the description of a message refused before any handler)."""
+    if kind != INVALID and isinstance(payload, dict):
+        payload = {key: value for key, value in payload.items() if key not in _PER_DELIVERY}
+    text = json.dumps([task, payload], sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def _by_key(session: Session, key: str | None, content: str) -> int | None:
     if key is None:  # no id to know it by: a second copy cannot be told from a second message
         return None
-    return session.scalar(select(DeadLetter.id).where(DeadLetter.message_id == key))
+    return session.scalar(
+        select(DeadLetter.id).where(DeadLetter.message_id == key, DeadLetter.content_key == content)
+    )
 
 
 def replay_call(letter: DeadLetter) -> tuple[str, list[Any], dict[str, Any]]:
     """The task, positional and keyword arguments a replay of ``letter`` sends."""
     if letter.kind == INVALID:
         return letter.task, [letter.payload], {}
+    if letter.kind == foreign.KIND:
+        kept = letter.payload.get("kept_at") if isinstance(letter.payload, dict) else None
+        raise NotReplayable(
+            f"dead letter #{letter.id} is a file the embedded broker could not read "
+            f"({letter.reason}), not a message: there is nothing to send again. Its bytes are "
+            f"kept in {kept or 'the broker folder'}; look at it, then discard the letter"
+        )
     arrived = letter.payload if isinstance(letter.payload, dict) else {}
     args, kwargs = arrived.get("args"), arrived.get("kwargs")
     if not isinstance(args, list) or not isinstance(kwargs, dict):

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     true,
 )
 from sqlalchemy.engine import Dialect
@@ -180,14 +181,21 @@ class DeadLetter(Base):
 
     ``kind`` says what ``payload`` is: for ``invalid`` (refused by muster's handler) the
     message's single argument; for what Celery could not take (``undecodable``,
-    ``unknown_task``, ``malformed``, ``bad_arguments``) a description of what arrived. A letter
-    ops discard is marked, not deleted: what arrived stays on record.
+    ``unknown_task``, ``malformed``, ``bad_arguments``) a description of what arrived; for
+    ``foreign`` (a file the embedded broker could not read) where its bytes are kept, and a
+    bounded copy. A letter ops discard is marked, not deleted: what arrived stays on record.
+    Keyed by the message's id and content: a producer reusing an id does not hide a message.
     """
 
     __tablename__ = "dead_letters"
+    __table_args__ = (
+        UniqueConstraint("message_id", "content_key", name="uq_dead_letters_message_content"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    message_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    message_id: Mapped[str | None] = mapped_column(String(200))
+    # Tells two messages under one id apart (muster.worker.incidents.dead_letters.content_key).
+    content_key: Mapped[str] = mapped_column(String(64))
     task: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(20), default="invalid", server_default="invalid")
     payload: Mapped[Any] = mapped_column(JSON)

@@ -1,13 +1,21 @@
-"""Migrations carry the rows already written: a database upgraded keeps its dead letters."""
+"""Migrations carry the rows already written: a database upgraded keeps its dead letters
+(on SQLite, and on PostgreSQL where a migration differs between them)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
+import pytest
 from alembic import command
 from sqlalchemy import create_engine, text
 
+from muster.channels.retry import RetryPolicy
+from muster.worker.incidents.dead_letters import dead_letter
 from muster.worker.store.db import alembic_config
+from tests.integration.harness import postgres_database
+from tests.support import stub_runtime
 
 
 def test_dead_letters_from_before_0005_are_invalid_and_not_discarded(tmp_path: Path) -> None:
@@ -29,5 +37,46 @@ def test_dead_letters_from_before_0005_are_invalid_and_not_discarded(tmp_path: P
             row = connection.execute(text("SELECT kind, discarded_at FROM dead_letters")).one()
         assert tuple(row) == ("invalid", None)
         command.downgrade(alembic_config(url), "0003")
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def old_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    database = (
+        postgres_database()
+        if request.param == "postgresql"
+        else nullcontext(f"sqlite:///{tmp_path / 'old.db'}")
+    )
+    with database as url:
+        yield url
+
+
+def test_letters_from_before_0009_are_found_again_by_id_and_content(
+    old_url: str, tmp_path: Path
+) -> None:
+    """A letter kept before 0009 gets the content key of what it holds: its message delivered
+    again is still that letter, and a different message under its id is a second one. Going
+    back down keeps every letter (only the first of an id keeps the id)."""
+    command.upgrade(alembic_config(old_url), "0008")
+    engine = create_engine(old_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO dead_letters"
+                    " (message_id, task, kind, payload, reason, received_at) VALUES"
+                    " ('m-1', 'muster.incident.declared', 'invalid', '{\"x\": 1}', 'bad',"
+                    " '2026-11-25 12:00:00')"
+                )
+            )
+        with stub_runtime(old_url, tmp_path, RetryPolicy()) as rt:  # upgrades to head
+            again = dead_letter(rt, "muster.incident.declared", {"x": 1}, "bad", "m-1")
+            other = dead_letter(rt, "muster.incident.declared", {"x": 2}, "bad", "m-1")
+        assert (again, other) == (1, 2)
+        command.downgrade(alembic_config(old_url), "0008")
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, message_id FROM dead_letters ORDER BY id"))
+            assert [tuple(row) for row in rows] == [(1, "m-1"), (2, None)]
     finally:
         engine.dispose()
