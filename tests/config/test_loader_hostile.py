@@ -77,6 +77,30 @@ class TestImpossibleValues:
         assert issue.line == line_holding(text, tagged)
         assert "abc" in issue.message
 
+    def test_rotation_start_at_the_end_of_the_calendar(self) -> None:
+        """``start: 9999-12-31`` (whose first handoff overflows the calendar) is an error there."""
+        text = minimal_text().replace("'2026-01-05'", "9999-12-31")
+        (issue,) = rejected(text).errors
+        assert issue.path == ("rotations", "commanders", "start")
+        assert "between the years 1900 and 9000" in issue.message
+        assert issue.line == line_holding(text, "9999-12-31")
+
+    @pytest.mark.parametrize(
+        ("written", "path"),
+        [
+            ("every: 1w", ("rotations", "commanders", "every")),
+            ("ack_within: 5m", ("severity", "levels", "SEV1", "ack_within")),
+        ],
+    )
+    def test_duration_past_any_calendar(self, written: str, path: tuple[str, ...]) -> None:
+        """A duration of two million years (a due time no calendar holds) is an error there."""
+        key = written.split(":", maxsplit=1)[0]
+        text = minimal_text().replace(written, f"{key}: 99999999w")
+        (issue,) = rejected(text).errors
+        assert issue.path == path
+        assert "too long a duration: at most 520w" in issue.message
+        assert issue.line == line_holding(text, "99999999w")
+
 
 class TestBoundedWork:
     """However a document is written, loading it takes little time and memory."""

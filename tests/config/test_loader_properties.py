@@ -8,6 +8,7 @@ out, ``load_text`` returns a config or raises :class:`ConfigError`; nothing else
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, get_args
 
 import yaml
@@ -18,7 +19,8 @@ from pydantic import BaseModel
 from muster.config.loader import LoadedConfig, load_text
 from muster.worker.core.config_model import RoutingConfig
 from muster.worker.core.issues import ConfigError, Path
-from tests.configs import minimal_document
+from muster.worker.core.lint import lint
+from tests.configs import WEDNESDAY_NOON, minimal_document
 
 SOURCE = "routing.yaml"
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
@@ -118,6 +120,17 @@ def assert_loads_or_is_placed(text: str) -> None:
             assert "please report it" not in issue.message, "a conversion left unchecked"
     else:
         assert isinstance(invalid, LoadedConfig)
+        answers_who_is_on_call(invalid)
+
+
+def answers_who_is_on_call(loaded: LoadedConfig) -> None:
+    """A config that loads can be served: every rotation says who is on call and when that
+    changes over the next month, and the linter reads it (the scan and ``config check`` do)."""
+    month = WEDNESDAY_NOON + timedelta(days=30)
+    for rotation in loaded.routing.rotations.values():
+        rotation.on_call(WEDNESDAY_NOON)
+        rotation.changes_between(WEDNESDAY_NOON, month)
+    lint(loaded.routing, WEDNESDAY_NOON)
 
 
 class TestLoaderAnswersConfigOrConfigError:
@@ -126,6 +139,9 @@ class TestLoaderAnswersConfigOrConfigError:
     @PROPERTY
     @given(text=hostile_documents())
     @example(text=yaml.safe_dump(minimal_document()).replace("'2026-01-05'", "2026-13-45"))
+    @example(text=yaml.safe_dump(minimal_document()).replace("'2026-01-05'", "9999-12-31"))
+    @example(text=yaml.safe_dump(minimal_document()).replace("1w", "99999999w"))
+    @example(text=yaml.safe_dump(minimal_document()).replace("5m", "99999999w"))
     def test_schema_keys_with_hostile_values(self, text: str) -> None:
         """The real schema's keys holding hostile YAML load, or are errors at file:line."""
         assert_loads_or_is_placed(text)
