@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from sqlalchemy import Engine
+
 from muster.config.settings import Settings
 from muster.config.watch import ConfigSource
 from muster.worker.client import Client
 from muster.worker.core.config_model import RoutingConfig
 from muster.worker.store.db import Database, database_url, make_engine
+from muster.worker.store.good_config import DatabaseKeeper
 from muster.worker.web.lookups import DatabaseLookups, IncidentLookups
 from muster.worker.web.ready import Check, probes
 
@@ -64,17 +67,24 @@ def from_settings(settings: Settings) -> WebContext:
     """The context the deployed web process runs with: its config file, the real broker, and
     readiness probes of the broker and (read-only) the database."""
 
-    source = ConfigSource(settings.config)
+    # One read-only engine for every read of the web's (the worker migrates and writes).
+    engine = make_engine(database_url(settings), read_only=True)
+    source = config_source(settings, engine)
     publisher_settings = settings.model_copy(
         update={"publish_timeout": settings.web_publish_timeout}
     )
     client = Client(settings=publisher_settings)
-    # One read-only engine for every read of the web's (the worker migrates and writes).
-    engine = make_engine(database_url(settings), read_only=True)
     return WebContext(
         config=lambda: source.current().routing.config,
         publish=client.send,
         max_body=settings.web_max_body,
         incidents=DatabaseLookups(Database(engine)),
-        readiness=probes(settings, engine),
+        readiness=probes(settings, engine, config=source.status),
     )
+
+
+def config_source(settings: Settings, engine: Engine | None = None) -> ConfigSource:
+    """The web's config: the file, or (the file invalid at start) the last good config the
+    worker kept in the database, read on a read-only engine; NoGoodConfig if neither."""
+    engine = engine or make_engine(database_url(settings), read_only=True)
+    return ConfigSource(settings.config, keeper=DatabaseKeeper(engine, writes=False))
