@@ -97,6 +97,27 @@ class ConfigSource:
                 self._reload()
             return self._loaded
 
+    def served(self) -> LoadedConfig:
+        """The config served now, without looking at the file: for an event loop, where a
+        reload (reading and validating a large file) must not run; :meth:`follow` keeps it
+        current from a thread of its own."""
+        return self._loaded
+
+    def follow(self) -> threading.Thread:
+        """Check the file every ``interval`` from a daemon thread (it ends with the process)."""
+
+        def watch() -> None:
+            while True:
+                time.sleep(max(self.interval, 0.05))
+                try:
+                    self.current()
+                except Exception:
+                    log.exception("config.check_failed", source=str(self.path))
+
+        thread = threading.Thread(target=watch, name="muster-config", daemon=True)
+        thread.start()
+        return thread
+
     def remind(self) -> None:
         """While the file is rejected, say so again (the scan calls this at every interval)."""
         self.current()

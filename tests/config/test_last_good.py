@@ -27,6 +27,7 @@ from muster.worker.store.db import Database, make_engine
 from muster.worker.store.good_config import DatabaseKeeper
 from muster.worker.store.models import GOOD_CONFIGS
 from tests.configs import minimal_document
+from tests.integration.harness import wait_until
 
 STORED_AT = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
 IMPOSSIBLE = "2026-13-45"
@@ -245,3 +246,24 @@ class TestTheWatcherOutlivesAnyFile:
         (line,) = logs
         assert line["event"] == "config.reload_rejected"
         assert any("rotations.commanders.start" in error for error in line["errors"])
+
+
+class TestFollowing:
+    """The web reads the served config without touching the file; a thread keeps it current."""
+
+    def test_an_edit_is_served_by_the_following_thread(self, tmp_path: Path) -> None:
+        path = tmp_path / "routing.yaml"
+        path.write_text(good_text())
+        served = ConfigSource(path, environ=ENV, interval=0.05)
+        served.follow()
+        path.write_text(good_text(room="json://127.0.0.1/followed"))
+        wait_until(lambda: served.served().routing.config.services["api"].room.endswith("followed"))
+
+    def test_served_does_not_look_at_the_file(self, tmp_path: Path) -> None:
+        """Without the thread, an edit is not seen by ``served()`` (it is by ``current()``)."""
+        path = tmp_path / "routing.yaml"
+        path.write_text(good_text())
+        served = ConfigSource(path, environ=ENV, interval=0)
+        path.write_text(good_text(room="json://127.0.0.1/edited"))
+        assert served.served().routing.config.services["api"].room.endswith("@127.0.0.1/room")
+        assert served.current().routing.config.services["api"].room.endswith("/edited")

@@ -70,12 +70,13 @@ def from_settings(settings: Settings) -> WebContext:
     # One read-only engine for every read of the web's (the worker migrates and writes).
     engine = make_engine(database_url(settings), read_only=True)
     source = config_source(settings, engine)
+    source.follow()  # reloads on a thread of its own: requests read the served config, no I/O
     publisher_settings = settings.model_copy(
         update={"publish_timeout": settings.web_publish_timeout}
     )
     client = Client(settings=publisher_settings)
     return WebContext(
-        config=lambda: source.current().routing.config,
+        config=lambda: source.served().routing.config,
         publish=client.send,
         max_body=settings.web_max_body,
         incidents=DatabaseLookups(Database(engine)),
