@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from muster.worker.runtime import Runtime
 
 
-def runtime_or_exit(build: Callable[[], Runtime]) -> Runtime:
+def runtime_or_exit(build: Callable[[], Runtime], command: str = "worker") -> Runtime:
     """The process's runtime, or one line on stderr and exit 1 when no config can page (the
     file invalid and no last good config kept): never a traceback."""
     from muster.config.watch import NoGoodConfig
@@ -25,7 +25,7 @@ def runtime_or_exit(build: Callable[[], Runtime]) -> Runtime:
     try:
         return build()
     except NoGoodConfig as unusable:
-        click.echo(f"muster worker: cannot start: {unusable}", err=True)
+        click.echo(f"muster {command}: cannot start: {unusable}", err=True)
         raise SystemExit(1) from None
 
 
@@ -164,7 +164,7 @@ def timeline(incident_id: str, output: str) -> None:
     from muster.worker.reports import review_facts
     from muster.worker.runtime import runtime
 
-    rt = runtime()
+    rt = runtime_or_exit(runtime, "timeline")
     with rt.database.transaction() as session:
         facts = review_facts(session, rt.config.current().routing, incident_id)
     if facts is None:
