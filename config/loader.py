@@ -13,7 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from muster.config.yaml_document import MAX_ALIASED_NODES, MAX_DOCUMENT_BYTES, line_of, parse_yaml
+from muster.config.yaml_document import (
+    MAX_ALIASED_NODES,
+    MAX_DOCUMENT_BYTES,
+    MAX_VALUES,
+    line_of,
+    parse_yaml,
+)
 from muster.worker.core.interpolation import interpolate
 from muster.worker.core.issues import ConfigError, ConfigIssue, error
 from muster.worker.core.issues import Path as DocPath
@@ -21,7 +27,14 @@ from muster.worker.core.masking import mask_text
 from muster.worker.core.routing import Routing
 from muster.worker.core.validation import validate_document
 
-__all__ = ["MAX_ALIASED_NODES", "MAX_DOCUMENT_BYTES", "LoadedConfig", "line_of", "parse_yaml"]
+__all__ = [
+    "MAX_ALIASED_NODES",
+    "MAX_DOCUMENT_BYTES",
+    "MAX_VALUES",
+    "LoadedConfig",
+    "line_of",
+    "parse_yaml",
+]
 
 
 @dataclass(frozen=True)

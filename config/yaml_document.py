@@ -21,6 +21,12 @@ from muster.worker.core.issues import Path as DocPath
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 """No real config comes near (10,000 people and 1,000 services are about 2 MB)."""
 
+MAX_VALUES = 500_000
+"""Values (YAML nodes) a document may hold, counted from its text before it is parsed (an upper
+bound: each value but the first follows one of ``, : - [ { ?``, a mapping's two a ``:``). The
+bench's 10,000 people and 1,000 services count about 250,000; two megabytes of ``1,1,1,…``
+would take seconds and a gigabyte to parse."""
+
 MAX_ALIASED_NODES = 100_000
 """Nodes a document may reach through its aliases (``*name``): anchors shared as people share
 them stay far below; an alias bomb (each level aliasing the one before) is refused at the
@@ -70,7 +76,17 @@ def parse_yaml(text: str) -> tuple[Any, dict[DocPath, int], list[ConfigIssue]]:
     if len(text) > MAX_DOCUMENT_BYTES:
         size = f"{MAX_DOCUMENT_BYTES // (1024 * 1024)} MB"
         return None, {}, [_at(1, f"the file is larger than {size}: no config is this big")]
+    values = _most_values(text)
+    if values > MAX_VALUES:
+        message = (
+            f"the file holds up to {values:,} values, more than {MAX_VALUES:,}: no config does"
+        )
+        return None, {}, [_at(1, message)]
     return _parse_bounded(text)
+
+
+def _most_values(text: str) -> int:
+    return 2 * text.count(":") + sum(text.count(mark) for mark in ",-[{?") + 1
 
 
 def _parse_bounded(text: str) -> tuple[Any, dict[DocPath, int], list[ConfigIssue]]:

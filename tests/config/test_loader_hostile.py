@@ -14,7 +14,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from muster.config.loader import MAX_ALIASED_NODES, MAX_DOCUMENT_BYTES, load_config, load_text
+from muster.config.loader import (
+    MAX_ALIASED_NODES,
+    MAX_DOCUMENT_BYTES,
+    MAX_VALUES,
+    load_config,
+    load_text,
+)
 from muster.worker.core.issues import ConfigError
 from tests.configs import minimal_document
 
@@ -133,6 +139,17 @@ class TestBoundedWork:
         invalid = rejected(text)
         (issue,) = invalid.errors
         assert "larger than" in issue.message
+        assert issue.line == 1
+
+    def test_a_million_tiny_values_are_refused_before_parsing(self) -> None:
+        """Two megabytes of ``1,1,1,…`` (seconds and a gigabyte to parse) are refused at once."""
+        text = minimal_text() + "broadcasts: [" + "1," * 1_000_000 + "1]\n"
+        started = time.perf_counter()
+        invalid = rejected(text)
+        elapsed = time.perf_counter() - started
+        print(f"{len(text):,} bytes of tiny values refused in {elapsed * 1000:.1f} ms")
+        (issue,) = invalid.errors
+        assert f"more than {MAX_VALUES:,}" in issue.message
         assert issue.line == 1
 
     def test_deep_nesting_is_an_error(self) -> None:
