@@ -12,10 +12,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
-import yaml
-
+from muster.config.yaml_document import (
+    MAX_ALIASED_NODES,
+    MAX_DOCUMENT_BYTES,
+    MAX_VALUES,
+    line_of,
+    parse_yaml,
+)
 from muster.worker.core.interpolation import interpolate
 from muster.worker.core.issues import ConfigError, ConfigIssue, error
 from muster.worker.core.issues import Path as DocPath
@@ -23,7 +27,14 @@ from muster.worker.core.masking import mask_text
 from muster.worker.core.routing import Routing
 from muster.worker.core.validation import validate_document
 
-_Loader: type[Any] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+__all__ = [
+    "MAX_ALIASED_NODES",
+    "MAX_DOCUMENT_BYTES",
+    "MAX_VALUES",
+    "LoadedConfig",
+    "line_of",
+    "parse_yaml",
+]
 
 
 @dataclass(frozen=True)
@@ -33,6 +44,7 @@ class LoadedConfig:
     routing: Routing
     source: str
     lines: Mapping[DocPath, int] = field(repr=False, default_factory=dict)
+    text: str = field(repr=False, default="")  # as written: ${NAME} not filled in
 
     def locate(self, issue: ConfigIssue) -> ConfigIssue:
         """``issue`` with this config's file and the line of its path (or nearest enclosing)."""
@@ -45,7 +57,8 @@ def load_config(
     """Load and validate the config file at ``path``; raise :class:`ConfigError` with all errors."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with Path(path).open(encoding="utf-8") as file:
+            text = file.read(MAX_DOCUMENT_BYTES + 1)  # parse_yaml refuses more, unread
     except OSError as failure:
         raise ConfigError(
             [error((), f"cannot read the file: {failure.strerror}").located(source, None)], source
@@ -73,6 +86,21 @@ def load_text(
 
 
 def _load_text(text: str, source: str, environ: Mapping[str, str]) -> LoadedConfig:
+    try:
+        return _checked(text, source, environ)
+    except ConfigError:
+        raise
+    except (RecursionError, MemoryError):
+        issue = error((), "the document is too large or too deeply nested to load")
+        raise ConfigError([issue.located(source, 1)], source) from None
+    except (ValueError, TypeError, ArithmeticError, LookupError, AttributeError) as failure:
+        # Every conversion is meant to report its own error at its own line; one that does
+        # not is still a refused config (its message may quote a secret: only its kind is told).
+        issue = error((), f"cannot use this config ({type(failure).__name__}); please report it")
+        raise ConfigError([issue.located(source, 1)], source) from None
+
+
+def _checked(text: str, source: str, environ: Mapping[str, str]) -> LoadedConfig:
     data, lines, issues = parse_yaml(text)
     if data is None and issues:
         raise ConfigError([issue.located(source, issue.line) for issue in issues], source)
@@ -89,66 +117,8 @@ def _load_text(text: str, source: str, environ: Mapping[str, str]) -> LoadedConf
         located.sort(key=lambda issue: issue.line or 0)
         raise ConfigError(located, source)
     return LoadedConfig(
-        routing=Routing.from_config(config, frozenset(filled.secrets)), source=source, lines=lines
+        routing=Routing.from_config(config, frozenset(filled.secrets)),
+        source=source,
+        lines=lines,
+        text=text,
     )
-
-
-def parse_yaml(text: str) -> tuple[Any, dict[DocPath, int], list[ConfigIssue]]:
-    """The YAML document, the line of each path in it, and duplicate-key or syntax errors."""
-    loader = _Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, {}, [error((), "the file is empty")]
-        lines: dict[DocPath, int] = {}
-        issues: list[ConfigIssue] = []
-        _index(node, (), lines, issues)
-        return loader.construct_document(node), lines, issues
-    except yaml.MarkedYAMLError as failure:
-        mark = failure.problem_mark or failure.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = failure.problem or str(failure)
-        return None, {}, [ConfigIssue("error", (), f"YAML syntax: {problem}", line=line)]
-    except yaml.YAMLError as failure:
-        return None, {}, [error((), f"YAML: {failure}")]
-    finally:
-        loader.dispose()
-
-
-def _index(
-    node: yaml.Node, path: DocPath, lines: dict[DocPath, int], issues: list[ConfigIssue]
-) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                issues.append(
-                    ConfigIssue(
-                        "error",
-                        (*path, key),
-                        f"duplicate key (first at line {seen[key]})",
-                        line=line,
-                    )
-                )
-                # YAML keeps the last value: place errors inside it at its own lines.
-                prefix = (*path, key)
-                for stale in [p for p in lines if p[: len(prefix)] == prefix]:
-                    del lines[stale]
-            seen[key] = line
-            lines[(*path, key)] = line
-            _index(value_node, (*path, key), lines, issues)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            _index(item, (*path, index), lines, issues)
-
-
-def line_of(lines: Mapping[DocPath, int], path: DocPath) -> int | None:
-    """The line of ``path``, or of its nearest enclosing place that has one."""
-    for end in range(len(path), -1, -1):
-        line = lines.get(path[:end])
-        if line is not None:
-            return line
-    return None

@@ -129,7 +129,9 @@ def register_self_heartbeat(app: Celery) -> None:
 
 def scan_everything(app: Celery) -> int:
     """The scan task's work: due timers, then heartbeat monitors; each one's pages queued once
-    committed. A failing heartbeat scan is logged and left to the next scan."""
+    committed. A failing heartbeat scan is logged and left to the next scan. While the config
+    file is rejected, each scan says so again (``config.serving_last_good``)."""
+    runtime().config.remind()
     deliveries = scan_due_timers(runtime())
     enqueue(app, deliveries)
     try:

@@ -19,6 +19,7 @@ from muster.config.settings import Settings
 from muster.config.watch import ConfigSource
 from muster.worker.clock import Clock, SystemClock
 from muster.worker.store.db import Database, database_url
+from muster.worker.store.good_config import DatabaseKeeper
 
 
 @dataclass
@@ -39,7 +40,10 @@ class Runtime:
 
 def from_settings(settings: Settings) -> Runtime:
     """The runtime a worker builds from its settings (the ``MUSTER_*`` variables)."""
-    config = ConfigSource(settings.config)
+    database = Database.connect(database_url(settings))
+    # Each config that loads cleanly is kept in the database; started on an invalid file, the
+    # worker pages with the one kept last (NoGoodConfig if there is none).
+    config = ConfigSource(settings.config, keeper=DatabaseKeeper(database.engine))
     secrets = config.current().routing.secrets
     retry = RetryPolicy(
         attempts=settings.retry_attempts,
@@ -48,7 +52,7 @@ def from_settings(settings: Settings) -> Runtime:
         total=settings.retry_total,
     )
     return Runtime(
-        database=Database.connect(database_url(settings)),
+        database=database,
         config=config,
         sender=AppriseSender(secrets=secrets),
         retry=retry,

@@ -82,7 +82,8 @@ def test_a_running_worker_with_beat_and_web_is_ready_and_exports_metrics(tmp_pat
 
         body = json.loads(wait_until(ready, timeout=20))
         assert body["status"] == "ready"
-        assert set(body["checks"]) == {"broker", "database", "worker", "beat"}
+        assert set(body["checks"]) == {"broker", "database", "worker", "beat", "config"}
+        assert body["checks"]["config"]["detail"].startswith("serving ")  # the file, valid
 
         request = urllib.request.Request(  # noqa: S310 - 127.0.0.1
             f"{web}/v1/messages/declared",

@@ -4,12 +4,29 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import click
 import structlog
 
 from muster.worker.cli.producer import dumps
 from muster.worker.core.masking import mask_url
+
+if TYPE_CHECKING:
+    from muster.worker.runtime import Runtime
+
+
+def runtime_or_exit(build: Callable[[], Runtime], command: str = "worker") -> Runtime:
+    """The process's runtime, or one line on stderr and exit 1 when no config can page (the
+    file invalid and no last good config kept): never a traceback."""
+    from muster.config.watch import NoGoodConfig
+
+    try:
+        return build()
+    except NoGoodConfig as unusable:
+        click.echo(f"muster {command}: cannot start: {unusable}", err=True)
+        raise SystemExit(1) from None
 
 
 def _port() -> int:
@@ -47,7 +64,7 @@ def worker(beat: bool, concurrency: int, web: bool, loglevel: str) -> None:
     from muster.worker.tasks import worker_app
 
     configure_logging(loglevel)
-    rt = runtime()
+    rt = runtime_or_exit(runtime)
     app = worker_app(rt.settings)
     embedded = embedded_broker.active(app)
     if embedded:
@@ -147,7 +164,7 @@ def timeline(incident_id: str, output: str) -> None:
     from muster.worker.reports import review_facts
     from muster.worker.runtime import runtime
 
-    rt = runtime()
+    rt = runtime_or_exit(runtime, "timeline")
     with rt.database.transaction() as session:
         facts = review_facts(session, rt.config.current().routing, incident_id)
     if facts is None:
@@ -167,11 +184,20 @@ def timeline(incident_id: str, output: str) -> None:
 )
 def web(host: str, port: int, workers: int) -> None:
     """Serve the web intake: webhooks, the contract over HTTP, Acknowledge links, health."""
+    from muster.config.settings import Settings
+    from muster.config.watch import NoGoodConfig
     from muster.worker.log_setup import configure_logging
+    from muster.worker.web.context import config_source
     from muster.worker.web.server import serve
 
     configure_logging()
-    serve(host, port, workers=workers)
+    try:
+        if workers > 1:
+            config_source(Settings())  # each process loads its own: refuse here, once, clearly
+        serve(host, port, workers=workers)
+    except NoGoodConfig as unusable:
+        click.echo(f"muster web: cannot start: {unusable}", err=True)
+        raise SystemExit(1) from None
 
 
 @click.command("ack-server", hidden=True)

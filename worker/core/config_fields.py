@@ -7,7 +7,7 @@ and the whole document can both use them without importing each other.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,6 +23,13 @@ from pydantic import (
 from muster.worker.core.durations import Handoff, format_duration, parse_duration, parse_handoff
 from muster.worker.core.masking import mask_url
 
+LONGEST = timedelta(weeks=520)
+"""Ten years: longer than any config means, short enough that a time it is added to (a due
+time, a rotation's next handoff) stays within the calendar."""
+
+FIRST_YEAR, LAST_YEAR = 1900, 9000
+"""Dates and times a config may name: arithmetic on them (time zones, turns) stays in range."""
+
 
 def _to_duration(value: Any) -> Any:
     if isinstance(value, str):
@@ -31,6 +38,22 @@ def _to_duration(value: Any) -> Any:
         raise ValueError(f"{value!r} is not a duration: write e.g. 5m or 1h30m")
     if isinstance(value, int | float):
         raise ValueError(f"{value!r} has no unit: write e.g. {value}m or {value}s")
+    return value
+
+
+def _not_too_long(value: timedelta) -> timedelta:
+    if value > LONGEST:
+        raise ValueError(
+            f"{format_duration(value)} is too long a duration: at most {format_duration(LONGEST)}"
+        )
+    return value
+
+
+def _in_calendar(value: date) -> date:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(
+            f"{value.isoformat()} is not between the years {FIRST_YEAR} and {LAST_YEAR}"
+        )
     return value
 
 
@@ -61,7 +84,10 @@ def _check_zone(name: str) -> str:
 
 
 Duration = Annotated[
-    timedelta, BeforeValidator(_to_duration), PlainSerializer(format_duration, return_type=str)
+    timedelta,
+    BeforeValidator(_to_duration),
+    AfterValidator(_not_too_long),
+    PlainSerializer(format_duration, return_type=str),
 ]
 HandoffTime = Annotated[
     Handoff, BeforeValidator(_to_handoff), PlainSerializer(str, return_type=str)
@@ -69,7 +95,8 @@ HandoffTime = Annotated[
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$")]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 TimezoneName = Annotated[str, AfterValidator(_check_zone)]
-Instant = Annotated[datetime, BeforeValidator(_no_number)]
+Instant = Annotated[datetime, BeforeValidator(_no_number), AfterValidator(_in_calendar)]
+Day = Annotated[date, AfterValidator(_in_calendar)]
 
 
 class MaskedRepr(BaseModel):

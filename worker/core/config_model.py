@@ -10,7 +10,7 @@ hides the errors of another.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import cached_property
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from muster.worker.core.config_fields import (
+    Day,
     Duration,
     HandoffTime,
     Instant,
@@ -78,7 +79,7 @@ class Rotation(Strict):
     members: list[Name]
     every: Duration | None = None
     handoff: HandoffTime | None = None
-    start: date | None = None
+    start: Day | None = None
 
     @model_validator(mode="after")
     def _turns_need_a_clock(self) -> Rotation:

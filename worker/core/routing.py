@@ -39,6 +39,8 @@ class Routing:
     config: RoutingConfig
     rotations: dict[str, CompiledRotation] = field(repr=False)
     secrets: frozenset[str] = field(default=frozenset(), repr=False)
+    # Set while the config file is rejected and this is the last good config standing in.
+    serving_note: str | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_config(cls, config: RoutingConfig, secrets: frozenset[str] = frozenset()) -> Routing:

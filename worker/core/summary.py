@@ -73,6 +73,7 @@ class SummaryFacts:
     next_at: datetime | None
     final: bool = False
     failed: Sequence[FailedPage] = ()  # every failed page of the incident, not only the recent
+    config_note: str | None = None  # the config file is rejected: what muster pages with
 
 
 def named_holders(routing: Routing, plan: PagePlan) -> dict[str, list[str]]:
@@ -141,6 +142,8 @@ def compose_summary(facts: SummaryFacts) -> RenderedMessage:
         )
     if facts.next_at and not facts.final:
         lines.append(f"Next summary at {facts.next_at:%H:%M} UTC.")
+    if facts.config_note:
+        lines.append(f"Config: {chat_text(facts.config_note)}.")
     return RenderedMessage(title=defuse(title), body="\n".join(lines), body_format="markdown")
 
 

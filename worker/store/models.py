@@ -298,6 +298,20 @@ class PageWindow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class GoodConfig(Base):
+    """The last routing config that loaded cleanly, as written (``${NAME}`` unfilled: never a
+    secret): a process started while the file is invalid pages with it (:mod:`muster.worker.
+    store.good_config`)."""
+
+    __tablename__ = "good_configs"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)  # one config: "routing"
+    source: Mapped[str] = mapped_column(String(1000))  # the file it was read from
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    stored_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
 # The tables themselves, for the hot paths' Core statements: an INSERT or UPDATE of many rows
 # given the mapped class goes through the ORM's bulk machinery, several times slower.
 DELIVERIES = cast(Table, Delivery.__table__)
@@ -307,3 +321,4 @@ INCIDENTS = cast(Table, Incident.__table__)
 PROCESSES = cast(Table, Process.__table__)
 HEARTBEATS = cast(Table, HeartbeatRow.__table__)
 PAGE_WINDOWS = cast(Table, PageWindow.__table__)
+GOOD_CONFIGS = cast(Table, GoodConfig.__table__)

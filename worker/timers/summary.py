@@ -130,4 +130,5 @@ def summary_facts(
         next_at=next_at,
         final=final,
         failed=failed_pages_of(session, routing, row.id),
+        config_note=routing.serving_note,
     )

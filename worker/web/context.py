@@ -14,11 +14,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from sqlalchemy import Engine
+
 from muster.config.settings import Settings
 from muster.config.watch import ConfigSource
 from muster.worker.client import Client
 from muster.worker.core.config_model import RoutingConfig
 from muster.worker.store.db import Database, database_url, make_engine
+from muster.worker.store.good_config import DatabaseKeeper
 from muster.worker.web.lookups import DatabaseLookups, IncidentLookups
 from muster.worker.web.ready import Check, probes
 
@@ -68,15 +71,16 @@ def from_settings(settings: Settings) -> WebContext:
     """The context the deployed web process runs with: its config file, the real broker, and
     readiness probes of the broker and (read-only) the database."""
 
-    source = ConfigSource(settings.config)
+    # One read-only engine for every read of the web's (the worker migrates and writes).
+    engine = make_engine(database_url(settings), read_only=True)
+    source = config_source(settings, engine)
+    source.follow()  # reloads on a thread of its own: requests read the served config, no I/O
     publisher_settings = settings.model_copy(
         update={"publish_timeout": settings.web_publish_timeout}
     )
     client = Client(settings=publisher_settings)
-    # One read-only engine for every read of the web's (the worker migrates and writes).
-    engine = make_engine(database_url(settings), read_only=True)
     return WebContext(
-        config=lambda: source.current().routing.config,
+        config=lambda: source.served().routing.config,
         # The web's routes build (webhooks) or scope (contract callers) every fingerprint and
         # check every incident id before publishing: they publish as muster's own intake.
         publish=lambda task, payload: client.send(task, payload, own=True),
@@ -84,5 +88,12 @@ def from_settings(settings: Settings) -> WebContext:
         max_webhook_body=settings.web_max_webhook_body,
         incidents=DatabaseLookups(Database(engine)),
         incident_wait=settings.incident_wait,
-        readiness=probes(settings, engine),
+        readiness=probes(settings, engine, config=source.status),
     )
+
+
+def config_source(settings: Settings, engine: Engine | None = None) -> ConfigSource:
+    """The web's config: the file, or (the file invalid at start) the last good config the
+    worker kept in the database, read on a read-only engine; NoGoodConfig if neither."""
+    engine = engine or make_engine(database_url(settings), read_only=True)
+    return ConfigSource(settings.config, keeper=DatabaseKeeper(engine, writes=False))

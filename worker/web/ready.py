@@ -58,6 +58,7 @@ class Readiness:
     within: timedelta = timedelta(seconds=30)
     timeout: float = TIMEOUT
     now: Callable[[], datetime] = _utc_now
+    config: Callable[[], str] | None = None  # which config is served (never fails readiness)
     _threads: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="muster-ready")
     )
@@ -71,8 +72,18 @@ class Readiness:
         try:
             seen = database.result(timeout=self._left(started))
         except FutureTimeout:
-            return [broker_check, *self._unread(f"no answer within {self.timeout:g} s")]
-        return [broker_check, *seen]
+            seen = self._unread(f"no answer within {self.timeout:g} s")
+        return [broker_check, *seen, *self._config()]
+
+    def _config(self) -> list[Check]:
+        """Which config pages: a rejected file still pages (with the last good config), so
+        this check holds either way; its detail says which."""
+        if self.config is None:
+            return []
+        try:
+            return [Check("config", True, self.config())]
+        except Exception as failure:  # noqa: BLE001 - a report, never a failed probe
+            return [Check("config", True, f"unknown ({type(failure).__name__})")]
 
     def _database(self) -> list[Check]:
         try:
@@ -138,13 +149,16 @@ def broker_probe(settings: Settings) -> Callable[[], None]:
     return probe
 
 
-def probes(settings: Settings, engine: Engine | None = None) -> Readiness:
+def probes(
+    settings: Settings, engine: Engine | None = None, config: Callable[[], str] | None = None
+) -> Readiness:
     """The readiness the deployed web process reports, on a read-only database engine (the
-    web's own, or one made here)."""
+    web's own, or one made here), with ``config`` saying which config is served."""
     engine = engine or make_engine(database_url(settings), read_only=True)
     return Readiness(
         broker=broker_probe(settings),
         database=lambda: ping(engine),
         last_seen=lambda: last_seen(engine),
         within=timedelta(seconds=settings.ready_within),
+        config=config,
     )

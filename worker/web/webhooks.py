@@ -33,21 +33,26 @@ BODY = {
 async def _queue_alerts(request: Request) -> Response:
     """Authenticate (a call, not a FastAPI dependency: solving one is measurable per request),
     parse the body in one pass (bytes to model: FastAPI's body parameter would decode JSON
-    and then validate the objects), then publish on a worker thread; the answer is serialised
-    here once (FastAPI would validate the returned model against itself first)."""
+    and then validate the objects), then classify and publish on a worker thread; the answer
+    is serialised here once (FastAPI would validate the returned model against itself first)."""
     caller = await caller_name(request)
     try:
         hook = AlertWebhook.model_validate_json(await request.body())
     except ValidationError as invalid:
         raise RequestValidationError(invalid.errors(include_url=False)) from None
-    context = request.app.state.context
     try:
-        message = webhook_message(context.config(), hook, caller)
+        accepted = await run_in_threadpool(_classify_and_queue, request, hook, caller)
     except AlertRefused as refused:
         REFUSED.labels(caller, "unclassified_alert").inc()
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(refused)) from None
-    accepted = await run_in_threadpool(queue, request, TASKS[message.task], message.payload, caller)
     return Response(accepted.model_dump_json(), 202, media_type="application/json")
+
+
+def _classify_and_queue(request: Request, hook: AlertWebhook, caller: str) -> Accepted:
+    """On a worker thread: classification is CPU work (a regex per rule and label), and the
+    event loop serves every other request meanwhile."""
+    message = webhook_message(request.app.state.context.config(), hook, caller)
+    return queue(request, TASKS[message.task], message.payload, caller)
 
 
 @router.post("/alertmanager", status_code=202, response_model=Accepted, openapi_extra=BODY)
