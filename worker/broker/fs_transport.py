@@ -25,13 +25,12 @@ from queue import Empty
 from time import monotonic
 from typing import Any
 
-import structlog
-from kombu.transport import TRANSPORT_ALIASES, filesystem
+from kombu.transport import filesystem
 from kombu.utils.json import dumps, loads
 
-log = structlog.get_logger("muster.embedded_broker")
+from muster.worker.lazy_log import LazyLogger
 
-SCHEME = "musterfs"
+log = LazyLogger("muster.embedded_broker")  # a producer that only sends never imports structlog
 
 
 class Channel(filesystem.Channel):
@@ -156,6 +155,3 @@ class Transport(filesystem.Transport):
     """The filesystem transport with :class:`Channel`."""
 
     Channel = Channel
-
-
-TRANSPORT_ALIASES[SCHEME] = f"{__name__}:Transport"
