@@ -1,0 +1,150 @@
+"""Benchmark: does the ``muster`` command answer at once? (issue 19)
+
+A monitoring hook or an on-call engineer's shell script runs ``muster declare`` or ``muster ack``
+as a whole process, and an operator runs ``muster route`` after every config edit: each pays for
+starting Python and importing what the command uses. Target: ``muster --help``, ``config
+check``, ``route``, ``declare`` and ``ack`` each start and finish in <= 0.3 s (median of
+``RUNS`` whole-process runs of the installed ``muster`` script), on the demo config with the
+embedded broker in a temporary ``MUSTER_HOME``.
+
+Beside each figure stand two floors measured in the same run: ``python -c pass`` (starting the
+interpreter) and ``python -c "import click"`` (the least a click command can cost). ``ack`` is
+measured with its incident check reading the database: a worker started once declares the
+incident into the temporary home's SQLite database, and is stopped before the timing starts.
+When a line fails, ``python -X importtime`` names its costliest imports. Exits non-zero when a
+target fails.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from _delivery_processes import Subprocess
+
+RUNS = 7
+TARGET_S = 0.3
+INCIDENT = "inc-clibench00001"
+MUSTER = str(Path(sys.executable).with_name("muster"))
+DECLARE = [
+    "declare",
+    "--title",
+    "Checkout failing",
+    "--impact",
+    "critical",
+    "--urgency",
+    "high",
+    "--service",
+    "payments-api",
+]
+COMMANDS: dict[str, list[str]] = {
+    "muster --help": ["--help"],
+    "muster config check": ["config", "check"],
+    "muster route": ["route", "--impact", "critical", "--urgency", "high", "--service", "search"],
+    "muster declare": DECLARE,
+    "muster ack (incident read from the database)": ["ack", INCIDENT, "--person", "alice"],
+}
+FLOORS: dict[str, list[str]] = {
+    'python -c "pass"': [sys.executable, "-c", "pass"],
+    'python -c "import click"': [sys.executable, "-c", "import click"],
+}
+
+
+def bench_env(home: Path) -> dict[str, str]:
+    """The demo config, the embedded broker and a SQLite database, all in ``home``."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MUSTER_")}
+    return {**env, "MUSTER_HOME": str(home)}
+
+
+def run_once(argv: list[str], env: dict[str, str]) -> float:
+    """Seconds one whole process took; it must succeed."""
+    start = time.perf_counter()
+    done = subprocess.run(argv, env=env, capture_output=True, check=False)  # noqa: S603
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{argv} failed ({done.returncode}): {done.stderr.decode()[-2000:]}")
+    return elapsed
+
+
+def timings(argv: list[str], env: dict[str, str]) -> list[float]:
+    run_once(argv, env)  # warm the file cache and the bytecode
+    return [run_once(argv, env) for _ in range(RUNS)]
+
+
+def import_offenders(args: list[str], env: dict[str, str], top: int = 8) -> list[str]:
+    """The top-level packages whose imports cost ``muster ARGS`` most (self time summed)."""
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-X", "importtime", "-m", "muster.worker.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    spent: dict[str, int] = {}
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        own, _, name = (part.strip() for part in line.removeprefix("import time:").split("|"))
+        package = name.split(".")[0]
+        spent[package] = spent.get(package, 0) + int(own)
+    ranked = sorted(spent.items(), key=lambda item: -item[1])[:top]
+    return [f"{package} {micros / 1000:.0f} ms" for package, micros in ranked]
+
+
+def declare_into_database(home: Path, env: dict[str, str]) -> None:
+    """Run a worker until it has recorded :data:`INCIDENT`, so ``ack`` finds it."""
+    subprocess.run([MUSTER, "db", "upgrade"], env=env, check=True, capture_output=True)  # noqa: S603
+    worker = Subprocess([MUSTER, "worker", "-c", "2"], env, home, home / "worker.log")
+    worker.start()
+    try:
+        subprocess.run([MUSTER, *DECLARE, "--id", INCIDENT], env=env, check=True)  # noqa: S603
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            found = subprocess.run(  # noqa: S603
+                [MUSTER, "timeline", INCIDENT], env=env, capture_output=True, check=False
+            )
+            if found.returncode == 0:
+                return
+            time.sleep(0.5)
+        raise TimeoutError(f"the worker did not record {INCIDENT} in 60 s")
+    finally:
+        worker.stop()
+
+
+def line(label: str, figures: list[float], floor: float | None) -> str:
+    median, worst = statistics.median(figures), max(figures)
+    figure = f"{label:<46} median {median:6.3f} s  worst {worst:6.3f} s"
+    if floor is None:
+        return figure + "  (floor)"
+    verdict = "PASS" if median <= TARGET_S else "FAIL"
+    over = median - floor
+    return f"{figure}  target <= {TARGET_S} s  ({over:+.3f} s over import click)  {verdict}"
+
+
+def main() -> int:
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="muster-cli-bench-") as folder:
+        home = Path(folder)
+        env = bench_env(home)
+        declare_into_database(home, env)
+        print(f"{RUNS} runs each, whole process, demo config, embedded broker in {home}")
+        floors = {label: timings(argv, env) for label, argv in FLOORS.items()}
+        for label, figures in floors.items():
+            print(line(label, figures, None))
+        click_floor = statistics.median(floors['python -c "import click"'])
+        for label, args in COMMANDS.items():
+            figures = timings([MUSTER, *args], env)
+            print(line(label, figures, click_floor))
+            if statistics.median(figures) > TARGET_S:
+                failed = True
+                print("    costliest imports: " + ", ".join(import_offenders(args, env)))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
