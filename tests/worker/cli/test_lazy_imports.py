@@ -15,6 +15,8 @@ import click
 import pytest
 
 from muster.worker.cli import COMMANDS, cli
+from muster.worker.store import DEFAULT_FILE
+from muster.worker.store.db import Database
 from tests.configs import DEMO
 
 # Runs the command in this interpreter, then prints which of the heavy modules it imported.
@@ -36,9 +38,11 @@ NOT_FOR_PRODUCERS = ["apprise", "sqlalchemy", "fastapi", "structlog", "redis"]
 """What a command that queues one message on the embedded broker has no use for."""
 
 
-def heavy_imports(args: list[str], forbidden: list[str], home: Path) -> list[str]:
-    """The ``forbidden`` top-level packages ``muster ARGS`` imported (it must succeed)."""
-    env = {"MUSTER_HOME": str(home), "MUSTER_CONFIG": str(DEMO), "PATH": "/usr/bin:/bin"}
+def heavy_imports(
+    args: list[str], forbidden: list[str], home: Path, status: int = 0, **env: str
+) -> list[str]:
+    """The ``forbidden`` top-level packages ``muster ARGS`` imported (it must exit ``status``)."""
+    env = {"MUSTER_HOME": str(home), "MUSTER_CONFIG": str(DEMO), "PATH": "/usr/bin:/bin", **env}
     done = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(forbidden), *args],
         env=env,
@@ -48,7 +52,7 @@ def heavy_imports(args: list[str], forbidden: list[str], home: Path) -> list[str
         check=False,
     )
     report = json.loads(done.stderr.strip().splitlines()[-1])
-    assert report["status"] in (None, 0), done.stdout + done.stderr
+    assert (report["status"] or 0) == status, done.stdout + done.stderr
     return list(report["heavy"])
 
 
@@ -110,3 +114,14 @@ def test_the_listing_summaries_are_the_commands_own_first_sentences() -> None:
         assert command is not None, name
         assert entry.summary == command.get_short_help_str(limit=1000), name
         assert entry.hidden == command.hidden, name
+
+
+def test_ack_reads_the_database_with_sqlalchemy_but_does_not_import_alembic(tmp_path: Path) -> None:
+    """The incident check reads the worker's database where there is one: SQLAlchemy, and
+    nothing of what migrates it (the unknown incident is refused, exit 1, without waiting)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    Database.connect(f"sqlite:///{home / DEFAULT_FILE}").engine.dispose()
+    args = ["ack", "inc-none", "--person", "alice"]
+    forbidden = [*NOT_FOR_PRODUCERS, "alembic"]
+    assert heavy_imports(args, forbidden, home, 1, MUSTER_INCIDENT_WAIT="0") == ["sqlalchemy"]
