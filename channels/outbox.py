@@ -16,6 +16,7 @@ from urllib.parse import unquote
 
 from apprise.decorators import notify
 
+from muster.channels.targets import OUTBOX_SCHEMA
 from muster.config.settings import Settings
 
 
@@ -24,7 +25,7 @@ def outbox_path() -> Path:
     return Settings().outbox_file
 
 
-@notify(on="outbox", name="muster local outbox")
+@notify(on=OUTBOX_SCHEMA, name="muster local outbox")
 def write_to_outbox(
     body: str, title: str, notify_type: str, meta: dict[str, Any], *args: Any, **kwargs: Any
 ) -> bool:

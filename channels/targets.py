@@ -11,6 +11,9 @@ from urllib.parse import quote
 
 from muster.worker.core.routing import Routing
 
+OUTBOX_SCHEMA = "outbox"
+"""muster's own Apprise schema (:mod:`muster.channels.outbox`): every message to a local file."""
+
 # Characters an address may keep as they are: enough for emails, E.164 numbers and chat handles.
 _ADDRESS_SAFE = "@+.-_"
 

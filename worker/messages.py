@@ -66,7 +66,11 @@ Services = Annotated[
 
 
 class _Message(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    # Each model's validator is built when first used, not at import: a producer command
+    # sends one kind of message (``muster ack`` never builds the declaration's validator).
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, defer_build=True
+    )
 
 
 class Declared(_Message):

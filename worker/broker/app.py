@@ -24,7 +24,9 @@ def make_app(url: str | None = None, settings: Settings | None = None) -> Celery
     """
     settings = settings or Settings()
     url = embedded_scheme(url or broker_url(settings))
-    app = Celery("muster", broker=url)
+    # No fix-ups: Celery's only one is Django's, which muster is not, and loading it imports the
+    # worker's machinery into every producer (``muster declare``).
+    app = Celery("muster", broker=url, fixups=[])
     app.conf.update(
         broker_transport_options=transport_options(url, settings),
         # A worker never gives up on its broker: it retries connecting forever, at start and

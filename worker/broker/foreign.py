@@ -19,13 +19,13 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import structlog
 from kombu.transport.virtual import Channel
 from kombu.utils.json import loads
 
 from muster.worker.broker.arrival import MAX_BODY, PREVIEW, printable
+from muster.worker.lazy_log import LazyLogger
 
-log = structlog.get_logger("muster.embedded_broker")
+log = LazyLogger("muster.embedded_broker")  # producers that only send never import structlog
 
 KIND = "foreign"  # the dead letter kind of a file the embedded broker cannot read
 MAX_FILE = 8 << 20  # bytes: larger than any message muster or a producer's client writes

@@ -25,16 +25,14 @@ from queue import Empty
 from time import monotonic
 from typing import Any
 
-import structlog
-from kombu.transport import TRANSPORT_ALIASES, filesystem
+from kombu.transport import filesystem
 from kombu.utils.json import dumps, loads
 
 from muster.worker.broker import foreign
 from muster.worker.broker.arrival import printable
+from muster.worker.lazy_log import LazyLogger
 
-log = structlog.get_logger("muster.embedded_broker")
-
-SCHEME = "musterfs"
+log = LazyLogger("muster.embedded_broker")  # a producer that only sends never imports structlog
 
 
 class Channel(filesystem.Channel):
@@ -157,6 +155,3 @@ class Transport(filesystem.Transport):
     """The filesystem transport with :class:`Channel`."""
 
     Channel = Channel
-
-
-TRANSPORT_ALIASES[SCHEME] = f"{__name__}:Transport"

@@ -37,7 +37,7 @@ from time import monotonic, time
 from typing import Any
 
 import structlog
-from kombu.transport import TRANSPORT_ALIASES, redis, virtual
+from kombu.transport import redis, virtual
 from kombu.utils.encoding import bytes_to_str
 from kombu.utils.json import dumps, loads
 
@@ -246,7 +246,3 @@ class Transport(redis.Transport):
     """kombu's Redis transport with :class:`Channel`."""
 
     Channel = Channel
-
-
-for _scheme in ("redis", "rediss"):
-    TRANSPORT_ALIASES[_scheme] = f"{__name__}:Transport"

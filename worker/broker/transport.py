@@ -17,24 +17,24 @@ from pathlib import Path
 from typing import Any
 
 from muster.config.settings import Settings
-from muster.worker.broker import fs_transport, redis_transport  # noqa: F401 - both register schemes
+from muster.worker.broker import EMBEDDED_SCHEME
 
 
 def broker_url(settings: Settings) -> str:
     """``MUSTER_BROKER_URL``, or the embedded filesystem broker."""
-    return embedded_scheme(settings.broker_url or f"{fs_transport.SCHEME}://")
+    return embedded_scheme(settings.broker_url or f"{EMBEDDED_SCHEME}://")
 
 
 def embedded_scheme(url: str) -> str:
     """``filesystem://`` URLs mapped to muster's safe filesystem transport (``musterfs://``)."""
     if url.startswith("filesystem:"):
-        return fs_transport.SCHEME + url.removeprefix("filesystem")
+        return EMBEDDED_SCHEME + url.removeprefix("filesystem")
     return url
 
 
 def is_embedded(url: str) -> bool:
     """Whether ``url`` is the embedded filesystem broker."""
-    return url.startswith(("filesystem:", f"{fs_transport.SCHEME}:"))
+    return url.startswith(("filesystem:", f"{EMBEDDED_SCHEME}:"))
 
 
 def broker_folder(settings: Settings) -> Path:

@@ -74,14 +74,20 @@ def check_incident(incident_id: str) -> None:
 
 
 def _incident_known(settings: Settings, incident_id: str) -> bool | None:
+    from muster.worker.store import DEFAULT_FILE
+
+    embedded = settings.home_folder / DEFAULT_FILE
+    if settings.database_url is None and not embedded.is_file():
+        return None  # no database here: nothing to read, and SQLAlchemy need not be imported
+
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
     from muster.worker.store.appearing import appears
-    from muster.worker.store.db import DEFAULT_FILE, Database, make_engine
+    from muster.worker.store.db import Database, make_engine
     from muster.worker.store.reads import find_incident
 
-    url = settings.database_url or f"sqlite:///{settings.home_folder / DEFAULT_FILE}"
+    url = settings.database_url or f"sqlite:///{embedded}"
     location = make_url(url)
     if location.get_backend_name() == "sqlite" and not Path(location.database or "").is_file():
         return None  # no database here (connecting would make an empty file)

@@ -102,6 +102,11 @@ Day = Annotated[date, AfterValidator(_in_calendar)]
 class MaskedRepr(BaseModel):
     """A model whose repr masks URLs: contact templates and rooms carry filled-in secrets."""
 
+    # Validators are built when first used, not at import: validating a whole config builds one
+    # for the document (its sections' schemas inside it), not one per section model as well,
+    # and a command that never reads the config builds none (issue 19).
+    model_config = ConfigDict(defer_build=True)
+
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         for name, value in super().__repr_args__():
             yield name, mask_url(value) if isinstance(value, str) and "://" in value else value

@@ -4,3 +4,7 @@ Incidents, their timeline, deliveries (pages and broadcasts, one row each, uniqu
 redelivered task cannot create a second), delivery attempts, dead letters. SQLite by default,
 PostgreSQL in production; the schema is created and upgraded by Alembic migrations shipped here.
 """
+
+DEFAULT_FILE = "muster.db"
+"""The embedded default database, a SQLite file in ``$MUSTER_HOME`` (named here, apart from
+:mod:`muster.worker.store.db`, so a command can see there is none without importing SQLAlchemy)."""

@@ -12,19 +12,20 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from muster.config.settings import Settings
 from muster.worker.core.masking import mask_url
+from muster.worker.store import DEFAULT_FILE
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-DEFAULT_FILE = "muster.db"  # the embedded default database, in $MUSTER_HOME
 
 
 def default_database(settings: Settings) -> str:
@@ -116,6 +117,10 @@ def _sqlite_begin_immediate(connection: Any) -> None:
 
 def alembic_config(url: str) -> Config:
     """Alembic's config pointing at the migrations shipped in this package."""
+    # Imported here: a process that only reads (``muster ack``'s incident check) has no use for
+    # Alembic, which takes a tenth of a second to import.
+    from alembic.config import Config  # noqa: PLC0415
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -124,6 +129,8 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(engine: Engine) -> None:
     """Create or upgrade the schema to the latest migration."""
+    from alembic import command  # noqa: PLC0415 - see alembic_config
+
     with engine.begin() as connection:
         config = alembic_config(str(engine.url.render_as_string(hide_password=False)))
         config.attributes["connection"] = connection

@@ -1,0 +1,127 @@
+"""Each ``muster`` command imports only what it uses (issue 19): a script calling ``muster route``
+or ``muster declare`` in a loop must not pay, per call, for importing Celery's worker, Apprise,
+SQLAlchemy or FastAPI. Checked on ``sys.modules`` after the command ran in a fresh interpreter, so
+the guard does not depend on how fast this machine is (``bench/cli_bench.py`` measures the time).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+
+from muster.worker.cli import COMMANDS, cli
+from muster.worker.store import DEFAULT_FILE
+from muster.worker.store.db import Database
+from tests.configs import DEMO
+
+# Runs the command in this interpreter, then prints which of the heavy modules it imported.
+PROBE = """
+import json, sys
+from muster.worker.cli import cli
+try:
+    cli(sys.argv[2:], prog_name="muster")
+except SystemExit as done:
+    status = done.code
+heavy = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(sys.argv[1])))
+print(json.dumps({"status": status, "heavy": heavy}), file=sys.stderr)
+"""
+
+NOT_FOR_QUICK_COMMANDS = ["celery", "kombu", "apprise", "sqlalchemy", "fastapi", "structlog"]
+"""What a command that sends nothing and reads no database has no use for."""
+
+NOT_FOR_PRODUCERS = ["apprise", "sqlalchemy", "fastapi", "structlog", "redis"]
+"""What a command that queues one message on the embedded broker has no use for."""
+
+
+def heavy_imports(
+    args: list[str], forbidden: list[str], home: Path, status: int = 0, **env: str
+) -> list[str]:
+    """The ``forbidden`` top-level packages ``muster ARGS`` imported (it must exit ``status``)."""
+    env = {"MUSTER_HOME": str(home), "MUSTER_CONFIG": str(DEMO), "PATH": "/usr/bin:/bin", **env}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(forbidden), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    assert (report["status"] or 0) == status, done.stdout + done.stderr
+    return list(report["heavy"])
+
+
+QUICK = {
+    "help": ["--help"],
+    "version": ["--version"],
+    "config check": ["config", "check"],
+    "route": ["route", "--impact", "critical", "--urgency", "high", "--service", "payments-api"],
+    "route --format json": [
+        "route",
+        "--impact",
+        "major",
+        "--urgency",
+        "low",
+        "--service",
+        "search",
+        "--format",
+        "json",
+    ],
+}
+
+
+@pytest.mark.parametrize("args", list(QUICK.values()), ids=list(QUICK))
+def test_a_command_that_sends_nothing_imports_no_broker_delivery_database_or_web_library(
+    args: list[str], tmp_path: Path
+) -> None:
+    assert heavy_imports(args, NOT_FOR_QUICK_COMMANDS, tmp_path) == []
+
+
+PRODUCERS = {
+    "declare": [
+        "declare",
+        "--title",
+        "Checkout failing",
+        "--impact",
+        "critical",
+        "--urgency",
+        "high",
+        "--service",
+        "payments-api",
+    ],
+    "ack (no database on this host)": ["ack", "inc-1", "--person", "alice"],
+}
+
+
+@pytest.mark.parametrize("args", list(PRODUCERS.values()), ids=list(PRODUCERS))
+def test_a_producer_on_the_embedded_broker_imports_no_delivery_database_web_or_redis_library(
+    args: list[str], tmp_path: Path
+) -> None:
+    assert heavy_imports(args, NOT_FOR_PRODUCERS, tmp_path) == []
+
+
+def test_the_listing_summaries_are_the_commands_own_first_sentences() -> None:
+    """``muster --help`` lists commands without importing them; what it shows for each is what
+    the command itself says (``muster NAME --help``)."""
+    context = click.Context(cli)
+    for name, entry in COMMANDS.items():
+        command = cli.get_command(context, name)
+        assert command is not None, name
+        assert entry.summary == command.get_short_help_str(limit=1000), name
+        assert entry.hidden == command.hidden, name
+
+
+def test_ack_reads_the_database_with_sqlalchemy_but_does_not_import_alembic(tmp_path: Path) -> None:
+    """The incident check reads the worker's database where there is one: SQLAlchemy, and
+    nothing of what migrates it (the unknown incident is refused, exit 1, without waiting)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    Database.connect(f"sqlite:///{home / DEFAULT_FILE}").engine.dispose()
+    args = ["ack", "inc-none", "--person", "alice"]
+    forbidden = [*NOT_FOR_PRODUCERS, "alembic"]
+    assert heavy_imports(args, forbidden, home, 1, MUSTER_INCIDENT_WAIT="0") == ["sqlalchemy"]
