@@ -9,6 +9,9 @@ one line naming the file's first error (with one stored, they page with it:
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -42,6 +45,35 @@ def run(*args: str, config: Path, home: Path) -> Result:
         "MUSTER_BROKER_URL": None,
     }
     return CliRunner().invoke(cli, list(args), env=env)
+
+
+def start(*args: str, config: Path, home: Path) -> Result:
+    """``muster ARGS`` as a process of its own: a worker or web configures the process's
+    logging, which in-process would leave every later test logging into this one's stream."""
+    env = {
+        **os.environ,
+        "MUSTER_CONFIG": str(config),
+        "MUSTER_HOME": str(home),
+        "MUSTER_DATABASE_URL": f"sqlite:///{home / 'muster.db'}",
+    }
+    env.pop("MUSTER_BROKER_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "muster.worker.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return Result(
+        runner=CliRunner(),
+        stdout_bytes=done.stdout.encode(),
+        stderr_bytes=done.stderr.encode(),
+        output_bytes=(done.stdout + done.stderr).encode(),
+        return_value=None,
+        exit_code=done.returncode,
+        exception=None,
+    )
 
 
 def assert_one_clear_line(result: Result, *says: str) -> None:
@@ -81,7 +113,7 @@ class TestProcessesWithNothingToServe:
 
     def test_worker(self, write_config: Callable[..., Path], tmp_path: Path) -> None:
         path = write_config(IMPOSSIBLE_DATE)
-        result = run("worker", config=path, home=tmp_path)
+        result = start("worker", config=path, home=tmp_path)
         assert_one_clear_line(
             result,
             f"muster worker: cannot start: {path}: invalid (1 error, first: {path}:",
@@ -92,5 +124,5 @@ class TestProcessesWithNothingToServe:
     @pytest.mark.parametrize("workers", ["1", "2"])
     def test_web(self, write_config: Callable[..., Path], tmp_path: Path, workers: str) -> None:
         path = write_config(IMPOSSIBLE_DATE)
-        result = run("web", "--port", "1", "--workers", workers, config=path, home=tmp_path)
+        result = start("web", "--port", "1", "--workers", workers, config=path, home=tmp_path)
         assert_one_clear_line(result, "muster web: cannot start:", "rotations.commanders.start")
