@@ -11,6 +11,7 @@ and the review export. Each message is then read as each format an Apprise plugi
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -38,6 +39,7 @@ from muster.worker.core.summary import (
 from muster.worker.core.unreachable import FailedPage, unreachable_message
 from tests.configs import WEDNESDAY_NOON
 from tests.core.inert import (
+    MENTION,
     allowed_urls,
     assert_in_format,
     assert_inert,
@@ -257,3 +259,14 @@ def test_each_rule_is_inert_in_its_formats_and_keeps_the_words(rule: str, value:
         assert_in_format(escaped, fmt, frozenset(), f"{rule} as {fmt}")
     kept = _alphanumerics(escaping.visible(value))
     assert _is_subsequence(kept, _alphanumerics(escaped))
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+@given(value=hostile)
+@settings(max_examples=100, deadline=None)
+def test_no_mention_comes_back_under_unicode_normalisation(rule: str, value: str) -> None:
+    """A plugin or chat that applies NFKC (full-width ``＠`` to ``@``) revives no mention and
+    no tag: the neutralisations are plain ASCII or have no compatibility form."""
+    escape, _formats = RULES[rule]
+    normalised = unicodedata.normalize("NFKC", escape(value))
+    assert not MENTION.search(normalised), normalised

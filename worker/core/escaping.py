@@ -41,18 +41,32 @@ _URL_SAFE = ":/?#[]@!$&'*+,;=%-._~"
 AT = "(at)"
 """What ``@`` becomes in producer text: never a mention in any chat."""
 
-NEUTRAL = str.maketrans({"@": AT, "<": "\u2039", ">": "\u203a"})
+# Full-width and small forms too: Unicode compatibility normalisation (NFKC) turns them into
+# ``@ < >``. The look-alikes chosen have no compatibility decomposition, so none turns back.
+NEUTRAL = str.maketrans(
+    {
+        "@": AT,
+        "\uff20": AT,
+        "\ufe6b": AT,
+        "<": "\u2039",  # ‹
+        "\uff1c": "\u2039",
+        "\ufe64": "\u2039",
+        ">": "\u203a",  # ›
+        "\uff1e": "\u203a",
+        "\ufe65": "\u203a",
+    }
+)
 TITLE_LOOKALIKES = str.maketrans(
     {
-        "[": "\uff3b",  # ［
-        "]": "\uff3d",  # ］
+        "[": "\u2045",  # ⁅
+        "]": "\u2046",  # ⁆
         "*": "\u2217",  # ∗
-        "_": "\uff3f",  # ＿
+        "_": "\u02cd",  # ˍ
         "`": "\u02cb",  # ˋ
-        "~": "\uff5e",  # ～
-        "|": "\uff5c",  # ｜
-        "#": "\uff03",  # ＃
-        "\\": "\uff3c",  # ＼
+        "~": "\u223c",  # ∼
+        "|": "\u2223",  # ∣
+        "#": "\u266f",  # ♯
+        "\\": "\u2216",  # ∖
         "&": "\uff06",  # ＆
     }
 )
