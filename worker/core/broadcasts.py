@@ -1,8 +1,9 @@
 """The words of broadcasts: what the incident room and the impacted services' rooms read.
 
-Rooms get compact markdown, like chat pages, with the same distrust of producer text: a title or a
-milestone cannot mention ``@channel`` or inject markup. A declaration says what happened and who
-has been paged; a milestone says what changed and who said so; a resolution closes the thread.
+Rooms get compact markdown, like chat pages, with the same distrust of producer text: a title, a
+milestone or a redefinition's services cannot mention ``@channel`` or inject markup (each goes
+through :mod:`muster.worker.core.escaping`). A declaration says what happened and who has been
+paged; a milestone says what changed and who said so; a resolution closes the thread.
 """
 
 from __future__ import annotations

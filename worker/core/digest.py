@@ -4,7 +4,7 @@ One digest per person and contact kind per window (:mod:`muster.worker.core.stor
 kind's style: SMS one segment ("SEV2 inc-7 Checkout slow +4 more"), email a subject and one line
 per incident, chat a compact markdown list. Email and chat carry an Acknowledge link that
 acknowledges every incident in the digest for that person. Producer text is made inert as in
-pages (:mod:`muster.worker.core.render`).
+pages (:mod:`muster.worker.core.escaping`).
 """
 
 from __future__ import annotations
