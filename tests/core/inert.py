@@ -19,6 +19,7 @@ from html.parser import HTMLParser
 
 from apprise import NotifyFormat
 from apprise.conversion import convert_between
+from apprise.plugins.slack import NotifySlack
 from markdown_it import MarkdownIt
 
 from muster.worker.core.render import RenderedMessage
@@ -113,6 +114,19 @@ def assert_html_inert(text: str, allowed: frozenset[str], where: str) -> None:
     assert_plain_inert(" ".join(parser.data), allowed, where)
 
 
+def assert_slack_inert(text: str, allowed: frozenset[str], where: str) -> None:
+    """A markdown body as Apprise's Slack plugin rewrites it: after escaping ``& < >`` it turns
+    ``!channel>``, ``@U123>`` and ``https://…>`` (brackets optional, ``&gt;`` accepted) into
+    Slack's live ``<!channel>``, ``<@U123>`` and ``<url>``: none may be a producer's."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    for pattern in (NotifySlack._re_channel_support, NotifySlack._re_user_id_support):
+        found = pattern.search(escaped)
+        assert found is None, f"{where}: Slack would make {found.group(0)!r} live in {text!r}"
+    for found in NotifySlack._re_url_support.finditer(escaped):
+        url = found.group("url").replace("&amp;", "&")
+        assert url in allowed, f"{where}: Slack would link {url!r} in {text!r}"
+
+
 def assert_in_format(text: str, fmt: str, allowed: frozenset[str], where: str) -> None:
     """``text`` (already in ``fmt``) is inert as a reader of ``fmt`` reads it."""
     if fmt == "text":
@@ -130,6 +144,8 @@ def assert_inert(message: RenderedMessage, allowed: frozenset[str], where: str) 
     assert not invisible(message.body, lines=True), f"{where}: body {message.body!r}"
     source = _APPRISE[message.body_format]
     assert_plain_inert(message.title, allowed, f"{where} title")
+    if message.body_format == "markdown":
+        assert_slack_inert(f"{message.title}\r\n{message.body}", allowed, f"{where} on Slack")
     for fmt in FORMATS:
         body = convert_between(source, _APPRISE[fmt], content=message.body)
         converted = convert_between(source, _APPRISE[fmt], content=message.title)

@@ -61,6 +61,11 @@ MENTIONS = [
     "<at>Bob</at>",
     "\uff20here",  # full-width @, which NFKC and ASCII folding turn into @
     "ops@example.com",
+    "!channel>",  # Apprise's Slack plugin makes these live: brackets optional, &gt; accepted
+    "!here&gt;",
+    "!channel|all>",
+    "@U123>",
+    "https://evil.test>",
 ]
 MARKUP = [
     "[Ack here](https://evil.test/ack)",

@@ -42,7 +42,8 @@ AT = "(at)"
 """What ``@`` becomes in producer text: never a mention in any chat."""
 
 # Full-width and small forms too: Unicode compatibility normalisation (NFKC) turns them into
-# ``@ < >``. The look-alikes chosen have no compatibility decomposition, so none turns back.
+# ``@ < >``. The look-alikes chosen have no compatibility decomposition, so none turns back
+# (but the title's ``＆``, which only matters in front of an entity of a raw HTML title).
 NEUTRAL = str.maketrans(
     {
         "@": AT,
