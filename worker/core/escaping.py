@@ -5,8 +5,8 @@ milestone texts, labels, link names. None of it may act on the reader. Every ren
 producer string through exactly one rule here, for the format it writes:
 
 - :func:`text` (plain text), :func:`sms` (ASCII text), :func:`markdown`, :func:`html`: the
-  body's formats. Markdown
-  punctuation is backslash-escaped and HTML is entity-escaped, so the words stay readable.
+  body's formats. Markdown punctuation is backslash-escaped and HTML entity-escaped, so the
+  words stay readable.
 - :func:`title`: a title may reach a reader as an email subject, a separate field, or prepended
   raw to a markdown or HTML body (Rocket.Chat, Webex Teams, Misskey, GroupMe, LINE), so it must
   be inert in every format at once without backslashes: markup characters become look-alikes.
