@@ -9,16 +9,15 @@ import pytest
 import yaml
 
 from muster.config.loader import LoadedConfig
+from muster.worker.core.escaping import markdown, safe_url
 from muster.worker.core.incident import Incident
 from muster.worker.core.plan import PagePlan, PlannedPage, build_page_plan
 from muster.worker.core.render import (
     SMS_SEGMENT,
-    chat_text,
     render_chat,
     render_email,
     render_page,
     render_sms,
-    safe_url,
 )
 from muster.worker.core.reply_codes import reply_code
 from muster.worker.core.routing import Routing
@@ -189,9 +188,10 @@ class TestUntrustedText:
         assert safe_url("javascript:alert(1)") is None
         assert safe_url("https://ok.test/a b)") == "https://ok.test/a%20b%29"
 
-    def test_chat_text_breaks_every_mention(self) -> None:
-        """An @ is followed by a zero-width space so no chat system resolves the mention."""
-        assert chat_text("@here") == "@\u200bhere"
+    def test_markdown_breaks_every_mention_visibly(self) -> None:
+        """An @ becomes ``(at)``: no chat resolves it, and no stripping of invisible characters
+        or Unicode normalisation can bring the mention back."""
+        assert markdown("@here") == "(at)here"
 
     def test_email_and_sms_carry_no_control_characters(self, example: Routing) -> None:
         """Terminal escapes and bidi overrides are stripped from plain-text kinds too."""

@@ -1,28 +1,23 @@
 """The words of broadcasts: what the incident room and the impacted services' rooms read.
 
-Rooms get compact markdown, like chat pages, with the same distrust of producer text: a title or a
-milestone cannot mention ``@channel`` or inject markup. A declaration says what happened and who
-has been paged; a milestone says what changed and who said so; a resolution closes the thread.
+Rooms get compact markdown, like chat pages, with the same distrust of producer text: a title, a
+milestone or a redefinition's services cannot mention ``@channel`` or inject markup (each goes
+through :mod:`muster.worker.core.escaping`). A declaration says what happened and who has been
+paged; a milestone says what changed and who said so; a resolution closes the thread.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from muster.worker.core import listing
+from muster.worker.core import escaping, listing
 from muster.worker.core.durations import format_duration
+from muster.worker.core.escaping import code_span, markdown, markdown_link, one_line
 from muster.worker.core.incident import Incident
 from muster.worker.core.keys import role_label
 from muster.worker.core.listing import role_title
 from muster.worker.core.plan import PagePlan
-from muster.worker.core.render import (
-    RenderedMessage,
-    chat_text,
-    defuse,
-    incident_links,
-    one_line,
-    service_links,
-)
+from muster.worker.core.render import RenderedMessage, incident_links, service_links
 from muster.worker.core.routing import Routing
 
 MILESTONE_TITLES = {
@@ -40,22 +35,23 @@ MILESTONE_TITLES = {
 def render_declared(routing: Routing, incident: Incident, plan: PagePlan) -> RenderedMessage:
     """The room's announcement of a new incident: facts, who is paged, where to look."""
     people = routing.config.people
-    title = f"[{plan.severity}] {one_line(incident.title, 200)}"
     routes, unnamed = listing.planned_services(plan)
     held, more = listing.held(plan)
     lines = [
-        f"**{chat_text(title)}** (`{chat_text(incident.id)}`) declared",
+        f"**[{plan.severity}] {markdown(one_line(incident.title, 200))}** "
+        f"({code_span(incident.id)}) declared",
         f"Impact {plan.impact} / urgency {plan.urgency} / services "
         + listing.some(
             [
-                chat_text(r.service) + ("" if r.known else f" (unknown, to {r.handled_by})")
+                markdown(one_line(r.service, 100))
+                + ("" if r.known else f" (unknown, to {r.handled_by})")
                 for r in routes
             ],
             unnamed,
         ),
         "Paged: "
         + "; ".join(
-            f"{role_title(label)} {chat_text(', '.join(people[p].name for p in holders))}"
+            f"{role_title(label)} {markdown(one_line(', '.join(people[p].name for p in holders)))}"
             for label, holders in held.items()
         )
         + (f"; and the SMEs of {more} more services" if more else ""),
@@ -74,31 +70,33 @@ def render_declared(routing: Routing, incident: Incident, plan: PagePlan) -> Ren
         links = ([runbook] if runbook else []) + dashboards
         if links:
             lines.append(
-                f"{chat_text(service)}: "
-                + " | ".join(f"[{chat_text(link.name)}]({link.url})" for link in links)
+                f"{markdown(one_line(service))}: "
+                + " | ".join(markdown_link(link.name, link.url) for link in links)
             )
     links = incident_links(incident)
     if links:
-        lines.append(
-            "Links: " + " | ".join(f"[{chat_text(link.name)}]({link.url})" for link in links)
-        )
+        lines.append("Links: " + " | ".join(markdown_link(link.name, link.url) for link in links))
     if incident.summary:
-        lines.append("> " + chat_text(one_line(incident.summary, 600)))
-    return RenderedMessage(title=defuse(title), body="\n".join(lines), body_format="markdown")
+        lines.append("> " + markdown(one_line(incident.summary, 600)))
+    title = f"[{plan.severity}] {escaping.title(incident.title, 200)}"
+    return RenderedMessage(title=title, body="\n".join(lines), body_format="markdown")
 
 
 def render_milestone(
     incident: Incident, severity: str, kind: str, text: str, author: str | None, detail: str = ""
 ) -> RenderedMessage:
-    """A milestone for the rooms: what kind, who said it, what it says, and what changed."""
+    """A milestone for the rooms: what kind, who said it, what it says, and what changed
+    (``detail``, composed by muster from what the producer sent, is escaped like its text)."""
     heading = MILESTONE_TITLES.get(kind, kind)
-    by = f" by {chat_text(one_line(author, 100))}" if author else ""
-    lines = [f"**[{severity}] {chat_text(one_line(incident.title, 120))}** (`{incident.id}`)"]
-    lines.append(f"*{heading}*{by}: {chat_text(one_line(text, 1500))}")
+    by = f" by {markdown(one_line(author, 100))}" if author else ""
+    lines = [
+        f"**[{severity}] {markdown(one_line(incident.title, 120))}** ({code_span(incident.id)})"
+    ]
+    lines.append(f"*{heading}*{by}: {markdown(one_line(text, 1500))}")
     if detail:
-        lines.append(detail)
+        lines.append(markdown(one_line(detail)))
     return RenderedMessage(
-        title=defuse(f"[{severity}] {incident.id}: {heading}"),
+        title=f"[{severity}] {escaping.title(incident.id)}: {heading}",
         body="\n".join(lines),
         body_format="markdown",
     )
@@ -110,13 +108,13 @@ def render_resolved(
     """The room's notice that the incident is over, with how long it lasted."""
     lasted = format_duration(max(at - declared_at, timedelta(0)))
     lines = [
-        f"**[{severity}] {chat_text(one_line(incident.title, 160))}** (`{incident.id}`) "
-        f"resolved after {lasted}"
+        f"**[{severity}] {markdown(one_line(incident.title, 160))}** "
+        f"({code_span(incident.id)}) resolved after {lasted}"
     ]
     if text:
-        lines.append("> " + chat_text(one_line(text, 1500)))
+        lines.append("> " + markdown(one_line(text, 1500)))
     return RenderedMessage(
-        title=defuse(f"[{severity}] {incident.id} resolved"),
+        title=f"[{severity}] {escaping.title(incident.id)} resolved",
         body="\n".join(lines),
         body_format="markdown",
     )

@@ -4,7 +4,7 @@ One digest per person and contact kind per window (:mod:`muster.worker.core.stor
 kind's style: SMS one segment ("SEV2 inc-7 Checkout slow +4 more"), email a subject and one line
 per incident, chat a compact markdown list. Email and chat carry an Acknowledge link that
 acknowledges every incident in the digest for that person. Producer text is made inert as in
-pages (:mod:`muster.worker.core.render`).
+pages (:mod:`muster.worker.core.escaping`).
 """
 
 from __future__ import annotations
@@ -12,14 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from muster.worker.core.ack_tokens import sign
-from muster.worker.core.render import (
-    SMS_SEGMENT,
-    RenderedMessage,
-    ascii_text,
-    chat_text,
-    defuse,
-    one_line,
-)
+from muster.worker.core.escaping import ascii_text, code_span, markdown, one_line, sms, text
+from muster.worker.core.render import SMS_SEGMENT, RenderedMessage
 from muster.worker.core.routing import Routing
 from muster.worker.core.storm import Folded
 
@@ -62,7 +56,7 @@ def _state(item: Folded) -> str:
 def _sms(items: list[Folded]) -> RenderedMessage:
     head = f"muster: {_noun(items)} while paging was limited: "
     parts = [
-        ascii_text(f"{i.severity} {i.incident_id} {one_line(i.title, 40)}{_state(i)}")
+        ascii_text(f"{i.severity} {i.incident_id} {sms(one_line(i.title, 40))}{_state(i)}")
         for i in items
     ]
     body = ascii_text(head)
@@ -84,7 +78,8 @@ def _email(items: list[Folded], ack_link: str | None) -> RenderedMessage:
         "Your pages were held by muster's paging limit; these incidents were paged meanwhile:",
         "",
         *(
-            f"  {i.severity}  {one_line(i.incident_id)}  {one_line(i.title, 200)}{_state(i)}"
+            f"  {i.severity}  {text(one_line(i.incident_id))}  {text(one_line(i.title, 200))}"
+            f"{_state(i)}"
             for i in items
         ),
     ]
@@ -96,14 +91,14 @@ def _email(items: list[Folded], ack_link: str | None) -> RenderedMessage:
 def _chat(items: list[Folded], ack_link: str | None) -> RenderedMessage:
     lines = [f"**{_noun(items)}** while paging was limited:"]
     lines += [
-        f"- [{chat_text(i.severity)}] {chat_text(one_line(i.title, 200))} "
-        f"(`{chat_text(i.incident_id)}`){_state(i)}"
+        f"- [{markdown(i.severity)}] {markdown(one_line(i.title, 200))} "
+        f"({code_span(i.incident_id)}){_state(i)}"
         for i in items
     ]
     if ack_link:
         lines.append(f"[Acknowledge all {len(items)}]({ack_link})")
     return RenderedMessage(
-        title=defuse(f"{_noun(items)} while paging was limited"),
+        title=f"{_noun(items)} while paging was limited",
         body="\n".join(lines),
         body_format="markdown",
     )

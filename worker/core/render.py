@@ -5,21 +5,27 @@ most useful link), email (a subject and a full plain-text body) and chat (compac
 same facts as the email). Contact kinds named ``sms`` and ``email`` use their own style; every other
 kind (chat, teams, matrix…) uses the chat style.
 
-Nothing a producer sends is trusted as markup: titles, summaries, labels and link names are
-flattened to text, chat mentions (``@here``, ``<!channel>``) are defused, markdown is escaped, and
-only http(s) URLs become links.
+Nothing a producer sends is trusted as markup: every producer string goes through the rule of
+its format in :mod:`muster.worker.core.escaping` (titles through its title rule), and only
+http(s) URLs become links, in muster's own link lines.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import quote
 
-from muster.worker.core import listing
+from muster.worker.core import escaping, listing
 from muster.worker.core.ack_tokens import sign
+from muster.worker.core.escaping import (
+    ascii_text,
+    markdown,
+    one_line,
+    plain_block,
+    safe_url,
+    sms,
+    text,
+)
 from muster.worker.core.incident import Incident
 from muster.worker.core.listing import role_title
 from muster.worker.core.plan import PagePlan, PlannedPage
@@ -27,11 +33,7 @@ from muster.worker.core.reply_codes import reply_code
 from muster.worker.core.routing import Routing
 
 SMS_SEGMENT = 160
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
-_SPACES = re.compile(r"\s+")
-_MARKDOWN = re.compile(r"([\\`*_~\[\]|#])")
 _CONFERENCE_HINTS = ("conference", "bridge", "call", "zoom", "meet", "huddle", "war-room", "room")
-ZERO_WIDTH_SPACE = "\u200b"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,49 +53,10 @@ class Link:
     url: str
 
 
-def one_line(text: str, limit: int | None = None) -> str:
-    """Producer text as a single safe line: no control or bidi characters, spaces collapsed."""
-    flat = _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
-    if limit is not None and len(flat) > limit:
-        flat = flat[: max(limit - 3, 0)].rstrip() + "..."
-    return flat
-
-
-def plain_block(text: str) -> str:
-    """Producer text as safe plain paragraphs: control characters gone, line breaks kept."""
-    lines = (_SPACES.sub(" ", _CONTROL.sub("", line)).strip() for line in text.splitlines())
-    return "\n".join(lines).strip()
-
-
-def chat_text(text: str) -> str:
-    """Producer text made inert in chat: markdown escaped, HTML brackets and mentions defused."""
-    return defuse(_MARKDOWN.sub(r"\\\1", text))
-
-
-def defuse(text: str) -> str:
-    """Text with HTML brackets replaced by look-alikes and every ``@`` mention broken."""
-    text = text.replace("<", "\u2039").replace(">", "\u203a")
-    return text.replace("@", "@" + ZERO_WIDTH_SPACE)
-
-
-def safe_url(url: str) -> str | None:
-    """``url`` if it is an http(s) URL, with characters that could break markup percent-encoded."""
-    candidate = url.strip()
-    if not re.match(r"^https?://[^\s/]", candidate, re.IGNORECASE):
-        return None
-    return quote(candidate, safe=":/?#[]@!$&'*+,;=%-._~")
-
-
-def ascii_text(text: str) -> str:
-    """Text reduced to ASCII so an SMS stays in the 160-character GSM encoding."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return decomposed.encode("ascii", "ignore").decode("ascii")
-
-
 def incident_links(incident: Incident) -> list[Link]:
     """The incident's http(s) links, conference-like ones first."""
     links = [
-        Link(one_line(name, 60), url)
+        Link(one_line(name, 60) or "link", url)
         for name, raw in incident.links.items()
         if (url := safe_url(raw)) is not None
     ]
@@ -171,7 +134,7 @@ def render_sms(
     )
     tail = ascii_text(f" | you: {roles}") + reply + (f" {link}" if link else "")
     room = SMS_SEGMENT - len(head) - len(tail)
-    title = ascii_text(one_line(incident.title))
+    title = sms(one_line(incident.title))
     if len(title) > room:
         title = one_line(title, max(room, 20))
     body = ascii_text(head) + title + tail
@@ -185,44 +148,47 @@ def render_email(
     roles = listing.paged_as(page)
     flag = "ESCALATED: " if escalated(page) else ""
     subject = one_line(
-        f"[{plan.severity}] {flag}{incident.title} ({incident.id}) - paged as {roles}", 250
+        f"[{plan.severity}] {flag}{escaping.title(incident.title)} ({incident.id})"
+        f" - paged as {roles}",
+        250,
     )
     lines = [
-        f"{plan.severity}: {one_line(incident.title)}",
+        f"{plan.severity}: {text(one_line(incident.title))}",
         f"Incident: {incident.id}",
         f"You are paged as: {roles}",
         *([f"Acknowledge: {link}"] if (link := ack_link(routing, incident, page)) else []),
         f"Impact: {plan.impact}    Customer urgency: {plan.urgency}",
-        "Services: " + _service_names(plan, listing.own_services(page)),
+        "Services: " + _service_names(plan, listing.own_services(page), text),
     ]
     if incident.source:
-        lines.append(f"Declared by: {one_line(incident.source)}")
+        lines.append(f"Declared by: {text(one_line(incident.source))}")
     if incident.summary:
-        lines += ["", "Summary:", plain_block(incident.summary)]
+        lines += ["", "Summary:", text(plain_block(incident.summary))]
     lines += ["", "Who holds what:"]
     holders, more = listing.held(plan, [a.label for a in page.assignments])
     lines += [
-        f"  {role_title(label)}: {', '.join(_names(routing, people))}"
+        f"  {role_title(label)}: {text(one_line(', '.join(_names(routing, people))))}"
         for label, people in holders.items()
     ]
     lines += [f"  and the SMEs of {more} more services"] if more else []
     for service, runbook, dashboards in service_links(routing, plan, listing.own_services(page)):
-        lines += ["", f"{service}:"]
+        lines += ["", f"{text(one_line(service))}:"]
         if runbook:
             lines.append(f"  Runbook: {runbook.url}")
         lines += [f"  {link.name.capitalize()}: {link.url}" for link in dashboards]
     links = incident_links(incident)
     if links:
-        lines += ["", "Links:"] + [f"  {link.name}: {link.url}" for link in links]
+        lines += ["", "Links:"] + [f"  {text(link.name)}: {link.url}" for link in links]
     if incident.customer_reports:
         lines += ["", "Customer reports:"]
-        lines += [f"  - {one_line(report, 300)}" for report in incident.customer_reports]
+        lines += [f"  - {text(one_line(report, 300))}" for report in incident.customer_reports]
     if incident.labels:
         lines += [
             "",
             "Labels: "
             + ", ".join(
-                f"{one_line(k, 60)}={one_line(v, 200)}" for k, v in incident.labels.items()
+                f"{text(one_line(k, 60))}={text(one_line(v, 200))}"
+                for k, v in incident.labels.items()
             ),
         ]
     return RenderedMessage(title=subject, body="\n".join(lines) + "\n", body_format="text")
@@ -233,18 +199,18 @@ def render_chat(
 ) -> RenderedMessage:
     """The email's facts as compact markdown: one short block per concern."""
     roles = listing.paged_as(page)
-    title = chat_text(one_line(incident.title, 200))
+    title = markdown(one_line(incident.title, 200))
     holders, more = listing.held(plan, [a.label for a in page.assignments])
     lines = [
         f"**[{plan.severity}] {'ESCALATED: ' if escalated(page) else ''}{title}** "
-        f"(`{chat_text(incident.id)}`)",
+        f"({escaping.code_span(incident.id)})",
         f"You are paged as **{roles}**"
         + (f" | [Acknowledge]({link})" if (link := ack_link(routing, incident, page)) else ""),
         f"Impact {plan.impact} / urgency {plan.urgency} / services "
-        + chat_text(_service_names(plan, listing.own_services(page))),
+        + _service_names(plan, listing.own_services(page), markdown),
         "Roles: "
         + "; ".join(
-            f"{role_title(label)} {chat_text(', '.join(_names(routing, people)))}"
+            f"{role_title(label)} {markdown(one_line(', '.join(_names(routing, people))))}"
             for label, people in holders.items()
         )
         + (f"; and the SMEs of {more} more services" if more else ""),
@@ -253,26 +219,27 @@ def render_chat(
         links = ([runbook] if runbook else []) + dashboards
         if links:
             lines.append(
-                f"{chat_text(service)}: " + " | ".join(_markdown_link(link) for link in links)
+                f"{markdown(one_line(service))}: "
+                + " | ".join(_markdown_link(link) for link in links)
             )
     links = incident_links(incident)
     if links:
         lines.append("Links: " + " | ".join(_markdown_link(link) for link in links))
     if incident.summary:
-        lines.append("> " + chat_text(one_line(incident.summary, 600)))
+        lines.append("> " + markdown(one_line(incident.summary, 600)))
     if incident.customer_reports:
-        reports = ", ".join(chat_text(one_line(r, 80)) for r in incident.customer_reports[:5])
+        reports = ", ".join(markdown(one_line(r, 80)) for r in incident.customer_reports[:5])
         more = len(incident.customer_reports) - 5
         lines.append(f"Customer reports: {reports}" + (f" (+{more} more)" if more > 0 else ""))
     return RenderedMessage(
-        title=defuse(one_line(f"[{plan.severity}] {incident.title}", 200)),
+        title=f"[{plan.severity}] {escaping.title(incident.title, 200)}",
         body="\n".join(lines),
         body_format="markdown",
     )
 
 
 def _markdown_link(link: Link) -> str:
-    return f"[{chat_text(link.name)}]({link.url})"
+    return escaping.markdown_link(link.name, link.url)
 
 
 def _is_conference(name: str) -> bool:
@@ -280,13 +247,13 @@ def _is_conference(name: str) -> bool:
     return any(hint in lowered for hint in _CONFERENCE_HINTS)
 
 
-def _service_names(plan: PagePlan, own: list[str]) -> str:
+def _service_names(plan: PagePlan, own: list[str], escape: Callable[[str], str]) -> str:
     routes, more = listing.planned_services(plan, own)
     return listing.some(
         [
-            one_line(route.service, 100)
+            escape(one_line(route.service, 100))
             if route.known
-            else f"{one_line(route.service, 100)} (unknown, routed to {route.handled_by})"
+            else f"{escape(one_line(route.service, 100))} (unknown, routed to {route.handled_by})"
             for route in routes
         ],
         more,

@@ -14,8 +14,8 @@ from typing import Any
 
 from muster.worker.core.broadcasts import MILESTONE_TITLES
 from muster.worker.core.durations import format_duration
+from muster.worker.core.escaping import markdown, one_line
 from muster.worker.core.listing import role_title
-from muster.worker.core.render import one_line
 from muster.worker.core.summary import TimelineItem
 
 _FOLDED = {"page_sent", "broadcast_sent", "reminder_sent"}
@@ -76,7 +76,7 @@ def review_markdown(facts: ReviewFacts) -> str:
         f"# {facts.incident_id}: {_cell(facts.title)}",
         "",
         f"- Severity: {facts.severity} (impact {facts.impact}, urgency {facts.urgency})",
-        f"- Services: {', '.join(facts.services)}",
+        f"- Services: {', '.join(_cell(service) for service in facts.services)}",
         f"- State: {facts.state}",
         f"- Declared: {_iso(facts.declared_at)}",
         f"- Resolved: {_iso(facts.resolved_at) if facts.resolved_at else 'not yet'}"
@@ -87,7 +87,8 @@ def review_markdown(facts: ReviewFacts) -> str:
         "",
     ]
     lines += [
-        f"- {role_title(label)}: {', '.join(names)}" for label, names in facts.holders.items()
+        f"- {role_title(label)}: {_cell(', '.join(names))}"
+        for label, names in facts.holders.items()
     ]
     lines += ["", "## Timeline", "", "| time (UTC) | event | who | detail |", "|---|---|---|---|"]
     for item in facts.items:
@@ -118,7 +119,7 @@ def _event(kind: str) -> str:
 
 
 def _cell(text: str) -> str:
-    return one_line(text, 300).replace("|", "\\|")
+    return markdown(one_line(text, 300))
 
 
 def _iso(moment: datetime) -> str:

@@ -14,13 +14,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from muster.worker.core import listing
+from muster.worker.core import escaping, listing
 from muster.worker.core.broadcasts import MILESTONE_TITLES
 from muster.worker.core.durations import format_duration
+from muster.worker.core.escaping import markdown, one_line, text
 from muster.worker.core.incident import Incident
 from muster.worker.core.listing import role_title
 from muster.worker.core.plan import PagePlan
-from muster.worker.core.render import RenderedMessage, chat_text, defuse, one_line
+from muster.worker.core.render import RenderedMessage
 from muster.worker.core.routing import Routing
 from muster.worker.core.unreachable import FailedPage
 
@@ -99,11 +100,11 @@ def compose_summary(facts: SummaryFacts) -> RenderedMessage:
     """The team's summary, as markdown for the ``summaries`` broadcast."""
     incident = facts.incident
     label = "Final summary" if facts.final else "Summary"
-    title = f"[{facts.severity}] {label}: {one_line(incident.title, 150)} ({incident.id})"
     lines = [
-        f"**{chat_text(title)}**",
+        f"**[{facts.severity}] {label}: {markdown(one_line(incident.title, 150))} "
+        f"({markdown(one_line(incident.id))})**",
         f"State: **{facts.state}** | open for {_age(facts)} | as of {facts.at:%H:%M} UTC",
-        f"Impact: {chat_text(one_line(facts.impact_statement or incident.title, 800))}",
+        f"Impact: {markdown(one_line(facts.impact_statement or incident.title, 800))}",
     ]
     reported = summary_items(facts.items)
     window = f"since {facts.since:%H:%M} UTC" if facts.since else "since declared"
@@ -117,7 +118,7 @@ def compose_summary(facts: SummaryFacts) -> RenderedMessage:
         lines.append(
             "Roles: "
             + "; ".join(
-                f"{role_title(label)} {chat_text(', '.join(names))}"
+                f"{role_title(label)} {markdown(one_line(', '.join(names)))}"
                 for label, names in holders.items()
             )
             + (f"; and the SMEs of {more} more services" if more else "")
@@ -126,7 +127,8 @@ def compose_summary(facts: SummaryFacts) -> RenderedMessage:
         lines.append(
             "Not acknowledged: "
             + "; ".join(
-                f"{chat_text(page.name)} ({role_title(page.role)}, paged {page.paged_at:%H:%M})"
+                f"{markdown(one_line(page.name, 100))} "
+                f"({role_title(page.role)}, paged {page.paged_at:%H:%M})"
                 for page in facts.unacknowledged
             )
         )
@@ -143,27 +145,31 @@ def compose_summary(facts: SummaryFacts) -> RenderedMessage:
     if facts.next_at and not facts.final:
         lines.append(f"Next summary at {facts.next_at:%H:%M} UTC.")
     if facts.config_note:
-        lines.append(f"Config: {chat_text(facts.config_note)}.")
-    return RenderedMessage(title=defuse(title), body="\n".join(lines), body_format="markdown")
+        lines.append(f"Config: {escaping.markdown(escaping.one_line(facts.config_note))}.")
+    title = (
+        f"[{facts.severity}] {label}: {escaping.title(incident.title, 150)} "
+        f"({escaping.title(incident.id)})"
+    )
+    return RenderedMessage(title=title, body="\n".join(lines), body_format="markdown")
 
 
 def compose_stakeholder_update(facts: SummaryFacts) -> RenderedMessage:
     """The customer-safe version: severity, state, impact, services; no names, no internals."""
     incident = facts.incident
     state = "resolved" if facts.final else facts.state
-    title = f"[{facts.severity}] {one_line(incident.title, 150)}: {state}"
+    title = f"[{facts.severity}] {escaping.title(incident.title, 150)}: {state}"
     lines = [
         f"Status: {state} (as of {facts.at:%Y-%m-%d %H:%M} UTC)",
-        f"Impact: {one_line(facts.impact_statement or incident.title, 800)}",
+        f"Impact: {text(one_line(facts.impact_statement or incident.title, 800))}",
         "Affected services: "
         + listing.some(
-            [one_line(s, 100) for s in incident.services[: listing.LISTED]],
+            [text(one_line(s, 100)) for s in incident.services[: listing.LISTED]],
             max(len(incident.services) - listing.LISTED, 0),
         ),
     ]
     updates = [item for item in facts.items if item.kind == "support_update"]
     if updates:
-        lines.append(f"Latest update: {one_line(updates[-1].text, 800)}")
+        lines.append(f"Latest update: {text(one_line(updates[-1].text, 800))}")
     if facts.next_at and not facts.final:
         lines.append(f"Next update by {facts.next_at:%H:%M} UTC.")
     return RenderedMessage(title=one_line(title, 250), body="\n".join(lines), body_format="text")
@@ -183,11 +189,11 @@ def render_reminder(
         since = f"last customer update {format_duration(at - last_update)} ago"
     body = (
         f"{severity} {incident.id}: time to update customers about "
-        f"{one_line(incident.title, 80)} ({since}; every {format_duration(every)}). "
+        f"{text(one_line(incident.title, 80))} ({since}; every {format_duration(every)}). "
         f"Send it as a support_update milestone."
     )
     return RenderedMessage(
-        title=f"[{severity}] Customer update due: {one_line(incident.title, 120)}",
+        title=f"[{severity}] Customer update due: {escaping.title(incident.title, 120)}",
         body=body,
         body_format="text",
     )
@@ -197,14 +203,14 @@ def _item_line(item: TimelineItem) -> str:
     heading = MILESTONE_TITLES.get(item.kind, item.kind.replace("_", " ").capitalize())
     if item.kind == "acknowledged":
         heading = "Acknowledged"
-    by = f" ({chat_text(one_line(item.actor, 100))})" if item.actor else ""
-    return f"- {item.at:%H:%M} {heading}{by}: {chat_text(one_line(item.text, 400))}"
+    by = f" ({markdown(one_line(item.actor, 100))})" if item.actor else ""
+    return f"- {item.at:%H:%M} {heading}{by}: {markdown(one_line(item.text, 400))}"
 
 
 def _failed(page: FailedPage) -> str:
     roles = ", ".join(role_title(role) for role in page.roles) or "paged"
     times = f"; {page.pages} pages" if page.pages > 1 else ""
-    return f"{chat_text(page.name)} ({roles}{times}; tried {', '.join(page.kinds)})"
+    return f"{markdown(one_line(page.name, 100))} ({roles}{times}; tried {', '.join(page.kinds)})"
 
 
 def _age(facts: SummaryFacts) -> str:

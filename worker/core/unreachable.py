@@ -15,10 +15,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from muster.worker.core import escaping
+from muster.worker.core.escaping import one_line, text
 from muster.worker.core.incident import Incident
 from muster.worker.core.listing import role_title
 from muster.worker.core.plan import Assignment, PagePlan, PlannedPage, plan_pages
-from muster.worker.core.render import RenderedMessage, defuse, one_line
+from muster.worker.core.render import RenderedMessage
 from muster.worker.core.routing import Routing
 
 INCIDENT_COMMANDER = "incident_commander"
@@ -145,15 +147,13 @@ def unreachable_message(incident: Incident, severity: str, failed: FailedPage) -
     who = f"{one_line(failed.name, 100)} ({failed.person})"
     roles = ", ".join(role_title(role) for role in failed.roles) or "paged"
     incident_id = one_line(incident.id, 100)
-    title = f"[{severity}] Could not reach {who} ({incident_id})"
+    title = escaping.title(f"Could not reach {who} ({incident_id})", 240)
     body = (
-        f"{severity} {incident_id}: {who} could not be reached by {', '.join(failed.kinds)}"
-        f" (paged as {roles}) for {one_line(incident.title, 80)}."
+        f"{severity} {text(incident_id)}: {text(who)} could not be reached by"
+        f" {', '.join(failed.kinds)} (paged as {roles}) for {text(one_line(incident.title, 80))}."
         " Reach them another way, or hand their role on."
     )
-    return RenderedMessage(
-        title=defuse(one_line(title, 250)), body=defuse(body), body_format="text"
-    )
+    return RenderedMessage(title=f"[{severity}] {title}", body=body, body_format="text")
 
 
 def untold_text(person: str, recipients: Sequence[str]) -> str:
