@@ -79,7 +79,10 @@ def test_the_incident_is_the_worst_of_its_alerts_each_classified_alone(
     impacts, urgencies = routing.severity.impacts, routing.severity.urgencies
     assert payload["impact"] == min((impact for impact, _, _ in each), key=impacts.index)
     assert payload["urgency"] == min((urgency for _, urgency, _ in each), key=urgencies.index)
-    assert payload["services"] == list(dict.fromkeys(s for _, _, named in each for s in named))
+    named = list(dict.fromkeys(s for _, _, each_named in each for s in each_named))
+    configured = [service for service in named if service in routing.services]
+    # Every service, once; the configured ones first (they page SMEs; the rest go to fallback).
+    assert payload["services"] == configured + [s for s in named if s not in configured]
 
 
 def refusal(routing: RoutingConfig, labels: dict[str, str]) -> str | None:

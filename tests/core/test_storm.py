@@ -188,12 +188,14 @@ limits = st.builds(
 
 def play(limit: Limit, pattern: list[tuple[float, int, bool, float]]) -> Storm:
     storm = Storm(limit)
-    now = T0
+    now = latest = T0
     for gap, incident, bypass, lateness in pattern:
-        now += timedelta(minutes=gap)
+        # Time only moves on: the next page comes after the late scan before it, never before.
+        now = max(now + timedelta(minutes=gap), latest)
         storm.scan(now)
         storm.page(now, f"inc-{incident}", bypass)
-        storm.scan(now + timedelta(minutes=lateness))
+        latest = now + timedelta(minutes=lateness)
+        storm.scan(latest)
     storm.scan(now + timedelta(days=2))  # the storm is over: every due digest goes
     return storm
 
