@@ -95,23 +95,26 @@ def _incident(context: WebContext, found: AckToken) -> HTMLResponse | None:
     return None if why is None else _refused(why)
 
 
-def _digest_incidents(context: WebContext, digest: str, person: str) -> list[str] | None:
-    """The open incidents of ``person``'s digest (None: the database cannot say now)."""
+def _digest_states(context: WebContext, digest: str, person: str) -> dict[str, str] | None:
+    """Incident → state, for each incident of ``person``'s digest (None: the database cannot
+    say now)."""
     if context.incidents is None:
         return None
     try:
-        states = context.incidents.digested(digest, person)
+        return context.incidents.digested(digest, person)
     except SQLAlchemyError as problem:
         log.warning("web.database_unavailable", error=type(problem).__name__)
         return None
-    return [incident for incident, state in states.items() if state != "resolved"]
 
 
 def _digest(context: WebContext, digest: str, person: str, acknowledge: bool) -> HTMLResponse:
     """A digest's link: it acknowledges every open incident of the digest for its person."""
-    incidents = _digest_incidents(context, digest, person)
-    if incidents is None:
+    states = _digest_states(context, digest, person)
+    if states is None:
         return page("The incidents of this digest cannot be read right now: try again.", 503)
+    if not states:  # no digest of this person's muster knows
+        return _refused(Refusal.NO_INCIDENT)
+    incidents = [incident for incident, state in states.items() if state != "resolved"]
     if not incidents:
         return page("Every incident of this digest is resolved: nothing left to acknowledge.", 410)
     who = html.escape(person)

@@ -281,8 +281,19 @@ class TestDigestLinks:
     def test_someone_elses_digest_link_acknowledges_nothing_of_theirs(self, make_web: Any) -> None:
         """The token names its person: ben's link of ann's digest finds no incident of his."""
         web = make_web(incidents=self.incidents())
-        assert web.client.post(self.digest_link("ben")).status_code == 410
+        answer = web.client.post(self.digest_link("ben"))
+        assert answer.status_code == 404
+        assert "no incident" in answer.text
         assert web.publisher.sent == []
+
+    def test_a_digest_whose_incidents_all_resolved_acknowledges_nothing(
+        self, make_web: Any
+    ) -> None:
+        incidents = StubIncidents(states={"inc-3": "resolved"})
+        incidents.digests[(self.DIGEST, "ann")] = ["inc-3"]
+        answer = make_web(incidents=incidents).client.post(self.digest_link())
+        assert answer.status_code == 410
+        assert "resolved" in answer.text
 
     def test_without_the_database_it_says_to_try_again(self, web: Web) -> None:
         assert web.client.post(self.digest_link()).status_code == 503
