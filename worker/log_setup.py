@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 import sys
 import threading
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any, TextIO
 
 import structlog
 
 from muster.channels.sender import tame_apprise_logging
-from muster.worker.core.masking import mask_text
+from muster.worker.core.masking import MASK, mask_text
 
 _secrets: frozenset[str] = frozenset()
 _lock = threading.Lock()
@@ -70,6 +70,44 @@ class QuietChatter(logging.Filter):
         return True
 
 
+class NoTaskPayloads(logging.Filter):
+    """Keeps what a task was called with out of Celery's lines, at every level.
+
+    Celery logs a task's arguments (the pool's ``TaskPool: Apply … (args: …)`` at DEBUG, the
+    ``args``/``kwargs``/``return_value`` of its received, succeeded and failed lines) from the
+    message's ``argsrepr``, which a plain Celery producer fills with a repr of its whole payload:
+    titles, summaries, links with tokens in them. muster's client sends an ``argsrepr`` naming
+    the task and incident only, but a foreign producer cannot be made to, so the line is
+    rewritten here, whatever handler or level, before anything formats it.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("celery") or not record.args:
+            return True
+        if isinstance(record.msg, str) and record.msg.startswith(_POOL_APPLY):
+            if isinstance(record.args, tuple) and record.args:
+                record.args = (record.args[0], MASK, MASK)
+            return True
+        if isinstance(record.args, Mapping):
+            record.args = _scrubbed(record.args)
+        else:
+            record.args = tuple(
+                _scrubbed(item) if isinstance(item, Mapping) else item for item in record.args
+            )
+        data = getattr(record, "data", None)
+        if isinstance(data, Mapping):
+            record.data = _scrubbed(data)
+        return True
+
+
+_POOL_APPLY = "TaskPool: Apply"
+_PAYLOAD_KEYS = frozenset({"args", "kwargs", "return_value"})
+
+
+def _scrubbed(context: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: MASK if key in _PAYLOAD_KEYS else value for key, value in context.items()}
+
+
 def _shared_processors() -> list[Any]:
     return [
         structlog.contextvars.merge_contextvars,
@@ -107,6 +145,7 @@ def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None
     handler = logging.StreamHandler(stream)
     handler.setFormatter(build_formatter(stream))
     handler.addFilter(QuietChatter())
+    handler.addFilter(NoTaskPayloads())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -265,6 +265,7 @@ def acknowledge_by_digest_link(worker: ClockedWorker, stage: Stage) -> None:
         config=lambda: config,
         publish=client.send,
         incidents=DatabaseLookups(Database(worker.database.engine)),
+        now=worker.clock.now,  # the link was issued on the worker's clock
     )
     with TestClient(create_app(context)) as web:
         assert web.post(link.group(1)).status_code == 200

@@ -180,3 +180,29 @@ def test_start_up_line_masks_a_server_database_like_any_url() -> None:
     assert "db.internal" in masked
     assert "pw-1234" not in masked
     assert "sslkey=k" not in masked
+
+
+PAYLOAD = {"title": "CANARY-payload", "summary": "https://example.test/ack/CANARY-token"}
+
+
+@pytest.mark.parametrize("level", ["DEBUG", "INFO"])
+def test_celery_lines_never_carry_a_tasks_arguments(level: str) -> None:
+    """What a plain Celery producer sent (its ``argsrepr`` a repr of the payload) is in none of
+    Celery's lines: the pool's apply, a received, a succeeded and a failed task."""
+    stream = FakeStream(tty=False)
+    context = {"id": "1", "name": "muster.incident.declared", "args": repr([PAYLOAD])}
+    context |= {"kwargs": "{}", "return_value": repr(PAYLOAD), "runtime": 0.1}
+    context |= {"exc": "boom", "description": "raised unexpected"}
+    with configured(stream, level=level):
+        logging.getLogger("celery.pool").setLevel(logging.DEBUG)
+        logging.getLogger("celery.pool").debug(
+            "TaskPool: Apply %s (args:%s kwargs:%s)", "trace", (PAYLOAD,), {}
+        )
+        for name in ("celery.worker.strategy", "celery.app.trace"):
+            logging.getLogger(name).setLevel(logging.DEBUG)
+            for message in ("Task %(name)s[%(id)s] received %(args)s", "%(return_value)s"):
+                logging.getLogger(name).error(message, dict(context), extra={"data": context})
+    logging.getLogger("celery.pool").setLevel(logging.NOTSET)  # the others configured() restores
+    written = stream.getvalue()
+    assert "muster.incident.declared" in written
+    assert "CANARY" not in written

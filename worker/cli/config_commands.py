@@ -10,8 +10,10 @@ import click
 
 from muster.channels.target_check import target_warnings
 from muster.config.settings import Settings
+from muster.config.yaml_document import parse_yaml
 from muster.worker.cli.common import PlaceholderEnviron, load_or_exit
 from muster.worker.core.lint import lint
+from muster.worker.core.secret_lint import literal_secrets
 
 
 @click.group("config")
@@ -36,6 +38,7 @@ def check(path: Path | None, strict: bool, without_secrets: bool) -> None:
     issues = lint(loaded.routing, datetime.now(UTC)) + target_warnings(
         loaded.routing, skip=lambda url: any(mark in url for mark in placeholders)
     )
+    issues += literal_secrets(parse_yaml(loaded.text)[0])
     warnings = [loaded.locate(issue) for issue in issues]
     for issue in warnings:
         click.echo(str(issue), err=True)

@@ -193,14 +193,18 @@ class Broadcasts(Strict):
 
 
 class AckLinks(Strict):
-    """Acknowledgement links in pages: where muster's ack endpoint is, and the signing secret."""
+    """Acknowledgement links in pages: where muster's ack endpoint is, the signing secret, and
+    how long a link acts after it was sent (a day: a page is answered within minutes, every
+    escalation and reminder carries a fresh link, and a forwarded or leaked one dies soon)."""
 
     url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
     secret: Annotated[str, StringConstraints(min_length=16)]
+    expires: Duration = timedelta(hours=24)
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         yield "url", self.url
         yield "secret", "****"
+        yield "expires", self.expires
 
 
 class EscalationPolicy(Strict):

@@ -178,6 +178,21 @@ class _References:
             self.need(part.get("urgency"), urgencies, "urgency", (*path, "urgency"))
             for index, service in enumerate(_names(part.get("services"))):
                 self.need(service, self.services, "service", (*path, "services", index))
+        self.callers_own_tokens(_mapping(intake, "callers"))
+
+    def callers_own_tokens(self, callers: dict[str, Any]) -> None:
+        """No two callers share a token: the token is how a request says which caller it is,
+        so a shared one would make every request of both look like one of them."""
+        first: dict[str, str] = {}
+        for name, caller in callers.items():
+            token = caller.get("token") if isinstance(caller, dict) else None
+            if not isinstance(token, str):
+                continue
+            if token in first:
+                message = f"is the same token as caller {first[token]!r}'s: give each its own"
+                self.issues.append(error(("intake", "callers", name, "token"), message))
+            else:
+                first[token] = name
 
     def heartbeats(self) -> None:
         """Each heartbeat monitor declares a configured impact and urgency on a configured

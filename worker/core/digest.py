@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from muster.worker.core.ack_tokens import sign
+from muster.worker.core.ack_tokens import link
 from muster.worker.core.escaping import ascii_text, code_span, markdown, one_line, sms, text
 from muster.worker.core.render import SMS_SEGMENT, RenderedMessage
 from muster.worker.core.routing import Routing
@@ -25,13 +25,10 @@ def digest_reason(kind: str, opened_at: datetime) -> str:
     return f"digest:{kind}:{opened_at.isoformat()}"
 
 
-def digest_ack_link(routing: Routing, reason: str, person: str) -> str | None:
+def digest_ack_link(routing: Routing, reason: str, person: str, issued_at: datetime) -> str | None:
     """The link acknowledging every incident of a digest for ``person`` (a token naming
     ``digest/REASON``: ``/`` is in no incident id, so it names no incident)."""
-    ack = routing.config.ack
-    if ack is None:
-        return None
-    return f"{ack.url.rstrip('/')}/{sign(ack.secret, DIGEST_SUBJECT + reason, person)}"
+    return link(routing.config.ack, DIGEST_SUBJECT + reason, person, issued_at)
 
 
 def render_digest(

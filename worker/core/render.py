@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from muster.worker.core import escaping, listing
-from muster.worker.core.ack_tokens import sign
+from muster.worker.core.ack_tokens import link
 from muster.worker.core.escaping import (
     ascii_text,
     markdown,
@@ -99,22 +100,26 @@ def most_useful_link(
 
 
 def render_page(
-    kind: str, routing: Routing, incident: Incident, plan: PagePlan, page: PlannedPage
+    kind: str,
+    routing: Routing,
+    incident: Incident,
+    plan: PagePlan,
+    page: PlannedPage,
+    issued_at: datetime | None = None,
 ) -> RenderedMessage:
-    """The message for ``page`` through a contact kind, in that kind's style."""
+    """The message for ``page`` through a contact kind, in that kind's style; its ack link
+    expires counting from ``issued_at`` (default: the plan's instant)."""
     if kind == "sms":
         return render_sms(routing, incident, plan, page)
     if kind == "email":
-        return render_email(routing, incident, plan, page)
-    return render_chat(routing, incident, plan, page)
+        return render_email(routing, incident, plan, page, issued_at)
+    return render_chat(routing, incident, plan, page, issued_at)
 
 
-def ack_link(routing: Routing, incident: Incident, page: PlannedPage) -> str | None:
-    """The link that acknowledges this page for this person, when the config sets ``ack``."""
-    ack = routing.config.ack
-    if ack is None:
-        return None
-    return f"{ack.url.rstrip('/')}/{sign(ack.secret, incident.id, page.person)}"
+def _link(
+    routing: Routing, incident: Incident, page: PlannedPage, issued_at: datetime
+) -> str | None:
+    return link(routing.config.ack, incident.id, page.person, issued_at)
 
 
 def escalated(page: PlannedPage) -> bool:
@@ -142,7 +147,11 @@ def render_sms(
 
 
 def render_email(
-    routing: Routing, incident: Incident, plan: PagePlan, page: PlannedPage
+    routing: Routing,
+    incident: Incident,
+    plan: PagePlan,
+    page: PlannedPage,
+    issued_at: datetime | None = None,
 ) -> RenderedMessage:
     """A subject that says what and why you, and a body with everything needed to act."""
     roles = listing.paged_as(page)
@@ -156,7 +165,11 @@ def render_email(
         f"{plan.severity}: {text(one_line(incident.title))}",
         f"Incident: {incident.id}",
         f"You are paged as: {roles}",
-        *([f"Acknowledge: {link}"] if (link := ack_link(routing, incident, page)) else []),
+        *(
+            [f"Acknowledge: {link}"]
+            if (link := _link(routing, incident, page, issued_at or plan.at))
+            else []
+        ),
         f"Impact: {plan.impact}    Customer urgency: {plan.urgency}",
         "Services: " + _service_names(plan, listing.own_services(page), text),
     ]
@@ -195,7 +208,11 @@ def render_email(
 
 
 def render_chat(
-    routing: Routing, incident: Incident, plan: PagePlan, page: PlannedPage
+    routing: Routing,
+    incident: Incident,
+    plan: PagePlan,
+    page: PlannedPage,
+    issued_at: datetime | None = None,
 ) -> RenderedMessage:
     """The email's facts as compact markdown: one short block per concern."""
     roles = listing.paged_as(page)
@@ -205,7 +222,11 @@ def render_chat(
         f"**[{plan.severity}] {'ESCALATED: ' if escalated(page) else ''}{title}** "
         f"({escaping.code_span(incident.id)})",
         f"You are paged as **{roles}**"
-        + (f" | [Acknowledge]({link})" if (link := ack_link(routing, incident, page)) else ""),
+        + (
+            f" | [Acknowledge]({link})"
+            if (link := _link(routing, incident, page, issued_at or plan.at))
+            else ""
+        ),
         f"Impact {plan.impact} / urgency {plan.urgency} / services "
         + _service_names(plan, listing.own_services(page), markdown),
         "Roles: "

@@ -47,7 +47,9 @@ def fallback(session: Session, routing: Routing, row: Delivery, now: datetime) -
         contacts = (ContactRoute(kind=kind, requested=row.requested_kind or row.kind),)
         page = PlannedPage(page.person, page.name, page.assignments, contacts, page.unreachable)
         rendered = (
-            render_page(kind, routing, core_incident(incident), plan_from_data(incident.plan), page)
+            render_page(
+                kind, routing, core_incident(incident), plan_from_data(incident.plan), page, now
+            )
             if row.purpose == "page"
             else RenderedMessage(title=row.title, body=row.body, body_format=row.body_format)
         )

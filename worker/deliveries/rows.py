@@ -84,7 +84,7 @@ def page_rows(
     rows: list[NewDelivery] = []
     for page in pages:
         for contact in page.contacts:
-            rendered = rendered_as or render_page(contact.kind, routing, incident, plan, page)
+            rendered = rendered_as or render_page(contact.kind, routing, incident, plan, page, now)
             rows.append(
                 NewDelivery(
                     key=page_key(incident.id, purpose, page.person, contact.kind, reason),

@@ -100,7 +100,7 @@ def send_digest(
         )
         for _, incident_id, created_at in held
     )
-    link = digest_ack_link(routing, reason, window.person) if window.kind != "sms" else None
+    link = digest_ack_link(routing, reason, window.person, now) if window.kind != "sms" else None
     rendered = render_digest(window.kind, routing, items, link)
     session.execute(
         update(DELIVERIES)

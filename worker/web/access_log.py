@@ -1,9 +1,10 @@
 """One structlog line per request, with anything that could be a credential masked, and what
 the request queued (caller, task, incident), so an accepted message is one line, not two.
 
-An Acknowledge link's path is a credential (it acknowledges for its person), so the path is
-logged with its last segment masked and without its query; uvicorn's own access log, which
-prints paths as they came, is off.
+An Acknowledge link's token is a credential (it acknowledges for its person), so the path is
+logged with every run of 16 or more token characters masked (a token is longer, and is never
+split by what ends a run), its last segment masked too, and without its query; uvicorn's own
+access log, which prints paths as they came, is off.
 """
 
 from __future__ import annotations
@@ -20,17 +21,20 @@ from muster.worker.web.metrics import REFUSED, REQUESTS
 log = structlog.get_logger("muster.web")
 
 PLAIN_PATHS = frozenset({"/", "/healthz", "/readyz", "/metrics", "/openapi.json"})
-_LONG_SEGMENT = re.compile(r"(?<=/)[^\s/\"'?#]{16,}")
+_LONG_SEGMENT = re.compile(r"[^\s/\"'?#]{16,}")
 
 
 def masked_path(path: str) -> str:
-    """A request path fit for a log: the query left out, and the last segment masked unless
-    the path is one of the fixed ones (``/healthz``…) or an API route (``/v1/…``)."""
+    """A request path fit for a log: the query left out, every long run of token characters
+    masked wherever it stands (an ack token is one, in any route or none:
+    ``/ack/TOKEN/extra``, ``/nowhere/TOKEN``), and the last segment masked unless the path is
+    one of the fixed ones (``/healthz``…) or an API route (``/v1/…``)."""
     base = path.split("?", 1)[0].rstrip("/") or "/"
+    masked = _LONG_SEGMENT.sub(MASK, base)
     if base in PLAIN_PATHS or base.startswith("/v1/"):
-        return _LONG_SEGMENT.sub(MASK, base)
-    head, _, last = base.rpartition("/")
-    return f"{head}/{MASK}" if last else base
+        return masked
+    head, _, last = masked.rpartition("/")
+    return f"{head}/{MASK}" if last else masked
 
 
 class AccessLog:

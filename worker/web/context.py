@@ -51,8 +51,8 @@ def utc_now() -> datetime:
 @dataclass
 class WebContext:
     """The config (its last good version), the publisher, the body limits (a webhook's is
-    larger: one notification describes a whole outage), the database's
-    incidents (None: ack links act without checking, SMS replies are off), the readiness
+    larger: one notification describes a whole outage), the database's incidents (None: ack
+    links say they cannot check and act on nothing, SMS replies are off), the readiness
     probe (None: ``/readyz`` answers 503, having nothing to check with) and the clock that
     stamps heartbeats. ``incident_wait``: how long an incident id not in the database is waited
     for before a message about it is refused (its declaration may be a moment behind)."""

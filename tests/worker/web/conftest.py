@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +15,16 @@ from fastapi.testclient import TestClient
 
 from muster.config.loader import load_config
 from muster.worker.client import BrokerUnavailable
+from muster.worker.clock import ManualClock
 from muster.worker.messages import parse
 from muster.worker.web.app import create_app
 from muster.worker.web.context import WebContext
-from tests.configs import minimal_document
+from tests.configs import WEDNESDAY_NOON, minimal_document
 
 TOKEN = "alertmanager-token-0123456789"
 SCRIPT_TOKEN = "script-token-0123456789abcdef"
 ACK_SECRET = "a-long-enough-signing-secret"
+ISSUED = WEDNESDAY_NOON  # when the tests' ack tokens were signed; the web reads a bit later
 
 
 @dataclass
@@ -91,6 +94,7 @@ def make_web(tmp_path: Path) -> Iterator[Callable[..., Web]]:
         incidents: Any = None,
         max_webhook_body: int = 33_554_432,
         incident_wait: float = 0.2,
+        clock: ManualClock | None = None,
     ) -> Web:
         path = tmp_path / "routing.yaml"
         path.write_text(yaml.safe_dump(document or intake_document(), sort_keys=False))
@@ -103,6 +107,7 @@ def make_web(tmp_path: Path) -> Iterator[Callable[..., Web]]:
             max_webhook_body=max_webhook_body,
             incidents=incidents,
             incident_wait=incident_wait,
+            now=(clock or ManualClock(ISSUED + timedelta(minutes=5))).now,
         )
         app = create_app(context)
         client = TestClient(app)

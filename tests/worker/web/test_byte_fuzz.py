@@ -22,6 +22,7 @@ from muster.worker.core.ack_tokens import sign
 from muster.worker.web.app import ROUTED
 from tests.worker.web.conftest import (
     ACK_SECRET,
+    ISSUED,
     SCRIPT_TOKEN,
     TOKEN,
     StubIncidents,
@@ -80,9 +81,11 @@ def routes() -> list[tuple[str, str]]:
 
 
 segment = st.text(max_size=40).map(lambda text: quote(text, safe=""))
-payload = sign(ACK_SECRET, "inc-1", "ann").partition(".")[0]
+payload = sign(ACK_SECRET, "inc-1", "ann", ISSUED).rpartition(".")[0]
 tokens = st.one_of(
-    st.sampled_from([sign(ACK_SECRET, "inc-1", "ann"), sign(ACK_SECRET, "digest/d-1", "ann")]),
+    st.sampled_from(
+        [sign(ACK_SECRET, "inc-1", "ann", ISSUED), sign(ACK_SECRET, "digest/d-1", "ann", ISSUED)]
+    ),
     segment.map(lambda mac: f"{payload}.{mac}"),  # a token's own payload, any signature
     segment,
 )
@@ -163,7 +166,7 @@ def test_no_bytes_on_any_path_are_a_server_error(
     @example(("POST", "/v1/alertmanager", {"authorization": BEARER}), b"\x80", False)
     @example(("POST", "/v1/replies/sms", {"authorization": SIGNED, **FORM}), b"From=1", False)
     @example(("GET", f"/ack/{payload}.%C3%A9", {}), b"", False)
-    @example(("POST", f"/ack/{sign(ACK_SECRET, 'inc-1', 'ann')}", {}), b"", True)
+    @example(("POST", f"/ack/{sign(ACK_SECRET, 'inc-1', 'ann', ISSUED)}", {}), b"", True)
     @settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
     def no_server_error(
         request: tuple[str, str, dict[str, bytes]], body: bytes, broker_down: bool

@@ -14,7 +14,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from muster.worker.core.ack_tokens import sign
-from tests.worker.web.conftest import ACK_SECRET, TOKEN, StubIncidents, Web, intake_document
+from tests.worker.web.conftest import ACK_SECRET, ISSUED, TOKEN, StubIncidents, Web, intake_document
 
 
 @pytest.fixture
@@ -47,9 +47,10 @@ def test_no_generated_request_is_a_server_error(fuzzed: Web) -> None:
         no_server_error()
 
 
-def test_the_ack_pages_answer_any_token_without_a_server_error(web: Web) -> None:
+def test_the_ack_pages_answer_any_token_without_a_server_error(make_web: Any) -> None:
     """Not in the description (a page, not an API): a valid, a cut and a junk token."""
-    token = sign(ACK_SECRET, "inc-1", "ann")
+    web = make_web(incidents=StubIncidents(states={"inc-1": "investigating"}))
+    token = sign(ACK_SECRET, "inc-1", "ann", ISSUED)
     for path in (f"/ack/{token}", f"/ack/{token[:-3]}", "/ack/%00%ff", "/ack/" + "x" * 5000):
         assert web.client.get(path).status_code < 500
         assert web.client.post(path).status_code < 500
