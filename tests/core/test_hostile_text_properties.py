@@ -159,7 +159,7 @@ def own_urls(routing: Routing, incident: Incident) -> list[str | None]:
         urls += [escaping.safe_url(url) for url in service.dashboards]
     urls += [escaping.safe_url(url) for url in incident.links.values()]
     plan = build_page_plan(routing, incident, AT)
-    urls += [ack_link(routing, incident, page) for page in plan.pages]
+    urls += [ack_link(routing, incident, page, AT) for page in plan.pages]
     return urls
 
 

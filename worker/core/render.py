@@ -116,9 +116,11 @@ def render_page(
     return render_chat(routing, incident, plan, page, issued_at)
 
 
-def _link(
+def ack_link(
     routing: Routing, incident: Incident, page: PlannedPage, issued_at: datetime
 ) -> str | None:
+    """The Acknowledge link of ``page`` (none without ``ack`` config), expiring counted from
+    ``issued_at``, when the page is sent."""
     return link(routing.config.ack, incident.id, page.person, issued_at)
 
 
@@ -167,7 +169,7 @@ def render_email(
         f"You are paged as: {roles}",
         *(
             [f"Acknowledge: {link}"]
-            if (link := _link(routing, incident, page, issued_at or plan.at))
+            if (link := ack_link(routing, incident, page, issued_at or plan.at))
             else []
         ),
         f"Impact: {plan.impact}    Customer urgency: {plan.urgency}",
@@ -224,7 +226,7 @@ def render_chat(
         f"You are paged as **{roles}**"
         + (
             f" | [Acknowledge]({link})"
-            if (link := _link(routing, incident, page, issued_at or plan.at))
+            if (link := ack_link(routing, incident, page, issued_at or plan.at))
             else ""
         ),
         f"Impact {plan.impact} / urgency {plan.urgency} / services "
