@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
 
 from muster.worker.core.alerts import AlertWebhook
 from muster.worker.web import acks, health, heartbeats, messages, metrics, replies, webhooks
@@ -43,6 +44,7 @@ def create_app(context: WebContext) -> FastAPI:
     app.include_router(webhooks.router, max_body_size=context.max_webhook_body)
     _describe_bodies_parsed_by_hand(app)
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(ClientDisconnect, _gone)
     app.add_middleware(AccessLog)
     return app
 
@@ -52,6 +54,12 @@ async def _invalid(request: Request, invalid: RequestValidationError) -> JSONRes
     answer echoes the offending input and, for bytes that are not UTF-8, failed to (a 500)."""
     detail = jsonable_encoder(invalid.errors(), custom_encoder={bytes: _readable})
     return JSONResponse({"detail": detail}, status_code=422)
+
+
+async def _gone(request: Request, gone: Exception) -> JSONResponse:
+    """The client left (or was cut off by the server's limits) before its body was whole: not
+    a server error. The answer, for the access log, reaches nobody."""
+    return JSONResponse({"detail": "the client left before its body was whole"}, 400)
 
 
 def _readable(raw: bytes) -> str:

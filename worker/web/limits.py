@@ -1,0 +1,182 @@
+"""The web server's own limits: how big a request's head may be and how long a client may take.
+
+uvicorn bounds idle keep-alive connections (``timeout_keep_alive``) and connections per process
+(``limit_concurrency``: 503 beyond), and with h11 a head's size; with httptools, its fast parser
+and the one muster serves with, nothing bounds a head, and neither parser bounds time before a
+request's head or body is whole. A client sending one byte a second, or 20 MB of headers, held
+a connection (and the parser's buffer) as long as it liked: found in issue 20. So muster serves
+with :class:`LimitedHttpToolsProtocol`, uvicorn's httptools protocol with those bounds added at
+the parser's own callbacks, before any request reaches the app (or its authentication):
+
+- a request's line and headers (its head) must arrive within ``header_timeout`` of the
+  connection opening or of the request's first byte, else 408 and the connection is closed;
+- its body within ``body_timeout`` of its head, else the connection is closed (the app, reading
+  the body, sees the client gone);
+- the head at most ``max_head`` bytes and ``max_headers`` headers, else 431 and closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any, cast
+
+from uvicorn.config import Config
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.server import ServerState
+
+from muster.config.settings import Settings
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    """The bounds of one web process (``MUSTER_WEB_*`` settings; the README's "Server limits")."""
+
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    keep_alive: int = 5
+    max_head: int = 32_768
+    max_headers: int = 100
+    max_connections: int = 1_000
+
+    @classmethod
+    def of(cls, settings: Settings) -> ServerLimits:
+        return cls(
+            header_timeout=settings.web_header_timeout,
+            body_timeout=settings.web_body_timeout,
+            keep_alive=settings.web_keep_alive,
+            max_head=settings.web_max_head,
+            max_headers=settings.web_max_headers,
+            max_connections=settings.web_max_connections,
+        )
+
+    def uvicorn_options(self) -> dict[str, Any]:
+        """The ``uvicorn.Config`` options that serve with these limits."""
+        return {
+            "http": _protocol(self),
+            "timeout_keep_alive": self.keep_alive,
+            "limit_concurrency": self.max_connections,
+        }
+
+
+class HeadRefused(Exception):
+    """Stops the parser mid-head: the answer (431) is already written."""
+
+
+class LimitedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, with :class:`ServerLimits` on each request's head and
+    body."""
+
+    def __init__(
+        self,
+        limits: ServerLimits,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self.limits = limits
+        self.deadline: asyncio.TimerHandle | None = None
+        self.in_head = True  # bytes received now belong to a request's head
+        self.head_bytes = 0
+        self.header_count = 0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        # From the connection's first moment: one that never sends is a slow head too.
+        self._arm(self.limits.header_timeout, self._head_too_slow)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self.transport.is_closing():  # refused or cut off: the rest is not parsed
+            return
+        if self.in_head:
+            self.head_bytes += len(data)
+        super().data_received(data)
+        # A header the parser is still buffering (no callback yet) counts here.
+        if self.in_head and self.head_bytes > self.limits.max_head:
+            self._refuse_head()
+
+    def send_400_response(self, msg: str) -> None:
+        if not self.transport.is_closing():  # not after muster's own refusal
+            super().send_400_response(msg)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.header_count = 0
+        if self.deadline is None:  # a later request on a kept-alive connection
+            self._arm(self.limits.header_timeout, self._head_too_slow)
+
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        self._check_head(len(url), 0)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._check_head(len(name) + len(value), 1)
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self.in_head = False
+        self._arm(self.limits.body_timeout, self._body_too_slow)
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        self._disarm()
+        self.in_head = True
+        self.head_bytes = 0
+        super().on_message_complete()
+
+    def _check_head(self, size: int, headers: int) -> None:
+        self.head_bytes += size
+        self.header_count += headers
+        if self.header_count > self.limits.max_headers or self.head_bytes > self.limits.max_head:
+            self._refuse_head()
+            raise HeadRefused
+
+    def _refuse_head(self) -> None:
+        self._answer_and_close(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
+
+    def _head_too_slow(self) -> None:
+        self.deadline = None
+        self._answer_and_close(HTTPStatus.REQUEST_TIMEOUT)
+
+    def _body_too_slow(self) -> None:
+        """The app is reading the body: it may not answer, so the connection just ends."""
+        self.deadline = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+    def _answer_and_close(self, status: HTTPStatus) -> None:
+        self._disarm()
+        if self.transport.is_closing():
+            return
+        body = status.phrase.encode()
+        self.transport.write(
+            b"HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\n"
+            b"content-length: %d\r\nconnection: close\r\n\r\n%s"
+            % (status.value, body, len(body), body)
+        )
+        self.transport.close()
+
+    def _arm(self, seconds: float, expired: Callable[[], None]) -> None:
+        self._disarm()
+        self.deadline = self.loop.call_later(seconds, expired)
+
+    def _disarm(self) -> None:
+        if self.deadline is not None:
+            self.deadline.cancel()
+            self.deadline = None
+
+
+def _protocol(limits: ServerLimits) -> type[asyncio.Protocol]:
+    """The protocol uvicorn builds for each connection, bound to ``limits``: a partial, which
+    uvicorn only calls (with its config and state) and which pickles to ``--workers``
+    processes."""
+    return cast(type[asyncio.Protocol], functools.partial(LimitedHttpToolsProtocol, limits))
