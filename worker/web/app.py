@@ -21,6 +21,7 @@ DESCRIPTION = (
     "of `intake.callers` in the routing config."
 )
 
+ERROR_KEYS = ("loc", "msg", "type")  # what a 422 says of each error: never its "input" or "ctx"
 ROUTED = (messages, webhooks, heartbeats, replies, acks, health, metrics)  # every route's module
 
 
@@ -50,9 +51,11 @@ def create_app(context: WebContext) -> FastAPI:
 
 
 async def _invalid(request: Request, invalid: RequestValidationError) -> JSONResponse:
-    """422 with what is wrong, as FastAPI answers, but whatever the body's bytes: FastAPI's own
-    answer echoes the offending input and, for bytes that are not UTF-8, failed to (a 500)."""
-    detail = jsonable_encoder(invalid.errors(), custom_encoder={bytes: _readable})
+    """422 saying where and what is wrong, in muster's and pydantic's words only: FastAPI's
+    own answer echoes the offending input (a caller's secrets or markup reflected back, and for
+    bytes that are not UTF-8 a 500), so each error keeps its place, message and type alone."""
+    said = [{key: error[key] for key in ERROR_KEYS if key in error} for error in invalid.errors()]
+    detail = jsonable_encoder(said, custom_encoder={bytes: _readable})
     return JSONResponse({"detail": detail}, status_code=422)
 
 
@@ -67,19 +70,21 @@ def _readable(raw: bytes) -> str:
 
 
 def _describe_bodies_parsed_by_hand(app: FastAPI) -> None:
-    """The webhook routes parse their bodies themselves (one pass): their schema is added to
-    the OpenAPI description's components, where their ``requestBody`` points."""
+    """The webhook and message routes parse their bodies themselves (after authenticating the
+    caller; the webhooks in one pass): their schemas are added to the OpenAPI description's
+    components, where their ``requestBody`` points."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = generate()
-            schema = AlertWebhook.model_json_schema(
-                by_alias=True, ref_template="#/components/schemas/{model}"
-            )
             components = document.setdefault("components", {}).setdefault("schemas", {})
-            components.update(schema.pop("$defs", {}))
-            components["AlertWebhook"] = schema
+            for model in (AlertWebhook, *messages.BODIES):
+                schema = model.model_json_schema(
+                    by_alias=True, ref_template="#/components/schemas/{model}"
+                )
+                components.update(schema.pop("$defs", {}))
+                components[model.__name__] = schema
         return app.openapi_schema or document
 
     app.openapi = openapi  # type: ignore[method-assign]
