@@ -8,10 +8,11 @@ authenticated one is told what is wrong, in muster's words, never with its own v
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 
-from tests.worker.web.conftest import TOKEN, Web
+from tests.worker.web.conftest import TOKEN, Web, intake_document
 
 HOSTILE = "hostile-3b9f<script>alert(1)</script>"
 INVALID_JSON = b'{"title": "' + HOSTILE.encode() + b'", "impact": '
@@ -77,3 +78,19 @@ def test_the_description_still_gives_each_body_its_schema(web: Web, path: str) -
     reference = body["content"]["application/json"]["schema"]["$ref"]
     schema = document["components"]["schemas"][reference.rsplit("/", 1)[1]]
     assert schema["properties"]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [("multipart/form-data", b"junk"), ("multipart/form-data; boundary=x", b"--x\r\n\xff")],
+    ids=["no-boundary", "cut"],
+)
+def test_an_unauthenticated_malformed_sms_form_is_401(
+    make_web: Callable[..., Web], content_type: str, body: bytes
+) -> None:
+    document = intake_document()
+    document["intake"]["sms_replies"] = True
+    answer = make_web(document).client.post(
+        "/v1/replies/sms", content=body, headers={"Content-Type": content_type}
+    )
+    assert answer.status_code == 401
