@@ -82,7 +82,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.limits = limits
         self.deadline: asyncio.TimerHandle | None = None
         self.in_head = True  # bytes received now belong to a request's head
-        self.head_bytes = 0
+        self.received = 0  # bytes received while in a head, as they come, parsed or not
+        self.head_bytes = 0  # the head as parsed (a whole head may come in one read)
         self.header_count = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -98,10 +99,10 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self.transport.is_closing():  # refused or cut off: the rest is not parsed
             return
         if self.in_head:
-            self.head_bytes += len(data)
+            self.received += len(data)
         super().data_received(data)
         # A header the parser is still buffering (no callback yet) counts here.
-        if self.in_head and self.head_bytes > self.limits.max_head:
+        if self.in_head and self.received > self.limits.max_head:
             self._refuse_head()
 
     def send_400_response(self, msg: str) -> None:
@@ -110,7 +111,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self.header_count = 0
+        self.head_bytes = self.header_count = 0
         if self.deadline is None:  # a later request on a kept-alive connection
             self._arm(self.limits.header_timeout, self._head_too_slow)
 
@@ -130,7 +131,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         self._disarm()
         self.in_head = True
-        self.head_bytes = 0
+        self.received = 0
         super().on_message_complete()
 
     def _check_head(self, size: int, headers: int) -> None:

@@ -23,6 +23,7 @@ OPTIONS: dict[str, Any] = {
     "access_log": False,  # muster's AccessLog masks ack tokens; uvicorn's would print them
     "log_config": None,  # keep muster's logging setup
     "server_header": False,
+    "ws": "none",  # no route is a websocket: an upgrade request is an ordinary request
     "timeout_graceful_shutdown": 10,
 }
 
