@@ -71,7 +71,8 @@ class Settings(BaseSettings):
         10.0,
         gt=0,
         description="how long the web waits for a request's line and headers, from the "
-        "connection's opening or the request's first byte, seconds (then 408 and closed)",
+        "connection's opening or the request's first byte, seconds (then closed, with a 408 "
+        "if part of a request came)",
     )
     web_body_timeout: float = Field(
         30.0,

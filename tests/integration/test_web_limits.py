@@ -95,7 +95,7 @@ def test_a_connection_that_never_sends_is_closed_after_the_header_timeout(port: 
         started = time.monotonic()
         answer = until_closed(sock)
         assert time.monotonic() - started < LIMIT + SLACK
-    assert answer == b"" or status(answer) == 408
+    assert answer == b""  # nothing asked, nothing answered
 
 
 def test_a_client_sending_one_header_byte_a_second_is_cut_off(port: int) -> None:
@@ -111,7 +111,7 @@ def test_a_client_sending_one_header_byte_a_second_is_cut_off(port: int) -> None
             pass
         answer = until_closed(sock)
         assert time.monotonic() - started < LIMIT + SLACK
-    assert answer == b"" or status(answer) == 408
+    assert status(answer) == 408
 
 
 def test_a_body_sent_slowly_is_cut_off_after_the_body_timeout(web: MusterWeb) -> None:

@@ -9,7 +9,8 @@ with :class:`LimitedHttpToolsProtocol`, uvicorn's httptools protocol with those 
 the parser's own callbacks, before any request reaches the app (or its authentication):
 
 - a request's line and headers (its head) must arrive within ``header_timeout`` of the
-  connection opening or of the request's first byte, else 408 and the connection is closed;
+  connection opening or of the request's first byte, else 408 and the connection is closed
+  (without a 408 if nothing came);
 - its body within ``body_timeout`` of its head, else the connection is closed (the app, reading
   the body, sees the client gone);
 - the head at most ``max_head`` bytes and ``max_headers`` headers, else 431 and closed.
@@ -145,8 +146,14 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._answer_and_close(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
 
     def _head_too_slow(self) -> None:
+        """408 to a client partway through a head; a connection that sent nothing is closed
+        silently, as an idle one is (a client could take an unasked 408 for the answer to a
+        request it sends that moment)."""
         self.deadline = None
-        self._answer_and_close(HTTPStatus.REQUEST_TIMEOUT)
+        if self.received:
+            self._answer_and_close(HTTPStatus.REQUEST_TIMEOUT)
+        elif not self.transport.is_closing():
+            self.transport.close()
 
     def _body_too_slow(self) -> None:
         """The app is reading the body: it may not answer, so the connection just ends."""
