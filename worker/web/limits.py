@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any, cast
@@ -81,16 +80,17 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
         self.limits = limits
+        # One timer a request (a timer is most of what these limits cost a request): due when
+        # the head is, and at its end moved on to the body's due time if that is later.
         self.deadline: asyncio.TimerHandle | None = None
+        self.body_due: float | None = None  # loop time the body is due by, once the head is in
         self.in_head = True  # bytes received now belong to a request's head
         self.received = 0  # bytes received while in a head, as they come, parsed or not
-        self.head_bytes = 0  # the head as parsed (a whole head may come in one read)
-        self.header_count = 0
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         # From the connection's first moment: one that never sends is a slow head too.
-        self._arm(self.limits.header_timeout, self._head_too_slow)
+        self._arm(self.loop.time() + self.limits.header_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
@@ -112,44 +112,49 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        self.head_bytes = self.header_count = 0
         if self.deadline is None:  # a later request on a kept-alive connection
-            self._arm(self.limits.header_timeout, self._head_too_slow)
-
-    def on_url(self, url: bytes) -> None:
-        super().on_url(url)
-        self._check_head(len(url), 0)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._check_head(len(name) + len(value), 1)
-        super().on_header(name, value)
+            self._arm(self.loop.time() + self.limits.header_timeout)
 
     def on_headers_complete(self) -> None:
+        # The whole head may have come in one read with its body: measured as parsed, once,
+        # only when the bytes received could hold too big a head.
+        if len(self.headers) > self.limits.max_headers or (
+            self.received > self.limits.max_head and self._head_size() > self.limits.max_head
+        ):
+            self._refuse_head()
+            raise HeadRefused  # stops the parser: no app runs for this request
         self.in_head = False
-        self._arm(self.limits.body_timeout, self._body_too_slow)
+        self.body_due = self.loop.time() + self.limits.body_timeout
+        if self.deadline is None or self.deadline.when() > self.body_due:
+            self._arm(self.body_due)
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         self._disarm()
         self.in_head = True
         self.received = 0
+        self.body_due = None
         super().on_message_complete()
 
-    def _check_head(self, size: int, headers: int) -> None:
-        self.head_bytes += size
-        self.header_count += headers
-        if self.header_count > self.limits.max_headers or self.head_bytes > self.limits.max_head:
-            self._refuse_head()
-            raise HeadRefused
+    def _head_size(self) -> int:
+        return len(self.url) + sum(len(name) + len(value) for name, value in self.headers)
 
     def _refuse_head(self) -> None:
         self._answer_and_close(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE)
+
+    def _expired(self) -> None:
+        self.deadline = None
+        if self.in_head:
+            self._head_too_slow()
+        elif self.body_due is not None and self.body_due > self.loop.time():
+            self._arm(self.body_due)  # the head was in time; the body is due later
+        else:
+            self._body_too_slow()
 
     def _head_too_slow(self) -> None:
         """408 to a client partway through a head; a connection that sent nothing is closed
         silently, as an idle one is (a client could take an unasked 408 for the answer to a
         request it sends that moment)."""
-        self.deadline = None
         if self.received:
             self._answer_and_close(HTTPStatus.REQUEST_TIMEOUT)
         elif not self.transport.is_closing():
@@ -157,7 +162,6 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def _body_too_slow(self) -> None:
         """The app is reading the body: it may not answer, so the connection just ends."""
-        self.deadline = None
         if not self.transport.is_closing():
             self.transport.close()
 
@@ -173,9 +177,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         )
         self.transport.close()
 
-    def _arm(self, seconds: float, expired: Callable[[], None]) -> None:
+    def _arm(self, due: float) -> None:
         self._disarm()
-        self.deadline = self.loop.call_later(seconds, expired)
+        self.deadline = self.loop.call_at(due, self._expired)
 
     def _disarm(self) -> None:
         if self.deadline is not None:

@@ -1,5 +1,6 @@
 """The limited protocol over any bytes, in any chunks: it never raises, never lets a head grow
-past its limit unanswered, and answers a refusal only with 400, 408 or 431 (issue 20).
+past its limit unanswered, and answers a refusal only with 400, 408 or 431; its one timer a
+request holds the head's and the body's limits, whichever is shorter (issue 20).
 
 In-process, on a transport that records what it is given; the real process is held to the same
 limits by ``tests/integration/test_web_limits.py``.
@@ -21,7 +22,11 @@ LIMITS = ServerLimits(max_head=4096, max_headers=10)
 
 
 async def ok(scope: Any, receive: Any, send: Any) -> None:
-    """An app that answers every request 200 (what it is given does not matter here)."""
+    """An app that reads each request's whole body and answers 200 (if the client is there)."""
+    while (message := await receive())["type"] == "http.request" and message["more_body"]:
+        pass
+    if message["type"] == "http.disconnect":
+        return
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": b""})
 
@@ -118,3 +123,54 @@ def test_a_head_just_under_its_limit_reaches_the_app(size: int, chunk: int) -> N
     head = b"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + b"a" * size + b"\r\n\r\n"
     transport = fed([head[i : i + chunk] for i in range(0, len(head), chunk)])
     assert transport.written.startswith(b"HTTP/1.1 200 ")
+
+
+def timed(limits: ServerLimits, steps: list[tuple[float, bytes]]) -> RecordingTransport:
+    """A connection given each step's bytes that many seconds after the one before, on a
+    running loop (the limits' timer fires as it would)."""
+    loop = asyncio.new_event_loop()
+    try:
+        config = Config(ok, log_config=None)
+        config.load()
+        protocol = LimitedHttpToolsProtocol(limits, config, ServerState(), {}, _loop=loop)
+        transport = RecordingTransport()
+
+        async def play() -> None:
+            protocol.connection_made(transport)
+            for wait, chunk in steps:
+                await asyncio.sleep(wait)
+                if not transport.closed:
+                    protocol.data_received(chunk)
+
+        loop.run_until_complete(play())
+        loop.run_until_complete(asyncio.sleep(0.01))
+        protocol.connection_lost(None)
+        return transport
+    finally:
+        loop.close()
+
+
+POST = b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\n"
+
+
+def test_a_body_due_sooner_than_the_head_was_is_cut_off_on_time() -> None:
+    """Body timeout shorter than the header timeout: the body's own limit holds."""
+    limits = ServerLimits(header_timeout=5, body_timeout=0.05)
+    transport = timed(limits, [(0, POST), (0.3, b"body")])
+    assert transport.closed
+    assert transport.written == b""  # cut off, the body never reached the app
+
+
+def test_a_body_in_time_after_the_head_timer_passed_is_served() -> None:
+    """Header timeout shorter than the body timeout: the head's timer, passing during the body,
+    moves on to the body's due time."""
+    limits = ServerLimits(header_timeout=0.05, body_timeout=5)
+    transport = timed(limits, [(0, POST), (0.2, b"body")])
+    assert transport.written.startswith(b"HTTP/1.1 200 ")
+
+
+def test_a_head_cut_partway_past_its_timeout_is_408() -> None:
+    limits = ServerLimits(header_timeout=0.05)
+    transport = timed(limits, [(0, b"GET / HTTP/1.1\r\nHo"), (0.3, b"st: a\r\n\r\n")])
+    assert transport.written.startswith(b"HTTP/1.1 408 ")
+    assert transport.closed
