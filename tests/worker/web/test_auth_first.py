@@ -11,6 +11,8 @@ import json
 from collections.abc import Callable
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.worker.web.conftest import TOKEN, Web, intake_document
 
@@ -94,3 +96,20 @@ def test_an_unauthenticated_malformed_sms_form_is_401(
         "/v1/replies/sms", content=body, headers={"Content-Type": content_type}
     )
     assert answer.status_code == 401
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    field=st.sampled_from(["impact", "urgency", "title", "services"]),
+    value=st.text(min_size=1, max_size=40).map(lambda text: f"zq{text}qz"),
+)
+def test_no_value_sent_comes_back_in_a_422(web: Web, field: str, value: str) -> None:
+    """Whatever the value, in whichever field, invalid for it or making the message so (the
+    keys a caller sends may come back in ``loc``: they say where, and are not values)."""
+    bad: object = {"title": value} if field == "services" else value
+    message = {"title": "t", "impact": "major", "urgency": "high", field: bad}
+    code, text = post_raw(web, "/v1/messages/declared", json.dumps(message).encode(), TOKEN)
+    assert code == 422
+    assert value not in json.dumps(json.loads(text), ensure_ascii=False)
