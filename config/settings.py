@@ -67,6 +67,37 @@ class Settings(BaseSettings):
         description="the largest Alertmanager or Grafana webhook body the web intake takes, "
         "bytes (a 5,000-alert group is about 3 MB: a big outage must not be refused)",
     )
+    web_header_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="how long the web waits for a request's line and headers, from the "
+        "connection's opening or the request's first byte, seconds (then closed, with a 408 "
+        "if part of a request came)",
+    )
+    web_body_timeout: float = Field(
+        30.0,
+        gt=0,
+        description="how long the web waits for a request's whole body once its headers are "
+        "in, seconds (then the connection is closed)",
+    )
+    web_keep_alive: int = Field(
+        5, ge=1, description="how long the web keeps an idle connection open, seconds"
+    )
+    web_max_head: int = Field(
+        32_768,
+        ge=4096,
+        description="the largest request line and headers together the web takes, bytes "
+        "(then 431 and closed)",
+    )
+    web_max_headers: int = Field(
+        100, ge=10, description="the most headers a request to the web may have (then 431)"
+    )
+    web_max_connections: int = Field(
+        1_000,
+        ge=2,
+        description="connections (or requests under way) per web process before a request is "
+        "answered 503 at once",
+    )
     incident_wait: float = Field(
         3.0,
         ge=0,

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.requests import ClientDisconnect
 
 from muster.worker.core.alerts import AlertWebhook
 from muster.worker.web import acks, health, heartbeats, messages, metrics, replies, webhooks
@@ -20,6 +21,7 @@ DESCRIPTION = (
     "of `intake.callers` in the routing config."
 )
 
+ERROR_KEYS = ("loc", "msg", "type")  # what a 422 says of each error: never its "input" or "ctx"
 ROUTED = (messages, webhooks, heartbeats, replies, acks, health, metrics)  # every route's module
 
 
@@ -43,15 +45,24 @@ def create_app(context: WebContext) -> FastAPI:
     app.include_router(webhooks.router, max_body_size=context.max_webhook_body)
     _describe_bodies_parsed_by_hand(app)
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(ClientDisconnect, _gone)
     app.add_middleware(AccessLog)
     return app
 
 
 async def _invalid(request: Request, invalid: RequestValidationError) -> JSONResponse:
-    """422 with what is wrong, as FastAPI answers, but whatever the body's bytes: FastAPI's own
-    answer echoes the offending input and, for bytes that are not UTF-8, failed to (a 500)."""
-    detail = jsonable_encoder(invalid.errors(), custom_encoder={bytes: _readable})
+    """422 saying where and what is wrong, in muster's and pydantic's words only: FastAPI's
+    own answer echoes the offending input (a caller's secrets or markup reflected back, and for
+    bytes that are not UTF-8 a 500), so each error keeps its place, message and type alone."""
+    said = [{key: error[key] for key in ERROR_KEYS if key in error} for error in invalid.errors()]
+    detail = jsonable_encoder(said, custom_encoder={bytes: _readable})
     return JSONResponse({"detail": detail}, status_code=422)
+
+
+async def _gone(request: Request, gone: Exception) -> JSONResponse:
+    """The client left (or was cut off by the server's limits) before its body was whole: not
+    a server error. The answer, for the access log, reaches nobody."""
+    return JSONResponse({"detail": "the client left before its body was whole"}, 400)
 
 
 def _readable(raw: bytes) -> str:
@@ -59,19 +70,21 @@ def _readable(raw: bytes) -> str:
 
 
 def _describe_bodies_parsed_by_hand(app: FastAPI) -> None:
-    """The webhook routes parse their bodies themselves (one pass): their schema is added to
-    the OpenAPI description's components, where their ``requestBody`` points."""
+    """The webhook and message routes parse their bodies themselves (after authenticating the
+    caller; the webhooks in one pass): their schemas are added to the OpenAPI description's
+    components, where their ``requestBody`` points."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = generate()
-            schema = AlertWebhook.model_json_schema(
-                by_alias=True, ref_template="#/components/schemas/{model}"
-            )
             components = document.setdefault("components", {}).setdefault("schemas", {})
-            components.update(schema.pop("$defs", {}))
-            components["AlertWebhook"] = schema
+            for model in (AlertWebhook, *messages.BODIES):
+                schema = model.model_json_schema(
+                    by_alias=True, ref_template="#/components/schemas/{model}"
+                )
+                components.update(schema.pop("$defs", {}))
+                components[model.__name__] = schema
         return app.openapi_schema or document
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -12,9 +12,12 @@ What the worker could only dead-letter is refused here instead (:mod:`muster.wor
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 
 from muster.worker.client import new_incident_id
 from muster.worker.core.namespaces import ReservedNamespace, caller_fingerprint, check_given
@@ -36,10 +39,35 @@ from muster.worker.web.publishing import Accepted, queue
 
 router = APIRouter(prefix="/v1/messages", tags=["messages"])
 Caller = Annotated[str, Depends(caller_name)]
+Model = TypeVar("Model", bound=BaseModel)
+BODIES = (Declared, Milestone, Acknowledged, Resolved)  # described in OpenAPI by app.py
 
 
-@router.post("/declared", status_code=202)
-def declared(message: Declared, request: Request, caller: Caller) -> Accepted:
+def _body(model: type[Model]) -> Callable[[Request, str], Awaitable[Model]]:
+    """A dependency parsing the body as ``model``, after the caller is authenticated (its
+    ``caller`` dependency is solved first): a body parameter would be read and decoded by
+    FastAPI before any dependency, so an unknown caller's invalid JSON got a 422."""
+
+    async def parsed(request: Request, caller: Caller) -> Model:
+        try:
+            return model.model_validate_json(await request.body())
+        except ValidationError as invalid:
+            raise RequestValidationError(invalid.errors(include_url=False)) from None
+
+    return parsed
+
+
+def _described(model: type[BaseModel]) -> dict[str, Any]:
+    """The route's ``requestBody`` in the OpenAPI description, the schema ``model``'s."""
+    schema = {"$ref": f"#/components/schemas/{model.__name__}"}
+    content = {"application/json": {"schema": schema}}
+    return {"requestBody": {"required": True, "content": content}}
+
+
+@router.post("/declared", status_code=202, openapi_extra=_described(Declared))
+def declared(
+    message: Annotated[Declared, Depends(_body(Declared))], request: Request, caller: Caller
+) -> Accepted:
     """Declare an incident; the answer names its id (generated when the body has none)."""
     check_message(request, message, caller)
     payload = _scoped(message.model_dump(mode="json", exclude_none=True), caller, declared=True)
@@ -48,24 +76,30 @@ def declared(message: Declared, request: Request, caller: Caller) -> Accepted:
     return queue(request, DECLARED, payload, caller)
 
 
-@router.post("/milestone", status_code=202)
-def milestone(message: Milestone, request: Request, caller: Caller) -> Accepted:
+@router.post("/milestone", status_code=202, openapi_extra=_described(Milestone))
+def milestone(
+    message: Annotated[Milestone, Depends(_body(Milestone))], request: Request, caller: Caller
+) -> Accepted:
     """Record a milestone of an incident (an SME's suggestion, a result, a redefinition…)."""
     check_message(request, message, caller)
     payload = message.model_dump(mode="json", exclude_none=True)
     return queue(request, MILESTONE, payload, caller)
 
 
-@router.post("/acknowledged", status_code=202)
-def acknowledged(message: Acknowledged, request: Request, caller: Caller) -> Accepted:
+@router.post("/acknowledged", status_code=202, openapi_extra=_described(Acknowledged))
+def acknowledged(
+    message: Annotated[Acknowledged, Depends(_body(Acknowledged))], request: Request, caller: Caller
+) -> Accepted:
     """Acknowledge a person's page: their escalation stops."""
     check_message(request, message, caller)
     payload = message.model_dump(mode="json", exclude_none=True)
     return queue(request, ACKNOWLEDGED, payload, caller)
 
 
-@router.post("/resolved", status_code=202)
-def resolved(message: Resolved, request: Request, caller: Caller) -> Accepted:
+@router.post("/resolved", status_code=202, openapi_extra=_described(Resolved))
+def resolved(
+    message: Annotated[Resolved, Depends(_body(Resolved))], request: Request, caller: Caller
+) -> Accepted:
     """Resolve an incident, by its id or by the fingerprint it was declared with (by this
     caller: fingerprints are scoped to their caller)."""
     check_message(request, message, caller)

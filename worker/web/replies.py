@@ -31,14 +31,17 @@ log = structlog.get_logger("muster.web")
 
 
 class BodyFirst(APIRoute):
-    """A route whose body is read whole before its form is parsed: a caller that signs its
-    bodies has the signature checked over those bytes (:mod:`muster.worker.web.auth`), and a
-    form parsed first would have consumed the stream (every signed reply was a 500)."""
+    """A route whose caller is authenticated, and whose body is read whole, before its form is
+    parsed: FastAPI parses a form before solving any dependency, so an unknown caller's
+    malformed form got a 400 from the parser rather than a 401; and a caller that signs its
+    bodies has the signature checked over those bytes (:mod:`muster.worker.web.auth`), which a
+    form parsed first would have consumed (every signed reply was a 500)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def read_first(request: Request) -> Response:
+            await caller_name(request)  # 401 before any parsing (the route's own is cheap)
             await request.body()  # kept on the request: the form is parsed from these bytes
             return await handler(request)
 

@@ -15,6 +15,7 @@ from muster.config.settings import Settings
 from muster.worker.log_setup import configure_logging
 from muster.worker.web.app import create_app
 from muster.worker.web.context import from_settings
+from muster.worker.web.limits import ServerLimits
 from muster.worker.web.listeners import ReusePortListener, balanced, check_address
 from muster.worker.web.metrics import leave_when_exiting, share_between_processes
 
@@ -22,6 +23,7 @@ OPTIONS: dict[str, Any] = {
     "access_log": False,  # muster's AccessLog masks ack tokens; uvicorn's would print them
     "log_config": None,  # keep muster's logging setup
     "server_header": False,
+    "ws": "none",  # no route is a websocket: an upgrade request is an ordinary request
     "timeout_graceful_shutdown": 10,
 }
 
@@ -52,7 +54,16 @@ def process_app() -> FastAPI:
 
 def server(host: str, port: int, settings: Settings | None = None) -> uvicorn.Server:
     """A uvicorn server of the web app, with muster's settings."""
-    return uvicorn.Server(uvicorn.Config(built_app(settings), host=host, port=port, **OPTIONS))
+    settings = settings or Settings()
+    config = uvicorn.Config(
+        built_app(settings), host=host, port=port, **OPTIONS, **_limited(settings)
+    )
+    return uvicorn.Server(config)
+
+
+def _limited(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options for muster's server limits (:mod:`muster.worker.web.limits`)."""
+    return ServerLimits.of(settings).uvicorn_options()
 
 
 def serve(host: str, port: int, settings: Settings | None = None, workers: int = 1) -> None:
@@ -66,12 +77,13 @@ def serve(host: str, port: int, settings: Settings | None = None, workers: int =
         # One view of the counts from whichever process a scrape reaches (web/metrics.py).
         share_between_processes(settings.home_folder / f"web-metrics-{port}")
         factory = "muster.worker.web.server:process_app"
+        options = {**OPTIONS, **_limited(settings)}
         if not balanced(port):
-            uvicorn.run(factory, factory=True, host=host, port=port, workers=workers, **OPTIONS)
+            uvicorn.run(factory, factory=True, host=host, port=port, workers=workers, **options)
             return
         check_address(host, port)
         config = uvicorn.Config(
-            factory, factory=True, host=host, port=port, workers=workers, **OPTIONS
+            factory, factory=True, host=host, port=port, workers=workers, **options
         )
         Multiprocess(config, sockets=[ReusePortListener(host, port, config.backlog)]).run()
         return

@@ -87,3 +87,22 @@ class TestSignatures:
         assert self.send(grafana, signed(body, stale), stale) == 401
         assert self.send(grafana, signed(body, now), None) == 401
         assert grafana.publisher.sent == []
+
+    def post_signed(self, web: Web, body: bytes, signature: str, stamp: str) -> int:
+        headers = {
+            "Authorization": "Bearer grafana-token-0123456789",
+            "Content-Type": "application/json",
+            "X-Grafana-Alerting-Signature": signature,
+            "X-Grafana-Alerting-Timestamp": stamp,
+        }
+        return web.client.post("/v1/messages/declared", content=body, headers=headers).status_code
+
+    def test_a_wrongly_signed_body_that_is_not_json_is_401(self, grafana: Web) -> None:
+        """The signature is checked over the bytes before they are parsed."""
+        now = str(int(time.time()))
+        assert self.post_signed(grafana, b'{"title": ', signed(b"other", now), now) == 401
+
+    def test_a_correctly_signed_body_that_is_not_json_is_422(self, grafana: Web) -> None:
+        now = str(int(time.time()))
+        body = b'{"title": '
+        assert self.post_signed(grafana, body, signed(body, now), now) == 422
