@@ -25,7 +25,7 @@ from muster.config.watch import ConfigSource, NoGoodConfig
 from muster.worker.core.issues import ConfigError
 from muster.worker.store.db import Database, make_engine
 from muster.worker.store.good_config import DatabaseKeeper
-from muster.worker.store.models import GOOD_CONFIGS
+from muster.worker.store.upkeep_models import GOOD_CONFIGS
 from tests.configs import minimal_document
 from tests.integration.harness import wait_until
 

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from muster.worker.store.db import Database
-from muster.worker.store.models import HeartbeatRow
+from muster.worker.store.upkeep_models import HeartbeatRow
 from tests.configs import DEMO
 from tests.integration.harness import MusterWorker, pinned_rotations, wait_until, worker_environment
 from tests.peers.common import free_port

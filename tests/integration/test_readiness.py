@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from muster.config.settings import Settings
 from muster.worker.store.db import Database
-from muster.worker.store.models import PROCESSES
+from muster.worker.store.upkeep_models import PROCESSES
 from muster.worker.web.ready import probes
 from tests.configs import DEMO
 from tests.integration.harness import (

@@ -34,7 +34,8 @@ from sqlalchemy import select
 
 from muster.config.loader import load_config
 from muster.worker.store.db import Database
-from muster.worker.store.models import Delivery, Incident, PageWindow, TimelineEntry
+from muster.worker.store.models import Delivery, Incident, TimelineEntry
+from muster.worker.store.upkeep_models import PageWindow
 from muster.worker.web.app import create_app
 from muster.worker.web.context import WebContext
 from muster.worker.web.lookups import DatabaseLookups

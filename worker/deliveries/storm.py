@@ -24,7 +24,8 @@ from muster.worker.core.limits_config import Limits
 from muster.worker.core.routing import Routing
 from muster.worker.core.storm import Window, decide
 from muster.worker.deliveries.rows import NewDelivery, insert_new
-from muster.worker.store.models import PAGE_WINDOWS, TIMELINE, Delivery, PageWindow
+from muster.worker.store.models import TIMELINE, Delivery
+from muster.worker.store.upkeep_models import PAGE_WINDOWS, PageWindow
 
 HELD = "held"
 DIGESTED = "digested"

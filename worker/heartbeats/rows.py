@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from muster.worker.core.heartbeats import MonitorState
 from muster.worker.store.db import Database
-from muster.worker.store.models import HEARTBEATS, HeartbeatRow
+from muster.worker.store.upkeep_models import HEARTBEATS, HeartbeatRow
 
 FIELDS = ("state", "armed_at", "due_at", "last_seen_at", "incident_id", "missed_at")
 

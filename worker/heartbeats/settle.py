@@ -26,8 +26,8 @@ from muster.worker.incidents.outcome import UnknownIncident
 from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import Declared, InvalidMessage, Resolved, describe
 from muster.worker.runtime import Runtime
-from muster.worker.store.models import HeartbeatRow
 from muster.worker.store.reads import find_incident
+from muster.worker.store.upkeep_models import HeartbeatRow
 
 log = structlog.get_logger("muster.heartbeats")
 

@@ -32,13 +32,8 @@ from muster.worker.core.routing import Routing
 from muster.worker.deliveries.rows import NewDelivery, insert_new
 from muster.worker.deliveries.storm import counted, hold_over_limits, note_held
 from muster.worker.store.db import Database
-from muster.worker.store.models import (
-    DELIVERIES,
-    PAGE_WINDOWS,
-    Incident,
-    IncidentAlias,
-    OpenFingerprint,
-)
+from muster.worker.store.models import DELIVERIES, Incident, IncidentAlias, OpenFingerprint
+from muster.worker.store.upkeep_models import PAGE_WINDOWS
 
 INCIDENTS = cast(Table, Incident.__table__)
 OPEN_FINGERPRINTS = cast(Table, OpenFingerprint.__table__)

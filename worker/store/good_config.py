@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from muster.config.last_good import KeptConfig, fingerprint
-from muster.worker.store.models import GOOD_CONFIGS
+from muster.worker.store.upkeep_models import GOOD_CONFIGS
 
 ROUTING = "routing"
 

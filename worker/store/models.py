@@ -2,55 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, ClassVar, cast
+from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
     Table,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     true,
 )
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite (naive storage) and PostgreSQL."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the database: muster stores aware UTC only")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    """Declarative base with JSON for dict/list annotations."""
-
-    type_annotation_map: ClassVar[dict[Any, Any]] = {
-        dict[str, Any]: JSON,
-        list[Any]: JSON,
-        datetime: UtcDateTime,
-    }
+from muster.worker.store.base import Base, UtcDateTime
 
 
 class Incident(Base):
@@ -239,86 +208,12 @@ class Timer(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-class Process(Base):
-    """A worker or beat process that said it was alive, and when it last did.
-
-    The database, not the broker, is where muster's state lives, so it is also where a
-    process's liveness is: each worker and each beat upserts its row every few seconds
-    (:mod:`muster.worker.observe.liveness`), and the web's ``/readyz`` reads the freshest of
-    each kind. Rows of processes unseen for an hour are pruned by the living ones.
-    """
-
-    __tablename__ = "processes"
-
-    kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # worker | beat
-    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # muster-PID@host
-    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
-class HeartbeatRow(Base):
-    """A heartbeat monitor of the config, as a timer: when it was last heard from, when its
-    silence becomes a miss, and the incident a miss declared until that is resolved.
-
-    No foreign key to ``incidents``: a miss is committed here before its incident is declared
-    (every scan declares what a crash left undeclared). The scan takes these rows under the same
-    locks as timers (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so each miss declares once.
-    """
-
-    __tablename__ = "heartbeats"
-    __table_args__ = (Index("ix_heartbeats_due", "state", "due_at"),)
-
-    name: Mapped[str] = mapped_column(String(100), primary_key=True)
-    state: Mapped[str] = mapped_column(String(20))  # waiting | up | down | disarmed
-    armed_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    incident_id: Mapped[str | None] = mapped_column(String(64))
-    missed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)  # the due time it missed
-    # Who settles the incident (declares or resolves it) holds the row until then: a lease.
-    settling_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
-class PageWindow(Base):
-    """One person's paging window by one contact kind (:mod:`muster.worker.core.storm`): when
-    it opened and closes, the pages it sent and those it holds for its digest. Decided under
-    this row's lock, in the transaction that writes the pages; the digest is fired by the
-    beat's scan once ``closes_at`` has passed with pages ``held``."""
-
-    __tablename__ = "page_windows"
-    __table_args__ = (Index("ix_page_windows_due", "held", "closes_at"),)
-
-    person: Mapped[str] = mapped_column(String(100), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(100), primary_key=True)
-    opened_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    closes_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    sent: Mapped[int] = mapped_column(Integer, default=0)
-    held: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
-class GoodConfig(Base):
-    """The last routing config that loaded cleanly, as written (``${NAME}`` unfilled: never a
-    secret): a process started while the file is invalid pages with it (:mod:`muster.worker.
-    store.good_config`)."""
-
-    __tablename__ = "good_configs"
-
-    name: Mapped[str] = mapped_column(String(50), primary_key=True)  # one config: "routing"
-    source: Mapped[str] = mapped_column(String(1000))  # the file it was read from
-    text: Mapped[str] = mapped_column(Text)
-    sha256: Mapped[str] = mapped_column(String(64))
-    stored_at: Mapped[datetime] = mapped_column(UtcDateTime)
-
-
 # The tables themselves, for the hot paths' Core statements: an INSERT or UPDATE of many rows
 # given the mapped class goes through the ORM's bulk machinery, several times slower.
 DELIVERIES = cast(Table, Delivery.__table__)
 DELIVERY_ATTEMPTS = cast(Table, DeliveryAttempt.__table__)
 TIMELINE = cast(Table, TimelineEntry.__table__)
 INCIDENTS = cast(Table, Incident.__table__)
-PROCESSES = cast(Table, Process.__table__)
-HEARTBEATS = cast(Table, HeartbeatRow.__table__)
-PAGE_WINDOWS = cast(Table, PageWindow.__table__)
-GOOD_CONFIGS = cast(Table, GoodConfig.__table__)
+
+# The upkeep tables are on the same metadata: importing the models registers every table.
+from muster.worker.store import upkeep_models as _upkeep_models  # noqa: E402, F401

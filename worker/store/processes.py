@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from muster.worker.store.models import PROCESSES
+from muster.worker.store.upkeep_models import PROCESSES
 
 WORKER = "worker"
 BEAT = "beat"

@@ -24,7 +24,8 @@ from muster.worker.deliveries.rows import NewDelivery, insert_new
 from muster.worker.deliveries.storm import DIGESTED, HELD
 from muster.worker.observe import metrics
 from muster.worker.runtime import Runtime
-from muster.worker.store.models import DELIVERIES, TIMELINE, Delivery, Incident, PageWindow
+from muster.worker.store.models import DELIVERIES, TIMELINE, Delivery, Incident
+from muster.worker.store.upkeep_models import PageWindow
 
 log = structlog.get_logger("muster.timers")
 

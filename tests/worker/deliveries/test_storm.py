@@ -24,7 +24,8 @@ from muster.worker.incidents.declared import handle_declared
 from muster.worker.messages import parse
 from muster.worker.observe.metrics import DIGESTS
 from muster.worker.runtime import Runtime
-from muster.worker.store.models import Delivery, PageWindow, TimelineEntry
+from muster.worker.store.models import Delivery, TimelineEntry
+from muster.worker.store.upkeep_models import PageWindow
 from muster.worker.timers.scan import scan
 from tests.configs import WEDNESDAY_NOON
 from tests.integration.harness import postgres_database

@@ -24,7 +24,8 @@ from muster.worker.heartbeats.scan import scan_heartbeats
 from muster.worker.messages import HEARTBEAT, InvalidMessage, parse
 from muster.worker.observe.metrics import HEARTBEATS_MISSED
 from muster.worker.runtime import Runtime
-from muster.worker.store.models import Delivery, HeartbeatRow, Incident, TimelineEntry
+from muster.worker.store.models import Delivery, Incident, TimelineEntry
+from muster.worker.store.upkeep_models import HeartbeatRow
 from tests.configs import DEMO, WEDNESDAY_NOON
 from tests.integration.harness import postgres_database
 from tests.support import stub_runtime

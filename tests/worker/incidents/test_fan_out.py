@@ -31,8 +31,9 @@ from muster.worker.incidents.outcome import UnknownIncident
 from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
+from muster.worker.store.base import Base
 from muster.worker.store.db import Database
-from muster.worker.store.models import Base, Delivery, Incident, TimelineEntry, Timer
+from muster.worker.store.models import Delivery, Incident, TimelineEntry, Timer
 from muster.worker.tasks import FirstWave
 from tests.integration.harness import POSTGRES_ADMIN_URL, postgres_database
 from tests.support import RecordingSender, stub_runtime

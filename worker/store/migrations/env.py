@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from muster.worker.store.models import Base
+from muster.worker.store import models as _models  # noqa: F401  (every table on the metadata)
+from muster.worker.store.base import Base
 
 config = context.config
 connection = config.attributes.get("connection")
