@@ -312,6 +312,16 @@ class GoodConfig(Base):
     stored_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class SeenSignature(Base):
+    """A signed request the web accepted, until its timestamp expires: the same signature again
+    is a replay (:mod:`muster.worker.store.seen_signatures`, the web's one writer)."""
+
+    __tablename__ = "seen_signatures"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256, hex
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
 # The tables themselves, for the hot paths' Core statements: an INSERT or UPDATE of many rows
 # given the mapped class goes through the ORM's bulk machinery, several times slower.
 DELIVERIES = cast(Table, Delivery.__table__)
@@ -322,3 +332,4 @@ PROCESSES = cast(Table, Process.__table__)
 HEARTBEATS = cast(Table, HeartbeatRow.__table__)
 PAGE_WINDOWS = cast(Table, PageWindow.__table__)
 GOOD_CONFIGS = cast(Table, GoodConfig.__table__)
+SEEN_SIGNATURES = cast(Table, SeenSignature.__table__)
