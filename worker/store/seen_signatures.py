@@ -45,8 +45,21 @@ class DatabaseSeenSignatures:
                 statement = dialect.insert(SEEN_SIGNATURES).values(
                     digest=digest, expires_at=expires_at
                 )
-                inserted = connection.execute(statement.on_conflict_do_nothing())
-                return inserted.rowcount == 1
+                inserted = connection.scalar(
+                    statement.on_conflict_do_nothing().returning(SEEN_SIGNATURES.c.digest)
+                )
+                return inserted is not None
+        except SQLAlchemyError as problem:
+            raise SeenUnavailable(type(problem).__name__) from None
+
+    def forget(self, digest: str) -> None:
+        """Unrecord ``digest``: its request was not queued (the broker was down), so the
+        caller's retry of it is no replay."""
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(
+                    delete(SEEN_SIGNATURES).where(SEEN_SIGNATURES.c.digest == digest)
+                )
         except SQLAlchemyError as problem:
             raise SeenUnavailable(type(problem).__name__) from None
 

@@ -14,6 +14,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import structlog
 from fastapi import HTTPException, Request, status
 
 from muster.worker.core.intake_config import Caller, Signature
@@ -21,6 +22,8 @@ from muster.worker.core.signed_stamps import Fresh, check_stamp
 from muster.worker.store.seen_signatures import SeenUnavailable
 from muster.worker.web.context import WebContext
 from muster.worker.web.metrics import REFUSED
+
+log = structlog.get_logger("muster.web")
 
 
 class Unauthorized(HTTPException):
@@ -92,7 +95,7 @@ def verify_signature(
     )
 
 
-def refuse_replay(context: WebContext, accepted: Accepted) -> None:
+def refuse_replay(request: Request, context: WebContext, accepted: Accepted) -> None:
     """401 when this signature was accepted before (by any web process sharing the store); 503
     when the store cannot tell (monitoring retries; a replay must not slip through)."""
     try:
@@ -106,6 +109,19 @@ def refuse_replay(context: WebContext, accepted: Accepted) -> None:
         ) from None
     if not first:
         raise Unauthorized("this signed request was already accepted (a replay?)")
+    request.state.signature = accepted.digest
+
+
+def forget_signature(request: Request) -> None:
+    """Unrecord this request's signature, if it was recorded: it was not queued, and the
+    caller's retry of the same signed request must be taken (a real alert always pages)."""
+    digest = getattr(request.state, "signature", None)
+    if digest is None:
+        return
+    try:
+        request.app.state.context.seen.forget(digest)
+    except SeenUnavailable:
+        log.error("web.signature_not_forgotten", reason="the database is unavailable")
 
 
 async def authenticate(request: Request, context: WebContext) -> str:
@@ -124,7 +140,7 @@ async def authenticate(request: Request, context: WebContext) -> str:
         try:
             accepted = verify_signature(signature, request, await request.body(), context.now())
             if accepted is not None:
-                refuse_replay(context, accepted)
+                refuse_replay(request, context, accepted)
         except Unauthorized:
             REFUSED.labels(name, "bad_signature").inc()
             raise

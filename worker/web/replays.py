@@ -20,6 +20,9 @@ class SeenSignatures(Protocol):
 
     def first_sight(self, digest: str, expires_at: datetime, now: datetime) -> bool: ...
 
+    def forget(self, digest: str) -> None:
+        """Unrecord ``digest``: its request was not queued, and its retry is no replay."""
+
 
 class MemorySeenSignatures:
     """Seen signatures in this process only (expired ones dropped as new ones arrive)."""
@@ -36,3 +39,8 @@ class MemorySeenSignatures:
                 return False
             self._seen[digest] = expires_at
             return True
+
+    def forget(self, digest: str) -> None:
+        """Unrecord ``digest`` (its request was not queued)."""
+        with self._lock:
+            self._seen.pop(digest, None)

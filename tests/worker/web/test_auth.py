@@ -177,6 +177,18 @@ class TestReplays:
         assert post_signed(grafana, BODY, signed(BODY, first), first).status_code == 202
         assert post_signed(grafana, BODY, signed(BODY, later), later).status_code == 202
 
+    def test_a_retry_of_a_request_the_broker_did_not_take_is_accepted(
+        self, make_web: Callable[..., Web]
+    ) -> None:
+        """A 503 queued nothing: monitoring's retry of the same signed request must page."""
+        grafana = make_web(grafana_document())
+        stamp = stamp_at()
+        grafana.publisher.broker_down = True
+        assert post_signed(grafana, BODY, signed(BODY, stamp), stamp).status_code == 503
+        grafana.publisher.broker_down = False
+        assert post_signed(grafana, BODY, signed(BODY, stamp), stamp).status_code == 202
+        assert post_signed(grafana, BODY, signed(BODY, stamp), stamp).status_code == 401
+
     def test_a_replay_to_another_web_process_sharing_the_database_is_401(
         self, make_web: Callable[..., Web], tmp_path: Path
     ) -> None:
@@ -188,6 +200,18 @@ class TestReplays:
         assert post_signed(one, BODY, signed(BODY, stamp), stamp).status_code == 202
         assert post_signed(two, BODY, signed(BODY, stamp), stamp).status_code == 401
         assert two.publisher.sent == []
+
+    def test_a_retry_through_the_database_store_after_a_503_is_accepted(
+        self, make_web: Callable[..., Web], tmp_path: Path
+    ) -> None:
+        url = f"sqlite:///{tmp_path / 'muster.db'}"
+        upgrade(make_engine(url))
+        one = make_web(grafana_document(), seen=DatabaseSeenSignatures(make_engine(url)))
+        two = make_web(grafana_document(), seen=DatabaseSeenSignatures(make_engine(url)))
+        stamp = stamp_at()
+        one.publisher.broker_down = True
+        assert post_signed(one, BODY, signed(BODY, stamp), stamp).status_code == 503
+        assert post_signed(two, BODY, signed(BODY, stamp), stamp).status_code == 202
 
     def test_a_store_that_cannot_tell_answers_503_and_queues_nothing(
         self, make_web: Callable[..., Web], tmp_path: Path
