@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 import structlog
@@ -26,6 +26,24 @@ def runtime_or_exit(build: Callable[[], Built], command: str = "worker") -> Buil
     except NoGoodConfig as unusable:
         click.echo(f"muster {command}: cannot start: {unusable}", err=True)
         raise SystemExit(1) from None
+
+
+def require_usable_broker(app: Any) -> None:
+    """Refuse, before Celery starts, a broker URL no transport takes (an unknown scheme, a
+    malformed URL): Celery would die of it with a traceback. An unreachable broker is not
+    refused: Celery waits for it, as a worker should."""
+    from kombu.connection import Connection
+
+    from muster.worker.client import BrokerUnavailable
+
+    url, options = str(app.conf.broker_url), dict(app.conf.broker_transport_options or {})
+    try:
+        # Resolving the transport is the check: no I/O. (kombu is untyped.)
+        with Connection(url, transport_options=options):  # type: ignore[no-untyped-call]
+            pass
+    except (KeyError, ValueError, ImportError) as unusable:
+        reason = unusable.args[0] if unusable.args else type(unusable).__name__
+        raise BrokerUnavailable(f"the broker URL is unusable ({reason})") from None
 
 
 def _port() -> int:
@@ -65,6 +83,7 @@ def worker(beat: bool, concurrency: int, web: bool, loglevel: str) -> None:
     configure_logging(loglevel)
     rt = runtime_or_exit(runtime)
     app = worker_app(rt.settings)
+    require_usable_broker(app)
     embedded = embedded_broker.active(app)
     if embedded:
         embedded_broker.recover(rt)
@@ -129,6 +148,7 @@ def beat(loglevel: str) -> None:
     configure_logging(loglevel)
     settings = Settings()
     app = worker_app(settings)
+    require_usable_broker(app)
     exporter.serve(settings)
     app.start(["beat", "--loglevel", loglevel])
 

@@ -40,7 +40,8 @@ def run(env: dict[str, str], *args: str) -> Result:
 def assert_one_line(result: Result, status: int, *needles: str) -> None:
     assert result.exit_code == status, result.output
     assert isinstance(result.exception, SystemExit), result.exception
-    lines = result.stderr.strip().splitlines()
+    # The worker's and beat's JSON log events aside (they log as they start), one line.
+    lines = [line for line in result.stderr.strip().splitlines() if not line.startswith("{")]
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.output
     for needle in needles:
@@ -109,6 +110,16 @@ def test_replay_with_an_unusable_broker_is_one_line_and_exit_4(
     assert "s3cret" not in result.output
     listed = run(env, "dead-letters", "list")
     assert "replayed" not in listed.output  # nothing was queued, so it is still to replay
+
+
+@pytest.mark.parametrize("command", ["worker", "beat"])
+@pytest.mark.parametrize("broker", ["nosuchtransport://127.0.0.1/", "amqp://[::1"])
+def test_worker_and_beat_refuse_a_broker_url_no_transport_takes(
+    env: dict[str, str], command: str, broker: str
+) -> None:
+    """Celery would die of it with a traceback; an unreachable broker is waited for instead."""
+    result = run({**env, "MUSTER_BROKER_URL": broker}, command)
+    assert_one_line(result, BROKER_UNAVAILABLE, "broker URL is unusable", "MUSTER_BROKER_URL")
 
 
 def test_declare_with_an_unreachable_broker_is_exit_4(env: dict[str, str]) -> None:
