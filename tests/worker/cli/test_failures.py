@@ -151,3 +151,20 @@ def test_reads_answer_at_once_while_another_process_holds_the_write_lock(
     assert unknown.exit_code == 2
     assert "no incident 'inc-none'" in unknown.output
     assert elapsed < 5
+
+
+def test_the_incident_check_of_a_producer_command_answers_while_the_lock_is_held(
+    env: dict[str, str], letter: int, tmp_path: Path
+) -> None:
+    writer = sqlite3.connect(tmp_path / "muster.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        result = run({**env, "MUSTER_INCIDENT_WAIT": "0"}, "resolve", "inc-none")
+        elapsed = time.monotonic() - started
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    assert result.exit_code == 1, result.output
+    assert "unknown incident 'inc-none'" in result.stderr
+    assert elapsed < 5
