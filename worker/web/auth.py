@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 import structlog
 from fastapi import HTTPException, Request, status
+from starlette.concurrency import run_in_threadpool
 
 from muster.worker.core.intake_config import Caller, Signature
 from muster.worker.core.signed_stamps import Fresh, check_stamp
@@ -140,7 +141,8 @@ async def authenticate(request: Request, context: WebContext) -> str:
         try:
             accepted = verify_signature(signature, request, await request.body(), context.now())
             if accepted is not None:
-                refuse_replay(request, context, accepted)
+                # A database write (and SQLite may wait on the worker's lock): off the loop.
+                await run_in_threadpool(refuse_replay, request, context, accepted)
         except Unauthorized:
             REFUSED.labels(name, "bad_signature").inc()
             raise

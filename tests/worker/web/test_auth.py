@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ from structlog.testing import capture_logs
 from muster.worker.core.signed_stamps import FUTURE_SKEW
 from muster.worker.store.db import make_engine, upgrade
 from muster.worker.store.seen_signatures import DatabaseSeenSignatures
+from muster.worker.web.replays import MemorySeenSignatures
 from tests.worker.web.conftest import NOW, TOKEN, Web, intake_document
+from tests.worker.web.test_webhook_off_loop import on_event_loop
 
 DECLARATION = {"title": "API down", "impact": "major", "urgency": "high", "services": ["api"]}
 GRAFANA_SECRET = "grafana-hmac-secret-0123456789"
@@ -212,6 +215,21 @@ class TestReplays:
         one.publisher.broker_down = True
         assert post_signed(one, BODY, signed(BODY, stamp), stamp).status_code == 503
         assert post_signed(two, BODY, signed(BODY, stamp), stamp).status_code == 202
+
+    def test_the_store_is_written_off_the_event_loop(self, make_web: Callable[..., Web]) -> None:
+        """The store is a database write (SQLite may wait for the worker's lock): it must not
+        stall every other request waiting on the event loop."""
+        where: list[bool] = []
+
+        class Recording(MemorySeenSignatures):
+            def first_sight(self, digest: str, expires_at: datetime, now: datetime) -> bool:
+                where.append(on_event_loop())
+                return super().first_sight(digest, expires_at, now)
+
+        grafana = make_web(grafana_document(), seen=Recording())
+        stamp = stamp_at()
+        assert post_signed(grafana, BODY, signed(BODY, stamp), stamp).status_code == 202
+        assert where == [False]
 
     def test_a_store_that_cannot_tell_answers_503_and_queues_nothing(
         self, make_web: Callable[..., Web], tmp_path: Path
