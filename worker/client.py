@@ -78,22 +78,38 @@ class Client:
         """
         message = parse(task, payload, producer=not own)
         data = message.model_dump(mode="json", exclude_none=True)
+        # Celery would put a repr of the payload in the message headers (and worker logs): the
+        # id says what it is, and a repr per message is measurable CPU.
+        argsrepr = f"({task} {data.get('incident_id') or data.get('fingerprint')})"
+        return self.send_call(task, [data], {}, argsrepr=argsrepr)
+
+    def send_call(
+        self, task: str, args: list[Any], kwargs: dict[str, Any], argsrepr: str | None = None
+    ) -> str:
+        """Queue ``task(*args, **kwargs)`` as given (a dead letter replayed as it was received),
+        with :meth:`send`'s retries; BrokerUnavailable when it cannot."""
         try:
             result = self.app.send_task(
                 task,
-                args=[data],
+                args=args,
+                kwargs=kwargs,
                 retry=True,
                 retry_policy=publish_retry(self.timeout),
-                # Celery would put a repr of the payload in the message headers (and worker
-                # logs): the id says what it is, and a repr per message is measurable CPU.
-                argsrepr=f"({task} {data.get('incident_id') or data.get('fingerprint')})",
-                kwargsrepr="{}",
+                argsrepr=argsrepr,
+                kwargsrepr="{}" if argsrepr else None,
             )
         except (OperationalError, OSError) as failure:
             where = mask_url(str(self.app.conf.broker_url))
             raise BrokerUnavailable(
                 f"cannot reach the broker at {where} ({type(failure).__name__}); "
                 f"retried for {self.timeout:g} s, nothing was queued"
+            ) from None
+        except (KeyError, ValueError) as unusable:
+            # Kombu's "No such transport" and urllib's malformed URL, raised while connecting:
+            # the URL itself is wrong (not printed: a malformed URL may not mask).
+            reason = unusable.args[0] if unusable.args else type(unusable).__name__
+            raise BrokerUnavailable(
+                f"the broker URL is unusable ({reason}); nothing was queued"
             ) from None
         except MessageNacked:
             where = mask_url(str(self.app.conf.broker_url))

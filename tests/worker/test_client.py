@@ -89,7 +89,7 @@ def test_an_unreachable_broker_is_one_clear_line_after_the_retry_budget(tmp_path
         check=False,
         timeout=60,
     )
-    assert result.returncode == 1
+    assert result.returncode == 4  # the broker is unusable (muster.worker.cli.failures)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "cannot reach the broker at amqp://****@127.0.0.1:1" in lines[0]

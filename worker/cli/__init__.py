@@ -68,6 +68,9 @@ COMMANDS: dict[str, Entry] = {
 }
 
 
+RUNNING = "muster.command"
+
+
 class LazyGroup(click.Group):
     """A group whose commands (:data:`COMMANDS`) are imported by name, when one is run or asked
     for."""
@@ -86,6 +89,21 @@ class LazyGroup(click.Group):
             raise TypeError(f"{self.lazy[cmd_name].target} is not a click command")
         self.add_command(command, cmd_name)
         return command
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; its database or broker failure is one line and an exit status
+        (:mod:`muster.worker.cli.failures`), never a traceback."""
+        from muster.worker.cli.failures import one_line_failures
+
+        with one_line_failures(lambda: ctx.meta.get(RUNNING, "")):
+            return super().invoke(ctx)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        ctx.meta[RUNNING] = name  # the failure line names the command
+        return name, command, rest
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The listing from the summaries, importing no command."""

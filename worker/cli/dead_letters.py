@@ -25,15 +25,21 @@ def dead_letters() -> None:
 @click.option("--format", "output", type=click.Choice(["text", "json"]), default="text")
 def list_letters(show_all: bool, output: str) -> None:
     """List dead letters, oldest first."""
-    from muster.worker.store.db import Database
+    from muster.config.settings import Settings
+    from muster.worker.cli.reading import read_only_database
     from muster.worker.store.models import DeadLetter
 
-    database = Database.connect()
-    with database.transaction() as session:
-        query = select(DeadLetter).order_by(DeadLetter.id)
-        if not show_all:
-            query = query.where(DeadLetter.replayed_at.is_(None), DeadLetter.discarded_at.is_(None))
-        rows = [_row(letter) for letter in session.scalars(query)]
+    database = read_only_database(Settings())  # no write lock, no migration: it only reads
+    try:
+        with database.sessions() as session:
+            query = select(DeadLetter).order_by(DeadLetter.id)
+            if not show_all:
+                query = query.where(
+                    DeadLetter.replayed_at.is_(None), DeadLetter.discarded_at.is_(None)
+                )
+            rows = [_row(letter) for letter in session.scalars(query)]
+    finally:
+        database.engine.dispose()
     if output == "json":
         click.echo(dumps(rows))
         return
@@ -98,7 +104,7 @@ def replay(letter_id: int) -> None:
             task, args, kwargs = replay_call(letter)
         except NotReplayable as refused:
             raise click.UsageError(str(refused)) from None
-    message_id = Client().app.send_task(task, args=args, kwargs=kwargs).id
+    message_id = Client().send_call(task, args, kwargs)
     with database.transaction() as session:
         mark_replayed(session, letter_id, SystemClock().now())
     click.echo(f"replayed #{letter_id} as message {message_id}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Any, TypeVar
 
 import click
 import structlog
@@ -13,13 +13,12 @@ import structlog
 from muster.worker.cli.producer import dumps
 from muster.worker.core.masking import mask_url
 
-if TYPE_CHECKING:
-    from muster.worker.runtime import Runtime
+Built = TypeVar("Built")
 
 
-def runtime_or_exit(build: Callable[[], Runtime], command: str = "worker") -> Runtime:
-    """The process's runtime, or one line on stderr and exit 1 when no config can page (the
-    file invalid and no last good config kept): never a traceback."""
+def runtime_or_exit(build: Callable[[], Built], command: str = "worker") -> Built:
+    """The process's runtime (or config), or one line on stderr and exit 1 when no config can
+    page (the file invalid and no last good config kept): never a traceback."""
     from muster.config.watch import NoGoodConfig
 
     try:
@@ -27,6 +26,24 @@ def runtime_or_exit(build: Callable[[], Runtime], command: str = "worker") -> Ru
     except NoGoodConfig as unusable:
         click.echo(f"muster {command}: cannot start: {unusable}", err=True)
         raise SystemExit(1) from None
+
+
+def require_usable_broker(app: Any) -> None:
+    """Refuse, before Celery starts, a broker URL no transport takes (an unknown scheme, a
+    malformed URL): Celery would die of it with a traceback. An unreachable broker is not
+    refused: Celery waits for it, as a worker should."""
+    from kombu.connection import Connection
+
+    from muster.worker.client import BrokerUnavailable
+
+    url, options = str(app.conf.broker_url), dict(app.conf.broker_transport_options or {})
+    try:
+        # Resolving the transport is the check: no I/O. (kombu is untyped.)
+        with Connection(url, transport_options=options):  # type: ignore[no-untyped-call]
+            pass
+    except (KeyError, ValueError, ImportError) as unusable:
+        reason = unusable.args[0] if unusable.args else type(unusable).__name__
+        raise BrokerUnavailable(f"the broker URL is unusable ({reason})") from None
 
 
 def _port() -> int:
@@ -66,6 +83,7 @@ def worker(beat: bool, concurrency: int, web: bool, loglevel: str) -> None:
     configure_logging(loglevel)
     rt = runtime_or_exit(runtime)
     app = worker_app(rt.settings)
+    require_usable_broker(app)
     embedded = embedded_broker.active(app)
     if embedded:
         embedded_broker.recover(rt)
@@ -130,6 +148,7 @@ def beat(loglevel: str) -> None:
     configure_logging(loglevel)
     settings = Settings()
     app = worker_app(settings)
+    require_usable_broker(app)
     exporter.serve(settings)
     app.start(["beat", "--loglevel", loglevel])
 
@@ -160,13 +179,23 @@ def db_upgrade() -> None:
 )
 def timeline(incident_id: str, output: str) -> None:
     """Export INCIDENT_ID's whole timeline: the starting point of the incident review."""
+    from muster.config.settings import Settings
+    from muster.config.watch import ConfigSource
+    from muster.worker.cli.reading import read_only_database
     from muster.worker.core.review import review_data, review_markdown
     from muster.worker.reports import review_facts
-    from muster.worker.runtime import runtime
+    from muster.worker.store.good_config import DatabaseKeeper
 
-    rt = runtime_or_exit(runtime, "timeline")
-    with rt.database.transaction() as session:
-        facts = review_facts(session, rt.config.current().routing, incident_id)
+    # Read only: no write lock (the worker may hold it), no migration, no config kept.
+    settings = Settings()
+    database = read_only_database(settings)
+    keeper = DatabaseKeeper(database.engine, writes=False)
+    config = runtime_or_exit(lambda: ConfigSource(settings.config, keeper=keeper), "timeline")
+    try:
+        with database.sessions() as session:
+            facts = review_facts(session, config.current().routing, incident_id)
+    finally:
+        database.engine.dispose()
     if facts is None:
         raise click.UsageError(f"no incident {incident_id!r}")
     click.echo(dumps(review_data(facts)) if output == "json" else review_markdown(facts), nl=False)

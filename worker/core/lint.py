@@ -12,6 +12,7 @@ from itertools import pairwise
 
 from muster.worker.core.config_model import SME
 from muster.worker.core.incident import Incident
+from muster.worker.core.intake_lint import replayable_callers
 from muster.worker.core.issues import ConfigIssue, Path, format_path, warning
 from muster.worker.core.plan import build_page_plan
 from muster.worker.core.routing import Routing, Severity
@@ -26,6 +27,7 @@ def lint(routing: Routing, now: datetime) -> list[ConfigIssue]:
         *_silent_levels(routing, now),
         *_unused_levels(routing),
         *_overlapping_overrides(routing),
+        *replayable_callers(routing.config.intake),
     ]
 
 

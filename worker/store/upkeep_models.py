@@ -1,5 +1,6 @@
 """The tables of muster's own upkeep, beside the incidents': which processes are alive, the
-heartbeat monitors' clocks, each person's paging windows, and the last good routing config."""
+heartbeat monitors' clocks, each person's paging windows, the last good routing config, and
+the signed requests the web has seen."""
 
 from __future__ import annotations
 
@@ -85,7 +86,18 @@ class GoodConfig(Base):
     stored_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class SeenSignature(Base):
+    """A signed request the web accepted, until its timestamp expires: the same signature again
+    is a replay (:mod:`muster.worker.store.seen_signatures`, the web's one writer)."""
+
+    __tablename__ = "seen_signatures"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256, hex
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
 PROCESSES = cast(Table, Process.__table__)
 HEARTBEATS = cast(Table, HeartbeatRow.__table__)
 PAGE_WINDOWS = cast(Table, PageWindow.__table__)
 GOOD_CONFIGS = cast(Table, GoodConfig.__table__)
+SEEN_SIGNATURES = cast(Table, SeenSignature.__table__)

@@ -2,7 +2,8 @@
 
 Tokens are compared in constant time against every caller's (a timing difference must not
 tell how much of a guess was right), never logged; the caller's name, not its token, is what
-the accepted message records as its source.
+the accepted message records as its source. A stamped signature is accepted once: the same one
+again, from any web process, is a replay.
 """
 
 from __future__ import annotations
@@ -10,13 +11,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
+import structlog
 from fastapi import HTTPException, Request, status
+from starlette.concurrency import run_in_threadpool
 
 from muster.worker.core.intake_config import Caller, Signature
+from muster.worker.core.signed_stamps import Fresh, check_stamp
+from muster.worker.store.seen_signatures import SeenUnavailable
 from muster.worker.web.context import WebContext
 from muster.worker.web.metrics import REFUSED
+
+log = structlog.get_logger("muster.web")
 
 
 class Unauthorized(HTTPException):
@@ -51,23 +59,70 @@ def find_caller(callers: dict[str, Caller], token: str) -> str | None:
     return found
 
 
-def verify_signature(signature: Signature, request: Request, body: bytes, now: float) -> None:
+@dataclass(frozen=True)
+class Accepted:
+    """A signed request's signature, as a digest, and when it may be forgotten (its stamp then
+    too old): the same signature before then is a replay."""
+
+    digest: str
+    expires_at: datetime
+
+
+def verify_signature(
+    signature: Signature, request: Request, body: bytes, now: datetime
+) -> Accepted | None:
     """Refuse a body whose HMAC-SHA256 (over ``TIMESTAMP:BODY`` with a timestamp header) is
-    missing or wrong, or whose timestamp is older than the signature's ``max_age``."""
+    missing or wrong, or whose timestamp is not fresh (:mod:`muster.worker.core.signed_stamps`);
+    what to remember against a replay when it is stamped (None: it is not, and cannot be told
+    from a replay)."""
     given = request.headers.get(signature.header, "")
     signed = body
+    fresh: Fresh | None = None
     if signature.timestamp_header:
         stamp = request.headers.get(signature.timestamp_header, "")
-        try:
-            age = now - float(stamp)
-        except ValueError:
-            raise Unauthorized(f"missing or malformed {signature.timestamp_header}") from None
-        if abs(age) > signature.max_age.total_seconds():
-            raise Unauthorized("the signature's timestamp is too old (a replay?)")
+        checked = check_stamp(stamp, now.timestamp(), signature.max_age.total_seconds())
+        if isinstance(checked, str):
+            raise Unauthorized(f"{signature.timestamp_header}: {checked}")
+        fresh = checked
         signed = stamp.encode() + b":" + body
     expected = hmac.new(signature.secret.encode(), signed, hashlib.sha256).hexdigest()
     if not given or not hmac.compare_digest(given.lower().encode(), expected.encode()):
         raise Unauthorized(f"missing or wrong {signature.header}")
+    if fresh is None:
+        return None
+    return Accepted(
+        digest=hashlib.sha256(f"{signature.header}:{expected}".encode()).hexdigest(),
+        expires_at=datetime.fromtimestamp(fresh.expires_at, UTC),
+    )
+
+
+def refuse_replay(request: Request, context: WebContext, accepted: Accepted) -> None:
+    """401 when this signature was accepted before (by any web process sharing the store); 503
+    when the store cannot tell (monitoring retries; a replay must not slip through)."""
+    try:
+        first = context.seen.first_sight(accepted.digest, accepted.expires_at, context.now())
+    except SeenUnavailable as problem:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"cannot check the signature against replays ({problem}): the database is"
+            " unavailable; retry",
+            headers={"Retry-After": "5"},
+        ) from None
+    if not first:
+        raise Unauthorized("this signed request was already accepted (a replay?)")
+    request.state.signature = accepted.digest
+
+
+def forget_signature(request: Request) -> None:
+    """Unrecord this request's signature, if it was recorded: it was not queued, and the
+    caller's retry of the same signed request must be taken (a real alert always pages)."""
+    digest = getattr(request.state, "signature", None)
+    if digest is None:
+        return
+    try:
+        request.app.state.context.seen.forget(digest)
+    except SeenUnavailable:
+        log.error("web.signature_not_forgotten", reason="the database is unavailable")
 
 
 async def authenticate(request: Request, context: WebContext) -> str:
@@ -84,7 +139,10 @@ async def authenticate(request: Request, context: WebContext) -> str:
     signature = callers[name].signature
     if signature is not None:
         try:
-            verify_signature(signature, request, await request.body(), time.time())
+            accepted = verify_signature(signature, request, await request.body(), context.now())
+            if accepted is not None:
+                # A database write (and SQLite may wait on the worker's lock): off the loop.
+                await run_in_threadpool(refuse_replay, request, context, accepted)
         except Unauthorized:
             REFUSED.labels(name, "bad_signature").inc()
             raise

@@ -4,13 +4,13 @@ and the readiness probe.
 Built once per process from the environment (:func:`from_settings`); tests build their own
 with a recording publisher and stubbed probes, so routes are exercised without a broker or a
 database. The web reads the database (readiness, incidents' states, open pages) on an engine that
-cannot write.
+cannot write; its one write, on an engine of its own, is the signed requests it accepted.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -22,8 +22,10 @@ from muster.worker.client import Client
 from muster.worker.core.config_model import RoutingConfig
 from muster.worker.store.db import Database, database_url, make_engine
 from muster.worker.store.good_config import DatabaseKeeper
+from muster.worker.store.seen_signatures import DatabaseSeenSignatures
 from muster.worker.web.lookups import DatabaseLookups, IncidentLookups
 from muster.worker.web.ready import Check, probes
+from muster.worker.web.replays import MemorySeenSignatures, SeenSignatures
 
 
 class Publisher(Protocol):
@@ -55,7 +57,8 @@ class WebContext:
     links say they cannot check and act on nothing, SMS replies are off), the readiness
     probe (None: ``/readyz`` answers 503, having nothing to check with) and the clock that
     stamps heartbeats. ``incident_wait``: how long an incident id not in the database is waited
-    for before a message about it is refused (its declaration may be a moment behind)."""
+    for before a message about it is refused (its declaration may be a moment behind).
+    ``seen``: the signed requests already accepted (shared by every web process when deployed)."""
 
     config: Callable[[], RoutingConfig]
     publish: Publisher
@@ -65,6 +68,7 @@ class WebContext:
     incident_wait: float = Settings.model_fields["incident_wait"].default
     readiness: ReadinessProbe | None = None
     now: Callable[[], datetime] = utc_now
+    seen: SeenSignatures = field(default_factory=MemorySeenSignatures)
 
 
 def from_settings(settings: Settings) -> WebContext:
@@ -89,6 +93,8 @@ def from_settings(settings: Settings) -> WebContext:
         incidents=DatabaseLookups(Database(engine)),
         incident_wait=settings.incident_wait,
         readiness=probes(settings, engine, config=source.status),
+        # The one table the web writes, on an engine of its own that may write.
+        seen=DatabaseSeenSignatures(make_engine(database_url(settings))),
     )
 
 

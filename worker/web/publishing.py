@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from muster.worker.client import BrokerUnavailable
 from muster.worker.messages import InvalidMessage
+from muster.worker.web.auth import forget_signature
 from muster.worker.web.metrics import ACCEPTED, QUEUEING, REFUSED
 
 log = structlog.get_logger("muster.web")
@@ -46,6 +47,7 @@ def queue(request: Request, task: str, payload: dict[str, Any], caller: str) -> 
     except BrokerUnavailable as unavailable:
         REFUSED.labels(caller, "broker_unavailable").inc()
         log.error("web.broker_unavailable", caller=caller, task=task, error=str(unavailable))
+        forget_signature(request)
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
             "the broker is unreachable: nothing was queued, try again",

@@ -61,7 +61,14 @@ class TestLiteralSecrets:
         self, write_config: Callable[..., Path]
     ) -> None:
         written = document(
-            intake={"callers": {"grafana": {"token": "${T}", "signature": {"secret": "${S}"}}}},
+            intake={
+                "callers": {
+                    "grafana": {
+                        "token": "${T}",
+                        "signature": {"secret": "${S}", "timestamp_header": "X-Time"},
+                    }
+                }
+            },
             ack={"url": "https://muster.test/ack", "secret": "${S}"},
             broadcasts={"incident_room": "json://hooks.example.com/hook/${HOOK}"},
         )
@@ -106,3 +113,30 @@ class TestSharedCallerTokens:
         callers = {"grafana": {"token": "${A}"}, "scripts": {"token": "${B}"}}
         path = write_config(document(intake={"callers": callers}))
         assert check("--strict", str(path), env={"A": TOKEN, "B": SECRET}).exit_code == 0
+
+
+def signing(signature: dict[str, str]) -> dict[str, Any]:
+    return document(
+        intake={
+            "callers": {"grafana": {"token": "${T}", "signature": {"secret": "${S}", **signature}}}
+        }
+    )
+
+
+def test_a_caller_signing_without_a_timestamp_is_warned_replayable(
+    write_config: Callable[[dict[str, Any]], Path],
+) -> None:
+    path = write_config(signing({}))
+    result = check(str(path), env={"T": TOKEN, "S": SECRET})
+    assert result.exit_code == 0
+    assert "intake.callers.grafana.signature" in result.stderr
+    assert "replayed" in result.stderr
+    assert check("--strict", str(path), env={"T": TOKEN, "S": SECRET}).exit_code == 2
+
+
+def test_a_caller_signing_with_a_timestamp_is_not_warned(
+    write_config: Callable[[dict[str, Any]], Path],
+) -> None:
+    path = write_config(signing({"timestamp_header": "X-Grafana-Alerting-Timestamp"}))
+    result = check(str(path), env={"T": TOKEN, "S": SECRET})
+    assert "replayed" not in result.stderr

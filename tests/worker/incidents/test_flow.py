@@ -30,7 +30,7 @@ from muster.worker.incidents.outcome import UnknownIncident
 from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import InvalidMessage, parse
 from muster.worker.reports import review_facts
-from muster.worker.runtime import Runtime, install
+from muster.worker.runtime import Runtime
 from muster.worker.store.models import DeadLetter, Delivery, Incident, TimelineEntry, Timer
 from tests.configs import WEDNESDAY_NOON
 from tests.support import RecordingSender, stub_runtime
@@ -164,11 +164,11 @@ class TestDeclared:
         """``muster timeline inc-2`` used to say "no incident": it exports inc-1's record."""
         declare(rt, "m-1", fingerprint="fp")
         declare(rt, "m-2", incident_id="inc-2", title="Checkout 5xx again", fingerprint="fp")
-        install(rt)
-        try:
-            result = CliRunner().invoke(cli, ["timeline", "inc-2"])
-        finally:
-            install(None)
+        env = {
+            "MUSTER_DATABASE_URL": rt.database.engine.url.render_as_string(hide_password=False),
+            "MUSTER_CONFIG": str(rt.config.path),
+        }
+        result = CliRunner().invoke(cli, ["timeline", "inc-2"], env=env)
         assert result.exit_code == 0, result.output
         assert result.output.startswith("# inc-1: Checkout failing")
         assert "Checkout 5xx again" in result.output

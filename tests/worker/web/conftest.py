@@ -19,12 +19,14 @@ from muster.worker.clock import ManualClock
 from muster.worker.messages import parse
 from muster.worker.web.app import create_app
 from muster.worker.web.context import WebContext
+from muster.worker.web.replays import MemorySeenSignatures, SeenSignatures
 from tests.configs import WEDNESDAY_NOON, minimal_document
 
 TOKEN = "alertmanager-token-0123456789"
 SCRIPT_TOKEN = "script-token-0123456789abcdef"
 ACK_SECRET = "a-long-enough-signing-secret"
 ISSUED = WEDNESDAY_NOON  # when the tests' ack tokens were signed; the web reads a bit later
+NOW = ISSUED + timedelta(minutes=5)  # the web's clock unless a test passes its own
 
 
 @dataclass
@@ -95,6 +97,7 @@ def make_web(tmp_path: Path) -> Iterator[Callable[..., Web]]:
         max_webhook_body: int = 33_554_432,
         incident_wait: float = 0.2,
         clock: ManualClock | None = None,
+        seen: SeenSignatures | None = None,
     ) -> Web:
         path = tmp_path / "routing.yaml"
         path.write_text(yaml.safe_dump(document or intake_document(), sort_keys=False))
@@ -107,7 +110,8 @@ def make_web(tmp_path: Path) -> Iterator[Callable[..., Web]]:
             max_webhook_body=max_webhook_body,
             incidents=incidents,
             incident_wait=incident_wait,
-            now=(clock or ManualClock(ISSUED + timedelta(minutes=5))).now,
+            now=(clock or ManualClock(NOW)).now,
+            seen=seen or MemorySeenSignatures(),
         )
         app = create_app(context)
         client = TestClient(app)
