@@ -11,12 +11,18 @@ import base64
 import hashlib
 import hmac
 import time
+from collections.abc import Awaitable, Callable
+from functools import cache
 
+import structlog
 from fastapi import HTTPException, Request, status
 
 from muster.worker.core.intake_config import Caller, Signature
+from muster.worker.core.scopes import Scope
 from muster.worker.web.context import WebContext
 from muster.worker.web.metrics import REFUSED
+
+log = structlog.get_logger("muster.web")
 
 
 class Unauthorized(HTTPException):
@@ -95,3 +101,27 @@ async def caller_name(request: Request) -> str:
     """FastAPI dependency: the authenticated caller of this request."""
     context: WebContext = request.app.state.context
     return await authenticate(request, context)
+
+
+async def authorised(request: Request, scope: Scope) -> str:
+    """The authenticated caller, if it has ``scope``; 403 naming the scope if it has not."""
+    context: WebContext = request.app.state.context
+    name = await authenticate(request, context)
+    if not context.config().intake.callers[name].may(scope):
+        REFUSED.labels(name, "scope").inc()
+        log.info("web.scope_refused", caller=name, scope=str(scope))
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"caller {name!r} lacks the scope {str(scope)!r}"
+        )
+    return name
+
+
+@cache
+def needing(scope: Scope) -> Callable[[Request], Awaitable[str]]:
+    """FastAPI dependency: the caller of this request, which has ``scope`` (one function per
+    scope, so a route and its body's parser share one solved dependency)."""
+
+    async def scoped_caller(request: Request) -> str:
+        return await authorised(request, scope)
+
+    return scoped_caller

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 import structlog
@@ -20,9 +21,12 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import SQLAlchemyError
 
 from muster.worker.core.config_model import RoutingConfig
+from muster.worker.core.intake_config import Twilio
 from muster.worker.core.reply_codes import matching, read_reply, same_number
+from muster.worker.core.scopes import Scope
+from muster.worker.core.twilio_signature import twilio_signed
 from muster.worker.messages import ACKNOWLEDGED
-from muster.worker.web.auth import caller_name
+from muster.worker.web.auth import authorised, needing
 from muster.worker.web.context import WebContext
 from muster.worker.web.metrics import REFUSED
 from muster.worker.web.publishing import queue
@@ -41,15 +45,32 @@ class BodyFirst(APIRoute):
         handler = super().get_route_handler()
 
         async def read_first(request: Request) -> Response:
-            await caller_name(request)  # 401 before any parsing (the route's own is cheap)
-            await request.body()  # kept on the request: the form is parsed from these bytes
+            caller = await authorised(request, Scope.REPLIES)  # 401/403 before any parsing
+            body = await request.body()  # kept on the request: the form is parsed from these
+            twilio = request.app.state.context.config().intake.callers[caller].twilio
+            if twilio is not None and not signed_by_twilio(twilio, request, body):
+                REFUSED.labels(caller, "bad_signature").inc()
+                log.warning("web.reply_refused", caller=caller, reason="bad twilio signature")
+                raise HTTPException(status.HTTP_403_FORBIDDEN, f"missing or wrong {TWILIO_HEADER}")
             return await handler(request)
 
         return read_first
 
 
+def signed_by_twilio(twilio: Twilio, request: Request, body: bytes) -> bool:
+    """Whether the request carries Twilio's signature of the configured public URL and the
+    posted form (a form that is not UTF-8 is nobody's: unsigned)."""
+    try:
+        params = parse_qsl(body.decode(), keep_blank_values=True)
+    except (UnicodeDecodeError, ValueError):
+        return False
+    given = request.headers.get(TWILIO_HEADER)
+    return twilio_signed(twilio.auth_token, twilio.public_url, params, given)
+
+
 router = APIRouter(prefix="/v1/replies", tags=["replies"], route_class=BodyFirst)
-Caller = Annotated[str, Depends(caller_name)]
+Caller = Annotated[str, Depends(needing(Scope.REPLIES))]
+TWILIO_HEADER = "X-Twilio-Signature"
 
 
 def twiml(text: str, status_code: int = 200) -> Response:

@@ -61,7 +61,15 @@ class TestLiteralSecrets:
         self, write_config: Callable[..., Path]
     ) -> None:
         written = document(
-            intake={"callers": {"grafana": {"token": "${T}", "signature": {"secret": "${S}"}}}},
+            intake={
+                "callers": {
+                    "grafana": {
+                        "token": "${T}",
+                        "signature": {"secret": "${S}"},
+                        "scopes": ["alerts"],
+                    }
+                }
+            },
             ack={"url": "https://muster.test/ack", "secret": "${S}"},
             broadcasts={"incident_room": "json://hooks.example.com/hook/${HOOK}"},
         )
@@ -103,6 +111,9 @@ class TestSharedCallerTokens:
         assert TOKEN not in result.output
 
     def test_callers_with_their_own_tokens_pass(self, write_config: Callable[..., Path]) -> None:
-        callers = {"grafana": {"token": "${A}"}, "scripts": {"token": "${B}"}}
+        callers = {
+            "grafana": {"token": "${A}", "scopes": ["alerts"]},
+            "scripts": {"token": "${B}", "scopes": ["declare"]},
+        }
         path = write_config(document(intake={"callers": callers}))
         assert check("--strict", str(path), env={"A": TOKEN, "B": SECRET}).exit_code == 0
