@@ -10,7 +10,7 @@ cannot write.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -20,6 +20,7 @@ from muster.config.settings import Settings
 from muster.config.watch import ConfigSource
 from muster.worker.client import Client
 from muster.worker.core.config_model import RoutingConfig
+from muster.worker.core.reply_guard import ReplyGuard
 from muster.worker.store.db import Database, database_url, make_engine
 from muster.worker.store.good_config import DatabaseKeeper
 from muster.worker.web.lookups import DatabaseLookups, IncidentLookups
@@ -54,8 +55,9 @@ class WebContext:
     larger: one notification describes a whole outage), the database's incidents (None: ack
     links say they cannot check and act on nothing, SMS replies are off), the readiness
     probe (None: ``/readyz`` answers 503, having nothing to check with) and the clock that
-    stamps heartbeats. ``incident_wait``: how long an incident id not in the database is waited
-    for before a message about it is refused (its declaration may be a moment behind)."""
+    stamps heartbeats (and times SMS replies' lockouts). ``incident_wait``: how long an incident
+    id not in the database is waited for before a message about it is refused (its declaration
+    may be a moment behind). ``reply_guard``: this process's count of wrong SMS reply codes."""
 
     config: Callable[[], RoutingConfig]
     publish: Publisher
@@ -65,6 +67,7 @@ class WebContext:
     incident_wait: float = Settings.model_fields["incident_wait"].default
     readiness: ReadinessProbe | None = None
     now: Callable[[], datetime] = utc_now
+    reply_guard: ReplyGuard = field(default_factory=ReplyGuard)
 
 
 def from_settings(settings: Settings) -> WebContext:
