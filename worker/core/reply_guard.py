@@ -7,11 +7,11 @@ a lucky guess lifted would be no lockout). Across every number, at most ``OVERAL
 refused replies a minute are answered; past that every reply waits for the minute to pass (a
 spray of senders cannot go round the per-number limit).
 
-The state is plain data and each method is given the instant: no clock is read here. It lives
-in each web process (the web does not write the database): with ``muster web --workers N``, a
-number gets at most ``N × WRONG_CODES`` wrong codes per window, and the overall cap is per
-process too. Memory is bounded by the number of configured people (only their numbers reach the
-code check) plus ``OVERALL_PER_MINUTE`` instants.
+:class:`ReplyGuard` keeps the state as plain data, each method given the instant (no clock is
+read here): the web's guard when it has no database (tests, a web without one), bounded by the
+number of configured people (only their numbers reach the code check) plus
+``OVERALL_PER_MINUTE`` instants. The deployed web keeps the same counts in the database
+(``muster.worker.store.reply_guard``), so the limits hold across all its processes.
 """
 
 from __future__ import annotations
@@ -19,12 +19,26 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Protocol
 
 WRONG_CODES = 5
 WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=15)
 OVERALL_PER_MINUTE = 60
 MINUTE = timedelta(minutes=1)
+
+
+class Guard(Protocol):
+    """The guard's operations, in memory (:class:`ReplyGuard`) or on the database shared by every
+    web process (``muster.worker.store.reply_guard``)."""
+
+    def locked_until(self, person: str, now: datetime) -> datetime | None: ...
+
+    def overall_full(self, now: datetime) -> bool: ...
+
+    def refuse(self, now: datetime) -> None: ...
+
+    def wrong_code(self, person: str, now: datetime) -> bool: ...
 
 
 @dataclass

@@ -4,7 +4,7 @@ and the readiness probe.
 Built once per process from the environment (:func:`from_settings`); tests build their own
 with a recording publisher and stubbed probes, so routes are exercised without a broker or a
 database. The web reads the database (readiness, incidents' states, open pages) on an engine that
-cannot write.
+cannot write, and writes only the SMS reply guard's rows, on an engine of their own.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from muster.config.settings import Settings
 from muster.config.watch import ConfigSource
 from muster.worker.client import Client
 from muster.worker.core.config_model import RoutingConfig
-from muster.worker.core.reply_guard import ReplyGuard
+from muster.worker.core.reply_guard import Guard, ReplyGuard
 from muster.worker.store.db import Database, database_url, make_engine
 from muster.worker.store.good_config import DatabaseKeeper
+from muster.worker.store.reply_guard import DatabaseReplyGuard
 from muster.worker.web.lookups import DatabaseLookups, IncidentLookups
 from muster.worker.web.ready import Check, probes
 
@@ -52,12 +53,13 @@ def utc_now() -> datetime:
 @dataclass
 class WebContext:
     """The config (its last good version), the publisher, the body limits (a webhook's is
-    larger: one notification describes a whole outage), the database's incidents (None: ack
-    links say they cannot check and act on nothing, SMS replies are off), the readiness
-    probe (None: ``/readyz`` answers 503, having nothing to check with) and the clock that
-    stamps heartbeats (and times SMS replies' lockouts). ``incident_wait``: how long an incident
-    id not in the database is waited for before a message about it is refused (its declaration
-    may be a moment behind). ``reply_guard``: this process's count of wrong SMS reply codes."""
+        larger: one notification describes a whole outage), the database's incidents (None: ack
+        links say they cannot check and act on nothing, SMS replies are off), the readiness
+        probe (None: ``/readyz`` answers 503, having nothing to check with) and the clock that
+        stamps heartbeats (and times SMS replies' lockouts). ``incident_wait``: how long an incident
+        id not in the database is waited for before a message about it is refused (its declaration
+        may be a moment behind). ``reply_guard``: the count of wrong SMS reply codes (the deployed
+    web's on the database, shared by its processes; by default this process's alone)."""
 
     config: Callable[[], RoutingConfig]
     publish: Publisher
@@ -67,7 +69,7 @@ class WebContext:
     incident_wait: float = Settings.model_fields["incident_wait"].default
     readiness: ReadinessProbe | None = None
     now: Callable[[], datetime] = utc_now
-    reply_guard: ReplyGuard = field(default_factory=ReplyGuard)
+    reply_guard: Guard = field(default_factory=ReplyGuard)
 
 
 def from_settings(settings: Settings) -> WebContext:
@@ -92,6 +94,8 @@ def from_settings(settings: Settings) -> WebContext:
         incidents=DatabaseLookups(Database(engine)),
         incident_wait=settings.incident_wait,
         readiness=probes(settings, engine, config=source.status),
+        # The one thing the web writes: wrong reply codes and lockouts, for every process to see.
+        reply_guard=DatabaseReplyGuard(Database(make_engine(database_url(settings)))),
     )
 
 

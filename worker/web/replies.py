@@ -25,12 +25,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from muster.worker.core.config_model import RoutingConfig
 from muster.worker.core.intake_config import Twilio
 from muster.worker.core.reply_codes import matching, read_reply, same_number
-from muster.worker.core.reply_guard import LOCKOUT, ReplyGuard
+from muster.worker.core.reply_guard import LOCKOUT, Guard
 from muster.worker.core.scopes import Scope
 from muster.worker.core.twilio_signature import twilio_signed
 from muster.worker.messages import ACKNOWLEDGED
 from muster.worker.web.auth import authorised, needing
 from muster.worker.web.context import WebContext
+from muster.worker.web.lookups import IncidentLookups
 from muster.worker.web.metrics import LOCKOUTS, REFUSED
 from muster.worker.web.publishing import queue
 
@@ -74,7 +75,7 @@ def signed_by_twilio(twilio: Twilio, request: Request, body: bytes) -> bool:
 router = APIRouter(prefix="/v1/replies", tags=["replies"], route_class=BodyFirst)
 Caller = Annotated[str, Depends(needing(Scope.REPLIES))]
 TWILIO_HEADER = "X-Twilio-Signature"
-GUARDING = Lock()  # the routes run on worker threads; the guard's state is this process's
+GUARDING = Lock()  # the routes run on worker threads (the in-memory guard's state is shared)
 LOCKOUT_MINUTES = int(LOCKOUT.total_seconds() // 60)
 LOCKED = (
     f"Too many wrong codes from this number: it is locked for {LOCKOUT_MINUTES} minutes."
@@ -110,6 +111,22 @@ def sms_reply(
     context: WebContext = request.app.state.context
     if context.incidents is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "SMS replies need the database")
+    try:
+        return _reply(request, context, context.incidents, caller, sender, body)
+    except SQLAlchemyError as problem:  # the guard's rows or the open pages: nothing is done
+        log.warning("web.database_unavailable", error=type(problem).__name__)
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "try again") from None
+
+
+def _reply(
+    request: Request,
+    context: WebContext,
+    incidents: IncidentLookups,
+    caller: str,
+    sender: str,
+    body: str,
+) -> Response:
+    """The reply judged: the overall cap, the sender, the number's lockout, then the code."""
     now = context.now()
     guard = context.reply_guard
     with GUARDING:
@@ -134,11 +151,7 @@ def sms_reply(
         log.warning("web.reply_refused", caller=caller, person=person, reason="locked out")
         return twiml(f"{LOCKED} Nothing done.", 429)
     code = read_reply(body)
-    try:
-        candidates = matching(code, context.incidents.open_paged(person)) if code else []
-    except SQLAlchemyError as problem:
-        log.warning("web.database_unavailable", error=type(problem).__name__)
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "try again") from None
+    candidates = matching(code, incidents.open_paged(person)) if code else []
     if len(candidates) > 1:
         REFUSED.labels(caller, "unknown_code").inc()
         log.info("web.reply_refused", caller=caller, person=person, reason="ambiguous code")
@@ -150,7 +163,7 @@ def sms_reply(
     return twiml(f"Acknowledged {incident_id} for you ({person}).")
 
 
-def _wrong_code(caller: str, person: str, guard: ReplyGuard, now: datetime) -> Response:
+def _wrong_code(caller: str, person: str, guard: Guard, now: datetime) -> Response:
     """A wrong code (or none) counts towards the number's lockout, which it may start."""
     with GUARDING:
         locks = guard.wrong_code(person, now)

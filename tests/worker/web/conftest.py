@@ -95,6 +95,7 @@ def make_web(tmp_path: Path) -> Iterator[Callable[..., Web]]:
         max_webhook_body: int = 33_554_432,
         incident_wait: float = 0.2,
         clock: ManualClock | None = None,
+        reply_guard: Any = None,
     ) -> Web:
         path = tmp_path / "routing.yaml"
         path.write_text(yaml.safe_dump(document or intake_document(), sort_keys=False))
@@ -109,6 +110,8 @@ def make_web(tmp_path: Path) -> Iterator[Callable[..., Web]]:
             incident_wait=incident_wait,
             now=(clock or ManualClock(ISSUED + timedelta(minutes=5))).now,
         )
+        if reply_guard is not None:
+            context.reply_guard = reply_guard
         app = create_app(context)
         client = TestClient(app)
         clients.append(client)
