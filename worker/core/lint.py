@@ -15,7 +15,7 @@ from muster.worker.core.incident import Incident
 from muster.worker.core.issues import ConfigIssue, Path, format_path, warning
 from muster.worker.core.plan import build_page_plan
 from muster.worker.core.routing import Routing, Severity
-from muster.worker.core.scopes import unscoped_callers
+from muster.worker.core.scopes import caller_warnings
 
 
 def lint(routing: Routing, now: datetime) -> list[ConfigIssue]:
@@ -27,7 +27,7 @@ def lint(routing: Routing, now: datetime) -> list[ConfigIssue]:
         *_silent_levels(routing, now),
         *_unused_levels(routing),
         *_overlapping_overrides(routing),
-        *unscoped_callers(routing.config.intake.callers),
+        *caller_warnings(routing.config.intake),
     ]
 
 

@@ -11,14 +11,13 @@ A caller with no ``scopes`` (every config written before scopes existed) keeps e
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from muster.worker.core.issues import ConfigIssue, warning
 
 if TYPE_CHECKING:
-    from muster.worker.core.intake_config import Caller
+    from muster.worker.core.intake_config import Caller, Intake
 
 
 class Scope(StrEnum):
@@ -59,10 +58,12 @@ def suggested_scopes(name: str, *, signs: bool, sms_provider: bool) -> tuple[Sco
     return CONTRACT
 
 
-def unscoped_callers(callers: Mapping[str, Caller]) -> list[ConfigIssue]:
-    """A warning for each caller with every scope because it lists none, with the list to add."""
+def caller_warnings(intake: Intake) -> list[ConfigIssue]:
+    """A warning for each caller with every scope because it lists none (with the list to add),
+    and (SMS replies on) for each that may post replies with nothing but its token to vouch for
+    the sender."""
     issues = []
-    for name, caller in callers.items():
+    for name, caller in intake.callers.items():
         if caller.scopes is None:
             suggested = suggested_scopes(
                 name, signs=caller.signature is not None, sms_provider=caller.twilio is not None
@@ -74,4 +75,17 @@ def unscoped_callers(callers: Mapping[str, Caller]) -> list[ConfigIssue]:
                     f" resolve anything…): add scopes: [{', '.join(suggested)}] if that is its use",
                 )
             )
+        elif intake.sms_replies and Scope.REPLIES in caller.scopes and not _verified(caller):
+            issues.append(
+                warning(
+                    ("intake", "callers", name, "scopes"),
+                    "may post SMS replies vouched for by its token alone (whoever holds it can"
+                    " acknowledge as anyone's number): add twilio, or a signature if the gateway"
+                    " signs",
+                )
+            )
     return issues
+
+
+def _verified(caller: Caller) -> bool:
+    return caller.twilio is not None or caller.signature is not None

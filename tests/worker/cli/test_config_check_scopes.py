@@ -18,9 +18,9 @@ TOKEN = "${TOKEN}"
 ENV = {"TOKEN": "a-caller-token-from-env-0123", "HMAC": "a-signing-secret-from-env-0123"}
 
 
-def with_callers(callers: dict[str, Any]) -> dict[str, Any]:
+def with_callers(callers: dict[str, Any], **intake: Any) -> dict[str, Any]:
     document = minimal_document()
-    document["intake"] = {"callers": callers}
+    document["intake"] = {"callers": callers, **intake}
     return document
 
 
@@ -61,3 +61,20 @@ def test_an_unknown_or_empty_scope_list_is_an_error(
     result = check(str(write_config(with_callers(callers))), env=dict(ENV))
     assert result.exit_code == 1
     assert "intake.callers.alertmanager.scopes" in result.stderr
+
+
+def test_a_replies_caller_vouched_for_by_its_token_alone_is_a_warning(
+    write_config: Callable[..., Path],
+) -> None:
+    callers = {"gateway": {"token": TOKEN, "scopes": ["replies"]}}
+    written = write_config(with_callers(callers, sms_replies=True))
+    result = check(str(written), env=dict(ENV))
+    assert "warning: intake.callers.gateway.scopes: may post SMS replies" in result.stderr
+
+
+def test_a_twilio_signed_replies_caller_is_no_warning(write_config: Callable[..., Path]) -> None:
+    twilio = {"auth_token": "${HMAC}", "public_url": "https://m.test/v1/replies/sms"}
+    callers = {"twilio": {"token": TOKEN, "twilio": twilio, "scopes": ["replies"]}}
+    written = write_config(with_callers(callers, sms_replies=True))
+    result = check("--strict", str(written), env=dict(ENV))
+    assert result.exit_code == 0, result.output
