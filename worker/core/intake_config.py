@@ -88,23 +88,31 @@ class Twilio(Strict):
 
 class Caller(Strict):
     """A caller of the web intake: its bearer token, a body signature if it signs, Twilio's
-    request signature if it is Twilio, and what it may do (:mod:`muster.worker.core.scopes`;
-    none listed: every scope, as before scopes existed, and ``config check`` warns)."""
+    request signature if it is Twilio, what it may do (:mod:`muster.worker.core.scopes`; none
+    listed: every scope, as before scopes existed, and ``config check`` warns), and for whom:
+    with ``acts_for``, it acknowledges only for those people and signs milestones only as them
+    (a chat bot's token, say, that should not speak for the whole company)."""
 
     token: Secret
     signature: Signature | None = None
     twilio: Twilio | None = None
     scopes: Annotated[list[Scope], Field(min_length=1)] | None = None
+    acts_for: Annotated[list[Name], Field(min_length=1)] | None = None  # people; None: anyone
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         yield "token", "****"
         yield "signature", self.signature
         yield "twilio", self.twilio
         yield "scopes", self.scopes
+        yield "acts_for", self.acts_for
 
     def may(self, scope: Scope) -> bool:
         """Whether this caller has ``scope``."""
         return self.scopes is None or scope in self.scopes
+
+    def may_act_for(self, person: str | None) -> bool:
+        """Whether this caller may acknowledge for, or sign as, ``person`` (None: nobody named)."""
+        return self.acts_for is None or person in self.acts_for
 
 
 class AlertRule(Strict):

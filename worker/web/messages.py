@@ -91,6 +91,7 @@ def milestone(
     caller: Reporter,
 ) -> Accepted:
     """Record a milestone of an incident (an SME's suggestion, a result, a redefinition…)."""
+    _acting_for(request, caller, message.author, "sign a milestone as")
     check_message(request, message, caller)
     payload = message.model_dump(mode="json", exclude_none=True)
     return queue(request, MILESTONE, payload, caller)
@@ -103,6 +104,7 @@ def acknowledged(
     caller: Acknowledger,
 ) -> Accepted:
     """Acknowledge a person's page: their escalation stops."""
+    _acting_for(request, caller, message.person, "acknowledge for")
     check_message(request, message, caller)
     payload = message.model_dump(mode="json", exclude_none=True)
     return queue(request, ACKNOWLEDGED, payload, caller)
@@ -141,3 +143,14 @@ def _scoped(payload: dict[str, Any], caller: str, *, declared: bool) -> dict[str
             )
         payload["fingerprint"] = scoped
     return payload
+
+
+def _acting_for(request: Request, caller: str, person: str | None, acting: str) -> None:
+    """403 when the caller is limited to certain people (``acts_for``) and ``person`` is not one
+    of them (or, for a milestone's author, is not given)."""
+    if not request.app.state.context.config().intake.callers[caller].may_act_for(person):
+        REFUSED.labels(caller, "acts_for").inc()
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"caller {caller!r} may only {acting} the people of its acts_for",
+        )

@@ -3,7 +3,7 @@
 Counted where the outcome is decided: every request by route and status (the access log), every
 message queued by caller and task, every refusal by caller and reason (``unauthorized``,
 ``invalid``, ``unknown_name``, ``unknown_incident``, ``broker_unavailable``, ``too_large``,
-``scope``, ``bad_signature``, ``unknown_number``, ``unknown_code``, ``locked_out``,
+``scope``, ``acts_for``, ``bad_signature``, ``unknown_number``, ``unknown_code``, ``locked_out``,
 ``rate_limited``), every SMS reply lockout, and how long queueing took.
 
 Under ``muster web --workers N`` a scrape reaches whichever process took the connection, and each

@@ -78,3 +78,10 @@ def test_a_twilio_signed_replies_caller_is_no_warning(write_config: Callable[...
     written = write_config(with_callers(callers, sms_replies=True))
     result = check("--strict", str(written), env=dict(ENV))
     assert result.exit_code == 0, result.output
+
+
+def test_acts_for_names_configured_people(write_config: Callable[..., Path]) -> None:
+    callers = {"chat": {"token": TOKEN, "scopes": ["acknowledge"], "acts_for": ["ann", "zed"]}}
+    result = check(str(write_config(with_callers(callers))), env=dict(ENV))
+    assert result.exit_code == 1
+    assert "intake.callers.chat.acts_for[1]" in result.stderr

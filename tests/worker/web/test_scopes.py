@@ -100,3 +100,50 @@ def test_an_unscoped_caller_keeps_every_right(make_web: Callable[..., Web]) -> N
     """Configs written before scopes existed work as they did (config check warns)."""
     answer = make_web().post("/v1/messages/acknowledged", {"incident_id": "x", "person": "ann"})
     assert answer.status_code != 403
+
+
+@pytest.fixture
+def chat_bot(make_web: Callable[..., Web]) -> Web:
+    """A caller that acknowledges and posts milestones, for ann and ben only."""
+    document = intake_document()
+    document["intake"]["callers"]["chat"] = {
+        "token": SMS_TOKEN,
+        "scopes": ["acknowledge", "milestone"],
+        "acts_for": ["ann", "ben"],
+    }
+    return make_web(document)
+
+
+MILESTONE = {"incident_id": "inc-1", "kind": "note", "text": "looking"}
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/messages/acknowledged", {"incident_id": "inc-1", "person": "cat"}),
+        ("/v1/messages/milestone", {**MILESTONE, "author": "cat"}),
+        ("/v1/messages/milestone", MILESTONE),  # no author: it would sign as nobody in particular
+    ],
+)
+def test_a_caller_acting_for_some_people_cannot_act_for_others(
+    chat_bot: Web, path: str, body: dict[str, Any]
+) -> None:
+    before = REFUSED.labels("chat", "acts_for")._value.get()
+    answer = chat_bot.post(path, body, token=SMS_TOKEN)
+    assert answer.status_code == 403
+    assert "acts_for" in answer.json()["detail"]
+    assert REFUSED.labels("chat", "acts_for")._value.get() == before + 1
+    assert chat_bot.publisher.sent == []
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/messages/acknowledged", {"incident_id": "inc-1", "person": "ann"}),
+        ("/v1/messages/milestone", {**MILESTONE, "author": "ben"}),
+    ],
+)
+def test_a_caller_acting_for_some_people_acts_for_them(
+    chat_bot: Web, path: str, body: dict[str, Any]
+) -> None:
+    assert chat_bot.post(path, body, token=SMS_TOKEN).status_code == 202
