@@ -76,7 +76,7 @@ class Signature(Strict):
 class Twilio(Strict):
     """An SMS provider that signs as Twilio does: ``X-Twilio-Signature`` over ``public_url`` (the
     URL configured in Twilio, exactly, without the credentials) and the posted form, keyed by the
-    account's auth token (``${TWILIO_AUTH_TOKEN}``: from the environment)."""
+    account's auth token (``${TWILIO_TOKEN}``: from the environment)."""
 
     auth_token: Secret
     public_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)]
