@@ -79,7 +79,11 @@ class Twilio(Strict):
     account's auth token (``${TWILIO_TOKEN}``: from the environment)."""
 
     auth_token: Secret
-    public_url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)]
+    # No credentials: they would be a secret in a setting that is printed; the ones a request
+    # carries are tried too (:func:`muster.worker.core.twilio_signature.signed_urls`).
+    public_url: Annotated[
+        str, StringConstraints(pattern=r"^https?://[^/@\s]+(/\S*)?$", max_length=2000)
+    ]
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         yield "auth_token", "****"

@@ -25,12 +25,15 @@ from muster.worker.web.metrics import REFUSED
 log = structlog.get_logger("muster.web")
 
 
+BASIC_CHALLENGE = 'Basic realm="muster"'  # what a URL's credentials are sent after (Twilio)
+
+
 class Unauthorized(HTTPException):
     """401 with a reason and the scheme to use."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, challenge: str = "Bearer") -> None:
         super().__init__(
-            status.HTTP_401_UNAUTHORIZED, reason, headers={"WWW-Authenticate": "Bearer"}
+            status.HTTP_401_UNAUTHORIZED, reason, headers={"WWW-Authenticate": challenge}
         )
 
 
@@ -39,12 +42,20 @@ def bearer_token(request: Request) -> str | None:
     SMS provider such as Twilio can only put credentials in the webhook URL), if any."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "basic":
-        try:
-            token = base64.b64decode(token.strip(), validate=True).decode().partition(":")[2]
-        except (ValueError, UnicodeDecodeError):
-            return None
-        return token or None
+        credentials = basic_credentials(request)
+        return credentials.partition(":")[2] or None if credentials else None
     return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def basic_credentials(request: Request) -> str | None:
+    """The ``user:password`` of an ``Authorization: Basic …`` header, if any."""
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        return base64.b64decode(encoded.strip(), validate=True).decode() or None
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def find_caller(callers: dict[str, Caller], token: str) -> str | None:

@@ -27,9 +27,15 @@ from muster.worker.core.intake_config import Twilio
 from muster.worker.core.reply_codes import matching, read_reply, same_number
 from muster.worker.core.reply_guard import LOCKOUT, Guard
 from muster.worker.core.scopes import Scope
-from muster.worker.core.twilio_signature import twilio_signed
+from muster.worker.core.twilio_signature import signed_urls, twilio_signed
 from muster.worker.messages import ACKNOWLEDGED
-from muster.worker.web.auth import authorised, needing
+from muster.worker.web.auth import (
+    BASIC_CHALLENGE,
+    Unauthorized,
+    authorised,
+    basic_credentials,
+    needing,
+)
 from muster.worker.web.context import WebContext
 from muster.worker.web.lookups import IncidentLookups
 from muster.worker.web.metrics import LOCKOUTS, REFUSED
@@ -49,7 +55,11 @@ class BodyFirst(APIRoute):
         handler = super().get_route_handler()
 
         async def read_first(request: Request) -> Response:
-            caller = await authorised(request, Scope.REPLIES)  # 401/403 before any parsing
+            try:
+                caller = await authorised(request, Scope.REPLIES)  # 401/403 before any parsing
+            except Unauthorized as refused:
+                # Twilio sends a webhook URL's credentials only when challenged for Basic.
+                raise Unauthorized(refused.detail, BASIC_CHALLENGE) from None
             body = await request.body()  # kept on the request: the form is parsed from these
             twilio = request.app.state.context.config().intake.callers[caller].twilio
             if twilio is not None and not signed_by_twilio(twilio, request, body):
@@ -69,7 +79,8 @@ def signed_by_twilio(twilio: Twilio, request: Request, body: bytes) -> bool:
     except (UnicodeDecodeError, ValueError):
         return False
     given = request.headers.get(TWILIO_HEADER)
-    return twilio_signed(twilio.auth_token, twilio.public_url, params, given)
+    urls = signed_urls(twilio.public_url, basic_credentials(request))
+    return twilio_signed(twilio.auth_token, urls, params, given)
 
 
 router = APIRouter(prefix="/v1/replies", tags=["replies"], route_class=BodyFirst)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
+from muster.worker.core.issues import ConfigError
 from muster.worker.core.reply_codes import reply_code
 from muster.worker.core.twilio_signature import twilio_signature
 from muster.worker.web.metrics import REFUSED
@@ -77,3 +78,28 @@ def test_a_wrongly_signed_reply_is_refused(web: Web, signature: str) -> None:
     answer = post(web, form(), signature)
     assert answer.status_code == 403  # type: ignore[attr-defined]
     assert web.publisher.sent == []
+
+
+@pytest.mark.parametrize(
+    "signed_url",
+    [
+        "https://muster.example.com:443/v1/replies/sms",
+        f"https://twilio:{TWILIO_TOKEN}@muster.example.com/v1/replies/sms",
+    ],
+    ids=["default_port", "with_credentials"],
+)
+def test_a_signature_over_a_variant_twilio_uses_acknowledges(web: Web, signed_url: str) -> None:
+    """Twilio's own validators accept the URL with and without its default port, and a URL
+    with basic credentials may be signed with them."""
+    answer = post(web, form(), twilio_signature(AUTH_TOKEN, signed_url, form().items()))
+    assert answer.status_code == 200  # type: ignore[attr-defined]
+
+
+def test_a_public_url_with_credentials_is_a_config_error(make_web: Callable[..., Web]) -> None:
+    document = intake_document()
+    document["intake"]["callers"]["twilio"] = {
+        "token": TWILIO_TOKEN,
+        "twilio": {"auth_token": AUTH_TOKEN, "public_url": f"https://t:{TWILIO_TOKEN}@m.test/"},
+    }
+    with pytest.raises(ConfigError):
+        make_web(document)
