@@ -41,3 +41,35 @@ def test_numbers_compare_without_their_punctuation() -> None:
     assert same_number("+353 85 000-0001", "+353850000001")
     assert not same_number("", "")
     assert not same_number("+353850000001", "+353850000002")
+
+
+@pytest.mark.parametrize(
+    ("configured", "sender"),
+    [
+        ("+44 20 7946 0000", "0044 20 7946 0000"),
+        ("+442079460000", "+44 (0)20 7946 0000"),
+        ("+44 20 7946 0000", "020 7946 0000"),  # national, the configured number's country
+        ("0044 20 7946 0000", "+442079460000"),
+        ("+353 85 000 0001", "00353850000001"),
+        ("+353 85 000 0001", "085 000 0001"),
+    ],
+)
+def test_numbers_compare_in_e164(configured: str, sender: str) -> None:
+    assert same_number(configured, sender)
+
+
+@pytest.mark.parametrize(
+    ("configured", "sender"),
+    [
+        ("+44 20 7946 0000", "+353 20 7946 0000"),  # the same digits in another country
+        ("+44 20 7946 0000", "0033 20 7946 0000"),
+        ("+353 85 000 0001", "not a number"),
+    ],
+)
+def test_other_countries_numbers_differ(configured: str, sender: str) -> None:
+    assert not same_number(configured, sender)
+
+
+@given(st.from_regex(r"\+?[0-9 ()-]{0,20}", fullmatch=True), st.text(max_size=20))
+def test_any_text_compares_without_error(configured: str, sender: str) -> None:
+    assert isinstance(same_number(configured, sender), bool)

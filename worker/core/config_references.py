@@ -179,6 +179,11 @@ class _References:
             for index, service in enumerate(_names(part.get("services"))):
                 self.need(service, self.services, "service", (*path, "services", index))
         self.callers_own_tokens(_mapping(intake, "callers"))
+        for name, caller in _mapping(intake, "callers").items():
+            acts_for = caller.get("acts_for") if isinstance(caller, dict) else None
+            for index, person in enumerate(_names(acts_for)):
+                path = ("intake", "callers", name, "acts_for", index)
+                self.need(person, self.people, "person", path)
 
     def callers_own_tokens(self, callers: dict[str, Any]) -> None:
         """No two callers share a token: the token is how a request says which caller it is,

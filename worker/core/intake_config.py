@@ -17,6 +17,7 @@ import re2
 from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from muster.worker.core.config_fields import Duration, Name, Strict
+from muster.worker.core.scopes import Scope
 
 Secret = Annotated[str, StringConstraints(min_length=16, max_length=500)]
 HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,100}$")]
@@ -72,15 +73,50 @@ class Signature(Strict):
         yield "secret", "****"
 
 
+class Twilio(Strict):
+    """An SMS provider that signs as Twilio does: ``X-Twilio-Signature`` over ``public_url`` (the
+    URL configured in Twilio, exactly, without the credentials) and the posted form, keyed by the
+    account's auth token (``${TWILIO_TOKEN}``: from the environment)."""
+
+    auth_token: Secret
+    # No credentials: they would be a secret in a setting that is printed; the ones a request
+    # carries are tried too (:func:`muster.worker.core.twilio_signature.signed_urls`).
+    public_url: Annotated[
+        str, StringConstraints(pattern=r"^https?://[^/@\s]+(/\S*)?$", max_length=2000)
+    ]
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        yield "auth_token", "****"
+        yield "public_url", self.public_url
+
+
 class Caller(Strict):
-    """A caller of the web intake: its bearer token, and a body signature if it signs."""
+    """A caller of the web intake: its bearer token, a body signature if it signs, Twilio's
+    request signature if it is Twilio, what it may do (:mod:`muster.worker.core.scopes`; none
+    listed: every scope, as before scopes existed, and ``config check`` warns), and for whom:
+    with ``acts_for``, it acknowledges only for those people and signs milestones only as them
+    (a chat bot's token, say, that should not speak for the whole company)."""
 
     token: Secret
     signature: Signature | None = None
+    twilio: Twilio | None = None
+    scopes: Annotated[list[Scope], Field(min_length=1)] | None = None
+    acts_for: Annotated[list[Name], Field(min_length=1)] | None = None  # people; None: anyone
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         yield "token", "****"
         yield "signature", self.signature
+        yield "twilio", self.twilio
+        yield "scopes", self.scopes
+        yield "acts_for", self.acts_for
+
+    def may(self, scope: Scope) -> bool:
+        """Whether this caller has ``scope``."""
+        return self.scopes is None or scope in self.scopes
+
+    def may_act_for(self, person: str | None) -> bool:
+        """Whether this caller may acknowledge for, or sign as, ``person`` (None: nobody named)."""
+        return self.acts_for is None or person in self.acts_for
 
 
 class AlertRule(Strict):

@@ -16,6 +16,7 @@ from muster.worker.core.intake_lint import replayable_callers
 from muster.worker.core.issues import ConfigIssue, Path, format_path, warning
 from muster.worker.core.plan import build_page_plan
 from muster.worker.core.routing import Routing, Severity
+from muster.worker.core.scopes import caller_warnings
 
 
 def lint(routing: Routing, now: datetime) -> list[ConfigIssue]:
@@ -28,6 +29,7 @@ def lint(routing: Routing, now: datetime) -> list[ConfigIssue]:
         *_unused_levels(routing),
         *_overlapping_overrides(routing),
         *replayable_callers(routing.config.intake),
+        *caller_warnings(routing.config.intake),
     ]
 
 

@@ -1,13 +1,13 @@
 """The tables of muster's own upkeep, beside the incidents': which processes are alive, the
-heartbeat monitors' clocks, each person's paging windows, the last good routing config, and
-the signed requests the web has seen."""
+heartbeat monitors' clocks, each person's paging windows, the last good routing config,
+the signed requests the web has seen, and the SMS reply guard's refusals and lockouts."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Index, Integer, String, Table, Text
+from sqlalchemy import Boolean, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from muster.worker.store.base import Base, UtcDateTime
@@ -94,6 +94,27 @@ class SeenSignature(Base):
 
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256, hex
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class ReplyRefusal(Base):
+    """One refused SMS reply (:mod:`muster.worker.store.reply_guard`): a wrong code (``person``
+    set, ``wrong``) or any other refusal."""
+
+    __tablename__ = "sms_reply_refusals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    person: Mapped[str | None] = mapped_column(String(100), index=True)
+    wrong: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class ReplyLockout(Base):
+    """A person's number locked out of SMS replies until ``until``."""
+
+    __tablename__ = "sms_reply_lockouts"
+
+    person: Mapped[str] = mapped_column(String(100), primary_key=True)
+    until: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 PROCESSES = cast(Table, Process.__table__)

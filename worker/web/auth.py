@@ -11,14 +11,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 
 import structlog
 from fastapi import HTTPException, Request, status
 from starlette.concurrency import run_in_threadpool
 
 from muster.worker.core.intake_config import Caller, Signature
+from muster.worker.core.scopes import Scope
 from muster.worker.core.signed_stamps import Fresh, check_stamp
 from muster.worker.store.seen_signatures import SeenUnavailable
 from muster.worker.web.context import WebContext
@@ -27,12 +30,15 @@ from muster.worker.web.metrics import REFUSED
 log = structlog.get_logger("muster.web")
 
 
+BASIC_CHALLENGE = 'Basic realm="muster"'  # what a URL's credentials are sent after (Twilio)
+
+
 class Unauthorized(HTTPException):
     """401 with a reason and the scheme to use."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, challenge: str = "Bearer") -> None:
         super().__init__(
-            status.HTTP_401_UNAUTHORIZED, reason, headers={"WWW-Authenticate": "Bearer"}
+            status.HTTP_401_UNAUTHORIZED, reason, headers={"WWW-Authenticate": challenge}
         )
 
 
@@ -41,12 +47,20 @@ def bearer_token(request: Request) -> str | None:
     SMS provider such as Twilio can only put credentials in the webhook URL), if any."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "basic":
-        try:
-            token = base64.b64decode(token.strip(), validate=True).decode().partition(":")[2]
-        except (ValueError, UnicodeDecodeError):
-            return None
-        return token or None
+        credentials = basic_credentials(request)
+        return credentials.partition(":")[2] or None if credentials else None
     return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def basic_credentials(request: Request) -> str | None:
+    """The ``user:password`` of an ``Authorization: Basic …`` header, if any."""
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        return base64.b64decode(encoded.strip(), validate=True).decode() or None
+    except (ValueError, UnicodeDecodeError):
+        return None
 
 
 def find_caller(callers: dict[str, Caller], token: str) -> str | None:
@@ -153,3 +167,27 @@ async def caller_name(request: Request) -> str:
     """FastAPI dependency: the authenticated caller of this request."""
     context: WebContext = request.app.state.context
     return await authenticate(request, context)
+
+
+async def authorised(request: Request, scope: Scope) -> str:
+    """The authenticated caller, if it has ``scope``; 403 naming the scope if it has not."""
+    context: WebContext = request.app.state.context
+    name = await authenticate(request, context)
+    if not context.config().intake.callers[name].may(scope):
+        REFUSED.labels(name, "scope").inc()
+        log.info("web.scope_refused", caller=name, scope=str(scope))
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, f"caller {name!r} lacks the scope {str(scope)!r}"
+        )
+    return name
+
+
+@cache
+def needing(scope: Scope) -> Callable[[Request], Awaitable[str]]:
+    """FastAPI dependency: the caller of this request, which has ``scope`` (one function per
+    scope, so a route and its body's parser share one solved dependency)."""
+
+    async def scoped_caller(request: Request) -> str:
+        return await authorised(request, scope)
+
+    return scoped_caller

@@ -4,7 +4,8 @@ and the readiness probe.
 Built once per process from the environment (:func:`from_settings`); tests build their own
 with a recording publisher and stubbed probes, so routes are exercised without a broker or a
 database. The web reads the database (readiness, incidents' states, open pages) on an engine that
-cannot write; its one write, on an engine of its own, is the signed requests it accepted.
+cannot write; it writes only the signed requests it accepted and the SMS reply guard's rows,
+on an engine of their own.
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from muster.config.settings import Settings
 from muster.config.watch import ConfigSource
 from muster.worker.client import Client
 from muster.worker.core.config_model import RoutingConfig
+from muster.worker.core.reply_guard import Guard, ReplyGuard
 from muster.worker.store.db import Database, database_url, make_engine
 from muster.worker.store.good_config import DatabaseKeeper
+from muster.worker.store.reply_guard import DatabaseReplyGuard
 from muster.worker.store.seen_signatures import DatabaseSeenSignatures
 from muster.worker.web.lookups import DatabaseLookups, IncidentLookups
 from muster.worker.web.ready import Check, probes
@@ -56,9 +59,12 @@ class WebContext:
     larger: one notification describes a whole outage), the database's incidents (None: ack
     links say they cannot check and act on nothing, SMS replies are off), the readiness
     probe (None: ``/readyz`` answers 503, having nothing to check with) and the clock that
-    stamps heartbeats. ``incident_wait``: how long an incident id not in the database is waited
-    for before a message about it is refused (its declaration may be a moment behind).
-    ``seen``: the signed requests already accepted (shared by every web process when deployed)."""
+    stamps heartbeats (and times SMS replies' lockouts). ``incident_wait``: how long an
+    incident id not in the database is waited for before a message about it is refused (its
+    declaration may be a moment behind).
+    ``seen``: the signed requests already accepted (shared by every web process when deployed).
+    ``reply_guard``: the count of wrong SMS reply codes (the deployed web's on the database,
+    shared by its processes; by default this process's alone)."""
 
     config: Callable[[], RoutingConfig]
     publish: Publisher
@@ -69,6 +75,7 @@ class WebContext:
     readiness: ReadinessProbe | None = None
     now: Callable[[], datetime] = utc_now
     seen: SeenSignatures = field(default_factory=MemorySeenSignatures)
+    reply_guard: Guard = field(default_factory=ReplyGuard)
 
 
 def from_settings(settings: Settings) -> WebContext:
@@ -77,6 +84,7 @@ def from_settings(settings: Settings) -> WebContext:
 
     # One read-only engine for every read of the web's (the worker migrates and writes).
     engine = make_engine(database_url(settings), read_only=True)
+    writer = make_engine(database_url(settings))  # the few tables the web writes, below
     source = config_source(settings, engine)
     source.follow()  # reloads on a thread of its own: requests read the served config, no I/O
     publisher_settings = settings.model_copy(
@@ -93,8 +101,10 @@ def from_settings(settings: Settings) -> WebContext:
         incidents=DatabaseLookups(Database(engine)),
         incident_wait=settings.incident_wait,
         readiness=probes(settings, engine, config=source.status),
-        # The one table the web writes, on an engine of its own that may write.
-        seen=DatabaseSeenSignatures(make_engine(database_url(settings))),
+        # What the web writes, on an engine of its own that may: the signed requests it
+        # accepted, and wrong SMS reply codes and lockouts, for every process to see.
+        seen=DatabaseSeenSignatures(writer),
+        reply_guard=DatabaseReplyGuard(Database(writer)),
     )
 
 

@@ -12,13 +12,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
 
+from muster.worker.core.scopes import Scope
 from muster.worker.messages import HEARTBEAT
-from muster.worker.web.auth import caller_name
+from muster.worker.web.auth import needing
 from muster.worker.web.metrics import REFUSED
 from muster.worker.web.publishing import Accepted, queue
 
 router = APIRouter(prefix="/v1", tags=["heartbeats"])
-Caller = Annotated[str, Depends(caller_name)]
+Caller = Annotated[str, Depends(needing(Scope.HEARTBEATS))]
 MonitorName = Annotated[
     str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._-]+$", description="monitor")
 ]

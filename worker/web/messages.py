@@ -21,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from muster.worker.client import new_incident_id
 from muster.worker.core.namespaces import ReservedNamespace, caller_fingerprint, check_given
+from muster.worker.core.scopes import Scope
 from muster.worker.messages import (
     ACKNOWLEDGED,
     DECLARED,
@@ -32,23 +33,28 @@ from muster.worker.messages import (
     Milestone,
     Resolved,
 )
-from muster.worker.web.auth import caller_name
+from muster.worker.web.auth import needing
 from muster.worker.web.checks import check_message
 from muster.worker.web.metrics import REFUSED
 from muster.worker.web.publishing import Accepted, queue
 
 router = APIRouter(prefix="/v1/messages", tags=["messages"])
-Caller = Annotated[str, Depends(caller_name)]
+Declarer = Annotated[str, Depends(needing(Scope.DECLARE))]
+Reporter = Annotated[str, Depends(needing(Scope.MILESTONE))]
+Acknowledger = Annotated[str, Depends(needing(Scope.ACKNOWLEDGE))]
+Resolver = Annotated[str, Depends(needing(Scope.RESOLVE))]
 Model = TypeVar("Model", bound=BaseModel)
 BODIES = (Declared, Milestone, Acknowledged, Resolved)  # described in OpenAPI by app.py
 
 
-def _body(model: type[Model]) -> Callable[[Request, str], Awaitable[Model]]:
-    """A dependency parsing the body as ``model``, after the caller is authenticated (its
-    ``caller`` dependency is solved first): a body parameter would be read and decoded by
-    FastAPI before any dependency, so an unknown caller's invalid JSON got a 422."""
+def _body(model: type[Model], scope: Scope) -> Callable[..., Awaitable[Model]]:
+    """A dependency parsing the body as ``model``, after the caller is authenticated and found
+    to have ``scope`` (its dependency is solved first): a body parameter would be read and
+    decoded by FastAPI before any dependency, so an unknown caller's invalid JSON got a 422."""
 
-    async def parsed(request: Request, caller: Caller) -> Model:
+    needed = Depends(needing(scope))  # a default, evaluated here: the closure's scope
+
+    async def parsed(request: Request, caller: str = needed) -> Model:
         try:
             return model.model_validate_json(await request.body())
         except ValidationError as invalid:
@@ -66,7 +72,9 @@ def _described(model: type[BaseModel]) -> dict[str, Any]:
 
 @router.post("/declared", status_code=202, openapi_extra=_described(Declared))
 def declared(
-    message: Annotated[Declared, Depends(_body(Declared))], request: Request, caller: Caller
+    message: Annotated[Declared, Depends(_body(Declared, Scope.DECLARE))],
+    request: Request,
+    caller: Declarer,
 ) -> Accepted:
     """Declare an incident; the answer names its id (generated when the body has none)."""
     check_message(request, message, caller)
@@ -78,9 +86,12 @@ def declared(
 
 @router.post("/milestone", status_code=202, openapi_extra=_described(Milestone))
 def milestone(
-    message: Annotated[Milestone, Depends(_body(Milestone))], request: Request, caller: Caller
+    message: Annotated[Milestone, Depends(_body(Milestone, Scope.MILESTONE))],
+    request: Request,
+    caller: Reporter,
 ) -> Accepted:
     """Record a milestone of an incident (an SME's suggestion, a result, a redefinition…)."""
+    _acting_for(request, caller, message.author, "sign a milestone as")
     check_message(request, message, caller)
     payload = message.model_dump(mode="json", exclude_none=True)
     return queue(request, MILESTONE, payload, caller)
@@ -88,9 +99,12 @@ def milestone(
 
 @router.post("/acknowledged", status_code=202, openapi_extra=_described(Acknowledged))
 def acknowledged(
-    message: Annotated[Acknowledged, Depends(_body(Acknowledged))], request: Request, caller: Caller
+    message: Annotated[Acknowledged, Depends(_body(Acknowledged, Scope.ACKNOWLEDGE))],
+    request: Request,
+    caller: Acknowledger,
 ) -> Accepted:
     """Acknowledge a person's page: their escalation stops."""
+    _acting_for(request, caller, message.person, "acknowledge for")
     check_message(request, message, caller)
     payload = message.model_dump(mode="json", exclude_none=True)
     return queue(request, ACKNOWLEDGED, payload, caller)
@@ -98,7 +112,9 @@ def acknowledged(
 
 @router.post("/resolved", status_code=202, openapi_extra=_described(Resolved))
 def resolved(
-    message: Annotated[Resolved, Depends(_body(Resolved))], request: Request, caller: Caller
+    message: Annotated[Resolved, Depends(_body(Resolved, Scope.RESOLVE))],
+    request: Request,
+    caller: Resolver,
 ) -> Accepted:
     """Resolve an incident, by its id or by the fingerprint it was declared with (by this
     caller: fingerprints are scoped to their caller)."""
@@ -127,3 +143,14 @@ def _scoped(payload: dict[str, Any], caller: str, *, declared: bool) -> dict[str
             )
         payload["fingerprint"] = scoped
     return payload
+
+
+def _acting_for(request: Request, caller: str, person: str | None, acting: str) -> None:
+    """403 when the caller is limited to certain people (``acts_for``) and ``person`` is not one
+    of them (or, for a milestone's author, is not given)."""
+    if not request.app.state.context.config().intake.callers[caller].may_act_for(person):
+        REFUSED.labels(caller, "acts_for").inc()
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"caller {caller!r} may only {acting} the people of its acts_for",
+        )

@@ -2,8 +2,9 @@
 
 Counted where the outcome is decided: every request by route and status (the access log), every
 message queued by caller and task, every refusal by caller and reason (``unauthorized``,
-``invalid``, ``unknown_name``, ``unknown_incident``, ``broker_unavailable``, ``too_large``), and
-how long queueing took.
+``invalid``, ``unknown_name``, ``unknown_incident``, ``broker_unavailable``, ``too_large``,
+``scope``, ``acts_for``, ``bad_signature``, ``unknown_number``, ``unknown_code``, ``locked_out``,
+``rate_limited``), every SMS reply lockout, and how long queueing took.
 
 Under ``muster web --workers N`` a scrape reaches whichever process took the connection, and each
 counted only what it served: counters jumped backwards between scrapes. So the processes share
@@ -39,6 +40,11 @@ ACCEPTED = Counter(
     "muster_intake_accepted", "Contract messages queued on the broker", ["caller", "task"]
 )
 REFUSED = Counter("muster_intake_refused", "Requests refused, nothing queued", ["caller", "reason"])
+LOCKOUTS = Counter(
+    "muster_sms_reply_lockouts",
+    "Phone numbers locked out of SMS replies after too many wrong codes",
+    ["caller"],
+)
 QUEUEING = Histogram(
     "muster_intake_queue_seconds",
     "From a request's arrival to the broker having its message",

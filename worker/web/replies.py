@@ -11,7 +11,10 @@ paged for. The answer is TwiML, so the provider texts the person what happened.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from datetime import datetime
+from threading import Lock
 from typing import Annotated, Any
+from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
 
 import structlog
@@ -20,11 +23,22 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import SQLAlchemyError
 
 from muster.worker.core.config_model import RoutingConfig
+from muster.worker.core.intake_config import Twilio
 from muster.worker.core.reply_codes import matching, read_reply, same_number
+from muster.worker.core.reply_guard import LOCKOUT, Guard
+from muster.worker.core.scopes import Scope
+from muster.worker.core.twilio_signature import signed_urls, twilio_signed
 from muster.worker.messages import ACKNOWLEDGED
-from muster.worker.web.auth import caller_name
+from muster.worker.web.auth import (
+    BASIC_CHALLENGE,
+    Unauthorized,
+    authorised,
+    basic_credentials,
+    needing,
+)
 from muster.worker.web.context import WebContext
-from muster.worker.web.metrics import REFUSED
+from muster.worker.web.lookups import IncidentLookups
+from muster.worker.web.metrics import LOCKOUTS, REFUSED
 from muster.worker.web.publishing import queue
 
 log = structlog.get_logger("muster.web")
@@ -41,15 +55,43 @@ class BodyFirst(APIRoute):
         handler = super().get_route_handler()
 
         async def read_first(request: Request) -> Response:
-            await caller_name(request)  # 401 before any parsing (the route's own is cheap)
-            await request.body()  # kept on the request: the form is parsed from these bytes
+            try:
+                caller = await authorised(request, Scope.REPLIES)  # 401/403 before any parsing
+            except Unauthorized as refused:
+                # Twilio sends a webhook URL's credentials only when challenged for Basic.
+                raise Unauthorized(refused.detail, BASIC_CHALLENGE) from None
+            body = await request.body()  # kept on the request: the form is parsed from these
+            twilio = request.app.state.context.config().intake.callers[caller].twilio
+            if twilio is not None and not signed_by_twilio(twilio, request, body):
+                REFUSED.labels(caller, "bad_signature").inc()
+                log.warning("web.reply_refused", caller=caller, reason="bad twilio signature")
+                raise HTTPException(status.HTTP_403_FORBIDDEN, f"missing or wrong {TWILIO_HEADER}")
             return await handler(request)
 
         return read_first
 
 
+def signed_by_twilio(twilio: Twilio, request: Request, body: bytes) -> bool:
+    """Whether the request carries Twilio's signature of the configured public URL and the
+    posted form (a form that is not UTF-8 is nobody's: unsigned)."""
+    try:
+        params = parse_qsl(body.decode(), keep_blank_values=True)
+    except (UnicodeDecodeError, ValueError):
+        return False
+    given = request.headers.get(TWILIO_HEADER)
+    urls = signed_urls(twilio.public_url, basic_credentials(request))
+    return twilio_signed(twilio.auth_token, urls, params, given)
+
+
 router = APIRouter(prefix="/v1/replies", tags=["replies"], route_class=BodyFirst)
-Caller = Annotated[str, Depends(caller_name)]
+Caller = Annotated[str, Depends(needing(Scope.REPLIES))]
+TWILIO_HEADER = "X-Twilio-Signature"
+GUARDING = Lock()  # the routes run on worker threads (the in-memory guard's state is shared)
+LOCKOUT_MINUTES = int(LOCKOUT.total_seconds() // 60)
+LOCKED = (
+    f"Too many wrong codes from this number: it is locked for {LOCKOUT_MINUTES} minutes."
+    " Use the Acknowledge link."
+)
 
 
 def twiml(text: str, status_code: int = 200) -> Response:
@@ -80,26 +122,67 @@ def sms_reply(
     context: WebContext = request.app.state.context
     if context.incidents is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "SMS replies need the database")
+    try:
+        return _reply(request, context, context.incidents, caller, sender, body)
+    except SQLAlchemyError as problem:  # the guard's rows or the open pages: nothing is done
+        log.warning("web.database_unavailable", error=type(problem).__name__)
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "try again") from None
+
+
+def _reply(
+    request: Request,
+    context: WebContext,
+    incidents: IncidentLookups,
+    caller: str,
+    sender: str,
+    body: str,
+) -> Response:
+    """The reply judged: the overall cap, the sender, the number's lockout, then the code."""
+    now = context.now()
+    guard = context.reply_guard
+    with GUARDING:
+        crowded = guard.overall_full(now)
+    if crowded:
+        REFUSED.labels(caller, "rate_limited").inc()
+        log.warning("web.reply_refused", caller=caller, reason="overall reply limit")
+        return twiml("Too many SMS replies just now: use the Acknowledge link.", 429)
     person = sender_person(context.config(), sender)
     if person is None:  # no reply: a stranger's number gets no text from muster
+        with GUARDING:
+            guard.refuse(now)
         REFUSED.labels(caller, "unknown_number").inc()
         log.info("web.reply_refused", caller=caller, reason="unknown number")
         raise HTTPException(status.HTTP_403_FORBIDDEN, "the sending number is nobody's")
+    with GUARDING:
+        locked_until = guard.locked_until(person, now)
+        if locked_until is not None:
+            guard.refuse(now)
+    if locked_until is not None:
+        REFUSED.labels(caller, "locked_out").inc()
+        log.warning("web.reply_refused", caller=caller, person=person, reason="locked out")
+        return twiml(f"{LOCKED} Nothing done.", 429)
     code = read_reply(body)
-    try:
-        candidates = matching(code, context.incidents.open_paged(person)) if code else []
-    except SQLAlchemyError as problem:
-        log.warning("web.database_unavailable", error=type(problem).__name__)
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "try again") from None
-    if len(candidates) != 1:
+    candidates = matching(code, incidents.open_paged(person)) if code else []
+    if len(candidates) > 1:
         REFUSED.labels(caller, "unknown_code").inc()
-        log.info("web.reply_refused", caller=caller, person=person, reason="no single match")
-        text = (
-            f"Two open incidents have code {code}: use the Acknowledge link instead."
-            if candidates
-            else "No open incident of yours has that code (resolved already?). Nothing done."
-        )
-        return twiml(text)
+        log.info("web.reply_refused", caller=caller, person=person, reason="ambiguous code")
+        return twiml(f"Two open incidents have code {code}: use the Acknowledge link instead.")
+    if not candidates:
+        return _wrong_code(caller, person, guard, now)
     incident_id = candidates[0]
     queue(request, ACKNOWLEDGED, {"incident_id": incident_id, "person": person}, caller)
     return twiml(f"Acknowledged {incident_id} for you ({person}).")
+
+
+def _wrong_code(caller: str, person: str, guard: Guard, now: datetime) -> Response:
+    """A wrong code (or none) counts towards the number's lockout, which it may start."""
+    with GUARDING:
+        locks = guard.wrong_code(person, now)
+    REFUSED.labels(caller, "unknown_code").inc()
+    text = "No open incident of yours has that code (resolved already?). Nothing done."
+    if not locks:
+        log.info("web.reply_refused", caller=caller, person=person, reason="no such code")
+        return twiml(text)
+    LOCKOUTS.labels(caller).inc()
+    log.warning("web.reply_lockout", caller=caller, person=person, minutes=LOCKOUT_MINUTES)
+    return twiml(f"{text} {LOCKED}")

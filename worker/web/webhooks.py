@@ -13,8 +13,9 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from muster.worker.core.alerts import AlertRefused, AlertWebhook, webhook_message
+from muster.worker.core.scopes import Scope
 from muster.worker.messages import DECLARED, RESOLVED
-from muster.worker.web.auth import caller_name
+from muster.worker.web.auth import authorised
 from muster.worker.web.metrics import REFUSED
 from muster.worker.web.publishing import Accepted, queue
 
@@ -35,7 +36,7 @@ async def _queue_alerts(request: Request) -> Response:
     parse the body in one pass (bytes to model: FastAPI's body parameter would decode JSON
     and then validate the objects), then classify and publish on a worker thread; the answer
     is serialised here once (FastAPI would validate the returned model against itself first)."""
-    caller = await caller_name(request)
+    caller = await authorised(request, Scope.ALERTS)
     try:
         hook = AlertWebhook.model_validate_json(await request.body())
     except ValidationError as invalid:

@@ -66,6 +66,7 @@ class TestLiteralSecrets:
                     "grafana": {
                         "token": "${T}",
                         "signature": {"secret": "${S}", "timestamp_header": "X-Time"},
+                        "scopes": ["alerts"],
                     }
                 }
             },
@@ -110,7 +111,10 @@ class TestSharedCallerTokens:
         assert TOKEN not in result.output
 
     def test_callers_with_their_own_tokens_pass(self, write_config: Callable[..., Path]) -> None:
-        callers = {"grafana": {"token": "${A}"}, "scripts": {"token": "${B}"}}
+        callers = {
+            "grafana": {"token": "${A}", "scopes": ["alerts"]},
+            "scripts": {"token": "${B}", "scopes": ["declare"]},
+        }
         path = write_config(document(intake={"callers": callers}))
         assert check("--strict", str(path), env={"A": TOKEN, "B": SECRET}).exit_code == 0
 

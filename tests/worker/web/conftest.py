@@ -98,6 +98,7 @@ def make_web(tmp_path: Path) -> Iterator[Callable[..., Web]]:
         incident_wait: float = 0.2,
         clock: ManualClock | None = None,
         seen: SeenSignatures | None = None,
+        reply_guard: Any = None,
     ) -> Web:
         path = tmp_path / "routing.yaml"
         path.write_text(yaml.safe_dump(document or intake_document(), sort_keys=False))
@@ -113,6 +114,8 @@ def make_web(tmp_path: Path) -> Iterator[Callable[..., Web]]:
             now=(clock or ManualClock(NOW)).now,
             seen=seen or MemorySeenSignatures(),
         )
+        if reply_guard is not None:
+            context.reply_guard = reply_guard
         app = create_app(context)
         client = TestClient(app)
         clients.append(client)

@@ -66,3 +66,11 @@ class TestReplies:
     def test_a_wrong_password_is_401(self, web: Web) -> None:
         answer = reply(web, ANN, reply_code("inc-1"), token="wrong-token-0123456789")
         assert answer.status_code == 401  # type: ignore[attr-defined]
+
+
+def test_a_reply_without_credentials_is_challenged_for_basic(web: Web) -> None:
+    """Twilio sends a webhook URL's credentials only after a 401 asking for Basic, realm and
+    all (Twilio's security docs): a Bearer challenge would leave every reply unauthorised."""
+    answer = web.client.post("/v1/replies/sms", data={"From": ANN, "Body": "1234"})
+    assert answer.status_code == 401
+    assert answer.headers["www-authenticate"] == 'Basic realm="muster"'

@@ -1,0 +1,105 @@
+"""SMS reply codes are four digits: wrong ones are limited per number and overall, with a lockout
+that even the right code does not lift; each refusal is logged and counted."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from structlog.testing import capture_logs
+
+from muster.worker.clock import ManualClock
+from muster.worker.core.reply_codes import reply_code
+from muster.worker.core.reply_guard import LOCKOUT, OVERALL_PER_MINUTE, WINDOW, WRONG_CODES
+from muster.worker.web.metrics import LOCKOUTS, REFUSED
+from tests.worker.web.conftest import ISSUED, SCRIPT_TOKEN, StubIncidents, Web, intake_document
+
+ANN = "+353850000001"
+BEN = "+353850000002"
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(ISSUED)
+
+
+@pytest.fixture
+def web(make_web: Callable[..., Web], clock: ManualClock) -> Web:
+    document = intake_document()
+    document["people"]["ann"]["sms"] = ANN
+    document["people"]["ben"]["sms"] = BEN
+    document["contacts"]["sms"] = "json://127.0.0.1:9/sms/{sms}"
+    incidents = StubIncidents(
+        states={"inc-1": "investigating"}, paged={"ann": ["inc-1"], "ben": ["inc-1"]}
+    )
+    return make_web(document, incidents=incidents, clock=clock)
+
+
+def reply(web: Web, sender: str, body: str) -> object:
+    basic = base64.b64encode(f"twilio:{SCRIPT_TOKEN}".encode()).decode()
+    return web.client.post(
+        "/v1/replies/sms",
+        data={"From": sender, "Body": body},
+        headers={"Authorization": f"Basic {basic}"},
+    )
+
+
+RIGHT = reply_code("inc-1")
+WRONG = [f"{n:04d}" for n in range(20) if f"{n:04d}" != RIGHT]
+
+
+def guess_wrong(web: Web, sender: str, times: int) -> None:
+    for code in WRONG[:times]:
+        assert reply(web, sender, code).status_code in (200, 429)  # type: ignore[attr-defined]
+
+
+def test_six_wrong_codes_lock_the_number_even_for_the_right_code(web: Web) -> None:
+    locked_before = REFUSED.labels("script", "locked_out")._value.get()
+    lockouts_before = LOCKOUTS.labels("script")._value.get()
+    with capture_logs() as logs:
+        guess_wrong(web, ANN, WRONG_CODES + 1)
+        answer = reply(web, ANN, RIGHT)
+    assert answer.status_code == 429  # type: ignore[attr-defined]
+    assert "locked" in answer.text  # type: ignore[attr-defined]
+    assert web.publisher.sent == []
+    assert LOCKOUTS.labels("script")._value.get() == lockouts_before + 1
+    assert REFUSED.labels("script", "locked_out")._value.get() == locked_before + 2
+    events = [entry["event"] for entry in logs]
+    assert events.count("web.reply_lockout") == 1
+    lockout = next(entry for entry in logs if entry["event"] == "web.reply_lockout")
+    assert lockout["person"] == "ann"
+    assert ANN not in str(lockout)
+
+
+def test_the_lockout_is_the_number_s_alone(web: Web) -> None:
+    guess_wrong(web, ANN, WRONG_CODES)
+    answer = reply(web, BEN, RIGHT)
+    assert answer.status_code == 200  # type: ignore[attr-defined]
+    assert "Acknowledged inc-1" in answer.text  # type: ignore[attr-defined]
+
+
+def test_the_lockout_ends_and_the_right_code_acts_again(web: Web, clock: ManualClock) -> None:
+    guess_wrong(web, ANN, WRONG_CODES)
+    clock.advance(LOCKOUT + timedelta(seconds=1))
+    answer = reply(web, ANN, RIGHT)
+    assert "Acknowledged inc-1" in answer.text  # type: ignore[attr-defined]
+
+
+def test_wrong_codes_spread_beyond_the_window_lock_nothing(web: Web, clock: ManualClock) -> None:
+    for code in WRONG[: WRONG_CODES * 2]:
+        reply(web, ANN, code)
+        clock.advance(WINDOW / (WRONG_CODES - 1))
+    assert "Acknowledged inc-1" in reply(web, ANN, RIGHT).text  # type: ignore[attr-defined]
+
+
+def test_the_overall_cap_holds_whatever_the_numbers(web: Web) -> None:
+    """Strangers' numbers spraying replies: past the cap, even a person's right code waits."""
+    limited_before = REFUSED.labels("script", "rate_limited")._value.get()
+    for n in range(OVERALL_PER_MINUTE):
+        reply(web, f"+1555{n:07d}", RIGHT)
+    answer = reply(web, BEN, RIGHT)
+    assert answer.status_code == 429  # type: ignore[attr-defined]
+    assert web.publisher.sent == []
+    assert REFUSED.labels("script", "rate_limited")._value.get() == limited_before + 1
