@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from muster.worker.core.reply_codes import matching, read_reply, reply_code, same_number
+from muster.worker.core.phone_numbers import same_number
+from muster.worker.core.reply_codes import matching, read_reply, reply_code
 
 
 @given(st.text(min_size=1, max_size=64))

@@ -24,7 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from muster.worker.core.config_model import RoutingConfig
 from muster.worker.core.intake_config import Twilio
-from muster.worker.core.reply_codes import matching, read_reply, same_number
+from muster.worker.core.phone_numbers import same_number
+from muster.worker.core.reply_codes import matching, read_reply
 from muster.worker.core.reply_guard import LOCKOUT, Guard
 from muster.worker.core.scopes import Scope
 from muster.worker.core.twilio_signature import signed_urls, twilio_signed

@@ -31,10 +31,18 @@ heavy = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(sys
 print(json.dumps({"status": status, "heavy": heavy}), file=sys.stderr)
 """
 
-NOT_FOR_QUICK_COMMANDS = ["celery", "kombu", "apprise", "sqlalchemy", "fastapi", "structlog"]
+NOT_FOR_QUICK_COMMANDS = [
+    "celery",
+    "kombu",
+    "apprise",
+    "sqlalchemy",
+    "fastapi",
+    "structlog",
+    "phonenumbers",
+]
 """What a command that sends nothing and reads no database has no use for."""
 
-NOT_FOR_PRODUCERS = ["apprise", "sqlalchemy", "fastapi", "structlog", "redis"]
+NOT_FOR_PRODUCERS = ["apprise", "sqlalchemy", "fastapi", "structlog", "redis", "phonenumbers"]
 """What a command that queues one message on the embedded broker has no use for."""
 
 
