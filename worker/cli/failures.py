@@ -2,9 +2,10 @@
 failed and what to do, and an exit status per class, never a traceback.
 
 Exit statuses (the README's "Exit statuses" lists them): 0 done; 1 bad input (a config or a
-name it lacks, an unknown incident); 2 usage (click's own; ``config check --strict`` warnings);
-3 the database is unusable (unreachable, corrupt, no schema); 4 the broker is unusable
-(unreachable, a URL no transport takes). The classes are recognised by module name, so a
+name it lacks, an unknown incident, a ``MUSTER_*`` variable that is not a valid setting); 2
+usage (click's own; ``config check --strict`` warnings); 3 the database is unusable
+(unreachable, corrupt, no schema); 4 the broker is unusable (unreachable, a URL no transport
+takes). The classes are recognised by module name, so a
 command that never touched SQLAlchemy or Kombu imports neither (``muster declare`` stays fast).
 """
 
@@ -46,7 +47,10 @@ def _is(failure: BaseException, module: str, name: str) -> bool:
 
 
 def explain(failure: BaseException) -> tuple[int, str] | None:
-    """The exit status and line for a database or broker failure; None for anything else."""
+    """The exit status and line for a database, broker or settings failure; None for anything
+    else."""
+    if _is(failure, "pydantic", "ValidationError") and getattr(failure, "title", "") == "Settings":
+        return BAD_INPUT, f"invalid settings ({_settings_problems(failure)}): fix the environment"
     if isinstance(failure, DatabaseUnavailable):
         return DATABASE_UNAVAILABLE, f"the database is unusable ({failure}): {DATABASE_HINT}"
     if _is(failure, "sqlalchemy.exc", "SQLAlchemyError") or isinstance(
@@ -59,6 +63,19 @@ def explain(failure: BaseException) -> tuple[int, str] | None:
     if _is(failure, "muster.worker.client", "BrokerUnavailable"):
         return BROKER_UNAVAILABLE, f"{failure}: {BROKER_HINT}"
     return None
+
+
+def _settings_problems(invalid: BaseException) -> str:
+    """Each invalid ``MUSTER_*`` variable and what is wrong with it, never its value (a URL may
+    hold a password)."""
+    # Imported only when a setting is wrong: `muster --help` loads no settings machinery.
+    from muster.config.settings import PREFIX
+
+    errors = invalid.errors(include_input=False, include_url=False)  # type: ignore[attr-defined]
+    return "; ".join(
+        PREFIX + "_".join(str(part) for part in error["loc"]).upper() + ": " + error["msg"]
+        for error in errors
+    )
 
 
 @contextmanager

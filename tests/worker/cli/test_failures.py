@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 
 from muster.channels.retry import RetryPolicy
 from muster.worker.cli import cli
-from muster.worker.cli.failures import BROKER_UNAVAILABLE, DATABASE_UNAVAILABLE
+from muster.worker.cli.failures import BAD_INPUT, BROKER_UNAVAILABLE, DATABASE_UNAVAILABLE
 from muster.worker.incidents.dead_letters import dead_letter
 from muster.worker.messages import DECLARED
 from tests.configs import DEMO
@@ -168,3 +168,20 @@ def test_the_incident_check_of_a_producer_command_answers_while_the_lock_is_held
     assert result.exit_code == 1, result.output
     assert "unknown incident 'inc-none'" in result.stderr
     assert elapsed < 5
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("declare", "--title", "t", "--impact", "major", "--urgency", "medium", "--service", "x"),
+        ("timeline", "inc-1"),
+        ("dead-letters", "list"),
+    ],
+)
+def test_a_setting_the_environment_gets_wrong_is_one_line_naming_it(
+    env: dict[str, str], args: tuple[str, ...]
+) -> None:
+    env["MUSTER_INCIDENT_WAIT"] = "hunter2-not-a-number"
+    result = run(env, *args)
+    assert_one_line(result, BAD_INPUT, "MUSTER_INCIDENT_WAIT", "invalid settings")
+    assert "hunter2" not in result.output
