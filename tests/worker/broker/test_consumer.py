@@ -6,12 +6,16 @@ go through a real worker on real brokers in ``tests/integration/test_refused_mes
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import pickle
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import structlog
 from celery.exceptions import InvalidTaskError
 from celery.worker.consumer import Consumer as CeleryConsumer
 from kombu.exceptions import ContentDisallowed, DecodeError
@@ -19,6 +23,7 @@ from kombu.message import Message
 from kombu.utils.json import dumps
 
 from muster.worker.broker.consumer import KEEP, Consumer
+from muster.worker.log_setup import configure_logging
 from muster.worker.messages import DECLARED
 
 GOOD = {"title": "t", "impact": "critical", "urgency": "high", "services": ["payments-api"]}
@@ -161,9 +166,24 @@ class TestCheck:
         assert consumer().check(message(body, {})) is None
 
 
+@pytest.fixture
+def muster_log() -> Iterator[io.StringIO]:
+    """What muster logs during the test, as muster's processes log it, whatever the tests before
+    configured (a worker started in-process sets up the whole process's logging), and put back
+    as it was afterwards."""
+    root = logging.getLogger()
+    handlers, level, config = root.handlers[:], root.level, structlog.get_config()
+    stream = io.StringIO()
+    configure_logging("INFO", stream=stream)
+    yield stream
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    structlog.configure(**config)
+
+
 class TestRefuse:
     def test_kept_then_acknowledged_and_the_log_holds_no_value(
-        self, capsys: pytest.CaptureFixture[str]
+        self, muster_log: io.StringIO
     ) -> None:
         """The record carries the body and the key; the log line only why."""
         app = App()
@@ -181,9 +201,9 @@ class TestRefuse:
         assert record["message_id"] == "p-1"
         assert "args" not in record["payload"]  # a pickle is never unpickled
         assert refused.channel.acked == [1]
-        logged = capsys.readouterr()
-        assert "message.refused" in logged.out + logged.err
-        assert "hunter2" not in logged.out + logged.err
+        logged = muster_log.getvalue()
+        assert "message.refused" in logged
+        assert "hunter2" not in logged
 
     def test_a_broker_that_cannot_take_the_record_leaves_the_message_unacknowledged(self) -> None:
         """Nothing is acknowledged before it is kept: the broker delivers it again."""
