@@ -34,8 +34,8 @@ from _delivery_sink import Latencies, Sink
 from _ping_app import PING, make_ping_app
 from sqlalchemy import Engine, text
 
-from muster.worker.core.render import RenderedMessage
-from muster.worker.core.routing import Routing
+from muster.worker.core.paging.routing import Routing
+from muster.worker.core.rendering.render import RenderedMessage
 from muster.worker.store.db import make_engine
 from tests.integration.harness import purge, worker_environment
 

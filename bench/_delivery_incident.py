@@ -10,11 +10,11 @@ import uuid
 from datetime import UTC, datetime
 
 from muster.channels.targets import target_url
-from muster.worker.core.broadcasts import render_declared
-from muster.worker.core.incident import Incident
-from muster.worker.core.plan import build_page_plan
-from muster.worker.core.render import RenderedMessage, render_page
-from muster.worker.core.routing import Routing
+from muster.worker.core.paging.incident import Incident
+from muster.worker.core.paging.plan import build_page_plan
+from muster.worker.core.paging.routing import Routing
+from muster.worker.core.rendering.broadcasts import render_declared
+from muster.worker.core.rendering.render import RenderedMessage, render_page
 
 ROLES = 20
 TITLE = "Checkout failing for EU customers"

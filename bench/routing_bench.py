@@ -6,10 +6,10 @@ budgets against a deterministic, seeded config far bigger than any real team's (
 
 * loading the real YAML file through :func:`config.loader.load_config` (parse, line index,
   interpolation, schema and reference validation, rotation compilation) takes < 2 s;
-* one page plan (:func:`worker.core.plan.build_page_plan`) takes < 1 ms at p99.
+* one page plan (:func:`worker.core.paging.plan.build_page_plan`) takes < 1 ms at p99.
 
 It also reports the load's file size and peak Python memory, and the cost of
-:func:`worker.core.plan.escalation_timeline` per plan (informational, no target). Run it with
+:func:`worker.core.paging.plan.escalation_timeline` per plan (informational, no target). Run it with
 ``make bench``; it exits non-zero when a target fails.
 """
 
@@ -27,10 +27,10 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from muster.config.loader import LoadedConfig, load_config
-from muster.worker.core.escalation import escalation_timeline
-from muster.worker.core.incident import Incident
-from muster.worker.core.plan import PagePlan, build_page_plan
-from muster.worker.core.routing import Routing
+from muster.worker.core.paging.escalation import escalation_timeline
+from muster.worker.core.paging.incident import Incident
+from muster.worker.core.paging.plan import PagePlan, build_page_plan
+from muster.worker.core.paging.routing import Routing
 
 SEED = 20260101
 PEOPLE = 10_000

@@ -37,9 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from muster.channels.retry import RetryPolicy
 from muster.config.watch import ConfigSource
 from muster.worker.clock import ManualClock
-from muster.worker.core.incident import Incident as CoreIncident
-from muster.worker.core.plan import build_page_plan
-from muster.worker.core.snapshots import page_to_data, plan_to_data
+from muster.worker.core.paging.incident import Incident as CoreIncident
+from muster.worker.core.paging.plan import build_page_plan
+from muster.worker.core.paging.snapshots import page_to_data, plan_to_data
 from muster.worker.runtime import Runtime
 from muster.worker.store.db import Database
 from muster.worker.store.models import Delivery, Incident, TimelineEntry, Timer

@@ -23,7 +23,7 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from muster.channels.sender import Sender, SendResult
-from muster.worker.core.render import RenderedMessage
+from muster.worker.core.rendering.render import RenderedMessage
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,8 +25,8 @@ import apprise
 
 import muster.channels.outbox  # noqa: F401 - registers the outbox:// schema with Apprise
 from muster.channels.http_answers import watching
-from muster.worker.core.masking import mask_text
-from muster.worker.core.render import RenderedMessage
+from muster.worker.core.config.masking import mask_text
+from muster.worker.core.rendering.render import RenderedMessage
 
 _HTTP_STATUS = re.compile(r"(?:HTTP Error|error=|status(?: code)?[:= ]+)\s*(\d{3})", re.IGNORECASE)
 _TRANSIENT_WORDS = re.compile(

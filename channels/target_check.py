@@ -19,9 +19,9 @@ import re
 from collections.abc import Callable, Iterator
 
 from muster.channels.targets import OUTBOX_SCHEMA, target_url
-from muster.worker.core.issues import ConfigIssue, Path, warning
-from muster.worker.core.masking import mask_text
-from muster.worker.core.routing import Routing
+from muster.worker.core.config.issues import ConfigIssue, Path, warning
+from muster.worker.core.config.masking import mask_text
+from muster.worker.core.paging.routing import Routing
 
 OWN_URL = re.compile(OUTBOX_SCHEMA + r"://[A-Za-z0-9._~%@+\-]+(/[A-Za-z0-9._~%@+\-]*)*")
 """An ``outbox://`` URL of letters, digits, ``._~%@+-`` and slashes: what the demo config's

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from muster.worker.core.routing import Routing
+from muster.worker.core.paging.routing import Routing
 
 OUTBOX_SCHEMA = "outbox"
 """muster's own Apprise schema (:mod:`muster.channels.outbox`): every message to a local file."""

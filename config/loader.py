@@ -1,4 +1,4 @@
-"""Reading a routing config file into a :class:`~worker.core.routing.Routing`, or every error in it.
+"""Reading a routing config file into a :class:`Routing`, or every error in it.
 
 This is the adapter around the pure validation: it reads the file, parses YAML keeping each node's
 line, rejects duplicate keys (which YAML would otherwise silently let the last one win), fills
@@ -20,12 +20,12 @@ from muster.config.yaml_document import (
     line_of,
     parse_yaml,
 )
-from muster.worker.core.interpolation import interpolate
-from muster.worker.core.issues import ConfigError, ConfigIssue, error
-from muster.worker.core.issues import Path as DocPath
-from muster.worker.core.masking import mask_text
-from muster.worker.core.routing import Routing
-from muster.worker.core.validation import validate_document
+from muster.worker.core.checks.validation import validate_document
+from muster.worker.core.config.interpolation import interpolate
+from muster.worker.core.config.issues import ConfigError, ConfigIssue, error
+from muster.worker.core.config.issues import Path as DocPath
+from muster.worker.core.config.masking import mask_text
+from muster.worker.core.paging.routing import Routing
 
 __all__ = [
     "MAX_ALIASED_NODES",

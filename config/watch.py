@@ -22,7 +22,7 @@ import structlog
 
 from muster.config.last_good import Keeper, KeptConfig, fingerprint
 from muster.config.loader import LoadedConfig, load_config, load_text
-from muster.worker.core.issues import ConfigError, error
+from muster.worker.core.config.issues import ConfigError, error
 from muster.worker.log_setup import register_secrets
 
 log = structlog.get_logger("muster.config")

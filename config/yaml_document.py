@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 from yaml.constructor import ConstructorError
 
-from muster.worker.core.issues import ConfigIssue, error
-from muster.worker.core.issues import Path as DocPath
+from muster.worker.core.config.issues import ConfigIssue, error
+from muster.worker.core.config.issues import Path as DocPath
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024
 """No real config comes near (10,000 people and 1,000 services are about 2 MB)."""

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from muster.config.loader import LoadedConfig, load_config
-from muster.worker.core.routing import Routing
+from muster.worker.core.paging.routing import Routing
 from tests.configs import EXAMPLE, EXAMPLE_ENV
 from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
 

@@ -11,7 +11,7 @@ from muster.channels.retry import RetryPolicy
 from muster.channels.sender import SendResult
 from muster.config.watch import ConfigSource
 from muster.worker.clock import ManualClock
-from muster.worker.core.render import RenderedMessage
+from muster.worker.core.rendering.render import RenderedMessage
 from muster.worker.runtime import Runtime
 from muster.worker.store.db import Database
 from tests.configs import DEMO, WEDNESDAY_NOON

@@ -27,7 +27,7 @@ from kombu.exceptions import OperationalError
 
 from muster.config.settings import Settings
 from muster.worker.broker.app import make_app
-from muster.worker.core.masking import mask_url
+from muster.worker.core.config.masking import mask_url
 from muster.worker.messages import ACKNOWLEDGED, DECLARED, MILESTONE, RESOLVED, parse
 
 

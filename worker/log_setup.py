@@ -17,7 +17,7 @@ from typing import Any, TextIO
 import structlog
 
 from muster.channels.sender import tame_apprise_logging
-from muster.worker.core.masking import MASK, mask_text
+from muster.worker.core.config.masking import MASK, mask_text
 
 _secrets: frozenset[str] = frozenset()
 _lock = threading.Lock()

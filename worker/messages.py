@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from muster.worker.core.namespaces import ReservedNamespace, check_given
+from muster.worker.core.intake.namespaces import ReservedNamespace, check_given
 
 DECLARED = "muster.incident.declared"
 MILESTONE = "muster.incident.milestone"
@@ -200,7 +200,8 @@ def parse(task: str, payload: Any, *, producer: bool = False) -> _Message:
 
     ``producer``: the message comes from a producer, not muster's own intake, so its
     declaration or resolution may not give a fingerprint or incident id in muster's reserved
-    namespaces (:mod:`muster.worker.core.namespaces`). The worker parses what the broker brings
+    namespaces (:mod:`muster.worker.core.intake.namespaces`). The worker parses what the broker
+    brings
     without it: whoever can publish on the broker is trusted as muster itself (the broker
     cannot tell producers apart), and muster's web intake publishes webhook declarations there.
     """

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from muster.worker.core.review import PageRecord, ReviewFacts
-from muster.worker.core.routing import Routing
-from muster.worker.core.snapshots import plan_from_data
-from muster.worker.core.summary import TimelineItem, named_holders
+from muster.worker.core.paging.routing import Routing
+from muster.worker.core.paging.snapshots import plan_from_data
+from muster.worker.core.rendering.review import PageRecord, ReviewFacts
+from muster.worker.core.rendering.summary import TimelineItem, named_holders
 from muster.worker.store.models import Delivery, TimelineEntry
 from muster.worker.store.reads import find_incident
 

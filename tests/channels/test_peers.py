@@ -18,7 +18,7 @@ import pytest
 
 from muster.channels.sender import AppriseSender
 from muster.channels.targets import fill_template
-from muster.worker.core.render import RenderedMessage
+from muster.worker.core.rendering.render import RenderedMessage
 from tests.peers import (
     HttpPeer,
     MattermostPeer,

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from muster.channels.http_answers import retry_after_seconds
 from muster.channels.retry import RetryPolicy, send_with_retry
 from muster.channels.sender import SendResult
-from muster.worker.core.render import RenderedMessage
+from muster.worker.core.rendering.render import RenderedMessage
 from tests.configs import WEDNESDAY_NOON
 
 OK = SendResult(ok=True)

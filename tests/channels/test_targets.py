@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from muster.channels.targets import fill_template, target_url
-from muster.worker.core.routing import Routing
+from muster.worker.core.paging.routing import Routing
 
 
 def test_example_sms_target_fills_secrets_and_number(example: Routing) -> None:

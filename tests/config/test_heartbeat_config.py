@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from muster.config.loader import LoadedConfig
-from muster.worker.core.issues import ConfigError, format_path
+from muster.worker.core.config.issues import ConfigError, format_path
 from tests.configs import minimal_document
 
 

@@ -22,7 +22,7 @@ from structlog.testing import capture_logs
 from muster.config import watch
 from muster.config.last_good import fingerprint
 from muster.config.watch import ConfigSource, NoGoodConfig
-from muster.worker.core.issues import ConfigError
+from muster.worker.core.config.issues import ConfigError
 from muster.worker.store.db import Database, make_engine
 from muster.worker.store.good_config import DatabaseKeeper
 from muster.worker.store.upkeep_models import GOOD_CONFIGS

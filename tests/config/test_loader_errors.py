@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from muster.config.loader import LoadedConfig, load_config
-from muster.worker.core.durations import Handoff
-from muster.worker.core.issues import ConfigError, ConfigIssue, format_path
+from muster.worker.core.config.durations import Handoff
+from muster.worker.core.config.issues import ConfigError, ConfigIssue, format_path
 from tests.configs import minimal_document
 
 Content = str | dict[str, Any]

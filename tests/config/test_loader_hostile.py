@@ -21,7 +21,7 @@ from muster.config.loader import (
     load_config,
     load_text,
 )
-from muster.worker.core.issues import ConfigError
+from muster.worker.core.config.issues import ConfigError
 from tests.configs import minimal_document
 
 

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from muster.config.loader import LoadedConfig, load_text
-from muster.worker.core.config_model import RoutingConfig
-from muster.worker.core.issues import ConfigError, Path
-from muster.worker.core.lint import lint
+from muster.worker.core.checks.lint import lint
+from muster.worker.core.config.issues import ConfigError, Path
+from muster.worker.core.config.model import RoutingConfig
 from tests.configs import WEDNESDAY_NOON, minimal_document
 
 SOURCE = "routing.yaml"

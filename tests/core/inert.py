@@ -22,7 +22,7 @@ from apprise.conversion import convert_between
 from apprise.plugins.slack import NotifySlack
 from markdown_it import MarkdownIt
 
-from muster.worker.core.render import RenderedMessage
+from muster.worker.core.rendering.render import RenderedMessage
 
 FORMATS = ("text", "markdown", "html")
 _APPRISE = {

@@ -18,8 +18,8 @@ import yaml
 from sqlalchemy import select
 
 from muster.config.loader import load_config
-from muster.worker.core.incident import Incident as CoreIncident
-from muster.worker.core.plan import build_page_plan
+from muster.worker.core.paging.incident import Incident as CoreIncident
+from muster.worker.core.paging.plan import build_page_plan
 from muster.worker.store.db import Database
 from muster.worker.store.models import Delivery, Incident, TimelineEntry
 from tests.configs import DEMO

@@ -22,7 +22,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from muster.worker.core.alerts import AlertWebhook, declaration_id, group_fingerprint
+from muster.worker.core.intake.alerts import AlertWebhook, declaration_id, group_fingerprint
 from muster.worker.store.db import Database
 from muster.worker.store.models import Incident
 from tests.configs import minimal_document

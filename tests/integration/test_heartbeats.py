@@ -20,7 +20,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from muster.worker.core.heartbeats import incident_id
+from muster.worker.core.decisions.heartbeats import incident_id
 from muster.worker.internal_tasks import SCAN
 from muster.worker.messages import HEARTBEAT
 from muster.worker.store.db import Database

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from muster.worker.core.masking import MASK, mask_text, mask_url, url_secrets
-from muster.worker.core.routing import Routing
+from muster.worker.core.config.masking import MASK, mask_text, mask_url, url_secrets
+from muster.worker.core.paging.routing import Routing
 from tests.configs import EXAMPLE_ENV
 
 

@@ -11,8 +11,8 @@ import click
 
 from muster.config.loader import LoadedConfig, load_config
 from muster.config.settings import Settings
-from muster.worker.core.issues import ConfigError
-from muster.worker.core.rotations import as_utc
+from muster.worker.core.config.issues import ConfigError
+from muster.worker.core.paging.rotations import as_utc
 
 CONFIG_OPTION = click.option(
     "--config",

@@ -1,6 +1,7 @@
 """What a producer command checks before it sends, so a script is told at once (one line, exit 1)
 what the worker would only dead-letter: a name the routing config does not define
-(:mod:`muster.worker.core.message_names`, the check the web and the worker make), and an incident
+(:mod:`muster.worker.core.intake.message_names`, the check the web and the worker make), and an
+incident
 id the database does not know (waited for a moment, as the web does: a declaration sent just
 before may not be committed yet).
 
@@ -18,7 +19,7 @@ import click
 
 if TYPE_CHECKING:
     from muster.config.settings import Settings
-    from muster.worker.core.config_model import RoutingConfig
+    from muster.worker.core.config.model import RoutingConfig
 
 
 def routing_config() -> tuple[Path, RoutingConfig] | None:
@@ -27,7 +28,7 @@ def routing_config() -> tuple[Path, RoutingConfig] | None:
     from muster.config.loader import load_config
     from muster.config.settings import Settings
     from muster.worker.cli.common import PlaceholderEnviron
-    from muster.worker.core.issues import ConfigError
+    from muster.worker.core.config.issues import ConfigError
 
     try:
         path = Settings().config
@@ -45,7 +46,7 @@ def refuse(line: str) -> NoReturn:
 def check_names(message: object) -> RoutingConfig | None:
     """Refuse ``message`` (exit 1) when the routing config lacks one of its names; the config
     it was checked against, if this host could read one."""
-    from muster.worker.core.message_names import refusal
+    from muster.worker.core.intake.message_names import refusal
 
     found = routing_config()
     if found is None:

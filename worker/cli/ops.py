@@ -11,7 +11,7 @@ import click
 import structlog
 
 from muster.worker.cli.producer import dumps
-from muster.worker.core.masking import mask_url
+from muster.worker.core.config.masking import mask_url
 
 Built = TypeVar("Built")
 
@@ -182,7 +182,7 @@ def timeline(incident_id: str, output: str) -> None:
     from muster.config.settings import Settings
     from muster.config.watch import ConfigSource
     from muster.worker.cli.reading import read_only_database
-    from muster.worker.core.review import review_data, review_markdown
+    from muster.worker.core.rendering.review import review_data, review_markdown
     from muster.worker.reports import review_facts
     from muster.worker.store.good_config import DatabaseKeeper
 

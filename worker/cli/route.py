@@ -18,17 +18,17 @@ from pydantic import ValidationError
 
 from muster.worker.cli.common import CONFIG_OPTION, load_or_exit, parse_at
 from muster.worker.cli.route_limits import limit_lines, limits_report
-from muster.worker.core.alerts import AlertRefused, AlertWebhook, webhook_message
-from muster.worker.core.durations import format_duration
-from muster.worker.core.escalation import escalation_timeline
-from muster.worker.core.heartbeats import Missed, declaration
-from muster.worker.core.incident import Incident
-from muster.worker.core.keys import role_label
-from muster.worker.core.listing import role_title
-from muster.worker.core.masking import mask_url
-from muster.worker.core.plan import EscalationStep, PagePlan, build_page_plan
-from muster.worker.core.rooms import incident_rooms
-from muster.worker.core.routing import Routing, RoutingError
+from muster.worker.core.config.durations import format_duration
+from muster.worker.core.config.masking import mask_url
+from muster.worker.core.decisions.heartbeats import Missed, declaration
+from muster.worker.core.intake.alerts import AlertRefused, AlertWebhook, webhook_message
+from muster.worker.core.paging.escalation import escalation_timeline
+from muster.worker.core.paging.incident import Incident
+from muster.worker.core.paging.keys import role_label
+from muster.worker.core.paging.plan import EscalationStep, PagePlan, build_page_plan
+from muster.worker.core.paging.rooms import incident_rooms
+from muster.worker.core.paging.routing import Routing, RoutingError
+from muster.worker.core.rendering.listing import role_title
 from muster.worker.messages import describe
 
 

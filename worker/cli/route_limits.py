@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from muster.worker.core.plan import PagePlan
-from muster.worker.core.routing import Routing
-from muster.worker.core.storm import bypasses
+from muster.worker.core.decisions.storm import bypasses
+from muster.worker.core.paging.plan import PagePlan
+from muster.worker.core.paging.routing import Routing
 
 
 def limits_report(routing: Routing, plan: PagePlan) -> dict[str, Any]:

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from muster.worker.core.keys import page_key
-from muster.worker.core.plan import ContactRoute, PlannedPage
-from muster.worker.core.render import RenderedMessage, render_page
-from muster.worker.core.routing import Routing
-from muster.worker.core.snapshots import page_from_data, page_to_data, plan_from_data
+from muster.worker.core.paging.keys import page_key
+from muster.worker.core.paging.plan import ContactRoute, PlannedPage
+from muster.worker.core.paging.routing import Routing
+from muster.worker.core.paging.snapshots import page_from_data, page_to_data, plan_from_data
+from muster.worker.core.rendering.render import RenderedMessage, render_page
 from muster.worker.store.models import Delivery, Incident
 from muster.worker.store.reads import core_incident
 

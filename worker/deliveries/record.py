@@ -20,8 +20,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from muster.channels.sender import SendResult
-from muster.worker.core.keys import delivery_entry_key
-from muster.worker.core.routing import Routing
+from muster.worker.core.paging.keys import delivery_entry_key
+from muster.worker.core.paging.routing import Routing
 from muster.worker.deliveries.claim import Claimed
 from muster.worker.deliveries.fallback import fallback
 from muster.worker.deliveries.unreachable import given_up

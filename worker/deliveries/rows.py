@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from muster.worker.core.incident import Incident as CoreIncident
-from muster.worker.core.keys import broadcast_key, page_key
-from muster.worker.core.plan import PagePlan, PlannedPage
-from muster.worker.core.render import RenderedMessage, render_page
-from muster.worker.core.rooms import incident_rooms
-from muster.worker.core.routing import Routing
-from muster.worker.core.snapshots import page_to_data
+from muster.worker.core.paging.incident import Incident as CoreIncident
+from muster.worker.core.paging.keys import broadcast_key, page_key
+from muster.worker.core.paging.plan import PagePlan, PlannedPage
+from muster.worker.core.paging.rooms import incident_rooms
+from muster.worker.core.paging.routing import Routing
+from muster.worker.core.paging.snapshots import page_to_data
+from muster.worker.core.rendering.render import RenderedMessage, render_page
 from muster.worker.store.models import DELIVERIES, Delivery
 
 

@@ -14,10 +14,10 @@ from functools import partial
 from muster.channels.retry import send_with_retry
 from muster.channels.sender import SendResult
 from muster.channels.targets import target_url
-from muster.worker.core.masking import mask_text
-from muster.worker.core.render import RenderedMessage
-from muster.worker.core.rooms import room_url
-from muster.worker.core.routing import Routing
+from muster.worker.core.config.masking import mask_text
+from muster.worker.core.paging.rooms import room_url
+from muster.worker.core.paging.routing import Routing
+from muster.worker.core.rendering.render import RenderedMessage
 from muster.worker.deliveries.claim import Claimed, claim
 from muster.worker.deliveries.lease import keeper
 from muster.worker.deliveries.record import record

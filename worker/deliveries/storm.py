@@ -1,7 +1,7 @@
 """Storm control in the worker: pages over a person's limit are held, in the transaction that
 writes them, under the row lock of that person's window for the kind.
 
-The decision is :mod:`muster.worker.core.storm`'s; this module reads and writes the
+The decision is :mod:`muster.worker.core.decisions.storm`'s; this module reads and writes the
 ``page_windows`` rows it is made from, marks held pages (status ``held``: never claimed, never
 swept) and notes each on its incident's timeline. Windows are locked in (person, kind) order,
 so transactions deciding for the same people cannot deadlock on them. The digests themselves
@@ -19,10 +19,10 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from muster.worker.core.keys import delivery_entry_key
-from muster.worker.core.limits_config import Limits
-from muster.worker.core.routing import Routing
-from muster.worker.core.storm import Window, decide
+from muster.worker.core.config.limits import Limits
+from muster.worker.core.decisions.storm import Window, decide
+from muster.worker.core.paging.keys import delivery_entry_key
+from muster.worker.core.paging.routing import Routing
 from muster.worker.deliveries.rows import NewDelivery, insert_new
 from muster.worker.store.models import TIMELINE, Delivery
 from muster.worker.store.upkeep_models import PAGE_WINDOWS, PageWindow

@@ -22,17 +22,17 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from muster.worker.core.keys import (
+from muster.worker.core.paging.keys import (
     NOTICE_REASON,
     delivery_entry_key,
     notice_reason,
     unreachable_key,
     untold_key,
 )
-from muster.worker.core.plan import Assignment
-from muster.worker.core.routing import Routing
-from muster.worker.core.snapshots import page_from_data, plan_from_data
-from muster.worker.core.unreachable import (
+from muster.worker.core.paging.plan import Assignment
+from muster.worker.core.paging.routing import Routing
+from muster.worker.core.paging.snapshots import page_from_data, plan_from_data
+from muster.worker.core.rendering.unreachable import (
     NOTICE,
     FailedPage,
     notice_unreachable,

@@ -3,8 +3,8 @@ incident its miss declared is resolved."""
 
 from __future__ import annotations
 
-from muster.worker.core.heartbeats import heard
-from muster.worker.core.message_names import refusal
+from muster.worker.core.decisions.heartbeats import heard
+from muster.worker.core.intake.message_names import refusal
 from muster.worker.heartbeats.rows import held, state_of, write
 from muster.worker.heartbeats.settle import settle
 from muster.worker.incidents.outcome import Outcome

@@ -1,4 +1,4 @@
-"""The ``heartbeats`` rows as the core's :class:`~muster.worker.core.heartbeats.MonitorState`,
+"""The ``heartbeats`` rows as the core's ``MonitorState``,
 taken under the timer scan's locks and written back."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from muster.worker.core.heartbeats import MonitorState
+from muster.worker.core.decisions.heartbeats import MonitorState
 from muster.worker.store.db import Database
 from muster.worker.store.upkeep_models import HEARTBEATS, HeartbeatRow
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import structlog
 
-from muster.worker.core.heartbeats import armed, review
+from muster.worker.core.decisions.heartbeats import armed, review
 from muster.worker.heartbeats.rows import insert_new, locked, names, state_of, write
 from muster.worker.heartbeats.settle import settle
 from muster.worker.observe import metrics

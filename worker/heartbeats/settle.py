@@ -18,8 +18,8 @@ import structlog
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from muster.worker.core.heartbeats import DISARMED, DOWN, declaration, missed_of, pending
-from muster.worker.core.heartbeats import resolution_text as resolution
+from muster.worker.core.decisions.heartbeats import DISARMED, DOWN, declaration, missed_of, pending
+from muster.worker.core.decisions.heartbeats import resolution_text as resolution
 from muster.worker.heartbeats.rows import claim, release, state_of
 from muster.worker.incidents.declared import handle_declared
 from muster.worker.incidents.outcome import UnknownIncident

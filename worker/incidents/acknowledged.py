@@ -13,8 +13,8 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from muster.worker.core.keys import ack_key, unpaged_ack_key
-from muster.worker.core.message_names import refusal
+from muster.worker.core.intake.message_names import refusal
+from muster.worker.core.paging.keys import ack_key, unpaged_ack_key
 from muster.worker.incidents.outcome import Outcome
 from muster.worker.incidents.records import consume, declared_incident, recorded
 from muster.worker.messages import Acknowledged, InvalidMessage

@@ -17,13 +17,13 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from muster.worker.core.first_page import first_page
-from muster.worker.core.incident import Incident as CoreIncident
-from muster.worker.core.message_names import refusal
-from muster.worker.core.plan import build_page_plan
-from muster.worker.core.routing import Routing, RoutingError
-from muster.worker.core.snapshots import plan_to_data
-from muster.worker.core.storm import bypasses
+from muster.worker.core.decisions.storm import bypasses
+from muster.worker.core.intake.message_names import refusal
+from muster.worker.core.paging.first_page import first_page
+from muster.worker.core.paging.incident import Incident as CoreIncident
+from muster.worker.core.paging.plan import build_page_plan
+from muster.worker.core.paging.routing import Routing, RoutingError
+from muster.worker.core.paging.snapshots import plan_to_data
 from muster.worker.deliveries.claim import Claimed
 from muster.worker.deliveries.rows import page_rows
 from muster.worker.deliveries.storm import HELD

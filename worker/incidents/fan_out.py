@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from muster.worker.core.broadcasts import render_declared
-from muster.worker.core.first_page import after_first_page
-from muster.worker.core.keys import declared_key
-from muster.worker.core.routing import Routing
-from muster.worker.core.snapshots import plan_from_data
+from muster.worker.core.paging.first_page import after_first_page
+from muster.worker.core.paging.keys import declared_key
+from muster.worker.core.paging.routing import Routing
+from muster.worker.core.paging.snapshots import plan_from_data
+from muster.worker.core.rendering.broadcasts import render_declared
 from muster.worker.deliveries.rows import broadcast_rows, page_rows
 from muster.worker.deliveries.storm import write_pages
 from muster.worker.incidents.outcome import Outcome, UnknownIncident

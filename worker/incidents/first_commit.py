@@ -11,7 +11,8 @@ round trips to save: it gets the plain transaction (as does a declaration with n
 
 Storm control adds nothing to a top-severity first page (it bypasses the limits) nor to a page
 by an unlimited kind. Any other first page first takes its place in its window with one
-conditional upsert (:func:`_admit`, the rule of :func:`muster.worker.core.storm.admit` for a
+conditional upsert (:func:`_admit`, the rule of :func:`muster.worker.core.decisions.storm.admit`
+for a
 window holding nothing): admitted, the one statement follows; refused (the window is full or
 holds pages for its digest), the plain transaction decides under the window's lock and holds it.
 """
@@ -27,8 +28,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from muster.worker.core.limits_config import Limit
-from muster.worker.core.routing import Routing
+from muster.worker.core.config.limits import Limit
+from muster.worker.core.paging.routing import Routing
 from muster.worker.deliveries.rows import NewDelivery, insert_new
 from muster.worker.deliveries.storm import counted, hold_over_limits, note_held
 from muster.worker.store.db import Database

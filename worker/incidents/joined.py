@@ -4,7 +4,7 @@ when it makes the incident worse — the redefinition that follows.
 An alert group that gets worse (Alertmanager's next notification adds a critical alert) or a
 contract declaration with an open fingerprint and a higher impact must not be a mere line on the
 timeline: the incident is as bad as its worst alert. The join keeps the highest impact and
-urgency seen and every service (:func:`muster.worker.core.upgrade.join_upgrade`), and if that
+urgency seen and every service (:func:`muster.worker.core.paging.upgrade.join_upgrade`), and if that
 changes the incident it is redefined exactly as a ``redefinition`` milestone does
 (:mod:`muster.worker.incidents.redefine`): the people newly needed paged, those already paged
 given the new level's kinds they lacked, the chains re-paced, the rooms told. A join never
@@ -17,10 +17,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from muster.worker.core.broadcasts import render_milestone
-from muster.worker.core.keys import join_upgrade_key, joined_key, joined_reason
-from muster.worker.core.routing import Routing
-from muster.worker.core.upgrade import Facts, join_upgrade
+from muster.worker.core.paging.keys import join_upgrade_key, joined_key, joined_reason
+from muster.worker.core.paging.routing import Routing
+from muster.worker.core.paging.upgrade import Facts, join_upgrade
+from muster.worker.core.rendering.broadcasts import render_milestone
 from muster.worker.deliveries.rows import broadcast_rows, page_rows
 from muster.worker.deliveries.storm import write_pages
 from muster.worker.incidents.outcome import UnknownIncident

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from muster.worker.core.broadcasts import render_milestone
-from muster.worker.core.keys import milestone_key
-from muster.worker.core.message_names import refusal
-from muster.worker.core.plan import PlannedPage, plan_engagement, reassign_role
-from muster.worker.core.snapshots import plan_from_data, plan_to_data
-from muster.worker.core.upgrade import Facts
+from muster.worker.core.intake.message_names import refusal
+from muster.worker.core.paging.keys import milestone_key
+from muster.worker.core.paging.plan import PlannedPage, plan_engagement, reassign_role
+from muster.worker.core.paging.snapshots import plan_from_data, plan_to_data
+from muster.worker.core.paging.upgrade import Facts
+from muster.worker.core.rendering.broadcasts import render_milestone
 from muster.worker.deliveries.rows import broadcast_rows, page_rows
 from muster.worker.deliveries.storm import write_pages
 from muster.worker.incidents.outcome import Outcome

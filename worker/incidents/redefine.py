@@ -2,7 +2,8 @@
 milestone, and a declaration that joins the incident and makes it worse.
 
 Either way the incident takes the new facts and the severity they mean, its plan is rebuilt at
-that instant, the pages it owes are decided by :func:`muster.worker.core.upgrade.pages_needed`,
+that instant, the pages it owes are decided by
+:func:`muster.worker.core.paging.upgrade.pages_needed`,
 and its timers follow the new level (:func:`muster.worker.timers.arm.rearm_for_severity`): the
 chains it keeps re-paced from now, the ones it drops disarmed, the new ones armed. The caller
 holds the incident row locked, so two redefinitions (or a redefinition and a join) of the same
@@ -17,11 +18,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from muster.worker.core.keys import disarmed_key
-from muster.worker.core.plan import PagePlan, PlannedPage, build_page_plan
-from muster.worker.core.routing import Routing, RoutingError
-from muster.worker.core.snapshots import plan_to_data
-from muster.worker.core.upgrade import Facts, pages_needed
+from muster.worker.core.paging.keys import disarmed_key
+from muster.worker.core.paging.plan import PagePlan, PlannedPage, build_page_plan
+from muster.worker.core.paging.routing import Routing, RoutingError
+from muster.worker.core.paging.snapshots import plan_to_data
+from muster.worker.core.paging.upgrade import Facts, pages_needed
 from muster.worker.store.models import Delivery, Incident
 from muster.worker.store.reads import core_incident
 from muster.worker.store.timeline import add_entry

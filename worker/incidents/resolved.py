@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from muster.worker.core.broadcasts import render_resolved
-from muster.worker.core.keys import resolved_key
-from muster.worker.core.snapshots import plan_from_data
+from muster.worker.core.paging.keys import resolved_key
+from muster.worker.core.paging.snapshots import plan_from_data
+from muster.worker.core.rendering.broadcasts import render_resolved
 from muster.worker.deliveries.rows import broadcast_rows
 from muster.worker.incidents.outcome import Outcome, UnknownIncident
 from muster.worker.incidents.records import close, consume, declared_incident, recorded

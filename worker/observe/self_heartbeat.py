@@ -19,8 +19,8 @@ import requests
 import structlog
 
 from muster.config.settings import Settings
-from muster.worker.core.heartbeats import stale_processes
-from muster.worker.core.masking import mask_url
+from muster.worker.core.config.masking import mask_url
+from muster.worker.core.decisions.heartbeats import stale_processes
 from muster.worker.store.db import Database
 from muster.worker.store.processes import BEAT, WORKER, last_seen, ping
 

@@ -19,7 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from muster.config.settings import Settings
-from muster.worker.core.masking import mask_url
+from muster.worker.core.config.masking import mask_url
 from muster.worker.store import DEFAULT_FILE
 
 if TYPE_CHECKING:

@@ -8,11 +8,11 @@ from __future__ import annotations
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from muster.worker.core.incident import Incident as CoreIncident
-from muster.worker.core.keys import role_label
-from muster.worker.core.routing import Routing
-from muster.worker.core.summary import Unacknowledged
-from muster.worker.core.unreachable import DeliveryFacts, FailedPage, failed_pages
+from muster.worker.core.paging.incident import Incident as CoreIncident
+from muster.worker.core.paging.keys import role_label
+from muster.worker.core.paging.routing import Routing
+from muster.worker.core.rendering.summary import Unacknowledged
+from muster.worker.core.rendering.unreachable import DeliveryFacts, FailedPage, failed_pages
 from muster.worker.store.models import (
     DELIVERIES,
     Delivery,

@@ -1,6 +1,7 @@
 """The SMS reply guard in the database: wrong reply codes and lockouts seen by every web process.
 
-The limits (:mod:`muster.worker.core.reply_guard`) bound guesses per number; kept in one process's
+The limits (:mod:`muster.worker.core.intake.reply_guard`) bound guesses per number; kept in one
+process's
 memory, ``muster web --workers N`` or N web hosts would allow N times as many and a lockout would
 hold only in the process that saw it. Here each refused reply is a row and each lockout a row,
 so every process counts the same guesses and honours the same lockout. Rows older than the
@@ -18,7 +19,13 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from muster.worker.core.reply_guard import LOCKOUT, MINUTE, OVERALL_PER_MINUTE, WINDOW, WRONG_CODES
+from muster.worker.core.intake.reply_guard import (
+    LOCKOUT,
+    MINUTE,
+    OVERALL_PER_MINUTE,
+    WINDOW,
+    WRONG_CODES,
+)
 from muster.worker.store.db import Database
 from muster.worker.store.upkeep_models import ReplyLockout, ReplyRefusal
 
@@ -26,7 +33,8 @@ KEPT = max(WINDOW, MINUTE)  # how far back any limit looks
 
 
 class DatabaseReplyGuard:
-    """:class:`muster.worker.core.reply_guard.ReplyGuard`'s limits, on the shared database."""
+    """:class:`~muster.worker.core.intake.reply_guard.ReplyGuard`'s limits, on the shared
+    database."""
 
     def __init__(self, database: Database) -> None:
         self.database = database

@@ -55,7 +55,8 @@ class HeartbeatRow(Base):
 
 
 class PageWindow(Base):
-    """One person's paging window by one contact kind (:mod:`muster.worker.core.storm`): when
+    """One person's paging window by one contact kind
+    (:mod:`muster.worker.core.decisions.storm`): when
     it opened and closes, the pages it sent and those it holds for its digest. Decided under
     this row's lock, in the transaction that writes the pages; the digest is fired by the
     beat's scan once ``closes_at`` has passed with pages ``held``."""

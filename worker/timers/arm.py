@@ -12,10 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from muster.worker.core.keys import chain_timer_key, reminder_timer_key, summary_timer_key
-from muster.worker.core.plan import EscalationChain, PagePlan
-from muster.worker.core.routing import Routing
-from muster.worker.core.timer_state import (
+from muster.worker.core.decisions.timer_state import (
     ACKNOWLEDGED,
     CANCELLED,
     ESCALATION,
@@ -29,6 +26,9 @@ from muster.worker.core.timer_state import (
     repaced_due,
     summary_due_after_change,
 )
+from muster.worker.core.paging.keys import chain_timer_key, reminder_timer_key, summary_timer_key
+from muster.worker.core.paging.plan import EscalationChain, PagePlan
+from muster.worker.core.paging.routing import Routing
 from muster.worker.store.models import Incident, Timer
 from muster.worker.timers.rows import incident_timers, timer, upsert
 

@@ -16,10 +16,10 @@ import structlog
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from muster.worker.core.digest import digest_ack_link, digest_reason, render_digest
-from muster.worker.core.keys import page_key
-from muster.worker.core.routing import Routing
-from muster.worker.core.storm import Folded, after_digest, digest_items
+from muster.worker.core.decisions.storm import Folded, after_digest, digest_items
+from muster.worker.core.paging.keys import page_key
+from muster.worker.core.paging.routing import Routing
+from muster.worker.core.rendering.digest import digest_ack_link, digest_reason, render_digest
 from muster.worker.deliveries.rows import NewDelivery, insert_new
 from muster.worker.deliveries.storm import DIGESTED, HELD
 from muster.worker.observe import metrics

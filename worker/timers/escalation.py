@@ -7,11 +7,11 @@ from datetime import datetime
 import structlog
 from sqlalchemy.orm import Session
 
-from muster.worker.core.escalation import escalate
-from muster.worker.core.plan import Assignment, plan_pages
-from muster.worker.core.routing import Routing
-from muster.worker.core.snapshots import plan_from_data
-from muster.worker.core.timer_state import CANCELLED, EXHAUSTED, ChainState
+from muster.worker.core.decisions.timer_state import CANCELLED, EXHAUSTED, ChainState
+from muster.worker.core.paging.escalation import escalate
+from muster.worker.core.paging.plan import Assignment, plan_pages
+from muster.worker.core.paging.routing import Routing
+from muster.worker.core.paging.snapshots import plan_from_data
 from muster.worker.deliveries.rows import NewDelivery, page_rows
 from muster.worker.store.models import Incident, Timer
 from muster.worker.store.reads import core_incident

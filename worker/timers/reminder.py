@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from muster.worker.core.plan import Assignment, plan_pages
-from muster.worker.core.routing import Routing
-from muster.worker.core.snapshots import plan_from_data
-from muster.worker.core.summary import render_reminder
-from muster.worker.core.timer_state import CANCELLED, reminder_put_off_until
+from muster.worker.core.decisions.timer_state import CANCELLED, reminder_put_off_until
+from muster.worker.core.paging.plan import Assignment, plan_pages
+from muster.worker.core.paging.routing import Routing
+from muster.worker.core.paging.snapshots import plan_from_data
+from muster.worker.core.rendering.summary import render_reminder
 from muster.worker.deliveries.rows import NewDelivery, page_rows
 from muster.worker.store.models import Incident, TimelineEntry, Timer
 from muster.worker.store.reads import core_incident

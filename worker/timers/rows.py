@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from muster.worker.core.timer_state import PENDING
+from muster.worker.core.decisions.timer_state import PENDING
 from muster.worker.store.models import Timer
 
 

@@ -14,8 +14,8 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from muster.worker.core.routing import Routing
-from muster.worker.core.timer_state import CANCELLED, ESCALATION, PENDING, SUMMARY
+from muster.worker.core.decisions.timer_state import CANCELLED, ESCALATION, PENDING, SUMMARY
+from muster.worker.core.paging.routing import Routing
 from muster.worker.deliveries.rows import NewDelivery
 from muster.worker.deliveries.storm import write_pages
 from muster.worker.observe import metrics

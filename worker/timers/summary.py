@@ -12,17 +12,17 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from muster.worker.core.keys import summary_entry_key, summary_timer_key
-from muster.worker.core.routing import Routing
-from muster.worker.core.snapshots import plan_from_data
-from muster.worker.core.summary import (
+from muster.worker.core.decisions.timer_state import SummaryState, next_summary_due
+from muster.worker.core.paging.keys import summary_entry_key, summary_timer_key
+from muster.worker.core.paging.routing import Routing
+from muster.worker.core.paging.snapshots import plan_from_data
+from muster.worker.core.rendering.summary import (
     SummaryFacts,
     TimelineItem,
     compose_stakeholder_update,
     compose_summary,
     named_holders,
 )
-from muster.worker.core.timer_state import SummaryState, next_summary_due
 from muster.worker.deliveries.rows import NewDelivery, broadcast_rows
 from muster.worker.store.models import Incident, TimelineEntry, Timer
 from muster.worker.store.reads import core_incident, failed_pages_of, unacknowledged

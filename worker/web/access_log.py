@@ -15,7 +15,7 @@ import time
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from muster.worker.core.masking import MASK
+from muster.worker.core.config.masking import MASK
 from muster.worker.web.metrics import REFUSED, REQUESTS
 
 log = structlog.get_logger("muster.web")

@@ -7,7 +7,7 @@ of an incident, and acknowledges every open incident of it for its person (one c
 acknowledgement each).
 
 A link acts only for a person still in the config, for an incident the database knows and has
-not resolved, and before it expires (:mod:`muster.worker.core.ack_tokens`); when the database
+not resolved, and before it expires (:mod:`muster.worker.core.intake.ack_tokens`); when the database
 cannot be read the page says so rather than claim an acknowledgement it cannot check.
 """
 
@@ -21,8 +21,14 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from muster.worker.client import BrokerUnavailable
-from muster.worker.core.ack_tokens import AckToken, Refusal, incident_refusal, refusal, verify
-from muster.worker.core.digest import DIGEST_SUBJECT
+from muster.worker.core.intake.ack_tokens import (
+    AckToken,
+    Refusal,
+    incident_refusal,
+    refusal,
+    verify,
+)
+from muster.worker.core.rendering.digest import DIGEST_SUBJECT
 from muster.worker.messages import ACKNOWLEDGED, InvalidMessage
 from muster.worker.web.context import WebContext
 

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
 
-from muster.worker.core.alerts import AlertWebhook
+from muster.worker.core.intake.alerts import AlertWebhook
 from muster.worker.web import acks, health, heartbeats, messages, metrics, replies, webhooks
 from muster.worker.web.access_log import AccessLog
 from muster.worker.web.context import WebContext

@@ -20,9 +20,9 @@ import structlog
 from fastapi import HTTPException, Request, status
 from starlette.concurrency import run_in_threadpool
 
-from muster.worker.core.intake_config import Caller, Signature
-from muster.worker.core.scopes import Scope
-from muster.worker.core.signed_stamps import Fresh, check_stamp
+from muster.worker.core.config.intake import Caller, Signature
+from muster.worker.core.config.scopes import Scope
+from muster.worker.core.intake.signed_stamps import Fresh, check_stamp
 from muster.worker.store.seen_signatures import SeenUnavailable
 from muster.worker.web.context import WebContext
 from muster.worker.web.metrics import REFUSED
@@ -86,7 +86,8 @@ def verify_signature(
     signature: Signature, request: Request, body: bytes, now: datetime
 ) -> Accepted | None:
     """Refuse a body whose HMAC-SHA256 (over ``TIMESTAMP:BODY`` with a timestamp header) is
-    missing or wrong, or whose timestamp is not fresh (:mod:`muster.worker.core.signed_stamps`);
+    missing or wrong, or whose timestamp is not fresh
+    (:mod:`muster.worker.core.intake.signed_stamps`);
     what to remember against a replay when it is stamped (None: it is not, and cannot be told
     from a replay)."""
     given = request.headers.get(signature.header, "")

@@ -2,7 +2,7 @@
 act on it rather than dead-letter it a moment later.
 
 422 for a name the routing config does not define (the same check the worker and the CLI make:
-:mod:`muster.worker.core.message_names`), 404 for an incident id the database does not know.
+:mod:`muster.worker.core.intake.message_names`), 404 for an incident id the database does not know.
 The database is asked again for a short while before the 404 (:mod:`muster.worker.store.appearing`):
 a declaration queued a moment ago may not be committed yet. An id that joined another incident by
 fingerprint is known; a resolution by fingerprint is not checked (what a monitoring system
@@ -18,7 +18,7 @@ import structlog
 from fastapi import HTTPException, Request, status
 from sqlalchemy.exc import SQLAlchemyError
 
-from muster.worker.core.message_names import refusal
+from muster.worker.core.intake.message_names import refusal
 from muster.worker.messages import Acknowledged, Milestone, Resolved
 from muster.worker.store.appearing import appears
 from muster.worker.web.context import WebContext

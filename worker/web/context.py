@@ -20,8 +20,8 @@ from sqlalchemy import Engine
 from muster.config.settings import Settings
 from muster.config.watch import ConfigSource
 from muster.worker.client import Client
-from muster.worker.core.config_model import RoutingConfig
-from muster.worker.core.reply_guard import Guard, ReplyGuard
+from muster.worker.core.config.model import RoutingConfig
+from muster.worker.core.intake.reply_guard import Guard, ReplyGuard
 from muster.worker.store.db import Database, database_url, make_engine
 from muster.worker.store.good_config import DatabaseKeeper
 from muster.worker.store.reply_guard import DatabaseReplyGuard

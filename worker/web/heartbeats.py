@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
 
-from muster.worker.core.scopes import Scope
+from muster.worker.core.config.scopes import Scope
 from muster.worker.messages import HEARTBEAT
 from muster.worker.web.auth import needing
 from muster.worker.web.metrics import REFUSED

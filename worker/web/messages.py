@@ -5,7 +5,8 @@ itself (``docs/message-contract.md``); a declaration without an ``incident_id`` 
 and every declaration records the caller as its ``source``. A fingerprint a caller gives
 (declaring or resolving) is the caller's own: stored as ``caller:{caller}:{given}``, so no
 caller reaches another's incidents, nor an alert group's or a heartbeat's; fingerprints and
-declaration ids in muster's reserved namespaces are 422 (:mod:`muster.worker.core.namespaces`).
+declaration ids in muster's reserved namespaces are 422
+(:mod:`muster.worker.core.intake.namespaces`).
 What the worker could only dead-letter is refused here instead (:mod:`muster.worker.web.checks`):
 422 for a name the config lacks, 404 for an incident id the database does not know.
 """
@@ -20,8 +21,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from muster.worker.client import new_incident_id
-from muster.worker.core.namespaces import ReservedNamespace, caller_fingerprint, check_given
-from muster.worker.core.scopes import Scope
+from muster.worker.core.config.scopes import Scope
+from muster.worker.core.intake.namespaces import ReservedNamespace, caller_fingerprint, check_given
 from muster.worker.messages import (
     ACKNOWLEDGED,
     DECLARED,

@@ -22,13 +22,13 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response, 
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import SQLAlchemyError
 
-from muster.worker.core.config_model import RoutingConfig
-from muster.worker.core.intake_config import Twilio
-from muster.worker.core.phone_numbers import same_number
-from muster.worker.core.reply_codes import matching, read_reply
-from muster.worker.core.reply_guard import LOCKOUT, Guard
-from muster.worker.core.scopes import Scope
-from muster.worker.core.twilio_signature import signed_urls, twilio_signed
+from muster.worker.core.config.intake import Twilio
+from muster.worker.core.config.model import RoutingConfig
+from muster.worker.core.config.scopes import Scope
+from muster.worker.core.intake.phone_numbers import same_number
+from muster.worker.core.intake.reply_codes import matching, read_reply
+from muster.worker.core.intake.reply_guard import LOCKOUT, Guard
+from muster.worker.core.intake.twilio_signature import signed_urls, twilio_signed
 from muster.worker.messages import ACKNOWLEDGED
 from muster.worker.web.auth import (
     BASIC_CHALLENGE,

@@ -1,6 +1,6 @@
 """``POST /v1/alertmanager`` and ``POST /v1/grafana``: alert notifications as incidents.
 
-One incident per alert group (:mod:`muster.worker.core.alerts` says how labels become impact,
+One incident per alert group (:mod:`muster.worker.core.intake.alerts` says how labels become impact,
 urgency and services, and why a repeat pages nobody). Point Alertmanager's ``webhook_configs``
 or a Grafana webhook contact point here, with the caller's bearer token.
 """
@@ -12,8 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from muster.worker.core.alerts import AlertRefused, AlertWebhook, webhook_message
-from muster.worker.core.scopes import Scope
+from muster.worker.core.config.scopes import Scope
+from muster.worker.core.intake.alerts import AlertRefused, AlertWebhook, webhook_message
 from muster.worker.messages import DECLARED, RESOLVED
 from muster.worker.web.auth import authorised
 from muster.worker.web.metrics import REFUSED

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from muster.channels.retry import RetryPolicy
 from muster.channels.sender import SendResult
 from muster.worker.clock import ManualClock
-from muster.worker.core.render import RenderedMessage
+from muster.worker.core.rendering.render import RenderedMessage
 from muster.worker.deliveries import lease
 from muster.worker.deliveries.send import run_batch
 from muster.worker.incidents.declared import handle_declared

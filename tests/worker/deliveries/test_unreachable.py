@@ -20,7 +20,7 @@ from structlog.testing import capture_logs
 from muster.channels.retry import RetryPolicy
 from muster.channels.sender import SendResult
 from muster.worker.clock import ManualClock
-from muster.worker.core.render import RenderedMessage
+from muster.worker.core.rendering.render import RenderedMessage
 from muster.worker.deliveries.send import run_delivery
 from muster.worker.incidents.declared import handle_declared
 from muster.worker.incidents.resolved import handle_resolved

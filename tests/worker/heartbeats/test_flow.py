@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from muster.channels.retry import RetryPolicy
 from muster.worker.clock import ManualClock
-from muster.worker.core.heartbeats import DISARMED, DOWN, UP, incident_id
+from muster.worker.core.decisions.heartbeats import DISARMED, DOWN, UP, incident_id
 from muster.worker.heartbeats import settle as settle_module
 from muster.worker.heartbeats.received import handle_heartbeat
 from muster.worker.heartbeats.scan import scan_heartbeats

@@ -21,7 +21,7 @@ from muster.channels.fanout import FanOut
 from muster.channels.retry import RetryPolicy
 from muster.channels.sender import SendResult
 from muster.worker.clock import ManualClock
-from muster.worker.core.render import RenderedMessage
+from muster.worker.core.rendering.render import RenderedMessage
 from muster.worker.deliveries.claim import Claimed
 from muster.worker.deliveries.send import run_batch, send_claimed
 from muster.worker.deliveries.sweep import due_deliveries

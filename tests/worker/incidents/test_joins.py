@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from muster.channels.retry import RetryPolicy
 from muster.worker.clock import ManualClock
-from muster.worker.core.alerts import AlertWebhook, webhook_message
+from muster.worker.core.intake.alerts import AlertWebhook, webhook_message
 from muster.worker.incidents.declared import handle_declared
 from muster.worker.incidents.fan_out import handle_fan_out
 from muster.worker.incidents.milestone import handle_milestone

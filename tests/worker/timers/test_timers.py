@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from muster.channels.retry import RetryPolicy
 from muster.worker.clock import ManualClock
-from muster.worker.core.review import review_data, review_markdown
+from muster.worker.core.rendering.review import review_data, review_markdown
 from muster.worker.deliveries.send import run_delivery
 from muster.worker.incidents.acknowledged import handle_acknowledged
 from muster.worker.incidents.declared import handle_declared

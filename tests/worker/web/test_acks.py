@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from structlog.testing import capture_logs
 
 from muster.worker.clock import ManualClock
-from muster.worker.core.ack_tokens import sign
+from muster.worker.core.intake.ack_tokens import sign
 from muster.worker.web.access_log import masked_path
 from tests.worker.web.conftest import ACK_SECRET, ISSUED, StubIncidents, Web, intake_document
 

@@ -14,7 +14,7 @@ import pytest
 from httpx import Response
 from structlog.testing import capture_logs
 
-from muster.worker.core.signed_stamps import FUTURE_SKEW
+from muster.worker.core.intake.signed_stamps import FUTURE_SKEW
 from muster.worker.store.db import make_engine, upgrade
 from muster.worker.store.seen_signatures import DatabaseSeenSignatures
 from muster.worker.web.replays import MemorySeenSignatures

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
-from muster.worker.core.ack_tokens import sign
+from muster.worker.core.intake.ack_tokens import sign
 from muster.worker.web.app import ROUTED
 from tests.worker.web.conftest import (
     ACK_SECRET,

@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import pytest
 
-from muster.worker.core.ack_tokens import sign
-from muster.worker.core.digest import DIGEST_SUBJECT
-from muster.worker.core.reply_codes import reply_code
+from muster.worker.core.intake.ack_tokens import sign
+from muster.worker.core.intake.reply_codes import reply_code
+from muster.worker.core.rendering.digest import DIGEST_SUBJECT
 from tests.worker.web.conftest import (
     ACK_SECRET,
     ISSUED,

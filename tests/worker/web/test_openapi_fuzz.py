@@ -13,7 +13,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from muster.worker.core.ack_tokens import sign
+from muster.worker.core.intake.ack_tokens import sign
 from tests.worker.web.conftest import ACK_SECRET, ISSUED, TOKEN, StubIncidents, Web, intake_document
 
 

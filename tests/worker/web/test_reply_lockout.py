@@ -11,8 +11,8 @@ import pytest
 from structlog.testing import capture_logs
 
 from muster.worker.clock import ManualClock
-from muster.worker.core.reply_codes import reply_code
-from muster.worker.core.reply_guard import LOCKOUT, OVERALL_PER_MINUTE, WINDOW, WRONG_CODES
+from muster.worker.core.intake.reply_codes import reply_code
+from muster.worker.core.intake.reply_guard import LOCKOUT, OVERALL_PER_MINUTE, WINDOW, WRONG_CODES
 from muster.worker.web.metrics import LOCKOUTS, REFUSED
 from tests.worker.web.conftest import ISSUED, SCRIPT_TOKEN, StubIncidents, Web, intake_document
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from muster.worker.clock import ManualClock
-from muster.worker.core.reply_guard import LOCKOUT, WINDOW, WRONG_CODES
+from muster.worker.core.intake.reply_guard import LOCKOUT, WINDOW, WRONG_CODES
 from muster.worker.store.db import Database, make_engine
 from muster.worker.store.reply_guard import DatabaseReplyGuard
 from muster.worker.store.upkeep_models import ReplyRefusal

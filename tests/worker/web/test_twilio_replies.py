@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 import pytest
 
-from muster.worker.core.issues import ConfigError
-from muster.worker.core.reply_codes import reply_code
-from muster.worker.core.twilio_signature import twilio_signature
+from muster.worker.core.config.issues import ConfigError
+from muster.worker.core.intake.reply_codes import reply_code
+from muster.worker.core.intake.twilio_signature import twilio_signature
 from muster.worker.web.metrics import REFUSED
 from tests.worker.web.conftest import StubIncidents, Web, intake_document
 

@@ -1,0 +1,104 @@
+"""Escalation decisions: what an unacknowledged chain does when its timer fires.
+
+A chain (a standing role's, or a service's SMEs') climbs its rotations one level per
+``ack_within``; when the last level has been paged, the whole chain is paged again from its own
+rotation, ``escalation.repeat`` more times, then it stops. A level with nobody on call at that
+instant is skipped at once: waiting ``ack_within`` for a page nobody received helps no one.
+Everything is decided here from the chain's progress and the instant; the scanner only stores
+the result and pages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from muster.worker.core.paging.keys import role_label
+from muster.worker.core.paging.plan import EscalationStep, PagePlan
+from muster.worker.core.paging.routing import Routing
+
+
+@dataclass(frozen=True, slots=True)
+class ChainProgress:
+    """Where an escalation chain stands: its rotations, the level first paged, steps since."""
+
+    role: str
+    service: str | None
+    rotations: tuple[str, ...]
+    start_level: int = 0
+    steps_taken: int = 0
+
+    @property
+    def label(self) -> str:
+        """``incident_commander`` or ``sme:payments-api``."""
+        return role_label(self.role, self.service)
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationDecision:
+    """What to do now: the steps to page (gaps included, unpaged), and the chain's new state."""
+
+    steps: tuple[EscalationStep, ...]
+    progress: ChainProgress
+    next_due: datetime | None  # None: the chain is exhausted
+
+
+def total_steps(progress: ChainProgress, repeat: int) -> int:
+    """How many escalation steps the chain can take in all, its repeats included."""
+    return len(progress.rotations) * (1 + repeat) - progress.start_level - 1
+
+
+def step_at(
+    routing: Routing, progress: ChainProgress, number: int, ack_within: timedelta, at: datetime
+) -> EscalationStep:
+    """Escalation step ``number`` (1 is the first after the initial page), resolved at ``at``."""
+    depth = len(progress.rotations)
+    index = progress.start_level + number
+    rotation = progress.rotations[index % depth]
+    return EscalationStep(
+        after=number * ack_within,
+        at=at,
+        role=progress.role,
+        service=progress.service,
+        level=index % depth,
+        rotation=rotation,
+        person=routing.on_call(rotation, at),
+        round=index // depth,
+    )
+
+
+def escalate(
+    routing: Routing, progress: ChainProgress, ack_within: timedelta, repeat: int, now: datetime
+) -> EscalationDecision:
+    """The timer of an unacknowledged chain fired at ``now``: page the next staffed level."""
+    limit = total_steps(progress, repeat)
+    steps: list[EscalationStep] = []
+    taken = progress.steps_taken
+    while taken < limit:
+        taken += 1
+        step = step_at(routing, progress, taken, ack_within, now)
+        steps.append(step)
+        if step.person is not None:
+            break
+    after = replace(progress, steps_taken=taken)
+    next_due = now + ack_within if taken < limit else None
+    return EscalationDecision(steps=tuple(steps), progress=after, next_due=next_due)
+
+
+def escalation_timeline(routing: Routing, plan: PagePlan) -> tuple[EscalationStep, ...]:
+    """The pages that would follow if nobody acknowledged: each level resolved at its own instant.
+
+    The dry run's view of what :func:`escalate` does one timer at a time: step k of a chain is
+    paged ``k × ack_within`` after the first page. Levels without ``ack_within`` never escalate.
+    """
+    if plan.ack_within is None:
+        return ()
+    repeat = routing.config.escalation.repeat
+    steps = []
+    for chain in plan.escalations:
+        progress = ChainProgress(chain.role, chain.service, chain.rotations, chain.start_level)
+        for number in range(1, total_steps(progress, repeat) + 1):
+            at = plan.at + number * plan.ack_within
+            steps.append(step_at(routing, progress, number, plan.ack_within, at))
+    steps.sort(key=lambda step: step.after)
+    return tuple(steps)
