@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 from muster.worker.core.intake.message_names import refusal
 from muster.worker.core.paging.keys import milestone_key
-from muster.worker.core.paging.plan import PlannedPage, plan_engagement, reassign_role
+from muster.worker.core.paging.plan import PlannedPage
+from muster.worker.core.paging.plan_changes import plan_engagement, reassign_role
 from muster.worker.core.paging.snapshots import plan_from_data, plan_to_data
 from muster.worker.core.paging.upgrade import Facts
 from muster.worker.core.rendering.broadcasts import render_milestone

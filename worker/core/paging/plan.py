@@ -10,7 +10,7 @@ covered at once by the first level of its escalation chain that has someone, and
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from muster.worker.core.config.model import SME
@@ -198,7 +198,7 @@ def build_page_plan(
     """
     severity = severity or routing.severity(incident.impact, incident.urgency)
     services = route_services(routing, incident.services)
-    chains, assignments, gaps = _staff(routing, escalation_chains(routing, severity, services), at)
+    chains, assignments, gaps = staff(routing, escalation_chains(routing, severity, services), at)
     return PagePlan(
         incident_id=incident.id,
         at=at,
@@ -215,7 +215,7 @@ def build_page_plan(
     )
 
 
-def _staff(
+def staff(
     routing: Routing, chains: Iterable[EscalationChain], at: datetime
 ) -> tuple[tuple[EscalationChain, ...], list[tuple[str, Assignment]], tuple[Gap, ...]]:
     """Resolve each chain's first staffed level at ``at``, noting the chains that had a gap."""
@@ -287,45 +287,3 @@ def plan_pages(
             )
         )
     return tuple(pages)
-
-
-ENGAGED = "engaged"
-"""The role label of someone the incident commander pulled in by name."""
-
-
-def plan_engagement(
-    routing: Routing,
-    plan: PagePlan,
-    people: Sequence[str],
-    services: Sequence[str],
-    at: datetime,
-) -> tuple[PlannedPage, ...]:
-    """Pages for an ``engage``: the named people, and the on-call SMEs of the named services.
-
-    Contact kinds are the incident's current severity's; services are not added to the impact.
-    """
-    assignments: list[tuple[str, Assignment]] = [
-        (person, Assignment(role=ENGAGED, service=None, rotation="")) for person in people
-    ]
-    for route in route_services(routing, services):
-        if route.handled_by is None:
-            continue
-        service = routing.config.services[route.handled_by]
-        chain = EscalationChain(SME, route.handled_by, (service.smes, *service.escalate_to))
-        assignments += _staff(routing, [chain], at)[1]
-    return plan_pages(routing, assignments, plan.via)
-
-
-def reassign_role(routing: Routing, plan: PagePlan, role: str, person: str) -> PagePlan:
-    """The plan with ``role`` handed to ``person``: the old holder keeps only their other roles."""
-    pages: list[PlannedPage] = []
-    handed = Assignment(role=role, service=None, rotation="")
-    for page in plan.pages:
-        kept = tuple(a for a in page.assignments if a.label != role)
-        if page.person == person:
-            kept = (*kept, handed)
-        if kept:
-            pages.append(PlannedPage(page.person, page.name, kept, page.contacts, page.unreachable))
-    if all(page.person != person for page in pages):
-        pages += plan_pages(routing, [(person, handed)], plan.via)
-    return replace(plan, pages=tuple(pages))
