@@ -17,12 +17,13 @@ NOTES = {
     "muster_deliveries_sent_total": "`purpose`: `page`, `digest`, `reminder`, `notice` or "
     "`broadcast`; `kind`: the contact kind, or a broadcast's destination",
     "muster_deliveries_failed_total": "a failure is counted once its retries are spent",
-    "muster_first_page_seconds": "once per incident",
+    "muster_first_page_seconds": "once per incident, stored as `incidents.first_paged_at`",
     "muster_timer_lateness_seconds": "`kind`: escalation step, summary, reminder…",
     "muster_dead_letters_total": "`reason`: `contract`, `config`, `unknown_incident`, "
     "`internal_error` (refused by muster's handler) or `arrival` (refused before any handler, "
     "or a `foreign` file: the kind says why)",
     "muster_heartbeats_missed_total": "each miss once; alert on it, or on the incident it declares",
+    "muster_digests_total": "a storm in progress",
     "muster_deliveries_unsent": "counted in the database at each scrape: the queue's depth",
     "muster_intake_refused_total": "`reason`: `unauthorized`, `bad_signature`, `scope`, "
     "`acts_for`, `invalid`, `reserved`, `unknown_name`, `unknown_incident`, "
