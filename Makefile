@@ -24,11 +24,13 @@ peers:
 run: install
 	$(BIN)/muster worker --beat --web
 
+# The site is built strictly: a broken link, a missing anchor or a page not in its nav fails lint.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir build/site
 
 # The clock shift of the second run: one week on, every calendar rotation has another holder, so
 # a test that names today's holder fails on every day, not on some.

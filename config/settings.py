@@ -1,9 +1,9 @@
 """Every ``MUSTER_*`` setting, read from the environment in this one place.
 
 Ops set these per process (the routing config, which changes while muster runs, is a file of its
-own). Each field is one variable: ``broker_url`` is ``MUSTER_BROKER_URL``. The README's settings
-table is checked against this class by a test, so the two cannot drift. Settings are read when
-asked for, not at import, so importing muster reads nothing and creates nothing.
+own). Each field is one variable: ``broker_url`` is ``MUSTER_BROKER_URL``. The settings table of
+docs/configuration.md is generated from this class, so the two cannot drift. Settings are read
+when asked for, not at import, so importing muster reads nothing and creates nothing.
 """
 
 from __future__ import annotations
@@ -162,7 +162,7 @@ DEFAULT_TEXT = {
 
 
 def settings_table() -> str:
-    """The README's settings table, one row a variable, as this class defines them."""
+    """The documented settings table, one row a variable, as this class defines them."""
     rows = ["| variable | default | what |", "|---|---|---|"]
     for name, field in Settings.model_fields.items():
         default = DEFAULT_TEXT.get(name, f"{field.default}")

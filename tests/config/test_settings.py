@@ -1,5 +1,5 @@
-"""Every ``MUSTER_*`` setting has one home, ``muster.config.settings``, and the README says
-exactly what it holds."""
+"""Every ``MUSTER_*`` setting has one home, ``muster.config.settings``, and the configuration
+reference says exactly what it holds."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from muster.config.settings import DEMO_CONFIG, Settings, settings_table
 from tests.configs import REPO
 
 
-def test_the_readme_table_is_the_settings_class() -> None:
-    """The README's table of variables is the one the class renders, row for row."""
-    readme = (REPO / "README.md").read_text()
-    assert settings_table() in readme
+def test_the_documented_table_is_the_settings_class() -> None:
+    """The configuration reference's table of variables is the one the class renders, row for
+    row (``python -m docs.tables`` writes it)."""
+    reference = (REPO / "docs" / "configuration.md").read_text()
+    assert settings_table() in reference
 
 
 def test_no_module_but_settings_reads_a_muster_variable() -> None:

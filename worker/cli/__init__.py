@@ -34,7 +34,7 @@ COMMANDS: dict[str, Entry] = {
     "beat": Entry(
         "muster.worker.cli.ops:beat",
         "Run beat, the periodic scheduler: run two, on different hosts, so losing one stops no "
-        "timer (the scan and the sweeper are safe to repeat; see the README's Scaling out).",
+        "timer (the scan and the sweeper are safe to repeat; see docs/operations/production.md).",
     ),
     "config": Entry(
         "muster.worker.cli.config_commands:config_group", "Check routing config files."

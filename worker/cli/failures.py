@@ -1,7 +1,7 @@
 """How a CLI command fails when the database or the broker does: one line on stderr naming what
 failed and what to do, and an exit status per class, never a traceback.
 
-Exit statuses (the README's "Exit statuses" lists them): 0 done; 1 bad input (a config or a
+Exit statuses (docs/cli.md, "Exit statuses", lists them): 0 done; 1 bad input (a config or a
 name it lacks, an unknown incident, a ``MUSTER_*`` variable that is not a valid setting); 2
 usage (click's own; ``config check --strict`` warnings); 3 the database is unusable
 (unreachable, corrupt, no schema); 4 the broker is unusable (unreachable, a URL no transport

@@ -139,7 +139,7 @@ def worker(beat: bool, concurrency: int, web: bool, loglevel: str) -> None:
 @click.option("--loglevel", default="INFO", show_default=True)
 def beat(loglevel: str) -> None:
     """Run beat, the periodic scheduler: run two, on different hosts, so losing one stops no
-    timer (the scan and the sweeper are safe to repeat; see the README's Scaling out)."""
+    timer (the scan and the sweeper are safe to repeat; see docs/operations/production.md)."""
     from muster.config.settings import Settings
     from muster.worker.log_setup import configure_logging
     from muster.worker.observe import exporter

@@ -21,7 +21,7 @@ broadcast destinations, timer kinds, dead-letter kinds): never an address, a per
 - ``muster_liveness_failures_total{kind}`` — liveness rows this process could not write.
 - ``muster_heartbeats_missed_total{heartbeat}`` — heartbeat monitors found silent (each miss
   once, by the scan that committed it; the label is the monitor's name in the config).
-- ``muster_digests_sent_total{kind}`` — digests of held pages written by the scan, by contact
+- ``muster_digests_total{kind}`` — digests of held pages written by the scan, by contact
   kind (``muster_deliveries_sent_total{purpose="digest"}`` counts them on the wire).
 """
 

@@ -33,7 +33,7 @@ from muster.config.settings import Settings
 
 @dataclass(frozen=True)
 class ServerLimits:
-    """The bounds of one web process (``MUSTER_WEB_*`` settings; the README's "Server limits")."""
+    """The bounds of one web process (``MUSTER_WEB_*`` settings; docs/operations/production.md)."""
 
     header_timeout: float = 10.0
     body_timeout: float = 30.0

@@ -1,10 +1,10 @@
 """Warnings for secrets written into the config file itself instead of ``${NAME}``.
 
-A config file is copied, committed, reviewed and attached to tickets; the README's rule is that
-caller tokens, signature secrets, the ack secret and the credentials in Apprise URLs come from the
-environment. Written literally they still work (the demo does it), so this is a warning, and an
-exit 2 under ``config check --strict``. It reads the document as written (before ``${NAME}`` is
-filled in): that is the only place where literal and filled-in values differ.
+A config file is copied, committed, reviewed and attached to tickets; the rule (docs/security.md)
+is that caller tokens, signature secrets, the ack secret and the credentials in Apprise URLs come
+from the environment. Written literally they still work (the demo does it), so this is a warning,
+and an exit 2 under ``config check --strict``. It reads the document as written (before ``${NAME}``
+is filled in): that is the only place where literal and filled-in values differ.
 """
 
 from __future__ import annotations
