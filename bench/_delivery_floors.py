@@ -37,7 +37,8 @@ from sqlalchemy import Engine, text
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.rendering.render import RenderedMessage
 from muster.worker.store.db import make_engine
-from tests.integration.harness import purge, worker_environment
+from tests.harness.muster_processes import worker_environment
+from tests.harness.servers import purge
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent

@@ -23,7 +23,8 @@ from _delivery_sink import Latencies, Sink, group_cpu_seconds
 from sqlalchemy import create_engine, text
 
 from muster.worker.client import Client
-from tests.integration.harness import MusterWorker, purge, worker_environment
+from tests.harness.muster_processes import MusterWorker, worker_environment
+from tests.harness.servers import purge
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -28,9 +28,9 @@ import _delivery_sink
 import redis
 from _delivery_sink import Latencies, group_cpu_seconds
 
-from tests.peers.alertmanager import AlertmanagerPeer
-from tests.peers.common import HOST, free_port
-from tests.reaper import guard
+from tests.harness.peers.alertmanager import AlertmanagerPeer
+from tests.harness.peers.common import HOST, free_port
+from tests.harness.reaper import guard
 
 TOKEN = "intake-bench-token-not-a-secret-0123456789"  # noqa: S105 - a bench token, scratch only
 AUTH = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}

@@ -67,12 +67,7 @@ from _delivery_report import (  # noqa: E402
 from _delivery_sink import Sink  # noqa: E402
 
 from muster.config.loader import load_config  # noqa: E402
-from tests.integration.harness import (  # noqa: E402
-    RABBITMQ_URL,
-    REDIS_URL,
-    port_open,
-    postgres_database,
-)
+from tests.harness.servers import RABBITMQ_URL, REDIS_URL, port_open, postgres_database  # noqa: E402
 
 LATENCY_INCIDENTS = 30
 BURST_INCIDENTS = 20

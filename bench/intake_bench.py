@@ -87,9 +87,10 @@ from _intake_parts import (  # noqa: E402
     webhook,
 )
 
-from tests.integration.harness import MusterWorker, port_open, worker_environment  # noqa: E402
-from tests.peers.alertmanager import AlertmanagerPeer  # noqa: E402
-from tests.peers.common import free_port  # noqa: E402
+from tests.harness.muster_processes import MusterWorker, worker_environment  # noqa: E402
+from tests.harness.peers.alertmanager import AlertmanagerPeer  # noqa: E402
+from tests.harness.peers.common import free_port  # noqa: E402
+from tests.harness.servers import port_open  # noqa: E402
 
 ALERTS = 1000
 BATCH_ALERTS = 10_000

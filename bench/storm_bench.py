@@ -56,14 +56,9 @@ from _intake_parts import (  # noqa: E402
 from sqlalchemy import create_engine, func, select  # noqa: E402
 
 from muster.worker.store.models import Delivery, Incident  # noqa: E402
-from tests.integration.harness import (  # noqa: E402
-    REDIS_URL,
-    MusterBeat,
-    MusterWorker,
-    postgres_database,
-    worker_environment,
-)
-from tests.peers.common import HOST  # noqa: E402
+from tests.harness.muster_processes import MusterBeat, MusterWorker, worker_environment  # noqa: E402
+from tests.harness.peers.common import HOST  # noqa: E402
+from tests.harness.servers import REDIS_URL, postgres_database  # noqa: E402
 
 SERVICES = 20
 GROUPS = 1000

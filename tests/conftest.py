@@ -12,8 +12,8 @@ import yaml
 
 from muster.config.loader import LoadedConfig, load_config
 from muster.worker.core.paging.routing import Routing
-from tests.configs import EXAMPLE, EXAMPLE_ENV
-from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
+from tests.harness.configs import EXAMPLE, EXAMPLE_ENV
+from tests.harness.peers import MattermostPeer, SmsPeer, SmtpPeer
 
 
 @pytest.fixture

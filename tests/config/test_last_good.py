@@ -26,8 +26,8 @@ from muster.worker.core.config.issues import ConfigError
 from muster.worker.store.db import Database, make_engine
 from muster.worker.store.good_config import DatabaseKeeper
 from muster.worker.store.upkeep_models import GOOD_CONFIGS
-from tests.configs import minimal_document
-from tests.integration.harness import wait_until
+from tests.harness.configs import minimal_document
+from tests.harness.waiting import wait_until
 
 STORED_AT = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
 IMPOSSIBLE = "2026-13-45"

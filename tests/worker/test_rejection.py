@@ -25,7 +25,7 @@ from muster.worker.messages import ACKNOWLEDGED, DECLARED, MILESTONE, RESOLVED
 from muster.worker.runtime import Runtime, install
 from muster.worker.store.models import ConsumedMessage, DeadLetter
 from muster.worker.tasks import register
-from tests.support import stub_runtime
+from tests.harness.runtimes import stub_runtime
 
 GOOD = {"title": "t", "impact": "critical", "urgency": "high", "services": ["payments-api"]}
 

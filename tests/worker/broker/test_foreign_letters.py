@@ -23,7 +23,7 @@ from muster.worker.broker.transport import transport_options
 from muster.worker.cli import cli
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DeadLetter
-from tests.support import stub_runtime
+from tests.harness.runtimes import stub_runtime
 from tests.worker.broker.test_foreign import fresh_queue
 
 

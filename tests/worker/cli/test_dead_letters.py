@@ -20,7 +20,7 @@ from muster.worker.incidents.dead_letters import dead_letter
 from muster.worker.messages import DECLARED
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DeadLetter
-from tests.support import stub_runtime
+from tests.harness.runtimes import stub_runtime
 
 QUEUE = "muster-cli-test"
 

@@ -17,8 +17,8 @@ from muster.channels.retry import RetryPolicy
 from muster.worker.cli import cli, producer
 from muster.worker.incidents.declared import handle_declared
 from muster.worker.messages import DECLARED, parse
-from tests.configs import DEMO
-from tests.support import stub_runtime
+from tests.harness.configs import DEMO
+from tests.harness.runtimes import stub_runtime
 
 
 @dataclass

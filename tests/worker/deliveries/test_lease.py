@@ -23,7 +23,7 @@ from muster.worker.incidents.declared import handle_declared
 from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery
-from tests.support import RecordingSender, stub_runtime
+from tests.harness.runtimes import RecordingSender, stub_runtime
 
 LEASE = timedelta(seconds=0.3)  # renewed every 0.1 s of real time
 PAYLOAD = {

@@ -27,9 +27,9 @@ from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, TimelineEntry
 from muster.worker.store.upkeep_models import PageWindow
 from muster.worker.timers.scan import scan
-from tests.configs import WEDNESDAY_NOON
-from tests.integration.harness import postgres_database
-from tests.support import stub_runtime
+from tests.harness.configs import WEDNESDAY_NOON
+from tests.harness.runtimes import stub_runtime
+from tests.harness.servers import postgres_database
 
 pytestmark = pytest.mark.integration
 MINUTE = timedelta(minutes=1)

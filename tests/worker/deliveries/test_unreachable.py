@@ -28,8 +28,8 @@ from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, TimelineEntry
 from muster.worker.timers.scan import scan
-from tests.integration.harness import postgres_database
-from tests.support import RecordingSender, stub_runtime
+from tests.harness.runtimes import RecordingSender, stub_runtime
+from tests.harness.servers import postgres_database
 
 REFUSED = SendResult(ok=False, retryable=False, error="http-400: refused")
 # Every outbox URL that reaches each person, and the incident room.

@@ -26,9 +26,9 @@ from muster.worker.observe.metrics import HEARTBEATS_MISSED
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, Incident, TimelineEntry
 from muster.worker.store.upkeep_models import HeartbeatRow
-from tests.configs import DEMO, WEDNESDAY_NOON
-from tests.integration.harness import postgres_database
-from tests.support import stub_runtime
+from tests.harness.configs import DEMO, WEDNESDAY_NOON
+from tests.harness.runtimes import stub_runtime
+from tests.harness.servers import postgres_database
 
 T0 = WEDNESDAY_NOON
 BACKUP = {"every": "5m", "grace": "1m", "impact": "critical", "urgency": "high"}

@@ -18,8 +18,8 @@ from muster.worker.incidents.dead_letters import dead_letter
 from muster.worker.messages import DECLARED
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DeadLetter
-from tests.integration.harness import postgres_database
-from tests.support import stub_runtime
+from tests.harness.runtimes import stub_runtime
+from tests.harness.servers import postgres_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -35,8 +35,8 @@ from muster.worker.store.base import Base
 from muster.worker.store.db import Database
 from muster.worker.store.models import Delivery, Incident, TimelineEntry, Timer
 from muster.worker.tasks import FirstWave
-from tests.integration.harness import POSTGRES_ADMIN_URL, postgres_database
-from tests.support import RecordingSender, stub_runtime
+from tests.harness.runtimes import RecordingSender, stub_runtime
+from tests.harness.servers import POSTGRES_ADMIN_URL, postgres_database
 
 PAYLOAD = {
     "incident_id": "inc-1",

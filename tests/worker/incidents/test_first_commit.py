@@ -19,8 +19,8 @@ from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, Incident, OpenFingerprint
-from tests.integration.harness import postgres_database
-from tests.support import stub_runtime
+from tests.harness.runtimes import stub_runtime
+from tests.harness.servers import postgres_database
 
 pytestmark = pytest.mark.integration
 

@@ -32,8 +32,8 @@ from muster.worker.messages import InvalidMessage, parse
 from muster.worker.reports import review_facts
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DeadLetter, Delivery, Incident, TimelineEntry, Timer
-from tests.configs import WEDNESDAY_NOON
-from tests.support import RecordingSender, stub_runtime
+from tests.harness.configs import WEDNESDAY_NOON
+from tests.harness.runtimes import RecordingSender, stub_runtime
 
 TRANSIENT = SendResult(ok=False, retryable=True, error="http-500: boom")
 PERMANENT = SendResult(ok=False, retryable=False, error="http-400: bad")

@@ -34,9 +34,9 @@ from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, Incident, TimelineEntry
 from muster.worker.timers.scan import scan
-from tests.configs import WEDNESDAY_NOON
-from tests.integration.harness import postgres_database
-from tests.support import stub_runtime
+from tests.harness.configs import WEDNESDAY_NOON
+from tests.harness.runtimes import stub_runtime
+from tests.harness.servers import postgres_database
 
 MINUTE = timedelta(minutes=1)
 SEV1_CHAINS = [

@@ -29,8 +29,8 @@ from muster.worker.observe.metrics import reason_class
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, Incident, Timer
 from muster.worker.timers.scan import scan
-from tests.peers.common import free_port
-from tests.support import RecordingSender, stub_runtime
+from tests.harness.peers.common import free_port
+from tests.harness.runtimes import RecordingSender, stub_runtime
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from muster.worker.broker.app import SELF_HEARTBEAT, make_app
 from muster.worker.observe.self_heartbeat import send_self_heartbeat
 from muster.worker.store.db import Database
 from muster.worker.store.processes import BEAT, WORKER, seen
-from tests.peers.ping import CHECK_TOKEN as TOKEN
-from tests.peers.ping import PingPeer
+from tests.harness.peers.ping import CHECK_TOKEN as TOKEN
+from tests.harness.peers.ping import PingPeer
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ from muster.worker.observe.liveness import Heartbeat
 from muster.worker.store.db import Database, make_engine
 from muster.worker.store.processes import BEAT, WORKER, forget, last_seen, ping, seen
 from muster.worker.store.upkeep_models import PROCESSES
-from tests.integration.harness import postgres_database
+from tests.harness.servers import postgres_database
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

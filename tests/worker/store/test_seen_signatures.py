@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from muster.worker.store.db import make_engine, upgrade
 from muster.worker.store.seen_signatures import PRUNE_EVERY, DatabaseSeenSignatures
 from muster.worker.store.upkeep_models import SEEN_SIGNATURES
-from tests.configs import WEDNESDAY_NOON
-from tests.integration.harness import postgres_database
+from tests.harness.configs import WEDNESDAY_NOON
+from tests.harness.servers import postgres_database
 
 NOW = WEDNESDAY_NOON
 DIGEST = "a" * 64

@@ -10,7 +10,7 @@ import pytest
 
 from muster.channels.retry import RetryPolicy
 from muster.worker.runtime import Runtime
-from tests.support import stub_runtime
+from tests.harness.runtimes import stub_runtime
 from tests.worker.timers.test_timers import declare_sev1, escalations, run_for, summaries
 
 

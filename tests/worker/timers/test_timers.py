@@ -29,8 +29,8 @@ from muster.worker.reports import review_facts
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, TimelineEntry, Timer
 from muster.worker.timers.scan import scan
-from tests.integration.harness import postgres_database
-from tests.support import RecordingSender, stub_runtime
+from tests.harness.runtimes import RecordingSender, stub_runtime
+from tests.harness.servers import postgres_database
 
 MINUTE = timedelta(minutes=1)
 

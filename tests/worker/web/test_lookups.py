@@ -13,7 +13,7 @@ from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
 from muster.worker.web.lookups import DatabaseLookups
-from tests.support import stub_runtime
+from tests.harness.runtimes import stub_runtime
 
 
 @pytest.fixture

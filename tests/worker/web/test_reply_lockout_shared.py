@@ -15,8 +15,8 @@ from muster.worker.core.intake.reply_guard import LOCKOUT, WINDOW, WRONG_CODES
 from muster.worker.store.db import Database, make_engine
 from muster.worker.store.reply_guard import DatabaseReplyGuard
 from muster.worker.store.upkeep_models import ReplyRefusal
-from tests.integration.harness import postgres_database
-from tests.worker.web.conftest import ISSUED, StubIncidents, Web, intake_document
+from tests.harness.servers import postgres_database
+from tests.harness.web_app import ISSUED, StubIncidents, Web, intake_document
 from tests.worker.web.test_reply_lockout import ANN, BEN, RIGHT, WRONG, reply
 
 

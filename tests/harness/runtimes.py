@@ -14,7 +14,7 @@ from muster.worker.clock import ManualClock
 from muster.worker.core.rendering.render import RenderedMessage
 from muster.worker.runtime import Runtime
 from muster.worker.store.db import Database
-from tests.configs import DEMO, WEDNESDAY_NOON
+from tests.harness.configs import DEMO, WEDNESDAY_NOON
 
 
 @dataclass
