@@ -10,7 +10,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from pathlib import Path
 
 import pytest
@@ -82,3 +82,11 @@ def purge(broker: str | None, queue: str) -> None:
         return
     with Connection(broker) as connection, suppress(Exception):
         connection.default_channel.queue_purge(queue)  # a queue not declared yet is empty
+
+
+def scratch_database(kind: str, folder: Path) -> AbstractContextManager[str]:
+    """The URL of an empty database for one test: a SQLite file in ``folder`` (``"sqlite"``) or
+    a fresh PostgreSQL database (``"postgresql"``, skipped or failed as :func:`require_server`)."""
+    if kind == "postgresql":
+        return postgres_database()
+    return nullcontext(f"sqlite:///{folder / 'muster.db'}")
