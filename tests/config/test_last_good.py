@@ -9,7 +9,6 @@ line naming the file's first error.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,13 +30,6 @@ from tests.harness.waiting import wait_until
 
 STORED_AT = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
 IMPOSSIBLE = "2026-13-45"
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    database = Database.connect(f"sqlite:///{tmp_path / 'muster.db'}")
-    yield database
-    database.engine.dispose()
 
 
 @pytest.fixture

@@ -63,3 +63,9 @@ def stub_runtime(database_url: str, folder: Path, retry: RetryPolicy) -> Iterato
         yield runtime
     finally:
         runtime.database.engine.dispose()
+
+
+def clock(rt: Runtime) -> ManualClock:
+    """The manual clock of a runtime :func:`stub_runtime` made, to set or advance."""
+    assert isinstance(rt.clock, ManualClock)
+    return rt.clock

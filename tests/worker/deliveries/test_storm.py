@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from muster.worker.clock import ManualClock
 from muster.worker.observe.metrics import DIGESTS
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, TimelineEntry
@@ -24,7 +23,7 @@ from muster.worker.store.upkeep_models import PageWindow
 from muster.worker.timers.scan import scan
 from tests.harness.configs import WEDNESDAY_NOON
 from tests.harness.declarations import declare
-from tests.harness.runtimes import BOTH_DATABASES
+from tests.harness.runtimes import BOTH_DATABASES, clock
 
 pytestmark = [pytest.mark.integration, pytest.mark.runtime(databases=BOTH_DATABASES)]
 MINUTE = timedelta(minutes=1)
@@ -36,11 +35,6 @@ def declare_sev2(rt: Runtime, n: int, impact: str = "minor", **first_wave: Any) 
     title = f"Checkout slow {n}"
     declare(rt, f"m-{n}", incident_id=incident_id, title=title, impact=impact, **first_wave)
     return incident_id
-
-
-def clock(rt: Runtime) -> ManualClock:
-    assert isinstance(rt.clock, ManualClock)
-    return rt.clock
 
 
 def pages(rt: Runtime, person: str, kind: str) -> Counter[str]:

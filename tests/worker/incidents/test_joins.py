@@ -21,7 +21,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from muster.worker.clock import ManualClock
 from muster.worker.core.intake.alerts import AlertWebhook, webhook_message
 from muster.worker.incidents.declared import handle_declared
 from muster.worker.incidents.fan_out import handle_fan_out
@@ -33,7 +32,7 @@ from muster.worker.store.models import Delivery, Incident, TimelineEntry
 from muster.worker.timers.scan import scan
 from tests.harness.configs import WEDNESDAY_NOON
 from tests.harness.declarations import declare
-from tests.harness.runtimes import BOTH_DATABASES, TWO_TRIES
+from tests.harness.runtimes import BOTH_DATABASES, TWO_TRIES, clock
 
 pytestmark = pytest.mark.runtime(databases=BOTH_DATABASES, retry=TWO_TRIES)
 
@@ -44,11 +43,6 @@ SEV1_CHAINS = [
     ("frank", "escalation:scribe:1"),
     ("judy", "escalation:sme:payments-api:1"),
 ]
-
-
-def clock(rt: Runtime) -> ManualClock:
-    assert isinstance(rt.clock, ManualClock)
-    return rt.clock
 
 
 def contract(rt: Runtime, message_id: str, incident_id: str, **facts: Any) -> Outcome:

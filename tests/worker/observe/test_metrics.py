@@ -17,7 +17,6 @@ from muster.channels.sender import SendResult
 from muster.config.settings import Settings
 from muster.worker.broker.app import make_app
 from muster.worker.broker.beat import Scheduler
-from muster.worker.clock import ManualClock
 from muster.worker.deliveries.send import run_delivery
 from muster.worker.incidents.dead_letters import dead_letter
 from muster.worker.observe import exporter, metrics
@@ -27,7 +26,7 @@ from muster.worker.store.models import Delivery, Incident, Timer
 from muster.worker.timers.scan import scan
 from tests.harness.declarations import declare
 from tests.harness.peers.common import free_port
-from tests.harness.runtimes import RecordingSender
+from tests.harness.runtimes import RecordingSender, clock
 
 
 def value(name: str, **labels: str) -> float:
@@ -38,11 +37,6 @@ def deliver_all(rt: Runtime, ids: tuple[int, ...]) -> None:
     queue = list(ids)
     while queue:
         queue += run_delivery(rt, queue.pop(0))
-
-
-def clock(rt: Runtime) -> ManualClock:
-    assert isinstance(rt.clock, ManualClock)
-    return rt.clock
 
 
 def scrape(url: str) -> str:

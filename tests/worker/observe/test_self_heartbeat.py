@@ -28,13 +28,6 @@ def check() -> Iterator[PingPeer]:
         yield service
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    database = Database.connect(f"sqlite:///{tmp_path / 'muster.db'}")
-    yield database
-    database.engine.dispose()
-
-
 def alive(database: Database, **ages: float) -> None:
     """Liveness rows of the given kinds, last seen that many seconds before NOW."""
     with database.engine.begin() as connection:

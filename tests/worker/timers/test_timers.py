@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from muster.worker.clock import ManualClock
 from muster.worker.core.rendering.review import review_data, review_markdown
 from muster.worker.deliveries.send import run_delivery
 from muster.worker.incidents.acknowledged import handle_acknowledged
@@ -26,16 +25,11 @@ from muster.worker.reports import review_facts
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, TimelineEntry, Timer
 from muster.worker.timers.scan import scan
-from tests.harness.runtimes import BOTH_DATABASES, TWO_TRIES, RecordingSender
+from tests.harness.runtimes import BOTH_DATABASES, TWO_TRIES, RecordingSender, clock
 
 pytestmark = pytest.mark.runtime(databases=BOTH_DATABASES, retry=TWO_TRIES)
 
 MINUTE = timedelta(minutes=1)
-
-
-def clock(rt: Runtime) -> ManualClock:
-    assert isinstance(rt.clock, ManualClock)
-    return rt.clock
 
 
 def send(rt: Runtime, task: str, message_id: str, **payload: Any) -> tuple[int, ...]:
