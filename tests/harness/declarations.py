@@ -12,7 +12,7 @@ from typing import Any
 
 from muster.worker.incidents.declared import handle_declared
 from muster.worker.incidents.outcome import Outcome
-from muster.worker.messages import DECLARED, parse
+from muster.worker.messages import DECLARED, Declared, parse
 from muster.worker.runtime import Runtime
 
 CHECKOUT_FAILING: Mapping[str, Any] = {
@@ -36,4 +36,5 @@ def declare(
     """``base`` with ``fields`` over it, parsed as the contract says and handled; ``first_wave``
     and ``queue_fan_out`` are what the worker's task hands the handler (default: none)."""
     message = parse(DECLARED, {**base, **fields})
+    assert isinstance(message, Declared)
     return handle_declared(rt, message, message_id, first_wave, queue_fan_out)
