@@ -64,7 +64,7 @@ test-dates: install
 	$(BIN)/python tests/clock_shift/every_date.py $(PARALLEL)
 
 bench: install
-	$(BIN)/python bench/routing_bench.py
+	$(BIN)/python -m bench.routing_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from _delivery_processes import Subprocess
+from bench.lib.processes import Subprocess
 
 RUNS = 7
 TARGET_S = 0.3

@@ -4,13 +4,14 @@ A SEV1 is useless if the first page lands late, and a bad day (many incidents at
 queue pages behind each other. muster's pipeline is Celery message -> handler (plan, render, one
 durable commit) -> delivery tasks -> Apprise, so its speed is bounded by floors that have nothing
 to do with muster's own code, measured here on the same machine, sink and broker
-(:mod:`_delivery_floors`): **A** a raw Apprise send, **B** a trivial Celery task's round trip
-through a worker with muster's settings, **C** one durable commit through muster's engine.
+(:mod:`bench.lib.delivery_floors`): **A** a raw Apprise send, **B** a trivial Celery task's round
+trip through a worker with muster's settings, **C** one durable commit through muster's engine.
 
-muster itself is ``muster worker --beat -c 8`` (:class:`tests.integration.harness.MusterWorker`)
-with the production defaults of every timer, on a config whose SEV1 pages 20 standing roles
-(one-member rotations) and the service SME by chat, email and SMS: 63 pages and 2 room
-broadcasts per incident, all ``json://`` POSTs to the sink (:mod:`_delivery_sink`).
+muster itself is ``muster worker --beat -c 8``
+(:class:`tests.harness.muster_processes.MusterWorker`) with the production defaults of every
+timer, on a config whose SEV1 pages 20 standing roles (one-member rotations) and the service SME
+by chat, email and SMS: 63 pages and 2 room broadcasts per incident, all ``json://`` POSTs to the
+sink (:mod:`bench.lib.sink`).
 
 **Interleaved, so that floors and muster see the same machine.** A shared 2-core machine's speed
 drifts 2x within minutes (raw Apprise has measured 162 and 305 sends/s two minutes apart), so:
@@ -30,7 +31,7 @@ prints the worker's pid and waits N seconds (for ``py-spy``); ``--keep`` keeps t
 folder with the worker logs. Brokers and databases: the embedded filesystem broker with SQLite,
 Redis and RabbitMQ with PostgreSQL, and Redis with SQLite (``redis+sqlite``), all on 127.0.0.1::
 
-    .venv/bin/python bench/delivery_bench.py [--brokers embedded,redis,rabbitmq,redis+sqlite]
+    .venv/bin/python -m bench.delivery_bench [--brokers embedded,redis,rabbitmq,redis+sqlite]
 
 It stops by itself (every wait is bounded), stops every worker it started, drops its PostgreSQL
 databases, and exits 1 when a target fails.
@@ -49,30 +50,22 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
-sys.path[:0] = [str(ROOT), str(BENCH)]  # tests.integration.harness is not an installed package
-
-from _delivery_floors import Commits, Floors, PingWorker, RawApprise  # noqa: E402
-from _delivery_incident import incident_deliveries, routing_yaml  # noqa: E402
-from _delivery_muster import MusterResult, MusterRun, muster_worker  # noqa: E402
-from _delivery_processes import PRODUCTION  # noqa: E402
-from _delivery_report import (  # noqa: E402
+from bench.lib.delivery_floors import Commits, Floors, PingWorker, RawApprise
+from bench.lib.delivery_incident import incident_deliveries, routing_yaml
+from bench.lib.delivery_muster import MusterResult, MusterRun, muster_worker
+from bench.lib.processes import PRODUCTION
+from bench.lib.report import (
     Verdict,
     code_under_test,
     judge,
     print_floors,
     print_summary,
 )
-from _delivery_sink import Sink  # noqa: E402
+from bench.lib.sink import Sink
+from muster.config.loader import load_config
+from tests.harness.servers import RABBITMQ_URL, REDIS_URL, port_open, postgres_database
 
-from muster.config.loader import load_config  # noqa: E402
-from tests.integration.harness import (  # noqa: E402
-    RABBITMQ_URL,
-    REDIS_URL,
-    port_open,
-    postgres_database,
-)
+ROOT = Path(__file__).resolve().parents[1]
 
 LATENCY_INCIDENTS = 30
 BURST_INCIDENTS = 20

@@ -36,10 +36,11 @@ class-level ``Transport.polling_interval`` set to 0.1 s, the one way left to pol
 filesystem transport does. It also reports what each
 transport leaves behind: kept files, SQL rows never deleted.
 
-Run it from the repository root with ``.venv/bin/python bench/embedded_broker_bench.py`` (about
+Run it from the repository root with ``.venv/bin/python -m bench.embedded_broker_bench`` (about
 three minutes on 2 cores; ``--keep`` leaves the scratch folder for inspection). The same file is
-the worker's Celery app: the script starts ``celery -A embedded_broker_bench:app worker`` with its
-settings in the ``EMBEDDED_BENCH_WORKER`` environment variable, and stops every worker it started.
+the worker's Celery app: the script starts ``celery -A bench.embedded_broker_bench:app worker``
+with its settings in the ``EMBEDDED_BENCH_WORKER`` environment variable, and stops every worker
+it started.
 Figures move with the machine's load (they varied up to 2x between runs on a shared 2-core box).
 """
 
@@ -76,8 +77,7 @@ from muster.worker.broker.transport import transport_options
 from muster.worker.runtime import Runtime
 from muster.worker.store.db import Database
 
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
+ROOT = Path(__file__).resolve().parents[1]
 CELERY = Path(sys.executable).with_name("celery")
 WORKER_ENV = "EMBEDDED_BENCH_WORKER"
 
@@ -170,7 +170,7 @@ def muster_runtime(home: Path, migrate: bool) -> Runtime:
 
 
 def worker_app() -> Celery:
-    """The app that ``celery -A embedded_broker_bench:app worker`` runs, set by the driver."""
+    """The app that ``celery -A bench.embedded_broker_bench:app worker`` runs, set by the driver."""
     settings = json.loads(os.environ[WORKER_ENV])
     home = Path(settings["home"])
     celery_app = make_app(settings["kind"], home, settings.get("options"))
@@ -210,7 +210,7 @@ class Worker:
     def __init__(self, kind: str, home: Path, record_consumed: bool = False, **extra: Any) -> None:
         settings = {"kind": kind, "home": str(home), "record": record_consumed, **extra}
         env = {**os.environ, WORKER_ENV: json.dumps(settings)}
-        env["PYTHONPATH"] = os.pathsep.join([str(BENCH), str(ROOT), env.get("PYTHONPATH", "")])
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
         (home / "ready").unlink(missing_ok=True)
         self.home = home
         self.log = home / f"worker-{time.monotonic_ns()}.log"
@@ -220,7 +220,7 @@ class Worker:
                 [
                     str(CELERY),
                     "-A",
-                    "embedded_broker_bench:app",
+                    "bench.embedded_broker_bench:app",
                     "worker",
                     "--pool",
                     "threads",

@@ -36,7 +36,7 @@ phase.
 Target: muster's 100-a-POST alerts/s >= Alertmanager's own 100-a-POST rate, with every POST
 accepted and every accepted message on the broker. Run from the repository root::
 
-    .venv/bin/python bench/intake_bench.py [--broker embedded|redis] [--threads 4]
+    .venv/bin/python -m bench.intake_bench [--broker embedded|redis] [--threads 4]
 
 Every wait is bounded; every process it starts runs in a session of its own with a reaper and
 is killed at the end; the scratch folder (config, embedded broker, logs) is deleted unless
@@ -61,13 +61,7 @@ from datetime import datetime
 from itertools import count
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT)]  # tests.* is not an installed package
-
-from _delivery_processes import PRODUCTION  # noqa: E402
-from _delivery_report import code_under_test  # noqa: E402
-from _delivery_sink import Latencies, ms  # noqa: E402
-from _intake_parts import (  # noqa: E402
+from bench.lib.intake_parts import (
     AUTH,
     JSON,
     TOKEN,
@@ -86,10 +80,15 @@ from _intake_parts import (  # noqa: E402
     wait_healthy,
     webhook,
 )
+from bench.lib.processes import PRODUCTION
+from bench.lib.report import code_under_test
+from bench.lib.sink import Latencies, ms
+from tests.harness.muster_processes import MusterWorker, worker_environment
+from tests.harness.peers.alertmanager import AlertmanagerPeer
+from tests.harness.peers.common import free_port
+from tests.harness.servers import port_open
 
-from tests.integration.harness import MusterWorker, port_open, worker_environment  # noqa: E402
-from tests.peers.alertmanager import AlertmanagerPeer  # noqa: E402
-from tests.peers.common import free_port  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 ALERTS = 1000
 BATCH_ALERTS = 10_000

@@ -10,7 +10,7 @@ reminder timers: 60,000 timers) and 100,000 unacknowledged page rows, then measu
   summaries composed from the timeline, reminders), and of 50 incidents at one instant (a
   burst), time and statements per scan and per timer fired.
 
-Target: under 100 ms per scan. Run: ``.venv/bin/python bench/scan_bench.py [--databases sqlite
+Target: under 100 ms per scan. Run: ``.venv/bin/python -m bench.scan_bench [--databases sqlite
 postgresql]``.
 """
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import logging
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -31,8 +30,6 @@ from typing import Any
 
 import structlog
 from sqlalchemy import create_engine, event, insert, text, update
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from muster.channels.retry import RetryPolicy
 from muster.config.watch import ConfigSource

@@ -17,7 +17,7 @@ targets, in one run:
 The digests themselves come at the window's end, 15 real minutes later: the bench does not wait
 for them (the clocked tests do, in no time); it reports how many pages were held for them.
 
-    .venv/bin/python bench/storm_bench.py [--broker redis|embedded] [--database postgresql|sqlite]
+    .venv/bin/python -m bench.storm_bench [--broker redis|embedded] [--database postgresql|sqlite]
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 import tempfile
 import threading
 import time
@@ -37,12 +36,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT)]  # tests.* is not an installed package
+from sqlalchemy import create_engine, func, select
 
-from _delivery_processes import PRODUCTION  # noqa: E402
-from _delivery_report import code_under_test  # noqa: E402
-from _intake_parts import (  # noqa: E402
+from bench.lib.intake_parts import (
     AUTH,
     TOKEN,
     Connections,
@@ -53,17 +49,14 @@ from _intake_parts import (  # noqa: E402
     queued,
     webhook,
 )
-from sqlalchemy import create_engine, func, select  # noqa: E402
+from bench.lib.processes import PRODUCTION
+from bench.lib.report import code_under_test
+from muster.worker.store.models import Delivery, Incident
+from tests.harness.muster_processes import MusterBeat, MusterWorker, worker_environment
+from tests.harness.peers.common import HOST
+from tests.harness.servers import REDIS_URL, postgres_database
 
-from muster.worker.store.models import Delivery, Incident  # noqa: E402
-from tests.integration.harness import (  # noqa: E402
-    REDIS_URL,
-    MusterBeat,
-    MusterWorker,
-    postgres_database,
-    worker_environment,
-)
-from tests.peers.common import HOST  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SERVICES = 20
 GROUPS = 1000

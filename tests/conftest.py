@@ -1,5 +1,5 @@
 """Fixtures shared by every test: real config files written and loaded through the loader ops
-use, and the real protocol peers on 127.0.0.1."""
+use, muster's database on SQLite, and the real protocol peers on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import yaml
 
 from muster.config.loader import LoadedConfig, load_config
 from muster.worker.core.paging.routing import Routing
-from tests.configs import EXAMPLE, EXAMPLE_ENV
-from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
+from muster.worker.store.db import Database
+from tests.harness.configs import EXAMPLE, EXAMPLE_ENV
+from tests.harness.peers import MattermostPeer, SmsPeer, SmtpPeer
 
 
 @pytest.fixture
@@ -43,6 +44,15 @@ def load_yaml(write_config: Callable[..., Path]) -> Callable[..., LoadedConfig]:
 def example() -> Routing:
     """The shipped example config, with fake secrets in its environment."""
     return load_config(EXAMPLE, EXAMPLE_ENV).routing
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Iterator[Database]:
+    """muster's database, migrated, in a SQLite file of the test's own (a module may override
+    it, to run on PostgreSQL too)."""
+    database = Database.connect(f"sqlite:///{tmp_path / 'muster.db'}")
+    yield database
+    database.engine.dispose()
 
 
 @pytest.fixture

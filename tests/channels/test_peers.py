@@ -19,7 +19,7 @@ import pytest
 from muster.channels.sender import AppriseSender
 from muster.channels.targets import fill_template
 from muster.worker.core.rendering.render import RenderedMessage
-from tests.peers import (
+from tests.harness.peers import (
     HttpPeer,
     MattermostPeer,
     ReceivedMail,

@@ -10,7 +10,7 @@ from muster.channels.http_answers import retry_after_seconds
 from muster.channels.retry import RetryPolicy, send_with_retry
 from muster.channels.sender import SendResult
 from muster.worker.core.rendering.render import RenderedMessage
-from tests.configs import WEDNESDAY_NOON
+from tests.harness.configs import WEDNESDAY_NOON
 
 OK = SendResult(ok=True)
 TRANSIENT = SendResult(ok=False, retryable=True, error="http-503: busy")

@@ -14,7 +14,7 @@ from muster.channels.retry import RetryPolicy, send_with_retry
 from muster.channels.sender import AppriseSender, SendResult
 from muster.channels.targets import fill_template
 from muster.worker.core.rendering.render import RenderedMessage
-from tests.peers import MattermostPeer, SmsPeer
+from tests.harness.peers import MattermostPeer, SmsPeer
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ import pytest
 
 from muster.config.loader import LoadedConfig
 from muster.worker.core.config.issues import ConfigError, format_path
-from tests.configs import minimal_document
+from tests.harness.configs import minimal_document
 
 
 def with_heartbeats(monitors: dict[str, Any], **top: Any) -> dict[str, Any]:

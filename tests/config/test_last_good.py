@@ -9,7 +9,6 @@ line naming the file's first error.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,18 +25,11 @@ from muster.worker.core.config.issues import ConfigError
 from muster.worker.store.db import Database, make_engine
 from muster.worker.store.good_config import DatabaseKeeper
 from muster.worker.store.upkeep_models import GOOD_CONFIGS
-from tests.configs import minimal_document
-from tests.integration.harness import wait_until
+from tests.harness.configs import minimal_document
+from tests.harness.waiting import wait_until
 
 STORED_AT = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
 IMPOSSIBLE = "2026-13-45"
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    database = Database.connect(f"sqlite:///{tmp_path / 'muster.db'}")
-    yield database
-    database.engine.dispose()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import pytest
 from muster.config.loader import LoadedConfig, load_config
 from muster.worker.core.config.durations import Handoff
 from muster.worker.core.config.issues import ConfigError, ConfigIssue, format_path
-from tests.configs import minimal_document
+from tests.harness.configs import minimal_document
 
 Content = str | dict[str, Any]
 

@@ -22,7 +22,7 @@ from muster.config.loader import (
     load_text,
 )
 from muster.worker.core.config.issues import ConfigError
-from tests.configs import minimal_document
+from tests.harness.configs import minimal_document
 
 
 def minimal_text() -> str:

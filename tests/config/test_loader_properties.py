@@ -20,7 +20,7 @@ from muster.config.loader import LoadedConfig, load_text
 from muster.worker.core.checks.lint import lint
 from muster.worker.core.config.issues import ConfigError, Path
 from muster.worker.core.config.model import RoutingConfig
-from tests.configs import WEDNESDAY_NOON, minimal_document
+from tests.harness.configs import WEDNESDAY_NOON, minimal_document
 
 SOURCE = "routing.yaml"
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))

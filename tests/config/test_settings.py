@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from muster.config.settings import DEMO_CONFIG, Settings, settings_table
-from tests.configs import REPO
+from tests.harness.configs import REPO
 
 
 def test_the_documented_table_is_the_settings_class() -> None:

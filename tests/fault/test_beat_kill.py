@@ -28,19 +28,21 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.configs import WEDNESDAY_NOON
-from tests.fault.clocked import ClockedWorker, Sent, clocked_worker
-from tests.fault.configs import COMMANDER, LEAD, MANAGER, SME, SUPPORT_MANAGER, timers_document
-from tests.fault.conftest import FaultRow
-from tests.integration.harness import (
-    BROKERS,
-    MusterBeat,
-    broker_url,
-    postgres_database,
-    wait_until,
-    worker_environment,
+from tests.harness.clocked import ClockedWorker, Sent, clocked_worker
+from tests.harness.configs import WEDNESDAY_NOON
+from tests.harness.fault_configs import (
+    COMMANDER,
+    LEAD,
+    MANAGER,
+    SME,
+    SUPPORT_MANAGER,
+    timers_document,
 )
-from tests.peers import MattermostPeer
+from tests.harness.fault_report import FaultRow
+from tests.harness.muster_processes import MusterBeat, worker_environment
+from tests.harness.peers import MattermostPeer
+from tests.harness.servers import BROKERS, broker_url, postgres_database
+from tests.harness.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault]
 

@@ -19,17 +19,13 @@ import yaml
 
 from muster.config.settings import Settings
 from muster.worker.client import BrokerUnavailable, Client
-from tests.fault.configs import fan_out_document, person, service
-from tests.fault.conftest import FaultRow
-from tests.fault.servers import PrivateRabbitMQ, PrivateRedis
-from tests.integration.harness import (
-    MusterWorker,
-    postgres_database,
-    require_server,
-    wait_until,
-    worker_environment,
-)
-from tests.peers import MattermostPeer
+from tests.harness.fault_configs import fan_out_document, person, service
+from tests.harness.fault_report import FaultRow
+from tests.harness.muster_processes import MusterWorker, worker_environment
+from tests.harness.peers import MattermostPeer
+from tests.harness.private_servers import PrivateRabbitMQ, PrivateRedis
+from tests.harness.servers import postgres_database, require_server
+from tests.harness.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault]
 

@@ -31,7 +31,7 @@ from sqlalchemy import select
 from muster.worker.messages import DECLARED
 from muster.worker.store.db import Database
 from muster.worker.store.models import DeadLetter, Delivery, Incident
-from tests.fault.canaries import (
+from tests.harness.canaries import (
     Canaries,
     broker_contents,
     canary_document,
@@ -39,16 +39,11 @@ from tests.fault.canaries import (
     monitor,
     write,
 )
-from tests.fault.servers import PrivateRedis
-from tests.integration.harness import (
-    MusterBeat,
-    MusterWorker,
-    postgres_database,
-    require_server,
-    wait_until,
-    worker_environment,
-)
-from tests.peers import HOST, MattermostPeer, Reply, SmsPeer, SmtpPeer
+from tests.harness.muster_processes import MusterBeat, MusterWorker, worker_environment
+from tests.harness.peers import HOST, MattermostPeer, Reply, SmsPeer, SmtpPeer
+from tests.harness.private_servers import PrivateRedis
+from tests.harness.servers import postgres_database, require_server
+from tests.harness.waiting import wait_until
 
 pytestmark = [
     pytest.mark.integration,

@@ -17,17 +17,13 @@ import yaml
 from sqlalchemy import create_engine, text
 
 from muster.worker.client import Client
-from tests.fault.configs import fan_out_document, person, service
-from tests.fault.conftest import FaultRow
-from tests.fault.servers import PrivatePostgres
-from tests.integration.harness import (
-    MusterWorker,
-    broker_url,
-    purge,
-    wait_until,
-    worker_environment,
-)
-from tests.peers import MattermostPeer
+from tests.harness.fault_configs import fan_out_document, person, service
+from tests.harness.fault_report import FaultRow
+from tests.harness.muster_processes import MusterWorker, worker_environment
+from tests.harness.peers import MattermostPeer
+from tests.harness.private_servers import PrivatePostgres
+from tests.harness.servers import broker_url, purge
+from tests.harness.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault]
 

@@ -22,17 +22,12 @@ import pytest
 import yaml
 
 from muster.worker.client import Client
-from tests.fault.configs import fan_out_document, person, phone, service
-from tests.fault.conftest import FaultRow
-from tests.integration.harness import (
-    MusterWorker,
-    broker_url,
-    postgres_database,
-    purge,
-    wait_until,
-    worker_environment,
-)
-from tests.peers import MattermostPeer, Reply, SmsPeer
+from tests.harness.fault_configs import fan_out_document, person, phone, service
+from tests.harness.fault_report import FaultRow
+from tests.harness.muster_processes import MusterWorker, worker_environment
+from tests.harness.peers import MattermostPeer, Reply, SmsPeer
+from tests.harness.servers import broker_url, postgres_database, purge
+from tests.harness.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault]
 

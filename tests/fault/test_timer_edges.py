@@ -22,11 +22,19 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.configs import WEDNESDAY_NOON
-from tests.fault.clocked import ClockedWorker, clocked_worker
-from tests.fault.configs import COMMANDER, LEAD, MANAGER, SME, SUPPORT_MANAGER, timers_document
-from tests.integration.harness import BROKERS, broker_url, wait_until
-from tests.peers import MattermostPeer
+from tests.harness.clocked import ClockedWorker, clocked_worker
+from tests.harness.configs import WEDNESDAY_NOON
+from tests.harness.fault_configs import (
+    COMMANDER,
+    LEAD,
+    MANAGER,
+    SME,
+    SUPPORT_MANAGER,
+    timers_document,
+)
+from tests.harness.peers import MattermostPeer
+from tests.harness.servers import BROKERS, broker_url
+from tests.harness.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault]
 

@@ -28,18 +28,12 @@ from sqlalchemy import func, select
 from muster.worker.client import Client
 from muster.worker.store.db import Database
 from muster.worker.store.models import Delivery
-from tests.fault.configs import PEOPLE, fan_out_document, person, service
-from tests.fault.conftest import FaultRow
-from tests.integration.harness import (
-    BROKERS,
-    MusterWorker,
-    broker_url,
-    postgres_database,
-    purge,
-    wait_until,
-    worker_environment,
-)
-from tests.peers import MattermostPeer
+from tests.harness.fault_configs import PEOPLE, fan_out_document, person, service
+from tests.harness.fault_report import FaultRow
+from tests.harness.muster_processes import MusterWorker, worker_environment
+from tests.harness.peers import MattermostPeer
+from tests.harness.servers import BROKERS, broker_url, postgres_database, purge
+from tests.harness.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault]
 

@@ -24,15 +24,10 @@ from sqlalchemy import select
 
 from muster.worker.store.db import Database
 from muster.worker.store.models import Delivery, Incident, TimelineEntry
-from tests.configs import DEMO
-from tests.integration.harness import (
-    MusterWorker,
-    deliveries_settled,
-    pinned_rotations,
-    wait_until,
-    worker_environment,
-)
-from tests.peers.common import free_port
+from tests.harness.configs import DEMO, pinned_rotations
+from tests.harness.muster_processes import MusterWorker, worker_environment
+from tests.harness.peers.common import free_port
+from tests.harness.waiting import deliveries_settled, wait_until
 
 pytestmark = pytest.mark.integration
 

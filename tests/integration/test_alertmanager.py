@@ -22,16 +22,11 @@ from muster.worker.core.paging.incident import Incident as CoreIncident
 from muster.worker.core.paging.plan import build_page_plan
 from muster.worker.store.db import Database
 from muster.worker.store.models import Delivery, Incident, TimelineEntry
-from tests.configs import DEMO
-from tests.integration.harness import (
-    MusterWorker,
-    deliveries_settled,
-    pinned_rotations,
-    wait_until,
-    worker_environment,
-)
-from tests.peers.alertmanager import AlertmanagerPeer
-from tests.peers.common import free_port
+from tests.harness.configs import DEMO, pinned_rotations
+from tests.harness.muster_processes import MusterWorker, worker_environment
+from tests.harness.peers.alertmanager import AlertmanagerPeer
+from tests.harness.peers.common import free_port
+from tests.harness.waiting import deliveries_settled, wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -25,11 +25,12 @@ from sqlalchemy import select
 from muster.worker.core.intake.alerts import AlertWebhook, declaration_id, group_fingerprint
 from muster.worker.store.db import Database
 from muster.worker.store.models import Incident
-from tests.configs import minimal_document
-from tests.integration.harness import MusterWorker, wait_until, worker_environment
-from tests.peers import MattermostPeer
-from tests.peers.alertmanager import AlertmanagerPeer
-from tests.peers.common import free_port
+from tests.harness.configs import minimal_document
+from tests.harness.muster_processes import MusterWorker, worker_environment
+from tests.harness.peers import MattermostPeer
+from tests.harness.peers.alertmanager import AlertmanagerPeer
+from tests.harness.peers.common import free_port
+from tests.harness.waiting import wait_until
 from tests.worker.web.test_big_outages import outage
 
 pytestmark = pytest.mark.integration

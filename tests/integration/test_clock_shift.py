@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.harness import worker_environment
+from tests.harness.muster_processes import worker_environment
 
 pytestmark = pytest.mark.wallclock
 

@@ -31,17 +31,11 @@ from muster.worker.runtime import Runtime, install
 from muster.worker.store.db import Database
 from muster.worker.store.models import TimelineEntry
 from muster.worker.tasks import register
-from tests.configs import WEDNESDAY_NOON
-from tests.integration.harness import (
-    BROKERS,
-    broker_url,
-    deliveries_settled,
-    purge,
-    stack_config,
-    wait_until,
-    wake_to_stop,
-)
-from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
+from tests.harness.configs import WEDNESDAY_NOON, stack_config
+from tests.harness.in_process import wake_to_stop
+from tests.harness.peers import MattermostPeer, SmsPeer, SmtpPeer
+from tests.harness.servers import BROKERS, broker_url, purge
+from tests.harness.waiting import deliveries_settled, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.wallclock]
 

@@ -32,17 +32,11 @@ from muster.worker.store.models import (
     Incident,
     TimelineEntry,
 )
-from tests.integration.harness import (
-    BROKERS,
-    MusterWorker,
-    broker_url,
-    postgres_database,
-    purge,
-    stack_config,
-    wait_until,
-    worker_environment,
-)
-from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
+from tests.harness.configs import stack_config
+from tests.harness.muster_processes import MusterWorker, worker_environment
+from tests.harness.peers import MattermostPeer, SmsPeer, SmtpPeer
+from tests.harness.servers import BROKERS, broker_url, postgres_database, purge
+from tests.harness.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.wallclock]
 

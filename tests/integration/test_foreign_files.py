@@ -39,15 +39,12 @@ from muster.worker.runtime import Runtime, install
 from muster.worker.store.db import Database
 from muster.worker.store.models import DeadLetter, Incident
 from muster.worker.tasks import register
-from tests.integration.harness import (
-    MusterWorker,
-    stack_config,
-    wait_until,
-    wake_to_stop,
-    worker_environment,
-)
-from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
-from tests.support import stub_runtime
+from tests.harness.configs import stack_config
+from tests.harness.in_process import wake_to_stop
+from tests.harness.muster_processes import MusterWorker, worker_environment
+from tests.harness.peers import MattermostPeer, SmsPeer, SmtpPeer
+from tests.harness.runtimes import stub_runtime
+from tests.harness.waiting import wait_until
 
 pytestmark = [pytest.mark.integration]
 

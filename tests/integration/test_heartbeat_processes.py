@@ -16,10 +16,11 @@ import yaml
 
 from muster.worker.store.db import Database
 from muster.worker.store.upkeep_models import HeartbeatRow
-from tests.configs import DEMO
-from tests.integration.harness import MusterWorker, pinned_rotations, wait_until, worker_environment
-from tests.peers.common import free_port
-from tests.peers.ping import CHECK_TOKEN, PingPeer
+from tests.harness.configs import DEMO, pinned_rotations
+from tests.harness.muster_processes import MusterWorker, worker_environment
+from tests.harness.peers.common import free_port
+from tests.harness.peers.ping import CHECK_TOKEN, PingPeer
+from tests.harness.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.wallclock]
 

@@ -25,16 +25,11 @@ from muster.worker.internal_tasks import SCAN
 from muster.worker.messages import HEARTBEAT
 from muster.worker.store.db import Database
 from muster.worker.store.models import Delivery, Incident
-from tests.configs import WEDNESDAY_NOON
-from tests.fault.clocked import ClockedWorker, clocked_worker
-from tests.integration.harness import (
-    BROKERS,
-    broker_url,
-    postgres_database,
-    stack_config,
-    wait_until,
-)
-from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
+from tests.harness.clocked import ClockedWorker, clocked_worker
+from tests.harness.configs import WEDNESDAY_NOON, stack_config
+from tests.harness.peers import MattermostPeer, SmsPeer, SmtpPeer
+from tests.harness.servers import BROKERS, broker_url, postgres_database
+from tests.harness.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.wallclock]
 

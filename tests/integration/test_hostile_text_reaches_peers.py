@@ -3,7 +3,7 @@
 Mattermost has no title field, so Apprise puts the title above the markdown body: exactly the
 case where a producer's ``[Acknowledge here](https://evil…)`` title became a live link. A real
 worker on the embedded broker pages and broadcasts to the Mattermost peer; what the peer received
-is read as a CommonMark reader reads it (:mod:`tests.core.inert`).
+is read as a CommonMark reader reads it (:mod:`tests.harness.inert`).
 """
 
 from __future__ import annotations
@@ -16,16 +16,12 @@ import pytest
 from markdown_it import MarkdownIt
 
 from muster.worker.client import Client
-from tests.core.inert import MENTION, invisible
-from tests.integration.harness import (
-    MusterWorker,
-    broker_url,
-    purge,
-    stack_config,
-    wait_until,
-    worker_environment,
-)
-from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
+from tests.harness.configs import stack_config
+from tests.harness.inert import MENTION, invisible
+from tests.harness.muster_processes import MusterWorker, worker_environment
+from tests.harness.peers import MattermostPeer, SmsPeer, SmtpPeer
+from tests.harness.servers import broker_url, purge
+from tests.harness.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.wallclock]
 

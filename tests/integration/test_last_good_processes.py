@@ -19,16 +19,11 @@ import pytest
 import yaml
 
 from muster.worker.store.db import Database
-from tests.integration.harness import (
-    MusterWeb,
-    MusterWorker,
-    deliveries_settled,
-    stack_config,
-    wait_until,
-    worker_environment,
-)
-from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
-from tests.peers.common import free_port
+from tests.harness.configs import stack_config
+from tests.harness.muster_processes import MusterWeb, MusterWorker, worker_environment
+from tests.harness.peers import MattermostPeer, SmsPeer, SmtpPeer
+from tests.harness.peers.common import free_port
+from tests.harness.waiting import deliveries_settled, wait_until
 
 pytestmark = pytest.mark.integration
 

@@ -22,14 +22,10 @@ from sqlalchemy import select
 from muster.worker.messages import DECLARED
 from muster.worker.store.db import Database
 from muster.worker.store.models import Incident
-from tests.configs import DEMO
-from tests.integration.harness import (
-    MusterWorker,
-    broker_url,
-    purge,
-    wait_until,
-    worker_environment,
-)
+from tests.harness.configs import DEMO
+from tests.harness.muster_processes import MusterWorker, worker_environment
+from tests.harness.servers import broker_url, purge
+from tests.harness.waiting import wait_until
 
 pytestmark = [pytest.mark.integration]
 

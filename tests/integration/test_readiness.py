@@ -21,16 +21,11 @@ from muster.config.settings import Settings
 from muster.worker.store.db import Database
 from muster.worker.store.upkeep_models import PROCESSES
 from muster.worker.web.ready import probes
-from tests.configs import DEMO
-from tests.integration.harness import (
-    MusterWorker,
-    broker_url,
-    pinned_rotations,
-    postgres_database,
-    wait_until,
-    worker_environment,
-)
-from tests.peers.common import free_port
+from tests.harness.configs import DEMO, pinned_rotations
+from tests.harness.muster_processes import MusterWorker, worker_environment
+from tests.harness.peers.common import free_port
+from tests.harness.servers import broker_url, postgres_database
+from tests.harness.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.wallclock]
 

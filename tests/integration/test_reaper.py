@@ -11,14 +11,14 @@ import textwrap
 import time
 from pathlib import Path
 
-from tests.reaper import POLL_SECONDS, group_alive
+from tests.harness.reaper import POLL_SECONDS, group_alive
 
 # Plays a test run: starts a group (a leader with a child of its own, as a worker with its beat),
 # guards it, prints its own pid and the group's id and waits to be killed.
 TEST_RUN = textwrap.dedent(
     """
     import os, subprocess, sys, time
-    from tests.reaper import guard
+    from tests.harness.reaper import guard
     leader = subprocess.Popen(
         [sys.executable, "-c",
          "import subprocess, sys, time; subprocess.Popen(['sleep', '600']); time.sleep(600)"],

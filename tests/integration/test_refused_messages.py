@@ -22,8 +22,8 @@ from sqlalchemy import select
 
 from muster.worker.messages import DECLARED
 from muster.worker.store.models import DeadLetter
+from tests.harness.waiting import wait_until
 from tests.integration import test_end_to_end as end_to_end
-from tests.integration.harness import wait_until
 from tests.integration.test_end_to_end import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.wallclock]

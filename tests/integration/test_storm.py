@@ -14,7 +14,7 @@ chat 3 per 15 minutes. What must hold, read from the real peers and the database
 - escalation steps count against the limits of the people they page.
 
 "5 minutes later" takes no time: the test moves the clock and scans as beat would, through the
-broker (tests/fault/clocked.py).
+broker (tests/harness/clocked.py).
 """
 
 from __future__ import annotations
@@ -39,16 +39,11 @@ from muster.worker.store.upkeep_models import PageWindow
 from muster.worker.web.app import create_app
 from muster.worker.web.context import WebContext
 from muster.worker.web.lookups import DatabaseLookups
-from tests.configs import WEDNESDAY_NOON
-from tests.fault.clocked import ClockedWorker, clocked_worker
-from tests.integration.harness import (
-    BROKERS,
-    broker_url,
-    postgres_database,
-    stack_config,
-    wait_until,
-)
-from tests.peers import MattermostPeer, SmsPeer, SmtpPeer
+from tests.harness.clocked import ClockedWorker, clocked_worker
+from tests.harness.configs import WEDNESDAY_NOON, stack_config
+from tests.harness.peers import MattermostPeer, SmsPeer, SmtpPeer
+from tests.harness.servers import BROKERS, broker_url, postgres_database
+from tests.harness.waiting import wait_until
 
 pytestmark = [pytest.mark.integration]
 

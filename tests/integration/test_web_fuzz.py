@@ -12,8 +12,8 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 
-from tests.integration.harness import MusterWeb, worker_environment
-from tests.peers.common import free_port
+from tests.harness.muster_processes import MusterWeb, worker_environment
+from tests.harness.peers.common import free_port
 from tests.worker.web.test_byte_fuzz import (
     BEARER,
     FORM,

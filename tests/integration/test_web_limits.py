@@ -16,9 +16,9 @@ import pytest
 
 from muster.config.settings import Settings
 from muster.worker.web.limits import ServerLimits
-from tests.configs import DEMO
-from tests.integration.harness import MusterWeb, worker_environment
-from tests.peers.common import free_port
+from tests.harness.configs import DEMO
+from tests.harness.muster_processes import MusterWeb, worker_environment
+from tests.harness.peers.common import free_port
 
 pytestmark = pytest.mark.integration
 

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.configs import DEMO
-from tests.integration.harness import MusterWeb, wait_until, worker_environment
-from tests.peers.common import free_port
+from tests.harness.configs import DEMO
+from tests.harness.muster_processes import MusterWeb, worker_environment
+from tests.harness.peers.common import free_port
+from tests.harness.waiting import wait_until
 
 pytestmark = [
     pytest.mark.integration,

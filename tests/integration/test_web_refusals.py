@@ -18,14 +18,10 @@ from sqlalchemy import func, select
 
 from muster.worker.store.db import Database
 from muster.worker.store.models import DeadLetter, IncidentAlias
-from tests.configs import DEMO
-from tests.integration.harness import (
-    MusterWorker,
-    pinned_rotations,
-    wait_until,
-    worker_environment,
-)
-from tests.peers.common import free_port
+from tests.harness.configs import DEMO, pinned_rotations
+from tests.harness.muster_processes import MusterWorker, worker_environment
+from tests.harness.peers.common import free_port
+from tests.harness.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.wallclock]
 

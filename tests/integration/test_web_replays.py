@@ -15,9 +15,9 @@ import pytest
 import yaml
 
 from muster.worker.store.db import make_engine, upgrade
-from tests.configs import DEMO
-from tests.integration.harness import MusterWeb, worker_environment
-from tests.peers.common import free_port
+from tests.harness.configs import DEMO
+from tests.harness.muster_processes import MusterWeb, worker_environment
+from tests.harness.peers.common import free_port
 
 pytestmark = pytest.mark.integration
 

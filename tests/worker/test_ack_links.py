@@ -13,7 +13,7 @@ from muster.worker.core.intake.ack_tokens import AckToken, sign, verify
 from muster.worker.core.paging.incident import Incident
 from muster.worker.core.paging.plan import build_page_plan
 from muster.worker.core.rendering.render import render_chat, render_email, render_page
-from tests.configs import WEDNESDAY_NOON, minimal_document
+from tests.harness.configs import WEDNESDAY_NOON, minimal_document
 
 SECRET = "a-long-enough-signing-secret"
 

@@ -6,7 +6,6 @@ Each task runs in-process (Celery's ``apply``) on a real database; nothing goes 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -25,19 +24,20 @@ from muster.worker.messages import ACKNOWLEDGED, DECLARED, MILESTONE, RESOLVED
 from muster.worker.runtime import Runtime, install
 from muster.worker.store.models import ConsumedMessage, DeadLetter
 from muster.worker.tasks import register
-from tests.support import stub_runtime
+
+pytestmark = pytest.mark.runtime(retry=RetryPolicy())
 
 GOOD = {"title": "t", "impact": "critical", "urgency": "high", "services": ["payments-api"]}
 
 
-@pytest.fixture
-def rt(tmp_path: Path) -> Iterator[Runtime]:
-    with stub_runtime(f"sqlite:///{tmp_path / 'muster.db'}", tmp_path, RetryPolicy()) as runtime:
-        install(runtime)
-        try:
-            yield runtime
-        finally:
-            install(None)
+@pytest.fixture(autouse=True)
+def installed(rt: Runtime) -> Iterator[None]:
+    """The tasks find ``rt`` as the worker's runtime."""
+    install(rt)
+    try:
+        yield
+    finally:
+        install(None)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from muster.worker.core.config.masking import MASK, mask_text, mask_url, url_secrets
 from muster.worker.core.paging.routing import Routing
-from tests.configs import EXAMPLE_ENV
+from tests.harness.configs import EXAMPLE_ENV
 
 
 class TestMaskUrl:

@@ -29,7 +29,7 @@ from muster.worker.core.config.durations import (
 )
 from muster.worker.core.config.interpolation import interpolate
 from muster.worker.core.config.issues import ConfigError, Path, format_path
-from tests.configs import minimal_document
+from tests.harness.configs import minimal_document
 
 SOURCE = "routing.yaml"
 QUICK = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -28,7 +28,7 @@ from muster.worker.core.decisions.heartbeats import (
     review,
     stale_processes,
 )
-from tests.configs import WEDNESDAY_NOON, minimal_document
+from tests.harness.configs import WEDNESDAY_NOON, minimal_document
 
 T0 = WEDNESDAY_NOON
 MONITOR = HeartbeatMonitor(

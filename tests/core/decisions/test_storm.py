@@ -27,7 +27,7 @@ from muster.worker.core.decisions.storm import (
 )
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.rendering.digest import digest_reason, render_digest
-from tests.configs import WEDNESDAY_NOON
+from tests.harness.configs import WEDNESDAY_NOON
 
 T0 = WEDNESDAY_NOON
 FIVE_PER_15M = Limit(max=5, per=timedelta(minutes=15))

@@ -6,7 +6,7 @@ from muster.worker.core.decisions.timer_state import ChainState, chains_not_need
 from muster.worker.core.paging.incident import Incident
 from muster.worker.core.paging.plan import PagePlan, build_page_plan
 from muster.worker.core.paging.routing import Routing
-from tests.configs import WEDNESDAY_NOON
+from tests.harness.configs import WEDNESDAY_NOON
 
 
 def plan(routing: Routing, impact: str, urgency: str, *services: str) -> PagePlan:

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from muster.worker.core.checks.validation import validate_schema
 from muster.worker.core.config.model import RoutingConfig
 from muster.worker.core.intake.alerts import AlertRefused, AlertWebhook, classify, webhook_message
-from tests.configs import minimal_document
+from tests.harness.configs import minimal_document
 
 VALUES = st.sampled_from(["", "page", "ticket", "db", "storage", "major", "minor", "high", "low"])
 LABELS = st.dictionaries(

@@ -12,7 +12,7 @@ from muster.worker.core.checks.validation import validate_schema
 from muster.worker.core.config.model import RoutingConfig
 from muster.worker.core.intake.alerts import AlertWebhook, webhook_message
 from muster.worker.messages import DECLARED, SERVICES_MAX, Declared, parse
-from tests.configs import minimal_document
+from tests.harness.configs import minimal_document
 
 
 def outage_config(services: int = 0) -> RoutingConfig:

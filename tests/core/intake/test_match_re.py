@@ -19,7 +19,7 @@ from muster.worker.core.checks.validation import validate_schema
 from muster.worker.core.config.intake import AlertRule
 from muster.worker.core.config.model import RoutingConfig
 from muster.worker.core.intake.alerts import classify
-from tests.configs import minimal_document
+from tests.harness.configs import minimal_document
 
 
 def with_rule(pattern: str) -> tuple[RoutingConfig | None, list[str]]:

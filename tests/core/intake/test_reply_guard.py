@@ -14,7 +14,7 @@ from muster.worker.core.intake.reply_guard import (
     WRONG_CODES,
     ReplyGuard,
 )
-from tests.configs import WEDNESDAY_NOON
+from tests.harness.configs import WEDNESDAY_NOON
 
 GAPS = st.lists(st.integers(min_value=0, max_value=30 * 60), min_size=1, max_size=200)
 

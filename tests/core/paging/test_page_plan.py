@@ -13,7 +13,7 @@ from muster.worker.core.paging.escalation import escalation_timeline
 from muster.worker.core.paging.incident import Incident
 from muster.worker.core.paging.plan import PagePlan, build_page_plan
 from muster.worker.core.paging.routing import Routing, RoutingError
-from tests.configs import WEDNESDAY_NOON, minimal_document
+from tests.harness.configs import WEDNESDAY_NOON, minimal_document
 
 
 def declare(

@@ -23,7 +23,7 @@ from muster.worker.core.paging.escalation import escalation_timeline
 from muster.worker.core.paging.incident import Incident
 from muster.worker.core.paging.plan import Assignment, PagePlan, build_page_plan
 from muster.worker.core.paging.routing import Routing
-from tests.configs import minimal_document
+from tests.harness.configs import minimal_document
 
 ZONES = ("UTC", "Europe/Dublin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata")
 KINDS = ("chat", "email", "sms")

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from muster.config.loader import LoadedConfig
 from muster.worker.core.paging.rotations import CompiledRotation
-from tests.configs import minimal_document
+from tests.harness.configs import minimal_document
 
 ZONES = ("UTC", "Europe/Dublin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata")
 WITHOUT_DST = ("UTC", "Asia/Kolkata")

@@ -19,7 +19,7 @@ import yaml
 from muster.config.loader import LoadedConfig
 from muster.worker.core.paging.rotations import CompiledRotation, as_utc, localize
 from muster.worker.core.paging.routing import Routing
-from tests.configs import WEDNESDAY_NOON, minimal_document
+from tests.harness.configs import WEDNESDAY_NOON, minimal_document
 
 DUBLIN = ZoneInfo("Europe/Dublin")
 LONDON = ZoneInfo("Europe/London")

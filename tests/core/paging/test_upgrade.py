@@ -14,7 +14,7 @@ from muster.worker.core.paging.incident import Incident
 from muster.worker.core.paging.plan import PagePlan, build_page_plan
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.paging.upgrade import Facts, join_upgrade, joined_facts, pages_needed
-from tests.configs import WEDNESDAY_NOON
+from tests.harness.configs import WEDNESDAY_NOON
 
 IMPACTS = ("critical", "major", "minor", "internal")
 URGENCIES = ("high", "medium", "low")

@@ -22,7 +22,7 @@ from muster.worker.core.rendering.summary import (
     compose_stakeholder_update,
     compose_summary,
 )
-from tests.configs import WEDNESDAY_NOON, minimal_document
+from tests.harness.configs import WEDNESDAY_NOON, minimal_document
 
 SERVICES = 300
 TEAMS = 30  # each team's SME is on call for ten services

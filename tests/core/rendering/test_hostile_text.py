@@ -15,8 +15,8 @@ from muster.worker.core.rendering.broadcasts import render_declared, render_mile
 from muster.worker.core.rendering.render import render_chat, render_email, render_sms
 from muster.worker.core.rendering.review import ReviewFacts, review_markdown
 from muster.worker.core.rendering.summary import SummaryFacts, compose_stakeholder_update
-from tests.configs import WEDNESDAY_NOON
-from tests.core.inert import assert_inert, assert_markdown_inert, invisible
+from tests.harness.configs import WEDNESDAY_NOON
+from tests.harness.inert import assert_inert, assert_markdown_inert, invisible
 
 HOSTILE_SERVICES = (
     "@here",

@@ -5,7 +5,7 @@ headings, code fences, control, bidi and invisible characters, line breaks in on
 go into every producer-supplied field of every render path: pages by each style, room
 broadcasts, summaries, the stakeholder update and the reminder, digests, the unreachable notice,
 and the review export. Each message is then read as each format an Apprise plugin may take
-(:mod:`tests.core.inert`), its title both converted with the body and prepended raw.
+(:mod:`tests.harness.inert`), its title both converted with the body and prepended raw.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ from muster.worker.core.rendering.summary import (
     render_reminder,
 )
 from muster.worker.core.rendering.unreachable import FailedPage, unreachable_message
-from tests.configs import WEDNESDAY_NOON
-from tests.core.inert import (
+from tests.harness.configs import WEDNESDAY_NOON
+from tests.harness.inert import (
     MENTION,
     allowed_urls,
     assert_in_format,

@@ -21,7 +21,7 @@ from muster.worker.core.rendering.render import (
     render_page,
     render_sms,
 )
-from tests.configs import EXAMPLE, EXAMPLE_ENV, WEDNESDAY_NOON
+from tests.harness.configs import EXAMPLE, EXAMPLE_ENV, WEDNESDAY_NOON
 
 INCIDENT = Incident(
     id="inc-42",

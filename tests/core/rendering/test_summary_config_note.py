@@ -8,8 +8,8 @@ from muster.worker.core.rendering.summary import (
     compose_stakeholder_update,
     compose_summary,
 )
-from tests.configs import WEDNESDAY_NOON
 from tests.core.rendering.test_unreachable import SEV1
+from tests.harness.configs import WEDNESDAY_NOON
 
 NOTE = (
     "the config file routing.yaml is rejected (muster config check says why): paging with the"

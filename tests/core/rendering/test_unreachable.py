@@ -25,7 +25,7 @@ from muster.worker.core.rendering.unreachable import (
     notice_unreachable,
     still_reaching,
 )
-from tests.configs import WEDNESDAY_NOON, minimal_document
+from tests.harness.configs import WEDNESDAY_NOON, minimal_document
 
 SEV1 = Incident(
     id="inc-1",

@@ -17,7 +17,7 @@ from kombu import Connection
 
 from muster.worker.broker.app import make_app
 from muster.worker.client import Client
-from tests.fault.servers import PrivateRabbitMQ
+from tests.harness.private_servers import PrivateRabbitMQ
 
 pytestmark = pytest.mark.integration
 

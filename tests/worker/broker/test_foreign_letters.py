@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,15 +22,15 @@ from muster.worker.broker.transport import transport_options
 from muster.worker.cli import cli
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DeadLetter
-from tests.support import stub_runtime
 from tests.worker.broker.test_foreign import fresh_queue
 
+pytestmark = pytest.mark.runtime(retry=RetryPolicy())
 
-@pytest.fixture
-def rt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Runtime]:
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The runtime's settings (read when ``rt`` is built) put the broker's files here."""
     monkeypatch.setenv("MUSTER_HOME", str(tmp_path))
-    with stub_runtime(f"sqlite:///{tmp_path / 'muster.db'}", tmp_path, RetryPolicy()) as runtime:
-        yield runtime
 
 
 def broker(rt: Runtime) -> Path:

@@ -14,7 +14,7 @@ from kombu.simple import SimpleQueue
 from muster.worker.broker import redis_inflight as inflight
 from muster.worker.broker import redis_transport
 from muster.worker.broker.transport import REDIS_RECOVERY
-from tests.fault.servers import PrivateRedis
+from tests.harness.private_servers import PrivateRedis
 
 pytestmark = pytest.mark.integration
 

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from muster.worker.cli import cli
-from tests.configs import EXAMPLE, EXAMPLE_ENV, minimal_document
+from tests.harness.configs import EXAMPLE, EXAMPLE_ENV, minimal_document
 
 # The lint judges gaps in rotations "now", on the real clock.
 pytestmark = pytest.mark.wallclock

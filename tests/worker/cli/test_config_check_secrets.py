@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.configs import DEMO, minimal_document
+from tests.harness.configs import DEMO, minimal_document
 from tests.worker.cli.test_config_check import check
 
 pytestmark = pytest.mark.wallclock  # the lint judges gaps in rotations "now"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,8 @@ from muster.worker.incidents.dead_letters import dead_letter
 from muster.worker.messages import DECLARED
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DeadLetter
-from tests.support import stub_runtime
+
+pytestmark = pytest.mark.runtime(retry=RetryPolicy())
 
 QUEUE = "muster-cli-test"
 
@@ -32,12 +32,6 @@ def env(tmp_path: Path) -> dict[str, str]:
         "MUSTER_DATABASE_URL": f"sqlite:///{tmp_path / 'muster.db'}",
         "MUSTER_QUEUE": QUEUE,
     }
-
-
-@pytest.fixture
-def rt(env: dict[str, str], tmp_path: Path) -> Iterator[Runtime]:
-    with stub_runtime(env["MUSTER_DATABASE_URL"], tmp_path, RetryPolicy()) as runtime:
-        yield runtime
 
 
 def run(env: dict[str, str], *args: str) -> Result:

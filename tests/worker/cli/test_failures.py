@@ -17,8 +17,8 @@ from muster.worker.cli import cli
 from muster.worker.cli.failures import BAD_INPUT, BROKER_UNAVAILABLE, DATABASE_UNAVAILABLE
 from muster.worker.incidents.dead_letters import dead_letter
 from muster.worker.messages import DECLARED
-from tests.configs import DEMO
-from tests.support import stub_runtime
+from tests.harness.configs import DEMO
+from tests.harness.runtimes import stub_runtime
 
 UNREACHABLE_POSTGRES = "postgresql+psycopg://muster:hunter2-secret@127.0.0.1:1/muster"
 

@@ -17,7 +17,7 @@ import pytest
 from muster.worker.cli import COMMANDS, cli
 from muster.worker.store import DEFAULT_FILE
 from muster.worker.store.db import Database
-from tests.configs import DEMO
+from tests.harness.configs import DEMO
 
 # Runs the command in this interpreter, then prints which of the heavy modules it imported.
 PROBE = """

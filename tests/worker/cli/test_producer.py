@@ -13,12 +13,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from muster.channels.retry import RetryPolicy
 from muster.worker.cli import cli, producer
-from muster.worker.incidents.declared import handle_declared
-from muster.worker.messages import DECLARED, parse
-from tests.configs import DEMO
-from tests.support import stub_runtime
+from tests.harness.configs import DEMO
+from tests.harness.declarations import declare
+from tests.harness.runtimes import ONE_TRY, stub_runtime
 
 
 @dataclass
@@ -182,16 +180,8 @@ class TestMilestone:
 def database(tmp_path: Path) -> Iterator[str]:
     """The worker's database, holding incident inc-1 (declared by the real handler)."""
     url = f"sqlite:///{tmp_path / 'worker.db'}"
-    retry = RetryPolicy(attempts=1, initial_wait=0, max_wait=0, total=1)
-    with stub_runtime(url, tmp_path, retry) as runtime:
-        declared = {
-            "incident_id": "inc-1",
-            "title": "Checkout failing",
-            "impact": "critical",
-            "urgency": "high",
-            "services": ["payments-api"],
-        }
-        handle_declared(runtime, parse(DECLARED, declared), "m-1")
+    with stub_runtime(url, tmp_path, ONE_TRY) as runtime:
+        declare(runtime)
         yield url
 
 

@@ -10,7 +10,7 @@ import yaml
 from click.testing import CliRunner
 
 from muster.worker.cli import cli
-from tests.configs import DEMO, EXAMPLE, EXAMPLE_ENV
+from tests.harness.configs import DEMO, EXAMPLE, EXAMPLE_ENV
 
 # Without --at the dry run asks the real clock.
 pytestmark = pytest.mark.wallclock

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -23,9 +21,14 @@ from muster.worker.incidents.declared import handle_declared
 from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery
-from tests.support import RecordingSender, stub_runtime
+from tests.harness.runtimes import RecordingSender
 
 LEASE = timedelta(seconds=0.3)  # renewed every 0.1 s of real time
+
+
+pytestmark = pytest.mark.runtime(
+    retry=RetryPolicy(attempts=1, initial_wait=0.01, max_wait=0.01, total=1), lease=LEASE
+)
 PAYLOAD = {
     "incident_id": "inc-lease",
     "title": "Search slow",
@@ -47,14 +50,6 @@ class BlockingSender(RecordingSender):
         self.entered.set()
         self.release.wait(timeout=10)
         return super().__call__(url, message)
-
-
-@pytest.fixture
-def rt(tmp_path: Path) -> Iterator[Runtime]:
-    retry = RetryPolicy(attempts=1, initial_wait=0.01, max_wait=0.01, total=1)
-    with stub_runtime(f"sqlite:///{tmp_path / 'muster.db'}", tmp_path, retry) as runtime:
-        runtime.lease = LEASE
-        yield runtime
 
 
 def one_delivery(rt: Runtime) -> int:

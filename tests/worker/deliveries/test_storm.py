@@ -10,61 +10,31 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from muster.channels.retry import RetryPolicy
-from muster.worker.clock import ManualClock
-from muster.worker.incidents.declared import handle_declared
-from muster.worker.messages import parse
 from muster.worker.observe.metrics import DIGESTS
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, TimelineEntry
 from muster.worker.store.upkeep_models import PageWindow
 from muster.worker.timers.scan import scan
-from tests.configs import WEDNESDAY_NOON
-from tests.integration.harness import postgres_database
-from tests.support import stub_runtime
+from tests.harness.configs import WEDNESDAY_NOON
+from tests.harness.declarations import declare
+from tests.harness.runtimes import BOTH_DATABASES, clock
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.runtime(databases=BOTH_DATABASES)]
 MINUTE = timedelta(minutes=1)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def rt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
-    retry = RetryPolicy(attempts=1, initial_wait=0, max_wait=0, total=1)
-    if request.param == "postgresql":
-        with postgres_database() as url, stub_runtime(url, tmp_path, retry) as runtime:
-            yield runtime
-    else:
-        with stub_runtime(f"sqlite:///{tmp_path / 'muster.db'}", tmp_path, retry) as runtime:
-            yield runtime
-
-
-def clock(rt: Runtime) -> ManualClock:
-    assert isinstance(rt.clock, ManualClock)
-    return rt.clock
-
-
-def declare(rt: Runtime, n: int, impact: str = "minor", **first_wave: Any) -> str:
+def declare_sev2(rt: Runtime, n: int, impact: str = "minor", **first_wave: Any) -> str:
     """SEV2 by default (minor × high) on payments-api, handled as the worker does."""
-    message = parse(
-        "muster.incident.declared",
-        {
-            "incident_id": f"inc-{n}",
-            "title": f"Checkout slow {n}",
-            "impact": impact,
-            "urgency": "high",
-            "services": ["payments-api"],
-        },
-    )
-    handle_declared(rt, message, f"m-{n}", **first_wave)
-    return f"inc-{n}"
+    incident_id = f"inc-{n}"
+    title = f"Checkout slow {n}"
+    declare(rt, f"m-{n}", incident_id=incident_id, title=title, impact=impact, **first_wave)
+    return incident_id
 
 
 def pages(rt: Runtime, person: str, kind: str) -> Counter[str]:
@@ -92,7 +62,7 @@ def digests(rt: Runtime) -> list[Delivery]:
 def seven_sev2s(rt: Runtime) -> list[str]:
     incidents = []
     for n in range(7):
-        incidents.append(declare(rt, n, first_wave=lambda _rows: None))
+        incidents.append(declare_sev2(rt, n, first_wave=lambda _rows: None))
         clock(rt).advance(MINUTE)
     return incidents
 
@@ -122,7 +92,7 @@ class TestHolding:
         self, rt: Runtime
     ) -> None:
         seven_sev2s(rt)
-        declare(rt, 99, impact="critical", first_wave=lambda _rows: None)
+        declare_sev2(rt, 99, impact="critical", first_wave=lambda _rows: None)
         with rt.database.transaction() as session:
             first = session.scalar(
                 select(Delivery.status).where(
@@ -144,7 +114,7 @@ class TestHolding:
     def test_held_first_pages_are_not_handed_to_the_first_wave(self, rt: Runtime) -> None:
         handed: list[Any] = []
         for n in range(7):
-            declare(rt, n, first_wave=handed.extend)
+            declare_sev2(rt, n, first_wave=handed.extend)
         assert [row.incident_id for row in handed] == [f"inc-{n}" for n in range(5)]
 
 
@@ -206,8 +176,8 @@ class TestDigest:
         rt.config.path.write_text(
             rt.config.path.read_text() + "limits: {kinds: {sms: {max: 1, per: 1h}}}\n"
         )
-        declare(rt, 1, first_wave=lambda _rows: None)
-        declare(rt, 2, first_wave=lambda _rows: None)
+        declare_sev2(rt, 1, first_wave=lambda _rows: None)
+        declare_sev2(rt, 2, first_wave=lambda _rows: None)
         for _ in range(25):  # bob's own chain pages him again (repeat) at +20m
             clock(rt).advance(MINUTE)
             scan(rt)

@@ -8,28 +8,24 @@ rests on — with a recording sender that fails whole people, and a manual clock
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 from structlog.testing import capture_logs
 
-from muster.channels.retry import RetryPolicy
 from muster.channels.sender import SendResult
 from muster.worker.clock import ManualClock
 from muster.worker.core.rendering.render import RenderedMessage
 from muster.worker.deliveries.send import run_delivery
-from muster.worker.incidents.declared import handle_declared
 from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, TimelineEntry
 from muster.worker.timers.scan import scan
-from tests.integration.harness import postgres_database
-from tests.support import RecordingSender, stub_runtime
+from tests.harness.declarations import declare
+from tests.harness.runtimes import BOTH_DATABASES, RecordingSender
 
 REFUSED = SendResult(ok=False, retryable=False, error="http-400: refused")
 # Every outbox URL that reaches each person, and the incident room.
@@ -62,17 +58,7 @@ class FailingSender(RecordingSender):
         return SendResult(ok=True)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def rt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
-    retry = RetryPolicy(attempts=1, initial_wait=0, max_wait=0, total=1)
-    if request.param == "postgresql":
-        with postgres_database() as url, stub_runtime(url, tmp_path, retry) as runtime:
-            runtime.sender = FailingSender()
-            yield runtime
-    else:
-        with stub_runtime(f"sqlite:///{tmp_path / 'muster.db'}", tmp_path, retry) as runtime:
-            runtime.sender = FailingSender()
-            yield runtime
+pytestmark = pytest.mark.runtime(databases=BOTH_DATABASES, sender=FailingSender)
 
 
 def sender(rt: Runtime) -> FailingSender:
@@ -103,19 +89,6 @@ def fail_together(rt: Runtime, ids: list[int]) -> list[int]:
     return follow_ups
 
 
-def declare(rt: Runtime, **overrides: Any) -> tuple[int, ...]:
-    payload = {
-        "incident_id": "inc-1",
-        "title": "Checkout failing",
-        "impact": "critical",
-        "urgency": "high",
-        "services": ["payments-api"],
-        **overrides,
-    }
-    message = parse("muster.incident.declared", payload)
-    return handle_declared(rt, message, "m-declare").deliveries
-
-
 def notices(rt: Runtime) -> list[tuple[str, str, str]]:
     """(person or room, kind, status) of every notice delivery, in order."""
     with rt.database.transaction() as session:
@@ -142,7 +115,7 @@ class TestTellingAHuman:
         """Heidi's sms, email and chat all fail: bob hears it by each SEV1 kind, the incident
         room once; the timeline says so once; nothing else is sent."""
         sender(rt).down = {"heidi"}
-        deliver_all(rt, declare(rt))
+        deliver_all(rt, declare(rt).deliveries)
         assert notices(rt) == [
             ("bob", "sms", "sent"),
             ("bob", "email", "sent"),
@@ -164,14 +137,14 @@ class TestTellingAHuman:
         """Heidi's sms and chat fail but her email goes out: nobody is told anything."""
         sender(rt).down = {"heidi"}
         sender(rt).spared = {"outbox://email/heidi@"}
-        deliver_all(rt, declare(rt))
+        deliver_all(rt, declare(rt).deliveries)
         assert notices(rt) == []
         assert entries(rt, "page_undeliverable") == []
 
     def test_an_unreachable_commander_is_told_to_his_next_level(self, rt: Runtime) -> None:
         """Bob commands: laura (eng-managers) and the room hear it, bob is not told of himself."""
         sender(rt).down = {"bob"}
-        deliver_all(rt, declare(rt))
+        deliver_all(rt, declare(rt).deliveries)
         assert notices(rt) == [
             ("laura", "sms", "sent"),
             ("laura", "email", "sent"),
@@ -190,7 +163,7 @@ class TestTellingAHuman:
         which the timeline says, once; bob's own failed page goes to laura; no notice about a
         notice."""
         sender(rt).down = {"heidi", "bob", "incident_room"}
-        deliver_all(rt, declare(rt))
+        deliver_all(rt, declare(rt).deliveries)
         about = {row[0] for row in notices(rt)}
         assert about == {"bob", "laura", "incident_room"}  # never a notice to laura about bob's
         assert len(notices(rt)) == 8  # heidi's: bob x3 + room; bob's: laura x3 + room
@@ -211,7 +184,7 @@ class TestTellingAHuman:
         """Heidi's three pages fail on three workers together: exactly one of the recordings
         finds nothing left reaching her, so she is told about once."""
         sender(rt).down = {"heidi"}
-        ids = declare(rt)
+        ids = declare(rt).deliveries
         heidi = [row.id for row in _all(rt) if row.person == "heidi"]
         deliver_all(rt, [*fail_together(rt, heidi), *(i for i in ids if i not in heidi)])
         assert len(entries(rt, "page_undeliverable")) == 1
@@ -223,7 +196,7 @@ class TestTellingAHuman:
         her, both failures are recorded, and nobody is told she is unreachable."""
         sender(rt).down = {"heidi"}
         sender(rt).spared = {"outbox://email/heidi@"}
-        ids = declare(rt, urgency="low")
+        ids = declare(rt, urgency="low").deliveries
         heidi = [row.id for row in _all(rt) if row.person == "heidi"]
         assert len(heidi) == 2
         deliver_all(rt, [*fail_together(rt, heidi), *(i for i in ids if i not in heidi)])
@@ -234,7 +207,7 @@ class TestTellingAHuman:
     def test_after_resolution_the_timeline_says_it_and_nobody_is_paged(self, rt: Runtime) -> None:
         """A page that fails once the incident is resolved is recorded, not noticed."""
         sender(rt).down = {"heidi"}
-        ids = declare(rt)
+        ids = declare(rt).deliveries
         message = parse("muster.incident.resolved", {"incident_id": "inc-1", "text": "ok"})
         deliver_all(rt, [*ids, *handle_resolved(rt, message, "m-resolve").deliveries])
         assert notices(rt) == []
@@ -247,7 +220,7 @@ class TestWhatItSays:
     def test_every_summary_lists_the_failed_pages(self, rt: Runtime) -> None:
         """The +15 summary and the final one both say who could not be reached, by what."""
         sender(rt).down = {"heidi"}
-        deliver_all(rt, declare(rt))
+        deliver_all(rt, declare(rt).deliveries)
         assert isinstance(rt.clock, ManualClock)
         for _ in range(15):
             rt.clock.advance(timedelta(minutes=1))
@@ -264,7 +237,7 @@ class TestWhatItSays:
         """People by config name, kinds by kind: no phone number or email address anywhere."""
         sender(rt).down = {"heidi", "bob", "incident_room"}
         with capture_logs() as logs:
-            deliver_all(rt, declare(rt))
+            deliver_all(rt, declare(rt).deliveries)
         private = rt.config.current().routing.private_values
         assert private
         with rt.database.transaction() as session:

@@ -6,7 +6,6 @@ next scan. The same runs through a real broker and worker in ``tests/integration
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from muster.channels.retry import RetryPolicy
 from muster.worker.clock import ManualClock
 from muster.worker.core.decisions.heartbeats import DISARMED, DOWN, UP, incident_id
 from muster.worker.heartbeats import settle as settle_module
@@ -26,26 +24,14 @@ from muster.worker.observe.metrics import HEARTBEATS_MISSED
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, Incident, TimelineEntry
 from muster.worker.store.upkeep_models import HeartbeatRow
-from tests.configs import DEMO, WEDNESDAY_NOON
-from tests.integration.harness import postgres_database
-from tests.support import stub_runtime
+from tests.harness.configs import DEMO, WEDNESDAY_NOON
+from tests.harness.runtimes import BOTH_DATABASES, TWO_TRIES
+
+pytestmark = pytest.mark.runtime(databases=BOTH_DATABASES, retry=TWO_TRIES)
 
 T0 = WEDNESDAY_NOON
 BACKUP = {"every": "5m", "grace": "1m", "impact": "critical", "urgency": "high"}
 DUE = T0 + timedelta(minutes=6)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def rt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
-    retry = RetryPolicy(attempts=2, initial_wait=0, max_wait=0, total=1)
-    if request.param == "postgresql":
-        with postgres_database() as url, stub_runtime(url, tmp_path, retry) as runtime:
-            configure(runtime, tmp_path, {"backup": {**BACKUP, "service": "payments-api"}})
-            yield runtime
-    else:
-        with stub_runtime(f"sqlite:///{tmp_path / 'muster.db'}", tmp_path, retry) as runtime:
-            configure(runtime, tmp_path, {"backup": {**BACKUP, "service": "payments-api"}})
-            yield runtime
 
 
 def configure(rt: Runtime, folder: Path, heartbeats: dict[str, Any]) -> None:
@@ -55,6 +41,12 @@ def configure(rt: Runtime, folder: Path, heartbeats: dict[str, Any]) -> None:
         document["heartbeats"] = heartbeats
     (folder / "routing.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
     rt.config.current()
+
+
+@pytest.fixture(autouse=True)
+def backup_monitor(rt: Runtime, tmp_path: Path) -> None:
+    """Every test starts with the demo config and one heartbeat monitor, backup."""
+    configure(rt, tmp_path, {"backup": {**BACKUP, "service": "payments-api"}})
 
 
 def at(rt: Runtime, minutes: float) -> None:

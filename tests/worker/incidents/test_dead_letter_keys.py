@@ -6,10 +6,6 @@ message under it was not kept at all. The same message delivered again is still 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import nullcontext
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
@@ -18,19 +14,9 @@ from muster.worker.incidents.dead_letters import dead_letter
 from muster.worker.messages import DECLARED
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DeadLetter
-from tests.integration.harness import postgres_database
-from tests.support import stub_runtime
+from tests.harness.runtimes import BOTH_DATABASES
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def rt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
-    database = (
-        postgres_database()
-        if request.param == "postgresql"
-        else nullcontext(f"sqlite:///{tmp_path / 'muster.db'}")
-    )
-    with database as url, stub_runtime(url, tmp_path, RetryPolicy()) as runtime:
-        yield runtime
+pytestmark = pytest.mark.runtime(databases=BOTH_DATABASES, retry=RetryPolicy())
 
 
 def letters(rt: Runtime) -> list[DeadLetter]:

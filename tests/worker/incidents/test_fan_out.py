@@ -8,7 +8,6 @@ leaves and how the redelivered declaration completes it, and the batched deliver
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +34,12 @@ from muster.worker.store.base import Base
 from muster.worker.store.db import Database
 from muster.worker.store.models import Delivery, Incident, TimelineEntry, Timer
 from muster.worker.tasks import FirstWave
-from tests.integration.harness import POSTGRES_ADMIN_URL, postgres_database
-from tests.support import RecordingSender, stub_runtime
+from tests.harness.runtimes import RecordingSender, stub_runtime
+from tests.harness.servers import POSTGRES_ADMIN_URL, postgres_database
+
+pytestmark = pytest.mark.runtime(
+    retry=RetryPolicy(attempts=2, initial_wait=1, max_wait=1, total=10)
+)
 
 PAYLOAD = {
     "incident_id": "inc-1",
@@ -49,13 +52,6 @@ PAYLOAD = {
 
 class WorkerDied(BaseException):
     """Stands for a kill -9 between the declaration's two commits (nothing catches it)."""
-
-
-@pytest.fixture
-def rt(tmp_path: Path) -> Iterator[Runtime]:
-    retry = RetryPolicy(attempts=2, initial_wait=1, max_wait=1, total=10)
-    with stub_runtime(f"sqlite:///{tmp_path / 'muster.db'}", tmp_path, retry) as runtime:
-        yield runtime
 
 
 def declared() -> Any:

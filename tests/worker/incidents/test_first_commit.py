@@ -3,66 +3,35 @@ same outcomes on both (a new incident, a no-op, a join, a guarded redelivery).""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from muster.channels.retry import RetryPolicy
 from muster.worker.deliveries.claim import Claimed
-from muster.worker.incidents.declared import handle_declared
 from muster.worker.incidents.fan_out import handle_fan_out
 from muster.worker.incidents.outcome import Outcome
 from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, Incident, OpenFingerprint
-from tests.integration.harness import postgres_database
-from tests.support import stub_runtime
+from tests.harness.declarations import declare
+from tests.harness.runtimes import BOTH_DATABASES
 
-pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[str]:
-    with postgres_database() as url:
-        yield url
+pytestmark = [pytest.mark.integration, pytest.mark.runtime(databases=BOTH_DATABASES)]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def rt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
-    retry = RetryPolicy(attempts=1, initial_wait=0, max_wait=0, total=1)
-    if request.param == "postgresql":
-        url = request.getfixturevalue("postgres")
-        with stub_runtime(url, tmp_path, retry) as runtime:
-            yield runtime
-            with runtime.database.transaction() as session:  # the next test starts empty
-                for row in session.scalars(select(Incident)):
-                    session.delete(row)
-    else:
-        with stub_runtime(f"sqlite:///{tmp_path / 'muster.db'}", tmp_path, retry) as runtime:
-            yield runtime
-
-
-def declare(rt: Runtime, message_id: str, **overrides: Any) -> tuple[Outcome, list[Claimed]]:
+def declare_handing_over(
+    rt: Runtime, message_id: str, **fields: Any
+) -> tuple[Outcome, list[Claimed]]:
     """Declare as the worker does: the first page handed over claimed, between the commits."""
-    payload = {
-        "incident_id": "inc-1",
-        "title": "Checkout failing",
-        "impact": "critical",
-        "urgency": "high",
-        "services": ["payments-api"],
-        **overrides,
-    }
     handed: list[Claimed] = []
-    outcome = handle_declared(
+    outcome = declare(
         rt,
-        parse("muster.incident.declared", payload),
         message_id,
         first_wave=handed.extend,
         queue_fan_out=lambda incident_id, declaration: handle_fan_out(rt, incident_id, declaration),
+        **fields,
     )
     return outcome, handed
 
@@ -83,7 +52,7 @@ class TestFirstCommit:
         self, rt: Runtime
     ) -> None:
         """The first page is stored as ``sending`` (this worker sends it) with its id known."""
-        outcome, handed = declare(rt, "m-1", fingerprint="fp")
+        outcome, handed = declare_handing_over(rt, "m-1", fingerprint="fp")
         incidents, held, deliveries = stored(rt)
         assert incidents == ["inc-1"]
         assert held == ["fp"]
@@ -94,14 +63,14 @@ class TestFirstCommit:
 
     def test_the_same_declaration_again_writes_nothing(self, rt: Runtime) -> None:
         """A redelivery meets the incident's key: no second first page."""
-        declare(rt, "m-1")
-        _, handed = declare(rt, "m-1")
+        declare_handing_over(rt, "m-1")
+        _, handed = declare_handing_over(rt, "m-1")
         assert handed == []
         assert stored(rt)[2].count(("inc-1", "bob", "sending")) == 1
 
     def test_a_held_fingerprint_joins_and_writes_no_incident(self, rt: Runtime) -> None:
-        declare(rt, "m-1", fingerprint="fp")
-        outcome, handed = declare(rt, "m-2", incident_id="inc-2", fingerprint="fp")
+        declare_handing_over(rt, "m-1", fingerprint="fp")
+        outcome, handed = declare_handing_over(rt, "m-2", incident_id="inc-2", fingerprint="fp")
         assert (outcome.incident_id, handed) == ("inc-1", [])
         assert stored(rt)[0] == ["inc-1"]
 
@@ -109,10 +78,10 @@ class TestFirstCommit:
         self, rt: Runtime
     ) -> None:
         """The fingerprint is free again, but inc-2 is an alias of inc-1: no incident, no page."""
-        declare(rt, "m-1", fingerprint="fp")
-        declare(rt, "m-2", incident_id="inc-2", fingerprint="fp")
+        declare_handing_over(rt, "m-1", fingerprint="fp")
+        declare_handing_over(rt, "m-2", incident_id="inc-2", fingerprint="fp")
         handle_resolved(rt, parse("muster.incident.resolved", {"incident_id": "inc-1"}), "m-3")
-        outcome, handed = declare(rt, "m-2", incident_id="inc-2", fingerprint="fp")
+        outcome, handed = declare_handing_over(rt, "m-2", incident_id="inc-2", fingerprint="fp")
         assert (outcome.incident_id, handed) == ("inc-1", [])
         incidents, held, _ = stored(rt)
         assert (incidents, held) == (["inc-1"], [])

@@ -24,7 +24,6 @@ from muster.worker.deliveries.send import run_delivery
 from muster.worker.deliveries.sweep import due_deliveries
 from muster.worker.incidents.acknowledged import handle_acknowledged
 from muster.worker.incidents.dead_letters import dead_letter
-from muster.worker.incidents.declared import handle_declared
 from muster.worker.incidents.milestone import handle_milestone
 from muster.worker.incidents.outcome import UnknownIncident
 from muster.worker.incidents.resolved import handle_resolved
@@ -32,23 +31,28 @@ from muster.worker.messages import InvalidMessage, parse
 from muster.worker.reports import review_facts
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DeadLetter, Delivery, Incident, TimelineEntry, Timer
-from tests.configs import WEDNESDAY_NOON
-from tests.support import RecordingSender, stub_runtime
+from tests.harness.configs import WEDNESDAY_NOON
+from tests.harness.declarations import declare
+from tests.harness.runtimes import RecordingSender
+
+pytestmark = pytest.mark.runtime(
+    retry=RetryPolicy(attempts=3, initial_wait=1, max_wait=2, total=60)
+)
 
 TRANSIENT = SendResult(ok=False, retryable=True, error="http-500: boom")
 PERMANENT = SendResult(ok=False, retryable=False, error="http-400: bad")
 
 
-@pytest.fixture
-def rt(tmp_path: Path) -> Iterator[Runtime]:
-    retry = RetryPolicy(attempts=3, initial_wait=1, max_wait=2, total=60)
-    with stub_runtime(f"sqlite:///{tmp_path / 'muster.db'}", tmp_path, retry) as runtime:
-        yield runtime
-
-
 def sender(rt: Runtime) -> RecordingSender:
     assert isinstance(rt.sender, RecordingSender)
     return rt.sender
+
+
+def declare_ids(rt: Runtime, message_id: str = "m-1", **fields: Any) -> tuple[str, tuple[int, ...]]:
+    """The incident the declaration made or joined, and the deliveries it wrote."""
+    outcome = declare(rt, message_id, **fields)
+    assert outcome.incident_id is not None
+    return outcome.incident_id, outcome.deliveries
 
 
 def deliver_all(rt: Runtime, ids: Iterator[int] | tuple[int, ...] | list[int]) -> None:
@@ -60,20 +64,6 @@ def deliver_all(rt: Runtime, ids: Iterator[int] | tuple[int, ...] | list[int]) -
 
 def message(task: str, **payload: Any) -> Any:
     return parse(task, payload)
-
-
-def declare(rt: Runtime, message_id: str = "m-1", **overrides: Any) -> tuple[str, tuple[int, ...]]:
-    payload = {
-        "incident_id": "inc-1",
-        "title": "Checkout failing",
-        "impact": "critical",
-        "urgency": "high",
-        "services": ["payments-api"],
-        **overrides,
-    }
-    outcome = handle_declared(rt, message("muster.incident.declared", **payload), message_id)
-    assert outcome.incident_id is not None
-    return outcome.incident_id, outcome.deliveries
 
 
 def timeline(rt: Runtime, incident_id: str = "inc-1") -> list[str]:
@@ -95,7 +85,7 @@ def rows(rt: Runtime) -> list[Delivery]:
 class TestDeclared:
     def test_sev1_on_payments_pages_four_people_and_tells_two_rooms(self, rt: Runtime) -> None:
         """IC, support lead, scribe and payments SME by every kind; incident and payments rooms."""
-        _, ids = declare(rt)
+        _, ids = declare_ids(rt)
         deliver_all(rt, ids)
         pages = [(d.person, d.kind) for d in rows(rt) if d.purpose == "page"]
         assert pages == [
@@ -121,15 +111,15 @@ class TestDeclared:
 
     def test_same_incident_id_again_is_a_no_op(self, rt: Runtime) -> None:
         """A redelivered declaration creates no second incident and no second page."""
-        declare(rt, "m-1")
-        _, again = declare(rt, "m-2")
+        declare_ids(rt, "m-1")
+        _, again = declare_ids(rt, "m-2")
         assert again == ()
         assert len(rows(rt)) == 13
 
     def test_same_fingerprint_while_open_joins_and_pages_nobody(self, rt: Runtime) -> None:
         """An alert storm: the second declaration becomes a timeline entry of the first."""
-        declare(rt, "m-1", fingerprint="alert:payments-5xx")
-        joined, ids = declare(rt, "m-2", incident_id="inc-2", fingerprint="alert:payments-5xx")
+        declare_ids(rt, "m-1", fingerprint="alert:payments-5xx")
+        joined, ids = declare_ids(rt, "m-2", incident_id="inc-2", fingerprint="alert:payments-5xx")
         assert joined == "inc-1"
         assert ids == ()
         assert timeline(rt) == ["declared", "joined"]
@@ -138,8 +128,8 @@ class TestDeclared:
         """inc-2 joined inc-1 by fingerprint: the producer was given inc-2, so the timeline of
         inc-2 is inc-1's record, and a milestone, an acknowledgement and a resolution sent to
         inc-2 land on inc-1."""
-        declare(rt, "m-1", fingerprint="alert:payments-5xx")
-        declare(rt, "m-2", incident_id="inc-2", fingerprint="alert:payments-5xx")
+        declare_ids(rt, "m-1", fingerprint="alert:payments-5xx")
+        declare_ids(rt, "m-2", incident_id="inc-2", fingerprint="alert:payments-5xx")
         with rt.database.transaction() as session:
             facts = review_facts(session, rt.config.current().routing, "inc-2")
         assert facts is not None
@@ -162,8 +152,8 @@ class TestDeclared:
 
     def test_muster_timeline_of_the_joining_id_exports_the_open_incident(self, rt: Runtime) -> None:
         """``muster timeline inc-2`` used to say "no incident": it exports inc-1's record."""
-        declare(rt, "m-1", fingerprint="fp")
-        declare(rt, "m-2", incident_id="inc-2", title="Checkout 5xx again", fingerprint="fp")
+        declare_ids(rt, "m-1", fingerprint="fp")
+        declare_ids(rt, "m-2", incident_id="inc-2", title="Checkout 5xx again", fingerprint="fp")
         env = {
             "MUSTER_DATABASE_URL": rt.database.engine.url.render_as_string(hide_password=False),
             "MUSTER_CONFIG": str(rt.config.path),
@@ -176,12 +166,12 @@ class TestDeclared:
     def test_a_redelivered_joining_declaration_changes_nothing(self, rt: Runtime) -> None:
         """The joining declaration again, even after inc-1 freed its fingerprint: still a
         no-op, not a second joined entry nor a new incident under the id that joined."""
-        declare(rt, "m-1", fingerprint="fp")
-        declare(rt, "m-2", incident_id="inc-2", fingerprint="fp")
-        joined, ids = declare(rt, "m-2", incident_id="inc-2", fingerprint="fp")
+        declare_ids(rt, "m-1", fingerprint="fp")
+        declare_ids(rt, "m-2", incident_id="inc-2", fingerprint="fp")
+        joined, ids = declare_ids(rt, "m-2", incident_id="inc-2", fingerprint="fp")
         assert (joined, ids) == ("inc-1", ())
         handle_resolved(rt, message("muster.incident.resolved", incident_id="inc-1"), "m-3")
-        again, ids = declare(rt, "m-2", incident_id="inc-2", fingerprint="fp")
+        again, ids = declare_ids(rt, "m-2", incident_id="inc-2", fingerprint="fp")
         assert (again, ids) == ("inc-1", ())
         assert timeline(rt).count("joined") == 1
         with rt.database.transaction() as session:
@@ -191,7 +181,7 @@ class TestDeclared:
         self, rt: Runtime
     ) -> None:
         """What the web intake sends for an Alertmanager group that resolved; again: a no-op."""
-        declare(rt, "m-1", fingerprint="fp")
+        declare_ids(rt, "m-1", fingerprint="fp")
         by_fingerprint = message("muster.incident.resolved", fingerprint="fp")
         assert handle_resolved(rt, by_fingerprint, "m-2").incident_id == "inc-1"
         assert "resolved" in timeline(rt)
@@ -207,20 +197,20 @@ class TestDeclared:
 
     def test_fingerprint_is_free_again_after_resolution(self, rt: Runtime) -> None:
         """Once resolved, the same fingerprint declares a new incident."""
-        declare(rt, "m-1", fingerprint="fp")
+        declare_ids(rt, "m-1", fingerprint="fp")
         handle_resolved(rt, message("muster.incident.resolved", incident_id="inc-1"), "m-2")
-        new, ids = declare(rt, "m-3", incident_id="inc-2", fingerprint="fp")
+        new, ids = declare_ids(rt, "m-3", incident_id="inc-2", fingerprint="fp")
         assert new == "inc-2"
         assert ids
 
     def test_unknown_impact_is_rejected_not_retried(self, rt: Runtime) -> None:
         """An impact the config does not define makes the message invalid."""
         with pytest.raises(InvalidMessage, match="unknown impact"):
-            declare(rt, impact="apocalyptic")
+            declare_ids(rt, impact="apocalyptic")
 
     def test_unknown_service_is_kept_and_routed_to_the_fallback_team(self, rt: Runtime) -> None:
         """The name is kept on the incident, and platform's on-call SME is paged."""
-        declare(rt, services=["billing-v2"], impact="internal", urgency="low")
+        declare_ids(rt, services=["billing-v2"], impact="internal", urgency="low")
         assert [(d.person, d.kind) for d in rows(rt) if d.purpose == "page"] == [("ken", "chat")]
         with rt.database.transaction() as session:
             incident = session.get(Incident, "inc-1")
@@ -232,7 +222,7 @@ class TestDelivery:
     def test_transient_failures_are_retried_and_the_page_sent_once(self, rt: Runtime) -> None:
         """500, 500, then 200: one page delivered, three attempts recorded."""
         sender(rt).script["outbox://sms/+353850000002"] = [TRANSIENT, TRANSIENT]
-        _, ids = declare(rt)
+        _, ids = declare_ids(rt)
         deliver_all(rt, ids)
         sms = next(d for d in rows(rt) if d.person == "bob" and d.kind == "sms")
         assert (sms.status, sms.attempts) == ("sent", 3)
@@ -241,7 +231,7 @@ class TestDelivery:
         """Chat keeps failing for Heidi: her page falls back to email (already sent: no repeat)."""
         sender(rt).script["outbox://chat/heidi"] = [TRANSIENT] * 10
         sender(rt).script["outbox://sms/+353850000008"] = [PERMANENT]
-        _, ids = declare(rt)
+        _, ids = declare_ids(rt)
         deliver_all(rt, ids)
         heidi = [
             (d.kind, d.status, d.fallback_of is not None) for d in rows(rt) if d.person == "heidi"
@@ -256,7 +246,7 @@ class TestDelivery:
     def test_fallback_creates_a_page_by_a_kind_not_yet_used(self, rt: Runtime) -> None:
         """A SEV4 pages by chat only: when chat fails, email stands in, rendered as email."""
         sender(rt).script["outbox://chat/ken"] = [PERMANENT]
-        _, ids = declare(rt, services=["search"], impact="internal", urgency="low")
+        _, ids = declare_ids(rt, services=["search"], impact="internal", urgency="low")
         deliver_all(rt, ids)
         ken = [(d.kind, d.status) for d in rows(rt) if d.person == "ken"]
         assert ken == [("chat", "failed"), ("email", "sent")]
@@ -266,13 +256,13 @@ class TestDelivery:
     def test_no_kind_left_is_recorded_as_undeliverable(self, rt: Runtime) -> None:
         """When every kind along the chain fails, the timeline says the person was not reached."""
         sender(rt).script["outbox://"] = [PERMANENT] * 20
-        _, ids = declare(rt, services=["search"], impact="internal", urgency="low")
+        _, ids = declare_ids(rt, services=["search"], impact="internal", urgency="low")
         deliver_all(rt, ids)
         assert "page_undeliverable" in timeline(rt)
 
     def test_a_delivery_runs_once_even_if_its_task_is_delivered_twice(self, rt: Runtime) -> None:
         """A second task for a sent delivery sends nothing."""
-        _, ids = declare(rt)
+        _, ids = declare_ids(rt)
         deliver_all(rt, ids)
         before = len(sender(rt).sent)
         deliver_all(rt, ids)
@@ -280,7 +270,7 @@ class TestDelivery:
 
     def test_sweeper_requeues_what_a_crash_left_behind(self, rt: Runtime) -> None:
         """Rows committed but never delivered come back after the grace period; sent ones never."""
-        _, ids = declare(rt)
+        _, ids = declare_ids(rt)
         deliver_all(rt, ids[:3])
         assert due_deliveries(rt) == []
         assert isinstance(rt.clock, ManualClock)
@@ -290,7 +280,7 @@ class TestDelivery:
 
     def test_a_lease_held_by_a_dead_worker_expires(self, rt: Runtime) -> None:
         """A delivery claimed by a worker that died is sent by the next one after the lease."""
-        _, ids = declare(rt)
+        _, ids = declare_ids(rt)
         with rt.database.transaction() as session:
             row = session.get(Delivery, ids[0])
             assert row is not None
@@ -311,7 +301,7 @@ class TestMilestones:
 
     def test_milestone_is_on_the_timeline_and_broadcast(self, rt: Runtime) -> None:
         """An SME suggestion goes to the incident room and the payments room."""
-        declare(rt)
+        declare_ids(rt)
         ids = self.milestone(
             rt, "m-2", kind="sme_suggestion", text="Roll back 1.42", author="heidi"
         )
@@ -322,7 +312,7 @@ class TestMilestones:
 
     def test_a_redelivered_milestone_is_recorded_once(self, rt: Runtime) -> None:
         """The same milestone id twice: one timeline entry, one broadcast."""
-        declare(rt)
+        declare_ids(rt)
         first = self.milestone(rt, "m-2", kind="note", text="n", milestone_id="ms-1")
         second = self.milestone(rt, "m-3", kind="note", text="n", milestone_id="ms-1")
         assert first
@@ -334,7 +324,7 @@ class TestMilestones:
     ) -> None:
         """SEV4 on search → SEV1 on search and payments: the new roles and SMEs are paged;
         Ken, already paged by chat as the search SME, gets only the SEV1's SMS and email."""
-        declare(rt, services=["search"], impact="internal", urgency="low")
+        declare_ids(rt, services=["search"], impact="internal", urgency="low")
         ids = self.milestone(
             rt,
             "m-2",
@@ -354,7 +344,7 @@ class TestMilestones:
 
     def test_role_change_pages_the_new_holder(self, rt: Runtime) -> None:
         """Handing incident command to Alice pages Alice as incident commander."""
-        declare(rt)
+        declare_ids(rt)
         ids = self.milestone(
             rt,
             "m-2",
@@ -371,7 +361,7 @@ class TestMilestones:
         self, rt: Runtime
     ) -> None:
         """The IC pulls in Laura and the search on-call (Ken); search is not added to the impact."""
-        declare(rt)
+        declare_ids(rt)
         ids = self.milestone(
             rt, "m-2", kind="engage", text="Need search help", people=["laura"], services=["search"]
         )
@@ -386,7 +376,7 @@ class TestMilestones:
 
     def test_state_change_updates_the_state(self, rt: Runtime) -> None:
         """identified is recorded on the incident."""
-        declare(rt)
+        declare_ids(rt)
         self.milestone(rt, "m-2", kind="state_change", text="Found it", state="identified")
         with rt.database.transaction() as session:
             incident = session.get(Incident, "inc-1")
@@ -395,7 +385,7 @@ class TestMilestones:
 
     def test_unknown_person_in_role_change_is_invalid(self, rt: Runtime) -> None:
         """A person the config does not know cannot be handed a role."""
-        declare(rt)
+        declare_ids(rt)
         with pytest.raises(InvalidMessage, match="unknown person"):
             self.milestone(rt, "m-2", kind="role_change", text="x", role="scribe", person="nobody")
 
@@ -408,7 +398,7 @@ class TestMilestones:
 class TestAckAndResolve:
     def test_ack_is_recorded_once(self, rt: Runtime) -> None:
         """An acknowledgement is a timeline entry; a repeat is a no-op."""
-        declare(rt)
+        declare_ids(rt)
         ack = message("muster.incident.acknowledged", incident_id="inc-1", person="bob")
         handle_acknowledged(rt, ack, "m-2")
         handle_acknowledged(rt, ack, "m-3")
@@ -417,7 +407,7 @@ class TestAckAndResolve:
     def test_ack_from_someone_not_in_the_config_is_invalid(self, rt: Runtime) -> None:
         """``muster ack ID --person nobody``: refused with a reason (a dead letter), not an
         acknowledgement."""
-        declare(rt)
+        declare_ids(rt)
         ack = message("muster.incident.acknowledged", incident_id="inc-1", person="nobody")
         with pytest.raises(InvalidMessage, match="unknown person 'nobody'"):
             handle_acknowledged(rt, ack, "m-2")
@@ -426,7 +416,7 @@ class TestAckAndResolve:
     def test_ack_from_someone_not_paged_is_a_note_that_stops_nothing(self, rt: Runtime) -> None:
         """Alice is in the config but was not paged for this incident: her acknowledgement is
         noted on the timeline, the outcome says so, and every escalation keeps going."""
-        declare(rt)
+        declare_ids(rt)
         ack = message("muster.incident.acknowledged", incident_id="inc-1", person="alice")
         outcome = handle_acknowledged(rt, ack, "m-2")
         assert outcome.note == "alice was not paged for this incident: noted, nothing stopped"
@@ -439,7 +429,7 @@ class TestAckAndResolve:
 
     def test_resolve_closes_and_tells_the_rooms(self, rt: Runtime) -> None:
         """Resolved: state, time, and a broadcast saying how long it lasted."""
-        declare(rt)
+        declare_ids(rt)
         assert isinstance(rt.clock, ManualClock)
         rt.clock.advance(timedelta(minutes=42))
         outcome = handle_resolved(
@@ -515,7 +505,7 @@ class TestConfigReload:
         """Renaming Bob in the file shows in the next page."""
         path: Path = rt.config.path
         path.write_text(path.read_text().replace("Bob Okafor", "Robert Okafor"))
-        _, ids = declare(rt)
+        _, ids = declare_ids(rt)
         with rt.database.transaction() as session:
             row = session.get(Delivery, ids[1])
             assert row is not None

@@ -14,17 +14,13 @@ SME, ken the search SME; laura, mallory, judy the next levels.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from muster.channels.retry import RetryPolicy
-from muster.worker.clock import ManualClock
 from muster.worker.core.intake.alerts import AlertWebhook, webhook_message
 from muster.worker.incidents.declared import handle_declared
 from muster.worker.incidents.fan_out import handle_fan_out
@@ -34,9 +30,11 @@ from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, Incident, TimelineEntry
 from muster.worker.timers.scan import scan
-from tests.configs import WEDNESDAY_NOON
-from tests.integration.harness import postgres_database
-from tests.support import stub_runtime
+from tests.harness.configs import WEDNESDAY_NOON
+from tests.harness.declarations import declare
+from tests.harness.runtimes import BOTH_DATABASES, TWO_TRIES, clock
+
+pytestmark = pytest.mark.runtime(databases=BOTH_DATABASES, retry=TWO_TRIES)
 
 MINUTE = timedelta(minutes=1)
 SEV1_CHAINS = [
@@ -47,31 +45,11 @@ SEV1_CHAINS = [
 ]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def rt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
-    retry = RetryPolicy(attempts=2, initial_wait=0, max_wait=0, total=1)
-    if request.param == "postgresql":
-        with postgres_database() as url, stub_runtime(url, tmp_path, retry) as runtime:
-            yield runtime  # postgres_database skips when the server is absent, fails under CI
-    else:
-        with stub_runtime(f"sqlite:///{tmp_path / 'muster.db'}", tmp_path, retry) as runtime:
-            yield runtime
-
-
-def clock(rt: Runtime) -> ManualClock:
-    assert isinstance(rt.clock, ManualClock)
-    return rt.clock
-
-
-def declare(rt: Runtime, message_id: str, **payload: Any) -> Outcome:
-    return handle_declared(rt, parse("muster.incident.declared", payload), message_id)
-
-
 def contract(rt: Runtime, message_id: str, incident_id: str, **facts: Any) -> Outcome:
     """A contract declaration with the fingerprint ``fp``, on payments-api unless told."""
     payload = {"title": f"Checkout trouble ({incident_id})", "services": ["payments-api"]}
     return declare(
-        rt, message_id, incident_id=incident_id, fingerprint="fp", **{**payload, **facts}
+        rt, message_id, base={}, incident_id=incident_id, fingerprint="fp", **{**payload, **facts}
     )
 
 
@@ -100,7 +78,7 @@ def notify(rt: Runtime, message_id: str, *alerts: dict[str, Any]) -> Outcome:
     body = {"groupKey": '{}:{alertname="checkout"}', "status": "firing", "alerts": list(alerts)}
     hook = AlertWebhook.model_validate(body)
     queued = webhook_message(rt.config.current().routing.config, hook, "alertmanager")
-    return declare(rt, message_id, **queued.payload)
+    return declare(rt, message_id, base={}, **queued.payload)
 
 
 def run_for(rt: Runtime, minutes: int) -> None:
@@ -324,6 +302,7 @@ class TestContractDeclarationJoining:
             declare(
                 rt,
                 f"m-sev2-{n}",
+                base={},
                 incident_id=f"sev2-{n}",
                 title="Slow",
                 impact="minor",

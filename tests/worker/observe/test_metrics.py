@@ -5,7 +5,6 @@ clock, so every latency is known exactly."""
 from __future__ import annotations
 
 import urllib.request
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,58 +13,30 @@ import pytest
 from prometheus_client import REGISTRY, CollectorRegistry
 from sqlalchemy import func, select
 
-from muster.channels.retry import RetryPolicy
 from muster.channels.sender import SendResult
 from muster.config.settings import Settings
 from muster.worker.broker.app import make_app
 from muster.worker.broker.beat import Scheduler
-from muster.worker.clock import ManualClock
 from muster.worker.deliveries.send import run_delivery
 from muster.worker.incidents.dead_letters import dead_letter
-from muster.worker.incidents.declared import handle_declared
-from muster.worker.messages import parse
 from muster.worker.observe import exporter, metrics
 from muster.worker.observe.metrics import reason_class
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, Incident, Timer
 from muster.worker.timers.scan import scan
-from tests.peers.common import free_port
-from tests.support import RecordingSender, stub_runtime
-
-
-@pytest.fixture
-def rt(tmp_path: Path) -> Iterator[Runtime]:
-    retry = RetryPolicy(attempts=1, initial_wait=0, max_wait=0, total=1)
-    with stub_runtime(f"sqlite:///{tmp_path / 'muster.db'}", tmp_path, retry) as runtime:
-        yield runtime
+from tests.harness.declarations import declare
+from tests.harness.peers.common import free_port
+from tests.harness.runtimes import RecordingSender, clock
 
 
 def value(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
-def declare(rt: Runtime, incident_id: str) -> tuple[int, ...]:
-    payload = {
-        "incident_id": incident_id,
-        "title": "Checkout failing",
-        "impact": "critical",
-        "urgency": "high",
-        "services": ["payments-api"],
-    }
-    return handle_declared(
-        rt, parse("muster.incident.declared", payload), f"m-{incident_id}"
-    ).deliveries
-
-
 def deliver_all(rt: Runtime, ids: tuple[int, ...]) -> None:
     queue = list(ids)
     while queue:
         queue += run_delivery(rt, queue.pop(0))
-
-
-def clock(rt: Runtime) -> ManualClock:
-    assert isinstance(rt.clock, ManualClock)
-    return rt.clock
 
 
 def scrape(url: str) -> str:
@@ -89,7 +60,7 @@ def test_sends_are_counted_by_kind_the_first_page_timed_once_and_served(
         value("muster_first_page_seconds_sum"),
     )
 
-    ids = declare(rt, "inc-metrics-1")
+    ids = declare(rt, "m-inc-metrics-1", incident_id="inc-metrics-1").deliveries
     clock(rt).advance(timedelta(seconds=2))  # the first page goes out 2 s after the declaration
     deliver_all(rt, ids)
 
@@ -148,7 +119,7 @@ def test_timer_lateness_is_how_long_after_its_due_time_the_scan_took_it(rt: Runt
         value("muster_timer_lateness_seconds_count", kind="escalation"),
         value("muster_timer_lateness_seconds_sum", kind="escalation"),
     )
-    declare(rt, "inc-metrics-2")  # SEV1: escalations due in 5 minutes
+    declare(rt, "m-inc-metrics-2", incident_id="inc-metrics-2")  # SEV1: escalations due in 5 min
     clock(rt).advance(timedelta(minutes=5, seconds=30))
     scan(rt)
     with rt.database.transaction() as session:

@@ -16,8 +16,8 @@ from muster.worker.broker.app import SELF_HEARTBEAT, make_app
 from muster.worker.observe.self_heartbeat import send_self_heartbeat
 from muster.worker.store.db import Database
 from muster.worker.store.processes import BEAT, WORKER, seen
-from tests.peers.ping import CHECK_TOKEN as TOKEN
-from tests.peers.ping import PingPeer
+from tests.harness.peers.ping import CHECK_TOKEN as TOKEN
+from tests.harness.peers.ping import PingPeer
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -26,13 +26,6 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 def check() -> Iterator[PingPeer]:
     with PingPeer() as service:
         yield service
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    database = Database.connect(f"sqlite:///{tmp_path / 'muster.db'}")
-    yield database
-    database.engine.dispose()
 
 
 def alive(database: Database, **ages: float) -> None:

@@ -14,8 +14,8 @@ from sqlalchemy import create_engine, text
 from muster.channels.retry import RetryPolicy
 from muster.worker.incidents.dead_letters import dead_letter
 from muster.worker.store.db import alembic_config
-from tests.integration.harness import postgres_database
-from tests.support import stub_runtime
+from tests.harness.runtimes import stub_runtime
+from tests.harness.servers import postgres_database
 
 
 def test_dead_letters_from_before_0005_are_invalid_and_not_discarded(tmp_path: Path) -> None:

@@ -15,18 +15,15 @@ from muster.worker.observe.liveness import Heartbeat
 from muster.worker.store.db import Database, make_engine
 from muster.worker.store.processes import BEAT, WORKER, forget, last_seen, ping, seen
 from muster.worker.store.upkeep_models import PROCESSES
-from tests.integration.harness import postgres_database
+from tests.harness.servers import scratch_database
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "postgresql":
-        with postgres_database() as postgres:
-            yield postgres
-    else:
-        yield f"sqlite:///{tmp_path / 'muster.db'}"
+    with scratch_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

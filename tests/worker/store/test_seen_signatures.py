@@ -4,7 +4,6 @@ a forgotten one may be seen again; expired ones are pruned."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,8 +13,8 @@ from sqlalchemy import func, select
 from muster.worker.store.db import make_engine, upgrade
 from muster.worker.store.seen_signatures import PRUNE_EVERY, DatabaseSeenSignatures
 from muster.worker.store.upkeep_models import SEEN_SIGNATURES
-from tests.configs import WEDNESDAY_NOON
-from tests.integration.harness import postgres_database
+from tests.harness.configs import WEDNESDAY_NOON
+from tests.harness.servers import scratch_database
 
 NOW = WEDNESDAY_NOON
 DIGEST = "a" * 64
@@ -23,12 +22,7 @@ DIGEST = "a" * 64
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    database = (
-        postgres_database()
-        if request.param == "postgresql"
-        else nullcontext(f"sqlite:///{tmp_path / 'muster.db'}")
-    )
-    with database as url:
+    with scratch_database(request.param, tmp_path) as url:
         engine = make_engine(url)
         upgrade(engine)
         engine.dispose()

@@ -3,22 +3,13 @@ config, and each summary says the file is rejected (the issue's impossible date 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from muster.channels.retry import RetryPolicy
 from muster.worker.runtime import Runtime
-from tests.support import stub_runtime
+from tests.harness.runtimes import TWO_TRIES
 from tests.worker.timers.test_timers import declare_sev1, escalations, run_for, summaries
 
-
-@pytest.fixture
-def rt(tmp_path: Path) -> Iterator[Runtime]:
-    retry = RetryPolicy(attempts=2, initial_wait=0, max_wait=0, total=1)
-    with stub_runtime(f"sqlite:///{tmp_path / 'muster.db'}", tmp_path, retry) as runtime:
-        yield runtime
+pytestmark = pytest.mark.runtime(retry=TWO_TRIES)
 
 
 def break_the_file(rt: Runtime) -> None:

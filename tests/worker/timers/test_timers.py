@@ -8,16 +8,12 @@ time, and the scan is called as beat would call it.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from muster.channels.retry import RetryPolicy
-from muster.worker.clock import ManualClock
 from muster.worker.core.rendering.review import review_data, review_markdown
 from muster.worker.deliveries.send import run_delivery
 from muster.worker.incidents.acknowledged import handle_acknowledged
@@ -29,26 +25,11 @@ from muster.worker.reports import review_facts
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, TimelineEntry, Timer
 from muster.worker.timers.scan import scan
-from tests.integration.harness import postgres_database
-from tests.support import RecordingSender, stub_runtime
+from tests.harness.runtimes import BOTH_DATABASES, TWO_TRIES, RecordingSender, clock
+
+pytestmark = pytest.mark.runtime(databases=BOTH_DATABASES, retry=TWO_TRIES)
 
 MINUTE = timedelta(minutes=1)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def rt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
-    retry = RetryPolicy(attempts=2, initial_wait=0, max_wait=0, total=1)
-    if request.param == "postgresql":
-        with postgres_database() as url, stub_runtime(url, tmp_path, retry) as runtime:
-            yield runtime  # postgres_database skips when the server is absent, fails under CI
-    else:
-        with stub_runtime(f"sqlite:///{tmp_path / 'muster.db'}", tmp_path, retry) as runtime:
-            yield runtime
-
-
-def clock(rt: Runtime) -> ManualClock:
-    assert isinstance(rt.clock, ManualClock)
-    return rt.clock
 
 
 def send(rt: Runtime, task: str, message_id: str, **payload: Any) -> tuple[int, ...]:

@@ -18,7 +18,7 @@ from structlog.testing import capture_logs
 from muster.worker.clock import ManualClock
 from muster.worker.core.intake.ack_tokens import sign
 from muster.worker.web.access_log import masked_path
-from tests.worker.web.conftest import ACK_SECRET, ISSUED, StubIncidents, Web, intake_document
+from tests.harness.web_app import ACK_SECRET, ISSUED, StubIncidents, Web, intake_document
 
 
 def link(person: str = "ann", secret: str = ACK_SECRET, issued_at: datetime = ISSUED) -> str:

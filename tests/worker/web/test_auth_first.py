@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.worker.web.conftest import TOKEN, Web, intake_document
+from tests.harness.web_app import TOKEN, Web, intake_document
 
 HOSTILE = "hostile-3b9f<script>alert(1)</script>"
 INVALID_JSON = b'{"title": "' + HOSTILE.encode() + b'", "impact": '

@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from muster.config.watch import ConfigSource
 from muster.worker.web.app import create_app
 from muster.worker.web.context import WebContext
-from tests.integration.harness import wait_until
-from tests.worker.web.conftest import TOKEN, RecordingPublisher, intake_document
+from tests.harness.waiting import wait_until
+from tests.harness.web_app import TOKEN, RecordingPublisher, intake_document
 
 DECLARATION = {
     "title": "Checkout failing",

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from muster.worker.web.metrics import REFUSED
-from tests.worker.web.conftest import Web, intake_document
+from tests.harness.web_app import Web, intake_document
 
 SERVICES = 300
 

@@ -20,7 +20,7 @@ from structlog.testing import capture_logs
 
 from muster.worker.core.intake.ack_tokens import sign
 from muster.worker.web.app import ROUTED
-from tests.worker.web.conftest import (
+from tests.harness.web_app import (
     ACK_SECRET,
     ISSUED,
     SCRIPT_TOKEN,

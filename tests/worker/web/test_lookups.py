@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from muster.channels.retry import RetryPolicy
 from muster.worker.incidents.declared import handle_declared
 from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
 from muster.worker.web.lookups import DatabaseLookups
-from tests.support import stub_runtime
-
-
-@pytest.fixture
-def rt(tmp_path: Path) -> Iterator[Runtime]:
-    retry = RetryPolicy(attempts=1, initial_wait=0, max_wait=0, total=1)
-    with stub_runtime(f"sqlite:///{tmp_path / 'muster.db'}", tmp_path, retry) as runtime:
-        yield runtime
 
 
 def test_open_incidents_a_person_was_paged_for_and_states(rt: Runtime) -> None:

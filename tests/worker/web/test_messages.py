@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from muster.worker.web.metrics import REFUSED
-from tests.worker.web.conftest import SCRIPT_TOKEN, Web
+from tests.harness.web_app import SCRIPT_TOKEN, Web
 
 DECLARATION = {"title": "API down", "impact": "major", "urgency": "high", "services": ["api"]}
 

@@ -11,7 +11,7 @@ import pytest
 from muster.worker.core.intake.ack_tokens import sign
 from muster.worker.core.intake.reply_codes import reply_code
 from muster.worker.core.rendering.digest import DIGEST_SUBJECT
-from tests.worker.web.conftest import (
+from tests.harness.web_app import (
     ACK_SECRET,
     ISSUED,
     SCRIPT_TOKEN,

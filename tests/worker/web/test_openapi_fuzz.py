@@ -14,7 +14,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from muster.worker.core.intake.ack_tokens import sign
-from tests.worker.web.conftest import ACK_SECRET, ISSUED, TOKEN, StubIncidents, Web, intake_document
+from tests.harness.web_app import ACK_SECRET, ISSUED, TOKEN, StubIncidents, Web, intake_document
 
 
 @pytest.fixture

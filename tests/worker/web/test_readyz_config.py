@@ -23,7 +23,7 @@ from muster.worker.store.good_config import DatabaseKeeper
 from muster.worker.web.app import create_app
 from muster.worker.web.context import WebContext
 from muster.worker.web.ready import Readiness
-from tests.worker.web.conftest import RecordingPublisher, intake_document
+from tests.harness.web_app import RecordingPublisher, intake_document
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 FRESH = {"worker": NOW - timedelta(seconds=3), "beat": NOW - timedelta(seconds=4)}

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from muster.worker.web import checks
 from muster.worker.web.metrics import REFUSED
-from tests.worker.web.conftest import StubIncidents, Web
+from tests.harness.web_app import StubIncidents, Web
 
 DECLARATION = {"title": "API down", "impact": "major", "urgency": "high", "services": ["api"]}
 KNOWN = "inc-1"

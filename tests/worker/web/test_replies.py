@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from muster.worker.core.intake.reply_codes import reply_code
-from tests.worker.web.conftest import SCRIPT_TOKEN, StubIncidents, Web, intake_document
+from tests.harness.web_app import SCRIPT_TOKEN, StubIncidents, Web, intake_document
 
 ANN = "+353850000001"
 

@@ -14,7 +14,7 @@ from muster.worker.clock import ManualClock
 from muster.worker.core.intake.reply_codes import reply_code
 from muster.worker.core.intake.reply_guard import LOCKOUT, OVERALL_PER_MINUTE, WINDOW, WRONG_CODES
 from muster.worker.web.metrics import LOCKOUTS, REFUSED
-from tests.worker.web.conftest import ISSUED, SCRIPT_TOKEN, StubIncidents, Web, intake_document
+from tests.harness.web_app import ISSUED, SCRIPT_TOKEN, StubIncidents, Web, intake_document
 
 ANN = "+353850000001"
 BEN = "+353850000002"

@@ -15,20 +15,15 @@ from muster.worker.core.intake.reply_guard import LOCKOUT, WINDOW, WRONG_CODES
 from muster.worker.store.db import Database, make_engine
 from muster.worker.store.reply_guard import DatabaseReplyGuard
 from muster.worker.store.upkeep_models import ReplyRefusal
-from tests.integration.harness import postgres_database
-from tests.worker.web.conftest import ISSUED, StubIncidents, Web, intake_document
+from tests.harness.servers import scratch_database
+from tests.harness.web_app import ISSUED, StubIncidents, Web, intake_document
 from tests.worker.web.test_reply_lockout import ANN, BEN, RIGHT, WRONG, reply
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "postgresql":
-        with postgres_database() as url:
-            database = Database.connect(url)
-            yield database
-            database.engine.dispose()
-    else:
-        database = Database.connect(f"sqlite:///{tmp_path / 'muster.db'}")
+    with scratch_database(request.param, tmp_path) as url:
+        database = Database.connect(url)
         yield database
         database.engine.dispose()
 

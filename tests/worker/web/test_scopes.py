@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from muster.worker.web.metrics import REFUSED
-from tests.worker.web.conftest import SCRIPT_TOKEN, TOKEN, Web, intake_document
+from tests.harness.web_app import SCRIPT_TOKEN, TOKEN, Web, intake_document
 
 DECLARATION = {"title": "API down", "impact": "major", "urgency": "high", "services": ["api"]}
 SMS_TOKEN = "sms-provider-token-0123456789"

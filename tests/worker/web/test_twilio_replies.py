@@ -12,7 +12,7 @@ from muster.worker.core.config.issues import ConfigError
 from muster.worker.core.intake.reply_codes import reply_code
 from muster.worker.core.intake.twilio_signature import twilio_signature
 from muster.worker.web.metrics import REFUSED
-from tests.worker.web.conftest import StubIncidents, Web, intake_document
+from tests.harness.web_app import StubIncidents, Web, intake_document
 
 ANN = "+353850000001"
 TWILIO_TOKEN = "twilio-caller-token-0123456789"

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from muster.worker.web import webhooks
-from tests.worker.web.conftest import Web, intake_document
+from tests.harness.web_app import Web, intake_document
 from tests.worker.web.test_webhooks import RULES, alert, notification
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.worker.web.conftest import Web, intake_document
+from tests.harness.web_app import Web, intake_document
 
 RULES = {
     "rules": [

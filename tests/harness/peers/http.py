@@ -12,13 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, Generic, Self, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
-from tests.peers.common import (
-    DEFAULT_TIMEOUT,
-    HOST,
-    POLL_INTERVAL,
-    Peer,
-    wait_until,
-)
+from tests.harness.peers.common import DEFAULT_TIMEOUT, HOST, POLL_INTERVAL, Peer, wait_until
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ connections are refused; ``set_up`` binds the same port again), and hands out th
 template, with the person's address as a ``{email}`` / ``{chat}`` / ``{sms}`` placeholder, that
 reaches it.
 
-The fixtures ``smtp_peer``, ``chat_peer`` and ``sms_peer`` (in ``conftest.py``) start one for a
-test and stop it after.
+The fixtures ``smtp_peer``, ``chat_peer`` and ``sms_peer`` (in ``tests/conftest.py``) start one
+for a test and stop it after.
 
 Apprise facts these peers were built against (Apprise 2.3, see tests/channels/test_peers.py):
 
@@ -30,11 +30,18 @@ Apprise facts these peers were built against (Apprise 2.3, see tests/channels/te
 * A reply slower than ``?rto=`` fails the send although the peer has recorded the message.
 """
 
-from tests.peers.chat import ChatMessage, MattermostPeer
-from tests.peers.common import DEFAULT_TIMEOUT, HOOK_TOKEN, HOST, SMS_SOURCE, free_port, unthrottle
-from tests.peers.http import HttpPeer, RecordedRequest, Reply
-from tests.peers.sms import SmsMessage, SmsPeer
-from tests.peers.smtp import ReceivedMail, SmtpPeer
+from tests.harness.peers.chat import ChatMessage, MattermostPeer
+from tests.harness.peers.common import (
+    DEFAULT_TIMEOUT,
+    HOOK_TOKEN,
+    HOST,
+    SMS_SOURCE,
+    free_port,
+    unthrottle,
+)
+from tests.harness.peers.http import HttpPeer, RecordedRequest, Reply
+from tests.harness.peers.sms import SmsMessage, SmsPeer
+from tests.harness.peers.smtp import ReceivedMail, SmtpPeer
 
 __all__ = [
     "DEFAULT_TIMEOUT",

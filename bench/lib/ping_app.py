@@ -6,8 +6,9 @@ embedded broker muster's own transport, registered by importing :mod:`muster.wor
 with the very options of :func:`muster.worker.broker.transport.transport_options`), so the only
 difference between this round trip and muster's first page is muster's own work.
 
-The worker is started as ``celery -A _ping_app worker`` with ``bench/`` on ``PYTHONPATH`` and
-the broker, queue and home in ``BENCH_BROKER_URL``, ``BENCH_QUEUE`` and ``MUSTER_HOME``.
+The worker is started as ``celery -A bench.lib.ping_app worker`` with the repository on
+``PYTHONPATH`` and the broker, queue and home in ``BENCH_BROKER_URL``, ``BENCH_QUEUE`` and
+``MUSTER_HOME``.
 """
 
 from __future__ import annotations

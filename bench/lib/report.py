@@ -7,9 +7,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from _delivery_floors import Floors
-from _delivery_muster import MusterResult
-from _delivery_sink import ms
+from bench.lib.delivery_floors import Floors
+from bench.lib.delivery_muster import MusterResult
+from bench.lib.sink import ms
 
 LATENCY_FACTOR = 1.5
 THROUGHPUT_SHARE = 0.60

@@ -1,4 +1,6 @@
-"""Test doubles for muster's ports (the in-memory stubs the core's tests use)."""
+"""A runtime for the worker's tests: a real database and config, a manual clock, a recording
+sender (the channel port's stub) and sleeps that return at once. The ``rt`` fixture
+(``tests/worker/conftest.py``) builds one per test, as a module's ``pytest.mark.runtime`` says."""
 
 from __future__ import annotations
 
@@ -14,7 +16,15 @@ from muster.worker.clock import ManualClock
 from muster.worker.core.rendering.render import RenderedMessage
 from muster.worker.runtime import Runtime
 from muster.worker.store.db import Database
-from tests.configs import DEMO, WEDNESDAY_NOON
+from tests.harness.configs import DEMO, WEDNESDAY_NOON
+
+# The retry policies the worker's tests run with: no wait between attempts (sleeps return at
+# once anyway), one attempt unless a test is about retrying.
+ONE_TRY = RetryPolicy(attempts=1, initial_wait=0, max_wait=0, total=1)
+TWO_TRIES = RetryPolicy(attempts=2, initial_wait=0, max_wait=0, total=1)
+
+# The databases a module's handlers are checked on when SQLite alone would not do.
+BOTH_DATABASES = ("sqlite", "postgresql")
 
 
 @dataclass
@@ -53,3 +63,9 @@ def stub_runtime(database_url: str, folder: Path, retry: RetryPolicy) -> Iterato
         yield runtime
     finally:
         runtime.database.engine.dispose()
+
+
+def clock(rt: Runtime) -> ManualClock:
+    """The manual clock of a runtime :func:`stub_runtime` made, to set or advance."""
+    assert isinstance(rt.clock, ManualClock)
+    return rt.clock

@@ -23,8 +23,8 @@ from typing import Any, Self
 import pytest
 import yaml
 
-from tests.peers.common import HOST, free_port
-from tests.reaper import guard
+from tests.harness.peers.common import HOST, free_port
+from tests.harness.reaper import guard
 
 BINARY = "prometheus-alertmanager"
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any, NamedTuple
 
-from tests.peers.common import (
-    HOST,
-    SMS_SOURCE,
-)
-from tests.peers.http import HttpPeer, RecordedRequest, Reply
+from tests.harness.peers.common import HOST, SMS_SOURCE
+from tests.harness.peers.http import HttpPeer, RecordedRequest, Reply
 
 
 class SmsMessage(NamedTuple):

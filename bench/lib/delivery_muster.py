@@ -17,15 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _delivery_incident import SOURCE, SUMMARY, TITLE, new_incident_id
-from _delivery_processes import muster_env
-from _delivery_sink import Latencies, Sink, group_cpu_seconds
 from sqlalchemy import create_engine, text
 
+from bench.lib.delivery_incident import SOURCE, SUMMARY, TITLE, new_incident_id
+from bench.lib.processes import muster_env
+from bench.lib.sink import Latencies, Sink, group_cpu_seconds
 from muster.worker.client import Client
-from tests.integration.harness import MusterWorker, purge, worker_environment
+from tests.harness.muster_processes import MusterWorker, worker_environment
+from tests.harness.servers import purge
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass

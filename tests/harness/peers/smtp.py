@@ -13,13 +13,7 @@ from urllib.parse import quote
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from tests.peers.common import (
-    DEFAULT_TIMEOUT,
-    HOST,
-    Peer,
-    free_port,
-    wait_until,
-)
+from tests.harness.peers.common import DEFAULT_TIMEOUT, HOST, Peer, free_port, wait_until
 
 
 @dataclass(frozen=True)

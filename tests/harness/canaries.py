@@ -24,10 +24,10 @@ import yaml
 from sqlalchemy import inspect, text
 
 from muster.worker.store.db import Database
-from tests.configs import DEMO
-from tests.fault.servers import PrivateRedis
-from tests.integration.harness import pinned_rotations, wait_until
-from tests.reaper import guard
+from tests.harness.configs import DEMO, pinned_rotations
+from tests.harness.private_servers import PrivateRedis
+from tests.harness.reaper import guard
+from tests.harness.waiting import wait_until
 
 
 def _token(place: str) -> str:

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from tests.peers.common import (
-    HOOK_TOKEN,
-    HOST,
-)
-from tests.peers.http import HttpPeer, RecordedRequest, Reply
+from tests.harness.peers.common import HOOK_TOKEN, HOST
+from tests.harness.peers.http import HttpPeer, RecordedRequest, Reply
 
 
 class ChatMessage(NamedTuple):

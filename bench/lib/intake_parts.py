@@ -24,13 +24,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import _delivery_sink
 import redis
-from _delivery_sink import Latencies, group_cpu_seconds
 
-from tests.peers.alertmanager import AlertmanagerPeer
-from tests.peers.common import HOST, free_port
-from tests.reaper import guard
+from bench.lib import sink
+from bench.lib.sink import Latencies, group_cpu_seconds
+from tests.harness.peers.alertmanager import AlertmanagerPeer
+from tests.harness.peers.common import HOST, free_port
+from tests.harness.reaper import guard
 
 TOKEN = "intake-bench-token-not-a-secret-0123456789"  # noqa: S105 - a bench token, scratch only
 AUTH = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
@@ -133,7 +133,7 @@ def webhook(alerts: list[dict[str, Any]]) -> dict[str, Any]:
 # --- the sink -----------------------------------------------------------------------------------
 
 
-class Sink(_delivery_sink.Sink):
+class Sink(sink.Sink):
     """Answers 200 at once; files each POST's arrival time under the bench marker in its body
     (anything else only counts: Alertmanager's black-hole webhook)."""
 

@@ -8,7 +8,7 @@ muster's incidents: floors and muster see the same machine at the same moments.
 * **A, raw Apprise, no broker**: the URLs and messages of one bench incident, sent the way
   Apprise's README shows (a fresh ``Apprise()`` per send, ``add(url)``, ``notify()``; plugin
   throttling off) to the sink.
-* **B, a trivial Celery task's round trip**: ``bench/_ping_app.py`` (one GET to the sink) run by
+* **B, a trivial Celery task's round trip**: ``bench/lib/ping_app.py`` (one GET to the sink) run by
   a real worker with muster's settings, on the same broker as muster.
 * **C, one durable commit**: a row inserted and committed through muster's own engine
   (``make_engine``: the same pool, SQLite pragmas and PostgreSQL driver) on a database made like
@@ -17,7 +17,6 @@ muster's incidents: floors and muster see the same machine at the same moments.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 import uuid
@@ -28,19 +27,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import apprise
-from _delivery_incident import SUMMARY, incident_deliveries
-from _delivery_processes import Subprocess, embedded_url, muster_env
-from _delivery_sink import Latencies, Sink
-from _ping_app import PING, make_ping_app
 from sqlalchemy import Engine, text
 
+from bench.lib.delivery_incident import SUMMARY, incident_deliveries
+from bench.lib.ping_app import PING, make_ping_app
+from bench.lib.processes import Subprocess, embedded_url, muster_env
+from bench.lib.sink import Latencies, Sink
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.rendering.render import RenderedMessage
 from muster.worker.store.db import make_engine
-from tests.integration.harness import purge, worker_environment
+from tests.harness.muster_processes import worker_environment
+from tests.harness.servers import purge
 
-BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
+ROOT = Path(__file__).resolve().parents[2]
 WARMUP = 10
 # muster's own worker options (threads pool, 8 threads, prefetch 1), without its gossip/mingle.
 WORKER_OPTIONS = (
@@ -148,7 +147,7 @@ class PingWorker:
             self.queue,
             BENCH_BROKER_URL=self.broker,
             BENCH_QUEUE=self.queue,
-            PYTHONPATH=os.pathsep.join([str(BENCH), str(ROOT)]),
+            PYTHONPATH=str(ROOT),
             **env,
         )
 
@@ -157,7 +156,7 @@ class PingWorker:
         self.home.mkdir(parents=True, exist_ok=True)
         purge(self.url, self.queue)
         worker = Subprocess(
-            [sys.executable, "-m", "celery", "-A", "_ping_app", "worker", *WORKER_OPTIONS],
+            [sys.executable, "-m", "celery", "-A", "bench.lib.ping_app", "worker", *WORKER_OPTIONS],
             self.env,
             self.home,
             self.home / "ping-worker.log",

@@ -41,8 +41,10 @@ from muster.worker.runtime import Runtime, install, runtime
 from muster.worker.store.db import Database
 from muster.worker.store.models import Delivery
 from muster.worker.tasks import register
-from tests.configs import WEDNESDAY_NOON
-from tests.integration.harness import deliveries_settled, purge, wait_until, wake_to_stop
+from tests.harness.configs import WEDNESDAY_NOON
+from tests.harness.in_process import wake_to_stop
+from tests.harness.servers import purge
+from tests.harness.waiting import deliveries_settled, wait_until
 
 
 @dataclass

@@ -11,7 +11,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -24,14 +23,9 @@ from amqp.exceptions import AMQPError
 from kombu import Connection
 from kombu.exceptions import OperationalError
 
-from tests.integration.harness import port_open
-from tests.reaper import guard
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.harness.peers.common import free_port
+from tests.harness.reaper import guard
+from tests.harness.servers import port_open
 
 
 def listening(process: subprocess.Popen[bytes], port: int, log: Path, timeout: float) -> None:

@@ -1,5 +1,6 @@
-"""The configs tests are built from: the shipped files, their fake secrets, a fixed instant, and
-the smallest useful document. Fixtures that write them to real files are in ``conftest.py``."""
+"""The configs tests are built from: the shipped files, their fake secrets, a fixed instant, the
+smallest useful document, and the demo config pinned and pointed at the real protocol peers.
+Fixtures that write them to real files are in ``tests/conftest.py``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
+import yaml
+
+from muster.config.loader import load_config
+from tests.harness.peers import MattermostPeer, SmsPeer, SmtpPeer
+
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "config" / "example.yaml"
 DEMO = REPO / "config" / "demo.yaml"
 
@@ -75,3 +81,36 @@ def minimal_document() -> dict[str, Any]:
             "fallback": {"chat": "email"},
         },
     }
+
+
+def pinned_rotations(document: dict[str, Any]) -> dict[str, Any]:
+    """Each of the demo's rotations as a one-member rotation of whoever holds it at
+    WEDNESDAY_NOON, and no overrides: the holders the assertions name cannot change while a test
+    runs on the real clock, whatever the date and hour (rotations themselves are tested on a
+    passed-in clock)."""
+    routing = load_config(DEMO, {}).routing
+    pinned = {}
+    for name in document["rotations"]:
+        holder = routing.on_call(name, WEDNESDAY_NOON)
+        assert holder is not None, f"the demo's {name} has nobody on call at WEDNESDAY_NOON"
+        pinned[name] = {"members": [holder]}
+    return pinned
+
+
+def stack_config(path: Path, smtp: SmtpPeer, chat: MattermostPeer, sms: SmsPeer) -> None:
+    document: dict[str, Any] = yaml.safe_load(DEMO.read_text())
+    document["rotations"] = pinned_rotations(document)
+    document.pop("overrides", None)
+    document["contacts"] = {
+        "email": smtp.url_template(),
+        "sms": sms.url_template(),
+        "chat": chat.url_template(),
+        "fallback": {"sms": "email", "chat": "email"},
+    }
+    document["broadcasts"] = {
+        "incident_room": chat.room_url("incidents"),
+        "summaries": chat.room_url("incident-summaries"),
+        "stakeholders": chat.room_url("stakeholders"),
+    }
+    document["services"]["payments-api"]["room"] = chat.room_url("payments-incidents")
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
