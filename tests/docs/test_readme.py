@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from muster.worker.cli import COMMANDS
-from tests.configs import REPO
+from tests.harness.configs import REPO
 
 README = REPO / "README.md"
 

@@ -10,7 +10,7 @@ import pytest
 
 from docs.tables import TABLES
 from docs.tables.markers import fill, names
-from tests.configs import REPO
+from tests.harness.configs import REPO
 
 PAGES = sorted((REPO / "docs").rglob("*.md"))
 REGENERATE = "run `.venv/bin/python -m docs.tables` and commit the pages it rewrites"
