@@ -34,11 +34,11 @@ from muster.worker.broker import foreign, recovery
 from muster.worker.broker.app import make_app
 from muster.worker.broker.transport import transport_options
 from muster.worker.client import Client
-from muster.worker.internal_tasks import SWEEP
 from muster.worker.runtime import Runtime, install
 from muster.worker.store.db import Database
 from muster.worker.store.models import DeadLetter, Incident
-from muster.worker.tasks import register
+from muster.worker.tasks.own import SWEEP
+from muster.worker.tasks.registry import register
 from tests.integration.harness import (
     MusterWorker,
     stack_config,

@@ -100,7 +100,7 @@ def test_an_unreachable_broker_is_one_clear_line_after_the_retry_budget(tmp_path
 def test_every_worker_task_retries_without_limit() -> None:
     """A database outage is retried until the database is back: no muster task has Celery's
     default limit of three retries, after which a message would be dropped."""
-    from muster.worker.tasks import worker_app  # noqa: PLC0415 - the worker, not the client
+    from muster.worker.tasks.registry import worker_app  # noqa: PLC0415 - the worker, not the client
 
     app = worker_app()
     mine = {name: task for name, task in app.tasks.items() if name.startswith("muster.")}

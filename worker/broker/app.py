@@ -13,14 +13,14 @@ from celery import Celery
 from muster.config.settings import Settings
 from muster.worker.broker.transport import broker_url, embedded_scheme, transport_options
 
-SELF_HEARTBEAT = "muster.self_heartbeat"  # named here: the beat schedules it, tasks.py runs it
+SELF_HEARTBEAT = "muster.self_heartbeat"  # the beat schedules it, tasks.own runs it
 
 
 def make_app(url: str | None = None, settings: Settings | None = None) -> Celery:
     """A Celery app for ``url`` (default: the configured broker), with no tasks registered.
 
     Producers send by task name and need nothing more; the worker registers its tasks on the app
-    it runs (:func:`muster.worker.tasks.worker_app`). Built when called, never at import.
+    it runs (:func:`muster.worker.tasks.registry.worker_app`). Built when called, never at import.
     """
     settings = settings or Settings()
     url = embedded_scheme(url or broker_url(settings))

@@ -1,8 +1,8 @@
 """muster's own Celery tasks: a declaration's second commit, deliveries, and the beat's sweep,
 timer scan and self-heartbeat -- the work the contract's messages set going.
 
-Like the contract's tasks (:mod:`muster.worker.tasks`) each takes ``*args, **kwargs`` and checks
-them, and each queues what it decided to send only after its commit.
+Like the contract's tasks (:mod:`muster.worker.tasks.contract`) each takes ``*args, **kwargs``
+and checks them, and each queues what it decided to send only after its commit.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from muster.worker.heartbeats.scan import scan_heartbeats
 from muster.worker.incidents.fan_out import complete_fan_outs, handle_fan_out
 from muster.worker.incidents.outcome import UnknownIncident
 from muster.worker.observe.self_heartbeat import send_self_heartbeat
-from muster.worker.rejection import fitting, retry_after_outage
 from muster.worker.runtime import runtime
+from muster.worker.tasks.rejection import fitting, retry_after_outage
 from muster.worker.timers.scan import scan as scan_due_timers
 
 log = structlog.get_logger("muster.tasks")
@@ -51,7 +51,7 @@ def enqueue(app: Celery, deliveries: Iterable[int]) -> None:
 
 def register_own(app: Celery) -> None:
     """muster's own tasks: the fan-out, deliveries and beat's (keeping refused messages is
-    :func:`muster.worker.rejection.register_keep`'s)."""
+    :func:`muster.worker.tasks.rejection.register_keep`'s)."""
 
     @app.task(name=FAN_OUT, bind=True, shared=False, max_retries=None)
     def fan_out(self: Task, *args: Any, **kwargs: Any) -> None:
