@@ -39,7 +39,7 @@ from muster.worker.clock import ManualClock
 from muster.worker.runtime import Runtime, install, runtime
 from muster.worker.store.db import Database
 from muster.worker.store.models import Delivery
-from muster.worker.tasks.own import SCAN
+from muster.worker.tasks.names import SCAN
 from muster.worker.tasks.registry import register
 from tests.configs import WEDNESDAY_NOON
 from tests.integration.harness import deliveries_settled, purge, wait_until, wake_to_stop

@@ -37,7 +37,7 @@ from muster.worker.client import Client
 from muster.worker.runtime import Runtime, install
 from muster.worker.store.db import Database
 from muster.worker.store.models import DeadLetter, Incident
-from muster.worker.tasks.own import SWEEP
+from muster.worker.tasks.names import SWEEP
 from muster.worker.tasks.registry import register
 from tests.integration.harness import (
     MusterWorker,

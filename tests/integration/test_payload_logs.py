@@ -19,9 +19,9 @@ import pytest
 from celery import Celery
 from sqlalchemy import select
 
-from muster.worker.messages import DECLARED
 from muster.worker.store.db import Database
 from muster.worker.store.models import Incident
+from muster.worker.tasks.names import DECLARED
 from tests.configs import DEMO
 from tests.integration.harness import (
     MusterWorker,

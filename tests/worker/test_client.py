@@ -22,7 +22,10 @@ WORKER_ONLY = (
     "tenacity",
     "muster.worker.incidents",
     "muster.worker.timers",
-    "muster.worker.tasks",
+    "muster.worker.tasks.contract",  # the tasks; the client sends by tasks.names only
+    "muster.worker.tasks.own",
+    "muster.worker.tasks.rejection",
+    "muster.worker.tasks.registry",
     "muster.worker.store",
     "muster.worker.deliveries",
     "muster.channels",
@@ -164,7 +167,8 @@ def test_a_producer_cannot_declare_in_musters_reserved_namespaces(
 
 
 def test_a_producer_cannot_resolve_by_a_reserved_fingerprint() -> None:
-    from muster.worker.messages import RESOLVED, InvalidMessage  # noqa: PLC0415
+    from muster.worker.messages import InvalidMessage  # noqa: PLC0415
+    from muster.worker.tasks.names import RESOLVED  # noqa: PLC0415
 
     client = Client(app=Recording("muster", broker="memory://"))
     with pytest.raises(InvalidMessage, match="'heartbeat:' is reserved"):
@@ -174,7 +178,7 @@ def test_a_producer_cannot_resolve_by_a_reserved_fingerprint() -> None:
 def test_muster_own_intake_publishes_its_webhook_declarations() -> None:
     """The web process publishes what it built (an alert group's fingerprint and declaration
     id) as muster's own; ids of the reserved namespaces pass there."""
-    from muster.worker.messages import DECLARED  # noqa: PLC0415
+    from muster.worker.tasks.names import DECLARED  # noqa: PLC0415
 
     app = Recording("muster", broker="memory://")
     payload = {

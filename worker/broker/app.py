@@ -12,8 +12,7 @@ from celery import Celery
 
 from muster.config.settings import Settings
 from muster.worker.broker.transport import broker_url, embedded_scheme, transport_options
-
-SELF_HEARTBEAT = "muster.self_heartbeat"  # the beat schedules it, tasks.own runs it
+from muster.worker.tasks.names import SCAN, SELF_HEARTBEAT, SWEEP
 
 
 def make_app(url: str | None = None, settings: Settings | None = None) -> Celery:
@@ -59,9 +58,9 @@ def make_app(url: str | None = None, settings: Settings | None = None) -> Celery
         enable_utc=True,
         timezone="UTC",
         beat_schedule={
-            "sweep": {"task": "muster.sweep", "schedule": settings.sweep_every},
+            "sweep": {"task": SWEEP, "schedule": settings.sweep_every},
             "timers": {
-                "task": "muster.timers.scan",
+                "task": SCAN,
                 "schedule": settings.scan_every,
                 # A scan is only worth running fresh: one stuck in a queue is skipped.
                 "options": {"expires": settings.scan_every * 2},

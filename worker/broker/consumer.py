@@ -31,8 +31,8 @@ from muster.worker.broker.arrival import (
     printable,
     task_name,
 )
+from muster.worker.tasks.names import KEEP
 
-KEEP = "muster.dead_letters.keep"
 JSON = "application/json"  # the one content type muster's app accepts
 
 log = structlog.get_logger("muster.consumer")

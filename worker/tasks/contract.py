@@ -31,18 +31,17 @@ from muster.worker.incidents.declared import handle_declared
 from muster.worker.incidents.milestone import handle_milestone
 from muster.worker.incidents.outcome import Outcome, UnknownIncident
 from muster.worker.incidents.resolved import handle_resolved
-from muster.worker.messages import (
+from muster.worker.messages import Declared, InvalidMessage, parse
+from muster.worker.runtime import Runtime, runtime
+from muster.worker.tasks.names import (
     ACKNOWLEDGED,
     DECLARED,
+    FAN_OUT,
     HEARTBEAT,
     MILESTONE,
     RESOLVED,
-    Declared,
-    InvalidMessage,
-    parse,
 )
-from muster.worker.runtime import Runtime, runtime
-from muster.worker.tasks.own import FAN_OUT, enqueue
+from muster.worker.tasks.own import enqueue
 from muster.worker.tasks.rejection import fitting, keep, retry_after_outage
 
 log = structlog.get_logger("muster.tasks")

@@ -15,7 +15,6 @@ from celery import Celery, Task
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from muster.worker.broker import recovery as embedded_broker
-from muster.worker.broker.app import SELF_HEARTBEAT
 from muster.worker.deliveries.send import run_batch
 from muster.worker.deliveries.sweep import due_deliveries
 from muster.worker.heartbeats.scan import scan_heartbeats
@@ -23,15 +22,11 @@ from muster.worker.incidents.fan_out import complete_fan_outs, handle_fan_out
 from muster.worker.incidents.outcome import UnknownIncident
 from muster.worker.observe.self_heartbeat import send_self_heartbeat
 from muster.worker.runtime import runtime
+from muster.worker.tasks.names import DELIVER, FAN_OUT, SCAN, SELF_HEARTBEAT, SWEEP
 from muster.worker.tasks.rejection import fitting, retry_after_outage
 from muster.worker.timers.scan import scan as scan_due_timers
 
 log = structlog.get_logger("muster.tasks")
-
-DELIVER = "muster.delivery.send"
-FAN_OUT = "muster.incident.fan_out"  # internal: a declaration's second commit
-SWEEP = "muster.sweep"
-SCAN = "muster.timers.scan"
 
 
 def enqueue(app: Celery, deliveries: Iterable[int]) -> None:

@@ -15,10 +15,10 @@ import structlog
 from celery import Celery, Task
 from sqlalchemy.exc import OperationalError
 
-from muster.worker.broker.consumer import KEEP
 from muster.worker.broker.transport import MAX_COUNTDOWN
 from muster.worker.incidents.dead_letters import INVALID, dead_letter
 from muster.worker.runtime import Runtime, runtime
+from muster.worker.tasks.names import KEEP
 
 log = structlog.get_logger("muster.tasks")
 

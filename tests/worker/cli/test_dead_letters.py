@@ -17,9 +17,9 @@ from muster.config.settings import Settings
 from muster.worker.broker.transport import transport_options
 from muster.worker.cli import cli
 from muster.worker.incidents.dead_letters import dead_letter
-from muster.worker.messages import DECLARED
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DeadLetter
+from muster.worker.tasks.names import DECLARED
 from tests.support import stub_runtime
 
 QUEUE = "muster-cli-test"

@@ -16,7 +16,8 @@ from click.testing import CliRunner, Result
 from muster.channels.retry import RetryPolicy
 from muster.worker.cli import cli, producer
 from muster.worker.incidents.declared import handle_declared
-from muster.worker.messages import DECLARED, parse
+from muster.worker.messages import parse
+from muster.worker.tasks.names import DECLARED
 from tests.configs import DEMO
 from tests.support import stub_runtime
 
