@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from muster.worker.core.intake.message_names import refusal
-from muster.worker.core.paging.keys import milestone_key
+from muster.worker.core.paging.keys import milestone_key, milestone_reason
 from muster.worker.core.paging.plan import PlannedPage, plan_engagement, reassign_role
 from muster.worker.core.paging.snapshots import plan_from_data, plan_to_data
 from muster.worker.core.paging.upgrade import Facts
@@ -49,7 +49,7 @@ def handle_milestone(rt: Runtime, message: Milestone, message_id: str) -> Outcom
         core = core_incident(row)
         pages: Sequence[PlannedPage] = ()
         detail = ""
-        reason = f"{message.kind}:{message.milestone_id or message_id}"
+        reason = milestone_reason(message.kind, message.milestone_id or message_id)
         if message.kind == "redefinition":
             redefined = redefine(session, routing, row, _facts(row, message), now)
             row.impact_statement = message.text

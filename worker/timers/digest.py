@@ -17,9 +17,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from muster.worker.core.decisions.storm import Folded, after_digest, digest_items
-from muster.worker.core.paging.keys import page_key
+from muster.worker.core.paging.keys import digest_entry_key, digest_reason, page_key
 from muster.worker.core.paging.routing import Routing
-from muster.worker.core.rendering.digest import digest_ack_link, digest_reason, render_digest
+from muster.worker.core.rendering.digest import digest_ack_link, render_digest
 from muster.worker.deliveries.rows import NewDelivery, insert_new
 from muster.worker.deliveries.storm import DIGESTED, HELD
 from muster.worker.observe import metrics
@@ -143,7 +143,7 @@ def _entry(
     others = count - 1
     return {
         "incident_id": item.incident_id,
-        "key": f"{item.incident_id}:{reason}:{window.person}",
+        "key": digest_entry_key(item.incident_id, reason, window.person),
         "at": now,
         "kind": "digest",
         "actor": window.person,

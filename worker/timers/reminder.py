@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster.worker.core.decisions.timer_state import CANCELLED, reminder_put_off_until
+from muster.worker.core.paging.keys import reminder_entry_key, reminder_reason
 from muster.worker.core.paging.plan import Assignment, plan_pages
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.paging.snapshots import plan_from_data
@@ -53,7 +54,7 @@ def fire_reminder(
         core,
         plan,
         pages,
-        f"reminder:{timer.due_at.isoformat()}",
+        reminder_reason(timer.due_at),
         now,
         rendered_as=rendered,
         purpose="reminder",
@@ -62,7 +63,7 @@ def fire_reminder(
     add_entry(
         session,
         row.id,
-        f"{timer.key}:{timer.due_at.isoformat()}",
+        reminder_entry_key(timer.key, timer.due_at),
         now,
         "reminder",
         None,

@@ -28,11 +28,6 @@ from muster.worker.core.rendering.render import SMS_SEGMENT, RenderedMessage
 DIGEST_SUBJECT = "digest/"  # what a digest's ack token names instead of an incident id
 
 
-def digest_reason(kind: str, opened_at: datetime) -> str:
-    """The digest of the window of ``kind`` opened at ``opened_at`` (its delivery's reason)."""
-    return f"digest:{kind}:{opened_at.isoformat()}"
-
-
 def digest_ack_link(routing: Routing, reason: str, person: str, issued_at: datetime) -> str | None:
     """The link acknowledging every incident of a digest for ``person`` (a token naming
     ``digest/REASON``: ``/`` is in no incident id, so it names no incident)."""
