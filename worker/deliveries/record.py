@@ -10,7 +10,6 @@ marks it (``first_paged_at``, set once whichever worker records it) for the decl
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from weakref import WeakKeyDictionary
@@ -32,11 +31,10 @@ from muster.worker.store.models import (
     DELIVERIES,
     DELIVERY_ATTEMPTS,
     INCIDENTS,
-    TIMELINE,
     Delivery,
     DeliveryAttempt,
-    TimelineEntry,
 )
+from muster.worker.store.timeline import NewEntry, add_entries, add_entry
 
 if TYPE_CHECKING:
     from muster.worker.deliveries.send import Attempt, Sent
@@ -156,20 +154,18 @@ def _record_sent(rt: Runtime, sent: list[tuple[Claimed, list[Attempt]]]) -> None
             insert(DELIVERY_ATTEMPTS),
             [_attempt_values(row.id, attempt) for row, attempts in sent for attempt in attempts],
         )
-        session.execute(
-            insert(TIMELINE),
+        add_entries(
+            session,
             [
-                {
-                    "incident_id": row.incident_id,
-                    "key": delivery_entry_key(
-                        row.id, f"{row.purpose}_sent", row.attempts + len(attempts)
-                    ),
-                    "at": now,
-                    "kind": f"{row.purpose}_sent",
-                    "actor": row.person,
-                    "text": f"{row.kind} to {row.person or row.kind}",
-                    "data": {"delivery_id": row.id, "kind": row.kind, "reason": row.reason},
-                }
+                NewEntry(
+                    row.incident_id,
+                    delivery_entry_key(row.id, f"{row.purpose}_sent", row.attempts + len(attempts)),
+                    now,
+                    f"{row.purpose}_sent",
+                    row.person,
+                    f"{row.kind} to {row.person or row.kind}",
+                    {"delivery_id": row.id, "kind": row.kind, "reason": row.reason},
+                )
                 for row, attempts in sent
             ],
         )
@@ -211,7 +207,16 @@ def _record_failure(
         what = row.purpose
         row.status = "failed"
         row.last_error = result.error
-        session.add(_entry(row, f"{what}_failed", now, result.error or "failed"))
+        add_entry(
+            session,
+            row.incident_id,
+            delivery_entry_key(row.id, f"{what}_failed", row.attempts),
+            now,
+            f"{what}_failed",
+            row.person,
+            result.error or "failed",
+            {"delivery_id": row.id, "kind": row.kind, "reason": row.reason},
+        )
         bound.error(f"{what}.failed", attempts=len(attempts), error=result.error)
         fallback_row = fallback(session, routing, row, now) if row.person is not None else None
         if fallback_row is not None:
@@ -220,15 +225,3 @@ def _record_failure(
         else:
             follow_ups += given_up(session, routing, row, now, bound)
     return tuple(follow_ups)
-
-
-def _entry(row: Delivery, kind: str, at: datetime, text: str) -> TimelineEntry:
-    return TimelineEntry(
-        incident_id=row.incident_id,
-        key=delivery_entry_key(row.id, kind, row.attempts),
-        at=at,
-        kind=kind,
-        actor=row.person,
-        text=text,
-        data={"delivery_id": row.id, "kind": row.kind, "reason": row.reason},
-    )

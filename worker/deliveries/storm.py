@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -24,7 +23,8 @@ from muster.worker.core.decisions.storm import Window, decide
 from muster.worker.core.paging.keys import delivery_entry_key
 from muster.worker.core.paging.routing import Routing
 from muster.worker.deliveries.rows import NewDelivery, insert_new
-from muster.worker.store.models import TIMELINE, Delivery
+from muster.worker.store.models import Delivery
+from muster.worker.store.timeline import NewEntry, add_entries
 from muster.worker.store.upkeep_models import PAGE_WINDOWS, PageWindow
 
 HELD = "held"
@@ -130,23 +130,23 @@ def note_held(session: Session, routing: Routing, held: list[NewDelivery], now: 
     if not held:
         return
     limits = routing.config.limits
-    entries: list[dict[str, Any]] = []
+    entries: list[NewEntry] = []
     for row in held:
         limit = limits.for_page(row.person, row.kind)
         entries.append(
-            {
-                "incident_id": row.incident_id,
-                "key": delivery_entry_key(row.id, "page_held", 0),
-                "at": now,
-                "kind": "page_held",
-                "actor": row.person,
-                "text": f"{row.kind} to {row.person} held for the digest: over {limit}",
-                "data": {
+            NewEntry(
+                row.incident_id,
+                delivery_entry_key(row.id, "page_held", 0),
+                now,
+                "page_held",
+                row.person,
+                f"{row.kind} to {row.person} held for the digest: over {limit}",
+                {
                     "delivery_id": row.id,
                     "kind": row.kind,
                     "reason": row.reason,
                     "limit": str(limit),
                 },
-            }
+            )
         )
-    session.execute(insert(TIMELINE), entries)
+    add_entries(session, entries)

@@ -10,10 +10,9 @@ redelivered scan or a restart therefore send each digest once, and no held page 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import structlog
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from muster.worker.core.decisions.storm import Folded, after_digest, digest_items
@@ -24,7 +23,8 @@ from muster.worker.deliveries.rows import NewDelivery, insert_new
 from muster.worker.deliveries.storm import DIGESTED, HELD
 from muster.worker.observe import metrics
 from muster.worker.runtime import Runtime
-from muster.worker.store.models import DELIVERIES, TIMELINE, Delivery, Incident
+from muster.worker.store.models import DELIVERIES, Delivery, Incident
+from muster.worker.store.timeline import NewEntry, add_entries
 from muster.worker.store.upkeep_models import PageWindow
 
 log = structlog.get_logger("muster.timers")
@@ -108,9 +108,7 @@ def send_digest(
         .where(DELIVERIES.c.id.in_([delivery_id for delivery_id, _, _ in held]))
         .values(status=DIGESTED, digest=reason, lease_until=None)
     )
-    session.execute(
-        insert(TIMELINE), [_entry(item, window, reason, len(items), now) for item in items]
-    )
+    add_entries(session, [_entry(item, window, reason, len(items), now) for item in items])
     log.info(
         "digest.due",
         person=window.person,
@@ -137,17 +135,15 @@ def send_digest(
     ]
 
 
-def _entry(
-    item: Folded, window: PageWindow, reason: str, count: int, now: datetime
-) -> dict[str, Any]:
+def _entry(item: Folded, window: PageWindow, reason: str, count: int, now: datetime) -> NewEntry:
     others = count - 1
-    return {
-        "incident_id": item.incident_id,
-        "key": digest_entry_key(item.incident_id, reason, window.person),
-        "at": now,
-        "kind": "digest",
-        "actor": window.person,
-        "text": f"in {window.person}'s {window.kind} digest"
+    return NewEntry(
+        item.incident_id,
+        digest_entry_key(item.incident_id, reason, window.person),
+        now,
+        "digest",
+        window.person,
+        f"in {window.person}'s {window.kind} digest"
         + (f" with {others} other incident{'s' if others != 1 else ''}" if others else ""),
-        "data": {"digest": reason, "kind": window.kind, "incidents": count},
-    }
+        {"digest": reason, "kind": window.kind, "incidents": count},
+    )
