@@ -19,6 +19,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from muster.channels.sender import SendResult
+from muster.worker.core.paging.deliveries import DeliveryPurpose, DeliveryStatus
 from muster.worker.core.paging.keys import delivery_entry_key
 from muster.worker.core.paging.routing import Routing
 from muster.worker.deliveries.claim import Claimed
@@ -57,7 +58,7 @@ def record(rt: Runtime, routing: Routing, finished: list[tuple[Claimed, Sent]]) 
         else:
             for row, _ in sent:
                 metrics.delivered(row.purpose, row.kind, ok=True)
-            _first_pages(rt, (row for row, _ in sent if row.purpose == "page"))
+            _first_pages(rt, (row for row, _ in sent if row.purpose == DeliveryPurpose.PAGE))
     follow_ups: list[int] = []
     for row, (attempts, result) in finished:
         if not result.ok:
@@ -143,7 +144,7 @@ def _record_sent(rt: Runtime, sent: list[tuple[Claimed, list[Attempt]]]) -> None
                 update(DELIVERIES)
                 .where(DELIVERIES.c.id.in_(ids))
                 .values(
-                    status="sent",
+                    status=DeliveryStatus.SENT,
                     attempts=DELIVERIES.c.attempts + count,
                     finished_at=now,
                     lease_until=None,
@@ -205,7 +206,7 @@ def _record_failure(
         row.finished_at = now
         row.lease_until = None
         what = row.purpose
-        row.status = "failed"
+        row.status = DeliveryStatus.FAILED
         row.last_error = result.error
         add_entry(
             session,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from muster.worker.core.config.limits import Limits
 from muster.worker.core.decisions.storm import Window, decide
+from muster.worker.core.paging.deliveries import DeliveryPurpose, DeliveryStatus
 from muster.worker.core.paging.keys import delivery_entry_key
 from muster.worker.core.paging.routing import Routing
 from muster.worker.deliveries.rows import NewDelivery, insert_new
@@ -27,8 +28,6 @@ from muster.worker.store.models import Delivery
 from muster.worker.store.timeline import NewEntry, add_entries
 from muster.worker.store.upkeep_models import PAGE_WINDOWS, PageWindow
 
-HELD = "held"
-DIGESTED = "digested"
 Key = tuple[str, str]  # person, kind
 
 
@@ -36,7 +35,7 @@ def counted(limits: Limits, row: NewDelivery) -> bool:
     """Whether a delivery row counts against a limit: a page (plan, escalation, role change,
     engagement) to a person by a limited kind. Broadcasts, reminders and notices do not."""
     return (
-        row.purpose == "page"
+        row.purpose == DeliveryPurpose.PAGE
         and row.person is not None
         and limits.for_page(row.person, row.kind) is not None
     )
@@ -58,7 +57,7 @@ def write_pages(
     held = hold_over_limits(session, routing, rows, now, bypass)
     written = insert_new(session, rows, known_new=True)
     note_held(session, routing, held, now)
-    return [row for row in written if row.status != HELD]
+    return [row for row in written if row.status != DeliveryStatus.HELD]
 
 
 def new_only(session: Session, rows: list[NewDelivery]) -> list[NewDelivery]:
@@ -97,7 +96,7 @@ def hold_over_limits(
         stored.sent, stored.held, stored.updated_at = state.sent, state.held, now
         for row, verdict in zip(groups[key], verdicts, strict=True):
             if not verdict.send:
-                row.status, row.lease_until = HELD, now
+                row.status, row.lease_until = DeliveryStatus.HELD, now
                 held.append(row)
     return held
 

@@ -19,14 +19,15 @@ from sqlalchemy.orm import Session
 
 from muster.worker.core.decisions.storm import bypasses
 from muster.worker.core.intake.message_names import refusal
+from muster.worker.core.paging.deliveries import DeliveryStatus
 from muster.worker.core.paging.first_page import first_page
+from muster.worker.core.paging.incident import INVESTIGATING
 from muster.worker.core.paging.incident import Incident as CoreIncident
 from muster.worker.core.paging.plan import build_page_plan
 from muster.worker.core.paging.routing import Routing, RoutingError
 from muster.worker.core.paging.snapshots import plan_to_data
 from muster.worker.deliveries.claim import Claimed
 from muster.worker.deliveries.rows import page_rows
-from muster.worker.deliveries.storm import HELD
 from muster.worker.incidents.fan_out import fan_out
 from muster.worker.incidents.first_commit import write_first_commit
 from muster.worker.incidents.joined import join
@@ -106,7 +107,7 @@ def handle_declared(
         "customer_reports": list(message.customer_reports),
         "links": dict(message.links),
         "labels": dict(message.labels),
-        "state": "investigating",
+        "state": INVESTIGATING,
         "impact_statement": message.summary or message.title,
         "plan": plan_to_data(plan),
         "declared_at": declared_at,
@@ -136,7 +137,7 @@ def handle_declared(
         with rt.database.transaction() as session:
             joined = _joined_before(session, incident_id)
         return Outcome(joined or incident_id, note="duplicate declaration: it joined this incident")
-    first = [row for row in first if row.status != HELD]  # held for a digest: not sent now
+    first = [row for row in first if row.status != DeliveryStatus.HELD]  # held for a digest
     if first and first_wave is not None:
         try:
             first_wave([Claimed.written(row) for row in first])

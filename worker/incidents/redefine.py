@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from muster.worker.core.paging.deliveries import DeliveryPurpose
 from muster.worker.core.paging.keys import disarmed_key
 from muster.worker.core.paging.plan import PagePlan, PlannedPage, build_page_plan
 from muster.worker.core.paging.routing import Routing, RoutingError
@@ -72,7 +73,7 @@ def delivered_kinds(session: Session, incident_id: str) -> dict[str, set[str]]:
     kinds: dict[str, set[str]] = {}
     for person, kind in session.execute(
         select(Delivery.person, Delivery.kind).where(
-            Delivery.incident_id == incident_id, Delivery.purpose == "page"
+            Delivery.incident_id == incident_id, Delivery.purpose == DeliveryPurpose.PAGE
         )
     ):
         if person is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from muster.worker.core.paging.deliveries import UNSENT, DeliveryPurpose
 from muster.worker.core.paging.incident import Incident as CoreIncident
 from muster.worker.core.paging.keys import role_label
 from muster.worker.core.paging.routing import Routing
@@ -20,8 +21,6 @@ from muster.worker.store.models import (
     IncidentAlias,
     TimelineEntry,
 )
-
-UNSENT = ("pending", "sending")
 
 
 def find_incident(session: Session, incident_id: str) -> Incident | None:
@@ -63,7 +62,7 @@ def unacknowledged(session: Session, routing: Routing, incident_id: str) -> list
     first: dict[str, Unacknowledged] = {}
     for delivery in session.scalars(
         select(Delivery)
-        .where(Delivery.incident_id == incident_id, Delivery.purpose == "page")
+        .where(Delivery.incident_id == incident_id, Delivery.purpose == DeliveryPurpose.PAGE)
         .order_by(Delivery.id)
     ):
         person = delivery.person or ""
@@ -84,7 +83,7 @@ def failed_pages_of(session: Session, routing: Routing, incident_id: str) -> tup
     """The incident's pages (not broadcasts, reminders or notices) that no kind delivered."""
     rows = session.execute(
         select(Delivery.person, Delivery.reason, Delivery.kind, Delivery.status, Delivery.page)
-        .where(Delivery.incident_id == incident_id, Delivery.purpose == "page")
+        .where(Delivery.incident_id == incident_id, Delivery.purpose == DeliveryPurpose.PAGE)
         .order_by(Delivery.id)
     )
     facts = [
@@ -112,6 +111,6 @@ def unsent_deliveries(engine: Engine) -> dict[str, int]:
             .where(DELIVERIES.c.status.in_(UNSENT))
             .group_by(DELIVERIES.c.status)
         )
-        counts = dict.fromkeys(UNSENT, 0)
+        counts = dict.fromkeys(map(str, UNSENT), 0)
         counts.update({str(status): int(count) for status, count in rows})
         return counts

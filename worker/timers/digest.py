@@ -16,11 +16,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from muster.worker.core.decisions.storm import Folded, after_digest, digest_items
+from muster.worker.core.paging.deliveries import DeliveryPurpose, DeliveryStatus
 from muster.worker.core.paging.keys import digest_entry_key, digest_reason, page_key
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.rendering.digest import digest_ack_link, render_digest
 from muster.worker.deliveries.rows import NewDelivery, insert_new
-from muster.worker.deliveries.storm import DIGESTED, HELD
 from muster.worker.observe import metrics
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DELIVERIES, Delivery, Incident
@@ -28,8 +28,6 @@ from muster.worker.store.timeline import NewEntry, add_entries
 from muster.worker.store.upkeep_models import PageWindow
 
 log = structlog.get_logger("muster.timers")
-
-DIGEST = "digest"  # the digest's delivery purpose
 
 
 def fire_digests(rt: Runtime, batch: int = 100) -> list[int]:
@@ -66,7 +64,7 @@ def send_digest(
         session.execute(
             select(Delivery.id, Delivery.incident_id, Delivery.created_at)
             .where(
-                Delivery.status == HELD,
+                Delivery.status == DeliveryStatus.HELD,
                 Delivery.person == window.person,
                 Delivery.kind == window.kind,
             )
@@ -106,7 +104,7 @@ def send_digest(
     session.execute(
         update(DELIVERIES)
         .where(DELIVERIES.c.id.in_([delivery_id for delivery_id, _, _ in held]))
-        .values(status=DIGESTED, digest=reason, lease_until=None)
+        .values(status=DeliveryStatus.DIGESTED, digest=reason, lease_until=None)
     )
     add_entries(session, [_entry(item, window, reason, len(items), now) for item in items])
     log.info(
@@ -118,9 +116,11 @@ def send_digest(
     )
     return [
         NewDelivery(
-            key=page_key(items[0].incident_id, DIGEST, window.person, window.kind, reason),
+            key=page_key(
+                items[0].incident_id, DeliveryPurpose.DIGEST, window.person, window.kind, reason
+            ),
             incident_id=items[0].incident_id,
-            purpose=DIGEST,
+            purpose=DeliveryPurpose.DIGEST,
             reason=reason,
             person=window.person,
             kind=window.kind,
@@ -128,7 +128,7 @@ def send_digest(
             title=rendered.title,
             body=rendered.body,
             body_format=rendered.body_format,
-            status="pending",
+            status=DeliveryStatus.PENDING,
             created_at=now,
             lease_until=now,
         )

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster.worker.core.decisions.timer_state import CANCELLED, reminder_put_off_until
+from muster.worker.core.paging.deliveries import DeliveryPurpose
 from muster.worker.core.paging.keys import reminder_entry_key, reminder_reason
 from muster.worker.core.paging.plan import Assignment, plan_pages
 from muster.worker.core.paging.routing import Routing
@@ -57,7 +58,7 @@ def fire_reminder(
         reminder_reason(timer.due_at),
         now,
         rendered_as=rendered,
-        purpose="reminder",
+        purpose=DeliveryPurpose.REMINDER,
         write=False,  # written with the rest of the scan's batch
     )
     add_entry(

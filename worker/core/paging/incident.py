@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+INVESTIGATING = "investigating"  # the state every incident is declared in (the contract's first)
+
 
 @dataclass(frozen=True)
 class Incident:

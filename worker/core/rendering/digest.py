@@ -14,6 +14,7 @@ from datetime import datetime
 
 from muster.worker.core.decisions.storm import Folded
 from muster.worker.core.intake.ack_tokens import link
+from muster.worker.core.paging.incident import INVESTIGATING
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.rendering.escaping import (
     ascii_text,
@@ -50,7 +51,7 @@ def _noun(items: list[Folded]) -> str:
 
 
 def _state(item: Folded) -> str:
-    return f" ({item.state})" if item.state != "investigating" else ""
+    return f" ({item.state})" if item.state != INVESTIGATING else ""
 
 
 def _sms(items: list[Folded]) -> RenderedMessage:
