@@ -20,8 +20,8 @@ from muster.worker.core.paging.plan import ContactRoute, PlannedPage
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.paging.snapshots import page_from_data, page_to_data, plan_from_data
 from muster.worker.core.rendering.render import RenderedMessage, render_page
+from muster.worker.store.incident_rows import core_incident
 from muster.worker.store.models import Delivery, Incident
-from muster.worker.store.reads import core_incident
 
 
 def fallback(session: Session, routing: Routing, row: Delivery, now: datetime) -> Delivery | None:

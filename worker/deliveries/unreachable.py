@@ -41,8 +41,8 @@ from muster.worker.core.rendering.unreachable import (
     untold_text,
 )
 from muster.worker.deliveries.rows import broadcast_rows, page_rows
+from muster.worker.store.incident_rows import core_incident
 from muster.worker.store.models import Delivery, Incident, TimelineEntry
-from muster.worker.store.reads import core_incident
 from muster.worker.store.timeline import add_entry
 
 

@@ -21,7 +21,6 @@ from muster.worker.core.decisions.storm import bypasses
 from muster.worker.core.intake.message_names import refusal
 from muster.worker.core.paging.deliveries import DeliveryStatus
 from muster.worker.core.paging.first_page import first_page
-from muster.worker.core.paging.incident import INVESTIGATING
 from muster.worker.core.paging.incident import Incident as CoreIncident
 from muster.worker.core.paging.plan import build_page_plan
 from muster.worker.core.paging.routing import Routing, RoutingError
@@ -35,6 +34,7 @@ from muster.worker.incidents.outcome import Outcome
 from muster.worker.incidents.records import lock_incident
 from muster.worker.messages import Declared, InvalidMessage
 from muster.worker.runtime import Runtime
+from muster.worker.store.incident_rows import incident_values
 from muster.worker.store.models import Incident, IncidentAlias, OpenFingerprint
 
 log = structlog.get_logger("muster.handlers")
@@ -80,40 +80,16 @@ def handle_declared(
     except RoutingError as problem:
         raise InvalidMessage(str(problem)) from None
     declared_at = message.declared_at or now
-    core = CoreIncident(
-        id=incident_id,
-        title=message.title,
-        impact=message.impact,
-        urgency=message.urgency,
-        services=tuple(message.services),
-        summary=message.summary,
-        source=message.source,
-        declared_at=declared_at,
-        customer_reports=tuple(message.customer_reports),
-        links=dict(message.links),
-        labels=dict(message.labels),
-    )
+    core = CoreIncident.of(message, incident_id, declared_at)
     plan = build_page_plan(routing, core, now, severity=severity)
-    incident = {
-        "id": incident_id,
-        "fingerprint": message.fingerprint,
-        "title": message.title,
-        "summary": message.summary,
-        "impact": message.impact,
-        "urgency": message.urgency,
-        "severity": severity.name,
-        "services": list(message.services),
-        "source": message.source,
-        "customer_reports": list(message.customer_reports),
-        "links": dict(message.links),
-        "labels": dict(message.labels),
-        "state": INVESTIGATING,
-        "impact_statement": message.summary or message.title,
-        "plan": plan_to_data(plan),
-        "declared_at": declared_at,
-        "updated_at": now,
-        "fanned_out": False,
-    }
+    incident = incident_values(
+        core,
+        fingerprint=message.fingerprint,
+        severity=severity.name,
+        plan=plan_to_data(plan),
+        declared_at=declared_at,
+        now=now,
+    )
     sending_until = None if first_wave is None else now + rt.lease
     rows = page_rows(
         None,

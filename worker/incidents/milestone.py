@@ -26,8 +26,8 @@ from muster.worker.incidents.records import close, consume, declared_incident, r
 from muster.worker.incidents.redefine import facts_of, note_disarmed, redefine
 from muster.worker.messages import InvalidMessage, Milestone
 from muster.worker.runtime import Runtime
+from muster.worker.store.incident_rows import core_incident
 from muster.worker.store.models import Incident
-from muster.worker.store.reads import core_incident
 from muster.worker.store.timeline import add_entry
 from muster.worker.timers.arm import cancel_all, restart_role_chain
 

@@ -24,8 +24,8 @@ from muster.worker.core.paging.plan import PagePlan, PlannedPage, build_page_pla
 from muster.worker.core.paging.routing import Routing, RoutingError
 from muster.worker.core.paging.snapshots import plan_to_data
 from muster.worker.core.paging.upgrade import Facts, pages_needed
+from muster.worker.store.incident_rows import core_incident
 from muster.worker.store.models import Delivery, Incident
-from muster.worker.store.reads import core_incident
 from muster.worker.store.timeline import add_entry
 from muster.worker.timers.arm import rearm_for_severity
 

@@ -1,7 +1,8 @@
-"""Reads several parts of muster share: an incident by an id a producer was given, the core's
-view of a stored incident, who was paged but has not acknowledged (summaries and the review
-both say so), the pages no contact kind delivered (every summary lists them), and how many
-deliveries are still to be sent (the metrics' queue depth)."""
+"""Reads several parts of muster share: an incident by an id a producer was given, who was
+paged but has not acknowledged (summaries and the review both say so), the pages no contact kind
+delivered (every summary lists them), and how many deliveries are still to be sent (the
+metrics' queue depth). The core's view of a stored incident is
+:func:`muster.worker.store.incident_rows.core_incident`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from muster.worker.core.paging.deliveries import UNSENT, DeliveryPurpose
-from muster.worker.core.paging.incident import Incident as CoreIncident
 from muster.worker.core.paging.keys import role_label
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.rendering.summary import Unacknowledged
@@ -31,23 +31,6 @@ def find_incident(session: Session, incident_id: str) -> Incident | None:
         return row
     alias = session.get(IncidentAlias, incident_id)
     return None if alias is None else session.get(Incident, alias.incident_id)
-
-
-def core_incident(row: Incident) -> CoreIncident:
-    """The core's view of a stored incident."""
-    return CoreIncident(
-        id=row.id,
-        title=row.title,
-        impact=row.impact,
-        urgency=row.urgency,
-        services=tuple(row.services),
-        summary=row.summary,
-        source=row.source,
-        declared_at=row.declared_at,
-        customer_reports=tuple(row.customer_reports),
-        links=dict(row.links),
-        labels=dict(row.labels),
-    )
 
 
 def unacknowledged(session: Session, routing: Routing, incident_id: str) -> list[Unacknowledged]:

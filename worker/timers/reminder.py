@@ -15,8 +15,8 @@ from muster.worker.core.paging.routing import Routing
 from muster.worker.core.paging.snapshots import plan_from_data
 from muster.worker.core.rendering.summary import render_reminder
 from muster.worker.deliveries.rows import NewDelivery, page_rows
+from muster.worker.store.incident_rows import core_incident
 from muster.worker.store.models import Incident, TimelineEntry, Timer
-from muster.worker.store.reads import core_incident
 from muster.worker.store.timeline import add_entry
 
 
