@@ -36,6 +36,7 @@ from muster.worker.broker.transport import transport_options
 from muster.worker.client import Client
 from muster.worker.runtime import Runtime, install
 from muster.worker.store.db import Database
+from muster.worker.store.dead_letter_kinds import DeadLetterKind
 from muster.worker.store.models import DeadLetter, Incident
 from muster.worker.tasks.names import SWEEP
 from muster.worker.tasks.registry import register
@@ -227,7 +228,7 @@ def test_no_foreign_file_stops_the_worker_or_comes_back(stack: Stack, data: st.D
 
     letters = [letter for letter in foreign_letters(stack) if letter.message_id not in before]
     assert Counter(letter.message_id for letter in letters) == Counter(names)
-    assert {letter.kind for letter in letters} == {foreign.KIND}
+    assert {letter.kind for letter in letters} == {DeadLetterKind.FOREIGN}
     assert all(letter.reason for letter in letters)
     assert os.listdir(stack.broker / foreign.REJECTED) == []
 

@@ -23,6 +23,7 @@ from muster.worker.core.decisions.timer_state import PENDING
 from muster.worker.core.paging.deliveries import DeliveryStatus
 from muster.worker.core.paging.incident import INVESTIGATING
 from muster.worker.store.base import Base, UtcDateTime
+from muster.worker.store.dead_letter_kinds import DeadLetterKind
 
 
 class Incident(Base):
@@ -169,7 +170,9 @@ class DeadLetter(Base):
     # Tells two messages under one id apart (muster.worker.incidents.dead_letters.content_key).
     content_key: Mapped[str] = mapped_column(String(64))
     task: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(20), default="invalid", server_default="invalid")
+    kind: Mapped[str] = mapped_column(
+        String(20), default=DeadLetterKind.INVALID, server_default="invalid"
+    )
     payload: Mapped[Any] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
