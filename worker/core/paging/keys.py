@@ -1,4 +1,4 @@
-"""Every idempotency key and role label, in one place.
+"""Every idempotency key, the delivery reasons keys are made of, and role labels, in one place.
 
 Keys make muster's writes safe to repeat: a redelivered message, a second beat or a worker killed
 mid-task decides the same thing again, writes a row with the same key, and the unique index keeps
