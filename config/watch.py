@@ -20,10 +20,10 @@ from pathlib import Path
 
 import structlog
 
+from muster.config import known_secrets
 from muster.config.last_good import Keeper, KeptConfig, fingerprint
 from muster.config.loader import LoadedConfig, load_config, load_text
 from muster.worker.core.config.issues import ConfigError, error
-from muster.worker.log_setup import register_secrets
 
 log = structlog.get_logger("muster.config")
 
@@ -82,7 +82,7 @@ class ConfigSource:
             self.serving = f"{self.path} (sha256 {fingerprint(loaded.text)[:12]})"
             self._keep(loaded)
         self._loaded = self._noted(loaded)
-        register_secrets(loaded.routing.private_values)
+        known_secrets.remember(loaded.routing.private_values)
         self._checked = monotonic()
 
     def current(self) -> LoadedConfig:
@@ -217,7 +217,7 @@ class ConfigSource:
         self.serving = f"{self.path} (sha256 {fingerprint(loaded.text)[:12]})"
         self._keep(loaded)
         self._loaded = self._noted(loaded)
-        register_secrets(loaded.routing.private_values)
+        known_secrets.remember(loaded.routing.private_values)
         log.info("config.reloaded", source=str(self.path))
 
     def _stat(self) -> tuple[int, int, int] | None:

@@ -28,7 +28,8 @@ from kombu.exceptions import OperationalError
 from muster.config.settings import Settings
 from muster.worker.broker.app import make_app
 from muster.worker.core.config.masking import mask_url
-from muster.worker.messages import ACKNOWLEDGED, DECLARED, MILESTONE, RESOLVED, parse
+from muster.worker.messages import parse
+from muster.worker.tasks.names import ACKNOWLEDGED, DECLARED, MILESTONE, RESOLVED
 
 
 def publish_retry(timeout: float) -> dict[str, float]:

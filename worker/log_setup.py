@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 from collections.abc import Mapping, MutableMapping
 from typing import Any, TextIO
 
 import structlog
 
 from muster.channels.sender import tame_apprise_logging
+from muster.config import known_secrets
 from muster.worker.core.config.masking import MASK, mask_text
-
-_secrets: frozenset[str] = frozenset()
-_lock = threading.Lock()
 
 # Lines from libraries that tell the person running muster nothing they could act on, by logger
 # and the start of their unformatted message. They still show at --loglevel DEBUG.
@@ -33,29 +30,24 @@ _CHATTER: dict[str, tuple[str, ...]] = {
 }
 
 
-def register_secrets(secrets: frozenset[str]) -> None:
-    """Add values that must never appear in a log line (filled-in ``${NAME}`` values)."""
-    global _secrets  # noqa: PLW0603 - one process-wide set, read by every log call
-    with _lock:
-        _secrets = _secrets | secrets
-
-
 def mask_secrets(
     _logger: Any, _name: str, event: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
-    """structlog processor: mask URLs and known secrets in every string value."""
+    """structlog processor: mask URLs and known secrets (:mod:`muster.config.known_secrets`)
+    in every string value."""
+    secrets = known_secrets.known()
     for key, value in event.items():
-        event[key] = _mask_value(value)
+        event[key] = _mask_value(value, secrets)
     return event
 
 
-def _mask_value(value: Any) -> Any:
+def _mask_value(value: Any, secrets: frozenset[str]) -> Any:
     if isinstance(value, str):
-        return mask_text(value, _secrets)
+        return mask_text(value, secrets)
     if isinstance(value, list | tuple):
-        return [_mask_value(item) for item in value]
+        return [_mask_value(item, secrets) for item in value]
     if isinstance(value, dict):
-        return {key: _mask_value(item) for key, item in value.items()}
+        return {key: _mask_value(item, secrets) for key, item in value.items()}
     return value
 
 

@@ -23,12 +23,7 @@ from pydantic import (
 )
 
 from muster.worker.core.intake.namespaces import ReservedNamespace, check_given
-
-DECLARED = "muster.incident.declared"
-MILESTONE = "muster.incident.milestone"
-ACKNOWLEDGED = "muster.incident.acknowledged"
-RESOLVED = "muster.incident.resolved"
-HEARTBEAT = "muster.heartbeat"
+from muster.worker.tasks.names import ACKNOWLEDGED, DECLARED, HEARTBEAT, MILESTONE, RESOLVED
 
 FINGERPRINT_MAX = 256  # the database's column; a web caller's scoped fingerprint must fit it too
 IncidentId = Annotated[

@@ -11,13 +11,14 @@ from functools import partial
 from typing import Any
 
 from muster.worker import messages
+from muster.worker.tasks import names
 
 MESSAGES = {
-    "declared": messages.DECLARED,
-    "milestone": messages.MILESTONE,
-    "acknowledged": messages.ACKNOWLEDGED,
-    "resolved": messages.RESOLVED,
-    "heartbeat": messages.HEARTBEAT,
+    "declared": names.DECLARED,
+    "milestone": names.MILESTONE,
+    "acknowledged": names.ACKNOWLEDGED,
+    "resolved": names.RESOLVED,
+    "heartbeat": names.HEARTBEAT,
 }
 
 MEANINGS: dict[str, dict[str, str]] = {

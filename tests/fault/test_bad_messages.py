@@ -28,9 +28,9 @@ from kombu import Connection
 from sqlalchemy import func, select
 
 from muster.worker.client import Client
-from muster.worker.messages import DECLARED
 from muster.worker.store.db import Database
 from muster.worker.store.models import DeadLetter
+from muster.worker.tasks.names import DECLARED
 from tests.harness.fault_configs import fan_out_document, person, service
 from tests.harness.fault_report import FaultRow
 from tests.harness.muster_processes import MusterWorker, worker_environment

@@ -28,9 +28,9 @@ import pytest
 from kombu import Connection
 from sqlalchemy import select
 
-from muster.worker.messages import DECLARED
 from muster.worker.store.db import Database
 from muster.worker.store.models import DeadLetter, Delivery, Incident
+from muster.worker.tasks.names import DECLARED
 from tests.harness.canaries import (
     Canaries,
     broker_contents,

@@ -12,8 +12,9 @@ from typing import Any
 
 from muster.worker.incidents.declared import handle_declared
 from muster.worker.incidents.outcome import Outcome
-from muster.worker.messages import DECLARED, Declared, parse
+from muster.worker.messages import Declared, parse
 from muster.worker.runtime import Runtime
+from muster.worker.tasks.names import DECLARED
 
 CHECKOUT_FAILING: Mapping[str, Any] = {
     "incident_id": "inc-1",

@@ -26,11 +26,11 @@ from muster.config.watch import ConfigSource
 from muster.worker.broker.app import make_app
 from muster.worker.client import Client
 from muster.worker.clock import ManualClock
-from muster.worker.internal_tasks import SCAN
 from muster.worker.runtime import Runtime, install
 from muster.worker.store.db import Database
 from muster.worker.store.models import TimelineEntry
-from muster.worker.tasks import register
+from muster.worker.tasks.names import SCAN
+from muster.worker.tasks.registry import register
 from tests.harness.configs import WEDNESDAY_NOON, stack_config
 from tests.harness.in_process import wake_to_stop
 from tests.harness.peers import MattermostPeer, SmsPeer, SmtpPeer

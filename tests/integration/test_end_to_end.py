@@ -23,7 +23,6 @@ import yaml
 from sqlalchemy import func, select
 
 from muster.worker.client import Client
-from muster.worker.messages import DECLARED
 from muster.worker.store.db import Database
 from muster.worker.store.models import (
     DeadLetter,
@@ -32,6 +31,7 @@ from muster.worker.store.models import (
     Incident,
     TimelineEntry,
 )
+from muster.worker.tasks.names import DECLARED
 from tests.harness.configs import stack_config
 from tests.harness.muster_processes import MusterWorker, worker_environment
 from tests.harness.peers import MattermostPeer, SmsPeer, SmtpPeer

@@ -34,11 +34,12 @@ from muster.worker.broker import foreign, recovery
 from muster.worker.broker.app import make_app
 from muster.worker.broker.transport import transport_options
 from muster.worker.client import Client
-from muster.worker.internal_tasks import SWEEP
 from muster.worker.runtime import Runtime, install
 from muster.worker.store.db import Database
+from muster.worker.store.dead_letter_kinds import DeadLetterKind
 from muster.worker.store.models import DeadLetter, Incident
-from muster.worker.tasks import register
+from muster.worker.tasks.names import SWEEP
+from muster.worker.tasks.registry import register
 from tests.harness.configs import stack_config
 from tests.harness.in_process import wake_to_stop
 from tests.harness.muster_processes import MusterWorker, worker_environment
@@ -224,7 +225,7 @@ def test_no_foreign_file_stops_the_worker_or_comes_back(stack: Stack, data: st.D
 
     letters = [letter for letter in foreign_letters(stack) if letter.message_id not in before]
     assert Counter(letter.message_id for letter in letters) == Counter(names)
-    assert {letter.kind for letter in letters} == {foreign.KIND}
+    assert {letter.kind for letter in letters} == {DeadLetterKind.FOREIGN}
     assert all(letter.reason for letter in letters)
     assert os.listdir(stack.broker / foreign.REJECTED) == []
 

@@ -21,10 +21,9 @@ import yaml
 from sqlalchemy import select
 
 from muster.worker.core.decisions.heartbeats import incident_id
-from muster.worker.internal_tasks import SCAN
-from muster.worker.messages import HEARTBEAT
 from muster.worker.store.db import Database
 from muster.worker.store.models import Delivery, Incident
+from muster.worker.tasks.names import HEARTBEAT, SCAN
 from tests.harness.clocked import ClockedWorker, clocked_worker
 from tests.harness.configs import WEDNESDAY_NOON, stack_config
 from tests.harness.peers import MattermostPeer, SmsPeer, SmtpPeer

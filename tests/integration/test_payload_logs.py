@@ -19,9 +19,9 @@ import pytest
 from celery import Celery
 from sqlalchemy import select
 
-from muster.worker.messages import DECLARED
 from muster.worker.store.db import Database
 from muster.worker.store.models import Incident
+from muster.worker.tasks.names import DECLARED
 from tests.harness.configs import DEMO
 from tests.harness.muster_processes import MusterWorker, worker_environment
 from tests.harness.servers import broker_url, purge

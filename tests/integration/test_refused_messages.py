@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from muster.worker.messages import DECLARED
 from muster.worker.store.models import DeadLetter
+from muster.worker.tasks.names import DECLARED
 from tests.harness.waiting import wait_until
 from tests.integration import test_end_to_end as end_to_end
 from tests.integration.test_end_to_end import Stack

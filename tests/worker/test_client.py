@@ -22,7 +22,10 @@ WORKER_ONLY = (
     "tenacity",
     "muster.worker.incidents",
     "muster.worker.timers",
-    "muster.worker.tasks",
+    "muster.worker.tasks.contract",  # the tasks; the client sends by tasks.names only
+    "muster.worker.tasks.own",
+    "muster.worker.tasks.rejection",
+    "muster.worker.tasks.registry",
     "muster.worker.store",
     "muster.worker.deliveries",
     "muster.channels",
@@ -100,7 +103,7 @@ def test_an_unreachable_broker_is_one_clear_line_after_the_retry_budget(tmp_path
 def test_every_worker_task_retries_without_limit() -> None:
     """A database outage is retried until the database is back: no muster task has Celery's
     default limit of three retries, after which a message would be dropped."""
-    from muster.worker.tasks import worker_app  # noqa: PLC0415 - the worker, not the client
+    from muster.worker.tasks.registry import worker_app  # noqa: PLC0415 - the worker, not the client
 
     app = worker_app()
     mine = {name: task for name, task in app.tasks.items() if name.startswith("muster.")}
@@ -164,7 +167,8 @@ def test_a_producer_cannot_declare_in_musters_reserved_namespaces(
 
 
 def test_a_producer_cannot_resolve_by_a_reserved_fingerprint() -> None:
-    from muster.worker.messages import RESOLVED, InvalidMessage  # noqa: PLC0415
+    from muster.worker.messages import InvalidMessage  # noqa: PLC0415
+    from muster.worker.tasks.names import RESOLVED  # noqa: PLC0415
 
     client = Client(app=Recording("muster", broker="memory://"))
     with pytest.raises(InvalidMessage, match="'heartbeat:' is reserved"):
@@ -174,7 +178,7 @@ def test_a_producer_cannot_resolve_by_a_reserved_fingerprint() -> None:
 def test_muster_own_intake_publishes_its_webhook_declarations() -> None:
     """The web process publishes what it built (an alert group's fingerprint and declaration
     id) as muster's own; ids of the reserved namespaces pass there."""
-    from muster.worker.messages import DECLARED  # noqa: PLC0415
+    from muster.worker.tasks.names import DECLARED  # noqa: PLC0415
 
     app = Recording("muster", broker="memory://")
     payload = {

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import pytest
 import structlog
 
-from muster.worker import log_setup
+from muster.config import known_secrets
 from muster.worker.log_setup import (
     QuietChatter,
     build_formatter,
@@ -38,7 +38,7 @@ class FakeStream(io.StringIO):
 
 @pytest.fixture(autouse=True)
 def known_secret(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(log_setup, "_secrets", frozenset({SECRET}))
+    monkeypatch.setattr(known_secrets, "_known", frozenset({SECRET}))
 
 
 def record(name: str, level: int, msg: str, *args: object) -> logging.LogRecord:

@@ -15,15 +15,23 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from muster.channels.retry import RetryPolicy
-from muster.worker import rejection
 from muster.worker.broker.app import make_app
-from muster.worker.broker.consumer import KEEP
 from muster.worker.incidents.dead_letters import replay_call
-from muster.worker.internal_tasks import DELIVER, FAN_OUT, SCAN, SWEEP
-from muster.worker.messages import ACKNOWLEDGED, DECLARED, MILESTONE, RESOLVED
 from muster.worker.runtime import Runtime, install
 from muster.worker.store.models import ConsumedMessage, DeadLetter
-from muster.worker.tasks import register
+from muster.worker.tasks import rejection
+from muster.worker.tasks.names import (
+    ACKNOWLEDGED,
+    DECLARED,
+    DELIVER,
+    FAN_OUT,
+    KEEP,
+    MILESTONE,
+    RESOLVED,
+    SCAN,
+    SWEEP,
+)
+from muster.worker.tasks.registry import register
 
 pytestmark = pytest.mark.runtime(retry=RetryPolicy())
 

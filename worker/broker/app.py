@@ -12,15 +12,14 @@ from celery import Celery
 
 from muster.config.settings import Settings
 from muster.worker.broker.transport import broker_url, embedded_scheme, transport_options
-
-SELF_HEARTBEAT = "muster.self_heartbeat"  # named here: the beat schedules it, tasks.py runs it
+from muster.worker.tasks.names import SCAN, SELF_HEARTBEAT, SWEEP
 
 
 def make_app(url: str | None = None, settings: Settings | None = None) -> Celery:
     """A Celery app for ``url`` (default: the configured broker), with no tasks registered.
 
     Producers send by task name and need nothing more; the worker registers its tasks on the app
-    it runs (:func:`muster.worker.tasks.worker_app`). Built when called, never at import.
+    it runs (:func:`muster.worker.tasks.registry.worker_app`). Built when called, never at import.
     """
     settings = settings or Settings()
     url = embedded_scheme(url or broker_url(settings))
@@ -59,9 +58,9 @@ def make_app(url: str | None = None, settings: Settings | None = None) -> Celery
         enable_utc=True,
         timezone="UTC",
         beat_schedule={
-            "sweep": {"task": "muster.sweep", "schedule": settings.sweep_every},
+            "sweep": {"task": SWEEP, "schedule": settings.sweep_every},
             "timers": {
-                "task": "muster.timers.scan",
+                "task": SCAN,
                 "schedule": settings.scan_every,
                 # A scan is only worth running fresh: one stuck in a queue is skipped.
                 "options": {"expires": settings.scan_every * 2},

@@ -31,8 +31,9 @@ from muster.worker.broker.arrival import (
     printable,
     task_name,
 )
+from muster.worker.store.dead_letter_kinds import DeadLetterKind
+from muster.worker.tasks.names import KEEP
 
-KEEP = "muster.dead_letters.keep"
 JSON = "application/json"  # the one content type muster's app accepts
 
 log = structlog.get_logger("muster.consumer")
@@ -84,11 +85,11 @@ class Consumer(CeleryConsumer):
             return None
         name = headers["task"]
         if not isinstance(name, str):
-            return Refusal("malformed", "the task name in its headers is not text")
+            return Refusal(DeadLetterKind.MALFORMED, "the task name in its headers is not text")
         if name not in self.strategies:
             return None
         if not isinstance(headers.get("id"), str) or not headers["id"]:
-            return Refusal("malformed", f"a {name} message without a task id")
+            return Refusal(DeadLetterKind.MALFORMED, f"a {name} message without a task id")
         return check_body(name, message)
 
     def refuse(self, message: Any, refusal: Refusal, task: Any = None) -> None:
@@ -133,7 +134,9 @@ class Consumer(CeleryConsumer):
 
     def on_unknown_message(self, body: Any, message: Any) -> None:
         """A message that names no task at all."""
-        self.refuse(message, Refusal("malformed", "not a task message: it names no task"))
+        self.refuse(
+            message, Refusal(DeadLetterKind.MALFORMED, "not a task message: it names no task")
+        )
         signals.task_rejected.send(sender=self, message=message, exc=None)
 
     def on_unknown_task(self, body: Any, message: Any, exc: Exception) -> None:
@@ -144,7 +147,9 @@ class Consumer(CeleryConsumer):
         shown = task_name({"task": name})
         self.refuse(
             message,
-            Refusal("unknown_task", f"unknown task {shown!r}: no muster task has that name"),
+            Refusal(
+                DeadLetterKind.UNKNOWN_TASK, f"unknown task {shown!r}: no muster task has that name"
+            ),
             name,
         )
         signals.task_unknown.send(
@@ -158,7 +163,9 @@ class Consumer(CeleryConsumer):
         else:
             # Celery's text quotes the offending value (an ETA, say) after the problem: cut it.
             problem = re.sub(r"\s*'.*", "", str(exc)).rstrip(": ")
-            refusal = Refusal("malformed", f"an invalid task message: {printable(problem, 200)}")
+            refusal = Refusal(
+                DeadLetterKind.MALFORMED, f"an invalid task message: {printable(problem, 200)}"
+            )
         self.refuse(message, refusal)
         signals.task_rejected.send(sender=self, message=message, exc=exc)
 
@@ -173,7 +180,9 @@ def check_body(name: str, message: Any) -> Refusal | None:
     except Exception as failure:  # noqa: BLE001 - every decoding failure is a refusal
         return undecodable(message.content_type, failure)
     if celery_call(body) is None:
-        return Refusal("malformed", f"a {name} message whose body is not [args, kwargs, {{}}]")
+        return Refusal(
+            DeadLetterKind.MALFORMED, f"a {name} message whose body is not [args, kwargs, {{}}]"
+        )
     return None
 
 
@@ -181,14 +190,20 @@ def undecodable(content_type: Any, failure: Exception | None) -> Refusal:
     """Refusing a body: a content type muster does not take, or one that is not what it says."""
     shown = printable(str(content_type or "none"), 100)
     if failure is None or isinstance(failure, ContentDisallowed):
-        return Refusal("undecodable", f"content type {shown} refused: muster accepts JSON only")
+        return Refusal(
+            DeadLetterKind.UNDECODABLE, f"content type {shown} refused: muster accepts JSON only"
+        )
     cause = failure.args[0] if failure.args and isinstance(failure.args[0], Exception) else failure
-    return Refusal("undecodable", f"the body is not valid {shown} ({type(cause).__name__})")
+    return Refusal(
+        DeadLetterKind.UNDECODABLE, f"the body is not valid {shown} ({type(cause).__name__})"
+    )
 
 
 def unreadable(failure: Exception) -> Refusal:
     """Refusing a message Celery raised on while reading it as a task."""
-    return Refusal("malformed", f"not readable as a task message ({type(failure).__name__})")
+    return Refusal(
+        DeadLetterKind.MALFORMED, f"not readable as a task message ({type(failure).__name__})"
+    )
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -197,7 +212,7 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 def _arguments(message: Any, refusal: Refusal) -> tuple[list[Any], dict[str, Any]] | None:
     """The task's arguments, when the body decodes as JSON (what a replay sends again)."""
-    if refusal.kind == "undecodable" or not hasattr(message, "decode"):
+    if refusal.kind == DeadLetterKind.UNDECODABLE or not hasattr(message, "decode"):
         return None
     try:
         return celery_call(message.decode())

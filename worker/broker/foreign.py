@@ -27,7 +27,6 @@ from muster.worker.lazy_log import LazyLogger
 
 log = LazyLogger("muster.embedded_broker")  # producers that only send never import structlog
 
-KIND = "foreign"  # the dead letter kind of a file the embedded broker cannot read
 MAX_FILE = 8 << 20  # bytes: larger than any message muster or a producer's client writes
 REJECTED = "rejected"  # folders beside the queue: set aside, not yet a dead letter
 FOREIGN = "foreign"  # set aside and kept as a dead letter

@@ -20,6 +20,7 @@ from muster.worker.broker.arrival import printable
 from muster.worker.broker.transport import broker_folder, queue_folder
 from muster.worker.incidents.dead_letters import dead_letter
 from muster.worker.runtime import Runtime
+from muster.worker.store.dead_letter_kinds import DeadLetterKind
 
 log = structlog.get_logger("muster.embedded_broker")
 
@@ -69,7 +70,7 @@ def _keep(rt: Runtime, path: Path, broker: Path) -> bool:
         target = target.with_name(f"{target.name}.{payload['sha256'][:12]}")
         payload["kept_at"] = printable(str(target))
     reason = wrong or "no message file (its name does not end in .msg)"
-    letter = dead_letter(rt, "", payload, reason, path.name, foreign.KIND)
+    letter = dead_letter(rt, "", payload, reason, path.name, DeadLetterKind.FOREIGN)
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(path, target)
     log.error(

@@ -29,6 +29,7 @@ from muster.worker.broker.transport import (
     processed_folder,
     queue_folder,
 )
+from muster.worker.core.paging.deliveries import DeliveryStatus
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import ConsumedMessage, Delivery
 
@@ -83,8 +84,8 @@ def recover(rt: Runtime) -> int:
     with rt.database.transaction() as session:
         released = session.execute(
             update(Delivery)
-            .where(Delivery.status == "sending")
-            .values(status="pending", lease_until=rt.clock.now())
+            .where(Delivery.status == DeliveryStatus.SENDING)
+            .values(status=DeliveryStatus.PENDING, lease_until=rt.clock.now())
             .execution_options(synchronize_session=False)
         ).rowcount  # type: ignore[attr-defined]
     if released:

@@ -68,14 +68,14 @@ def _row(letter: Any) -> dict[str, Any]:
 
 def _text(row: dict[str, Any]) -> str:
     from muster.worker.broker.arrival import printable
-    from muster.worker.broker.foreign import KIND as FOREIGN
+    from muster.worker.store.dead_letter_kinds import DeadLetterKind
 
     marks = "".join(
         f" ({what} {row[f'{what}_at']})" for what in ("replayed", "discarded") if row[f"{what}_at"]
     )
     task = printable(row["task"]) or "(no task)"
     payload = row["payload"] if isinstance(row["payload"], dict) else {}
-    kept = payload.get("kept_at") if row["kind"] == FOREIGN else None
+    kept = payload.get("kept_at") if row["kind"] == DeadLetterKind.FOREIGN else None
     return (
         f"#{row['id']}  {row['received_at']}  {task}  [{row['kind']}]{marks}\n"
         f"    reason: {printable(row['reason'])}"

@@ -78,7 +78,7 @@ def worker(beat: bool, concurrency: int, web: bool, loglevel: str) -> None:
     from muster.worker.log_setup import configure_logging
     from muster.worker.runtime import runtime
     from muster.worker.store.db import database_location
-    from muster.worker.tasks import worker_app
+    from muster.worker.tasks.registry import worker_app
 
     configure_logging(loglevel)
     rt = runtime_or_exit(runtime)
@@ -143,7 +143,7 @@ def beat(loglevel: str) -> None:
     from muster.config.settings import Settings
     from muster.worker.log_setup import configure_logging
     from muster.worker.observe import exporter
-    from muster.worker.tasks import worker_app
+    from muster.worker.tasks.registry import worker_app
 
     configure_logging(loglevel)
     settings = Settings()

@@ -14,6 +14,7 @@ import structlog
 from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
+from muster.worker.core.paging.deliveries import DeliveryStatus
 from muster.worker.deliveries.rows import NewDelivery
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DELIVERIES
@@ -76,11 +77,11 @@ def claim(
         .where(
             DELIVERIES.c.id.in_(list(delivery_ids)),
             or_(
-                DELIVERIES.c.status == "pending",
-                (DELIVERIES.c.status == "sending") & (DELIVERIES.c.lease_until < now),
+                DELIVERIES.c.status == DeliveryStatus.PENDING,
+                (DELIVERIES.c.status == DeliveryStatus.SENDING) & (DELIVERIES.c.lease_until < now),
             ),
         )
-        .values(status="sending", lease_until=now + rt.lease)
+        .values(status=DeliveryStatus.SENDING, lease_until=now + rt.lease)
         .returning(*_CLAIMED_COLUMNS)
     )
     claimed = [Claimed(*row) for row in rows]

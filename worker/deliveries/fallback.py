@@ -14,13 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from muster.worker.core.paging.deliveries import DeliveryPurpose, DeliveryStatus
 from muster.worker.core.paging.keys import page_key
 from muster.worker.core.paging.plan import ContactRoute, PlannedPage
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.paging.snapshots import page_from_data, page_to_data, plan_from_data
 from muster.worker.core.rendering.render import RenderedMessage, render_page
+from muster.worker.store.incident_rows import core_incident
 from muster.worker.store.models import Delivery, Incident
-from muster.worker.store.reads import core_incident
 
 
 def fallback(session: Session, routing: Routing, row: Delivery, now: datetime) -> Delivery | None:
@@ -39,7 +40,7 @@ def fallback(session: Session, routing: Routing, row: Delivery, now: datetime) -
             continue
         key = page_key(row.incident_id, row.purpose, person, kind, row.reason)
         taken = session.scalar(select(Delivery.status).where(Delivery.key == key))
-        if taken is not None and taken != "failed":
+        if taken is not None and taken != DeliveryStatus.FAILED:
             return None  # that kind is already reaching them for this reason
         if taken is not None:
             continue
@@ -50,7 +51,7 @@ def fallback(session: Session, routing: Routing, row: Delivery, now: datetime) -
             render_page(
                 kind, routing, core_incident(incident), plan_from_data(incident.plan), page, now
             )
-            if row.purpose == "page"
+            if row.purpose == DeliveryPurpose.PAGE
             else RenderedMessage(title=row.title, body=row.body, body_format=row.body_format)
         )
         fallback = Delivery(
@@ -65,7 +66,7 @@ def fallback(session: Session, routing: Routing, row: Delivery, now: datetime) -
             title=rendered.title,
             body=rendered.body,
             body_format=rendered.body_format,
-            status="pending",
+            status=DeliveryStatus.PENDING,
             fallback_of=row.id,
             created_at=now,
             lease_until=now,

@@ -21,6 +21,7 @@ import structlog
 from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 
+from muster.worker.core.paging.deliveries import DeliveryStatus
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DELIVERIES
 
@@ -82,7 +83,10 @@ class LeaseKeeper:
             with self.rt.database.transaction() as session:
                 session.execute(
                     update(DELIVERIES)
-                    .where(DELIVERIES.c.id.in_(delivery_ids), DELIVERIES.c.status == "sending")
+                    .where(
+                        DELIVERIES.c.id.in_(delivery_ids),
+                        DELIVERIES.c.status == DeliveryStatus.SENDING,
+                    )
                     .values(lease_until=until)
                 )
         except SQLAlchemyError as failure:  # the next round tries again; a lapse is a duplicate

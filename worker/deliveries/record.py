@@ -10,7 +10,6 @@ marks it (``first_paged_at``, set once whichever worker records it) for the decl
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 from weakref import WeakKeyDictionary
@@ -20,6 +19,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from muster.channels.sender import SendResult
+from muster.worker.core.paging.deliveries import DeliveryPurpose, DeliveryStatus
 from muster.worker.core.paging.keys import delivery_entry_key
 from muster.worker.core.paging.routing import Routing
 from muster.worker.deliveries.claim import Claimed
@@ -32,11 +32,10 @@ from muster.worker.store.models import (
     DELIVERIES,
     DELIVERY_ATTEMPTS,
     INCIDENTS,
-    TIMELINE,
     Delivery,
     DeliveryAttempt,
-    TimelineEntry,
 )
+from muster.worker.store.timeline import NewEntry, add_entries, add_entry
 
 if TYPE_CHECKING:
     from muster.worker.deliveries.send import Attempt, Sent
@@ -59,7 +58,7 @@ def record(rt: Runtime, routing: Routing, finished: list[tuple[Claimed, Sent]]) 
         else:
             for row, _ in sent:
                 metrics.delivered(row.purpose, row.kind, ok=True)
-            _first_pages(rt, (row for row, _ in sent if row.purpose == "page"))
+            _first_pages(rt, (row for row, _ in sent if row.purpose == DeliveryPurpose.PAGE))
     follow_ups: list[int] = []
     for row, (attempts, result) in finished:
         if not result.ok:
@@ -145,7 +144,7 @@ def _record_sent(rt: Runtime, sent: list[tuple[Claimed, list[Attempt]]]) -> None
                 update(DELIVERIES)
                 .where(DELIVERIES.c.id.in_(ids))
                 .values(
-                    status="sent",
+                    status=DeliveryStatus.SENT,
                     attempts=DELIVERIES.c.attempts + count,
                     finished_at=now,
                     lease_until=None,
@@ -156,20 +155,18 @@ def _record_sent(rt: Runtime, sent: list[tuple[Claimed, list[Attempt]]]) -> None
             insert(DELIVERY_ATTEMPTS),
             [_attempt_values(row.id, attempt) for row, attempts in sent for attempt in attempts],
         )
-        session.execute(
-            insert(TIMELINE),
+        add_entries(
+            session,
             [
-                {
-                    "incident_id": row.incident_id,
-                    "key": delivery_entry_key(
-                        row.id, f"{row.purpose}_sent", row.attempts + len(attempts)
-                    ),
-                    "at": now,
-                    "kind": f"{row.purpose}_sent",
-                    "actor": row.person,
-                    "text": f"{row.kind} to {row.person or row.kind}",
-                    "data": {"delivery_id": row.id, "kind": row.kind, "reason": row.reason},
-                }
+                NewEntry(
+                    row.incident_id,
+                    delivery_entry_key(row.id, f"{row.purpose}_sent", row.attempts + len(attempts)),
+                    now,
+                    f"{row.purpose}_sent",
+                    row.person,
+                    f"{row.kind} to {row.person or row.kind}",
+                    {"delivery_id": row.id, "kind": row.kind, "reason": row.reason},
+                )
                 for row, attempts in sent
             ],
         )
@@ -209,9 +206,18 @@ def _record_failure(
         row.finished_at = now
         row.lease_until = None
         what = row.purpose
-        row.status = "failed"
+        row.status = DeliveryStatus.FAILED
         row.last_error = result.error
-        session.add(_entry(row, f"{what}_failed", now, result.error or "failed"))
+        add_entry(
+            session,
+            row.incident_id,
+            delivery_entry_key(row.id, f"{what}_failed", row.attempts),
+            now,
+            f"{what}_failed",
+            row.person,
+            result.error or "failed",
+            {"delivery_id": row.id, "kind": row.kind, "reason": row.reason},
+        )
         bound.error(f"{what}.failed", attempts=len(attempts), error=result.error)
         fallback_row = fallback(session, routing, row, now) if row.person is not None else None
         if fallback_row is not None:
@@ -220,15 +226,3 @@ def _record_failure(
         else:
             follow_ups += given_up(session, routing, row, now, bound)
     return tuple(follow_ups)
-
-
-def _entry(row: Delivery, kind: str, at: datetime, text: str) -> TimelineEntry:
-    return TimelineEntry(
-        incident_id=row.incident_id,
-        key=delivery_entry_key(row.id, kind, row.attempts),
-        at=at,
-        kind=kind,
-        actor=row.person,
-        text=text,
-        data={"delivery_id": row.id, "kind": row.kind, "reason": row.reason},
-    )

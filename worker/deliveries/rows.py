@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from muster.worker.core.paging.deliveries import DeliveryPurpose, DeliveryStatus
 from muster.worker.core.paging.incident import Incident as CoreIncident
 from muster.worker.core.paging.keys import broadcast_key, page_key
 from muster.worker.core.paging.plan import PagePlan, PlannedPage
@@ -68,7 +69,7 @@ def page_rows(
     reason: str,
     now: datetime,
     rendered_as: RenderedMessage | None = None,
-    purpose: str = "page",
+    purpose: str = DeliveryPurpose.PAGE,
     known_new: bool = False,
     sending_until: datetime | None = None,
     write: bool = True,
@@ -98,7 +99,9 @@ def page_rows(
                     title=rendered.title,
                     body=rendered.body,
                     body_format=rendered.body_format,
-                    status="pending" if sending_until is None else "sending",
+                    status=(
+                        DeliveryStatus.PENDING if sending_until is None else DeliveryStatus.SENDING
+                    ),
                     created_at=now,
                     lease_until=sending_until or now,
                 )
@@ -128,13 +131,13 @@ def broadcast_rows(
         NewDelivery(
             key=broadcast_key(incident_id, destination, reason),
             incident_id=incident_id,
-            purpose="broadcast",
+            purpose=DeliveryPurpose.BROADCAST,
             reason=reason,
             kind=destination,
             title=rendered.title,
             body=rendered.body,
             body_format=rendered.body_format,
-            status="pending",
+            status=DeliveryStatus.PENDING,
             created_at=now,
             lease_until=now,
         )

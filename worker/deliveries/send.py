@@ -15,6 +15,7 @@ from muster.channels.retry import send_with_retry
 from muster.channels.sender import SendResult
 from muster.channels.targets import target_url
 from muster.worker.core.config.masking import mask_text
+from muster.worker.core.paging.deliveries import DeliveryPurpose
 from muster.worker.core.paging.rooms import room_url
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.rendering.render import RenderedMessage
@@ -108,7 +109,7 @@ def _masked(result: SendResult, private: frozenset[str] | set[str]) -> SendResul
 
 
 def _destination(routing: Routing, row: Claimed) -> tuple[str | None, str]:
-    if row.purpose == "broadcast":
+    if row.purpose == DeliveryPurpose.BROADCAST:
         url = room_url(routing, row.kind)
         return url, f"config-missing: broadcast destination {row.kind!r} is no longer configured"
     person = row.person or ""

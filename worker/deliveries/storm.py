@@ -12,23 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from muster.worker.core.config.limits import Limits
 from muster.worker.core.decisions.storm import Window, decide
+from muster.worker.core.paging.deliveries import DeliveryPurpose, DeliveryStatus
 from muster.worker.core.paging.keys import delivery_entry_key
 from muster.worker.core.paging.routing import Routing
 from muster.worker.deliveries.rows import NewDelivery, insert_new
-from muster.worker.store.models import TIMELINE, Delivery
+from muster.worker.store.models import Delivery
+from muster.worker.store.timeline import NewEntry, add_entries
 from muster.worker.store.upkeep_models import PAGE_WINDOWS, PageWindow
 
-HELD = "held"
-DIGESTED = "digested"
 Key = tuple[str, str]  # person, kind
 
 
@@ -36,7 +35,7 @@ def counted(limits: Limits, row: NewDelivery) -> bool:
     """Whether a delivery row counts against a limit: a page (plan, escalation, role change,
     engagement) to a person by a limited kind. Broadcasts, reminders and notices do not."""
     return (
-        row.purpose == "page"
+        row.purpose == DeliveryPurpose.PAGE
         and row.person is not None
         and limits.for_page(row.person, row.kind) is not None
     )
@@ -58,7 +57,7 @@ def write_pages(
     held = hold_over_limits(session, routing, rows, now, bypass)
     written = insert_new(session, rows, known_new=True)
     note_held(session, routing, held, now)
-    return [row for row in written if row.status != HELD]
+    return [row for row in written if row.status != DeliveryStatus.HELD]
 
 
 def new_only(session: Session, rows: list[NewDelivery]) -> list[NewDelivery]:
@@ -97,7 +96,7 @@ def hold_over_limits(
         stored.sent, stored.held, stored.updated_at = state.sent, state.held, now
         for row, verdict in zip(groups[key], verdicts, strict=True):
             if not verdict.send:
-                row.status, row.lease_until = HELD, now
+                row.status, row.lease_until = DeliveryStatus.HELD, now
                 held.append(row)
     return held
 
@@ -130,23 +129,23 @@ def note_held(session: Session, routing: Routing, held: list[NewDelivery], now: 
     if not held:
         return
     limits = routing.config.limits
-    entries: list[dict[str, Any]] = []
+    entries: list[NewEntry] = []
     for row in held:
         limit = limits.for_page(row.person, row.kind)
         entries.append(
-            {
-                "incident_id": row.incident_id,
-                "key": delivery_entry_key(row.id, "page_held", 0),
-                "at": now,
-                "kind": "page_held",
-                "actor": row.person,
-                "text": f"{row.kind} to {row.person} held for the digest: over {limit}",
-                "data": {
+            NewEntry(
+                row.incident_id,
+                delivery_entry_key(row.id, "page_held", 0),
+                now,
+                "page_held",
+                row.person,
+                f"{row.kind} to {row.person} held for the digest: over {limit}",
+                {
                     "delivery_id": row.id,
                     "kind": row.kind,
                     "reason": row.reason,
                     "limit": str(limit),
                 },
-            }
+            )
         )
-    session.execute(insert(TIMELINE), entries)
+    add_entries(session, entries)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import or_, select, update
 
+from muster.worker.core.paging.deliveries import DeliveryStatus
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery
 
@@ -21,9 +22,9 @@ def due_deliveries(rt: Runtime, limit: int = 500) -> list[int]:
                 select(Delivery.id)
                 .where(
                     or_(
-                        (Delivery.status == "pending")
+                        (Delivery.status == DeliveryStatus.PENDING)
                         & (Delivery.lease_until < now - rt.requeue_after),
-                        (Delivery.status == "sending") & (Delivery.lease_until < now),
+                        (Delivery.status == DeliveryStatus.SENDING) & (Delivery.lease_until < now),
                     )
                 )
                 .order_by(Delivery.id)
@@ -33,7 +34,7 @@ def due_deliveries(rt: Runtime, limit: int = 500) -> list[int]:
         if ids:
             session.execute(
                 update(Delivery)
-                .where(Delivery.id.in_(ids), Delivery.status == "pending")
+                .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.PENDING)
                 .values(lease_until=now)
                 .execution_options(synchronize_session=False)
             )

@@ -22,6 +22,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from muster.worker.core.paging.deliveries import DeliveryPurpose
 from muster.worker.core.paging.keys import (
     NOTICE_REASON,
     delivery_entry_key,
@@ -40,8 +41,8 @@ from muster.worker.core.rendering.unreachable import (
     untold_text,
 )
 from muster.worker.deliveries.rows import broadcast_rows, page_rows
+from muster.worker.store.incident_rows import core_incident
 from muster.worker.store.models import Delivery, Incident, TimelineEntry
-from muster.worker.store.reads import core_incident
 from muster.worker.store.timeline import add_entry
 
 
@@ -79,7 +80,7 @@ def given_up(
         if still_reaching(sibling.status for sibling in siblings):
             bound.info(f"{row.purpose}.still_reaching")  # another kind may reach them yet
             return []
-    if row.purpose == "page":
+    if row.purpose == DeliveryPurpose.PAGE:
         return _tell(session, routing, incident, row, siblings, now, bound)
     if row.person is not None:
         kinds = ", ".join(dict.fromkeys(sibling.kind for sibling in siblings))

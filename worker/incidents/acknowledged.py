@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster.worker.core.intake.message_names import refusal
+from muster.worker.core.paging.deliveries import DeliveryPurpose
 from muster.worker.core.paging.keys import ack_key, unpaged_ack_key
 from muster.worker.incidents.outcome import Outcome
 from muster.worker.incidents.records import consume, declared_incident, recorded
@@ -64,7 +65,9 @@ def _was_paged(session: Session, incident_id: str, person: str) -> bool:
     """Whether ``person`` has a page for the incident (planned, escalated, handed a role or
     engaged), sent yet or not."""
     page = select(Delivery.id).where(
-        Delivery.incident_id == incident_id, Delivery.purpose == "page", Delivery.person == person
+        Delivery.incident_id == incident_id,
+        Delivery.purpose == DeliveryPurpose.PAGE,
+        Delivery.person == person,
     )
     return session.scalar(page.limit(1)) is not None
 

@@ -23,14 +23,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from muster.worker.broker import foreign
 from muster.worker.broker.arrival import MESSAGE_ID, TASK_NAME, printable, storable
 from muster.worker.incidents.records import consume
 from muster.worker.observe import metrics
 from muster.worker.runtime import Runtime
+from muster.worker.store.dead_letter_kinds import DeadLetterKind
 from muster.worker.store.models import DeadLetter
 
-INVALID = "invalid"  # refused by muster's handler: the payload is the message's single argument
 _PER_DELIVERY = ("properties", "delivery_info")
 
 
@@ -44,7 +43,7 @@ def dead_letter(
     payload: Any,
     reason: str,
     message_id: str | None,
-    kind: str = INVALID,
+    kind: str = DeadLetterKind.INVALID,
 ) -> int:
     """Keep a message that cannot be handled, with why; the same message (its id and content)
     is kept once, and a different one under an id already used is kept too.
@@ -84,7 +83,7 @@ def content_key(task: str, kind: str, payload: Any) -> str:
     """What tells two messages under one id apart: a SHA-256 of the task name and the stored
     payload, less what a broker changes from one delivery of a message to the next (properties
     and delivery info, in the description of a message refused before any handler)."""
-    if kind != INVALID and isinstance(payload, dict):
+    if kind != DeadLetterKind.INVALID and isinstance(payload, dict):
         payload = {key: value for key, value in payload.items() if key not in _PER_DELIVERY}
     text = json.dumps([task, payload], sort_keys=True, ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("ascii")).hexdigest()
@@ -100,9 +99,9 @@ def _by_key(session: Session, key: str | None, content: str) -> int | None:
 
 def replay_call(letter: DeadLetter) -> tuple[str, list[Any], dict[str, Any]]:
     """The task, positional and keyword arguments a replay of ``letter`` sends."""
-    if letter.kind == INVALID:
+    if letter.kind == DeadLetterKind.INVALID:  # the payload is the single argument
         return letter.task, [letter.payload], {}
-    if letter.kind == foreign.KIND:
+    if letter.kind == DeadLetterKind.FOREIGN:
         kept = letter.payload.get("kept_at") if isinstance(letter.payload, dict) else None
         raise NotReplayable(
             f"dead letter #{letter.id} is a file the embedded broker could not read "

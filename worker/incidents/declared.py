@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from muster.worker.core.decisions.storm import bypasses
 from muster.worker.core.intake.message_names import refusal
+from muster.worker.core.paging.deliveries import DeliveryStatus
 from muster.worker.core.paging.first_page import first_page
 from muster.worker.core.paging.incident import Incident as CoreIncident
 from muster.worker.core.paging.plan import build_page_plan
@@ -26,7 +27,6 @@ from muster.worker.core.paging.routing import Routing, RoutingError
 from muster.worker.core.paging.snapshots import plan_to_data
 from muster.worker.deliveries.claim import Claimed
 from muster.worker.deliveries.rows import page_rows
-from muster.worker.deliveries.storm import HELD
 from muster.worker.incidents.fan_out import fan_out
 from muster.worker.incidents.first_commit import write_first_commit
 from muster.worker.incidents.joined import join
@@ -34,6 +34,7 @@ from muster.worker.incidents.outcome import Outcome
 from muster.worker.incidents.records import lock_incident
 from muster.worker.messages import Declared, InvalidMessage
 from muster.worker.runtime import Runtime
+from muster.worker.store.incident_rows import incident_values
 from muster.worker.store.models import Incident, IncidentAlias, OpenFingerprint
 
 log = structlog.get_logger("muster.handlers")
@@ -79,40 +80,16 @@ def handle_declared(
     except RoutingError as problem:
         raise InvalidMessage(str(problem)) from None
     declared_at = message.declared_at or now
-    core = CoreIncident(
-        id=incident_id,
-        title=message.title,
-        impact=message.impact,
-        urgency=message.urgency,
-        services=tuple(message.services),
-        summary=message.summary,
-        source=message.source,
-        declared_at=declared_at,
-        customer_reports=tuple(message.customer_reports),
-        links=dict(message.links),
-        labels=dict(message.labels),
-    )
+    core = CoreIncident.of(message, incident_id, declared_at)
     plan = build_page_plan(routing, core, now, severity=severity)
-    incident = {
-        "id": incident_id,
-        "fingerprint": message.fingerprint,
-        "title": message.title,
-        "summary": message.summary,
-        "impact": message.impact,
-        "urgency": message.urgency,
-        "severity": severity.name,
-        "services": list(message.services),
-        "source": message.source,
-        "customer_reports": list(message.customer_reports),
-        "links": dict(message.links),
-        "labels": dict(message.labels),
-        "state": "investigating",
-        "impact_statement": message.summary or message.title,
-        "plan": plan_to_data(plan),
-        "declared_at": declared_at,
-        "updated_at": now,
-        "fanned_out": False,
-    }
+    incident = incident_values(
+        core,
+        fingerprint=message.fingerprint,
+        severity=severity.name,
+        plan=plan_to_data(plan),
+        declared_at=declared_at,
+        now=now,
+    )
     sending_until = None if first_wave is None else now + rt.lease
     rows = page_rows(
         None,
@@ -136,7 +113,7 @@ def handle_declared(
         with rt.database.transaction() as session:
             joined = _joined_before(session, incident_id)
         return Outcome(joined or incident_id, note="duplicate declaration: it joined this incident")
-    first = [row for row in first if row.status != HELD]  # held for a digest: not sent now
+    first = [row for row in first if row.status != DeliveryStatus.HELD]  # held for a digest
     if first and first_wave is not None:
         try:
             first_wave([Claimed.written(row) for row in first])

@@ -24,8 +24,8 @@ from muster.worker.deliveries.storm import write_pages
 from muster.worker.incidents.outcome import Outcome, UnknownIncident
 from muster.worker.incidents.records import consume
 from muster.worker.runtime import Runtime
+from muster.worker.store.incident_rows import core_incident
 from muster.worker.store.models import Incident
-from muster.worker.store.reads import core_incident
 from muster.worker.store.timeline import add_entry
 from muster.worker.timers.arm import arm_incident
 

@@ -26,8 +26,8 @@ from muster.worker.deliveries.storm import write_pages
 from muster.worker.incidents.outcome import UnknownIncident
 from muster.worker.incidents.redefine import facts_of, note_disarmed, redefine
 from muster.worker.messages import Declared
+from muster.worker.store.incident_rows import core_incident
 from muster.worker.store.models import Incident, IncidentAlias
-from muster.worker.store.reads import core_incident
 from muster.worker.store.timeline import add_entry
 
 REDEFINITION = "redefinition"  # the timeline entry of a join that made the incident worse

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from muster.worker.core.intake.message_names import refusal
-from muster.worker.core.paging.keys import milestone_key
+from muster.worker.core.paging.keys import milestone_key, milestone_reason
 from muster.worker.core.paging.plan import PlannedPage
 from muster.worker.core.paging.plan_changes import plan_engagement, reassign_role
 from muster.worker.core.paging.snapshots import plan_from_data, plan_to_data
@@ -27,8 +27,8 @@ from muster.worker.incidents.records import close, consume, declared_incident, r
 from muster.worker.incidents.redefine import facts_of, note_disarmed, redefine
 from muster.worker.messages import InvalidMessage, Milestone
 from muster.worker.runtime import Runtime
+from muster.worker.store.incident_rows import core_incident
 from muster.worker.store.models import Incident
-from muster.worker.store.reads import core_incident
 from muster.worker.store.timeline import add_entry
 from muster.worker.timers.arm import cancel_all, restart_role_chain
 
@@ -50,7 +50,7 @@ def handle_milestone(rt: Runtime, message: Milestone, message_id: str) -> Outcom
         core = core_incident(row)
         pages: Sequence[PlannedPage] = ()
         detail = ""
-        reason = f"{message.kind}:{message.milestone_id or message_id}"
+        reason = milestone_reason(message.kind, message.milestone_id or message_id)
         if message.kind == "redefinition":
             redefined = redefine(session, routing, row, _facts(row, message), now)
             row.impact_statement = message.text

@@ -18,13 +18,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from muster.worker.core.paging.deliveries import DeliveryPurpose
 from muster.worker.core.paging.keys import disarmed_key
 from muster.worker.core.paging.plan import PagePlan, PlannedPage, build_page_plan
 from muster.worker.core.paging.routing import Routing, RoutingError
 from muster.worker.core.paging.snapshots import plan_to_data
 from muster.worker.core.paging.upgrade import Facts, pages_needed
+from muster.worker.store.incident_rows import core_incident
 from muster.worker.store.models import Delivery, Incident
-from muster.worker.store.reads import core_incident
 from muster.worker.store.timeline import add_entry
 from muster.worker.timers.arm import rearm_for_severity
 
@@ -72,7 +73,7 @@ def delivered_kinds(session: Session, incident_id: str) -> dict[str, set[str]]:
     kinds: dict[str, set[str]] = {}
     for person, kind in session.execute(
         select(Delivery.person, Delivery.kind).where(
-            Delivery.incident_id == incident_id, Delivery.purpose == "page"
+            Delivery.incident_id == incident_id, Delivery.purpose == DeliveryPurpose.PAGE
         )
     ):
         if person is not None:

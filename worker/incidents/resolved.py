@@ -14,8 +14,8 @@ from muster.worker.incidents.outcome import Outcome, UnknownIncident
 from muster.worker.incidents.records import close, consume, declared_incident, recorded
 from muster.worker.messages import Resolved
 from muster.worker.runtime import Runtime
+from muster.worker.store.incident_rows import core_incident
 from muster.worker.store.models import Incident, OpenFingerprint
-from muster.worker.store.reads import core_incident
 from muster.worker.store.timeline import add_entry
 from muster.worker.timers.arm import cancel_all
 from muster.worker.timers.summary import last_summary_at, send_summary

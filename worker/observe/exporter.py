@@ -19,9 +19,9 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector, CollectorRegistry
 
 from muster.config.settings import Settings
+from muster.worker.core.paging.deliveries import UNSENT as STATUSES
 from muster.worker.observe.metrics import UNSENT
 from muster.worker.store.db import database_url, make_engine
-from muster.worker.store.reads import UNSENT as STATUSES
 from muster.worker.store.reads import unsent_deliveries
 
 log = structlog.get_logger("muster.metrics")

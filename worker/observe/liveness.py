@@ -1,7 +1,7 @@
 """Each worker and beat writes that it is alive into the database, every few seconds.
 
 The database is muster's source of truth (brokers carry work, not state), so that is where
-``/readyz`` looks for "a worker and a beat seen recently". A :class:`Heartbeat` is a daemon
+``/readyz`` looks for "a worker and a beat seen recently". A :class:`LivenessWriter` is a daemon
 thread upserting its process's row (:func:`muster.worker.store.processes.seen`) every
 :data:`EVERY` seconds — one statement a period, and a prune of rows unseen for
 :data:`PRUNE_AFTER` every :data:`PRUNE_EVERY` periods — while it should: a worker's while its
@@ -49,7 +49,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Heartbeat:
+class LivenessWriter:
     """The liveness writer of one process: ``kind`` (worker or beat) and ``name``."""
 
     def __init__(
@@ -82,7 +82,7 @@ class Heartbeat:
             self._thread.start()
         return self
 
-    def beat(self) -> bool:
+    def write(self) -> bool:
         """One write, if the process is alive; whether it was written. Never raises: liveness
         must not break the work it reports on."""
         if not self.alive():
@@ -121,9 +121,9 @@ class Heartbeat:
             log.warning("liveness.not_forgotten", kind=self.kind, error=type(failure).__name__)
 
     def _run(self) -> None:
-        self.beat()
+        self.write()
         while not self._stopped.wait(self.every):
-            self.beat()
+            self.write()
         self.forget()
 
 
@@ -141,15 +141,15 @@ def worker_liveness(database: Database) -> type[bootsteps.StartStopStep]:
 
         def __init__(self, parent: Any, **kwargs: Any) -> None:
             super().__init__(parent, **kwargs)
-            self.heartbeat: Heartbeat | None = None
+            self.writer: LivenessWriter | None = None
 
         def start(self, parent: Any) -> None:
-            self.heartbeat = Heartbeat(database, WORKER).start()
+            self.writer = LivenessWriter(database, WORKER).start()
 
         def stop(self, parent: Any) -> None:
-            if self.heartbeat is not None:
-                self.heartbeat.stop(wait=SHUTDOWN_WAIT)
-                self.heartbeat = None
+            if self.writer is not None:
+                self.writer.stop(wait=SHUTDOWN_WAIT)
+                self.writer = None
 
         shutdown = terminate = stop
 

@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
 
+from muster.worker.store.dead_letter_kinds import DeadLetterKind
+
 SENT = Counter("muster_deliveries_sent", "Deliveries recorded sent", ["purpose", "kind"])
 FAILED = Counter(
     "muster_deliveries_failed",
@@ -86,7 +88,7 @@ def reason_class(kind: str, reason: str) -> str:
     or ``contract``. For what arrived before any handler (the other kinds), ``arrival``: the
     kind says what was wrong with it.
     """
-    if kind != "invalid":
+    if kind != DeadLetterKind.INVALID:
         return "arrival"
     if reason.startswith("unknown incident"):
         return "unknown_incident"

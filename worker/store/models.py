@@ -19,7 +19,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from muster.worker.core.decisions.timer_state import PENDING
+from muster.worker.core.paging.deliveries import DeliveryStatus
+from muster.worker.core.paging.incident import INVESTIGATING
 from muster.worker.store.base import Base, UtcDateTime
+from muster.worker.store.dead_letter_kinds import DeadLetterKind
 
 
 class Incident(Base):
@@ -39,7 +43,7 @@ class Incident(Base):
     customer_reports: Mapped[list[Any]] = mapped_column(JSON, default=list)
     links: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     labels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    state: Mapped[str] = mapped_column(String(20), default="investigating")
+    state: Mapped[str] = mapped_column(String(20), default=INVESTIGATING)
     impact_statement: Mapped[str] = mapped_column(Text, default="")
     plan: Mapped[dict[str, Any]] = mapped_column(JSON)
     declared_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -120,7 +124,7 @@ class Delivery(Base):
     body: Mapped[str] = mapped_column(Text)
     body_format: Mapped[str] = mapped_column(String(20), default="text")
     # pending | sending | sent | failed; a page over its limit: held, then digested
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -166,7 +170,9 @@ class DeadLetter(Base):
     # Tells two messages under one id apart (muster.worker.incidents.dead_letters.content_key).
     content_key: Mapped[str] = mapped_column(String(64))
     task: Mapped[str] = mapped_column(String(100))
-    kind: Mapped[str] = mapped_column(String(20), default="invalid", server_default="invalid")
+    kind: Mapped[str] = mapped_column(
+        String(20), default=DeadLetterKind.INVALID, server_default="invalid"
+    )
     payload: Mapped[Any] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -202,7 +208,7 @@ class Timer(Base):
     kind: Mapped[str] = mapped_column(String(20))  # escalation | summary | reminder
     key: Mapped[str] = mapped_column(String(300), unique=True)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    state: Mapped[str] = mapped_column(String(20), default="pending")
+    state: Mapped[str] = mapped_column(String(20), default=PENDING)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     fired: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

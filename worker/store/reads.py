@@ -1,14 +1,15 @@
-"""Reads several parts of muster share: an incident by an id a producer was given, the core's
-view of a stored incident, who was paged but has not acknowledged (summaries and the review
-both say so), the pages no contact kind delivered (every summary lists them), and how many
-deliveries are still to be sent (the metrics' queue depth)."""
+"""Reads several parts of muster share: an incident by an id a producer was given, who was
+paged but has not acknowledged (summaries and the review both say so), the pages no contact kind
+delivered (every summary lists them), and how many deliveries are still to be sent (the
+metrics' queue depth). The core's view of a stored incident is
+:func:`muster.worker.store.incident_rows.core_incident`."""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from muster.worker.core.paging.incident import Incident as CoreIncident
+from muster.worker.core.paging.deliveries import UNSENT, DeliveryPurpose
 from muster.worker.core.paging.keys import role_label
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.rendering.summary import Unacknowledged
@@ -21,8 +22,6 @@ from muster.worker.store.models import (
     TimelineEntry,
 )
 
-UNSENT = ("pending", "sending")
-
 
 def find_incident(session: Session, incident_id: str) -> Incident | None:
     """The incident ``incident_id`` names: its own, or the open incident a declaration under
@@ -32,23 +31,6 @@ def find_incident(session: Session, incident_id: str) -> Incident | None:
         return row
     alias = session.get(IncidentAlias, incident_id)
     return None if alias is None else session.get(Incident, alias.incident_id)
-
-
-def core_incident(row: Incident) -> CoreIncident:
-    """The core's view of a stored incident."""
-    return CoreIncident(
-        id=row.id,
-        title=row.title,
-        impact=row.impact,
-        urgency=row.urgency,
-        services=tuple(row.services),
-        summary=row.summary,
-        source=row.source,
-        declared_at=row.declared_at,
-        customer_reports=tuple(row.customer_reports),
-        links=dict(row.links),
-        labels=dict(row.labels),
-    )
 
 
 def unacknowledged(session: Session, routing: Routing, incident_id: str) -> list[Unacknowledged]:
@@ -63,7 +45,7 @@ def unacknowledged(session: Session, routing: Routing, incident_id: str) -> list
     first: dict[str, Unacknowledged] = {}
     for delivery in session.scalars(
         select(Delivery)
-        .where(Delivery.incident_id == incident_id, Delivery.purpose == "page")
+        .where(Delivery.incident_id == incident_id, Delivery.purpose == DeliveryPurpose.PAGE)
         .order_by(Delivery.id)
     ):
         person = delivery.person or ""
@@ -84,7 +66,7 @@ def failed_pages_of(session: Session, routing: Routing, incident_id: str) -> tup
     """The incident's pages (not broadcasts, reminders or notices) that no kind delivered."""
     rows = session.execute(
         select(Delivery.person, Delivery.reason, Delivery.kind, Delivery.status, Delivery.page)
-        .where(Delivery.incident_id == incident_id, Delivery.purpose == "page")
+        .where(Delivery.incident_id == incident_id, Delivery.purpose == DeliveryPurpose.PAGE)
         .order_by(Delivery.id)
     )
     facts = [
@@ -112,6 +94,6 @@ def unsent_deliveries(engine: Engine) -> dict[str, int]:
             .where(DELIVERIES.c.status.in_(UNSENT))
             .group_by(DELIVERIES.c.status)
         )
-        counts = dict.fromkeys(UNSENT, 0)
+        counts = dict.fromkeys(map(str, UNSENT), 0)
         counts.update({str(status): int(count) for status, count in rows})
         return counts

@@ -10,26 +10,24 @@ redelivered scan or a restart therefore send each digest once, and no held page 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import structlog
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from muster.worker.core.decisions.storm import Folded, after_digest, digest_items
-from muster.worker.core.paging.keys import page_key
+from muster.worker.core.paging.deliveries import DeliveryPurpose, DeliveryStatus
+from muster.worker.core.paging.keys import digest_entry_key, digest_reason, page_key
 from muster.worker.core.paging.routing import Routing
-from muster.worker.core.rendering.digest import digest_ack_link, digest_reason, render_digest
+from muster.worker.core.rendering.digest import digest_ack_link, render_digest
 from muster.worker.deliveries.rows import NewDelivery, insert_new
-from muster.worker.deliveries.storm import DIGESTED, HELD
 from muster.worker.observe import metrics
 from muster.worker.runtime import Runtime
-from muster.worker.store.models import DELIVERIES, TIMELINE, Delivery, Incident
+from muster.worker.store.models import DELIVERIES, Delivery, Incident
+from muster.worker.store.timeline import NewEntry, add_entries
 from muster.worker.store.upkeep_models import PageWindow
 
 log = structlog.get_logger("muster.timers")
-
-DIGEST = "digest"  # the digest's delivery purpose
 
 
 def fire_digests(rt: Runtime, batch: int = 100) -> list[int]:
@@ -66,7 +64,7 @@ def send_digest(
         session.execute(
             select(Delivery.id, Delivery.incident_id, Delivery.created_at)
             .where(
-                Delivery.status == HELD,
+                Delivery.status == DeliveryStatus.HELD,
                 Delivery.person == window.person,
                 Delivery.kind == window.kind,
             )
@@ -106,11 +104,9 @@ def send_digest(
     session.execute(
         update(DELIVERIES)
         .where(DELIVERIES.c.id.in_([delivery_id for delivery_id, _, _ in held]))
-        .values(status=DIGESTED, digest=reason, lease_until=None)
+        .values(status=DeliveryStatus.DIGESTED, digest=reason, lease_until=None)
     )
-    session.execute(
-        insert(TIMELINE), [_entry(item, window, reason, len(items), now) for item in items]
-    )
+    add_entries(session, [_entry(item, window, reason, len(items), now) for item in items])
     log.info(
         "digest.due",
         person=window.person,
@@ -120,9 +116,11 @@ def send_digest(
     )
     return [
         NewDelivery(
-            key=page_key(items[0].incident_id, DIGEST, window.person, window.kind, reason),
+            key=page_key(
+                items[0].incident_id, DeliveryPurpose.DIGEST, window.person, window.kind, reason
+            ),
             incident_id=items[0].incident_id,
-            purpose=DIGEST,
+            purpose=DeliveryPurpose.DIGEST,
             reason=reason,
             person=window.person,
             kind=window.kind,
@@ -130,24 +128,22 @@ def send_digest(
             title=rendered.title,
             body=rendered.body,
             body_format=rendered.body_format,
-            status="pending",
+            status=DeliveryStatus.PENDING,
             created_at=now,
             lease_until=now,
         )
     ]
 
 
-def _entry(
-    item: Folded, window: PageWindow, reason: str, count: int, now: datetime
-) -> dict[str, Any]:
+def _entry(item: Folded, window: PageWindow, reason: str, count: int, now: datetime) -> NewEntry:
     others = count - 1
-    return {
-        "incident_id": item.incident_id,
-        "key": f"{item.incident_id}:{reason}:{window.person}",
-        "at": now,
-        "kind": "digest",
-        "actor": window.person,
-        "text": f"in {window.person}'s {window.kind} digest"
+    return NewEntry(
+        item.incident_id,
+        digest_entry_key(item.incident_id, reason, window.person),
+        now,
+        "digest",
+        window.person,
+        f"in {window.person}'s {window.kind} digest"
         + (f" with {others} other incident{'s' if others != 1 else ''}" if others else ""),
-        "data": {"digest": reason, "kind": window.kind, "incidents": count},
-    }
+        {"digest": reason, "kind": window.kind, "incidents": count},
+    )

@@ -9,12 +9,18 @@ from sqlalchemy.orm import Session
 
 from muster.worker.core.decisions.timer_state import CANCELLED, EXHAUSTED, ChainState
 from muster.worker.core.paging.escalation import escalate
+from muster.worker.core.paging.keys import (
+    escalated_key,
+    escalation_gap_key,
+    escalation_reason,
+    exhausted_key,
+)
 from muster.worker.core.paging.plan import Assignment, plan_pages
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.paging.snapshots import plan_from_data
 from muster.worker.deliveries.rows import NewDelivery, page_rows
+from muster.worker.store.incident_rows import core_incident
 from muster.worker.store.models import Incident, Timer
-from muster.worker.store.reads import core_incident
 from muster.worker.store.timeline import add_entry
 
 log = structlog.get_logger("muster.timers")
@@ -42,7 +48,7 @@ def fire_escalation(
             add_entry(
                 session,
                 row.id,
-                f"{timer.key}:{step_id}:gap",
+                escalation_gap_key(timer.key, step_id),
                 now,
                 "escalation_gap",
                 None,
@@ -63,7 +69,7 @@ def fire_escalation(
             core,
             plan,
             pages,
-            f"escalation:{label}:{step_id}",
+            escalation_reason(label, step_id),
             now,
             write=False,  # written with the rest of the scan's batch
         )
@@ -71,7 +77,7 @@ def fire_escalation(
         add_entry(
             session,
             row.id,
-            f"{timer.key}:{step_id}",
+            escalated_key(timer.key, step_id),
             now,
             "escalated",
             step.person,
@@ -89,11 +95,10 @@ def fire_escalation(
     timer.data = state.after(decision.progress, paged).to_data()
     if decision.next_due is None:
         timer.state = EXHAUSTED
-        era = f":g{state.generation}" if state.generation else ""
         add_entry(
             session,
             row.id,
-            f"{timer.key}:exhausted{era}",
+            exhausted_key(timer.key, state.generation),
             now,
             "escalation_exhausted",
             None,

@@ -8,13 +8,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster.worker.core.decisions.timer_state import CANCELLED, reminder_put_off_until
+from muster.worker.core.paging.deliveries import DeliveryPurpose
+from muster.worker.core.paging.keys import reminder_entry_key, reminder_reason
 from muster.worker.core.paging.plan import Assignment, plan_pages
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.paging.snapshots import plan_from_data
 from muster.worker.core.rendering.summary import render_reminder
 from muster.worker.deliveries.rows import NewDelivery, page_rows
+from muster.worker.store.incident_rows import core_incident
 from muster.worker.store.models import Incident, TimelineEntry, Timer
-from muster.worker.store.reads import core_incident
 from muster.worker.store.timeline import add_entry
 
 
@@ -53,16 +55,16 @@ def fire_reminder(
         core,
         plan,
         pages,
-        f"reminder:{timer.due_at.isoformat()}",
+        reminder_reason(timer.due_at),
         now,
         rendered_as=rendered,
-        purpose="reminder",
+        purpose=DeliveryPurpose.REMINDER,
         write=False,  # written with the rest of the scan's batch
     )
     add_entry(
         session,
         row.id,
-        f"{timer.key}:{timer.due_at.isoformat()}",
+        reminder_entry_key(timer.key, timer.due_at),
         now,
         "reminder",
         None,

@@ -24,8 +24,9 @@ from muster.worker.core.rendering.summary import (
     named_holders,
 )
 from muster.worker.deliveries.rows import NewDelivery, broadcast_rows
+from muster.worker.store.incident_rows import core_incident
 from muster.worker.store.models import Incident, TimelineEntry, Timer
-from muster.worker.store.reads import core_incident, failed_pages_of, unacknowledged
+from muster.worker.store.reads import failed_pages_of, unacknowledged
 from muster.worker.store.timeline import add_entry
 from muster.worker.timers.rows import timer
 

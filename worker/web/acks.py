@@ -29,7 +29,8 @@ from muster.worker.core.intake.ack_tokens import (
     verify,
 )
 from muster.worker.core.rendering.digest import DIGEST_SUBJECT
-from muster.worker.messages import ACKNOWLEDGED, InvalidMessage
+from muster.worker.messages import InvalidMessage
+from muster.worker.tasks.names import ACKNOWLEDGED
 from muster.worker.web.context import WebContext
 
 log = structlog.get_logger("muster.web")

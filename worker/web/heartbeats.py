@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
 
 from muster.worker.core.config.scopes import Scope
-from muster.worker.messages import HEARTBEAT
+from muster.worker.tasks.names import HEARTBEAT
 from muster.worker.web.auth import needing
 from muster.worker.web.metrics import REFUSED
 from muster.worker.web.publishing import Accepted, queue

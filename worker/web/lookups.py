@@ -9,6 +9,7 @@ from typing import Protocol
 
 from sqlalchemy import select
 
+from muster.worker.core.paging.deliveries import DeliveryPurpose
 from muster.worker.store.db import Database
 from muster.worker.store.models import Delivery, Incident
 from muster.worker.store.reads import find_incident
@@ -49,7 +50,7 @@ class DatabaseLookups:
                     .join(Delivery, Delivery.incident_id == Incident.id)
                     .where(
                         Delivery.person == person,
-                        Delivery.purpose == "page",
+                        Delivery.purpose == DeliveryPurpose.PAGE,
                         Incident.state != "resolved",
                     )
                     .distinct()

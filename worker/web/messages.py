@@ -23,17 +23,8 @@ from pydantic import BaseModel, ValidationError
 from muster.worker.client import new_incident_id
 from muster.worker.core.config.scopes import Scope
 from muster.worker.core.intake.namespaces import ReservedNamespace, caller_fingerprint, check_given
-from muster.worker.messages import (
-    ACKNOWLEDGED,
-    DECLARED,
-    FINGERPRINT_MAX,
-    MILESTONE,
-    RESOLVED,
-    Acknowledged,
-    Declared,
-    Milestone,
-    Resolved,
-)
+from muster.worker.messages import FINGERPRINT_MAX, Acknowledged, Declared, Milestone, Resolved
+from muster.worker.tasks.names import ACKNOWLEDGED, DECLARED, MILESTONE, RESOLVED
 from muster.worker.web.auth import needing
 from muster.worker.web.checks import check_message
 from muster.worker.web.metrics import REFUSED

@@ -29,7 +29,7 @@ from muster.worker.core.intake.phone_numbers import same_number
 from muster.worker.core.intake.reply_codes import matching, read_reply
 from muster.worker.core.intake.reply_guard import LOCKOUT, Guard
 from muster.worker.core.intake.twilio_signature import signed_urls, twilio_signed
-from muster.worker.messages import ACKNOWLEDGED
+from muster.worker.tasks.names import ACKNOWLEDGED
 from muster.worker.web.auth import (
     BASIC_CHALLENGE,
     Unauthorized,

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from muster.worker.core.config.scopes import Scope
 from muster.worker.core.intake.alerts import AlertRefused, AlertWebhook, webhook_message
-from muster.worker.messages import DECLARED, RESOLVED
+from muster.worker.tasks.names import DECLARED, RESOLVED
 from muster.worker.web.auth import authorised
 from muster.worker.web.metrics import REFUSED
 from muster.worker.web.publishing import Accepted, queue

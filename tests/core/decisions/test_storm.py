@@ -25,8 +25,9 @@ from muster.worker.core.decisions.storm import (
     decide,
     digest_items,
 )
+from muster.worker.core.paging.keys import digest_reason
 from muster.worker.core.paging.routing import Routing
-from muster.worker.core.rendering.digest import digest_reason, render_digest
+from muster.worker.core.rendering.digest import render_digest
 from tests.harness.configs import WEDNESDAY_NOON
 
 T0 = WEDNESDAY_NOON

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from muster.worker.core.checks.validation import validate_schema
 from muster.worker.core.config.model import RoutingConfig
 from muster.worker.core.intake.alerts import AlertWebhook, webhook_message
-from muster.worker.messages import DECLARED, SERVICES_MAX, Declared, parse
+from muster.worker.messages import SERVICES_MAX, Declared, parse
+from muster.worker.tasks.names import DECLARED
 from tests.harness.configs import minimal_document
 
 

@@ -22,9 +22,9 @@ from kombu.exceptions import ContentDisallowed, DecodeError
 from kombu.message import Message
 from kombu.utils.json import dumps
 
-from muster.worker.broker.consumer import KEEP, Consumer
+from muster.worker.broker.consumer import Consumer
 from muster.worker.log_setup import configure_logging
-from muster.worker.messages import DECLARED
+from muster.worker.tasks.names import DECLARED, KEEP
 
 GOOD = {"title": "t", "impact": "critical", "urgency": "high", "services": ["payments-api"]}
 

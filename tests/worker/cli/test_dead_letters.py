@@ -16,9 +16,9 @@ from muster.config.settings import Settings
 from muster.worker.broker.transport import transport_options
 from muster.worker.cli import cli
 from muster.worker.incidents.dead_letters import dead_letter
-from muster.worker.messages import DECLARED
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DeadLetter
+from muster.worker.tasks.names import DECLARED
 
 pytestmark = pytest.mark.runtime(retry=RetryPolicy())
 

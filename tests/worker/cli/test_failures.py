@@ -16,7 +16,7 @@ from muster.channels.retry import RetryPolicy
 from muster.worker.cli import cli
 from muster.worker.cli.failures import BAD_INPUT, BROKER_UNAVAILABLE, DATABASE_UNAVAILABLE
 from muster.worker.incidents.dead_letters import dead_letter
-from muster.worker.messages import DECLARED
+from muster.worker.tasks.names import DECLARED
 from tests.harness.configs import DEMO
 from tests.harness.runtimes import stub_runtime
 

@@ -19,11 +19,12 @@ from muster.worker.core.decisions.heartbeats import DISARMED, DOWN, UP, incident
 from muster.worker.heartbeats import settle as settle_module
 from muster.worker.heartbeats.received import handle_heartbeat
 from muster.worker.heartbeats.scan import scan_heartbeats
-from muster.worker.messages import HEARTBEAT, InvalidMessage, parse
+from muster.worker.messages import InvalidMessage, parse
 from muster.worker.observe.metrics import HEARTBEATS_MISSED
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, Incident, TimelineEntry
 from muster.worker.store.upkeep_models import HeartbeatRow
+from muster.worker.tasks.names import HEARTBEAT
 from tests.harness.configs import DEMO, WEDNESDAY_NOON
 from tests.harness.runtimes import BOTH_DATABASES, TWO_TRIES
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from muster.channels.retry import RetryPolicy
 from muster.worker.incidents.dead_letters import dead_letter
-from muster.worker.messages import DECLARED
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DeadLetter
+from muster.worker.tasks.names import DECLARED
 from tests.harness.runtimes import BOTH_DATABASES
 
 pytestmark = pytest.mark.runtime(databases=BOTH_DATABASES, retry=RetryPolicy())

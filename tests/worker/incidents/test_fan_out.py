@@ -33,7 +33,7 @@ from muster.worker.runtime import Runtime
 from muster.worker.store.base import Base
 from muster.worker.store.db import Database
 from muster.worker.store.models import Delivery, Incident, TimelineEntry, Timer
-from muster.worker.tasks import FirstWave
+from muster.worker.tasks.contract import FirstWave
 from tests.harness.runtimes import RecordingSender, stub_runtime
 from tests.harness.servers import POSTGRES_ADMIN_URL, postgres_database
 

@@ -161,11 +161,11 @@ def test_reason_classes_are_bounded(kind: str, reason: str, expected: str) -> No
 class QuietScheduler(Scheduler):
     """The beat's scheduler without its liveness writer (no database in this test)."""
 
-    def start_heartbeat(self) -> Any:
+    def start_liveness(self) -> Any:
         return object()
 
     def close(self) -> None:
-        self.heartbeat = None
+        self.liveness = None
         super().close()
 
 

@@ -12,10 +12,11 @@ import pytest
 from structlog.testing import capture_logs
 
 from muster.config.settings import Settings
-from muster.worker.broker.app import SELF_HEARTBEAT, make_app
+from muster.worker.broker.app import make_app
 from muster.worker.observe.self_heartbeat import send_self_heartbeat
 from muster.worker.store.db import Database
 from muster.worker.store.processes import BEAT, WORKER, seen
+from muster.worker.tasks.names import SELF_HEARTBEAT
 from tests.harness.peers.ping import CHECK_TOKEN as TOKEN
 from tests.harness.peers.ping import PingPeer
 

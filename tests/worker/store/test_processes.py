@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from muster.worker.observe.liveness import Heartbeat
+from muster.worker.observe.liveness import LivenessWriter
 from muster.worker.store.db import Database, make_engine
 from muster.worker.store.processes import BEAT, WORKER, forget, last_seen, ping, seen
 from muster.worker.store.upkeep_models import PROCESSES
@@ -87,22 +87,22 @@ def test_the_web_engine_cannot_write(database: Database) -> None:
     assert rows(database) == []
 
 
-def test_a_heartbeat_writes_while_alive_and_survives_a_failing_database(
+def test_a_liveness_writer_writes_while_alive_and_survives_a_failing_database(
     database: Database,
 ) -> None:
     alive = True
     moments = iter([T0, T0 + timedelta(seconds=5), T0 + timedelta(seconds=10)])
-    heartbeat = Heartbeat(
+    writer = LivenessWriter(
         database, WORKER, "muster-7@a", alive=lambda: alive, now=lambda: next(moments)
     )
-    assert heartbeat.beat() is True
+    assert writer.write() is True
     alive = False
-    assert heartbeat.beat() is False  # not consuming (or a beat not ticking): not written
+    assert writer.write() is False  # not consuming (or a beat not ticking): not written
     assert rows(database)[0][3] == T0
     alive = True
-    broken = Heartbeat(Database(make_engine("sqlite:////nonexistent/folder/x.db")), WORKER)
-    assert broken.beat() is False  # logged and counted, never raised
-    assert heartbeat.beat() is True
+    broken = LivenessWriter(Database(make_engine("sqlite:////nonexistent/folder/x.db")), WORKER)
+    assert broken.write() is False  # logged and counted, never raised
+    assert writer.write() is True
     assert rows(database)[0][3] == T0 + timedelta(seconds=5)
-    heartbeat.forget()
+    writer.forget()
     assert rows(database) == []

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from muster.worker.messages import HEARTBEAT
+from muster.worker.tasks.names import HEARTBEAT
 from tests.harness.web_app import SCRIPT_TOKEN, TOKEN, Web, intake_document
 
 NOON = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

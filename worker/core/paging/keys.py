@@ -1,4 +1,4 @@
-"""Every idempotency key and role label, in one place.
+"""Every idempotency key, the delivery reasons keys are made of, and role labels, in one place.
 
 Keys make muster's writes safe to repeat: a redelivered message, a second beat or a worker killed
 mid-task decides the same thing again, writes a row with the same key, and the unique index keeps
@@ -7,6 +7,8 @@ only.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 
 def role_label(role: str, service: str | None) -> str:
@@ -31,6 +33,27 @@ def joined_reason(joining: str) -> str:
     """The reason of the pages a declaration that joined by fingerprint (``joining``: its id)
     owed by making the incident worse."""
     return f"joined:{joining}"
+
+
+def milestone_reason(kind: str, milestone: str) -> str:
+    """The reason of the pages a milestone needs, by its kind and its milestone id (else the
+    broker's message id)."""
+    return f"{kind}:{milestone}"
+
+
+def escalation_reason(label: str, step_id: str) -> str:
+    """The reason of the pages an escalation step sends (``label``: the chain's role label)."""
+    return f"escalation:{label}:{step_id}"
+
+
+def reminder_reason(due_at: datetime) -> str:
+    """The reason of the customer-update reminder due at ``due_at``."""
+    return f"reminder:{due_at.isoformat()}"
+
+
+def digest_reason(kind: str, opened_at: datetime) -> str:
+    """The digest of the window of ``kind`` opened at ``opened_at`` (its delivery's reason)."""
+    return f"digest:{kind}:{opened_at.isoformat()}"
 
 
 NOTICE_REASON = "unreachable:"
@@ -124,3 +147,30 @@ def resolved_key(incident_id: str) -> str:
 def summary_entry_key(incident_id: str, slot: str) -> str:
     """A summary sent for one slot (its due time, or ``final``)."""
     return f"{incident_id}:summary:{slot}"
+
+
+def escalated_key(timer_key: str, step_id: str) -> str:
+    """An escalation step that paged someone, under its chain's timer."""
+    return f"{timer_key}:{step_id}"
+
+
+def escalation_gap_key(timer_key: str, step_id: str) -> str:
+    """An escalation step with nobody on call, skipped for the next."""
+    return f"{escalated_key(timer_key, step_id)}:gap"
+
+
+def exhausted_key(timer_key: str, generation: int) -> str:
+    """A chain that ran out of steps with nobody acknowledging, once per generation of the chain
+    (a redefinition re-arms it: generation 0 is spelled without a suffix)."""
+    return f"{timer_key}:exhausted" + (f":g{generation}" if generation else "")
+
+
+def reminder_entry_key(timer_key: str, due_at: datetime) -> str:
+    """A customer-update reminder sent for its due time."""
+    return f"{timer_key}:{due_at.isoformat()}"
+
+
+def digest_entry_key(incident_id: str, reason: str, person: str) -> str:
+    """An incident folded into ``person``'s digest (``reason``: the digest's, see
+    :func:`digest_reason`)."""
+    return f"{incident_id}:{reason}:{person}"

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from muster.worker.core.decisions.storm import Folded
 from muster.worker.core.intake.ack_tokens import link
+from muster.worker.core.paging.incident import INVESTIGATING
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.rendering.escaping import (
     ascii_text,
@@ -26,11 +27,6 @@ from muster.worker.core.rendering.escaping import (
 from muster.worker.core.rendering.render import SMS_SEGMENT, RenderedMessage
 
 DIGEST_SUBJECT = "digest/"  # what a digest's ack token names instead of an incident id
-
-
-def digest_reason(kind: str, opened_at: datetime) -> str:
-    """The digest of the window of ``kind`` opened at ``opened_at`` (its delivery's reason)."""
-    return f"digest:{kind}:{opened_at.isoformat()}"
 
 
 def digest_ack_link(routing: Routing, reason: str, person: str, issued_at: datetime) -> str | None:
@@ -55,7 +51,7 @@ def _noun(items: list[Folded]) -> str:
 
 
 def _state(item: Folded) -> str:
-    return f" ({item.state})" if item.state != "investigating" else ""
+    return f" ({item.state})" if item.state != INVESTIGATING else ""
 
 
 def _sms(items: list[Folded]) -> RenderedMessage:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from muster.worker.core.paging.deliveries import DeliveryStatus
 from muster.worker.core.paging.incident import Incident
 from muster.worker.core.paging.plan import Assignment, PagePlan, PlannedPage, plan_pages
 from muster.worker.core.paging.routing import Routing
@@ -72,7 +73,7 @@ class UnreachableNotice:
 def still_reaching(statuses: Iterable[str]) -> bool:
     """Whether any delivery of a page (by any kind) may still reach its person: only when all
     have failed for good is the person unreachable."""
-    return any(status != "failed" for status in statuses)
+    return any(status != DeliveryStatus.FAILED for status in statuses)
 
 
 def commander_role(routing: Routing) -> str | None:

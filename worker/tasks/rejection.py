@@ -15,19 +15,22 @@ import structlog
 from celery import Celery, Task
 from sqlalchemy.exc import OperationalError
 
-from muster.worker.broker.consumer import KEEP
 from muster.worker.broker.transport import MAX_COUNTDOWN
-from muster.worker.incidents.dead_letters import INVALID, dead_letter
+from muster.worker.incidents.dead_letters import dead_letter
 from muster.worker.runtime import Runtime, runtime
+from muster.worker.store.dead_letter_kinds import REFUSED, DeadLetterKind
+from muster.worker.tasks.names import KEEP
 
 log = structlog.get_logger("muster.tasks")
 
-BAD_ARGUMENTS = "bad_arguments"
-REFUSED_KINDS = frozenset({"undecodable", "unknown_task", "malformed"})
-
 
 def reject(
-    rt: Runtime, name: str, payload: Any, reason: str, message_id: str | None, kind: str = INVALID
+    rt: Runtime,
+    name: str,
+    payload: Any,
+    reason: str,
+    message_id: str | None,
+    kind: str = DeadLetterKind.INVALID,
 ) -> None:
     """Dead-letter a message with its reason, logged (values of the message are not logged)."""
     letter = dead_letter(rt, name, payload, reason, message_id, kind)
@@ -54,7 +57,7 @@ def keep(
     name: str,
     payload: Any,
     reason: str,
-    kind: str = INVALID,
+    kind: str = DeadLetterKind.INVALID,
     message_id: str | None = None,
 ) -> None:
     """Dead-letter what ``task`` was given (keyed by its own message id unless told another);
@@ -73,7 +76,7 @@ def fitting(
     if len(args) == takes and not kwargs:
         return args
     reason = f"{name} takes {what}, got {len(args)} positional and {len(kwargs)} keyword"
-    keep(task, name, {"args": list(args), "kwargs": kwargs}, reason, BAD_ARGUMENTS)
+    keep(task, name, {"args": list(args), "kwargs": kwargs}, reason, DeadLetterKind.BAD_ARGUMENTS)
     return None
 
 
@@ -85,10 +88,10 @@ def keep_refused(task: Task, record: Any) -> None:
     if not (
         isinstance(record, dict)
         and all(isinstance(record.get(key), kinds) for key, kinds in fields.items())
-        and record["kind"] in REFUSED_KINDS
+        and record["kind"] in REFUSED
     ):
         reason = f"{KEEP} takes a record of a refused message, got something else"
-        keep(task, KEEP, {"args": [record], "kwargs": {}}, reason, BAD_ARGUMENTS)
+        keep(task, KEEP, {"args": [record], "kwargs": {}}, reason, DeadLetterKind.BAD_ARGUMENTS)
         return
     structlog.contextvars.bind_contextvars(message_id=record["message_id"], task=record["task"])
     try:

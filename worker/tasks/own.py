@@ -1,8 +1,8 @@
 """muster's own Celery tasks: a declaration's second commit, deliveries, and the beat's sweep,
 timer scan and self-heartbeat -- the work the contract's messages set going.
 
-Like the contract's tasks (:mod:`muster.worker.tasks`) each takes ``*args, **kwargs`` and checks
-them, and each queues what it decided to send only after its commit.
+Like the contract's tasks (:mod:`muster.worker.tasks.contract`) each takes ``*args, **kwargs``
+and checks them, and each queues what it decided to send only after its commit.
 """
 
 from __future__ import annotations
@@ -15,23 +15,18 @@ from celery import Celery, Task
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from muster.worker.broker import recovery as embedded_broker
-from muster.worker.broker.app import SELF_HEARTBEAT
 from muster.worker.deliveries.send import run_batch
 from muster.worker.deliveries.sweep import due_deliveries
 from muster.worker.heartbeats.scan import scan_heartbeats
 from muster.worker.incidents.fan_out import complete_fan_outs, handle_fan_out
 from muster.worker.incidents.outcome import UnknownIncident
 from muster.worker.observe.self_heartbeat import send_self_heartbeat
-from muster.worker.rejection import fitting, retry_after_outage
 from muster.worker.runtime import runtime
+from muster.worker.tasks.names import DELIVER, FAN_OUT, SCAN, SELF_HEARTBEAT, SWEEP
+from muster.worker.tasks.rejection import fitting, retry_after_outage
 from muster.worker.timers.scan import scan as scan_due_timers
 
 log = structlog.get_logger("muster.tasks")
-
-DELIVER = "muster.delivery.send"
-FAN_OUT = "muster.incident.fan_out"  # internal: a declaration's second commit
-SWEEP = "muster.sweep"
-SCAN = "muster.timers.scan"
 
 
 def enqueue(app: Celery, deliveries: Iterable[int]) -> None:
@@ -51,7 +46,7 @@ def enqueue(app: Celery, deliveries: Iterable[int]) -> None:
 
 def register_own(app: Celery) -> None:
     """muster's own tasks: the fan-out, deliveries and beat's (keeping refused messages is
-    :func:`muster.worker.rejection.register_keep`'s)."""
+    :func:`muster.worker.tasks.rejection.register_keep`'s)."""
 
     @app.task(name=FAN_OUT, bind=True, shared=False, max_retries=None)
     def fan_out(self: Task, *args: Any, **kwargs: Any) -> None:

@@ -1,14 +1,14 @@
 """The contract's Celery tasks: thin — decode, hand to a handler, enqueue follow-ups after the
-commit (muster's own tasks, which these set going, are :mod:`muster.worker.internal_tasks`).
+commit (muster's own tasks, which these set going, are :mod:`muster.worker.tasks.own`).
 
 Each contract message has a task of its own name. A message that breaks the contract or the
 config is dead-lettered at once and never retried; a message about an incident not yet recorded
 is retried a few times (the declaration may be a moment behind) before it is dead-lettered; a
-database outage is retried until the database is back. Every task takes ``*args, **kwargs`` and
-checks them (:mod:`muster.worker.rejection`), so a call with the wrong arguments is a dead letter
-rather than a ``TypeError`` Celery would drop the message for; what Celery refuses before any
-task runs is kept by the worker's consumer (:mod:`muster.worker.broker.consumer`). Nothing is
-dropped.
+database outage is retried until the database is back. Every task takes ``*args, **kwargs``
+and checks them (:mod:`muster.worker.tasks.rejection`), so a call with the wrong arguments is a
+dead letter rather than a ``TypeError`` Celery would drop the message for; what Celery refuses
+before any task runs is kept by the worker's consumer (:mod:`muster.worker.broker.consumer`).
+Nothing is dropped.
 """
 
 from __future__ import annotations
@@ -19,13 +19,9 @@ from typing import Any
 
 import structlog
 from celery import Celery, Task
-from celery.signals import task_postrun, worker_process_init
 from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from muster.config.settings import Settings
-from muster.worker.broker import recovery as embedded_broker
-from muster.worker.broker.app import make_app
 from muster.worker.broker.transport import MAX_COUNTDOWN
 from muster.worker.deliveries.claim import Claimed
 from muster.worker.deliveries.send import send_claimed
@@ -35,19 +31,18 @@ from muster.worker.incidents.declared import handle_declared
 from muster.worker.incidents.milestone import handle_milestone
 from muster.worker.incidents.outcome import Outcome, UnknownIncident
 from muster.worker.incidents.resolved import handle_resolved
-from muster.worker.internal_tasks import FAN_OUT, enqueue, register_own, register_self_heartbeat
-from muster.worker.messages import (
+from muster.worker.messages import Declared, InvalidMessage, parse
+from muster.worker.runtime import Runtime, runtime
+from muster.worker.tasks.names import (
     ACKNOWLEDGED,
     DECLARED,
+    FAN_OUT,
     HEARTBEAT,
     MILESTONE,
     RESOLVED,
-    Declared,
-    InvalidMessage,
-    parse,
 )
-from muster.worker.rejection import fitting, keep, register_keep, retry_after_outage
-from muster.worker.runtime import Runtime, install, runtime
+from muster.worker.tasks.own import enqueue
+from muster.worker.tasks.rejection import fitting, keep, retry_after_outage
 
 log = structlog.get_logger("muster.tasks")
 
@@ -172,28 +167,6 @@ def handle_call(task: Task, name: str, args: tuple[Any, ...], kwargs: dict[str, 
     return None if call is None else handle_message(task, name, call[0])
 
 
-def worker_app(settings: Settings | None = None) -> Celery:
-    """The worker's Celery app: muster's app with every task registered (built when asked), and
-    the consumer that keeps what Celery would drop before any task runs."""
-    app = make_app(settings=settings)
-    app.conf.worker_consumer = "muster.worker.broker.consumer:Consumer"
-    register(app)
-    return app
-
-
-def register(app: Celery) -> None:
-    """Register muster's tasks on ``app`` (each app — the worker's, a test's — gets its own).
-
-    ``max_retries=None`` on every task: a database outage is retried until the database is back
-    (Celery's default of three retries dropped a declaration after ~12 s of outage, and
-    ``retry(max_retries=None)`` means "the task's default", not "no limit").
-    """
-    register_contract(app)
-    register_own(app)
-    register_keep(app)
-    register_self_heartbeat(app)
-
-
 def register_contract(app: Celery) -> None:
     """The tasks of the message contract, one per message."""
 
@@ -221,15 +194,3 @@ def register_contract(app: Celery) -> None:
     def heartbeat(self: Task, *args: Any, **kwargs: Any) -> str | None:
         """A heartbeat monitor was heard from: its next miss moves on, its incident resolves."""
         return handle_call(self, HEARTBEAT, args, kwargs)
-
-
-@task_postrun.connect
-def _mark_consumed(task_id: str | None = None, sender: Task | None = None, **_: Any) -> None:
-    if task_id and sender is not None and embedded_broker.active(sender.app):
-        embedded_broker.mark_consumed(runtime(), task_id)
-
-
-@worker_process_init.connect
-def _fresh_runtime(**_: Any) -> None:
-    # A forked pool process must not share the parent's database connections.
-    install(None)
