@@ -1,0 +1,239 @@
+"""An OnCall schedule as a muster rotation, plus overrides for what a rotation cannot say.
+
+OnCall builds each rolling shift as RFC 5545 recurrences, one per user group: group ``i`` starts
+``i`` periods after the shift and recurs every ``interval × groups`` periods (masked by
+``by_day``, weeks counted from ``week_start``), each occurrence ``duration`` of wall-clock time
+long; higher ``level`` layers win, overrides win over all. muster's rotation is one layer of
+single holders turning at a wall-clock handoff, so:
+
+- the lowest layer's rolling shift becomes the rotation (handing over at its period's start, on
+  ``week_start`` when days are masked): exact during its shifts; between restricted shifts the
+  holder stays on call (⚠️);
+- every other shift (higher layers, one-off events, a layer muster cannot turn: monthly, a member
+  twice, another time zone) is expanded, with python-dateutil's RFC 5545 recurrences, into
+  overrides over the import horizon (⚠️, re-import before it ends);
+- OnCall's overrides become overrides, listed last so they win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+from dateutil.rrule import DAILY, HOURLY, MONTHLY, WEEKLY, rrule, weekdays
+
+from muster.config.importers.grafana_oncall.model import Schedule, Shift
+from muster.worker.core.config.durations import WEEKDAYS, format_duration
+from muster.worker.core.paging.rotations import localize
+
+FREQUENCIES = {"hourly": HOURLY, "daily": DAILY, "weekly": WEEKLY, "monthly": MONTHLY}
+_STEP = {"hourly": "hours", "daily": "days", "weekly": "weeks", "monthly": "months"}
+ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+DEFAULT_WEEK_START = "SU"  # the API's and the provider's documented default
+MAX_EXPANDED = 2000
+"""Overrides one schedule may expand into; past it the horizon is cut short (and reported)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One shift occurrence: when (UTC), and who is on call in OnCall (a group)."""
+
+    starts: datetime
+    ends: datetime
+    users: tuple[str, ...]
+
+
+@dataclass
+class Translated:
+    """A schedule in muster's terms, and what the report says of it."""
+
+    rotation: dict[str, Any]
+    overrides: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    exact: bool = True
+
+
+def _naive(text: str, zone: ZoneInfo) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment.astimezone(zone).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def groups_of(shift: Shift) -> list[list[str]]:
+    """The user groups a shift takes turns between (one group for a non-rolling shift)."""
+    if shift.type == "rolling_users":
+        return [group for group in shift.rolling_users if group]
+    return [shift.users] if shift.users else []
+
+
+def occurrences(shift: Shift, zone: ZoneInfo, since: datetime, until: datetime) -> list[Occurrence]:
+    """Every occurrence of ``shift`` overlapping [since, until), as OnCall computes them."""
+    if shift.start is None or not shift.duration or shift.duration <= 0:
+        return []
+    start = _naive(shift.start, zone)
+    length = timedelta(seconds=shift.duration)
+    groups = groups_of(shift)
+    window = (
+        since.astimezone(zone).replace(tzinfo=None) - length - timedelta(days=1),
+        until.astimezone(zone).replace(tzinfo=None) + timedelta(days=1),
+    )
+    starts: list[tuple[datetime, int]] = []
+    if shift.frequency not in FREQUENCIES or shift.type in ("single_event", "override"):
+        starts = [(start, 0)]
+    else:
+        end = _naive(shift.until, zone) if shift.until else None
+        count = len(groups) if shift.type == "rolling_users" else 1
+        step = _STEP[shift.frequency]
+        for index in range(count):
+            rule = rrule(
+                FREQUENCIES[shift.frequency],
+                interval=shift.interval * count,
+                dtstart=start + relativedelta(**{step: shift.interval * index}),
+                until=end,
+                byweekday=[weekdays[ICAL_DAYS.index(day)] for day in shift.by_day] or None,
+                bymonth=shift.by_month or None,
+                bymonthday=shift.by_monthday or None,
+                wkst=ICAL_DAYS.index(shift.week_start or DEFAULT_WEEK_START),
+            )
+            starts += [(moment, index) for moment in rule.between(*window, inc=True)]
+    found = []
+    for moment, index in starts:
+        group = groups[(index + shift.start_index) % len(groups)] if groups else []
+        begins = localize(moment, zone).astimezone(UTC)
+        ends = localize(moment + length, zone).astimezone(UTC)
+        if ends > since and begins < until:
+            found.append(Occurrence(begins, ends, tuple(group)))
+    return sorted(found, key=lambda occurrence: occurrence.starts)
+
+
+def _turning(shift: Shift, start: datetime) -> tuple[str, str, datetime] | None:
+    """The rotation's every, handoff and first day, for a shift muster can turn; else None."""
+    if shift.type not in ("rolling_users", "recurrent_event") or shift.until:
+        return None
+    if shift.frequency not in ("hourly", "daily", "weekly") or shift.by_month or shift.by_monthday:
+        return None
+    clock = start.strftime("%H:%M")
+    if shift.frequency == "hourly":
+        if shift.interval >= 24:
+            return None
+        return format_duration(timedelta(hours=shift.interval)), clock, start
+    if shift.frequency == "daily":
+        return f"{shift.interval}d", clock, start
+    if shift.by_day:
+        first = ICAL_DAYS.index(shift.week_start or DEFAULT_WEEK_START)
+        start -= timedelta(days=(start.weekday() - first) % 7)
+    return f"{shift.interval}w", f"{WEEKDAYS[start.weekday()]} {clock}", start
+
+
+def _covers(shift: Shift) -> bool:
+    """Whether the shift leaves no gap between its occurrences."""
+    period = {"hourly": 3600, "daily": 86400, "weekly": 604800}.get(shift.frequency or "", 0)
+    if not period or (shift.duration or 0) < period * shift.interval:
+        return False
+    return not shift.by_day or (shift.frequency == "daily" and len(set(shift.by_day)) == 7)
+
+
+def base_shift(shifts: list[Shift]) -> Shift | None:
+    """The layer muster's rotation is made of: the lowest level's widest recurring shift."""
+    layers = [s for s in shifts if s.type in ("rolling_users", "recurrent_event") and s.start]
+    if not layers:
+        return None
+    return min(layers, key=lambda s: (s.level, not _covers(s), -(s.duration or 0), s.id))
+
+
+def translate_schedule(
+    schedule: Schedule,
+    shifts: list[Shift],
+    person: Callable[[str], str | None],
+    zone: ZoneInfo,
+    since: datetime,
+    horizon: timedelta,
+) -> Translated:
+    """``schedule`` as a rotation in ``zone`` (the config's), overrides and report notes."""
+    until = since + horizon
+    base = base_shift(shifts)
+    translated = Translated(rotation={"members": []})
+    expand = [s for s in shifts if s is not base and s.type != "override"]
+    own_zone = ZoneInfo(base.time_zone or schedule.time_zone or "UTC") if base else zone
+    members = [person(group[0]) for group in groups_of(base)] if base else []
+    turning = _turning(base, _naive(base.start or "", own_zone)) if base else None
+    if base is not None and turning and own_zone == zone and None not in members:
+        ordered = [m for m in members if m is not None]
+        ordered = (
+            ordered[base.start_index % len(ordered) :] + ordered[: base.start_index % len(ordered)]
+        )
+        if len(set(ordered)) == len(ordered):
+            every, handoff, first = turning
+            translated.rotation = {"members": ordered}
+            if len(ordered) > 1:
+                translated.rotation |= {"every": every, "handoff": handoff, "start": first.date()}
+            if not _covers(base):
+                translated.exact = False
+                translated.notes.append(
+                    f"shift {base.name!r} is on call only part of each period; muster keeps its"
+                    " holder on call between shifts"
+                )
+            base = None  # it is the rotation; nothing of it to expand
+    if base is not None:
+        expand.insert(0, base)
+        first_user = next((p for s in expand for g in groups_of(s) if (p := person(g[0]))), None)
+        translated.rotation = {"members": [first_user] if first_user else []}
+    for shift in shifts:
+        if any(len(group) > 1 for group in groups_of(shift)):
+            translated.exact = False
+            translated.notes.append(
+                f"shift {shift.name!r} puts several people on call at once; muster pages the"
+                " first of each group"
+            )
+    layered = sorted(expand, key=lambda s: s.level)
+    overrides_of = [s for s in shifts if s.type == "override"]
+    translated.overrides = _windows(
+        [*layered, *overrides_of], schedule, person, zone, since, until, translated
+    )
+    if layered:
+        translated.exact = False
+        names = ", ".join(repr(s.name) for s in layered)
+        translated.notes.append(
+            f"{names} expanded into overrides until {until.date()} (muster has no layers):"
+            " re-run the import before then"
+        )
+    return translated
+
+
+def _windows(
+    shifts: list[Shift],
+    schedule: Schedule,
+    person: Callable[[str], str | None],
+    zone: ZoneInfo,
+    since: datetime,
+    until: datetime,
+    translated: Translated,
+) -> list[dict[str, Any]]:
+    windows = []
+    for shift in shifts:
+        shift_zone = ZoneInfo(shift.time_zone or schedule.time_zone or "UTC")
+        for occurrence in occurrences(shift, shift_zone, since, until):
+            holder = person(occurrence.users[0]) if occurrence.users else None
+            if holder is None:
+                continue
+            windows.append(
+                {
+                    "person": holder,
+                    "from": _spelled(max(occurrence.starts, since), zone),
+                    "until": _spelled(occurrence.ends, zone),
+                }
+            )
+    if len(windows) > MAX_EXPANDED:
+        translated.notes.append(
+            f"{len(windows)} overrides cut to {MAX_EXPANDED}:"
+            f" the last ends {windows[MAX_EXPANDED - 1]['until']}"
+        )
+        windows = windows[:MAX_EXPANDED]
+    return windows
+
+
+def _spelled(moment: datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).isoformat(timespec="minutes")
