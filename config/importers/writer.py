@@ -47,14 +47,18 @@ class _Dumper(yaml.SafeDumper):
         return True
 
 
-def _yaml(data: Any) -> str:
-    return yaml.dump(
-        data,
-        Dumper=_Dumper,
-        sort_keys=False,
-        allow_unicode=True,
-        width=100,
-        default_flow_style=None,
+def _yaml(data: dict[str, Any]) -> str:
+    """Top-level keys in block style, innermost lists and mappings on one line each."""
+    return "".join(
+        yaml.dump(
+            {key: value},
+            Dumper=_Dumper,
+            sort_keys=False,
+            allow_unicode=True,
+            width=100,
+            default_flow_style=None if isinstance(value, dict | list) else False,
+        )
+        for key, value in data.items()
     )
 
 
