@@ -39,6 +39,11 @@ class Imported:
     report: Report
     ack_within: str = "5m"
 
+    @property
+    def empty(self) -> bool:
+        """Whether nothing to page came of the files: no service and no rotation."""
+        return not (self.document["services"] or self.document["rotations"])
+
 
 class _Dumper(yaml.SafeDumper):
     """Writes a repeated list out again rather than as an ``&anchor``: ops read this file."""

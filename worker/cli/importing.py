@@ -59,6 +59,11 @@ def import_config(
         click.echo(f"muster import: {problem}", err=True)
         raise SystemExit(BAD_INPUT) from None
     click.echo(imported.report.render())
+    if imported.empty:
+        click.echo(
+            "muster import: nothing to page came of these files: no config written", err=True
+        )
+        raise SystemExit(BAD_INPUT)
     if plan:
         return
     text = render(imported, imported.report.source)

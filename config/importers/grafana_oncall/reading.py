@@ -1,8 +1,8 @@
 """OnCall's Terraform resources and REST API v1 dumps, read into one :class:`Export`.
 
 The provider's resources and the API's objects share field names, so one set of field readers
-serves both; what is not literal (an :class:`Unresolved` Terraform expression) is noted on the
-object rather than guessed.
+(:class:`~muster.config.importers.fields.Fields`) serves both; what is not literal is noted on
+the object rather than guessed.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import PurePath
 from typing import Any
 
+from muster.config.importers.fields import Fields
 from muster.config.importers.grafana_oncall.model import (
     Chain,
     Export,
@@ -22,7 +23,7 @@ from muster.config.importers.grafana_oncall.model import (
     Skipped,
     User,
 )
-from muster.config.importers.terraform import TerraformResource, Unresolved
+from muster.config.importers.terraform import TerraformResource
 
 ENDPOINTS = (
     "users",
@@ -36,64 +37,8 @@ ENDPOINTS = (
 """The API v1 lists an import reads, each dumped to a file of that name (``users.json``)."""
 
 
-class _Fields:
-    """A resource's values, read field by field; a non-literal one is noted, not guessed."""
-
-    def __init__(self, values: Mapping[str, Any]) -> None:
-        self.values = values
-        self.notes: list[str] = []
-
-    def _get(self, key: str) -> Any:
-        value = self.values.get(key)
-        if isinstance(value, Unresolved) or (
-            isinstance(value, list) and any(_unresolved(item) for item in value)
-        ):
-            self.notes.append(f"{key} = {_shown(value)} is not literal")
-            return None
-        return value
-
-    def text(self, key: str) -> str | None:
-        value = self._get(key)
-        return str(value) if isinstance(value, str | int) and value != "" else None
-
-    def number(self, key: str, default: int | None = None) -> int | None:
-        value = self._get(key)
-        if isinstance(value, bool):
-            return default
-        if isinstance(value, int):
-            return value
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            return int(value)
-        return default
-
-    def texts(self, key: str) -> list[str]:
-        value = self._get(key)
-        return [str(item) for item in value] if isinstance(value, list) else []
-
-    def numbers(self, key: str) -> list[int]:
-        return [int(item) for item in self.texts(key) if item.lstrip("-").isdigit()]
-
-    def groups(self, key: str) -> list[list[str]]:
-        value = self._get(key)
-        if not isinstance(value, list):
-            return []
-        return [[str(user) for user in group] for group in value if isinstance(group, list)]
-
-
-def _unresolved(value: Any) -> bool:
-    if isinstance(value, list):
-        return any(_unresolved(item) for item in value)
-    return isinstance(value, Unresolved)
-
-
-def _shown(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(_shown(item) for item in value) + "]"
-    return str(value)
-
-
 def _user(id_: str, values: Mapping[str, Any]) -> User:
-    fields = _Fields(values)
+    fields = Fields(values)
     return User(
         id=id_,
         username=fields.text("username") or id_,
@@ -103,7 +48,7 @@ def _user(id_: str, values: Mapping[str, Any]) -> User:
 
 
 def _shift(id_: str, values: Mapping[str, Any]) -> Shift:
-    fields = _Fields(values)
+    fields = Fields(values)
     shift = Shift(
         id=id_,
         name=fields.text("name") or id_,
@@ -128,7 +73,7 @@ def _shift(id_: str, values: Mapping[str, Any]) -> Shift:
 
 
 def _schedule(id_: str, values: Mapping[str, Any]) -> Schedule:
-    fields = _Fields(values)
+    fields = Fields(values)
     schedule = Schedule(
         id=id_,
         name=fields.text("name") or id_,
@@ -144,7 +89,7 @@ def _schedule(id_: str, values: Mapping[str, Any]) -> Schedule:
 
 
 def _policy(id_: str, values: Mapping[str, Any]) -> Policy:
-    fields = _Fields(values)
+    fields = Fields(values)
     kind = fields.text("type") or ""
     persons = fields.texts("persons_to_notify") or fields.texts("persons_to_notify_next_each_time")
     policy = Policy(
@@ -162,7 +107,7 @@ def _policy(id_: str, values: Mapping[str, Any]) -> Policy:
 
 
 def _route(id_: str, values: Mapping[str, Any], default: bool = False) -> Route:
-    fields = _Fields(values)
+    fields = Fields(values)
     return Route(
         id=id_,
         integration_id=fields.text("integration_id") or "",
@@ -175,7 +120,7 @@ def _route(id_: str, values: Mapping[str, Any], default: bool = False) -> Route:
 
 
 def _integration(id_: str, values: Mapping[str, Any]) -> Integration:
-    fields = _Fields(values)
+    fields = Fields(values)
     integration = Integration(
         id=id_, name=fields.text("name") or id_, type=fields.text("type") or "webhook"
     )
@@ -265,7 +210,7 @@ def from_sources(
                 if resource.type.startswith("grafana_oncall_")
                 else "not a Grafana OnCall resource"
             )
-            collector.export.skipped.append(Skipped(resource.type, resource.address, why))
+            collector.export.skipped.append(Skipped("resource", resource.address, why))
             continue
         if resource.mode == "data" and kind != "users":
             # A schedule or chain looked up by name is defined elsewhere: ids still match.
@@ -273,7 +218,7 @@ def from_sources(
         if resource.repeated is not None:
             collector.export.skipped.append(
                 Skipped(
-                    resource.type,
+                    "resource",
                     resource.address,
                     f"count/for_each = {resource.repeated} is not expanded: import its state"
                     " (terraform show -json) instead",

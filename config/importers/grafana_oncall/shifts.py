@@ -1,16 +1,14 @@
 """An OnCall schedule as a muster rotation, plus overrides for what a rotation cannot say.
 
-OnCall builds each rolling shift as RFC 5545 recurrences, one per user group: group ``i`` starts
-``i`` periods after the shift and recurs every ``interval × groups`` periods (masked by
-``by_day``, weeks counted from ``week_start``), each occurrence ``duration`` of wall-clock time
-long; higher ``level`` layers win, overrides win over all. muster's rotation is one layer of
-single holders turning at a wall-clock handoff, so:
+OnCall expands each shift as recurrences (:mod:`.recurrence`); higher ``level`` layers win,
+overrides win over all. muster's rotation is one layer of single holders turning at a wall-clock
+handoff, so:
 
 - the lowest layer's rolling shift becomes the rotation (handing over at its period's start, on
   ``week_start`` when days are masked): exact during its shifts; between restricted shifts the
   holder stays on call (⚠️);
 - every other shift (higher layers, one-off events, a layer muster cannot turn: monthly, a member
-  twice, another time zone) is expanded, with python-dateutil's RFC 5545 recurrences, into
+  twice, another time zone) is expanded into
   overrides over the import horizon (⚠️, re-import before it ends);
 - OnCall's overrides become overrides, listed last so they win.
 """
@@ -19,94 +17,35 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dateutil.relativedelta import relativedelta
-from dateutil.rrule import DAILY, HOURLY, MONTHLY, WEEKLY, rrule, weekdays
-
 from muster.config.importers.grafana_oncall.model import Schedule, Shift
+from muster.config.importers.grafana_oncall.recurrence import (
+    DEFAULT_WEEK_START,
+    ICAL_DAYS,
+    groups_of,
+    naive,
+    occurrences,
+    shift_problem,
+)
 from muster.worker.core.config.durations import WEEKDAYS, format_duration
-from muster.worker.core.paging.rotations import localize
 
-FREQUENCIES = {"hourly": HOURLY, "daily": DAILY, "weekly": WEEKLY, "monthly": MONTHLY}
-_STEP = {"hourly": "hours", "daily": "days", "weekly": "weeks", "monthly": "months"}
-ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
-DEFAULT_WEEK_START = "SU"  # the API's and the provider's documented default
 MAX_EXPANDED = 2000
 """Overrides one schedule may expand into; past it the horizon is cut short (and reported)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Occurrence:
-    """One shift occurrence: when (UTC), and who is on call in OnCall (a group)."""
-
-    starts: datetime
-    ends: datetime
-    users: tuple[str, ...]
-
-
 @dataclass
 class Translated:
-    """A schedule in muster's terms, and what the report says of it."""
+    """A schedule in muster's terms, and what the report says of it: ``notes`` on the schedule
+    (approximations), ``dropped`` shifts with why."""
 
     rotation: dict[str, Any]
     overrides: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    dropped: list[tuple[str, str]] = field(default_factory=list)
     exact: bool = True
-
-
-def _naive(text: str, zone: ZoneInfo) -> datetime:
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment.astimezone(zone).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def groups_of(shift: Shift) -> list[list[str]]:
-    """The user groups a shift takes turns between (one group for a non-rolling shift)."""
-    if shift.type == "rolling_users":
-        return [group for group in shift.rolling_users if group]
-    return [shift.users] if shift.users else []
-
-
-def occurrences(shift: Shift, zone: ZoneInfo, since: datetime, until: datetime) -> list[Occurrence]:
-    """Every occurrence of ``shift`` overlapping [since, until), as OnCall computes them."""
-    if shift.start is None or not shift.duration or shift.duration <= 0:
-        return []
-    start = _naive(shift.start, zone)
-    length = timedelta(seconds=shift.duration)
-    groups = groups_of(shift)
-    window = (
-        since.astimezone(zone).replace(tzinfo=None) - length - timedelta(days=1),
-        until.astimezone(zone).replace(tzinfo=None) + timedelta(days=1),
-    )
-    starts: list[tuple[datetime, int]] = []
-    if shift.frequency not in FREQUENCIES or shift.type in ("single_event", "override"):
-        starts = [(start, 0)]
-    else:
-        end = _naive(shift.until, zone) if shift.until else None
-        count = len(groups) if shift.type == "rolling_users" else 1
-        step = _STEP[shift.frequency]
-        for index in range(count):
-            rule = rrule(
-                FREQUENCIES[shift.frequency],
-                interval=shift.interval * count,
-                dtstart=start + relativedelta(**{step: shift.interval * index}),
-                until=end,
-                byweekday=[weekdays[ICAL_DAYS.index(day)] for day in shift.by_day] or None,
-                bymonth=shift.by_month or None,
-                bymonthday=shift.by_monthday or None,
-                wkst=ICAL_DAYS.index(shift.week_start or DEFAULT_WEEK_START),
-            )
-            starts += [(moment, index) for moment in rule.between(*window, inc=True)]
-    found = []
-    for moment, index in starts:
-        group = groups[(index + shift.start_index) % len(groups)] if groups else []
-        begins = localize(moment, zone).astimezone(UTC)
-        ends = localize(moment + length, zone).astimezone(UTC)
-        if ends > since and begins < until:
-            found.append(Occurrence(begins, ends, tuple(group)))
-    return sorted(found, key=lambda occurrence: occurrence.starts)
 
 
 def _turning(shift: Shift, start: datetime) -> tuple[str, str, datetime] | None:
@@ -154,12 +93,24 @@ def translate_schedule(
 ) -> Translated:
     """``schedule`` as a rotation in ``zone`` (the config's), overrides and report notes."""
     until = since + horizon
-    base = base_shift(shifts)
     translated = Translated(rotation={"members": []})
+    readable = []
+    for shift in shifts:
+        problem = shift_problem(shift, schedule)
+        if problem is None:
+            readable.append(shift)
+        else:
+            translated.dropped.append((shift.name, problem))
+    shifts = readable
+    unknown = sorted({u for s in shifts for g in groups_of(s) for u in g if person(u) is None})
+    if unknown:
+        translated.exact = False
+        translated.notes.append(f"users {', '.join(unknown)} are not among the files")
+    base = base_shift(shifts)
     expand = [s for s in shifts if s is not base and s.type != "override"]
     own_zone = ZoneInfo(base.time_zone or schedule.time_zone or "UTC") if base else zone
     members = [person(group[0]) for group in groups_of(base)] if base else []
-    turning = _turning(base, _naive(base.start or "", own_zone)) if base else None
+    turning = _turning(base, naive(base.start or "", own_zone)) if base else None
     if base is not None and turning and own_zone == zone and None not in members:
         ordered = [m for m in members if m is not None]
         ordered = (
@@ -178,6 +129,9 @@ def translate_schedule(
                 )
             base = None  # it is the rotation; nothing of it to expand
     if base is not None:
+        translated.notes.append(
+            f"shift {base.name!r} cannot be a rotation's turns ({_why_not(base, own_zone, zone)})"
+        )
         expand.insert(0, base)
         first_user = next((p for s in expand for g in groups_of(s) if (p := person(g[0]))), None)
         translated.rotation = {"members": [first_user] if first_user else []}
@@ -201,6 +155,16 @@ def translate_schedule(
             " re-run the import before then"
         )
     return translated
+
+
+def _why_not(base: Shift, own_zone: ZoneInfo, zone: ZoneInfo) -> str:
+    if own_zone != zone:
+        return f"its time zone {own_zone.key} is not the config's {zone.key}"
+    if base.frequency == "monthly" or base.by_month or base.by_monthday:
+        return "muster's rotations do not turn by months"
+    if base.until:
+        return "it ends (until)"
+    return "a user takes more than one turn, or is not among the files"
 
 
 def _windows(

@@ -100,6 +100,8 @@ class _Translation:
             translated = translate_schedule(
                 schedule, shifts, self.person_of.get, self.zone, self.now, self.horizon
             )
+            for shift_name, problem in translated.dropped:
+                self.report.dropped("shift", repr(shift_name), problem)
             if not translated.rotation["members"]:
                 self.report.dropped("schedule", what, "its shifts name no user among the files")
                 continue
