@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from muster.config.importers.grafana_oncall.model import Export
 from muster.config.importers.grafana_oncall.reading import from_sources
 from muster.config.importers.grafana_oncall.translate import SOURCE, translate
 from muster.config.importers.people import PeopleTable
@@ -16,11 +17,11 @@ from muster.config.importers.sources import Documents
 from muster.config.importers.terraform import is_state, read_configuration, read_state
 from muster.config.importers.writer import Imported
 
-__all__ = ["SOURCE", "import_documents"]
+__all__ = ["SOURCE", "import_documents", "read_export"]
 
 
-def import_documents(documents: Documents, people: PeopleTable, now: datetime) -> Imported:
-    """Translate a team's OnCall files (already read) as of ``now``."""
+def read_export(documents: Documents) -> Export:
+    """Everything OnCall-shaped in a team's files: Terraform, state and API dumps alike."""
     resources = read_configuration(documents.terraform, documents.tfvars)
     dumps = []
     for name, document in documents.json:
@@ -28,4 +29,9 @@ def import_documents(documents: Documents, people: PeopleTable, now: datetime) -
             resources += read_state(document)
         else:
             dumps.append((name, document))
-    return translate(from_sources(resources, dumps), people, now)
+    return from_sources(resources, dumps)
+
+
+def import_documents(documents: Documents, people: PeopleTable, now: datetime) -> Imported:
+    """Translate a team's OnCall files (already read) as of ``now``."""
+    return translate(read_export(documents), people, now)

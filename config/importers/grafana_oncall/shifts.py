@@ -151,8 +151,7 @@ def translate_schedule(
         translated.exact = False
         names = ", ".join(repr(s.name) for s in layered)
         translated.notes.append(
-            f"{names} expanded into overrides until {until.date()} (muster has no layers):"
-            " re-run the import before then"
+            f"{names} expanded into overrides until {until.date()}: re-run the import before then"
         )
     return translated
 

@@ -22,40 +22,63 @@ def _week_of(day: datetime, week_start: str) -> datetime:
     return day - timedelta(days=(day.weekday() - DAYS.index(week_start)) % 7)
 
 
+def _turn(shift: Shift, period: int) -> tuple[str, ...]:
+    groups = shift.rolling_users if shift.type == "rolling_users" else [shift.users]
+    return tuple(groups[(period + shift.start_index) % len(groups)])
+
+
+def _hourly(shift: Shift, start: datetime, local: datetime) -> tuple[str, ...] | None:
+    """Elapsed hours: the reference's hourly shifts are in zones without DST."""
+    period = (local - start) // timedelta(hours=1) // shift.interval
+    begins = start + timedelta(hours=period * shift.interval)
+    covered = period >= 0 and begins <= local < begins + timedelta(seconds=shift.duration or 0)
+    return _turn(shift, period) if covered else None
+
+
+def _monthly(shift: Shift, start: datetime, local: datetime) -> tuple[str, ...] | None:
+    months = (local.year - start.year) * 12 + local.month - start.month
+    for period in (months, months - 1):
+        year, month = start.year + (start.month - 1 + period) // 12, (start.month - 1 + period) % 12
+        begins = start.replace(year=year, month=month + 1)
+        ends = begins + timedelta(seconds=shift.duration or 0)
+        if period >= 0 and period % shift.interval == 0 and begins <= local < ends:
+            return _turn(shift, period // shift.interval)
+    return None
+
+
+def _period(shift: Shift, start: datetime, day: datetime) -> int | None:
+    """Which turn a shift starting on ``day`` belongs to, or None if none starts that day."""
+    if day < start or (shift.by_day and DAYS[day.weekday()] not in shift.by_day):
+        return None
+    if shift.frequency == "daily":
+        weeks_or_days = (day - start).days
+    elif shift.by_day:
+        week_start = shift.week_start or "SU"
+        weeks_or_days = (_week_of(day, week_start) - _week_of(start, week_start)).days // 7
+    elif day.weekday() == start.weekday():
+        weeks_or_days = (day - start).days // 7
+    else:
+        return None
+    period, offset = divmod(weeks_or_days, shift.interval)
+    return None if offset else period
+
+
 def _holder(shift: Shift, zone: ZoneInfo, at: datetime) -> tuple[str, ...] | None:
     start = datetime.fromisoformat(shift.start or "")
     length = timedelta(seconds=shift.duration or 0)
     local = at.astimezone(zone).replace(tzinfo=None)
-    groups = shift.rolling_users if shift.type == "rolling_users" else [shift.users]
     if shift.type in ("single_event", "override"):
-        begins, ends = localize(start, zone), localize(start + length, zone)
-        return tuple(groups[0]) if begins <= at < ends else None
-    span = length.days + 2
-    for back in range(span):
+        inside = localize(start, zone) <= at < localize(start + length, zone)
+        return tuple(shift.users) if inside else None
+    if shift.frequency == "hourly":
+        return _hourly(shift, start, local)
+    if shift.frequency == "monthly":
+        return _monthly(shift, start, local)
+    for back in range(length.days + 2):
         day = datetime.combine(local.date() - timedelta(days=back), start.time())
-        if day < start:
-            continue
-        if shift.by_day and DAYS[day.weekday()] not in shift.by_day:
-            continue
-        if shift.frequency == "daily":
-            period, offset = divmod((day - start).days, shift.interval)
-            if offset:
-                continue
-        else:  # weekly
-            if shift.by_day:
-                weeks = (
-                    _week_of(day, shift.week_start or "SU")
-                    - _week_of(start, shift.week_start or "SU")
-                ).days // 7
-            else:
-                if day.weekday() != start.weekday():
-                    continue
-                weeks = (day - start).days // 7
-            period, offset = divmod(weeks, shift.interval)
-            if offset:
-                continue
-        if localize(day, zone) <= at < localize(day + length, zone):
-            return tuple(groups[(period + shift.start_index) % len(groups)])
+        period = _period(shift, start, day)
+        if period is not None and localize(day, zone) <= at < localize(day + length, zone):
+            return _turn(shift, period)
     return None
 
 

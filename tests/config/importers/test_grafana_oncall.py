@@ -10,12 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from muster.config.importers.grafana_oncall import import_documents
-from muster.config.importers.grafana_oncall.reading import from_sources
+from muster.config.importers.grafana_oncall import import_documents, read_export
 from muster.config.importers.people import read_people
 from muster.config.importers.report import Outcome
 from muster.config.importers.sources import read_documents
-from muster.config.importers.terraform import read_configuration
 from muster.config.importers.writer import Imported, render
 from muster.config.loader import LoadedConfig, load_text
 from muster.worker.cli import cli
@@ -24,6 +22,7 @@ from tests.config.importers import oncall_reference
 FIXTURES = Path(__file__).parent / "fixtures"
 TERRAFORM = FIXTURES / "oncall_payments_tf"
 API = FIXTURES / "oncall_support_api"
+STATE = FIXTURES / "oncall_platform_state"
 NOW = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
 
 
@@ -39,7 +38,7 @@ def lines(result: Imported, outcome: Outcome) -> list[str]:
     return [str(line) for line in result.report.lines if line.outcome is outcome]
 
 
-@pytest.mark.parametrize("folder", [TERRAFORM, API], ids=["terraform", "api"])
+@pytest.mark.parametrize("folder", [TERRAFORM, API, STATE], ids=["terraform", "api", "state"])
 def test_the_generated_config_passes_the_config_loader(folder: Path) -> None:
     """What ``muster config check`` validates, with no environment variable set."""
     config = loaded(imported(folder)).routing.config
@@ -59,15 +58,13 @@ def test_people_take_their_addresses_from_the_people_csv() -> None:
     }
 
 
-@pytest.mark.parametrize("folder", [TERRAFORM, API], ids=["terraform", "api"])
+@pytest.mark.parametrize("folder", [TERRAFORM, API, STATE], ids=["terraform", "api", "state"])
 def test_every_rotation_puts_oncalls_holder_on_call_for_a_year(folder: Path) -> None:
     """Every half hour of the import's year, whoever OnCall has on call (first of their group,
     layers and overrides applied, computed by the reference) is who muster has on call; where
     OnCall has nobody, muster's holder is reported as an approximation, not compared."""
     documents = read_documents([folder])
-    export = from_sources(
-        read_configuration(documents.terraform), [(name, doc) for name, doc in documents.json]
-    )
+    export = read_export(documents)
     result = import_documents(documents, read_people("username\n"), NOW)
     routing = loaded(result).routing
     username = {user.id: user.username for user in export.users.values()}
