@@ -55,41 +55,60 @@ def plan_chain(
 ) -> ChainPlan:
     """The chain's levels, reporting each step."""
     plan = ChainPlan(service=service)
+    waited = True  # since the last notify step: OnCall pages steps with no wait between at once
     for step in chain.steps:
         what = f"{chain.name!r} step {step.position} ({step.type})"
         for note in step.notes:
             report.approximated("escalation step", what, note)
-        targets: list[str | None]
         if step.type == "wait":
             plan.waits.append(step.duration or 0)
-            report.mapped("escalation step", what, f"wait {format_duration_seconds(step.duration)}")
-            continue
-        if step.type == "repeat_escalation":
+            waited = True
+            text = f"wait {format_duration_seconds(step.duration)}"
+            if not plan.levels:
+                report.approximated("escalation step", what, f"{text}; muster pages at once")
+            else:
+                report.mapped("escalation step", what, text)
+        elif step.type == "repeat_escalation":
             plan.repeats = True
             report.mapped("escalation step", what, f"escalation.repeat: {ONCALL_REPEATS}")
-            continue
-        if step.type in NOT_CARRIED:
+        elif step.type in NOT_CARRIED:
             report.dropped("escalation step", what, NOT_CARRIED[step.type])
-            continue
-        if step.type == "notify_on_call_from_schedule":
-            targets = [schedule_rotation(step.schedule_id or "")]
-        elif step.type in ("notify_persons", "notify_person_next_each_time"):
-            targets = [person_rotation(person) for person in step.persons]
         else:
-            report.dropped("escalation step", what, "a step type muster does not know")
-            continue
-        known = [target for target in targets if target is not None]
-        if not known:
-            report.dropped("escalation step", what, "names no schedule or user among the files")
-            continue
-        plan.levels += [target for target in known if target not in plan.levels]
-        text = f"level{'s' if len(known) > 1 else ''} {', '.join(known)} of service {service}"
-        caveat = _caveat(step, len(known), len(targets))
-        if caveat:
-            report.approximated("escalation step", what, f"{text}; {caveat}")
-        else:
-            report.mapped("escalation step", what, text)
+            targets = _targets(step, schedule_rotation, person_rotation)
+            known = [target for target in targets or [] if target is not None]
+            if targets is None or not known:
+                why = (
+                    "a step type muster does not know"
+                    if targets is None
+                    else ("names no schedule or user among the files")
+                )
+                report.dropped("escalation step", what, why)
+                continue
+            plan.levels += [target for target in known if target not in plan.levels]
+            text = f"level{'s' if len(known) > 1 else ''} {', '.join(known)} of service {service}"
+            caveats = [_caveat(step, len(known), len(targets))]
+            if not waited:
+                caveats.append("paged with the step before in OnCall, later in muster")
+            waited = False
+            caveat = "; ".join(filter(None, caveats))
+            if caveat:
+                report.approximated("escalation step", what, f"{text}; {caveat}")
+            else:
+                report.mapped("escalation step", what, text)
     return plan
+
+
+def _targets(
+    step: Policy,
+    schedule_rotation: Callable[[str], str | None],
+    person_rotation: Callable[[str], str | None],
+) -> list[str | None] | None:
+    """The rotations a notify step pages (None for one not found); None for another step."""
+    if step.type == "notify_on_call_from_schedule":
+        return [schedule_rotation(step.schedule_id or "")]
+    if step.type in ("notify_persons", "notify_person_next_each_time"):
+        return [person_rotation(person) for person in step.persons]
+    return None
 
 
 def _caveat(step: Policy, known: int, targets: int) -> str:

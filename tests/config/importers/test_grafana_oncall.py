@@ -11,8 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from muster.config.importers.grafana_oncall import import_documents, read_export
+from muster.config.importers.grafana_oncall.escalation import plan_chain
+from muster.config.importers.grafana_oncall.model import Chain, Policy
 from muster.config.importers.people import read_people
-from muster.config.importers.report import Outcome
+from muster.config.importers.report import Outcome, Report
 from muster.config.importers.sources import read_documents
 from muster.config.importers.writer import Imported, render
 from muster.config.loader import LoadedConfig, load_text
@@ -164,3 +166,25 @@ class TestTheCommand:
 
     def test_an_unknown_source_is_a_usage_error(self) -> None:
         assert self.run("opsgenie-classic", str(API))[0] == 2
+
+
+def test_chain_timing_muster_cannot_keep_is_reported() -> None:
+    """A wait before the first page, and two notify steps with no wait between (OnCall pages
+    them together; muster one ack_within apart), are approximations."""
+    chain = Chain(
+        id="F1",
+        name="Night",
+        steps=[
+            Policy(id="E0", chain_id="F1", position=0, type="wait", duration=60),
+            Policy(id="E1", chain_id="F1", position=1, type="notify_persons", persons=["U1"]),
+            Policy(id="E2", chain_id="F1", position=2, type="notify_persons", persons=["U2"]),
+        ],
+    )
+    report = Report("test")
+    plan = plan_chain(chain, "night", lambda _: None, lambda user: f"{user}-direct", report)
+    assert plan.levels == ["U1-direct", "U2-direct"]
+    outcomes = [(line.outcome, line.text) for line in report.lines]
+    assert outcomes[0] == (Outcome.APPROXIMATED, "wait 1m; muster pages at once")
+    assert outcomes[1] == (Outcome.MAPPED, "level U1-direct of service night")
+    assert outcomes[2][0] is Outcome.APPROXIMATED
+    assert "paged with the step before" in outcomes[2][1]
