@@ -8,7 +8,8 @@ holds real Apprise URLs, so a first ``muster route`` or ``make run`` pages nobod
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import yaml
@@ -38,6 +39,9 @@ class Imported:
     document: dict[str, Any]
     report: Report
     ack_within: str = "5m"
+    rotation_names: dict[str, str] = field(default_factory=dict)  # source schedule → rotation
+    person_names: dict[str, str] = field(default_factory=dict)  # a source's name for → person
+    horizon: tuple[datetime, datetime] | None = None  # what expanded overrides cover
 
     @property
     def empty(self) -> bool:

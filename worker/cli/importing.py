@@ -10,10 +10,14 @@ from __future__ import annotations
 import importlib
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from muster.config.importers import SOURCES
+
+if TYPE_CHECKING:
+    from muster.config.importers.writer import Imported
 from muster.worker.cli.failures import BAD_INPUT
 
 
@@ -34,6 +38,14 @@ from muster.worker.cli.failures import BAD_INPUT
     help="A CSV of people's addresses (username or email, name, email, sms, chat...).",
 )
 @click.option("--force", is_flag=True, help="Overwrite --output if it exists.")
+@click.option(
+    "--check-shifts",
+    "feeds",
+    multiple=True,
+    metavar="[ROTATION=]FEED.ics",
+    help="Compare the imported rotation with the source's calendar export of final shifts"
+    " (matched by the feed's calendar name unless ROTATION= names it); repeatable.",
+)
 def import_config(
     source: str,
     paths: tuple[Path, ...],
@@ -41,6 +53,7 @@ def import_config(
     output: Path,
     people: Path | None,
     force: bool,
+    feeds: tuple[str, ...],
 ) -> None:
     """Import SOURCE's Terraform, state or API dumps at PATH... into a muster routing config."""
     from muster.config.importers.people import PeopleTable, read_people
@@ -64,9 +77,49 @@ def import_config(
             "muster import: nothing to page came of these files: no config written", err=True
         )
         raise SystemExit(BAD_INPUT)
-    if plan:
-        return
     text = render(imported, imported.report.source)
+    mismatched = _check_shifts(imported, text, feeds)
+    if not plan:
+        _write(output, text, force)
+    if mismatched:
+        raise SystemExit(BAD_INPUT)
+
+
+def _check_shifts(imported: Imported, text: str, feeds: tuple[str, ...]) -> bool:
+    """Print each feed's comparison; whether any found a mismatch."""
+    from muster.config.importers.shift_check import check_imported
+    from muster.config.importers.sources import SourceError
+    from muster.config.loader import load_text
+    from muster.worker.core.config.issues import ConfigError
+
+    if not feeds:
+        return False
+    try:
+        named = []
+        for feed in feeds:
+            rotation, named_one, path = feed.partition("=")  # a rotation's name has no "="
+            if not named_one:
+                rotation, path = "", feed
+            named.append((rotation or None, path, _read(Path(path))))
+        routing = load_text(text, "the imported config", environ={}).routing
+        checks = check_imported(
+            routing, imported.rotation_names, imported.person_names, named, imported.horizon
+        )
+    except SourceError as problem:
+        click.echo(f"muster import: {problem}", err=True)
+        raise SystemExit(BAD_INPUT) from None
+    except ConfigError:
+        click.echo("muster import: the imported config does not load; please report it", err=True)
+        raise SystemExit(BAD_INPUT) from None
+    for check in checks:
+        click.echo(check.render())
+    return any(check.mismatches for check in checks)
+
+
+def _write(output: Path, text: str, force: bool) -> None:
+    """Write the config, unless it is there already or another file is in the way."""
+    from muster.config.importers.sources import SourceError
+
     try:
         if output.exists():
             if _read(output) == text:

@@ -54,9 +54,11 @@ class _Translation:
         self.person_names, self.rotation_names, self.service_names = Names(), Names(), Names()
         self.persons: dict[str, dict[str, str]] = {}
         self.person_of: dict[str, str] = {}
+        self.known_as: dict[str, str] = {}  # username, email, display name (lower) → person
         self.rotations: dict[str, dict[str, Any]] = {}
         self.overrides: list[dict[str, Any]] = []
         self.rotation_of: dict[str, str] = {}
+        self.schedule_rotations: dict[str, str] = {}  # schedule name → rotation
         self.direct: dict[str, str] = {}
         self.services: dict[str, dict[str, Any]] = {}
         self.plans: list[ChainPlan] = []
@@ -72,6 +74,9 @@ class _Translation:
                 entry["email"] = user.email
             entry |= row.addresses if row else {}
             self.persons[key] = entry
+            for known in (user.username, user.email, user.name, row.name if row else None):
+                if known:
+                    self.known_as.setdefault(known.lower(), key)
             kinds = ", ".join(kind for kind in entry if kind != "name")
             if kinds:
                 self.report.mapped("user", repr(user.username), f"person {key} ({kinds})")
@@ -107,6 +112,7 @@ class _Translation:
                 continue
             name = self.rotation_names.new(schedule.name, "rotation")
             self.rotation_of[schedule.id] = name
+            self.schedule_rotations[schedule.name] = name
             self.rotations[name] = translated.rotation
             self.overrides += [{"rotation": name, **window} for window in translated.overrides]
             count = len(translated.overrides)
@@ -209,7 +215,14 @@ def translate(
         "rules": rules,
         "default_services": defaults[:1],
     }
-    return Imported(document, state.report, format_duration_seconds(ack_within))
+    return Imported(
+        document,
+        state.report,
+        format_duration_seconds(ack_within),
+        rotation_names=state.schedule_rotations,
+        person_names=state.known_as,
+        horizon=(state.now, state.now + horizon),
+    )
 
 
 def _describe(rotation: dict[str, Any]) -> str:

@@ -82,13 +82,19 @@ def _holder(shift: Shift, zone: ZoneInfo, at: datetime) -> tuple[str, ...] | Non
     return None
 
 
-def on_call(export: Export, schedule: Schedule, at: datetime) -> str | None:
-    """The first user OnCall has on call for ``schedule`` at ``at`` (aware), by user id."""
+def on_call_group(export: Export, schedule: Schedule, at: datetime) -> tuple[str, ...]:
+    """Every user OnCall has on call for ``schedule`` at ``at`` (aware), by user id."""
     shifts = [export.shifts[i] for i in schedule.shift_ids]
     ordered = sorted(shifts, key=lambda s: (s.type == "override", s.level), reverse=True)
     for shift in ordered:
         zone = ZoneInfo(shift.time_zone or schedule.time_zone or "UTC")
         group = _holder(shift, zone, at.astimezone(UTC))
         if group:
-            return group[0]
-    return None
+            return group
+    return ()
+
+
+def on_call(export: Export, schedule: Schedule, at: datetime) -> str | None:
+    """The first user OnCall has on call for ``schedule`` at ``at`` (aware), by user id."""
+    group = on_call_group(export, schedule, at)
+    return group[0] if group else None

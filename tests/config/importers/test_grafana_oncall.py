@@ -130,6 +130,7 @@ def test_routes_become_intake_rules_where_labels_can_express_them() -> None:
     assert config.escalation.repeat == 5
 
 
+@pytest.mark.wallclock  # the command imports as of today
 class TestTheCommand:
     def run(self, *args: str) -> tuple[int, str, str]:
         result = CliRunner().invoke(cli, ["import", *args])
