@@ -71,10 +71,24 @@ def _yaml(data: dict[str, Any]) -> str:
     )
 
 
+VIA = {
+    "SEV1": ("sms", "email", "chat"),
+    "SEV2": ("sms", "chat"),
+    "SEV3": ("chat", "email"),
+    "SEV4": ("chat",),
+}
+"""How each severity pages, as in config/example.yaml: the loudest kinds for the worst."""
+
+
 def _kinds(people: dict[str, dict[str, str]]) -> list[str]:
     present = {kind for person in people.values() for kind in person if kind != "name"}
     ordered = [kind for kind in KIND_ORDER if kind in present]
     return ordered + sorted(present - set(ordered)) or ["email"]
+
+
+def _via(level: str, kinds: list[str]) -> list[str]:
+    """The level's usual kinds that someone here has; every kind when none of them is."""
+    return [kind for kind in VIA[level] if kind in kinds] or kinds
 
 
 def render(imported: Imported, source: str) -> str:
@@ -84,7 +98,7 @@ def render(imported: Imported, source: str) -> str:
     levels = {
         level: {
             "page": ["sme"],
-            "via": kinds,
+            "via": _via(level, kinds),
             "ack_within": imported.ack_within,
             "summary_every": SUMMARIES[level],
         }

@@ -40,6 +40,7 @@ NOT_FOR_QUICK_COMMANDS = [
     "structlog",
     "phonenumbers",
     "hcl2",
+    "icalendar",
 ]
 """What a command that sends nothing and reads no database has no use for (nor ``muster
 import``'s Terraform parser)."""
