@@ -48,7 +48,13 @@ class Translated:
     exact: bool = True
 
 
-def _turning(shift: Shift, start: datetime) -> tuple[str, str, datetime] | None:
+def _steady(zone: ZoneInfo, year: int) -> bool:
+    """Whether ``zone`` keeps one UTC offset all year (no daylight saving)."""
+    offsets = {datetime(year, month, 1, tzinfo=zone).utcoffset() for month in range(1, 13)}
+    return len(offsets) == 1
+
+
+def _turning(shift: Shift, start: datetime, zone: ZoneInfo) -> tuple[str, str, datetime] | None:
     """The rotation's every, handoff and first day, for a shift muster can turn; else None."""
     if shift.type not in ("rolling_users", "recurrent_event") or shift.until:
         return None
@@ -56,7 +62,9 @@ def _turning(shift: Shift, start: datetime) -> tuple[str, str, datetime] | None:
         return None
     clock = start.strftime("%H:%M")
     if shift.frequency == "hourly":
-        if shift.interval >= 24:
+        # OnCall counts hours on the wall clock, muster's sub-day turns in elapsed time: the
+        # same only where the clocks never change.
+        if shift.interval >= 24 or not _steady(zone, start.year):
             return None
         return format_duration(timedelta(hours=shift.interval)), clock, start
     if shift.frequency == "daily":
@@ -110,7 +118,7 @@ def translate_schedule(
     expand = [s for s in shifts if s is not base and s.type != "override"]
     own_zone = ZoneInfo(base.time_zone or schedule.time_zone or "UTC") if base else zone
     members = [person(group[0]) for group in groups_of(base)] if base else []
-    turning = _turning(base, naive(base.start or "", own_zone)) if base else None
+    turning = _turning(base, naive(base.start or "", own_zone), own_zone) if base else None
     if base is not None and turning and own_zone == zone and None not in members:
         ordered = [m for m in members if m is not None]
         ordered = (
@@ -161,6 +169,8 @@ def _why_not(base: Shift, own_zone: ZoneInfo, zone: ZoneInfo) -> str:
         return f"its time zone {own_zone.key} is not the config's {zone.key}"
     if base.frequency == "monthly" or base.by_month or base.by_monthday:
         return "muster's rotations do not turn by months"
+    if base.frequency == "hourly":
+        return "hourly turns in a zone with daylight saving, or of a day or more"
     if base.until:
         return "it ends (until)"
     return "a user takes more than one turn, or is not among the files"

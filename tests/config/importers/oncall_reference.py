@@ -27,12 +27,16 @@ def _turn(shift: Shift, period: int) -> tuple[str, ...]:
     return tuple(groups[(period + shift.start_index) % len(groups)])
 
 
-def _hourly(shift: Shift, start: datetime, local: datetime) -> tuple[str, ...] | None:
-    """Elapsed hours: the reference's hourly shifts are in zones without DST."""
+def _hourly(shift: Shift, start: datetime, zone: ZoneInfo, at: datetime) -> tuple[str, ...] | None:
+    """Hours on the wall clock, as RFC 5545 counts them in a zone."""
+    local = at.astimezone(zone).replace(tzinfo=None)
+    length = timedelta(seconds=shift.duration or 0)
     period = (local - start) // timedelta(hours=1) // shift.interval
-    begins = start + timedelta(hours=period * shift.interval)
-    covered = period >= 0 and begins <= local < begins + timedelta(seconds=shift.duration or 0)
-    return _turn(shift, period) if covered else None
+    for turn in (period, period - 1):
+        begins = start + timedelta(hours=turn * shift.interval)
+        if turn >= 0 and localize(begins, zone) <= at < localize(begins + length, zone):
+            return _turn(shift, turn)
+    return None
 
 
 def _monthly(shift: Shift, start: datetime, local: datetime) -> tuple[str, ...] | None:
@@ -71,7 +75,7 @@ def _holder(shift: Shift, zone: ZoneInfo, at: datetime) -> tuple[str, ...] | Non
         inside = localize(start, zone) <= at < localize(start + length, zone)
         return tuple(shift.users) if inside else None
     if shift.frequency == "hourly":
-        return _hourly(shift, start, local)
+        return _hourly(shift, start, zone, at)
     if shift.frequency == "monthly":
         return _monthly(shift, start, local)
     for back in range(length.days + 2):

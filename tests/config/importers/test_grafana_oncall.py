@@ -189,3 +189,22 @@ def test_chain_timing_muster_cannot_keep_is_reported() -> None:
     assert outcomes[1] == (Outcome.MAPPED, "level U1-direct of service night")
     assert outcomes[2][0] is Outcome.APPROXIMATED
     assert "paged with the step before" in outcomes[2][1]
+
+
+def test_hourly_turns_where_clocks_change_are_written_out_as_overrides(tmp_path: Path) -> None:
+    """OnCall counts a 12-hourly follow-the-sun on Dublin's wall clock; muster's sub-day turns
+    are elapsed time, so the import writes the year out: the same holders, DST or not."""
+    state = (STATE / "terraform.tfstate.json").read_text().replace('"UTC"', '"Europe/Dublin"')
+    (tmp_path / "terraform.tfstate.json").write_text(state)
+    documents = read_documents([tmp_path])
+    export = read_export(documents)
+    result = import_documents(documents, read_people("username\n"), NOW)
+    assert "daylight saving" in result.report.render()
+    routing = loaded(result).routing
+    schedule = export.schedules["SPLAT000001"]
+    at = NOW + timedelta(days=1)
+    while at < NOW + timedelta(days=360):
+        expected = oncall_reference.on_call(export, schedule, at)
+        if expected is not None:
+            assert routing.on_call("platform", at) == export.users[expected].username, at
+        at += timedelta(minutes=30)
