@@ -132,9 +132,9 @@ def check_imported(
         feed = read_feed(text, source)
         name = rotation or rotation_names.get(feed.name or "")
         if name is None:
+            which = f"its calendar name {feed.name!r} is" if feed.name else "it names"
             raise SourceError(
-                f"{source}: its calendar name {feed.name!r} is no imported schedule:"
-                " name the rotation, ROTATION=FEED"
+                f"{source}: {which} no imported schedule: name the rotation, ROTATION=FEED"
             )
         if name not in routing.rotations:
             raise SourceError(f"{source}: no rotation {name!r} was imported")

@@ -85,6 +85,13 @@ def _schedule(id_: str, values: Mapping[str, Any]) -> Schedule:
         ],
     )
     schedule.notes = fields.notes
+    if schedule.shift_ids and fields.text("ical_url_overrides"):
+        schedule.notes.append("its overrides calendar (ical_url_overrides) is not read")
+    if values.get("enable_web_overrides") is True:
+        schedule.notes.append(
+            "overrides made in OnCall's web UI are not in Terraform: add an API dump of"
+            " on_call_shifts to import them"
+        )
     return schedule
 
 

@@ -3,6 +3,7 @@ shifts — silent where they agree, every disagreement listed (and exit 1) where
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -113,3 +114,38 @@ def test_the_command_prints_the_check_and_exits_1_on_a_mismatch(tmp_path: Path) 
     failed = runner.invoke(cli, [*base, "--check-shifts", f"payments-secondary={bad}"])
     assert failed.exit_code == 1
     assert "source bob, muster dave" in failed.stdout
+
+
+def test_oncalls_final_shifts_json_is_a_feed_too() -> None:
+    """The API's final_shifts (a year at most): no calendar name, so the rotation is named."""
+    export = read_export(read_documents([TERRAFORM]))
+    schedule = next(s for s in export.schedules.values() if s.name == "Payments primary")
+    shifts, at = [], NOW.replace(hour=0, minute=0)
+    while at < NOW + timedelta(days=360):
+        user = oncall_reference.on_call(export, schedule, at)
+        if user is not None:
+            username = export.users[user].username
+            if shifts and shifts[-1]["user_username"] == username and shifts[-1]["end"] == at:
+                shifts[-1]["end"] = at + STEP
+            else:
+                shifts.append({"user_username": username, "start": at, "end": at + STEP})
+        at += STEP
+    results = [
+        {
+            "user_pk": "U",
+            "user_username": s["user_username"],
+            "user_email": "x@example.com",
+            "shift_start": s["start"].isoformat().replace("+00:00", "Z"),
+            "shift_end": s["end"].isoformat().replace("+00:00", "Z"),
+        }
+        for s in shifts
+    ]
+    feed = json.dumps({"count": len(results), "results": results})
+    assert len(read_feed(feed, "final_shifts.json").events) == len(results)
+    with pytest.raises(SourceError, match="it names no imported schedule"):
+        check(feed)
+    found = check(feed, "payments-primary")
+    assert found.mismatches == []
+    assert found.ends is not None
+    assert found.starts is not None
+    assert found.ends - found.starts > timedelta(days=300)
