@@ -45,6 +45,10 @@ COMMANDS: dict[str, Entry] = {
         "Messages that could not be handled, kept for ops to fix and replay (or discard).",
     ),
     "declare": Entry("muster.worker.cli.producer:declare", "Declare an incident; prints its id."),
+    "import": Entry(
+        "muster.worker.cli.importing:import_config",
+        "Import SOURCE's Terraform, state or API dumps at PATH... into a muster routing config.",
+    ),
     "milestone": Entry(
         "muster.worker.cli.producer:milestone",
         "Record a milestone on INCIDENT_ID; prints the milestone id.",

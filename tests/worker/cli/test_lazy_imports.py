@@ -39,8 +39,11 @@ NOT_FOR_QUICK_COMMANDS = [
     "fastapi",
     "structlog",
     "phonenumbers",
+    "hcl2",
+    "icalendar",
 ]
-"""What a command that sends nothing and reads no database has no use for."""
+"""What a command that sends nothing and reads no database has no use for (nor ``muster
+import``'s Terraform parser)."""
 
 NOT_FOR_PRODUCERS = ["apprise", "sqlalchemy", "fastapi", "structlog", "redis", "phonenumbers"]
 """What a command that queues one message on the embedded broker has no use for."""

@@ -1,0 +1,37 @@
+"""Grafana OnCall: its Terraform (``.tf`` and state) and REST API v1 dumps → a muster config.
+
+:mod:`.reading` reads both kinds of files into one :class:`.model.Export`; :mod:`.shifts`
+turns schedules into rotations and overrides; :mod:`.escalation` chains into services and
+routes into intake rules; :mod:`.translate` puts them together with the report.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from muster.config.importers.grafana_oncall.model import Export
+from muster.config.importers.grafana_oncall.reading import from_sources
+from muster.config.importers.grafana_oncall.translate import SOURCE, translate
+from muster.config.importers.people import PeopleTable
+from muster.config.importers.sources import Documents
+from muster.config.importers.terraform import is_state, read_configuration, read_state
+from muster.config.importers.writer import Imported
+
+__all__ = ["SOURCE", "import_documents", "read_export"]
+
+
+def read_export(documents: Documents) -> Export:
+    """Everything OnCall-shaped in a team's files: Terraform, state and API dumps alike."""
+    resources = read_configuration(documents.terraform, documents.tfvars)
+    dumps = []
+    for name, document in documents.json:
+        if is_state(document):
+            resources += read_state(document)
+        else:
+            dumps.append((name, document))
+    return from_sources(resources, dumps)
+
+
+def import_documents(documents: Documents, people: PeopleTable, now: datetime) -> Imported:
+    """Translate a team's OnCall files (already read) as of ``now``."""
+    return translate(read_export(documents), people, now)
