@@ -156,7 +156,24 @@ class PrivatePostgres:
         )  # fmt: skip
         self.reaper = guard(self.process.pid)
         listening(self.process, self.port, self.folder / "postgres.log", timeout=30)
+        self._accepting(timeout=30)
         return self
+
+    def _accepting(self, timeout: float) -> None:
+        """Wait until the server takes connections: it listens while it still replays its WAL
+        ("the database system is starting up"), and a test's first connection must not race
+        that recovery."""
+        deadline = time.monotonic() + timeout
+        while True:
+            ready = subprocess.run(
+                [str(self.bin / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.port)],
+                check=False,
+            )
+            if ready.returncode == 0:
+                return
+            if time.monotonic() > deadline:
+                pytest.fail(f"PostgreSQL on {self.port} took no connections in {timeout} s")
+            time.sleep(0.05)
 
     def kill(self) -> None:
         """SIGKILL of the whole server: a crash; it recovers from its WAL when started again."""
