@@ -33,6 +33,9 @@ PARTS = (
 )  # fmt: skip
 _UNTIL = re.compile(r"\d{8}(T\d{6}Z?)?")
 _ORDINAL_DAY = re.compile(r"[+-]?\d")
+_INTEGER = re.compile(r"[+-]?\d{1,6}")
+_NUMBERS = (("INTERVAL", 1, 1000), ("COUNT", 1, 100_000), ("BYMONTH", 1, 12), ("BYMONTHDAY", 1, 31))
+_POSITIVE = ("INTERVAL", "COUNT", "BYMONTH")
 _SOME_DAY = datetime(2000, 1, 1)  # noqa: DTZ001 - a wall-clock DTSTART, only to check the syntax
 
 
@@ -58,6 +61,12 @@ def _check(text: str) -> str:
     freq = parts.get("FREQ")
     if freq not in FREQUENCIES:
         raise ValueError(f"FREQ must be one of {', '.join(FREQUENCIES)}, not {freq or 'missing'}")
+    for key, low, high in _NUMBERS:
+        for number in parts.get(key, "").split(",") if key in parts else ():
+            if not _INTEGER.fullmatch(number) or not low <= abs(int(number)) <= high:
+                raise ValueError(f"{key}={parts[key]}: each must be a whole number {low} to {high}")
+            if int(number) < 0 and key in _POSITIVE:
+                raise ValueError(f"{key}={parts[key]} must be positive")
     if "COUNT" in parts and "UNTIL" in parts:
         raise ValueError("COUNT and UNTIL both end a rule: give one (RFC 5545)")
     if "UNTIL" in parts and not _UNTIL.fullmatch(parts["UNTIL"]):

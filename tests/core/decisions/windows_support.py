@@ -1,0 +1,31 @@
+"""Configs with maintenance windows, for the window tests: the minimal document plus windows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from muster.worker.core.checks.validation import validate_document
+from muster.worker.core.config.issues import format_path
+from muster.worker.core.config.model import RoutingConfig
+from tests.configs import minimal_document
+
+
+def windows_document(windows: dict[str, Any], timezone: str = "UTC") -> dict[str, Any]:
+    """The minimal document in ``timezone``, with ``windows`` under ``maintenance``."""
+    document = minimal_document()
+    document["timezone"] = timezone
+    document["maintenance"] = {"windows": windows}
+    return document
+
+
+def config_with(windows: dict[str, Any], timezone: str = "UTC") -> RoutingConfig:
+    """A validated config holding ``windows``; fails the test on any error."""
+    config, issues = validate_document(windows_document(windows, timezone))
+    assert config is not None, [str(issue) for issue in issues]
+    return config
+
+
+def issues_of(windows: dict[str, Any], timezone: str = "UTC") -> list[str]:
+    """Every error, as ``path: message``, of a document holding ``windows``."""
+    _, issues = validate_document(windows_document(windows, timezone))
+    return [f"{format_path(issue.path)}: {issue.message}" for issue in issues]
