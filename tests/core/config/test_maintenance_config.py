@@ -81,6 +81,38 @@ class TestErrors:
             " maintenance.max_length (3d): shorten it, or raise max_length if it is meant"
         ]
 
+    def test_a_recurrence_without_a_break_is_an_error(self) -> None:
+        """Occurrences that overlap or meet would hold for ever, whatever ``max_length`` says."""
+        issues = issues_of(
+            {"w": window(end=None, recurrence="FREQ=DAILY;BYHOUR=0,12", duration="12h")}
+        )
+        assert len(issues) == 1
+        assert issues[0].startswith("maintenance.windows.w.duration: each occurrence lasts 12h")
+        assert issues[0].endswith("the window would hold without a break; shorten the duration")
+
+    def test_a_skipped_time_meeting_the_next_occurrence_is_not_unbroken(self) -> None:
+        """02:30 and 03:30 on New York's spring-forward day are one instant: still a break."""
+        clean = issues_of(
+            {
+                "w": window(
+                    start="2027-03-01T02:30",
+                    end=None,
+                    recurrence="FREQ=DAILY;BYHOUR=2,3",
+                    duration="30m",
+                    timezone="America/New_York",
+                )
+            }
+        )
+        assert clean == []
+
+    def test_an_unknown_key_in_a_scope_is_named_with_the_keys_allowed(self) -> None:
+        """A misspelt ``service`` suggests ``services``."""
+        issues = issues_of({"w": window(scope={"service": ["api"]})})
+        assert (
+            "maintenance.windows.w.scope.service: unknown key 'service' (did you mean 'services'?)"
+            in issues
+        )
+
     def test_an_unknown_key_in_a_window_is_named_with_the_keys_allowed(self) -> None:
         """A misspelt ``on_ends`` suggests ``on_end``."""
         issues = issues_of({"w": window(on_ends="page")})

@@ -8,7 +8,8 @@ instant they are true at, which the caller passes in.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
+from itertools import islice, pairwise
 
 from muster.worker.core.config.durations import format_duration
 from muster.worker.core.config.issues import ConfigIssue, Path, error, warning
@@ -18,17 +19,23 @@ from muster.worker.core.config.model import RoutingConfig
 from muster.worker.core.config.recurrence import FOLLOWED_YEARS
 from muster.worker.core.decisions.windows import place, window_next_boundary, window_zone
 
+_CHECKED = 400
+
 
 def _path(name: str, *rest: str) -> Path:
     return ("maintenance", "windows", name, *rest)
 
 
 def window_errors(config: RoutingConfig) -> list[ConfigIssue]:
-    """An error for each window longer than ``maintenance.max_length``."""
+    """An error for each window longer than ``maintenance.max_length``, or recurring without a
+    break (its occurrences overlapping or meeting: a hold with no end)."""
     longest = config.maintenance.max_length
     issues = []
     for name, window in config.maintenance.windows.items():
         zone = window_zone(config, window)
+        unbroken = _unbroken(window, zone)
+        if unbroken is not None:
+            issues.append(error(_path(name, "duration"), unbroken))
         if window.duration is not None:
             length, key = window.duration, "duration"
         elif window.end is not None:
@@ -45,6 +52,23 @@ def window_errors(config: RoutingConfig) -> list[ConfigIssue]:
                 )
             )
     return issues
+
+
+def _unbroken(window: Window, zone: tzinfo) -> str | None:
+    """Why the first :data:`_CHECKED` occurrences (a year of a daily rule, DST days included)
+    leave no break between two of them, if they do."""
+    if window.rule is None or window.duration is None:
+        return None
+    rule, _ = window.rule
+    starts = [place(wall, zone) for wall in islice(rule, _CHECKED)]
+    for earlier, later in pairwise(sorted(set(starts))):  # a skipped time may meet the next
+        if later <= earlier + window.duration:
+            return (
+                f"each occurrence lasts {format_duration(window.duration)} but the one of"
+                f" {later.isoformat()} starts {format_duration(later - earlier)} after the one"
+                " before: the window would hold without a break; shorten the duration"
+            )
+    return None
 
 
 def window_warnings(config: RoutingConfig, now: datetime) -> list[ConfigIssue]:

@@ -9,12 +9,15 @@ from muster.worker.core.config.model import RoutingConfig
 from muster.worker.core.decisions.windows import window_zone, windows_between
 
 AHEAD = timedelta(days=7)
+LISTED = 20  # occurrences listed; the rest counted (a window every hour would fill a screen)
 
 
 def upcoming_windows(config: RoutingConfig, now: datetime, ahead: timedelta = AHEAD) -> list[str]:
-    """One line per window occurrence active at some time in ``[now, now + ahead)``."""
+    """One line per window occurrence active at some time in ``[now, now + ahead)`` (the
+    first :data:`LISTED`, then how many more)."""
     lines = []
-    for hold in windows_between(config, now, now + ahead):
+    holds = windows_between(config, now, now + ahead)
+    for hold in holds[:LISTED]:
         window = config.maintenance.windows[hold.name]
         zone = window_zone(config, window)
         starts, ends = hold.starts.astimezone(zone), hold.ends.astimezone(zone)
@@ -24,4 +27,6 @@ def upcoming_windows(config: RoutingConfig, now: datetime, ahead: timedelta = AH
             f"  window {hold.name}: {starts:%a %Y-%m-%d %H:%M} to {until} {zone.key}{now_note}:"
             f" {hold.reason}"
         )
+    if len(holds) > LISTED:
+        lines.append(f"  and {len(holds) - LISTED} more window occurrences in the same days")
     return lines
