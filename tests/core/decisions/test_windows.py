@@ -20,22 +20,15 @@ from muster.worker.core.decisions.windows import (
     next_boundary,
     windows_between,
 )
-from tests.core.decisions.windows_support import config_with
+from tests.core.decisions.windows_support import config_with, recurring
 
 DUBLIN = ZoneInfo("Europe/Dublin")
 SPRING_2027 = datetime(2027, 3, 28, tzinfo=UTC)  # Dublin: 01:00 GMT becomes 02:00 IST
 
 
 def weekly(**extra: Any) -> dict[str, Any]:
-    """A search window every Sunday 03:00 for an hour, from 2026-01-04."""
-    return {
-        "reason": "Weekly reindex",
-        "scope": {"services": ["api"]},
-        "start": "2026-01-04T03:00",
-        "recurrence": "FREQ=WEEKLY;BYDAY=SU",
-        "duration": "1h",
-        **extra,
-    }
+    """A window every Sunday 03:00 for an hour, from 2026-01-04."""
+    return recurring("FREQ=WEEKLY;BYDAY=SU", "1h") | extra
 
 
 def once(start: str, end: str, **extra: Any) -> dict[str, Any]:

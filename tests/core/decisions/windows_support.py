@@ -29,3 +29,15 @@ def issues_of(windows: dict[str, Any], timezone: str = "UTC") -> list[str]:
     """Every error, as ``path: message``, of a document holding ``windows``."""
     _, issues = validate_document(windows_document(windows, timezone))
     return [f"{format_path(issue.path)}: {issue.message}" for issue in issues]
+
+
+def recurring(recurrence: str, duration: str, **fields: Any) -> dict[str, Any]:
+    """A recurring window on the api service from 2026-01-04 03:00, with ``fields`` added."""
+    return {
+        "reason": "Recurring work",
+        "scope": {"services": ["api"]},
+        "start": "2026-01-04T03:00",
+        "recurrence": recurrence,
+        "duration": duration,
+        **fields,
+    }

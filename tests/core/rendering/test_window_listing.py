@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from muster.worker.core.rendering.windows import LISTED, upcoming_windows
-from tests.core.decisions.windows_support import config_with
+from tests.core.decisions.windows_support import config_with, recurring
 
 SATURDAY = datetime(2026, 12, 12, 12, tzinfo=UTC)
 
@@ -14,14 +14,9 @@ def test_each_occurrence_is_a_line_in_its_window_s_zone() -> None:
     """Times as the window's zone shows them; a window running now says so."""
     config = config_with(
         {
-            "reindex": {
-                "reason": "Weekly reindex",
-                "scope": {"services": ["api"]},
-                "start": "2026-01-04T03:00",
-                "recurrence": "FREQ=WEEKLY;BYDAY=SU",
-                "duration": "1h",
-                "timezone": "America/New_York",
-            },
+            "reindex": recurring(
+                "FREQ=WEEKLY;BYDAY=SU", "1h", reason="Weekly reindex", timezone="America/New_York"
+            ),
             "failover": {
                 "reason": "Failover",
                 "scope": {"severities": ["SEV2"]},
@@ -40,15 +35,7 @@ def test_each_occurrence_is_a_line_in_its_window_s_zone() -> None:
 def test_a_window_recurring_often_is_counted_past_the_first_few() -> None:
     """Every hour for a week would fill a screen: the first few, then how many more."""
     config = config_with(
-        {
-            "hourly": {
-                "reason": "Cache flush",
-                "scope": {"services": ["api"]},
-                "start": "2026-01-01T00:00",
-                "recurrence": "FREQ=DAILY;BYHOUR=" + ",".join(map(str, range(24))),
-                "duration": "5m",
-            }
-        }
+        {"hourly": recurring("FREQ=DAILY;BYHOUR=" + ",".join(map(str, range(24))), "5m")}
     )
     lines = upcoming_windows(config, SATURDAY)
     assert len(lines) == LISTED + 1
