@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
+from dateutil.rrule import rrulestr
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,10 +23,11 @@ from muster.worker.core.decisions.windows import (
     next_boundary,
     windows_between,
 )
-from tests.core.decisions.windows_support import config_with
+from tests.core.decisions.windows_support import recurring, scheduled_config_with
 
 ZONES = ("Europe/Dublin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata")
 FIRST_DAY = datetime(2027, 1, 1)
+LAST_DAY = datetime(2028, 1, 1)
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 _TICK = timedelta(microseconds=1)
 Drawn = tuple[RoutingConfig, str, int, int, timedelta, datetime]
@@ -74,7 +76,7 @@ def daily_windows(draw: st.DrawFn) -> Drawn:
     zone = draw(st.sampled_from(ZONES))
     hour, minute = draw(st.integers(0, 23)), draw(st.sampled_from([0, 15, 29, 30, 45, 59]))
     duration = timedelta(minutes=draw(st.integers(1, 30 * 60)))
-    config = config_with(
+    config = scheduled_config_with(
         {
             "nightly": {
                 "reason": "nightly",
@@ -89,6 +91,57 @@ def daily_windows(draw: st.DrawFn) -> Drawn:
     change = draw(st.sampled_from(transitions(zone)))
     near = change + timedelta(minutes=draw(st.integers(-36 * 60, 36 * 60)))
     return config, zone, hour, minute, duration, near
+
+
+@st.composite
+def rules(draw: st.DrawFn) -> str:
+    """An RRULE of a shape maintenance is planned in, at drawn hours and minutes: daily,
+    weekly on some days, monthly on a last, first or second Sunday (the EU's and the US's DST
+    days)."""
+    hours = sorted(set(draw(st.lists(st.integers(0, 23), min_size=1, max_size=3))))
+    minute = draw(st.sampled_from([0, 1, 15, 30, 45, 59]))
+    shape = draw(
+        st.sampled_from(
+            [
+                "FREQ=DAILY",
+                "FREQ=DAILY;INTERVAL=2",
+                "FREQ=WEEKLY;BYDAY=SA,SU",
+                "FREQ=MONTHLY;BYDAY=-1SU",
+                "FREQ=MONTHLY;BYDAY=2SU",
+                "FREQ=MONTHLY;BYDAY=1SU",
+            ]
+        )
+    )
+    return f"{shape};BYHOUR={','.join(map(str, hours))};BYMINUTE={minute}"
+
+
+class TestAnyRule:
+    """Whatever the rule's shape, its occurrences are dateutil's own wall-clock times for it,
+    each read as RFC 5545 reads it."""
+
+    @PROPERTY
+    @given(st.sampled_from(ZONES), rules(), st.integers(1, 240), st.data())
+    def test_occurrences_are_exactly_the_rule_s_instants(
+        self, zone_name: str, rule: str, minutes: int, data: st.DataObject
+    ) -> None:
+        """The set of starts overlapping a span around a DST change, and each one's length."""
+        zone = ZoneInfo(zone_name)
+        duration = timedelta(minutes=minutes)
+        config = scheduled_config_with(
+            {"w": recurring(rule, f"{minutes}m", start="2027-01-01T00:00")}, timezone=zone_name
+        )
+        change = data.draw(st.sampled_from(transitions(zone_name)))
+        since = change - timedelta(hours=data.draw(st.integers(0, 48)))
+        until = change + timedelta(hours=data.draw(st.integers(1, 48)))
+        walls = rrulestr(rule, dtstart=FIRST_DAY).between(FIRST_DAY, LAST_DAY, inc=True)
+        expected = {
+            starts
+            for starts in (rfc_instant(wall, zone) for wall in walls)
+            if starts < until and starts + duration > since
+        }
+        found = windows_between(config, since, until)
+        assert {hold.starts for hold in found} == expected
+        assert all(hold.ends - hold.starts == duration for hold in found)
 
 
 class TestAcrossDstChanges:

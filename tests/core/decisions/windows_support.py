@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from muster.worker.core.checks.validation import validate_document
+from muster.worker.core.checks.validation import validate_document, validate_schema
 from muster.worker.core.config.issues import format_path
 from muster.worker.core.config.model import RoutingConfig
 from tests.configs import minimal_document
@@ -21,6 +21,15 @@ def windows_document(windows: dict[str, Any], timezone: str = "UTC") -> dict[str
 def config_with(windows: dict[str, Any], timezone: str = "UTC") -> RoutingConfig:
     """A validated config holding ``windows``; fails the test on any error."""
     config, issues = validate_document(windows_document(windows, timezone))
+    assert config is not None, [str(issue) for issue in issues]
+    return config
+
+
+def scheduled_config_with(windows: dict[str, Any], timezone: str = "UTC") -> RoutingConfig:
+    """A config holding ``windows`` that fit the schema, not checked against each other or
+    ``max_length``: occurrences are defined for windows the checks refuse too (a recurrence
+    without a break), so the scheduling properties hold for any."""
+    config, issues = validate_schema(windows_document(windows, timezone))
     assert config is not None, [str(issue) for issue in issues]
     return config
 
