@@ -9,7 +9,7 @@ instant they are true at, which the caller passes in.
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from itertools import islice, pairwise
+from itertools import pairwise
 
 from muster.worker.core.config.durations import format_duration
 from muster.worker.core.config.issues import ConfigIssue, Path, error, warning
@@ -60,7 +60,7 @@ def _unbroken(window: Window, zone: tzinfo) -> str | None:
     if window.rule is None or window.duration is None:
         return None
     rule, _ = window.rule
-    starts = [place(wall, zone) for wall in islice(rule, _CHECKED)]
+    starts = [place(wall, zone) for wall in rule.first_walls(_CHECKED)]
     for earlier, later in pairwise(sorted(set(starts))):  # a skipped time may meet the next
         if later <= earlier + window.duration:
             return (
@@ -106,8 +106,8 @@ def _timing(config: RoutingConfig, name: str, window: Window, now: datetime) -> 
     zone = window_zone(config, window)
     if window.rule is not None:
         rule, until_utc = window.rule
-        first = rule.after(window.start, inc=True)
-        if first is None or (until_utc is not None and place(first, zone) > until_utc):
+        first = rule.first_walls(1)
+        if not first or (until_utc is not None and place(first[0], zone) > until_utc):
             return [
                 warning(
                     _path(name, "recurrence"),

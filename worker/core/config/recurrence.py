@@ -19,7 +19,10 @@ is answered in bounded time, and a rule with no occurrence in that span never oc
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from threading import Lock
 from typing import Annotated, Any
 
 from dateutil.rrule import rrule, rrulestr
@@ -94,16 +97,22 @@ class _Exhausted(Exception):
 
 
 class FollowedRule(rrule):
-    """dateutil's rule, followed for :data:`FOLLOWED_YEARS` calendar years and no further.
+    """dateutil's rule, followed for :data:`FOLLOWED_YEARS` calendar years and no further, its
+    occurrences kept as they are found so each question is a bisection.
 
     dateutil reads ``_byweekno`` once for each calendar year its search enters (in
     ``_iterinfo.rebuild``); counting those reads bounds the search however seldom, or never,
-    the rule occurs.
+    the rule occurs. One search runs per rule (:meth:`_extend`, under a lock), so the count is
+    that search's; dateutil's own iteration is not used.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._years_entered: int | None = None
         super().__init__(*args, **kwargs)
+        self._walls: list[datetime] = []
+        self._search: Iterator[datetime] | None = None
+        self._followed = False
+        self._lock = Lock()
 
     @property
     def _byweekno(self) -> Any:
@@ -117,17 +126,33 @@ class FollowedRule(rrule):
     def _byweekno(self, value: Any) -> None:
         self._weeknos = value
 
-    def _iter(self) -> Any:
+    def _followed_search(self) -> Iterator[datetime]:
         self._years_entered = 0
-        found = 0
         try:
-            for occurrence in super()._iter():  # type: ignore[misc]
-                found += 1
-                yield occurrence
+            yield from super()._iter()  # type: ignore[misc]
         except _Exhausted:
-            self._len = found
-        finally:
-            self._years_entered = None
+            return
+
+    def _extend(self, enough: Callable[[list[datetime]], bool]) -> list[datetime]:
+        with self._lock:
+            if self._search is None:
+                self._search = self._followed_search()
+            while not self._followed and not enough(self._walls):
+                found = next(self._search, None)
+                if found is None:
+                    self._followed = True
+                else:
+                    self._walls.append(found)
+            return self._walls
+
+    def walls_between(self, low: datetime, high: datetime) -> list[datetime]:
+        """The wall-clock occurrences in ``[low, high]``."""
+        walls = self._extend(lambda walls: bool(walls) and walls[-1] > high)
+        return walls[bisect_left(walls, low) : bisect_right(walls, high)]
+
+    def first_walls(self, count: int) -> list[datetime]:
+        """The first ``count`` wall-clock occurrences (fewer if the rule has fewer)."""
+        return self._extend(lambda walls: len(walls) >= count)[:count]
 
 
 def compile_rule(text: str, start: datetime) -> tuple[FollowedRule, datetime | None]:
@@ -149,7 +174,7 @@ def compile_rule(text: str, start: datetime) -> tuple[FollowedRule, datetime | N
         wkst=plain._wkst,  # type: ignore[attr-defined]
         count=plain._count,  # type: ignore[attr-defined]
         until=plain._until,  # type: ignore[attr-defined]
-        cache=True,
+        cache=False,
         **original,
     )
     return followed, until_utc

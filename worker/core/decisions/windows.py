@@ -87,7 +87,7 @@ def _recurring(
     low = _wall(since, zone, -(_MARGIN + duration))
     high = _wall(until, zone, _MARGIN)
     spans = []
-    for wall in rule.between(low, high, inc=True):
+    for wall in rule.walls_between(low, high):
         starts = place(wall, zone)
         if until_utc is None or starts <= until_utc:
             spans.append((starts, starts + duration))
