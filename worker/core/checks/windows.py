@@ -16,8 +16,8 @@ from muster.worker.core.config.issues import ConfigIssue, Path, error, warning
 from muster.worker.core.config.maintenance import HoldScope, Window
 from muster.worker.core.config.matchers import compile_matcher
 from muster.worker.core.config.model import RoutingConfig
-from muster.worker.core.config.recurrence import FOLLOWED_YEARS
-from muster.worker.core.decisions.windows import place, window_next_boundary, window_zone
+from muster.worker.core.config.recurrence import FOLLOWED_YEARS, place
+from muster.worker.core.decisions.windows import window_next_boundary, window_zone
 
 _CHECKED = 400
 

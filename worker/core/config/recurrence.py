@@ -21,9 +21,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from threading import Lock
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 from pydantic import AfterValidator, StringConstraints
@@ -110,6 +111,7 @@ class FollowedRule(rrule):
         self._years_entered: int | None = None
         super().__init__(*args, **kwargs)
         self._walls: list[datetime] = []
+        self._placed: dict[str, dict[int, datetime]] = {}  # zone → a wall's index → its instant
         self._search: Iterator[datetime] | None = None
         self._followed = False
         self._lock = Lock()
@@ -145,14 +147,30 @@ class FollowedRule(rrule):
                     self._walls.append(found)
             return self._walls
 
-    def walls_between(self, low: datetime, high: datetime) -> list[datetime]:
-        """The wall-clock occurrences in ``[low, high]``."""
+    def instants_between(self, low: datetime, high: datetime, zone: ZoneInfo) -> list[datetime]:
+        """The instants (UTC) of the occurrences whose wall-clock times are in ``[low, high]``,
+        each placed in ``zone`` once and kept."""
         walls = self._extend(lambda walls: bool(walls) and walls[-1] > high)
-        return walls[bisect_left(walls, low) : bisect_right(walls, high)]
+        first, last = bisect_left(walls, low), bisect_right(walls, high)
+        with self._lock:
+            placed = self._placed.setdefault(zone.key, {})
+            for index in range(first, last):
+                if index not in placed:
+                    placed[index] = place(walls[index], zone)
+            return [placed[index] for index in range(first, last)]
 
     def first_walls(self, count: int) -> list[datetime]:
         """The first ``count`` wall-clock occurrences (fewer if the rule has fewer)."""
         return self._extend(lambda walls: len(walls) >= count)[:count]
+
+
+def place(wall: datetime, zone: tzinfo) -> datetime:
+    """A window's time as a UTC instant: aware times as they say, wall-clock times in ``zone``
+    as RFC 5545 reads them (the first of a repeated time; a skipped time with the offset from
+    before the change: Python's ``fold=0``)."""
+    if wall.tzinfo is None:
+        wall = wall.replace(tzinfo=zone, fold=0)
+    return wall.astimezone(UTC)
 
 
 def compile_rule(text: str, start: datetime) -> tuple[FollowedRule, datetime | None]:

@@ -21,27 +21,18 @@ next boundary.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from muster.worker.core.config.fields import LONGEST
 from muster.worker.core.config.maintenance import Window
 from muster.worker.core.config.model import RoutingConfig
-from muster.worker.core.config.recurrence import FollowedRule
+from muster.worker.core.config.recurrence import FollowedRule, place
 from muster.worker.core.decisions.holds import WINDOW, Hold, next_edge
 
 _MARGIN = timedelta(days=2)  # more than any zone's offsets differ by (Samoa skipped a day)
 _FIRST_HORIZON = timedelta(days=1)
 _INSTANT = timedelta(microseconds=1)
-
-
-def place(wall: datetime, zone: tzinfo) -> datetime:
-    """A window's time as a UTC instant: aware times as they say, wall-clock times in ``zone``
-    as RFC 5545 reads them (the first of a repeated time; a skipped time with the offset from
-    before the change)."""
-    if wall.tzinfo is None:
-        wall = wall.replace(tzinfo=zone, fold=0)
-    return wall.astimezone(UTC)
 
 
 def window_zone(config: RoutingConfig, window: Window) -> ZoneInfo:
@@ -50,7 +41,7 @@ def window_zone(config: RoutingConfig, window: Window) -> ZoneInfo:
 
 
 def occurrences(
-    name: str, window: Window, zone: tzinfo, since: datetime, until: datetime
+    name: str, window: Window, zone: ZoneInfo, since: datetime, until: datetime
 ) -> list[Hold]:
     """The window's occurrences that overlap ``[since, until)``, in order of their start."""
     if window.rule is not None and window.duration is not None:
@@ -79,7 +70,7 @@ def occurrences(
 def _recurring(
     compiled: tuple[FollowedRule, datetime | None],
     duration: timedelta,
-    zone: tzinfo,
+    zone: ZoneInfo,
     since: datetime,
     until: datetime,
 ) -> list[tuple[datetime, datetime]]:
@@ -87,8 +78,7 @@ def _recurring(
     low = _wall(since, zone, -(_MARGIN + duration))
     high = _wall(until, zone, _MARGIN)
     spans = []
-    for wall in rule.walls_between(low, high):
-        starts = place(wall, zone)
+    for starts in rule.instants_between(low, high, zone):
         if until_utc is None or starts <= until_utc:
             spans.append((starts, starts + duration))
     return spans
@@ -130,7 +120,7 @@ def next_boundary(
 
 
 def window_next_boundary(
-    name: str, window: Window, zone: tzinfo, after: datetime
+    name: str, window: Window, zone: ZoneInfo, after: datetime
 ) -> datetime | None:
     """One window's first start or end later than ``after``, looked for in spans doubling
     from a day to ten years (an edge found inside the span searched is the first)."""
