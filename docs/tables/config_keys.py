@@ -30,6 +30,8 @@ PLACEHOLDERS = {
     "limits.people.PERSON": "KIND",
     "intake.rules[].match": "LABEL",
     "intake.rules[].match_re": "LABEL",
+    "maintenance.windows.NAME.scope.match": "LABEL",
+    "maintenance.windows.NAME.scope.match_re": "LABEL",
 }
 
 # Values written whole (``{max, per}``) rather than walked key by key.
@@ -114,6 +116,24 @@ MEANINGS = {
     "limits.default": "`{max, per}` for a kind not under `kinds` (`null`: unlimited)",
     "limits.kinds.KIND": "`{max, per}` for one contact kind (built in: sms and voice 5/15m)",
     "limits.people.PERSON.KIND": "one person's own limit for one kind",
+    "maintenance.max_length": "the longest a window may last (a longer one is an error)",
+    "maintenance.windows.NAME.reason": "why: shown wherever the window is",
+    "maintenance.windows.NAME.scope.match.LABEL": "held: alerts with the label's value, equal",
+    "maintenance.windows.NAME.scope.match_re.LABEL": "held: alerts whose label a regex (RE2) "
+    "matches whole",
+    "maintenance.windows.NAME.scope.services": "held: incidents all of whose services are listed",
+    "maintenance.windows.NAME.scope.severities": "held: incidents of these severity levels",
+    "maintenance.windows.NAME.start": "when it starts (naive: a wall-clock time in its zone); "
+    "with `recurrence`, the first occurrence and its time of day",
+    "maintenance.windows.NAME.end": "when a one-off window ends (at most `max_length` later)",
+    "maintenance.windows.NAME.recurrence": "an RFC 5545 RRULE (`FREQ=WEEKLY;BYDAY=SU`): "
+    "DAILY to YEARLY",
+    "maintenance.windows.NAME.duration": "how long each occurrence lasts, in real time",
+    "maintenance.windows.NAME.timezone": "the zone of its wall-clock times (absent: `timezone`)",
+    "maintenance.windows.NAME.existing": "`keep`: incidents paged before it keep escalating; "
+    "`pause`: they pause",
+    "maintenance.windows.NAME.on_end": "`page`: at its end, what it held and is still open "
+    "pages afresh; `nothing`",
 }
 
 

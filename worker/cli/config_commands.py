@@ -14,6 +14,7 @@ from muster.config.yaml_document import parse_yaml
 from muster.worker.cli.common import PlaceholderEnviron, load_or_exit
 from muster.worker.core.checks.lint import lint
 from muster.worker.core.checks.secret_lint import literal_secrets
+from muster.worker.core.rendering.windows import upcoming_windows
 
 
 @click.group("config")
@@ -35,7 +36,8 @@ def check(path: Path | None, strict: bool, without_secrets: bool) -> None:
     environ = PlaceholderEnviron(os.environ) if without_secrets else os.environ
     loaded = load_or_exit(path, environ)
     placeholders = [f"<{name}>" for name in getattr(environ, "missing", ())]
-    issues = lint(loaded.routing, datetime.now(UTC)) + target_warnings(
+    now = datetime.now(UTC)
+    issues = lint(loaded.routing, now) + target_warnings(
         loaded.routing, skip=lambda url: any(mark in url for mark in placeholders)
     )
     issues += literal_secrets(parse_yaml(loaded.text)[0])
@@ -53,9 +55,13 @@ def check(path: Path | None, strict: bool, without_secrets: bool) -> None:
     ]
     if config.heartbeats:
         counts.append(f"{len(config.heartbeats)} heartbeats")
+    if config.maintenance.windows:
+        counts.append(f"{len(config.maintenance.windows)} maintenance windows")
     note = f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
     if isinstance(environ, PlaceholderEnviron) and environ.missing:
         note += f"; unset variables left as placeholders: {', '.join(sorted(set(environ.missing)))}"
     click.echo(f"{path}: OK - {', '.join(counts)} ({note})")
+    for line in upcoming_windows(config, now):
+        click.echo(line)
     if strict and warnings:
         raise SystemExit(2)

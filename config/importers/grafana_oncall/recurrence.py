@@ -9,9 +9,10 @@ says why a definition cannot be read, before anything is expanded.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.relativedelta import relativedelta
@@ -20,8 +21,18 @@ from dateutil.rrule import DAILY, HOURLY, MONTHLY, WEEKLY, rrule, weekdays
 from muster.config.importers.grafana_oncall.model import Schedule, Shift
 from muster.worker.core.paging.rotations import localize
 
-FREQUENCIES = {"hourly": HOURLY, "daily": DAILY, "weekly": WEEKLY, "monthly": MONTHLY}
-_STEP = {"hourly": "hours", "daily": "days", "weekly": "weeks", "monthly": "months"}
+FREQUENCIES: dict[str, Literal[0, 1, 2, 3, 4, 5, 6]] = {
+    "hourly": HOURLY,
+    "daily": DAILY,
+    "weekly": WEEKLY,
+    "monthly": MONTHLY,
+}
+_STEP: dict[str, Callable[[int], relativedelta]] = {
+    "hourly": lambda n: relativedelta(hours=n),
+    "daily": lambda n: relativedelta(days=n),
+    "weekly": lambda n: relativedelta(weeks=n),
+    "monthly": lambda n: relativedelta(months=n),
+}
 ICAL_DAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DEFAULT_WEEK_START = "SU"  # the API's and the provider's documented default
 
@@ -112,7 +123,7 @@ def occurrences(shift: Shift, zone: ZoneInfo, since: datetime, until: datetime) 
             rule = rrule(
                 FREQUENCIES[shift.frequency],
                 interval=shift.interval * count,
-                dtstart=start + relativedelta(**{step: shift.interval * index}),
+                dtstart=start + step(shift.interval * index),
                 until=end,
                 byweekday=[weekdays[ICAL_DAYS.index(day)] for day in shift.by_day] or None,
                 bymonth=shift.by_month or None,

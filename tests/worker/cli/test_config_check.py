@@ -9,6 +9,7 @@ secrets) never appear in what it prints.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,9 @@ NO_SECRETS: dict[str, str | None] = dict.fromkeys(EXAMPLE_ENV)
 
 EXAMPLE_SUMMARY = (
     f"{EXAMPLE}: OK - 4 severities, 3 roles, 3 services, 9 rotations, 13 people, 1 overrides,"
-    " 2 heartbeats"
+    " 2 heartbeats, 1 maintenance windows"
 )
+WEEKLY_WINDOW = "  window search-reindex: Sun "  # the example's weekly window: one in any 7 days
 
 
 def check(*args: str, env: dict[str, str | None] | None = None) -> Result:
@@ -64,7 +66,10 @@ class TestAValidConfig:
         """The shipped example, with its variables set, exits 0 with one summary line."""
         result = check(str(EXAMPLE), env=EXAMPLE_ENV)
         assert result.exit_code == 0, result.output
-        assert result.stdout.splitlines() == [f"{EXAMPLE_SUMMARY} (0 warnings)"]
+        summary, *windows = result.stdout.splitlines()
+        assert summary == f"{EXAMPLE_SUMMARY} (0 warnings)"
+        assert windows
+        assert all(line.startswith(WEEKLY_WINDOW) for line in windows)
         assert result.stderr == ""
 
     def test_default_path_is_muster_config(self) -> None:
@@ -107,9 +112,9 @@ class TestMissingSecrets:
         result = check("--without-secrets", str(EXAMPLE), env=NO_SECRETS)
         assert result.exit_code == 0, result.output
         names = ", ".join(sorted(EXAMPLE_ENV))
-        assert result.stdout.splitlines() == [
+        assert result.stdout.splitlines()[0] == (
             f"{EXAMPLE_SUMMARY} (0 warnings; unset variables left as placeholders: {names})"
-        ]
+        )
 
     def test_without_secrets_still_uses_the_variables_that_are_set(self) -> None:
         """Set variables are used (and not listed as placeholders, nor printed)."""
@@ -395,3 +400,37 @@ class TestSecretsAreNeverPrinted:
         assert result.exit_code == 1
         assert "error: timezone: unknown timezone" in result.stderr
         assert_no_secrets(result, {"TEAM_ZONE": "Secret/Zone-4711"})
+
+
+class TestMaintenanceWindows:
+    """After the summary, the windows active at some time in the next 7 days, one line each."""
+
+    def test_the_coming_week_s_windows_are_listed_and_later_ones_not(
+        self, write_config: Callable[..., Path]
+    ) -> None:
+        """A window in an hour is listed, in its zone, with its reason; one in 8 days is not."""
+        now = datetime.now(UTC).replace(second=0, microsecond=0)
+
+        def window(hours: int, reason: str) -> dict[str, Any]:
+            starts = now + timedelta(hours=hours)
+            return {
+                "reason": reason,
+                "scope": {"services": ["api"]},
+                "start": starts.isoformat(),
+                "end": (starts + timedelta(hours=2)).isoformat(),
+                "timezone": "UTC",
+            }
+
+        document = with_edit(
+            lambda d: d.update(
+                maintenance={"windows": {"soon": window(1, "Failover"), "later": window(192, "x")}}
+            )
+        )
+        result = check("--strict", str(write_config(document)))
+        assert result.exit_code == 0, result.output
+        summary, *windows = result.stdout.splitlines()
+        assert summary.endswith("2 maintenance windows (0 warnings)")
+        starts = now + timedelta(hours=1)
+        (line,) = windows
+        assert line.startswith(f"  window soon: {starts:%a %Y-%m-%d %H:%M} to ")
+        assert line.endswith(f"{starts + timedelta(hours=2):%H:%M} UTC: Failover")

@@ -11,6 +11,7 @@ from datetime import datetime
 from itertools import pairwise
 
 from muster.worker.core.checks.intake_lint import replayable_callers
+from muster.worker.core.checks.windows import window_warnings
 from muster.worker.core.config.issues import ConfigIssue, Path, format_path, warning
 from muster.worker.core.config.model import SME
 from muster.worker.core.config.scopes import caller_warnings
@@ -30,6 +31,7 @@ def lint(routing: Routing, now: datetime) -> list[ConfigIssue]:
         *_overlapping_overrides(routing),
         *replayable_callers(routing.config.intake),
         *caller_warnings(routing.config.intake),
+        *window_warnings(routing.config, now),
     ]
 
 

@@ -29,6 +29,7 @@ def reference_issues(data: dict[str, Any], written: Any = None) -> list[ConfigIs
     check.intake()
     check.heartbeats()
     check.limits()
+    check.maintenance()
     return check.issues
 
 
@@ -228,6 +229,16 @@ class _References:
             self.need(person, self.people, "person", ("limits", "people", person))
             for kind in raw_kinds if isinstance(raw_kinds, dict) else {}:
                 self.need(kind, self.kinds, "contact kind", ("limits", "people", person, kind))
+
+    def maintenance(self) -> None:
+        """Each window's scope names configured services and severity levels."""
+        for name, raw_window in _mapping(_mapping(self.data, "maintenance"), "windows").items():
+            scope = _mapping(raw_window, "scope")
+            path: Path = ("maintenance", "windows", name, "scope")
+            for index, service in enumerate(_names(scope.get("services"))):
+                self.need(service, self.services, "service", (*path, "services", index))
+            for index, level in enumerate(_names(scope.get("severities"))):
+                self.need(level, self.levels, "severity level", (*path, "severities", index))
 
 
 def _mapping(data: Any, key: str) -> dict[str, Any]:

@@ -12,11 +12,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from muster.worker.core.checks.references import reference_issues, suggest
+from muster.worker.core.checks.windows import window_errors
 from muster.worker.core.config import model as m
 from muster.worker.core.config.heartbeats import HeartbeatMonitor
 from muster.worker.core.config.intake import AlertDefaults, AlertRule, Caller, Intake
 from muster.worker.core.config.issues import ConfigIssue, Path, error
 from muster.worker.core.config.limits import Limit, Limits
+from muster.worker.core.config.maintenance import HoldScope, Maintenance, Window
 from muster.worker.core.config.model import RoutingConfig
 
 
@@ -32,6 +34,8 @@ def validate_document(
         return None, [error((), "the config must be a YAML mapping (key: value) at the top level")]
     config, issues = validate_schema(data)
     issues = _unique(issues + reference_issues(data, written if written is not None else data))
+    if config is not None and not issues:
+        issues = window_errors(config)
     if issues:
         return None, issues
     return config, []
@@ -93,6 +97,7 @@ def _allowed_keys(path: Path) -> list[str]:
         ("intake", "defaults"): AlertDefaults,
         ("limits",): Limits,
         ("limits", "default"): Limit,
+        ("maintenance",): Maintenance,
     }
     shapes = {
         "levels": m.SeverityLevel,
@@ -103,10 +108,13 @@ def _allowed_keys(path: Path) -> list[str]:
         "callers": Caller,
         "rules": AlertRule,
         "heartbeats": HeartbeatMonitor,
+        "windows": Window,
     }
     model = models.get(path)
     if model is None and path[:1] == ("limits",) and len(path) in (3, 4):
         model = Limit  # limits.kinds.KIND, limits.people.PERSON.KIND
+    if model is None and path[:2] == ("maintenance", "windows") and path[3:] == ("scope",):
+        model = HoldScope
     if model is None and len(path) >= 2:
         model = shapes.get(str(path[-2]))
     if model is None:

@@ -13,47 +13,14 @@ from datetime import timedelta
 from functools import cached_property
 from typing import Annotated, Any
 
-import re2
-from pydantic import AfterValidator, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from muster.worker.core.config.fields import Duration, Name, Strict
+from muster.worker.core.config.matchers import LabelMatchers
 from muster.worker.core.config.scopes import Scope
 
 Secret = Annotated[str, StringConstraints(min_length=16, max_length=500)]
 HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,100}$")]
-LabelName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-
-
-def _quiet() -> re2.Options:
-    options = re2.Options()
-    options.log_errors = False  # a refused pattern is a config error, not a line on stderr
-    return options
-
-
-_OPTIONS = _quiet()
-
-
-def compile_matcher(pattern: str) -> re2._Regexp:
-    """``pattern`` as RE2 runs it: in time linear in the label, whatever the pattern (the
-    engine Alertmanager's own matchers use)."""
-    return re2.compile(pattern, _OPTIONS)
-
-
-def _compiles(pattern: str) -> str:
-    try:
-        compile_matcher(pattern)
-    except re2.error as problem:
-        reason = problem.args[0] if problem.args else problem
-        if isinstance(reason, bytes):
-            reason = reason.decode("utf-8", "replace")
-        raise ValueError(
-            f"{pattern!r} is not a regular expression RE2 runs ({reason}): RE2 has no back"
-            " references or look-arounds"
-        ) from None
-    return pattern
-
-
-Pattern = Annotated[str, StringConstraints(max_length=500), AfterValidator(_compiles)]
 
 
 class Signature(Strict):
@@ -119,33 +86,20 @@ class Caller(Strict):
         return self.acts_for is None or person in self.acts_for
 
 
-class AlertRule(Strict):
+class AlertRule(LabelMatchers):
     """When every matcher holds for an alert's labels: the impact, urgency and services it has."""
 
-    match: dict[LabelName, str] = Field(default_factory=dict)
-    match_re: dict[LabelName, Pattern] = Field(default_factory=dict)
     impact: Name | None = None
     urgency: Name | None = None
     services: list[Name] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _says_something(self) -> AlertRule:
-        if not self.match and not self.match_re:
+        if not self.has_matchers:
             raise ValueError("a rule needs match or match_re (intake.defaults is the catch-all)")
         if not (self.impact or self.urgency or self.services):
             raise ValueError("a rule needs impact, urgency or services")
         return self
-
-    @cached_property
-    def _patterns(self) -> tuple[tuple[str, re2._Regexp], ...]:
-        return tuple((name, compile_matcher(pattern)) for name, pattern in self.match_re.items())
-
-    def matches(self, labels: dict[str, str]) -> bool:
-        """Whether every matcher holds: the whole label (anchored at both ends, as Alertmanager
-        anchors), a missing label being the empty string (as Alertmanager)."""
-        return all(labels.get(name, "") == value for name, value in self.match.items()) and all(
-            pattern.fullmatch(labels.get(name, "")) is not None for name, pattern in self._patterns
-        )
 
 
 class AlertDefaults(Strict):

@@ -32,6 +32,7 @@ from muster.worker.core.config.fields import (
 from muster.worker.core.config.heartbeats import HeartbeatMonitor
 from muster.worker.core.config.intake import Intake
 from muster.worker.core.config.limits import Limits
+from muster.worker.core.config.maintenance import Maintenance
 
 SME = "sme"
 """The pseudo-role a severity level names to page the experts of each impacted service."""
@@ -232,6 +233,7 @@ class RoutingConfig(Strict):
     intake: Intake = Field(default_factory=Intake)
     heartbeats: dict[Name, HeartbeatMonitor] = Field(default_factory=dict)
     limits: Limits = Field(default_factory=Limits)
+    maintenance: Maintenance = Field(default_factory=Maintenance)
 
     @cached_property
     def zone(self) -> ZoneInfo:
