@@ -23,10 +23,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import uuid
 from collections.abc import Sequence
 from contextlib import ExitStack
@@ -41,14 +39,17 @@ from _intake_parts import (  # noqa: E402
     Connections,
     WebProcess,
     alert,
+    bench_broker,
+    load_average,
     post_all,
     purge_redis,
     queued,
     routing_yaml,
+    scratch,
     webhook,
 )
 
-from tests.integration.harness import port_open, worker_environment  # noqa: E402
+from tests.integration.harness import worker_environment  # noqa: E402
 from tests.peers.common import free_port  # noqa: E402
 
 TARGET_MB = 60.0
@@ -156,19 +157,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    broker = f"redis://127.0.0.1:6379/{args.redis_db}" if args.broker == "redis" else None
-    if broker and not port_open(6379):
-        print("Redis is not listening on 127.0.0.1:6379")
-        return 1
+    broker = bench_broker(args.broker, args.redis_db)
     print("muster web memory benchmark")
-    print(f"  load average at start: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    print(f"  load average at start: {load_average()}")
     print(f"  broker: {broker or 'embedded (filesystem, in a scratch MUSTER_HOME)'}")
-    base = Path(tempfile.mkdtemp(prefix="muster-web-memory-bench-"))
     with ExitStack() as cleanup:
-        if args.keep:
-            print(f"  keeping {base}")
-        else:
-            cleanup.callback(shutil.rmtree, base, ignore_errors=True)
+        base = scratch(cleanup, "muster-web-memory-bench-", args.keep)
         config = base / "routing.yaml"
         config.write_text(routing_yaml(free_port()))
         queue = f"muster-web-memory-bench-{uuid.uuid4().hex[:8]}"
@@ -210,7 +204,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"  resident after the run                        {megabytes(after)}  target <= "
         f"{TARGET_MB:.0f} MB  {'PASS' if ok else 'FAIL'}"
     )
-    print(f"  load average at the end: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    print(f"  load average at the end: {load_average()}")
     return 0 if ok else 1
 
 
