@@ -27,7 +27,8 @@ try:
     cli(sys.argv[2:], prog_name="muster")
 except SystemExit as done:
     status = done.code
-heavy = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(sys.argv[1])))
+loaded = {name.split(".")[0] for name in sys.modules} | set(sys.modules)
+heavy = sorted(loaded & set(json.loads(sys.argv[1])))
 print(json.dumps({"status": status, "heavy": heavy}), file=sys.stderr)
 """
 
@@ -49,7 +50,8 @@ NOT_FOR_PRODUCERS = ["apprise", "sqlalchemy", "fastapi", "structlog", "redis", "
 def heavy_imports(
     args: list[str], forbidden: list[str], home: Path, status: int = 0, **env: str
 ) -> list[str]:
-    """The ``forbidden`` top-level packages ``muster ARGS`` imported (it must exit ``status``)."""
+    """The ``forbidden`` packages or modules ``muster ARGS`` imported (it must exit
+    ``status``)."""
     env = {"MUSTER_HOME": str(home), "MUSTER_CONFIG": str(DEMO), "PATH": "/usr/bin:/bin", **env}
     done = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(forbidden), *args],
@@ -104,6 +106,20 @@ PRODUCERS = {
     ],
     "ack (no database on this host)": ["ack", "inc-1", "--person", "alice"],
 }
+
+
+def test_a_plain_route_imports_neither_the_webhook_models_nor_the_contract(tmp_path: Path) -> None:
+    """``--alert`` and ``--heartbeat`` need the intake's webhook models and the contract's
+    messages; a dry run of an impact, an urgency and services does not load them."""
+    for args in (QUICK["route"], QUICK["route --format json"]):
+        assert heavy_imports(args, ROUTE_INPUTS_ONLY, tmp_path) == []
+
+
+ROUTE_INPUTS_ONLY = [
+    "muster.worker.core.intake.alerts",
+    "muster.worker.core.decisions.heartbeats",
+    "muster.worker.messages",
+]
 
 
 @pytest.mark.parametrize("args", list(PRODUCERS.values()), ids=list(PRODUCERS))
