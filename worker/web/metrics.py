@@ -15,8 +15,8 @@ and ``/metrics`` of any process answers the sum of all of them, a process that d
 
 from __future__ import annotations
 
-import atexit
 import os
+from multiprocessing import util
 
 from fastapi import APIRouter, Response
 from prometheus_client import (
@@ -53,9 +53,13 @@ router = APIRouter(tags=["health"])
 
 
 def leave_when_exiting() -> None:
-    """A process of the group says on its way out that it is gone (its counts stay, summed)."""
+    """A process of the group says on its way out that it is gone (its counts stay, summed).
+
+    A multiprocessing finalizer, not an ``atexit`` one: the group's processes are forked, and a
+    forked process leaves by ``os._exit`` once its server returns, which runs multiprocessing's
+    finalizers but no ``atexit`` function."""
     if sharing():
-        atexit.register(multiprocess.mark_process_dead, os.getpid())
+        util.Finalize(None, multiprocess.mark_process_dead, args=(os.getpid(),), exitpriority=0)
 
 
 @router.get("/metrics", response_class=Response)
