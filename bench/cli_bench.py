@@ -9,7 +9,7 @@ embedded broker in a temporary ``MUSTER_HOME``.
 
 Beside each figure stand floors measured in the same rounds: ``python -c pass`` (starting the
 interpreter), ``python -c "import click"`` (the least a click command can cost) and the libraries
-every config-reading command imports (click, pydantic, pydantic-settings, PyYAML). Rounds run
+every config-reading command imports (click, pydantic, PyYAML). Rounds run
 every line once in turn, and each line also gives its CPU time (user + system), which load
 from other work on a shared machine inflates far less than wall-clock time. ``ack`` is
 measured with its incident check reading the database: a worker started once declares the
@@ -58,10 +58,10 @@ FLOORS: dict[str, list[str]] = {
     'python -c "pass"': [sys.executable, "-c", "pass"],
     'python -c "import click"': [sys.executable, "-c", "import click"],
     # What every config-reading command imports whatever muster does (informational).
-    "python -c: click, pydantic, pydantic_settings, yaml": [
+    "python -c: click, pydantic, yaml": [
         sys.executable,
         "-c",
-        "import click, pydantic_settings, yaml; from pydantic import BaseModel, Field",
+        "import click, yaml; from pydantic import BaseModel, Field",
     ],
 }
 

@@ -49,9 +49,7 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -71,12 +69,15 @@ from bench.lib.intake_parts import (
     Sink,
     WebProcess,
     alert,
+    bench_broker,
     group_cpu,
+    load_average,
     post_all,
     purge_redis,
     queue_seconds,
     queued,
     routing_yaml,
+    scratch,
     wait_healthy,
     webhook,
 )
@@ -86,7 +87,6 @@ from bench.lib.sink import Latencies, ms
 from tests.harness.muster_processes import MusterWorker, worker_environment
 from tests.harness.peers.alertmanager import AlertmanagerPeer
 from tests.harness.peers.common import free_port
-from tests.harness.servers import port_open
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -369,21 +369,14 @@ def ingest_run(
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     began = time.monotonic()
-    broker = f"redis://127.0.0.1:6379/{args.redis_db}" if args.broker == "redis" else None
-    if broker and not port_open(6379):
-        print("Redis is not listening on 127.0.0.1:6379")
-        return 1
+    broker = bench_broker(args.broker, args.redis_db)
     print("muster web intake benchmark")
     print(f"  python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.platform()}")
     print(f"  code: {code_under_test(ROOT)}")
-    print(f"  load average at start: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+    print(f"  load average at start: {load_average()}")
     print(f"  broker: {broker or 'embedded (filesystem, in a scratch MUSTER_HOME)'}")
-    base = Path(tempfile.mkdtemp(prefix="muster-intake-bench-"))
     with ExitStack() as cleanup:
-        if args.keep:
-            print(f"  keeping {base}")
-        else:
-            cleanup.callback(shutil.rmtree, base, ignore_errors=True)
+        base = scratch(cleanup, "muster-intake-bench-", args.keep)
         sink = cleanup.enter_context(Sink())
         am_rate, muster_rate, problems = ingest_run(args, cleanup, base, sink, broker)
         print(f"\nAlertmanager -> muster worker --beat --web -> first page ({args.broker})")

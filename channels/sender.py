@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import logging
 import re
 import threading
 import time
@@ -24,6 +23,7 @@ from typing import Any, Protocol
 import apprise
 
 import muster.channels.outbox  # noqa: F401 - registers the outbox:// schema with Apprise
+from muster.channels.apprise_logging import tame_apprise_logging
 from muster.channels.http_answers import watching
 from muster.worker.core.config.masking import mask_text
 from muster.worker.core.rendering.render import RenderedMessage
@@ -58,19 +58,6 @@ class Sender(Protocol):
     """Something that sends a rendered message to one target URL (Apprise, or a test stub)."""
 
     def __call__(self, url: str, message: RenderedMessage) -> SendResult: ...
-
-
-def tame_apprise_logging() -> None:
-    """Keep Apprise's logger at WARNING: at DEBUG its plugins log URLs with tokens, and its INFO
-    lines ("Sent 1 Signal API notification to +353…") repeat what ``page.sent`` says, with the
-    address. Its warnings, which name addresses too, pass through muster's masking. urllib3,
-    which Apprise's HTTP plugins send through, is kept at INFO: at DEBUG it logs every request
-    line, ``"POST /hooks/<token> HTTP/1.1"``, a token bare with no URL around it to mask (the
-    fault suite's canary scan found a webhook token so)."""
-    for name, floor in (("apprise", logging.WARNING), ("urllib3", logging.INFO)):
-        logger = logging.getLogger(name)
-        if logger.getEffectiveLevel() < floor:
-            logger.setLevel(floor)
 
 
 class AppriseSender:

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 import structlog
 
-from muster.channels.sender import tame_apprise_logging
+from muster.channels.apprise_logging import tame_apprise_logging
 from muster.config import known_secrets
 from muster.worker.core.config.masking import MASK, mask_text
 

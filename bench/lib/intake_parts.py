@@ -12,13 +12,15 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
-from contextlib import suppress
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +33,7 @@ from bench.lib.sink import Latencies, group_cpu_seconds
 from tests.harness.peers.alertmanager import AlertmanagerPeer
 from tests.harness.peers.common import HOST, free_port
 from tests.harness.reaper import guard
+from tests.harness.servers import port_open
 
 TOKEN = "intake-bench-token-not-a-secret-0123456789"  # noqa: S105 - a bench token, scratch only
 AUTH = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
@@ -271,6 +274,34 @@ def queue_seconds(url: str) -> tuple[float, float]:
     text = (get(f"{url}/metrics") or b"").decode()
     found = dict(re.findall(r"^muster_intake_queue_seconds_(sum|count) (\S+)$", text, re.M))
     return float(found.get("sum", "nan")), float(found.get("count", "nan"))
+
+
+# --- a run ---------------------------------------------------------------------------------------
+
+
+def bench_broker(choice: str, redis_db: int) -> str | None:
+    """Redis database ``redis_db`` for ``--broker redis``, None for the embedded broker; exits
+    with status 1 when Redis is not listening."""
+    if choice != "redis":
+        return None
+    if not port_open(6379):
+        print("Redis is not listening on 127.0.0.1:6379")
+        raise SystemExit(1)
+    return f"redis://127.0.0.1:6379/{redis_db}"
+
+
+def load_average() -> str:
+    return " ".join(f"{load:.2f}" for load in os.getloadavg())
+
+
+def scratch(cleanup: ExitStack, prefix: str, keep: bool) -> Path:
+    """A scratch folder, deleted by ``cleanup`` unless ``keep``."""
+    base = Path(tempfile.mkdtemp(prefix=prefix))
+    if keep:
+        print(f"  keeping {base}")
+    else:
+        cleanup.callback(shutil.rmtree, base, ignore_errors=True)
+    return base
 
 
 # --- the processes ------------------------------------------------------------------------------

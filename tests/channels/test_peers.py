@@ -291,11 +291,14 @@ def test_the_same_apprise_object_spaces_requests_by_request_rate_per_sec(
     assert apobj.notify(body="two")
     assert time.monotonic() - start >= 0.25
 
+    # A spacing no loaded machine's two sends come near, so the bound below tells "unthrottled"
+    # from "throttled" without timing the sends themselves.
+    apobj[0].request_rate_per_sec = 20.0
     unthrottle(apobj)
     start = time.monotonic()
     assert apobj.notify(body="three")
     assert apobj.notify(body="four")
-    assert time.monotonic() - start < FAST / 2
+    assert time.monotonic() - start < 10.0
     assert delivered(peer) == 4
 
 

@@ -94,6 +94,35 @@ def test_each_process_listens_on_its_own_socket_and_connections_reach_all(web: M
         assert set(served) == set(listeners(web)), f"a process took no connection: {served}"
 
 
+def test_the_processes_are_forks_of_the_supervisor_sharing_its_imported_code(
+    web: MusterWeb,
+) -> None:
+    """The supervisor imports the app's code once and forks its processes (issue 19, the web's
+    memory): each is the supervisor's own command line, not a spawned interpreter that imports
+    everything again (``python -c 'from multiprocessing.spawn import spawn_main…'``), and
+    serves on a socket of its own."""
+    with ExitStack() as cleanup:
+        cleanup.callback(web.stop)
+        web.start()
+        wait_until(lambda: len(listeners(web)) == WORKERS, timeout=30)
+        assert web.process is not None
+        supervisor = web.process.pid
+        processes = set(listeners(web))
+        assert supervisor not in processes, "the supervisor serves nothing itself"
+        for pid in processes:
+            assert command_line(pid) == command_line(supervisor)
+            assert parent(pid) == supervisor
+
+
+def command_line(pid: int) -> bytes:
+    return Path(f"/proc/{pid}/cmdline").read_bytes()
+
+
+def parent(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
+
+
 def test_a_killed_process_is_replaced_by_one_listening_on_its_own_socket(web: MusterWeb) -> None:
     with ExitStack() as cleanup:
         cleanup.callback(web.stop)

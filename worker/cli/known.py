@@ -76,11 +76,38 @@ def check_incident(incident_id: str) -> None:
 
 def _incident_known(settings: Settings, incident_id: str) -> bool | None:
     from muster.worker.store import DEFAULT_FILE
+    from muster.worker.store.file_reads import sqlite_file
 
     embedded = settings.home_folder / DEFAULT_FILE
     if settings.database_url is None and not embedded.is_file():
         return None  # no database here: nothing to read, and SQLAlchemy need not be imported
+    url = settings.database_url or f"sqlite:///{embedded}"
+    path = sqlite_file(url)
+    if path is None:
+        return _known_by_sqlalchemy(url, incident_id, settings.incident_wait)
+    if not path.is_file():
+        return None  # no database here (connecting would make an empty file)
+    return _known_in_file(path, incident_id, settings.incident_wait)
 
+
+def _known_in_file(path: Path, incident_id: str, within: float) -> bool | None:
+    """A SQLite file read with the standard library (issue 19: SQLAlchemy's import alone was
+    most of ``muster ack``'s time)."""
+    import sqlite3
+
+    from muster.worker.store import READ_ONLY_TIMEOUT
+    from muster.worker.store.appearing import appears
+    from muster.worker.store.file_reads import incident_known, reading
+
+    try:
+        with reading(path, READ_ONLY_TIMEOUT) as connection:
+            return appears(lambda: incident_known(connection, incident_id), within)
+    except sqlite3.Error:
+        return None
+
+
+def _known_by_sqlalchemy(url: str, incident_id: str, within: float) -> bool | None:
+    """A database server, or a SQLite URL with options: SQLAlchemy reads every URL."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -88,7 +115,6 @@ def _incident_known(settings: Settings, incident_id: str) -> bool | None:
     from muster.worker.store.db import Database, make_engine
     from muster.worker.store.reads import find_incident
 
-    url = settings.database_url or f"sqlite:///{embedded}"
     location = make_url(url)
     if location.get_backend_name() == "sqlite" and not Path(location.database or "").is_file():
         return None  # no database here (connecting would make an empty file)
@@ -99,7 +125,7 @@ def _incident_known(settings: Settings, incident_id: str) -> bool | None:
             return find_incident(session, incident_id) is not None
 
     try:
-        return appears(found, settings.incident_wait)
+        return appears(found, within)
     except SQLAlchemyError:
         return None
     finally:

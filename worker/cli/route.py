@@ -14,14 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from pydantic import ValidationError
 
 from muster.worker.cli.common import CONFIG_OPTION, load_or_exit, parse_at
 from muster.worker.cli.route_limits import limit_lines, limits_report
 from muster.worker.core.config.durations import format_duration
 from muster.worker.core.config.masking import mask_url
-from muster.worker.core.decisions.heartbeats import Missed, declaration
-from muster.worker.core.intake.alerts import AlertRefused, AlertWebhook, webhook_message
 from muster.worker.core.paging.escalation import escalation_timeline
 from muster.worker.core.paging.incident import Incident
 from muster.worker.core.paging.keys import role_label
@@ -29,7 +26,6 @@ from muster.worker.core.paging.plan import EscalationStep, PagePlan, build_page_
 from muster.worker.core.paging.rooms import incident_rooms
 from muster.worker.core.paging.routing import Routing, RoutingError
 from muster.worker.core.rendering.listing import role_title
-from muster.worker.messages import describe
 
 
 @click.command("route")
@@ -85,14 +81,19 @@ def route(
     at = parse_at(at_text, loaded)
     title, declared = "dry run", None
     if alert_file is not None:
+        from muster.worker.cli.route_inputs import alert_declaration
+
         declared = alert_declaration(routing, alert_file, caller)
         if declared is None:
             click.echo("a resolved notification: it resolves its group's open incident")
             return
         impact, urgency = declared["impact"], declared["urgency"]
         services, title = tuple(declared["services"]), declared["title"]
-    missed = None if heartbeat is None else heartbeat_declaration(routing, heartbeat, at)
-    if missed is not None:
+    missed = None
+    if heartbeat is not None:
+        from muster.worker.cli.route_inputs import heartbeat_declaration
+
+        missed = heartbeat_declaration(routing, heartbeat, at)
         impact, urgency = missed["impact"], missed["urgency"]
         services, title = tuple(missed["services"]), missed["title"]
     if impact is None or urgency is None or not services:
@@ -109,6 +110,8 @@ def route(
     steps = escalation_timeline(routing, plan)
     report = route_report(routing, plan, steps)
     if declared is not None:
+        from muster.worker.cli.route_inputs import ALERT_KEYS
+
         report["alert"] = {key: declared.get(key) for key in ALERT_KEYS}
     if missed is not None and heartbeat is not None:
         monitor = routing.config.heartbeats[heartbeat]
@@ -131,30 +134,6 @@ def route(
                 f" -> {hb['title']!r}\n"
             )
         click.echo(format_report(routing, report))
-
-
-ALERT_KEYS = ("incident_id", "fingerprint", "title", "impact", "urgency", "services", "links")
-
-
-def alert_declaration(routing: Routing, path: Path, caller: str) -> dict[str, Any] | None:
-    """The declaration a webhook body would become (None: it resolves), or a usage error."""
-    try:
-        hook = AlertWebhook.model_validate_json(path.read_bytes())
-        message = webhook_message(routing.config, hook, caller)
-    except ValidationError as invalid:
-        raise click.UsageError(f"{path} is no alert webhook: {describe(invalid)}") from None
-    except AlertRefused as refused:
-        raise click.UsageError(f"the intake would refuse it (422): {refused}") from None
-    return message.payload if message.task == "declared" else None
-
-
-def heartbeat_declaration(routing: Routing, name: str, at: datetime) -> dict[str, Any]:
-    """The declaration a miss of monitor ``name`` due at ``at`` would send, or a usage error."""
-    monitors = routing.config.heartbeats
-    if name not in monitors:
-        known = ", ".join(sorted(monitors)) or "none"
-        raise click.UsageError(f"no heartbeat monitor {name!r}: the config defines {known}")
-    return declaration(routing.config, Missed(name, "dry-run", at, None))
 
 
 def route_report(

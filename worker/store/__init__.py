@@ -8,3 +8,8 @@ PostgreSQL in production; the schema is created and upgraded by Alembic migratio
 DEFAULT_FILE = "muster.db"
 """The embedded default database, a SQLite file in ``$MUSTER_HOME`` (named here, apart from
 :mod:`muster.worker.store.db`, so a command can see there is none without importing SQLAlchemy)."""
+
+READ_ONLY_TIMEOUT = 2
+"""Seconds a read-only connection waits to connect and for a statement or a lock before it gives
+up on a database in trouble (the web's readiness probe, the metrics' counts, the CLI's incident
+check); named here, apart from :mod:`muster.worker.store.db`, for the check without SQLAlchemy."""

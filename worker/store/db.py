@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from muster.config.settings import Settings
 from muster.worker.core.config.masking import mask_url
-from muster.worker.store import DEFAULT_FILE
+from muster.worker.store import DEFAULT_FILE, READ_ONLY_TIMEOUT
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -49,9 +49,6 @@ def database_location(url: URL | str) -> str:
             return database
         return os.path.abspath(database)
     return mask_url(url.render_as_string(hide_password=True))
-
-
-READ_ONLY_TIMEOUT = 2  # seconds: a read-only engine's connect and statement timeouts
 
 
 def make_engine(url: str | None = None, read_only: bool = False) -> Engine:

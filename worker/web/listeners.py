@@ -17,9 +17,10 @@ stays.
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
-from typing import Any
+from typing import Any, ClassVar
 
 BACKLOG = 2048  # uvicorn's default
 
@@ -56,13 +57,28 @@ def check_address(host: str, port: int) -> None:
 
 
 class ReusePortListener(socket.socket):
-    """What the supervisor passes each process for its listening socket: unpickled there (the
-    processes are spawned, so their arguments are pickled), it is that process's own socket,
-    bound and listening in the group. In the supervisor it is an unbound socket, never used."""
+    """What the supervisor passes each process for its listening socket. In the supervisor it is
+    an unbound socket, never used. A spawned process unpickles it as its own socket, bound and
+    listening in the group (:meth:`__reduce__`); a forked process inherits the unbound one and
+    makes it its own with :meth:`own_in_this_process` before serving."""
+
+    made: ClassVar[list[ReusePortListener]] = []  # in the process that made them (the supervisor)
 
     def __init__(self, host: str, port: int, backlog: int = BACKLOG) -> None:
         super().__init__(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
         self.address = (host, port, backlog)
+        ReusePortListener.made.append(self)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (reuse_port_socket, self.address)
+
+    @classmethod
+    def own_in_this_process(cls) -> None:
+        """In a process forked from the supervisor: each listener's file descriptor becomes a
+        socket of this process's own, bound and listening in the group (the inherited one is
+        the supervisor's, shared by every fork; a spawned process has none to change)."""
+        for listener in cls.made:
+            own = reuse_port_socket(*listener.address)
+            os.dup2(own.fileno(), listener.fileno())
+            own.close()
+        cls.made.clear()

@@ -9,16 +9,14 @@ message queued by caller and task, every refusal by caller and reason (``unautho
 Under ``muster web --workers N`` a scrape reaches whichever process took the connection, and each
 counted only what it served: counters jumped backwards between scrapes. So the processes share
 their counts (prometheus-client's multiprocess mode): each writes its values to files in one
-folder under ``$MUSTER_HOME``, emptied when the web starts, and ``/metrics`` of any process
-answers the sum of all of them, a process that died included.
+folder under ``$MUSTER_HOME``, emptied when the web starts (:mod:`muster.worker.web.shared_counts`),
+and ``/metrics`` of any process answers the sum of all of them, a process that died included.
 """
 
 from __future__ import annotations
 
-import atexit
 import os
-import shutil
-from pathlib import Path
+from multiprocessing import util
 
 from fastapi import APIRouter, Response
 from prometheus_client import (
@@ -31,7 +29,7 @@ from prometheus_client import (
     multiprocess,
 )
 
-SHARED = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's own variable: read when it is imported
+from muster.worker.web.shared_counts import sharing
 
 REQUESTS = Counter(
     "muster_web_requests", "HTTP requests answered, by route and status", ["route", "status"]
@@ -54,23 +52,14 @@ QUEUEING = Histogram(
 router = APIRouter(tags=["health"])
 
 
-def share_between_processes(folder: Path) -> None:
-    """Before the web's processes start: they count into ``folder`` (emptied: the counts of a
-    previous run are not this one's), which they find in their environment."""
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    os.environ[SHARED] = str(folder)
-
-
-def sharing() -> bool:
-    """Whether this process counts into the shared folder."""
-    return bool(os.environ.get(SHARED))
-
-
 def leave_when_exiting() -> None:
-    """A process of the group says on its way out that it is gone (its counts stay, summed)."""
+    """A process of the group says on its way out that it is gone (its counts stay, summed).
+
+    A multiprocessing finalizer, not an ``atexit`` one: the group's processes are forked, and a
+    forked process leaves by ``os._exit`` once its server returns, which runs multiprocessing's
+    finalizers but no ``atexit`` function."""
     if sharing():
-        atexit.register(multiprocess.mark_process_dead, os.getpid())
+        util.Finalize(None, multiprocess.mark_process_dead, args=(os.getpid(),), exitpriority=0)
 
 
 @router.get("/metrics", response_class=Response)

@@ -25,7 +25,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from muster.worker.core.config.intake import Twilio
 from muster.worker.core.config.model import RoutingConfig
 from muster.worker.core.config.scopes import Scope
-from muster.worker.core.intake.phone_numbers import same_number
 from muster.worker.core.intake.reply_codes import matching, read_reply
 from muster.worker.core.intake.reply_guard import LOCKOUT, Guard
 from muster.worker.core.intake.twilio_signature import signed_urls, twilio_signed
@@ -106,6 +105,10 @@ def twiml(text: str, status_code: int = 200) -> Response:
 
 def sender_person(config: RoutingConfig, number: str) -> str | None:
     """The person whose ``sms`` address is ``number``."""
+    # Imported by the first reply: a web process that never gets one (most take only webhooks)
+    # does not hold phonenumbers' metadata (issue 19, the web's memory).
+    from muster.worker.core.intake.phone_numbers import same_number  # noqa: PLC0415
+
     for person_id, person in config.people.items():
         if same_number(person.addresses.get("sms", ""), number):
             return person_id
