@@ -18,100 +18,23 @@ from __future__ import annotations
 import os
 import random
 import time
-import uuid
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-import yaml
-from sqlalchemy import func, select
 
 from muster.worker.client import Client
-from muster.worker.store.db import Database
-from muster.worker.store.models import Delivery
-from tests.fault.configs import PEOPLE, fan_out_document, person, service
+from tests.fault.configs import PEOPLE, person
 from tests.fault.conftest import FaultRow
-from tests.integration.harness import (
-    BROKERS,
-    MusterWorker,
-    broker_url,
-    postgres_database,
-    purge,
-    wait_until,
-    worker_environment,
-)
-from tests.peers import MattermostPeer
+from tests.fault.fan_out import Deployment
+from tests.integration.harness import BROKERS, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault]
 
 KILLS = int(os.environ.get("FAULT_KILLS", "2"))
 RECOVERY_LIMIT = 5.0  # seconds from the last restart, or a kill another worker survives,
 # to every page delivered
-# The harness speeds these up for other tests; here they keep muster's defaults.
-PRODUCTION_PACE = ("MUSTER_LEASE_SECONDS", "MUSTER_REQUEUE_AFTER", "MUSTER_SWEEP_EVERY")
-POST_DELAY = 0.02  # each chat post is held this long: sends are on the wire when a kill comes
-
-
-class Deployment:
-    """A worker on one broker and database, the peer it pages, and a producer."""
-
-    def __init__(self, kind: str, home: Path, cleanup: ExitStack) -> None:
-        self.kind = kind
-        url = broker_url(kind, home)
-        database = (
-            f"sqlite:///{home / 'muster.db'}"
-            if kind == "embedded"
-            else cleanup.enter_context(postgres_database())
-        )
-        self.chat = cleanup.enter_context(MattermostPeer(delay=POST_DELAY))
-        config = home / "routing.yaml"
-        config.write_text(yaml.safe_dump(fan_out_document(self.chat.url_template())))
-        self.queue = f"muster-fault-{uuid.uuid4().hex[:8]}"
-        self.env = worker_environment(home, config, url, database, self.queue)
-        for paced_for_tests in (
-            "MUSTER_LEASE_SECONDS",
-            "MUSTER_REQUEUE_AFTER",
-            "MUSTER_SWEEP_EVERY",
-        ):
-            del self.env[paced_for_tests]  # recovery is judged at the production defaults
-        purge(url, self.queue)
-        self.database = Database.connect(database)
-        cleanup.callback(self.database.engine.dispose)
-        self.home = home
-        self.worker = MusterWorker(home=home, env=self.env)
-        cleanup.callback(self.worker.stop)
-        self.url = url
-
-    def declare(self, client: Client) -> str:
-        return client.declare(
-            title="Everything is down",
-            impact="major",
-            urgency="high",
-            services=[service(i) for i in range(PEOPLE)],
-        )
-
-    def received(self, incidents: list[str]) -> Counter[tuple[str, str]]:
-        """(incident, person) → posts received for it."""
-        found: Counter[tuple[str, str]] = Counter()
-        for message in self.chat.messages:
-            for incident in incidents:
-                if incident in message.text:
-                    found[(incident, message.destination)] += 1
-        return found
-
-    def on_the_wire(self, incidents: list[str]) -> int:
-        """Deliveries claimed and not recorded: the most a kill now can make send twice."""
-        with self.database.transaction() as session:
-            return int(
-                session.scalar(
-                    select(func.count())
-                    .select_from(Delivery)
-                    .where(Delivery.incident_id.in_(incidents), Delivery.status == "sending")
-                )
-                or 0
-            )
 
 
 @pytest.fixture(params=BROKERS)
@@ -143,7 +66,7 @@ def test_kill_9_mid_fan_out_repeatedly_loses_no_page(
         point = chance.randint(1, PEOPLE - 1)
         # The kill comes once `point` of its pages are out (or as soon as a restored
         # declaration starts paging after an earlier kill).
-        wait_until(lambda i=incident, k=point: _pages(deployment, i) >= k, timeout=60)
+        wait_until(lambda i=incident, k=point: deployment.pages(i) >= k, timeout=60)
         deployment.worker.kill()
         in_flight += deployment.on_the_wire(incidents)
         deployment.worker.start()
@@ -166,20 +89,17 @@ def test_kill_9_of_one_of_two_workers_mid_fan_out_pages_everyone_within_5_s(
     worker, restarted: the scenario above)."""
     chance = random.Random(f"two-{deployment.kind}")  # noqa: S311 - a kill point, not a secret
     client = Client(deployment.url)
-    victim = MusterWorker(home=deployment.home, env=deployment.env, beat=False, name="victim")
-    try:
-        deployment.worker.start()
-        victim.start()
-        incident = deployment.declare(client)
-        point = chance.randint(5, PEOPLE - 20)
-        wait_until(lambda: _pages(deployment, incident) >= point, timeout=60, every=0.01)
-        victim.kill()
-        killed = time.monotonic()
-        in_flight = deployment.on_the_wire([incident])
-        scenario = f"worker kill -9 (1 of 2) mid-fan-out, {deployment.kind}"
-        _every_page_once(deployment, [incident], (killed, in_flight, scenario, 1), fault_report)
-    finally:
-        victim.stop()
+    victim = deployment.another_worker("victim")
+    deployment.worker.start()
+    victim.start()
+    incident = deployment.declare(client)
+    point = chance.randint(5, PEOPLE - 20)
+    wait_until(lambda: deployment.pages(incident) >= point, timeout=60, every=0.01)
+    victim.kill()
+    killed = time.monotonic()
+    in_flight = deployment.on_the_wire([incident])
+    scenario = f"worker kill -9 (1 of 2) mid-fan-out, {deployment.kind}"
+    _every_page_once(deployment, [incident], (killed, in_flight, scenario, 1), fault_report)
 
 
 def _every_page_once(
@@ -210,7 +130,3 @@ def _every_page_once(
     assert expected - set(received) == set()
     assert duplicated <= in_flight
     assert recovered <= RECOVERY_LIMIT, f"{scenario}: every page out {recovered:.1f} s after"
-
-
-def _pages(deployment: Deployment, incident: str) -> int:
-    return sum(1 for message in deployment.chat.messages if incident in message.text)

@@ -1,0 +1,98 @@
+"""A deployment that pages a fifty-person fan-out: the worker-kill scenarios' stage.
+
+A ``muster worker --beat`` on one broker and database (PostgreSQL beside a broker server, SQLite
+beside the embedded broker), the Mattermost webhook peer every page goes to (each post held a
+moment, so sends are on the wire when a kill comes), and what a scenario reads back: the posts
+per incident and person, and the deliveries claimed but not yet recorded. Shared by
+``tests/fault/test_worker_kills.py`` and ``bench/recovery_bench.py``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from contextlib import ExitStack
+from pathlib import Path
+
+import yaml
+from sqlalchemy import func, select
+
+from muster.worker.client import Client
+from muster.worker.store.db import Database
+from muster.worker.store.models import Delivery
+from tests.fault.configs import PEOPLE, fan_out_document, service
+from tests.integration.harness import (
+    MusterWorker,
+    broker_url,
+    postgres_database,
+    purge,
+    worker_environment,
+)
+from tests.peers import MattermostPeer
+
+# The harness speeds these up for other tests; recovery is judged at muster's defaults.
+PRODUCTION_PACE = ("MUSTER_LEASE_SECONDS", "MUSTER_REQUEUE_AFTER", "MUSTER_SWEEP_EVERY")
+POST_DELAY = 0.02  # each chat post is held this long: sends are on the wire when a kill comes
+
+
+class Deployment:
+    """A worker on one broker and database, the peer it pages, and what it sent."""
+
+    def __init__(
+        self, kind: str, home: Path, cleanup: ExitStack, delay: float = POST_DELAY, **env: str
+    ) -> None:
+        self.kind, self.home, self.cleanup = kind, home, cleanup
+        self.url = broker_url(kind, home)
+        database = (
+            f"sqlite:///{home / 'muster.db'}"
+            if kind == "embedded"
+            else cleanup.enter_context(postgres_database())
+        )
+        self.chat = cleanup.enter_context(MattermostPeer(delay=delay))
+        config = home / "routing.yaml"
+        config.write_text(yaml.safe_dump(fan_out_document(self.chat.url_template())))
+        self.queue = f"muster-fault-{uuid.uuid4().hex[:8]}"
+        self.env = worker_environment(home, config, self.url, database, self.queue)
+        for paced_for_tests in PRODUCTION_PACE:
+            del self.env[paced_for_tests]
+        self.env.update(env)
+        purge(self.url, self.queue)
+        cleanup.callback(purge, self.url, self.queue)
+        self.database = Database.connect(database)
+        cleanup.callback(self.database.engine.dispose)
+        self.worker = self.another_worker("worker", beat=True)
+
+    def another_worker(self, name: str, beat: bool = False) -> MusterWorker:
+        """A worker of this deployment (stopped at cleanup), not yet started."""
+        worker = MusterWorker(home=self.home, env=self.env, beat=beat, name=name)
+        self.cleanup.callback(worker.stop)
+        return worker
+
+    def declare(self, client: Client) -> str:
+        """An incident on all fifty services: fifty people paged, one each."""
+        return client.declare(
+            title="Everything is down",
+            impact="major",
+            urgency="high",
+            services=[service(i) for i in range(PEOPLE)],
+        )
+
+    def received(self, incidents: list[str]) -> Counter[tuple[str, str]]:
+        """(incident, person) → posts received for it."""
+        found: Counter[tuple[str, str]] = Counter()
+        for message in self.chat.messages:
+            for incident in incidents:
+                if incident in message.text:
+                    found[(incident, message.destination)] += 1
+        return found
+
+    def pages(self, incident: str) -> int:
+        """Posts received for ``incident``, repeats included."""
+        return sum(1 for message in self.chat.messages if incident in message.text)
+
+    def on_the_wire(self, incidents: list[str]) -> int:
+        """Deliveries claimed and not recorded: the most a kill now can make send twice."""
+        sending = Delivery.incident_id.in_(incidents) & (Delivery.status == "sending")
+        with self.database.transaction() as session:
+            query = select(func.count()).select_from(Delivery).where(sending)
+            return int(session.scalar(query) or 0)
