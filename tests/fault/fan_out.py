@@ -1,10 +1,10 @@
 """A deployment that pages a fifty-person fan-out: the worker-kill scenarios' stage.
 
-A ``muster worker --beat`` on one broker and database (PostgreSQL beside a broker server, SQLite
-beside the embedded broker), the Mattermost webhook peer every page goes to (each post held a
-moment, so sends are on the wire when a kill comes), and what a scenario reads back: the posts
-per incident and person, and the deliveries claimed but not yet recorded. Shared by
-``tests/fault/test_worker_kills.py`` and ``bench/recovery_bench.py``.
+A ``muster worker --beat`` on one broker and database (PostgreSQL beside a broker server; SQLite
+beside the embedded broker, or for a kind such as ``redis+sqlite``), the Mattermost webhook peer
+every page goes to (each post held a moment, so sends are on the wire when a kill comes), and
+what a scenario reads back: the posts per incident and person, and the deliveries claimed but
+not yet recorded. Shared by ``tests/fault/test_worker_kills.py`` and ``bench/recovery_bench.py``.
 """
 
 from __future__ import annotations
@@ -42,10 +42,11 @@ class Deployment:
         self, kind: str, home: Path, cleanup: ExitStack, delay: float = POST_DELAY, **env: str
     ) -> None:
         self.kind, self.home, self.cleanup = kind, home, cleanup
-        self.url = broker_url(kind, home)
+        broker, _, store = kind.partition("+")  # "redis+sqlite": Redis beside SQLite
+        self.url = broker_url(broker, home)
         database = (
             f"sqlite:///{home / 'muster.db'}"
-            if kind == "embedded"
+            if broker == "embedded" or store == "sqlite"
             else cleanup.enter_context(postgres_database())
         )
         self.chat = cleanup.enter_context(MattermostPeer(delay=delay))

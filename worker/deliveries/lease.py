@@ -21,6 +21,7 @@ import structlog
 from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 
+from muster.worker.deliveries.holder import holder
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DELIVERIES
 
@@ -74,6 +75,7 @@ class LeaseKeeper:
             if stuck:
                 log.error("delivery.lease_abandoned", deliveries=stuck)
             self.renew(ids)
+            holder(self.rt).check()
 
     def renew(self, delivery_ids: list[int]) -> None:
         """Extend the leases of ``delivery_ids`` still being sent, in one statement."""
