@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from muster.worker.incidents.declared import handle_declared
 from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery
+from tests.integration.harness import postgres_database
 from tests.support import RecordingSender, stub_runtime
 
 LEASE = timedelta(seconds=0.3)  # renewed every 0.1 s of real time
@@ -49,10 +51,17 @@ class BlockingSender(RecordingSender):
         return super().__call__(url, message)
 
 
-@pytest.fixture
-def rt(tmp_path: Path) -> Iterator[Runtime]:
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def rt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
+    """A worker on SQLite (the lease alone) or PostgreSQL (the lease and its holder's lock)."""
     retry = RetryPolicy(attempts=1, initial_wait=0.01, max_wait=0.01, total=1)
-    with stub_runtime(f"sqlite:///{tmp_path / 'muster.db'}", tmp_path, retry) as runtime:
+    with ExitStack() as stack:
+        url = (
+            stack.enter_context(postgres_database())
+            if request.param == "postgresql"
+            else f"sqlite:///{tmp_path / 'muster.db'}"
+        )
+        runtime = stack.enter_context(stub_runtime(url, tmp_path, retry))
         runtime.lease = LEASE
         yield runtime
 
