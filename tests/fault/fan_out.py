@@ -39,9 +39,15 @@ class Deployment:
     """A worker on one broker and database, the peer it pages, and what it sent."""
 
     def __init__(
-        self, kind: str, home: Path, cleanup: ExitStack, delay: float = POST_DELAY, **env: str
+        self,
+        kind: str,
+        home: Path,
+        cleanup: ExitStack,
+        delay: float = POST_DELAY,
+        people: int = PEOPLE,
+        **env: str,
     ) -> None:
-        self.kind, self.home, self.cleanup = kind, home, cleanup
+        self.kind, self.home, self.cleanup, self.people = kind, home, cleanup, people
         broker, _, store = kind.partition("+")  # "redis+sqlite": Redis beside SQLite
         self.url = broker_url(broker, home)
         database = (
@@ -51,7 +57,7 @@ class Deployment:
         )
         self.chat = cleanup.enter_context(MattermostPeer(delay=delay))
         config = home / "routing.yaml"
-        config.write_text(yaml.safe_dump(fan_out_document(self.chat.url_template())))
+        config.write_text(yaml.safe_dump(fan_out_document(self.chat.url_template(), people)))
         self.queue = f"muster-fault-{uuid.uuid4().hex[:8]}"
         self.env = worker_environment(home, config, self.url, database, self.queue)
         for paced_for_tests in PRODUCTION_PACE:
@@ -70,12 +76,12 @@ class Deployment:
         return worker
 
     def declare(self, client: Client) -> str:
-        """An incident on all fifty services: fifty people paged, one each."""
+        """An incident on every service: each person paged once (fifty by default)."""
         return client.declare(
             title="Everything is down",
             impact="major",
             urgency="high",
-            services=[service(i) for i in range(PEOPLE)],
+            services=[service(i) for i in range(self.people)],
         )
 
     def received(self, incidents: list[str]) -> Counter[tuple[str, str]]:

@@ -102,6 +102,33 @@ def test_kill_9_of_one_of_two_workers_mid_fan_out_pages_everyone_within_5_s(
     _every_page_once(deployment, [incident], (killed, in_flight, scenario, 1), fault_report)
 
 
+# Longer than a delivery's lease (3 s) and Redis's visibility timeout (3 s), shorter than
+# Apprise's read timeout (4 s): a send that is slow, not dead.
+SLOW_POST = 3.5
+SLOW_PEOPLE = 8  # a few rounds of sends at most, each on the wire 3.5 s
+
+
+@pytest.mark.parametrize("kind", BROKERS)
+def test_sends_slower_than_the_lease_are_never_taken_from_a_live_worker(
+    kind: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every post held 3.5 s, with a second worker (on a broker server) and the sweeper looking
+    for deliveries to take: nothing is killed, so nothing is sent twice — the lease is renewed
+    while a send runs, the holder's lock is held, and Redis's copy of each message is stamped."""
+    with ExitStack() as cleanup:
+        deployment = Deployment(kind, tmp_path, cleanup, delay=SLOW_POST, people=SLOW_PEOPLE)
+        for key in ("MUSTER_HOME", "MUSTER_QUEUE"):
+            monkeypatch.setenv(key, deployment.env[key])
+        deployment.worker.start()
+        if kind != "embedded":  # the embedded broker serves one worker
+            deployment.another_worker("second").start()
+        incident = deployment.declare(Client(deployment.url))
+        expected = {(incident, person(p)) for p in range(SLOW_PEOPLE)}
+        wait_until(lambda: expected <= set(deployment.received([incident])), timeout=90)
+        time.sleep(2 * SLOW_POST)  # a page taken from a live worker would arrive by now
+        assert deployment.received([incident]) == dict.fromkeys(expected, 1)
+
+
 def _every_page_once(
     deployment: Deployment,
     incidents: list[str],
