@@ -84,9 +84,10 @@ def one_round(kind: str, scenario: str, delay: float, chance: random.Random) -> 
         wait = time.monotonic() + GIVE_UP
         while stack.pages(incident) < point and time.monotonic() < wait:
             time.sleep(0.01)
+        before = stack.on_the_wire([incident])
         victim.kill()
         killed = time.monotonic()
-        in_flight = stack.on_the_wire([incident])
+        in_flight = len(before | stack.on_the_wire([incident]))
         boot = None
         if scenario == "restart":
             stack.worker.start(timeout=90)

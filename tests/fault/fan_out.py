@@ -15,7 +15,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import yaml
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from muster.worker.client import Client
 from muster.worker.store.db import Database
@@ -97,9 +97,10 @@ class Deployment:
         """Posts received for ``incident``, repeats included."""
         return sum(1 for message in self.chat.messages if incident in message.text)
 
-    def on_the_wire(self, incidents: list[str]) -> int:
-        """Deliveries claimed and not recorded: the most a kill now can make send twice."""
+    def on_the_wire(self, incidents: list[str]) -> set[int]:
+        """Deliveries claimed and not recorded: the most a kill now can make send twice. Read
+        just before a kill and again just after, since a survivor may take over and record a
+        dead worker's delivery within milliseconds of the kill, before any read after it."""
         sending = Delivery.incident_id.in_(incidents) & (Delivery.status == "sending")
         with self.database.transaction() as session:
-            query = select(func.count()).select_from(Delivery).where(sending)
-            return int(session.scalar(query) or 0)
+            return set(session.scalars(select(Delivery.id).where(sending)))

@@ -68,7 +68,7 @@ def test_kill_9_mid_fan_out_repeatedly_loses_no_page(
         # declaration starts paging after an earlier kill).
         wait_until(lambda i=incident, k=point: deployment.pages(i) >= k, timeout=60)
         deployment.worker.kill()
-        in_flight += deployment.on_the_wire(incidents)
+        in_flight += len(deployment.on_the_wire(incidents))
         deployment.worker.start()
     restarted = time.monotonic()
     incidents.append(deployment.declare(client))
@@ -95,9 +95,10 @@ def test_kill_9_of_one_of_two_workers_mid_fan_out_pages_everyone_within_5_s(
     incident = deployment.declare(client)
     point = chance.randint(5, PEOPLE - 20)
     wait_until(lambda: deployment.pages(incident) >= point, timeout=60, every=0.01)
+    before = deployment.on_the_wire([incident])
     victim.kill()
     killed = time.monotonic()
-    in_flight = deployment.on_the_wire([incident])
+    in_flight = len(before | deployment.on_the_wire([incident]))
     scenario = f"worker kill -9 (1 of 2) mid-fan-out, {deployment.kind}"
     _every_page_once(deployment, [incident], (killed, in_flight, scenario, 1), fault_report)
 
