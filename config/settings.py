@@ -45,12 +45,12 @@ class Settings(BaseModel):
     retry_max_wait: float = Field(8.0, gt=0, description="longest wait between tries, seconds")
     retry_total: float = Field(30.0, gt=0, description="a send's whole retry budget, seconds")
     lease_seconds: float = Field(
-        15.0, gt=0, description="a delivery's lease, renewed every third of it while it is sent"
+        3.0, gt=0, description="a delivery's lease, renewed every third of it while it is sent"
     )
     requeue_after: float = Field(
         10.0, gt=0, description="seconds before the sweeper re-queues a pending delivery"
     )
-    sweep_every: float = Field(5.0, gt=0, description="beat's sweeper, seconds")
+    sweep_every: float = Field(1.0, gt=0, description="beat's sweeper, seconds")
     scan_every: float = Field(5.0, gt=0, description="beat's timer scan, seconds")
     poll_interval: float = Field(0.1, gt=0, description="embedded broker polling, seconds")
     publish_timeout: float = Field(

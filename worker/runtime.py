@@ -32,7 +32,7 @@ class Runtime:
     sender: Sender = field(default_factory=AppriseSender)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep
-    lease: timedelta = timedelta(seconds=15)  # renewed while the send runs (deliveries.lease)
+    lease: timedelta = timedelta(seconds=3)  # renewed while the send runs (deliveries.lease)
     requeue_after: timedelta = timedelta(seconds=10)  # pending rows older are re-enqueued
     fanout: FanOut = field(default_factory=FanOut)  # no threads: sends one after the other
     settings: Settings = field(default_factory=Settings)

@@ -97,13 +97,28 @@ class QoS(redis.QoS):
         virtual.QoS.append(self, message, delivery_tag)
 
     def restore_visible(self, start: int = 0, num: int = 10, interval: int = 10) -> None:
-        """kombu's periodic restore, after keeping this channel alive and reclaiming what dead
-        channels' in-flight lists hold."""
+        """kombu's periodic restore, after keeping this channel alive: what it still holds
+        stamped afresh (so only a dead worker's messages age past the visibility timeout), and
+        what dead channels' in-flight lists hold put back."""
         with self.channel.conn_or_acquire() as client:
             moved = self.channel.inflight.refresh_and_reclaim(client)
+            self.stamp_held(client)
         if moved:
             log.warning("broker.redis_inflight_reclaimed", messages=moved)
         super().restore_visible(start=start, num=num, interval=interval)
+
+    def stamp_held(self, client: Any) -> int:
+        """Stamp the messages this channel holds unacknowledged with the time now, in one
+        command; only those still in the index (``XX``: one acknowledged meanwhile stays gone).
+        How many were held."""
+        try:
+            held = list(self._delivered)
+        except RuntimeError:  # a pool thread acknowledged meanwhile: the next tick stamps them
+            return 0
+        if held:
+            now = time()
+            client.zadd(self.unacked_index_key, dict.fromkeys(held, now), xx=True)
+        return len(held)
 
     def ack(self, delivery_tag: Any) -> None:
         if self._closed():

@@ -74,23 +74,28 @@ def transport_options(url: str, settings: Settings) -> dict[str, Any]:
 # Redis keeps a fetched message in its ``unacked`` set until the worker acknowledges it; a
 # worker killed mid-task never does, and kombu restores such a message only once it is older than
 # ``visibility_timeout``, checking every ``unacked_restore_interval`` × ``throttle`` seconds
-# (an hour and 100 s by default: a page an hour late). muster's tasks are short and idempotent,
-# and it holds no message longer than ``MAX_COUNTDOWN`` (retries wait in the queue, not in a
-# worker), so a message unacknowledged for 15 s belongs to a dead worker: restore it, checking
-# every 2 s. A live worker still running a long task (a send retrying for 30 s) may see its
-# message restored and run again elsewhere; that copy finds the deliveries leased and does
-# nothing (the database, not the broker, decides who sends).
+# (an hour and 100 s by default: a page an hour late). muster turns the timeout into a liveness
+# window: each live consuming channel stamps every message it still holds afresh at each check
+# (:class:`muster.worker.broker.redis_transport.QoS`), so only a dead worker's messages age past
+# ``visibility_timeout``. Three seconds, checked every second, gives a killed worker's messages
+# back within about 4 s, however long a live worker's task runs (a send retrying for 30 s, a
+# retry's countdown). A worker whose event loop stalls longer than that (or a host whose clock is
+# seconds off the others') may see a held message restored and run again elsewhere: that copy
+# finds its deliveries leased and does nothing (the database, not the broker, decides who sends).
+# The restore mutex expires as fast: a worker killed while holding it must not stall every
+# other worker's restores for kombu's default five minutes.
 #
 # One key per queue (kombu's default keeps four, one per priority step, which muster never
 # uses): a worker consuming one key fetches through its in-flight list, which a message cannot
 # fall out of (see :mod:`muster.worker.broker.redis_inflight`).
 REDIS_RECOVERY = {
     "priority_steps": [0],
-    "visibility_timeout": 15,
-    "unacked_restore_interval": 2,
+    "visibility_timeout": 3,
+    "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
+    "unacked_mutex_expire": 3,
 }
-MAX_COUNTDOWN = 5.0  # seconds: a retry's wait, well under the visibility timeout
+MAX_COUNTDOWN = 5.0  # seconds: the longest a retry waits (in a worker, its message stamped)
 
 # RabbitMQ answers a publish only when asked to: py-amqp does not ask by default, so a publish
 # "succeeds" once its bytes are in the socket, before the broker has the message, let alone on

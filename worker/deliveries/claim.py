@@ -1,7 +1,8 @@
 """Claiming deliveries: a batch taken for this worker with a lease, in one conditional UPDATE.
 
 Two workers holding the same task cannot both send a delivery: only rows still pending, or held
-past their lease by a worker that died, are taken.
+by a worker that died (past their lease, or on PostgreSQL at once: :mod:`muster.worker.
+deliveries.holder`), are taken.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from muster.worker.core.paging.deliveries import DeliveryStatus
+from muster.worker.deliveries.holder import claimed_by, holder, taken_over
 from muster.worker.deliveries.rows import NewDelivery
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DELIVERIES
@@ -71,17 +73,24 @@ _CLAIMED_COLUMNS = tuple(DELIVERIES.c[name] for name in Claimed.__slots__)
 def claim(
     session: Session, rt: Runtime, delivery_ids: Sequence[int], now: datetime
 ) -> list[Claimed]:
-    """Take the deliveries for this worker for ``rt.lease``, except those someone else holds."""
+    """Take the deliveries for this worker for ``rt.lease``, except those a live worker holds
+    (one whose lease runs, or on PostgreSQL whose holder's lock is held)."""
+    dialect = session.get_bind().dialect.name
+    key = holder(rt).current()
     rows = session.execute(
         update(DELIVERIES)
         .where(
             DELIVERIES.c.id.in_(list(delivery_ids)),
             or_(
                 DELIVERIES.c.status == DeliveryStatus.PENDING,
-                (DELIVERIES.c.status == DeliveryStatus.SENDING) & (DELIVERIES.c.lease_until < now),
+                (DELIVERIES.c.status == DeliveryStatus.SENDING) & taken_over(dialect, now),
             ),
         )
-        .values(status=DeliveryStatus.SENDING, lease_until=now + rt.lease)
+        .values(
+            status=DeliveryStatus.SENDING,
+            lease_until=now + rt.lease,
+            holder=claimed_by(dialect, key),
+        )
         .returning(*_CLAIMED_COLUMNS)
     )
     claimed = [Claimed(*row) for row in rows]

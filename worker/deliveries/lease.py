@@ -4,10 +4,11 @@ seconds, a live worker's slow send is never taken from it.
 A claimed delivery is held until ``lease_until``. A short lease alone would let another worker
 take a delivery whose send is merely slow (a gateway answering in 20 s, retries backing off);
 a long one leaves a killed worker's pages waiting minutes. So the lease is short
-(``MUSTER_LEASE_SECONDS``, 15 s) and each worker process renews the leases of what it is still
-sending, in one statement every third of a lease. A send stuck past its whole retry budget stops
-being renewed: its lease then runs out and the sweeper hands it on — a possible duplicate,
-never a lost page.
+(``MUSTER_LEASE_SECONDS``, 3 s) and each worker process renews the leases of what it is still
+sending, in one statement every third of a lease (and checks that it still holds its advisory
+lock, :mod:`muster.worker.deliveries.holder`, which on PostgreSQL frees a dead worker's pages
+sooner still). A send stuck past its whole retry budget stops being renewed: its lease then runs
+out and the sweeper hands it on — a possible duplicate, never a lost page.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 
 from muster.worker.core.paging.deliveries import DeliveryStatus
+from muster.worker.deliveries.holder import holder
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DELIVERIES
 
@@ -75,6 +77,7 @@ class LeaseKeeper:
             if stuck:
                 log.error("delivery.lease_abandoned", deliveries=stuck)
             self.renew(ids)
+            holder(self.rt).check()
 
     def renew(self, delivery_ids: list[int]) -> None:
         """Extend the leases of ``delivery_ids`` still being sent, in one statement."""

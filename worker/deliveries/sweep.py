@@ -5,17 +5,20 @@ from __future__ import annotations
 from sqlalchemy import or_, select, update
 
 from muster.worker.core.paging.deliveries import DeliveryStatus
+from muster.worker.deliveries.holder import taken_over
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery
 
 
 def due_deliveries(rt: Runtime, limit: int = 500) -> list[int]:
-    """Deliveries a crash or a lost message left behind: pending or held past their lease.
+    """Deliveries a crash or a lost message left behind: pending, or held by a worker that died
+    (past their lease, or on PostgreSQL as soon as its holder's lock is gone).
 
     Each one found gets a fresh grace period, so the next sweep does not enqueue it again while
     its task is still on the way.
     """
     now = rt.clock.now()
+    dialect = rt.database.engine.dialect.name
     with rt.database.transaction() as session:
         ids = list(
             session.scalars(
@@ -24,7 +27,7 @@ def due_deliveries(rt: Runtime, limit: int = 500) -> list[int]:
                     or_(
                         (Delivery.status == DeliveryStatus.PENDING)
                         & (Delivery.lease_until < now - rt.requeue_after),
-                        (Delivery.status == DeliveryStatus.SENDING) & (Delivery.lease_until < now),
+                        (Delivery.status == DeliveryStatus.SENDING) & taken_over(dialect, now),
                     )
                 )
                 .order_by(Delivery.id)

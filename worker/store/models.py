@@ -127,6 +127,7 @@ class Delivery(Base):
     status: Mapped[str] = mapped_column(String(20), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    holder: Mapped[int | None] = mapped_column(Integer)  # its worker's advisory lock key
     last_error: Mapped[str | None] = mapped_column(Text)
     fallback_of: Mapped[int | None] = mapped_column(ForeignKey("deliveries.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -4,6 +4,7 @@ that finished after its channel closed is dropped rather than fatal (Celery exit
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -152,3 +153,41 @@ def test_in_flight_messages_of_a_channel_closed_while_redis_was_down_go_back_at_
     with _connect(redis.url) as again:
         again.default_channel  # noqa: B018 - a new channel puts back what the old one held
     assert _waiting(redis.url) == ["declare inc-7"]
+
+
+def test_a_live_consumer_s_unacknowledged_message_is_stamped_afresh_and_never_restored(
+    redis: PrivateRedis,
+) -> None:
+    """A task that runs far longer than the visibility timeout (a send retrying for 30 s) keeps
+    its message: each periodic check stamps what the channel holds with the time now."""
+    _publish(redis.url, "declare inc-8")
+    with _connect(redis.url) as connection:
+        (message,) = _consume_one(connection)
+        channel = connection.default_channel
+        raw = channel.client
+        long_ago = time.time() - 60 * REDIS_RECOVERY["visibility_timeout"]
+        raw.zadd(channel.unacked_index_key, {message.delivery_tag: long_ago})
+        channel.qos.restore_visible(interval=1)
+        assert raw.hexists(channel.unacked_key, message.delivery_tag)
+        assert raw.zscore(channel.unacked_index_key, message.delivery_tag) > time.time() - 5
+        assert _waiting(redis.url) == []
+        message.ack()
+
+
+def test_a_dead_consumer_s_unacknowledged_message_goes_back_after_the_visibility_timeout(
+    redis: PrivateRedis,
+) -> None:
+    """A worker killed mid-task stamps nothing more: once its message is older than the
+    visibility timeout, a live consumer's periodic check puts it back in the queue."""
+    _publish(redis.url, "declare inc-9")
+    with _connect(redis.url) as dead, _connect(redis.url) as live:
+        (message,) = _consume_one(dead)
+        raw = dead.default_channel.client
+        key = dead.default_channel.unacked_index_key
+        live.default_channel.qos.restore_visible(interval=1)
+        assert _waiting(redis.url) == []  # not yet: stamped at its fetch
+        since = time.time() - REDIS_RECOVERY["visibility_timeout"] - 1
+        raw.zadd(key, {message.delivery_tag: since})  # the seconds of a dead worker, gone by
+        live.default_channel.qos.restore_visible(interval=1)
+        assert _waiting(redis.url) == ["declare inc-9"]
+        message.ack()  # the dead one's copy is gone: nothing for its close to keep

@@ -21,13 +21,16 @@ from muster.worker.incidents.declared import handle_declared
 from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery
-from tests.harness.runtimes import RecordingSender
+from tests.harness.runtimes import BOTH_DATABASES, RecordingSender
 
 LEASE = timedelta(seconds=0.3)  # renewed every 0.1 s of real time
 
 
+# On SQLite the lease alone frees a dead worker's sends; on PostgreSQL its holder's lock too.
 pytestmark = pytest.mark.runtime(
-    retry=RetryPolicy(attempts=1, initial_wait=0.01, max_wait=0.01, total=1), lease=LEASE
+    databases=BOTH_DATABASES,
+    retry=RetryPolicy(attempts=1, initial_wait=0.01, max_wait=0.01, total=1),
+    lease=LEASE,
 )
 PAYLOAD = {
     "incident_id": "inc-lease",
