@@ -7,7 +7,8 @@ built from these helpers). One module per concern:
   smallest useful document, the demo pinned and pointed at the peers.
 * :mod:`~tests.harness.fault_configs` - the fault suite's small, fully accounted-for configs.
 * :mod:`~tests.harness.servers` - the real services on 127.0.0.1 (Redis, RabbitMQ, PostgreSQL):
-  their URLs, skip-or-fail under CI, a fresh PostgreSQL database, a purged queue.
+  their URLs, skip-or-fail under CI, a fresh PostgreSQL database, a queue name of its own, a
+  purged queue.
 * :mod:`~tests.harness.private_servers` - Redis, RabbitMQ and PostgreSQL of a test's own, to kill.
 * :mod:`~tests.harness.peers` - the SMTP and HTTP protocol peers Apprise delivers to, and
   Alertmanager.
