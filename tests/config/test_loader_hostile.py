@@ -23,6 +23,7 @@ from muster.config.loader import (
 )
 from muster.worker.core.config.issues import ConfigError
 from tests.harness.configs import minimal_document
+from tests.harness.hostile_yaml import alias_bomb
 
 
 def minimal_text() -> str:
@@ -38,15 +39,6 @@ def rejected(text: str) -> ConfigError:
 def line_holding(text: str, needle: str) -> int:
     (line,) = [n for n, content in enumerate(text.splitlines(), 1) if needle in content]
     return line
-
-
-def alias_bomb(levels: int) -> str:
-    """The billion laughs: each level an anchored list of nine aliases of the level before."""
-    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for level in range(1, levels):
-        aliases = ",".join(f"*a{level - 1}" for _ in range(9))
-        lines.append(f"a{level}: &a{level} [{aliases}]")
-    return "\n".join(lines) + "\n"
 
 
 class TestImpossibleValues:

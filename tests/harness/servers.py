@@ -84,6 +84,11 @@ def purge(broker: str | None, queue: str) -> None:
         connection.default_channel.queue_purge(queue)  # a queue not declared yet is empty
 
 
+def fresh_queue() -> str:
+    """A queue name of its own: kombu remembers bindings per process, not per broker folder."""
+    return f"q{uuid.uuid4().hex[:8]}"
+
+
 def scratch_database(kind: str, folder: Path) -> AbstractContextManager[str]:
     """The URL of an empty database for one test: a SQLite file in ``folder`` (``"sqlite"``) or
     a fresh PostgreSQL database (``"postgresql"``, skipped or failed as :func:`require_server`)."""

@@ -4,6 +4,7 @@ tests use. The fixtures ``make_web`` and ``web`` (in ``tests/worker/web/conftest
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -71,6 +72,16 @@ class StubIncidents:
     def digested(self, digest: str, person: str) -> dict[str, str]:
         incidents = self.digests.get((digest, person), [])
         return {i: self.states.get(i, "investigating") for i in incidents}
+
+
+def on_event_loop() -> bool:
+    """Whether the caller runs on an event loop: CPU work the web does must not, since every
+    other request waits on that loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 @dataclass

@@ -25,13 +25,13 @@ from sqlalchemy import select
 from muster.worker.core.intake.alerts import AlertWebhook, declaration_id, group_fingerprint
 from muster.worker.store.db import Database
 from muster.worker.store.models import Incident
+from tests.harness.alert_bodies import outage
 from tests.harness.configs import minimal_document
 from tests.harness.muster_processes import MusterWorker, worker_environment
 from tests.harness.peers import MattermostPeer
 from tests.harness.peers.alertmanager import AlertmanagerPeer
 from tests.harness.peers.common import free_port
 from tests.harness.waiting import wait_until
-from tests.worker.web.test_big_outages import outage
 
 pytestmark = pytest.mark.integration
 

@@ -12,16 +12,9 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 
+from tests.harness.byte_fuzz import BEARER, FORM, SIGNED, bodies, fuzz_document, requests
 from tests.harness.muster_processes import MusterWeb, worker_environment
 from tests.harness.peers.common import free_port
-from tests.worker.web.test_byte_fuzz import (
-    BEARER,
-    FORM,
-    SIGNED,
-    bodies,
-    fuzz_document,
-    requests,
-)
 
 pytestmark = pytest.mark.integration
 

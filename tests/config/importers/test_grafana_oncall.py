@@ -19,7 +19,7 @@ from muster.config.importers.sources import read_documents
 from muster.config.importers.writer import Imported, render
 from muster.config.loader import LoadedConfig, load_text
 from muster.worker.cli import cli
-from tests.config.importers import oncall_reference
+from tests.harness import oncall_reference
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TERRAFORM = FIXTURES / "oncall_payments_tf"

@@ -14,7 +14,7 @@ from muster.config.importers.grafana_oncall.translate import translate
 from muster.config.importers.people import PeopleTable
 from muster.config.importers.writer import render
 from muster.config.loader import load_text
-from tests.config.importers import oncall_reference
+from tests.harness import oncall_reference
 
 NOW = datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
 USERS = [f"U{n}" for n in range(6)]

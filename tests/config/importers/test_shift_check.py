@@ -19,7 +19,7 @@ from muster.config.importers.sources import SourceError, read_documents
 from muster.config.importers.writer import render
 from muster.config.loader import load_text
 from muster.worker.cli import cli
-from tests.config.importers import oncall_reference
+from tests.harness import oncall_reference
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TERRAFORM = FIXTURES / "oncall_payments_tf"

@@ -10,7 +10,7 @@ import pytest
 
 from muster.worker.core.checks.windows import window_warnings
 from muster.worker.core.config.issues import format_path
-from tests.core.decisions.windows_support import config_with, issues_of
+from tests.harness.window_configs import config_with, issues_of
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 SCOPE = {"services": ["api"]}

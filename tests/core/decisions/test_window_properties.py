@@ -23,7 +23,7 @@ from muster.worker.core.decisions.windows import (
     next_boundary,
     windows_between,
 )
-from tests.core.decisions.windows_support import recurring, scheduled_config_with
+from tests.harness.window_configs import recurring, scheduled_config_with
 
 ZONES = ("Europe/Dublin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata")
 FIRST_DAY = datetime(2027, 1, 1)

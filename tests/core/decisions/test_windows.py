@@ -20,7 +20,7 @@ from muster.worker.core.decisions.windows import (
     next_boundary,
     windows_between,
 )
-from tests.core.decisions.windows_support import config_with, recurring
+from tests.harness.window_configs import config_with, recurring
 
 DUBLIN = ZoneInfo("Europe/Dublin")
 SPRING_2027 = datetime(2027, 3, 28, tzinfo=UTC)  # Dublin: 01:00 GMT becomes 02:00 IST

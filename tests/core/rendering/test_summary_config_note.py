@@ -8,8 +8,8 @@ from muster.worker.core.rendering.summary import (
     compose_stakeholder_update,
     compose_summary,
 )
-from tests.core.rendering.test_unreachable import SEV1
 from tests.harness.configs import WEDNESDAY_NOON
+from tests.harness.core_incidents import SEV1
 
 NOTE = (
     "the config file routing.yaml is rejected (muster config check says why): paging with the"

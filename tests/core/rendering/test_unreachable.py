@@ -26,14 +26,7 @@ from muster.worker.core.rendering.unreachable import (
     still_reaching,
 )
 from tests.harness.configs import WEDNESDAY_NOON, minimal_document
-
-SEV1 = Incident(
-    id="inc-1",
-    title="Checkout @here failing",
-    impact="critical",
-    urgency="high",
-    services=("payments-api",),
-)
+from tests.harness.core_incidents import SEV1
 
 
 def plan_for(routing: Routing, incident: Incident = SEV1) -> PagePlan:

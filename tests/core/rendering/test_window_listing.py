@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from muster.worker.core.rendering.windows import LISTED, upcoming_windows
-from tests.core.decisions.windows_support import config_with, recurring
+from tests.harness.window_configs import config_with, recurring
 
 SATURDAY = datetime(2026, 12, 12, 12, tzinfo=UTC)
 

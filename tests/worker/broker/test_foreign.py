@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from kombu.transport.virtual import Channel
 
 from muster.worker.broker import foreign, fs_transport  # noqa: F401 - registers musterfs://
 from muster.worker.broker.arrival import MAX_BODY
+from tests.harness.servers import fresh_queue
 
 TAG = {"delivery_tag": "t-1"}
 EXAMPLES = [
@@ -67,11 +67,6 @@ def options(root: Path) -> dict[str, object]:
         "control_folder": str(root / "control"),
         "polling_interval": 0.001,
     }
-
-
-def fresh_queue() -> str:
-    """A queue name of its own: kombu remembers bindings per process, not per broker folder."""
-    return f"q{uuid.uuid4().hex[:8]}"
 
 
 def valid_file(root: Path) -> bytes:

@@ -22,7 +22,7 @@ from muster.worker.broker.transport import transport_options
 from muster.worker.cli import cli
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DeadLetter
-from tests.worker.broker.test_foreign import fresh_queue
+from tests.harness.servers import fresh_queue
 
 pytestmark = pytest.mark.runtime(retry=RetryPolicy())
 

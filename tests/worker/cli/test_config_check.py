@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from muster.worker.cli import cli
+from tests.harness.config_check import check
 from tests.harness.configs import EXAMPLE, EXAMPLE_ENV, minimal_document
 
 # The lint judges gaps in rotations "now", on the real clock.
@@ -30,11 +30,6 @@ EXAMPLE_SUMMARY = (
     " 2 heartbeats, 1 maintenance windows"
 )
 WEEKLY_WINDOW = "  window search-reindex: Sun "  # the example's weekly window: one in any 7 days
-
-
-def check(*args: str, env: dict[str, str | None] | None = None) -> Result:
-    """Run ``muster config check ARGS`` in ``env`` (None unsets a variable)."""
-    return CliRunner().invoke(cli, ["config", "check", *args], env=env or {})
 
 
 def line_of(path: Path, needle: str) -> int:

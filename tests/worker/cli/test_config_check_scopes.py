@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.harness.config_check import check
 from tests.harness.configs import minimal_document
-from tests.worker.cli.test_config_check import check
 
 pytestmark = pytest.mark.wallclock  # the lint judges gaps in rotations "now"
 

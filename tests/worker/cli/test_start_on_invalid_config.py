@@ -21,8 +21,8 @@ from click.testing import CliRunner, Result
 
 from muster.worker.cli import cli
 from muster.worker.runtime import install
-from tests.config.test_loader_hostile import alias_bomb
 from tests.harness.configs import minimal_document
+from tests.harness.hostile_yaml import alias_bomb
 
 pytestmark = pytest.mark.wallclock  # config check lints "now", on the real clock
 

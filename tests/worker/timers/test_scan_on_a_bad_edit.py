@@ -7,7 +7,7 @@ import pytest
 
 from muster.worker.runtime import Runtime
 from tests.harness.runtimes import TWO_TRIES
-from tests.worker.timers.test_timers import declare_sev1, escalations, run_for, summaries
+from tests.harness.timer_runs import declare_sev1, escalations, run_for, summaries
 
 pytestmark = pytest.mark.runtime(retry=TWO_TRIES)
 

@@ -7,8 +7,6 @@ time, and the scan is called as beat would call it.
 
 from __future__ import annotations
 
-import threading
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -26,10 +24,9 @@ from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, TimelineEntry, Timer
 from muster.worker.timers.scan import scan
 from tests.harness.runtimes import BOTH_DATABASES, TWO_TRIES, RecordingSender, clock
+from tests.harness.timer_runs import MINUTE, declare_sev1, escalations, run_for, summaries
 
 pytestmark = pytest.mark.runtime(databases=BOTH_DATABASES, retry=TWO_TRIES)
-
-MINUTE = timedelta(minutes=1)
 
 
 def send(rt: Runtime, task: str, message_id: str, **payload: Any) -> tuple[int, ...]:
@@ -43,19 +40,6 @@ def send(rt: Runtime, task: str, message_id: str, **payload: Any) -> tuple[int, 
     return handlers[task](rt, message, message_id).deliveries
 
 
-def declare_sev1(rt: Runtime) -> None:
-    send(
-        rt,
-        "declared",
-        "m-declare",
-        incident_id="inc-1",
-        title="Checkout failing",
-        impact="critical",
-        urgency="high",
-        services=["payments-api"],
-    )
-
-
 def redefine(rt: Runtime, message_id: str, **change: Any) -> tuple[int, ...]:
     return send(
         rt,
@@ -66,44 +50,6 @@ def redefine(rt: Runtime, message_id: str, **change: Any) -> tuple[int, ...]:
         text="Redefined",
         **change,
     )
-
-
-def run_for(rt: Runtime, minutes: int, scanners: int = 1) -> list[int]:
-    """Advance the clock a minute at a time, scanning (with several scanners at once if asked)."""
-    created: list[int] = []
-    lock = threading.Lock()
-
-    def one_scan() -> None:
-        found = scan(rt)
-        with lock:
-            created.extend(found)
-
-    for _ in range(minutes):
-        clock(rt).advance(MINUTE)
-        threads = [threading.Thread(target=one_scan) for _ in range(scanners)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    return created
-
-
-def escalations(rt: Runtime) -> list[tuple[str | None, str]]:
-    """(person, reason) of every escalation page row, one per person (kinds collapsed)."""
-    with rt.database.transaction() as session:
-        rows = session.scalars(
-            select(Delivery).where(Delivery.reason.like("escalation:%")).order_by(Delivery.id)
-        )
-        return list(dict.fromkeys((row.person, row.reason) for row in rows))
-
-
-def summaries(rt: Runtime) -> list[Delivery]:
-    with rt.database.transaction() as session:
-        return list(
-            session.scalars(
-                select(Delivery).where(Delivery.kind == "summaries").order_by(Delivery.id)
-            )
-        )
 
 
 class TestEscalation:

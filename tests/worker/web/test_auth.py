@@ -18,8 +18,7 @@ from muster.worker.core.intake.signed_stamps import FUTURE_SKEW
 from muster.worker.store.db import make_engine, upgrade
 from muster.worker.store.seen_signatures import DatabaseSeenSignatures
 from muster.worker.web.replays import MemorySeenSignatures
-from tests.harness.web_app import NOW, TOKEN, Web, intake_document
-from tests.worker.web.test_webhook_off_loop import on_event_loop
+from tests.harness.web_app import NOW, TOKEN, Web, intake_document, on_event_loop
 
 DECLARATION = {"title": "API down", "impact": "major", "urgency": "high", "services": ["api"]}
 GRAFANA_SECRET = "grafana-hmac-secret-0123456789"

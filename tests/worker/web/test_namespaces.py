@@ -13,8 +13,8 @@ from muster.worker.core.decisions.heartbeats import fingerprint as heartbeat_fin
 from muster.worker.core.decisions.heartbeats import incident_id as heartbeat_incident
 from muster.worker.core.intake.alerts import AlertWebhook, declaration_id, group_fingerprint
 from muster.worker.web.metrics import REFUSED
+from tests.harness.alert_bodies import RULES, alert, notification
 from tests.harness.web_app import SCRIPT_TOKEN, Web, intake_document
-from tests.worker.web.test_webhooks import RULES, alert, notification
 
 DECLARATION = {"title": "Harmless", "impact": "minor", "urgency": "low", "services": ["api"]}
 GROUP = notification(alert("ApiDown", severity="page"))

@@ -3,7 +3,6 @@ that even the right code does not lift; each refusal is logged and counted."""
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -11,13 +10,10 @@ import pytest
 from structlog.testing import capture_logs
 
 from muster.worker.clock import ManualClock
-from muster.worker.core.intake.reply_codes import reply_code
 from muster.worker.core.intake.reply_guard import LOCKOUT, OVERALL_PER_MINUTE, WINDOW, WRONG_CODES
 from muster.worker.web.metrics import LOCKOUTS, REFUSED
-from tests.harness.web_app import ISSUED, SCRIPT_TOKEN, StubIncidents, Web, intake_document
-
-ANN = "+353850000001"
-BEN = "+353850000002"
+from tests.harness.sms_replies import ANN, BEN, RIGHT, WRONG, both_paged, reply, sms_document
+from tests.harness.web_app import ISSUED, Web
 
 
 @pytest.fixture
@@ -27,27 +23,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def web(make_web: Callable[..., Web], clock: ManualClock) -> Web:
-    document = intake_document()
-    document["people"]["ann"]["sms"] = ANN
-    document["people"]["ben"]["sms"] = BEN
-    document["contacts"]["sms"] = "json://127.0.0.1:9/sms/{sms}"
-    incidents = StubIncidents(
-        states={"inc-1": "investigating"}, paged={"ann": ["inc-1"], "ben": ["inc-1"]}
-    )
-    return make_web(document, incidents=incidents, clock=clock)
-
-
-def reply(web: Web, sender: str, body: str) -> object:
-    basic = base64.b64encode(f"twilio:{SCRIPT_TOKEN}".encode()).decode()
-    return web.client.post(
-        "/v1/replies/sms",
-        data={"From": sender, "Body": body},
-        headers={"Authorization": f"Basic {basic}"},
-    )
-
-
-RIGHT = reply_code("inc-1")
-WRONG = [f"{n:04d}" for n in range(20) if f"{n:04d}" != RIGHT]
+    return make_web(sms_document(), incidents=both_paged(), clock=clock)
 
 
 def guess_wrong(web: Web, sender: str, times: int) -> None:

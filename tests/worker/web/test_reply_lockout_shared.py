@@ -16,8 +16,8 @@ from muster.worker.store.db import Database, make_engine
 from muster.worker.store.reply_guard import DatabaseReplyGuard
 from muster.worker.store.upkeep_models import ReplyRefusal
 from tests.harness.servers import scratch_database
-from tests.harness.web_app import ISSUED, StubIncidents, Web, intake_document
-from tests.worker.web.test_reply_lockout import ANN, BEN, RIGHT, WRONG, reply
+from tests.harness.sms_replies import ANN, BEN, RIGHT, WRONG, both_paged, reply, sms_document
+from tests.harness.web_app import ISSUED, Web
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -36,14 +36,7 @@ def clock() -> ManualClock:
 @pytest.fixture
 def webs(make_web: Callable[..., Web], database: Database, clock: ManualClock) -> tuple[Web, Web]:
     """Two web processes' apps, each with its own engine on the one database."""
-    document = intake_document()
-    document["people"]["ann"]["sms"] = ANN
-    document["people"]["ben"]["sms"] = BEN
-    document["contacts"]["sms"] = "json://127.0.0.1:9/sms/{sms}"
-    incidents = StubIncidents(
-        states={"inc-1": "investigating"}, paged={"ann": ["inc-1"], "ben": ["inc-1"]}
-    )
-
+    document, incidents = sms_document(), both_paged()
     url = database.engine.url.render_as_string(hide_password=False)
     engines = [make_engine(url), make_engine(url)]
     yield tuple(  # type: ignore[misc]

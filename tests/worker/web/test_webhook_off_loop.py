@@ -3,23 +3,14 @@ web's thread pool with the publish, never on the event loop every other request 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from muster.worker.web import webhooks
-from tests.harness.web_app import Web, intake_document
-from tests.worker.web.test_webhooks import RULES, alert, notification
-
-
-def on_event_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
+from tests.harness.alert_bodies import RULES, alert, notification
+from tests.harness.web_app import Web, intake_document, on_event_loop
 
 
 def test_classification_runs_off_the_event_loop(

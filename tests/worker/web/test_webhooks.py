@@ -8,42 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.harness.alert_bodies import RULES, alert, notification
 from tests.harness.web_app import Web, intake_document
-
-RULES = {
-    "rules": [
-        {"match": {"severity": "page"}, "impact": "major", "urgency": "high"},
-        {"match_re": {"team": "db|storage"}, "impact": "minor", "urgency": "low"},
-    ],
-    "defaults": {"impact": "minor", "urgency": "low", "services": ["api"]},
-}
-
-
-def alert(name: str, status: str = "firing", starts: str = "2026-12-02T10:00:00Z", **labels: str):
-    return {
-        "status": status,
-        "labels": {"alertname": name, **labels},
-        "annotations": {"summary": f"{name} is failing", "runbook_url": "https://rb.test/x"},
-        "startsAt": starts,
-        "endsAt": "0001-01-01T00:00:00Z",
-        "generatorURL": "http://prometheus.test/graph?g0.expr=up",
-        "fingerprint": f"fp-{name}",
-    }
-
-
-def notification(*alerts: dict[str, Any], status: str = "firing", group: str = "g1") -> dict:
-    return {
-        "version": "4",
-        "groupKey": f'{{}}:{{alertname="{group}"}}',
-        "truncatedAlerts": 0,
-        "status": status,
-        "receiver": "muster",
-        "groupLabels": {"alertname": group},
-        "commonLabels": {},
-        "commonAnnotations": {},
-        "externalURL": "http://alertmanager.test",
-        "alerts": list(alerts),
-    }
 
 
 @pytest.fixture
