@@ -62,8 +62,9 @@ def _port() -> int:
     "-c",
     default=8,
     show_default=True,
-    help="Tasks handled at once (threads). Pages are sent on MUSTER_SEND_THREADS sending "
-    "threads (16), so one slow channel does not hold up the others.",
+    help="Tasks handled at once (threads). Pages are sent on the process's sending pool "
+    "apart from these: MUSTER_SEND_THREADS (256) at once, MUSTER_SEND_PER_PROVIDER (128) to "
+    "one provider, so one slow channel does not hold up the others.",
 )
 @click.option(
     "--web/--no-web",
@@ -95,7 +96,8 @@ def worker(beat: bool, concurrency: int, web: bool, loglevel: str) -> None:
         outbox=str(rt.settings.outbox_file),
         beat=beat,
         tasks_at_once=concurrency,
-        send_threads=rt.fanout.threads,
+        send_threads=rt.sending.threads,
+        send_per_provider=rt.sending.per_lane,
         delivery_batch=rt.settings.delivery_batch,
         hint="declare a demo incident: muster declare --title 'Checkout failing' "
         "--impact critical --urgency high --service payments-api"
