@@ -25,6 +25,7 @@ import apprise
 
 import muster.channels.outbox  # noqa: F401 - registers the outbox:// schema with Apprise
 from muster.channels.http_answers import watching
+from muster.channels.tls_contexts import share_smtp_certificates
 from muster.worker.core.config.masking import mask_text
 from muster.worker.core.rendering.render import RenderedMessage
 
@@ -104,6 +105,7 @@ class AppriseSender:
         self._containers = threading.local()
         self._asset = _on_the_calling_thread()
         tame_apprise_logging()
+        share_smtp_certificates()
 
     def _container(self) -> apprise.Apprise:
         container: apprise.Apprise | None = getattr(self._containers, "apprise", None)
