@@ -281,6 +281,10 @@ def run_broker(label: str, base: Path, peers: Peers, args: argparse.Namespace) -
             verdicts.append(
                 judge(label, f"{name}: every send out, s", storm.all_out, 4 * delay + 1)
             )
+            print(
+                f"        (floor: the same storm against peers answering at once, "
+                f"{reference.all_out:.2f} s)"
+            )
             verdicts.append(
                 judge(
                     label,
