@@ -89,6 +89,12 @@ class SendingPool:
                 lambda: self._outstanding == 0 or self._outstanding + count <= limit, timeout
             )
 
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until every send handed over so far has finished; False if ``timeout`` ran out
+        first (a worker shutting down lets what is on the wire land)."""
+        with self._room:
+            return self._room.wait_for(lambda: self._outstanding == 0, timeout)
+
     def submit(self, lane: str, job: Callable[[], T]) -> Future[T]:
         """Run ``job`` once its lane has room; its future finishes from the sending thread."""
         future: Future[T] = Future()

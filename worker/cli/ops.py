@@ -14,6 +14,7 @@ from muster.worker.cli.producer import dumps
 from muster.worker.core.config.masking import mask_url
 
 Built = TypeVar("Built")
+DRAIN_SECONDS = 10.0  # a stopping worker's wait for its sends (less than a lease: 15 s)
 
 
 def runtime_or_exit(build: Callable[[], Built], command: str = "worker") -> Built:
@@ -134,7 +135,14 @@ def worker(beat: bool, concurrency: int, web: bool, loglevel: str) -> None:
         from muster.worker.web.server import serve_in_thread
 
         serve_in_thread("127.0.0.1", _port(), rt.settings)
-    app.worker_main(argv)
+    from muster.worker.deliveries.recorder import drain
+
+    try:
+        app.worker_main(argv)
+    finally:
+        # Tasks hand their sends to the sending pool and return, so Celery's warm shutdown
+        # does not wait for them: let those on the wire land and be recorded first.
+        drain(rt, DRAIN_SECONDS)
 
 
 @click.command("beat")

@@ -12,6 +12,7 @@ on the wire (claimed and unrecorded rows are ``sending`` in the database).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from queue import Empty, SimpleQueue
@@ -44,6 +45,8 @@ class Recorder:
         self.rt = rt
         self._finished: SimpleQueue[Finished] = SimpleQueue()
         self._lock = threading.Lock()
+        self._recorded = threading.Condition(self._lock)
+        self._unrecorded = 0  # put on the queue, not yet recorded
         self._thread: threading.Thread | None = None
 
     def finished(self, row: Claimed, follow_ups: FollowUps, sending: Future[Sent]) -> None:
@@ -52,8 +55,9 @@ class Recorder:
         if self.rt.sending.threads == 0:
             self.record([(row, follow_ups, sending)])
             return
-        self._finished.put((row, follow_ups, sending))
         with self._lock:
+            self._unrecorded += 1
+            self._finished.put((row, follow_ups, sending))
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="muster-recorder", daemon=True
@@ -75,7 +79,17 @@ class Recorder:
                     batch.append(self._finished.get_nowait())
                 except Empty:
                     break
-            self.record(batch)
+            try:
+                self.record(batch)
+            finally:
+                with self._recorded:
+                    self._unrecorded -= len(batch)
+                    self._recorded.notify_all()
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every finished send put here so far is recorded; False on ``timeout``."""
+        with self._recorded:
+            return self._recorded.wait_for(lambda: self._unrecorded == 0, timeout)
 
     def record(self, batch: list[Finished]) -> None:
         """Record finished sends, grouped by caller; release their leases; pass on follow-ups.
@@ -113,3 +127,12 @@ class Recorder:
 
 recorder = PerRuntime(Recorder)
 """The recorder of a runtime (one per runtime: a worker process has one)."""
+
+
+def drain(rt: Runtime, timeout: float) -> bool:
+    """Let the sends handed over so far finish and be recorded, for up to ``timeout`` seconds
+    (a worker shutting down: what is not recorded by then is sent again once its lease lapses).
+    True if nothing was left."""
+    deadline = time.monotonic() + timeout
+    sent = rt.sending.wait_idle(timeout)
+    return recorder(rt).flush(max(0.0, deadline - time.monotonic())) and sent

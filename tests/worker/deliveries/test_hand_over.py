@@ -12,6 +12,7 @@ from sqlalchemy import select
 from muster.channels.retry import RetryPolicy
 from muster.channels.sender import SendResult
 from muster.channels.sending_pool import SendingPool
+from muster.worker.deliveries.recorder import drain
 from muster.worker.deliveries.send import hand_over_batch
 from muster.worker.incidents.declared import handle_declared
 from muster.worker.messages import parse
@@ -77,3 +78,11 @@ def test_a_batch_handed_over_twice_is_sent_once(rt: Runtime) -> None:
     sender = rt.sender
     assert isinstance(sender, RecordingSender)
     assert len(sender.sent) == len(outcome.deliveries)
+
+
+def test_draining_waits_for_the_sends_handed_over_to_be_recorded(rt: Runtime) -> None:
+    """A stopping worker drains: once it returns, everything handed over is recorded."""
+    outcome = handle_declared(rt, parse("muster.incident.declared", PAYLOAD), "m-1")
+    hand_over_batch(rt, outcome.deliveries, lambda _: None)
+    assert drain(rt, timeout=10) is True
+    assert set(statuses(rt).values()) == {"sent"}
