@@ -25,6 +25,7 @@ import apprise
 import muster.channels.outbox  # noqa: F401 - registers the outbox:// schema with Apprise
 from muster.channels.apprise_logging import tame_apprise_logging
 from muster.channels.http_answers import watching
+from muster.channels.tls_contexts import share_smtp_certificates
 from muster.worker.core.config.masking import mask_text
 from muster.worker.core.rendering.render import RenderedMessage
 
@@ -60,8 +61,24 @@ class Sender(Protocol):
     def __call__(self, url: str, message: RenderedMessage) -> SendResult: ...
 
 
+def _on_the_calling_thread() -> apprise.AppriseAsset:
+    """The asset every plugin muster builds gets: sends run on the thread that asks.
+
+    Apprise sends any target that has a deadline -- every one, with its default
+    ``service_timeout`` of 60 s -- through its process-wide thread pool, so that it can stop
+    waiting for it; that pool has Python's default size for an executor, ``min(32, CPUs + 4)``:
+    six on two cores, whatever muster's sending pool holds. That was the "6 sends in flight
+    whatever ``MUSTER_SEND_THREADS``" of issue 19. Each muster send is one target on a thread
+    of muster's own pool already, so it is sent right there (no ``service_timeout``, no
+    ``async_mode``); a send stays bounded by its plugin's socket timeouts, and a stuck one by
+    muster's retry budget and lease keeper (:mod:`muster.worker.deliveries.lease`).
+    """
+    return apprise.AppriseAsset(async_mode=False, service_timeout=0)
+
+
 class AppriseSender:
-    """Sends through a fresh Apprise plugin object per send, with plugin throttling disabled.
+    """Sends through a fresh Apprise plugin object per send, with plugin throttling disabled,
+    on the calling thread (the sending pool's: :func:`_on_the_calling_thread`).
 
     The plugin is built from Apprise's parse of the URL, kept per URL; it goes in an Apprise
     container holding only it, for the send's own log entries; each thread reuses its
@@ -73,12 +90,14 @@ class AppriseSender:
         self.secrets = secrets
         self.timeout = timeout
         self._containers = threading.local()
+        self._asset = _on_the_calling_thread()
         tame_apprise_logging()
+        share_smtp_certificates()
 
     def _container(self) -> apprise.Apprise:
         container: apprise.Apprise | None = getattr(self._containers, "apprise", None)
         if container is None:
-            container = self._containers.apprise = apprise.Apprise()
+            container = self._containers.apprise = apprise.Apprise(asset=self._asset)
         container.clear()
         return container
 
@@ -86,7 +105,9 @@ class AppriseSender:
         started = time.monotonic()
         parsed = _parsed(url)
         plugin = (
-            apprise.Apprise.instantiate(copy.deepcopy(parsed), suppress_exceptions=True)
+            apprise.Apprise.instantiate(
+                copy.deepcopy(parsed), asset=self._asset, suppress_exceptions=True
+            )
             if parsed is not None
             else None
         )

@@ -7,7 +7,7 @@ a query parameter or a second target to the URL.
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from muster.worker.core.paging.routing import Routing
 
@@ -30,3 +30,16 @@ def target_url(routing: Routing, person: str, kind: str) -> str:
     """The Apprise URL that reaches ``person`` by ``kind`` (which they must have an address for)."""
     template = routing.config.contacts.templates[kind]
     return fill_template(template, routing.config.people[person].addresses)
+
+
+def provider(url: str) -> str:
+    """The provider a URL sends to, as the sending pool's lanes know it: its scheme and host
+    (and port), without credentials or path. Never logged: for some schemas the host is a
+    token (``slack://TokenA/…``), which only makes that workspace a lane of its own."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = parts.port
+    except ValueError:  # a port Apprise would refuse too: the send fails on its own
+        return url.partition(":")[0]
+    return f"{parts.scheme}://{host}:{port}" if port else f"{parts.scheme}://{host}"

@@ -39,7 +39,27 @@ class Settings(BaseModel):
     home: Path = Field(Path("var"), description="embedded broker, SQLite file, outbox")
     queue: str = Field("muster", description="the queue name (one per deployment sharing a broker)")
     delivery_batch: int = Field(16, ge=1, description="deliveries per delivery task")
-    send_threads: int = Field(16, ge=1, description="sends at once per worker process")
+    send_threads: int = Field(
+        256,
+        ge=1,
+        description="sends on the wire at once per worker process: the bound of its sending "
+        "pool, which every page and broadcast goes through whatever `--concurrency` is "
+        "(threads start as sends need them; each waits on its socket)",
+    )
+    send_per_provider: int = Field(
+        128,
+        ge=1,
+        description="of those, sends on the wire at once to one provider (a URL's scheme and "
+        "host): a slow provider holds at most this many, the rest wait in its lane, and the "
+        "other providers keep `MUSTER_SEND_THREADS` minus this",
+    )
+    send_queue: int = Field(
+        5_000,
+        ge=1,
+        description="sends a worker process takes on (on the wire or waiting in their "
+        "provider's lane) before its delivery tasks wait for room: what bounds its memory in "
+        "a storm (the rest wait in the broker and the database)",
+    )
     retry_attempts: int = Field(4, ge=1, description="tries of a transient failure")
     retry_initial: float = Field(0.5, gt=0, description="first wait between tries, seconds")
     retry_max_wait: float = Field(8.0, gt=0, description="longest wait between tries, seconds")

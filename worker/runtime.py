@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from muster.channels.fanout import FanOut
 from muster.channels.retry import RetryPolicy
 from muster.channels.sender import AppriseSender, Sender
+from muster.channels.sending_pool import SendingPool
 from muster.config.settings import Settings
 from muster.config.watch import ConfigSource
 from muster.worker.clock import Clock, SystemClock
@@ -34,7 +34,7 @@ class Runtime:
     sleep: Callable[[float], None] = time.sleep
     lease: timedelta = timedelta(seconds=3)  # renewed while the send runs (deliveries.lease)
     requeue_after: timedelta = timedelta(seconds=10)  # pending rows older are re-enqueued
-    fanout: FanOut = field(default_factory=FanOut)  # no threads: sends one after the other
+    sending: SendingPool = field(default_factory=SendingPool)  # no threads: one after the other
     settings: Settings = field(default_factory=Settings)
 
 
@@ -58,7 +58,11 @@ def from_settings(settings: Settings) -> Runtime:
         retry=retry,
         lease=timedelta(seconds=settings.lease_seconds),
         requeue_after=timedelta(seconds=settings.requeue_after),
-        fanout=FanOut(threads=settings.send_threads),
+        sending=SendingPool(
+            threads=settings.send_threads,
+            per_lane=settings.send_per_provider,
+            queue_limit=settings.send_queue,
+        ),
         settings=settings,
     )
 

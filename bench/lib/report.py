@@ -12,7 +12,7 @@ from bench.lib.delivery_muster import MusterResult
 from bench.lib.sink import ms
 
 LATENCY_FACTOR = 1.5
-THROUGHPUT_SHARE = 0.60
+THROUGHPUT_SHARE = 0.80  # issue 19 (was 0.60)
 
 
 @dataclass(frozen=True)

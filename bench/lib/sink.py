@@ -12,7 +12,8 @@ import os
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -82,9 +83,45 @@ class Arrival:
         return not self.path.startswith("/room/")
 
 
+class Gauge:
+    """How many requests are being answered at once (the sends on the wire), and the most so
+    far: one gauge can be shared by several sinks to count their sum."""
+
+    def __init__(self, total: Gauge | None = None) -> None:
+        self._lock = threading.Lock()
+        self.total = total  # a gauge counting this one's requests among others'
+        self.now = 0
+        self.peak = 0
+
+    def enter(self) -> None:
+        with self._lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        if self.total is not None:
+            self.total.enter()
+
+    def leave(self) -> None:
+        with self._lock:
+            self.now -= 1
+        if self.total is not None:
+            self.total.leave()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        self.enter()
+        try:
+            yield
+        finally:
+            self.leave()
+
+    def reset(self) -> None:
+        with self._lock:
+            self.peak = self.now
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    request_queue_size = 512  # the default backlog of 5 drops SYNs under 8 concurrent senders
+    request_queue_size = 1024  # the default backlog of 5 drops SYNs under 8 concurrent senders
 
 
 class Sink:
@@ -95,10 +132,12 @@ class Sink:
     task's ``GET /ping/RUN/SEQ``).
     """
 
-    def __init__(self, key: re.Pattern[bytes] = INCIDENT_ID) -> None:
+    def __init__(self, key: re.Pattern[bytes] = INCIDENT_ID, gauge: Gauge | None = None) -> None:
         self._changed = threading.Condition()
         self._arrivals: dict[str, list[Arrival]] = {}
         self.total = 0
+        self.delay = 0.0  # seconds each request is held before its answer (a slow provider)
+        self.gauge = gauge or Gauge()
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -107,6 +146,9 @@ class Sink:
                 body = self.rfile.read(length)
                 at = time.perf_counter()
                 found = key.search(body)
+                if sink.delay:
+                    with sink.gauge.held():
+                        time.sleep(sink.delay)
                 self._answer()
                 sink.record(found.group().decode() if found else self.path, Arrival(at, self.path))
 

@@ -9,9 +9,9 @@ from functools import partial
 
 import pytest
 
-from muster.channels.fanout import FanOut
 from muster.channels.retry import RetryPolicy, send_with_retry
 from muster.channels.sender import AppriseSender, SendResult
+from muster.channels.sending_pool import SendingPool
 from muster.channels.targets import fill_template
 from muster.worker.core.rendering.render import RenderedMessage
 from tests.harness.peers import MattermostPeer, SmsPeer
@@ -109,7 +109,7 @@ def test_concurrent_sends_each_hear_only_their_own_answers(
     send sent alongside it learns nothing of it."""
     chat_peer.fail_next(1, 429, headers={"Retry-After": "7"})
     sender = AppriseSender()
-    fanout = FanOut(threads=2, linger=0.5)
+    fanout = SendingPool(threads=2, linger=0.5)
     jobs = [
         partial(sender, fill_template(peer.url_template(), ADDRESSES), MESSAGE)
         for peer in (chat_peer, sms_peer)

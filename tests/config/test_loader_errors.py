@@ -466,6 +466,12 @@ class TestTimezone:
             says="unknown timezone 'Mars/Base': use an IANA name like Europe/Dublin",
         )
 
+    def test_a_name_longer_than_a_file_name_is_unknown_too(self, reject: Reject) -> None:
+        """Zones are files: a 5,000-character name is the system's "file name too long", and
+        still only an unknown timezone to the person who wrote it (hypothesis found it)."""
+        rejected = reject(doc_with(lambda d: d.update(timezone="x" * 5000)))
+        assert any("unknown timezone" in i.message for i in rejected.issues_at("timezone"))
+
 
 class TestOverrideWindows:
     """An override covers a forward window of time."""

@@ -31,7 +31,7 @@ from tests.harness.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault]
 
-PEOPLE = 16  # the worker's sending threads (MUSTER_SEND_THREADS' default)
+PEOPLE = 16  # a fan-out whose sends are all on the wire at once (the sending pool holds 256)
 
 READ_TIMEOUT = 1.0  # Apprise's read timeout for chat (``rto``): a hang is longer than this
 RETRY_AFTER = 2.0  # longer than any backoff the test worker takes (at most 0.2 s + 0.5 s jitter)

@@ -81,11 +81,15 @@ def recover(rt: Runtime) -> int:
     leases left by a killed worker are released at once rather than waited out. A delivery that
     was sent just before the kill is sent again (at least once, never lost).
     """
+    # Their leases are made to have lapsed, not the rows made pending again: a delivery task hands
+    # its sends to the sending pool and is acknowledged, so no message comes back for them, and a
+    # pending row waits MUSTER_REQUEUE_AFTER for its own message first. A lapsed lease is the
+    # sweeper's at its next round (every second).
     with rt.database.transaction() as session:
         released = session.execute(
             update(Delivery)
             .where(Delivery.status == DeliveryStatus.SENDING)
-            .values(status=DeliveryStatus.PENDING, lease_until=rt.clock.now())
+            .values(lease_until=rt.clock.now() - rt.lease)
             .execution_options(synchronize_session=False)
         ).rowcount  # type: ignore[attr-defined]
     if released:

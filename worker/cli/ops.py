@@ -14,6 +14,7 @@ from muster.worker.cli.producer import dumps
 from muster.worker.core.config.masking import mask_url
 
 Built = TypeVar("Built")
+DRAIN_SECONDS = 10.0  # a stopping worker's wait for its sends (their leases renewed meanwhile)
 
 
 def runtime_or_exit(build: Callable[[], Built], command: str = "worker") -> Built:
@@ -62,8 +63,9 @@ def _port() -> int:
     "-c",
     default=8,
     show_default=True,
-    help="Tasks handled at once (threads). Pages are sent on MUSTER_SEND_THREADS sending "
-    "threads (16), so one slow channel does not hold up the others.",
+    help="Tasks handled at once (threads). Pages are sent on the process's sending pool "
+    "apart from these: MUSTER_SEND_THREADS (256) at once, MUSTER_SEND_PER_PROVIDER (128) to "
+    "one provider, so one slow channel does not hold up the others.",
 )
 @click.option(
     "--web/--no-web",
@@ -95,7 +97,8 @@ def worker(beat: bool, concurrency: int, web: bool, loglevel: str) -> None:
         outbox=str(rt.settings.outbox_file),
         beat=beat,
         tasks_at_once=concurrency,
-        send_threads=rt.fanout.threads,
+        send_threads=rt.sending.threads,
+        send_per_provider=rt.sending.per_lane,
         delivery_batch=rt.settings.delivery_batch,
         hint="declare a demo incident: muster declare --title 'Checkout failing' "
         "--impact critical --urgency high --service payments-api"
@@ -132,7 +135,14 @@ def worker(beat: bool, concurrency: int, web: bool, loglevel: str) -> None:
         from muster.worker.web.server import serve_in_thread
 
         serve_in_thread("127.0.0.1", _port(), rt.settings)
-    app.worker_main(argv)
+    from muster.worker.deliveries.recorder import drain
+
+    try:
+        app.worker_main(argv)
+    finally:
+        # Tasks hand their sends to the sending pool and return, so Celery's warm shutdown
+        # does not wait for them: let those on the wire land and be recorded first.
+        drain(rt, DRAIN_SECONDS)
 
 
 @click.command("beat")

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from muster.worker.core.paging.deliveries import DeliveryStatus
 from muster.worker.deliveries.holder import claimed_by, holder, taken_over
-from muster.worker.deliveries.rows import NewDelivery
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DELIVERIES
 
@@ -38,22 +37,6 @@ class Claimed:
     body: str
     body_format: str
     attempts: int
-
-    @classmethod
-    def written(cls, row: NewDelivery) -> Claimed:
-        """A row its writer claimed as it wrote it (``sending_until``), to send it at once."""
-        return cls(
-            row.id,
-            row.incident_id,
-            row.purpose,
-            row.reason,
-            row.kind,
-            row.person,
-            row.title,
-            row.body,
-            row.body_format,
-            0,
-        )
 
     def logger(self) -> structlog.stdlib.BoundLogger:
         """The delivery logger bound to this delivery (no address: people by their key)."""

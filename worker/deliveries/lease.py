@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 from collections.abc import Iterable
 
 import structlog
@@ -24,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from muster.worker.core.paging.deliveries import DeliveryStatus
 from muster.worker.deliveries.holder import holder
+from muster.worker.deliveries.per_runtime import PerRuntime
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DELIVERIES
 
@@ -96,16 +96,5 @@ class LeaseKeeper:
             log.warning("delivery.lease_not_renewed", error=type(failure).__name__)
 
 
-# Held weakly: a keeper lives while something holds it (its renewing thread does while it holds
-# leases), so runtimes that tests make and drop are not kept alive by their keepers.
-_keepers: weakref.WeakValueDictionary[int, LeaseKeeper] = weakref.WeakValueDictionary()
-_keepers_lock = threading.Lock()
-
-
-def keeper(rt: Runtime) -> LeaseKeeper:
-    """The lease keeper of ``rt`` (one per runtime: a worker process has one)."""
-    with _keepers_lock:
-        found = _keepers.get(id(rt))
-        if found is None or found.rt is not rt:
-            found = _keepers[id(rt)] = LeaseKeeper(rt)
-        return found
+keeper = PerRuntime(LeaseKeeper)
+"""The lease keeper of a runtime (one per runtime: a worker process has one)."""

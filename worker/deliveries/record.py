@@ -10,8 +10,10 @@ marks it (``first_paged_at``, set once whichever worker records it) for the decl
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from weakref import WeakKeyDictionary
 
 import structlog
@@ -37,11 +39,19 @@ from muster.worker.store.models import (
 )
 from muster.worker.store.timeline import NewEntry, add_entries, add_entry
 
-if TYPE_CHECKING:
-    from muster.worker.deliveries.send import Attempt, Sent
-
 log = structlog.get_logger("muster.delivery")
 R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One send's result, with when it started."""
+
+    at: datetime
+    result: SendResult
+
+
+Sent = tuple[list[Attempt], SendResult]  # a delivery's attempts, and how it ended
 
 
 def record(rt: Runtime, routing: Routing, finished: list[tuple[Claimed, Sent]]) -> list[int]:

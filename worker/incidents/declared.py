@@ -28,7 +28,8 @@ from muster.worker.core.paging.snapshots import plan_to_data
 from muster.worker.deliveries.claim import Claimed
 from muster.worker.deliveries.rows import page_rows
 from muster.worker.incidents.fan_out import fan_out
-from muster.worker.incidents.first_commit import write_first_commit
+from muster.worker.incidents.first_page.commit import write_first_commit
+from muster.worker.incidents.first_page.send import claimed
 from muster.worker.incidents.joined import join
 from muster.worker.incidents.outcome import Outcome
 from muster.worker.incidents.records import lock_incident
@@ -46,6 +47,7 @@ def derived_incident_id(message_id: str) -> str:
 
 
 FirstWave = Callable[[list[Claimed]], None]
+"""Sends the first page's rows, committed already claimed (:mod:`.first_page`)."""
 
 
 def handle_declared(
@@ -116,7 +118,7 @@ def handle_declared(
     first = [row for row in first if row.status != DeliveryStatus.HELD]  # held for a digest
     if first and first_wave is not None:
         try:
-            first_wave([Claimed.written(row) for row in first])
+            first_wave([claimed(row) for row in first])
         except Exception:  # the rest of the fan-out must be written regardless
             # The first page stays claimed; the sweeper sends it when its lease runs out.
             log.exception("incident.first_page_not_started", incident_id=incident_id)

@@ -14,7 +14,6 @@ Nothing is dropped.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import structlog
@@ -23,11 +22,10 @@ from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from muster.worker.broker.transport import MAX_COUNTDOWN
-from muster.worker.deliveries.claim import Claimed
-from muster.worker.deliveries.send import send_claimed
 from muster.worker.heartbeats.received import handle_heartbeat
 from muster.worker.incidents.acknowledged import handle_acknowledged
 from muster.worker.incidents.declared import handle_declared
+from muster.worker.incidents.first_page import FirstPage
 from muster.worker.incidents.milestone import handle_milestone
 from muster.worker.incidents.outcome import Outcome, UnknownIncident
 from muster.worker.incidents.resolved import handle_resolved
@@ -41,7 +39,7 @@ from muster.worker.tasks.names import (
     MILESTONE,
     RESOLVED,
 )
-from muster.worker.tasks.own import enqueue
+from muster.worker.tasks.own import Enqueuing, enqueue
 from muster.worker.tasks.rejection import fitting, keep, retry_after_outage
 
 log = structlog.get_logger("muster.tasks")
@@ -58,63 +56,25 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-class FirstWave:
-    """A declaration's first page, sent from this process between the handler's two commits.
-
-    The sends run on the first-wave threads (not the delivery fan-out's, whose threads they
-    wait on). The handler waits for them for up to ``HEAD_START`` before queueing the rest of the
-    fan-out: long enough for a healthy channel (the rest of the work would otherwise compete
-    with the first page for the interpreter), short enough that a dead one costs the others
-    little. :meth:`finish` waits for the wave and returns the fallbacks it needs queued.
-    """
-
-    HEAD_START = 0.25
-    _threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="muster-first-wave")
-
-    def __init__(self, rt: Runtime) -> None:
-        self.rt = rt
-        self.sending: Future[tuple[int, ...]] | None = None
-
-    def start(self, claimed: list[Claimed]) -> None:
-        """Send the claimed rows (committed already); return when sent or after the head start."""
-        self.sending = self._threads.submit(send_claimed, self.rt, claimed)
-        wait([self.sending], timeout=self.HEAD_START)
-
-    def finish(self) -> tuple[int, ...]:
-        """Wait for the first wave; its follow-ups (nothing if it could not finish: the sweeper
-        re-sends whatever it left unrecorded)."""
-        if self.sending is None:
-            return ()
-        try:
-            return self.sending.result()
-        except Exception:
-            log.exception("delivery.first_wave_failed")
-            return ()
-
-
 def handle_message(task: Task, name: str, payload: Any) -> str | None:
     """Validate and handle one contract message; returns the incident id it concerned."""
-    first_wave = FirstWave(runtime())
-    try:
-        outcome = _handle(task, name, payload, first_wave)
-        if outcome is None:
-            return None
-        log.info(
-            "message.handled",
-            task=name,
-            incident_id=outcome.incident_id,
-            deliveries=len(outcome.deliveries),
-            note=outcome.note or None,
-        )
-        enqueue(task.app, [d for d in outcome.deliveries if d not in outcome.first_wave])
-        return outcome.incident_id
-    finally:
-        enqueue(task.app, first_wave.finish())
+    outcome = _handle(task, name, payload)
+    if outcome is None:
+        return None
+    log.info(
+        "message.handled",
+        task=name,
+        incident_id=outcome.incident_id,
+        deliveries=len(outcome.deliveries),
+        note=outcome.note or None,
+    )
+    enqueue(task.app, [d for d in outcome.deliveries if d not in outcome.first_wave])
+    return outcome.incident_id
 
 
-def _handle(task: Task, name: str, payload: Any, first_wave: FirstWave) -> Outcome | None:
+def _handle(task: Task, name: str, payload: Any) -> Outcome | None:
     """The handler's outcome, or None once a bad message is dead-lettered; retries raise."""
-    rt = first_wave.rt
+    rt = runtime()
     message_id = str(task.request.id)
     structlog.contextvars.bind_contextvars(message_id=message_id, task=name)
     try:
@@ -125,8 +85,9 @@ def _handle(task: Task, name: str, payload: Any, first_wave: FirstWave) -> Outco
             def queue_fan_out(incident_id: str, declaration_id: str) -> None:
                 task.app.send_task(FAN_OUT, args=[incident_id, declaration_id])
 
+            first_page = FirstPage(rt, Enqueuing(task.app))
             return handle_declared(
-                rt, message, message_id, first_wave=first_wave.start, queue_fan_out=queue_fan_out
+                rt, message, message_id, first_wave=first_page.start, queue_fan_out=queue_fan_out
             )
         return HANDLERS[name](rt, message, message_id)
     except InvalidMessage as invalid:

@@ -8,6 +8,7 @@ and checks them, and each queues what it decided to send only after its commit.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -15,7 +16,7 @@ from celery import Celery, Task
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from muster.worker.broker import recovery as embedded_broker
-from muster.worker.deliveries.send import run_batch
+from muster.worker.deliveries.send import hand_over_batch
 from muster.worker.deliveries.sweep import due_deliveries
 from muster.worker.heartbeats.scan import scan_heartbeats
 from muster.worker.incidents.fan_out import complete_fan_outs, handle_fan_out
@@ -44,6 +45,17 @@ def enqueue(app: Celery, deliveries: Iterable[int]) -> None:
             app.send_task(DELIVER, args=[ids[start : start + size]], producer=producer)
 
 
+@dataclass(frozen=True, slots=True)
+class Enqueuing:
+    """Queues follow-up deliveries on ``app``: what a send handed to the sending pool needs done
+    once it is recorded (equal for one app, so the recorder records its sends together)."""
+
+    app: Celery
+
+    def __call__(self, deliveries: tuple[int, ...]) -> None:
+        enqueue(self.app, deliveries)
+
+
 def register_own(app: Celery) -> None:
     """muster's own tasks: the fan-out, deliveries and beat's (keeping refused messages is
     :func:`muster.worker.tasks.rejection.register_keep`'s)."""
@@ -69,7 +81,9 @@ def register_own(app: Celery) -> None:
 
     @app.task(name=DELIVER, bind=True, shared=False, max_retries=None)
     def deliver(self: Task, *args: Any, **kwargs: Any) -> None:
-        """Send recorded pages and broadcasts (a batch of ids, or one); queue fallbacks."""
+        """Claim recorded pages and broadcasts (a batch of ids, or one) and hand them to the
+        sending pool: the task ends once they are handed over, not sent (the pool bounds what
+        is on the wire; the recorder records each and queues its fallback)."""
         call = fitting(self, DELIVER, args, kwargs, 1, "a list of delivery ids")
         if call is None:
             return
@@ -79,10 +93,9 @@ def register_own(app: Celery) -> None:
             log.error("delivery.bad_ids", given=type(delivery_ids).__name__)
             return
         try:
-            follow_ups = run_batch(runtime(), ids)
+            hand_over_batch(runtime(), ids, Enqueuing(self.app))
         except OperationalError as outage:
             raise retry_after_outage(self, outage) from None
-        enqueue(self.app, follow_ups)
 
     @app.task(name=SWEEP, bind=True, shared=False, max_retries=None)
     def sweep(self: Task, *args: Any, **kwargs: Any) -> int:

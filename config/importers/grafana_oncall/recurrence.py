@@ -49,7 +49,7 @@ class Occurrence:
 def _zone_of(name: str | None) -> ZoneInfo | None:
     try:
         return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         return None
 
 

@@ -35,7 +35,7 @@ def _zone(export: Export) -> str:
     for zone, _ in counts.most_common():
         try:
             ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: too long for a file name
             continue
         return zone
     return "UTC"

@@ -16,9 +16,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, select, text
 
-from muster.channels.fanout import FanOut
 from muster.channels.retry import RetryPolicy
 from muster.channels.sender import SendResult
+from muster.channels.sending_pool import SendingPool
 from muster.worker.clock import ManualClock
 from muster.worker.core.rendering.render import RenderedMessage
 from muster.worker.deliveries.claim import Claimed
@@ -26,6 +26,7 @@ from muster.worker.deliveries.send import run_batch, send_claimed
 from muster.worker.deliveries.sweep import due_deliveries
 from muster.worker.incidents.declared import handle_declared
 from muster.worker.incidents.fan_out import FAN_OUT_GRACE, complete_fan_outs, handle_fan_out
+from muster.worker.incidents.first_page import FirstPage
 from muster.worker.incidents.outcome import UnknownIncident
 from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import parse
@@ -33,9 +34,9 @@ from muster.worker.runtime import Runtime
 from muster.worker.store.base import Base
 from muster.worker.store.db import Database
 from muster.worker.store.models import Delivery, Incident, TimelineEntry, Timer
-from muster.worker.tasks.contract import FirstWave
 from tests.harness.runtimes import RecordingSender, stub_runtime
 from tests.harness.servers import POSTGRES_ADMIN_URL, postgres_database
+from tests.harness.waiting import wait_until
 
 pytestmark = pytest.mark.runtime(
     retry=RetryPolicy(attempts=2, initial_wait=1, max_wait=1, total=10)
@@ -114,10 +115,10 @@ class TestFirstWaveFailing:
             assert session.get_one(Incident, "inc-1").fanned_out is True
 
 
-class TestFirstWaveHeadStart:
+class TestFirstPageHeadStart:
     def test_a_dead_first_channel_delays_the_rest_by_the_head_start_only(self, rt: Runtime) -> None:
         """The first page's channel hangs: the handler goes on after the head start, and the
-        wave's outcome is collected once the channel answers."""
+        recorder records the page once the channel answers, on the one sending pool."""
         answer = threading.Event()
         recording = rt.sender
         assert isinstance(recording, RecordingSender)
@@ -127,15 +128,21 @@ class TestFirstWaveHeadStart:
             return recording(url, message)
 
         rt.sender = hanging
-        wave = FirstWave(rt)
-        wave.HEAD_START = 0.05
-        outcome = handle_declared(rt, declared(), "m-1", first_wave=wave.start)
-        assert wave.sending is not None
-        assert not wave.sending.done()
-        assert len(outcome.deliveries) == len(deliveries(rt))  # the rest was written meanwhile
-        answer.set()
-        assert wave.finish() == ()
-        assert {row.status for row in deliveries(rt) if row.id in outcome.first_wave} == {"sent"}
+        rt.sending = SendingPool(threads=2)
+        follow_ups: list[tuple[int, ...]] = []
+        try:
+            outcome = handle_declared(
+                rt, declared(), "m-1", first_wave=FirstPage(rt, follow_ups.append).start
+            )
+            assert len(outcome.deliveries) == len(deliveries(rt))  # the rest was written meanwhile
+            first = set(outcome.first_wave)
+            assert {row.status for row in deliveries(rt) if row.id in first} == {"sending"}
+            answer.set()
+            wait_until(lambda: {r.status for r in deliveries(rt) if r.id in first} == {"sent"})
+        finally:
+            answer.set()
+            rt.sending.shutdown()
+        assert follow_ups == []
 
 
 class TestQueuedFanOut:
@@ -322,7 +329,7 @@ class TestFanOutThreads:
     def test_jobs_run_at_once(self) -> None:
         """Four jobs that can only finish together: they must run concurrently."""
         together = threading.Barrier(4, timeout=5)
-        fanout = FanOut(threads=4)
+        fanout = SendingPool(threads=4)
         try:
             groups = list(fanout.run([lambda i=i: (together.wait(), i)[1] for i in range(4)]))
         finally:
@@ -336,7 +343,7 @@ class TestFanOutThreads:
             release.wait(5)
             return "slow"
 
-        fanout = FanOut(threads=4, linger=0.01)
+        fanout = SendingPool(threads=4, linger=0.01)
         try:
             groups = fanout.run([lambda: "fast", slow, lambda: "fast"])
             before: list[tuple[int, str]] = []
@@ -351,7 +358,7 @@ class TestFanOutThreads:
 
     def test_with_no_threads_jobs_run_in_order_in_the_caller(self) -> None:
         caller = threading.get_ident()
-        groups = list(FanOut().run([threading.get_ident, threading.get_ident]))
+        groups = list(SendingPool().run([threading.get_ident, threading.get_ident]))
         assert groups == [[(0, caller)], [(1, caller)]]
 
 

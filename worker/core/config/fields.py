@@ -79,9 +79,11 @@ def _to_handoff(value: Any) -> Any:
 
 
 def _check_zone(name: str) -> str:
+    # A name is looked up as a file (the system's zoneinfo, then the tzdata package): one longer
+    # than a file name may be is an OSError there, not "not found", and still just a bad name.
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError(
             f"unknown timezone {name!r}: use an IANA name like Europe/Dublin"
         ) from None
