@@ -1,0 +1,187 @@
+"""Final shifts: who holds each rotation from when until when, overrides applied, gaps shown.
+
+The rotation engine answers "who is on call at this instant"; people ask "who is on call now,
+since when, until when, and who is next", and calendars and payroll want the same as a list of
+shifts. A shift here is a stretch in which the engine's answer does not change, so a person
+holding two turns in a row, or an override that changes nobody, is one shift: the listing is
+exactly the engine's holders at every instant inside it, never a second model of the schedule.
+Config diffs (issue 24) compare these lists before and after an edit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from itertools import pairwise
+
+from muster.worker.core.config.model import RoutingConfig
+from muster.worker.core.paging.rotations import CompiledRotation
+from muster.worker.core.paging.routing import Routing
+
+FIRST_REACH = timedelta(days=7)
+"""How far past the asked range a shift's real start or end is first looked for (doubled until
+found)."""
+REACH = timedelta(days=400)
+"""How far past the asked range a shift's start or end is looked for at most: a holder unchanged
+that long (one member, no turns) is reported without one (None), as always on call."""
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """``person`` holds the rotation from ``starts`` until ``until`` (UTC, the end exclusive);
+    ``person`` None is a gap: nobody is on call. None for ``starts`` or ``until``: unchanged as
+    far as muster looks (:data:`REACH`). ``override``: an override holds some of it."""
+
+    rotation: str
+    person: str | None
+    starts: datetime | None
+    until: datetime | None
+    override: bool = False
+
+    def holds(self, at: datetime) -> bool:
+        """Whether ``at`` lies in the shift."""
+        return (self.starts is None or self.starts <= at) and (
+            self.until is None or at < self.until
+        )
+
+    def hours(self, start: datetime, end: datetime) -> float:
+        """How long the shift lasts within ``[start, end)``, in elapsed hours (payroll's)."""
+        begins = start if self.starts is None else max(start, self.starts)
+        ends = end if self.until is None else min(end, self.until)
+        return max((ends - begins).total_seconds(), 0.0) / 3600
+
+
+@dataclass(frozen=True, slots=True)
+class Duty:
+    """A rotation with what it is held for: the roles it fills and the services whose subject
+    matter experts it is."""
+
+    rotation: str
+    roles: tuple[str, ...]
+    services: tuple[str, ...]
+    shifts: tuple[Shift, ...]
+
+
+def _stretches(rotation: CompiledRotation, lo: datetime, hi: datetime) -> list[Shift]:
+    """``[lo, hi)`` cut at each change the engine lists, merged where the holder stays."""
+    edges = [lo, *(edge for edge in rotation.changes_between(lo, hi) if edge < hi), hi]
+    merged: list[Shift] = []
+    for begins, ends in pairwise(edges):
+        person = rotation.on_call(begins)
+        override = rotation.override_at(begins) is not None
+        if merged and merged[-1].person == person:
+            last = merged[-1]
+            merged[-1] = replace(last, until=ends, override=last.override or override)
+        else:
+            merged.append(Shift(rotation.name, person, begins, ends, override))
+    return merged
+
+
+def _overlaps(shift: Shift, start: datetime, end: datetime) -> bool:
+    """Whether ``shift`` holds some instant of ``[start, end)``, or ``start`` when they are
+    equal."""
+    begins = shift.starts or start  # a stretch is bounded: never None here
+    return (shift.until is None or shift.until > start) and (begins < end or begins <= start)
+
+
+def rotation_shifts(
+    rotation: CompiledRotation, start: datetime, end: datetime
+) -> tuple[Shift, ...]:
+    """The final shifts of ``rotation`` that overlap ``[start, end)`` (aware instants; the one
+    holding ``start`` when they are equal), in order,
+    each with its real start and end even outside the range: the shift holding ``start`` says
+    since when its person holds it, the last one until when."""
+    before = after = FIRST_REACH
+    while True:
+        lo, hi = start - before, end + after + timedelta(microseconds=1)
+        stretches = _stretches(rotation, lo, hi)
+        # The first stretch begins at ``lo`` by construction: if it reaches into the range, its
+        # real start lies further back (and likewise the last one's end).
+        open_start = _overlaps(stretches[0], start, end) and before < REACH
+        open_end = _overlaps(stretches[-1], start, end) and after < REACH
+        if not (open_start or open_end):
+            break
+        before = min(before * 2, REACH) if open_start else before
+        after = min(after * 2, REACH) if open_end else after
+    shifts = [shift for shift in stretches if _overlaps(shift, start, end)]
+    if shifts[0].starts == lo:
+        shifts[0] = replace(shifts[0], starts=None)
+    if shifts[-1].until == hi:
+        shifts[-1] = replace(shifts[-1], until=None)
+    return tuple(shifts)
+
+
+def upcoming(rotation: CompiledRotation, at: datetime, count: int) -> tuple[Shift, ...]:
+    """The shift holding ``at`` and the ``count`` after it (fewer if none follow within
+    :data:`REACH`): who is on call now and the next handoffs."""
+    span = FIRST_REACH
+    while True:
+        shifts = rotation_shifts(rotation, at, at + span)
+        if len(shifts) > count or span >= REACH or shifts[-1].until is None:
+            return shifts[: count + 1]
+        span = min(span * 2, REACH)
+
+
+def duties_of(config: RoutingConfig) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Rotation → (the roles it fills, the services it is the SMEs of), for every rotation."""
+    roles: dict[str, list[str]] = {name: [] for name in config.rotations}
+    services: dict[str, list[str]] = {name: [] for name in config.rotations}
+    for role, held in config.roles.items():
+        roles.setdefault(held.rotation, []).append(role)
+    for service, impacted in config.services.items():
+        services.setdefault(impacted.smes, []).append(service)
+    return {
+        name: (tuple(roles.get(name, ())), tuple(services.get(name, ())))
+        for name in config.rotations
+    }
+
+
+def final_shifts(
+    routing: Routing,
+    start: datetime,
+    end: datetime | None = None,
+    *,
+    handoffs: int = 2,
+    rotations: frozenset[str] | None = None,
+) -> tuple[Duty, ...]:
+    """Every rotation's final shifts (or those of ``rotations``), with what it is held for:
+    those overlapping ``[start, end)``, or (no ``end``) the one holding ``start`` and the next
+    ``handoffs``. Rotations in the config's order."""
+    duties = duties_of(routing.config)
+    listed = []
+    for name, compiled in routing.rotations.items():
+        if rotations is not None and name not in rotations:
+            continue
+        shifts = (
+            upcoming(compiled, start, handoffs)
+            if end is None
+            else rotation_shifts(compiled, start, end)
+        )
+        roles, services = duties[name]
+        listed.append(Duty(name, roles, services, shifts))
+    return tuple(listed)
+
+
+def narrowed(
+    duties: tuple[Duty, ...],
+    *,
+    role: str | None = None,
+    service: str | None = None,
+    person: str | None = None,
+) -> tuple[Duty, ...]:
+    """The duties filling ``role``, SMEs of ``service``, and (``person``) only the shifts that
+    person holds, dropping rotations left with none."""
+    kept = []
+    for duty in duties:
+        if role is not None and role not in duty.roles:
+            continue
+        if service is not None and service not in duty.services:
+            continue
+        if person is not None:
+            shifts = tuple(shift for shift in duty.shifts if shift.person == person)
+            if not shifts:
+                continue
+            kept.append(replace(duty, shifts=shifts))
+        else:
+            kept.append(duty)
+    return tuple(kept)
