@@ -53,6 +53,10 @@ COMMANDS: dict[str, Entry] = {
         "muster.worker.cli.producer:milestone",
         "Record a milestone on INCIDENT_ID; prints the milestone id.",
     ),
+    "oncall": Entry(
+        "muster.worker.cli.oncall:oncall",
+        "Show who is on call for each role and service, since when, until when, and who is next.",
+    ),
     "resolve": Entry("muster.worker.cli.producer:resolve", "Resolve INCIDENT_ID."),
     "route": Entry(
         "muster.worker.cli.route:route",

@@ -185,3 +185,33 @@ def narrowed(
         else:
             kept.append(duty)
     return tuple(kept)
+
+
+LONGEST = timedelta(days=400)
+"""The longest range listed at once: a year of shifts and some, for calendars and payroll (a
+bound on what one request can ask of the web)."""
+
+
+def listing_problem(
+    config: RoutingConfig,
+    start: datetime,
+    end: datetime | None,
+    *,
+    role: str | None = None,
+    service: str | None = None,
+    person: str | None = None,
+) -> str | None:
+    """Why a listing cannot be made as asked (a backwards or too long range, a role, service or
+    person the config does not define), in words for the asker; None when it can."""
+    if end is not None and end <= start:
+        return "the end of the range must be after its start"
+    if end is not None and end - start > LONGEST:
+        return f"a range of at most {LONGEST.days} days, please"
+    for noun, name, known in (
+        ("role", role, config.roles),
+        ("service", service, config.services),
+        ("person", person, config.people),
+    ):
+        if name is not None and name not in known:
+            return f"no {noun} {name!r}: the config defines {', '.join(sorted(known)) or 'none'}"
+    return None
