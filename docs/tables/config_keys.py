@@ -92,7 +92,8 @@ MEANINGS = {
     "intake.callers.NAME.twilio.public_url": "the webhook URL as configured in Twilio, "
     "without credentials",
     "intake.callers.NAME.scopes": "what it may do: `alerts`, `heartbeats`, `declare`, "
-    "`milestone`, `acknowledge`, `resolve`, `replies` (none listed: every one, and a warning)",
+    "`milestone`, `acknowledge`, `resolve`, `replies`, `read` (none listed: every one, and a "
+    "warning)",
     "intake.callers.NAME.acts_for": "the only people it acknowledges for and signs milestones as",
     "intake.rules[].match.LABEL": "the label's value, equal",
     "intake.rules[].match_re.LABEL": "a regex (RE2) the whole label must match",

@@ -49,6 +49,11 @@ COMMANDS: dict[str, Entry] = {
         "muster.worker.cli.importing:import_config",
         "Import SOURCE's Terraform, state or API dumps at PATH... into a muster routing config.",
     ),
+    "incidents": Entry(
+        "muster.worker.cli.incidents:incidents",
+        "List open incidents: severity, services, state, age, who was paged and acknowledged, "
+        "and what is next.",
+    ),
     "milestone": Entry(
         "muster.worker.cli.producer:milestone",
         "Record a milestone on INCIDENT_ID; prints the milestone id.",

@@ -17,7 +17,7 @@ from muster.worker.web import (
     heartbeats,
     messages,
     metrics,
-    oncall,
+    reading,
     replies,
     webhooks,
 )
@@ -31,16 +31,8 @@ DESCRIPTION = (
 )
 
 ERROR_KEYS = ("loc", "msg", "type")  # what a 422 says of each error: never its "input" or "ctx"
-ROUTED = (
-    messages,
-    webhooks,
-    heartbeats,
-    replies,
-    acks,
-    health,
-    metrics,
-    oncall,
-)  # every route's module
+# every route's module
+ROUTED = (messages, webhooks, heartbeats, replies, acks, health, metrics, reading)
 
 
 def create_app(context: WebContext) -> FastAPI:

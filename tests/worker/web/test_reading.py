@@ -1,11 +1,18 @@
-"""``GET /v1/oncall``: the same listing as ``muster oncall``, for callers with ``read`` only."""
+"""``GET /v1/oncall`` and ``GET /v1/incidents``: the listings of ``muster oncall`` and ``muster
+incidents``, for callers with ``read`` only."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pytest
+import yaml
 
+from muster.worker.incidents.declared import handle_declared
+from muster.worker.messages import parse
+from muster.worker.runtime import Runtime
+from muster.worker.web.lookups import database_listing
+from tests.harness.configs import DEMO
 from tests.harness.web_app import SCRIPT_TOKEN, TOKEN, Web, intake_document
 
 
@@ -67,3 +74,40 @@ def test_bad_input_is_a_clear_422(web: Web, params: dict[str, str], said: str) -
     )
     assert answer.status_code == 422
     assert said in answer.json()["detail"]
+
+
+def test_incidents_lists_what_is_open_from_the_database(
+    make_web: Callable[..., Web], rt: Runtime
+) -> None:
+    declared = {
+        "incident_id": "inc-1",
+        "title": "Checkout failing",
+        "impact": "critical",
+        "urgency": "high",
+        "services": ["payments-api"],
+    }
+    handle_declared(rt, parse("muster.incident.declared", declared), "m-1")
+    document = yaml.safe_load(DEMO.read_text())
+    document["intake"]["callers"] = {"dashboard": {"token": TOKEN, "scopes": ["read"]}}
+    web = make_web(document, listing=database_listing(rt.database))
+    answer = web.client.get("/v1/incidents", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert answer.status_code == 200
+    (incident,) = answer.json()["incidents"]
+    assert (incident["id"], incident["severity"], incident["title"]) == (
+        "inc-1",
+        "SEV1",
+        "Checkout failing",
+    )
+    assert incident["age_seconds"] == 5 * 60  # the web's clock, 5 minutes after the declaration
+    assert "bob" in {entry["person"] for entry in incident["paged"]}
+    only_search = web.client.get(
+        "/v1/incidents", params={"service": "search"}, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert only_search.json()["incidents"] == []
+
+
+def test_incidents_need_read_and_a_database(web: Web) -> None:
+    refused = web.client.get("/v1/incidents", headers={"Authorization": f"Bearer {SCRIPT_TOKEN}"})
+    assert refused.status_code == 403
+    answer = web.client.get("/v1/incidents", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert answer.status_code == 503

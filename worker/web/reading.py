@@ -1,6 +1,6 @@
-"""``GET /v1/oncall``: who is on call, as ``muster oncall --format json`` answers, for callers
-with the ``read`` scope (a dashboard, a chat bot): names and shifts are not every caller's to
-read.
+"""``GET /v1/oncall`` and ``GET /v1/incidents``: who is on call and what is open, as ``muster
+oncall`` and ``muster incidents`` answer in JSON, for callers with the ``read`` scope (a
+dashboard, a chat bot): names, shifts and incidents are not every caller's to read.
 
 Times in the query are ISO 8601; one without an offset is a wall-clock time in the config's
 timezone, as on the command line. A range is at most
@@ -19,7 +19,9 @@ from muster.worker.core.config.scopes import Scope
 from muster.worker.core.paging.rotations import as_utc
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.paging.shifts import final_shifts, listing_problem, narrowed
+from muster.worker.core.rendering.incident_list import incidents_data
 from muster.worker.core.rendering.oncall import oncall_data
+from muster.worker.store.open_incidents import Wanted
 from muster.worker.web.auth import needing
 
 router = APIRouter(prefix="/v1", tags=["reading"])
@@ -74,3 +76,34 @@ def oncall(
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problem)
     duties = narrowed(final_shifts(routing, start, end), role=role, service=service, person=person)
     return oncall_data(routing, duties, start, end)
+
+
+@router.get(
+    "/incidents",
+    responses={
+        422: {"description": "A bad time"},
+        503: {"description": "This web process reads no database"},
+    },
+)
+def incidents(
+    request: Request,
+    caller: Reader,
+    everything: Annotated[bool, Query(alias="all")] = False,
+    state: Name = None,
+    severity: Name = None,
+    service: Name = None,
+    since: Instant = None,
+) -> dict[str, Any]:
+    """Open incidents (with `all`, resolved ones too), newest first: severity, services, state,
+    age, who was paged and who acknowledged, pages held, and each chain's next escalation step
+    with when it is due and who it would page then."""
+    context = request.app.state.context
+    if context.listing is None:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, "this web process reads no database"
+        )
+    routing = routing_of(context.config())
+    now = context.now()
+    start = None if since is None else instant(since, routing.config, now, "since")
+    wanted = Wanted(everything, state, severity, service, start)
+    return incidents_data(routing, context.listing(routing, wanted), now)
