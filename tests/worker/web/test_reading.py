@@ -14,6 +14,7 @@ from muster.worker.runtime import Runtime
 from muster.worker.web.lookups import database_listing
 from tests.harness.configs import DEMO
 from tests.harness.web_app import SCRIPT_TOKEN, TOKEN, Web, intake_document
+from tests.worker.cli.test_incidents import CHECKOUT
 
 
 @pytest.fixture
@@ -79,13 +80,7 @@ def test_bad_input_is_a_clear_422(web: Web, params: dict[str, str], said: str) -
 def test_incidents_lists_what_is_open_from_the_database(
     make_web: Callable[..., Web], rt: Runtime
 ) -> None:
-    declared = {
-        "incident_id": "inc-1",
-        "title": "Checkout failing",
-        "impact": "critical",
-        "urgency": "high",
-        "services": ["payments-api"],
-    }
+    declared = {**CHECKOUT, "title": "Checkout failing"}
     handle_declared(rt, parse("muster.incident.declared", declared), "m-1")
     document = yaml.safe_load(DEMO.read_text())
     document["intake"]["callers"] = {"dashboard": {"token": TOKEN, "scopes": ["read"]}}
