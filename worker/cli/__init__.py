@@ -36,6 +36,9 @@ COMMANDS: dict[str, Entry] = {
         "Run beat, the periodic scheduler: run two, on different hosts, so losing one stops no "
         "timer (the scan and the sweeper are safe to repeat; see docs/operations/production.md).",
     ),
+    "calendar": Entry(
+        "muster.worker.cli.calendar:calendar", "On-call shifts for calendars and payroll."
+    ),
     "config": Entry(
         "muster.worker.cli.config_commands:config_group", "Check routing config files."
     ),

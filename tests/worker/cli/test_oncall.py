@@ -15,6 +15,23 @@ from tests.harness.configs import DEMO
 NOON = "2026-11-25T12:00:00Z"  # bob commands, heidi is the payments SME (Dublin, winter)
 
 
+def alice_covers_bob(folder: Path) -> Path:
+    """The demo config with alice holding bob's incident-commander turn one night (Dublin
+    wall times, UTC in winter)."""
+    document = yaml.safe_load(DEMO.read_text())
+    document["overrides"] = [
+        {
+            "rotation": "incident-commanders",
+            "person": "alice",
+            "from": "2026-11-26T18:00:00",
+            "until": "2026-11-27T08:00:00",
+        }
+    ]
+    config = folder / "routing.yaml"
+    config.write_text(yaml.safe_dump(document))
+    return config
+
+
 def run(*args: str) -> Any:
     return CliRunner().invoke(cli, ["oncall", "--config", str(DEMO), *args], env={})
 
@@ -50,17 +67,7 @@ def test_json_lists_final_shifts_with_utc_instants() -> None:
 
 
 def test_until_lists_every_shift_in_the_range_with_an_override_applied(tmp_path: Path) -> None:
-    document = yaml.safe_load(DEMO.read_text())
-    document["overrides"] = [
-        {
-            "rotation": "incident-commanders",
-            "person": "alice",
-            "from": "2026-11-26T18:00:00",
-            "until": "2026-11-27T08:00:00",
-        }
-    ]
-    config = tmp_path / "routing.yaml"
-    config.write_text(yaml.safe_dump(document))
+    config = alice_covers_bob(tmp_path)
     result = CliRunner().invoke(
         cli,
         [
