@@ -31,6 +31,7 @@ class NextStep:
     due_at: datetime
     rotation: str | None = None
     person: str | None = None
+    again: bool = False  # the chain paging its levels again (``escalation.repeat``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,7 @@ def next_step(routing: Routing, severity: str, chain: dict[str, Any], due_at: da
     if any(rotation not in routing.rotations for rotation in progress.rotations):
         return NextStep(state.label, due_at)
     step = step_at(routing, progress, progress.steps_taken + 1, ack_within, due_at)
-    return NextStep(state.label, due_at, step.rotation, step.person)
+    return NextStep(state.label, due_at, step.rotation, step.person, step.round > 0)
 
 
 def incidents_data(
@@ -102,6 +103,7 @@ def incidents_data(
                         "rotation": step.rotation,
                         "person": step.person,
                         "name": people[step.person].name if step.person in people else None,
+                        "again": step.again,
                     }
                     for step in incident.next_steps
                 ],
@@ -139,10 +141,17 @@ def incidents_text(data: dict[str, Any], zone: tzinfo) -> str:
             when = "due now" if due <= now else f"in {format_duration(_minutes(due - now))}"
             who = ""
             if step["rotation"]:
-                who = f" -> {step['rotation']}: {_name(step) if step['person'] else 'NOBODY'}"
+                again = " (again)" if step["again"] else ""
+                holder = _name(step) if step["person"] else "NOBODY on call"
+                who = f" -> {step['rotation']}{again}: {holder}"
+            local = due.astimezone(zone)
+            clock = (
+                f"{local:%H:%M}"
+                if local.date() == now.astimezone(zone).date()
+                else f"{local:%Y-%m-%d %H:%M}"
+            )
             lines.append(
-                f"  next: {role_title(one_line(step['role']))} escalates"
-                f" {due.astimezone(zone):%H:%M} ({when}){who}"
+                f"  next: {role_title(one_line(step['role']))} escalates {clock} ({when}){who}"
             )
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
