@@ -81,6 +81,12 @@ MEANINGS = {
     "carry `ack.url/TOKEN`",
     "ack.secret": "the links' signing key (≥ 16 characters, from the environment)",
     "ack.expires": "how long a link acts after its page was sent",
+    "calendar.url": "where `muster web` is reached from calendars (`https://…`): feed links are "
+    "`calendar.url/calendar/TOKEN.ics`",
+    "calendar.secret": "the feed links' signing key (≥ 16 characters, from the environment); "
+    "changing it revokes every link",
+    "calendar.revoked": "ids of feed links that no longer read anything (`muster calendar link` "
+    "prints each link's id)",
     "intake.callers.NAME.token": "its bearer token (≥ 16 characters, from the environment)",
     "intake.callers.NAME.signature.secret": "the HMAC-SHA256 key of its body signatures",
     "intake.callers.NAME.signature.header": "the header holding the signature",

@@ -110,3 +110,33 @@ def _write(path: Path | None, content: bytes) -> None:
         path.write_bytes(content)
     except OSError as failed:
         raise click.UsageError(f"cannot write {path}: {failed.strerror}") from None
+
+
+@calendar.command("link")
+@click.argument("person", required=False)
+@click.option("--rotation", default=None, help="A feed of this rotation's shifts instead.")
+@CONFIG_OPTION
+def link(person: str | None, rotation: str | None, config_file: Path | None) -> None:
+    """Print a signed feed link to PERSON's shifts (or a rotation's) and its id for revoking."""
+    from muster.worker.core.intake.feed_tokens import FeedKind, feed_id, sign
+
+    if (person is None) == (rotation is None):
+        raise click.UsageError("give PERSON or --rotation R (one of them)")
+    loaded = load_or_exit(config_file)
+    config = loaded.routing.config
+    if config.calendar is None:
+        click.echo(
+            "muster calendar link: the config has no calendar: section (url, secret)", err=True
+        )
+        raise SystemExit(1)
+    kind, subject = FeedKind.PERSON, person or ""
+    if rotation is not None:
+        kind, subject = FeedKind.ROTATION, rotation
+    known = config.people if kind is FeedKind.PERSON else config.rotations
+    if subject not in known:
+        raise click.UsageError(
+            f"no {kind.value} {subject!r}: the config defines {', '.join(sorted(known))}"
+        )
+    token = sign(config.calendar.secret, kind, subject, datetime.now(UTC))
+    click.echo(f"{config.calendar.url.rstrip('/')}/calendar/{token}.ics")
+    click.echo(f"id {feed_id(token)} (revoke: add it to calendar.revoked)", err=True)

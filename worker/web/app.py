@@ -13,6 +13,7 @@ from starlette.requests import ClientDisconnect
 from muster.worker.core.intake.alerts import AlertWebhook
 from muster.worker.web import (
     acks,
+    calendar_feed,
     health,
     heartbeats,
     messages,
@@ -32,7 +33,7 @@ DESCRIPTION = (
 
 ERROR_KEYS = ("loc", "msg", "type")  # what a 422 says of each error: never its "input" or "ctx"
 # every route's module
-ROUTED = (messages, webhooks, heartbeats, replies, acks, health, metrics, reading)
+ROUTED = (messages, webhooks, heartbeats, replies, acks, health, metrics, reading, calendar_feed)
 
 
 def create_app(context: WebContext) -> FastAPI:
