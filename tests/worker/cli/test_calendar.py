@@ -8,12 +8,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import icalendar
+import pytest
 import vobject
 from click.testing import CliRunner, Result
 
 from muster.worker.cli import cli
 from tests.harness.configs import DEMO
 from tests.worker.cli.test_oncall import alice_covers_bob
+
+# Without --from the export starts at the real clock; link signs with it.
+pytestmark = pytest.mark.wallclock
 
 NOON = "2026-11-25T12:00:00Z"
 

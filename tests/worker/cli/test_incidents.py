@@ -16,7 +16,8 @@ from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
 
-pytestmark = pytest.mark.runtime(databases=["sqlite", "postgresql"])
+# The listing ages incidents by the real clock.
+pytestmark = [pytest.mark.runtime(databases=["sqlite", "postgresql"]), pytest.mark.wallclock]
 
 CHECKOUT = {
     "incident_id": "inc-1",

@@ -6,11 +6,15 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
 from muster.worker.cli import cli
 from tests.harness.configs import DEMO
+
+# Without --at the listing asks the real clock.
+pytestmark = pytest.mark.wallclock
 
 NOON = "2026-11-25T12:00:00Z"  # bob commands, heidi is the payments SME (Dublin, winter)
 
