@@ -62,7 +62,12 @@ def export(
     config_file: Path | None,
 ) -> None:
     """Export final shifts as an iCalendar file and a CSV for payroll."""
-    from muster.worker.core.paging.shifts import final_shifts, listing_problem, narrowed
+    from muster.worker.core.paging.shifts import (
+        final_shifts,
+        listing_problem,
+        narrowed,
+        rotations_of,
+    )
     from muster.worker.core.rendering.calendar import (
         CSV_HEADER,
         calendar_events,
@@ -84,6 +89,8 @@ def export(
     if problem is not None:
         raise click.UsageError(problem)
     chosen = None if rotation is None else frozenset({rotation})
+    if person is not None:
+        chosen = rotations_of(routing, person)
     duties = narrowed(final_shifts(routing, start, end, rotations=chosen), person=person)
     if person is not None:
         # A person's calendar shows their shifts; a gap is nobody's.

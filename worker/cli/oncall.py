@@ -10,7 +10,12 @@ from pathlib import Path
 import click
 
 from muster.worker.cli.common import CONFIG_OPTION, load_or_exit, parse_at
-from muster.worker.core.paging.shifts import final_shifts, listing_problem, narrowed
+from muster.worker.core.paging.shifts import (
+    final_shifts,
+    listing_problem,
+    narrowed,
+    wanted_rotations,
+)
 from muster.worker.core.rendering.oncall import oncall_data, oncall_text
 
 
@@ -60,7 +65,13 @@ def oncall(
     if problem is not None:
         raise click.UsageError(problem)
     duties = narrowed(
-        final_shifts(routing, at, until, handoffs=handoffs),
+        final_shifts(
+            routing,
+            at,
+            until,
+            handoffs=handoffs,
+            rotations=wanted_rotations(routing, role=role, service=service, person=person),
+        ),
         role=role,
         service=service,
         person=person,

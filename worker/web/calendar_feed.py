@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from muster.worker.core.intake.feed_tokens import FeedKind, verify
-from muster.worker.core.paging.shifts import final_shifts, narrowed
+from muster.worker.core.paging.shifts import final_shifts, narrowed, rotations_of
 from muster.worker.core.rendering.calendar import calendar_events, horizon, ics
 from muster.worker.web.reading import routing_of
 
@@ -35,7 +35,8 @@ def feed(token: str, request: Request) -> Response:
     if found.kind is FeedKind.PERSON:
         if found.subject not in routing.config.people:
             return PlainTextResponse(NOT_FOUND, status_code=404)
-        duties = narrowed(final_shifts(routing, start, end), person=found.subject)
+        chosen = rotations_of(routing, found.subject)
+        duties = narrowed(final_shifts(routing, start, end, rotations=chosen), person=found.subject)
     else:
         if found.subject not in routing.rotations:
             return PlainTextResponse(NOT_FOUND, status_code=404)

@@ -20,6 +20,7 @@ from muster.worker.core.paging.shifts import (
     narrowed,
     rotation_shifts,
     upcoming,
+    wanted_rotations,
 )
 from tests.core.paging.test_rotation_properties import (
     DST_CHANGES,
@@ -188,3 +189,16 @@ class TestExactlyTheEngine:
         last = shifts[-1]
         end = last.until or max(at, last.starts or at) + TICK
         check_exactly_the_engine(rotation, shifts, at, end)
+
+
+def test_only_the_rotations_a_narrowed_listing_needs_are_computed(
+    load_yaml: Callable[..., LoadedConfig],
+) -> None:
+    cover = {"rotation": "api-oncall", "person": "ben"}
+    cover |= {"from": "2026-11-25T18:00:00Z", "until": "2026-11-26T06:00:00Z"}
+    routing = load_yaml(covering_document(overrides=[cover])).routing
+    assert wanted_rotations(routing) is None
+    assert wanted_rotations(routing, role="commander") == {"commanders"}
+    assert wanted_rotations(routing, person="ben") == {"commanders", "api-oncall"}
+    assert wanted_rotations(routing, person="ben", service="api") == {"api-oncall"}
+    assert wanted_rotations(routing, person="dan", service="api") == frozenset()

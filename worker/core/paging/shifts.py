@@ -162,6 +162,39 @@ def final_shifts(
     return tuple(listed)
 
 
+def rotations_of(routing: Routing, person: str) -> frozenset[str]:
+    """The rotations ``person`` can hold: those they are a member of or have an override in (a
+    person's listing or calendar need look at no other)."""
+    return frozenset(
+        name
+        for name, rotation in routing.rotations.items()
+        if person in rotation.members or any(w.person == person for w in rotation.overrides)
+    )
+
+
+def wanted_rotations(
+    routing: Routing,
+    *,
+    role: str | None = None,
+    service: str | None = None,
+    person: str | None = None,
+) -> frozenset[str] | None:
+    """The rotations a listing narrowed to ``role``, ``service`` and ``person`` need computed
+    (None: every one), so a person's year or one role's shifts cost only theirs."""
+    chosen: frozenset[str] | None = None
+    config = routing.config
+    for needed in (
+        None if role is None or role not in config.roles else {config.roles[role].rotation},
+        None
+        if service is None or service not in config.services
+        else {config.services[service].smes},
+        None if person is None else rotations_of(routing, person),
+    ):
+        if needed is not None:
+            chosen = frozenset(needed) if chosen is None else chosen & needed
+    return chosen
+
+
 def narrowed(
     duties: tuple[Duty, ...],
     *,
