@@ -22,6 +22,7 @@ FIRST_REACH = timedelta(days=7)
 """How far past the asked range a shift's real start or end is first looked for (doubled until
 found)."""
 REACH = timedelta(days=400)
+_TICK = timedelta(microseconds=1)
 """How far past the asked range a shift's start or end is looked for at most: a holder unchanged
 that long (one member, no turns) is reported without one (None), as always on call."""
 
@@ -62,11 +63,23 @@ class Duty:
     shifts: tuple[Shift, ...]
 
 
+def _edges(rotation: CompiledRotation, lo: datetime, hi: datetime) -> list[datetime]:
+    """Instants in ``(lo, hi)`` where the holder may change: the engine's own list, but for a
+    rotation of one member only its overrides and its first turn (its other handoffs hand it
+    from that member to the same member, and a year of them is most of a listing's cost)."""
+    if len(rotation.members) > 1:
+        return [edge for edge in rotation.changes_between(lo, hi) if edge < hi]
+    edges = {edge for window in rotation.overrides for edge in (window.starts, window.until)}
+    turns = rotation.every is not None and rotation.anchor_day is not None
+    if turns and rotation.members and rotation.first_turn is not None:
+        edges.add(rotation.first_turn)
+    return sorted(edge for edge in edges if lo < edge < hi)
+
+
 def _stretches(rotation: CompiledRotation, lo: datetime, hi: datetime) -> list[Shift]:
-    """``[lo, hi)`` cut at each change the engine lists, merged where the holder stays."""
-    edges = [lo, *(edge for edge in rotation.changes_between(lo, hi) if edge < hi), hi]
+    """``[lo, hi)`` cut at each change, merged where the holder stays."""
     merged: list[Shift] = []
-    for begins, ends in pairwise(edges):
+    for begins, ends in pairwise([lo, *_edges(rotation, lo, hi), hi]):
         person = rotation.on_call(begins)
         override = rotation.override_at(begins) is not None
         if merged and merged[-1].person == person:
@@ -77,44 +90,71 @@ def _stretches(rotation: CompiledRotation, lo: datetime, hi: datetime) -> list[S
     return merged
 
 
-def _overlaps(shift: Shift, start: datetime, end: datetime) -> bool:
-    """Whether ``shift`` holds some instant of ``[start, end)``, or ``start`` when they are
-    equal."""
-    begins = shift.starts or start  # a stretch is bounded: never None here
-    return (shift.until is None or shift.until > start) and (begins < end or begins <= start)
+def _first_step(rotation: CompiledRotation) -> timedelta:
+    """How far to look first for a turn's start or end: a week, or one turn if longer."""
+    return max(FIRST_REACH, rotation.every or FIRST_REACH)
+
+
+def _began(rotation: CompiledRotation, at: datetime, person: str | None) -> Shift | None:
+    """The stretch ``person`` has held ``rotation`` for up to ``at`` (looking back in growing
+    steps, at most :data:`REACH`), its start None if held all that way; None if someone else
+    held it just before ``at``."""
+    cursor, span, looked, override = at, _first_step(rotation), timedelta(0), False
+    while looked < REACH:
+        lo = cursor - span
+        tail = _stretches(rotation, lo, cursor)[-1]
+        if tail.person != person:
+            return None if cursor == at else Shift(rotation.name, person, cursor, at, override)
+        override = override or tail.override
+        if tail.starts is not None and tail.starts > lo:
+            return Shift(rotation.name, person, tail.starts, at, override)
+        looked, cursor = looked + span, lo
+        span = min(span * 2, REACH - looked)
+    return Shift(rotation.name, person, None, at, override)
+
+
+def _ends(rotation: CompiledRotation, at: datetime, person: str | None) -> Shift | None:
+    """:func:`_began` forwards: the stretch ``person`` goes on holding ``rotation`` from
+    ``at``, its end None if held all of :data:`REACH`; None if someone else holds it at ``at``."""
+    cursor, span, looked, override = at, _first_step(rotation), timedelta(0), False
+    while looked < REACH:
+        hi = cursor + span
+        head = _stretches(rotation, cursor, hi)[0]
+        if head.person != person:
+            return None if cursor == at else Shift(rotation.name, person, at, cursor, override)
+        override = override or head.override
+        if head.until is not None and head.until < hi:
+            return Shift(rotation.name, person, at, head.until, override)
+        looked, cursor = looked + span, hi
+        span = min(span * 2, REACH - looked)
+    return Shift(rotation.name, person, at, None, override)
 
 
 def rotation_shifts(
     rotation: CompiledRotation, start: datetime, end: datetime
 ) -> tuple[Shift, ...]:
     """The final shifts of ``rotation`` that overlap ``[start, end)`` (aware instants; the one
-    holding ``start`` when they are equal), in order,
-    each with its real start and end even outside the range: the shift holding ``start`` says
-    since when its person holds it, the last one until when."""
-    before = after = FIRST_REACH
-    while True:
-        lo, hi = start - before, end + after + timedelta(microseconds=1)
-        stretches = _stretches(rotation, lo, hi)
-        # The first stretch begins at ``lo`` by construction: if it reaches into the range, its
-        # real start lies further back (and likewise the last one's end).
-        open_start = _overlaps(stretches[0], start, end) and before < REACH
-        open_end = _overlaps(stretches[-1], start, end) and after < REACH
-        if not (open_start or open_end):
-            break
-        before = min(before * 2, REACH) if open_start else before
-        after = min(after * 2, REACH) if open_end else after
-    shifts = [shift for shift in stretches if _overlaps(shift, start, end)]
-    if shifts[0].starts == lo:
-        shifts[0] = replace(shifts[0], starts=None)
-    if shifts[-1].until == hi:
-        shifts[-1] = replace(shifts[-1], until=None)
+    holding ``start`` when they are equal), in order, each with its real start and end even
+    outside the range: the shift holding ``start`` says since when its person holds it, the
+    last one until when."""
+    hi = max(end, start + _TICK)
+    shifts = _stretches(rotation, start, hi)
+    first, last = shifts[0], shifts[-1]
+    before = _began(rotation, start, first.person)
+    if before is not None:
+        first = replace(first, starts=before.starts, override=first.override or before.override)
+        shifts[0] = first
+    after = _ends(rotation, hi, last.person)
+    if after is not None:
+        last = shifts[-1]
+        shifts[-1] = replace(last, until=after.until, override=last.override or after.override)
     return tuple(shifts)
 
 
 def upcoming(rotation: CompiledRotation, at: datetime, count: int) -> tuple[Shift, ...]:
     """The shift holding ``at`` and the ``count`` after it (fewer if none follow within
     :data:`REACH`): who is on call now and the next handoffs."""
-    span = FIRST_REACH
+    span = min(max(FIRST_REACH, (rotation.every or FIRST_REACH) * (count + 1)), REACH)
     while True:
         shifts = rotation_shifts(rotation, at, at + span)
         if len(shifts) > count or span >= REACH or shifts[-1].until is None:
