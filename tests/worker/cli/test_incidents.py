@@ -4,6 +4,7 @@ from a real database written by the real handlers (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -108,3 +109,14 @@ def test_nothing_open_says_so(rt: Runtime) -> None:
     result = run(rt)
     assert result.exit_code == 0, result.output
     assert result.output == "no incident matches\n"
+
+
+def test_without_a_database_it_says_so_in_one_line(tmp_path: Path) -> None:
+    """The embedded default: no SQLite file yet under MUSTER_HOME (the worker makes it)."""
+    result = CliRunner().invoke(
+        cli, ["incidents"], env={"MUSTER_HOME": str(tmp_path), "MUSTER_DATABASE_URL": ""}
+    )
+    assert result.exit_code == 3, result.output
+    assert "no database at" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "muster.db").exists()
