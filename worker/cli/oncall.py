@@ -10,12 +10,7 @@ from pathlib import Path
 import click
 
 from muster.worker.cli.common import CONFIG_OPTION, load_or_exit, parse_at
-from muster.worker.core.paging.shifts import (
-    final_shifts,
-    listing_problem,
-    narrowed,
-    wanted_rotations,
-)
+from muster.worker.core.paging.shifts import listing, listing_problem
 from muster.worker.core.rendering.oncall import oncall_data, oncall_text
 
 
@@ -64,17 +59,8 @@ def oncall(
     problem = listing_problem(routing.config, at, until, role=role, service=service, person=person)
     if problem is not None:
         raise click.UsageError(problem)
-    duties = narrowed(
-        final_shifts(
-            routing,
-            at,
-            until,
-            handoffs=handoffs,
-            rotations=wanted_rotations(routing, role=role, service=service, person=person),
-        ),
-        role=role,
-        service=service,
-        person=person,
+    duties = listing(
+        routing, at, until, role=role, service=service, person=person, handoffs=handoffs
     )
     data = oncall_data(routing, duties, at, until)
     if output == "json":

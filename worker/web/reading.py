@@ -18,12 +18,7 @@ from muster.worker.core.config.model import RoutingConfig
 from muster.worker.core.config.scopes import Scope
 from muster.worker.core.paging.rotations import as_utc
 from muster.worker.core.paging.routing import Routing
-from muster.worker.core.paging.shifts import (
-    final_shifts,
-    listing_problem,
-    narrowed,
-    wanted_rotations,
-)
+from muster.worker.core.paging.shifts import listing, listing_problem
 from muster.worker.core.rendering.incident_list import incidents_data
 from muster.worker.core.rendering.oncall import oncall_data
 from muster.worker.store.open_incidents import Wanted
@@ -79,13 +74,7 @@ def oncall(
     problem = listing_problem(config, start, end, role=role, service=service, person=person)
     if problem is not None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problem)
-    chosen = wanted_rotations(routing, role=role, service=service, person=person)
-    duties = narrowed(
-        final_shifts(routing, start, end, rotations=chosen),
-        role=role,
-        service=service,
-        person=person,
-    )
+    duties = listing(routing, start, end, role=role, service=service, person=person)
     return oncall_data(routing, duties, start, end)
 
 

@@ -106,3 +106,14 @@ def test_an_unknown_name_or_a_backwards_range_is_one_clear_line() -> None:
     assert backwards.exit_code == 2
     assert "must be after its start" in backwards.output
     assert "Traceback" not in unknown.output + backwards.output
+
+
+def test_a_person_without_until_sees_their_next_shifts_however_far() -> None:
+    result = run("--at", NOON, "--person", "ivan", "--handoffs", "1")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    search = lines.index("search-oncall: SME search")
+    assert lines[search + 1].split()[:3] == ["next", "Ivan", "Petrov"]
+    assert "from Mon 2026-11-30 09:00" in lines[search + 1]
+    assert "from Mon 2026-12-14 09:00" in lines[search + 2]
+    assert len([line for line in lines if "Ivan Petrov" in line]) == 4

@@ -288,3 +288,27 @@ def listing_problem(
         if name is not None and name not in known:
             return f"no {noun} {name!r}: the config defines {', '.join(sorted(known)) or 'none'}"
     return None
+
+
+def listing(
+    routing: Routing,
+    start: datetime,
+    end: datetime | None = None,
+    *,
+    role: str | None = None,
+    service: str | None = None,
+    person: str | None = None,
+    handoffs: int = 2,
+) -> tuple[Duty, ...]:
+    """What ``muster oncall`` and ``GET /v1/oncall`` show: the final shifts of ``[start, end)``,
+    or (no ``end``) the holder at ``start`` and the next ``handoffs``, narrowed to ``role``,
+    ``service`` and ``person``. A person without ``end`` sees their own current or next
+    ``handoffs + 1`` shifts in each rotation they hold, however far ahead (within a year): the
+    answer to "when am I next on call"."""
+    chosen = wanted_rotations(routing, role=role, service=service, person=person)
+    if person is None or end is not None:
+        duties = final_shifts(routing, start, end, handoffs=handoffs, rotations=chosen)
+        return narrowed(duties, role=role, service=service, person=person)
+    year = final_shifts(routing, start, start + LONGEST, rotations=chosen)
+    duties = narrowed(year, role=role, service=service, person=person)
+    return tuple(replace(duty, shifts=duty.shifts[: handoffs + 1]) for duty in duties)

@@ -82,7 +82,7 @@ def oncall_text(data: dict[str, Any], zone: tzinfo) -> str:
         who = [_who(shift) for shift in rotation["shifts"]]
         width = max(map(len, who), default=0)
         for index, shift in enumerate(rotation["shifts"]):
-            label = ("now " if index == 0 else "next") if data["until"] is None else "    "
+            label = ("now " if _holds(shift, at) else "next") if data["until"] is None else "    "
             lines.append(f"  {label}  {who[index].ljust(width)}  {_span(shift, zone)}")
     if not data["rotations"]:
         lines.append("nothing matches")
@@ -92,6 +92,13 @@ def oncall_text(data: dict[str, Any], zone: tzinfo) -> str:
 def iso_instant(text: str) -> datetime:
     """An instant the data holds (ISO 8601, ``Z``) as an aware datetime."""
     return datetime.fromisoformat(text)
+
+
+def _holds(shift: dict[str, Any], at: datetime) -> bool:
+    since, until = shift["from"], shift["until"]
+    return (since is None or iso_instant(since) <= at) and (
+        until is None or at < iso_instant(until)
+    )
 
 
 def _who(shift: dict[str, Any]) -> str:
