@@ -27,8 +27,8 @@ from pathlib import Path
 
 from bench.routing_bench import SEED, generate_config, verdict
 from muster.config.loader import load_config
+from muster.worker.core.paging.duties import Duty, final_shifts, narrowed, wanted_rotations
 from muster.worker.core.paging.routing import Routing
-from muster.worker.core.paging.shifts import Duty, final_shifts, narrowed, wanted_rotations
 from muster.worker.core.rendering.calendar import calendar_events, horizon, ics
 
 RUNS = 7

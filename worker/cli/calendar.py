@@ -62,7 +62,7 @@ def export(
     config_file: Path | None,
 ) -> None:
     """Export final shifts as an iCalendar file and a CSV for payroll."""
-    from muster.worker.core.paging.shifts import (
+    from muster.worker.core.paging.duties import (
         final_shifts,
         listing_problem,
         narrowed,

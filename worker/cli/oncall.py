@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from muster.worker.cli.common import CONFIG_OPTION, load_or_exit, parse_at
-from muster.worker.core.paging.shifts import listing, listing_problem
+from muster.worker.core.paging.duties import listing, listing_problem
 from muster.worker.core.rendering.oncall import oncall_data, oncall_text
 
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from muster.worker.core.intake.feed_tokens import FeedKind, verify
-from muster.worker.core.paging.shifts import final_shifts, narrowed, rotations_of
+from muster.worker.core.paging.duties import final_shifts, narrowed, rotations_of
 from muster.worker.core.rendering.calendar import calendar_events, horizon, ics
 from muster.worker.web.reading import routing_of
 

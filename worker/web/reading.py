@@ -4,7 +4,7 @@ dashboard, a chat bot): names, shifts and incidents are not every caller's to re
 
 Times in the query are ISO 8601; one without an offset is a wall-clock time in the config's
 timezone, as on the command line. A range is at most
-:data:`~muster.worker.core.paging.shifts.LONGEST`, so one request cannot ask for years of work.
+:data:`~muster.worker.core.paging.duties.LONGEST`, so one request cannot ask for years of work.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 
 from muster.worker.core.config.model import RoutingConfig
 from muster.worker.core.config.scopes import Scope
+from muster.worker.core.paging.duties import listing, listing_problem
 from muster.worker.core.paging.rotations import as_utc
 from muster.worker.core.paging.routing import Routing
-from muster.worker.core.paging.shifts import listing, listing_problem
 from muster.worker.core.rendering.incident_list import incidents_data
 from muster.worker.core.rendering.oncall import oncall_data
 from muster.worker.store.open_incidents import Wanted

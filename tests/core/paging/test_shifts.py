@@ -1,6 +1,7 @@
-"""Final shifts: the rotation engine's holders as stretches, with roles, services, overrides
-and gaps (the scenarios); and, over random shapes and zones across DST, exactly the engine's
-holder at every instant inside each shift (the properties)."""
+"""Final shifts (``paging.shifts``) and the listings made of them (``paging.duties``): the
+rotation engine's holders as stretches, with roles, services, overrides and gaps (the
+scenarios); and, over random shapes and zones across DST, exactly the engine's holder at every
+instant inside each shift (the properties)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from muster.config.loader import LoadedConfig
+from muster.worker.core.paging.duties import final_shifts, narrowed, wanted_rotations
 from muster.worker.core.paging.rotations import CompiledRotation
-from muster.worker.core.paging.shifts import (
-    Shift,
-    final_shifts,
-    narrowed,
-    rotation_shifts,
-    upcoming,
-    wanted_rotations,
-)
+from muster.worker.core.paging.shifts import Shift, rotation_shifts, upcoming
 from tests.core.paging.test_rotation_properties import (
     DST_CHANGES,
     PEOPLE,

@@ -16,8 +16,9 @@ from datetime import datetime, timedelta, tzinfo
 
 from icalendar import Calendar, Event
 
+from muster.worker.core.paging.duties import LONGEST, Duty
 from muster.worker.core.paging.routing import Routing
-from muster.worker.core.paging.shifts import LONGEST, Duty, Shift
+from muster.worker.core.paging.shifts import Shift
 from muster.worker.core.rendering.oncall import held_for
 
 PRODUCT = "-//muster//on-call shifts//EN"

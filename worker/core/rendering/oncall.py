@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
+from muster.worker.core.paging.duties import Duty
 from muster.worker.core.paging.routing import Routing
-from muster.worker.core.paging.shifts import Duty, Shift
+from muster.worker.core.paging.shifts import Shift
 from muster.worker.core.rendering.escaping import one_line
 from muster.worker.core.rendering.listing import role_title
 
