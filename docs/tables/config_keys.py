@@ -83,6 +83,12 @@ MEANINGS = {
     "carry `ack.url/TOKEN`",
     "ack.secret": "the links' signing key (≥ 16 characters, from the environment)",
     "ack.expires": "how long a link acts after its page was sent",
+    "calendar.url": "where `muster web` is reached from calendars (`https://…`): feed links are "
+    "`calendar.url/calendar/TOKEN.ics`",
+    "calendar.secret": "the feed links' signing key (≥ 16 characters, from the environment); "
+    "changing it revokes every link",
+    "calendar.revoked": "ids of feed links that no longer read anything (`muster calendar link` "
+    "prints each link's id)",
     "intake.callers.NAME.token": "its bearer token (≥ 16 characters, from the environment)",
     "intake.callers.NAME.signature.secret": "the HMAC-SHA256 key of its body signatures",
     "intake.callers.NAME.signature.header": "the header holding the signature",
@@ -94,7 +100,8 @@ MEANINGS = {
     "intake.callers.NAME.twilio.public_url": "the webhook URL as configured in Twilio, "
     "without credentials",
     "intake.callers.NAME.scopes": "what it may do: `alerts`, `heartbeats`, `declare`, "
-    "`milestone`, `acknowledge`, `resolve`, `replies` (none listed: every one, and a warning)",
+    "`milestone`, `acknowledge`, `resolve`, `replies`, `read` (none listed: every one, and a "
+    "warning)",
     "intake.callers.NAME.acts_for": "the only people it acknowledges for and signs milestones as",
     "intake.rules[].match.LABEL": "the label's value, equal",
     "intake.rules[].match_re.LABEL": "a regex (RE2) the whole label must match",

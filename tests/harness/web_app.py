@@ -105,6 +105,7 @@ def serve_web(
     clock: ManualClock | None = None,
     seen: SeenSignatures | None = None,
     reply_guard: Any = None,
+    listing: Any = None,
 ) -> Web:
     """The web app serving ``document`` (default :func:`intake_document`), written to ``path``
     and loaded like ops' files; the caller closes its client."""
@@ -120,6 +121,7 @@ def serve_web(
         incident_wait=incident_wait,
         now=(clock or ManualClock(NOW)).now,
         seen=seen or MemorySeenSignatures(),
+        listing=listing,
     )
     if reply_guard is not None:
         context.reply_guard = reply_guard

@@ -36,6 +36,9 @@ COMMANDS: dict[str, Entry] = {
         "Run beat, the periodic scheduler: run two, on different hosts, so losing one stops no "
         "timer (the scan and the sweeper are safe to repeat; see docs/operations/production.md).",
     ),
+    "calendar": Entry(
+        "muster.worker.cli.calendar:calendar", "On-call shifts for calendars and payroll."
+    ),
     "config": Entry(
         "muster.worker.cli.config_commands:config_group", "Check routing config files."
     ),
@@ -49,9 +52,18 @@ COMMANDS: dict[str, Entry] = {
         "muster.worker.cli.importing:import_config",
         "Import SOURCE's Terraform, state or API dumps at PATH... into a muster routing config.",
     ),
+    "incidents": Entry(
+        "muster.worker.cli.incidents:incidents",
+        "List open incidents: severity, services, state, age, who was paged and acknowledged, "
+        "and what is next.",
+    ),
     "milestone": Entry(
         "muster.worker.cli.producer:milestone",
         "Record a milestone on INCIDENT_ID; prints the milestone id.",
+    ),
+    "oncall": Entry(
+        "muster.worker.cli.oncall:oncall",
+        "Show who is on call for each role and service, since when, until when, and who is next.",
     ),
     "resolve": Entry("muster.worker.cli.producer:resolve", "Resolve INCIDENT_ID."),
     "route": Entry(

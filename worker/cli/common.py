@@ -52,8 +52,9 @@ def load_or_exit(path: Path | None, environ: Mapping[str, str] | None = None) ->
         raise SystemExit(1) from None
 
 
-def parse_at(text: str | None, loaded: LoadedConfig) -> datetime:
-    """``--at``: ``now``, an RFC 3339 time, or a wall-clock time in the config's timezone."""
+def parse_at(text: str | None, loaded: LoadedConfig, option: str = "--at") -> datetime:
+    """``--at`` (or ``option``): ``now``, an RFC 3339 time, or a wall-clock time in the config's
+    timezone."""
     if text is None or text == "now":
         return datetime.now(UTC)
     try:
@@ -62,6 +63,6 @@ def parse_at(text: str | None, loaded: LoadedConfig) -> datetime:
         raise click.BadParameter(
             f"{text!r} is not a time: use 2026-11-25T12:00:00Z, 2026-11-25T12:00 (config timezone)"
             " or now",
-            param_hint="--at",
+            param_hint=option,
         ) from None
     return as_utc(moment, loaded.routing.config.zone)

@@ -11,7 +11,17 @@ from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
 
 from muster.worker.core.intake.alerts import AlertWebhook
-from muster.worker.web import acks, health, heartbeats, messages, metrics, replies, webhooks
+from muster.worker.web import (
+    acks,
+    calendar_feed,
+    health,
+    heartbeats,
+    messages,
+    metrics,
+    reading,
+    replies,
+    webhooks,
+)
 from muster.worker.web.access_log import AccessLog
 from muster.worker.web.context import WebContext
 
@@ -22,7 +32,8 @@ DESCRIPTION = (
 )
 
 ERROR_KEYS = ("loc", "msg", "type")  # what a 422 says of each error: never its "input" or "ctx"
-ROUTED = (messages, webhooks, heartbeats, replies, acks, health, metrics)  # every route's module
+# every route's module
+ROUTED = (messages, webhooks, heartbeats, replies, acks, health, metrics, reading, calendar_feed)
 
 
 def create_app(context: WebContext) -> FastAPI:

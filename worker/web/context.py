@@ -26,7 +26,12 @@ from muster.worker.store.db import Database, database_url, make_engine
 from muster.worker.store.good_config import DatabaseKeeper
 from muster.worker.store.reply_guard import DatabaseReplyGuard
 from muster.worker.store.seen_signatures import DatabaseSeenSignatures
-from muster.worker.web.lookups import DatabaseLookups, IncidentLookups
+from muster.worker.web.lookups import (
+    DatabaseLookups,
+    IncidentListing,
+    IncidentLookups,
+    database_listing,
+)
 from muster.worker.web.ready import Check, probes
 from muster.worker.web.replays import MemorySeenSignatures, SeenSignatures
 
@@ -64,7 +69,8 @@ class WebContext:
     declaration may be a moment behind).
     ``seen``: the signed requests already accepted (shared by every web process when deployed).
     ``reply_guard``: the count of wrong SMS reply codes (the deployed web's on the database,
-    shared by its processes; by default this process's alone)."""
+    shared by its processes; by default this process's alone). ``listing``: the incidents
+    ``GET /v1/incidents`` reads."""
 
     config: Callable[[], RoutingConfig]
     publish: Publisher
@@ -76,6 +82,7 @@ class WebContext:
     now: Callable[[], datetime] = utc_now
     seen: SeenSignatures = field(default_factory=MemorySeenSignatures)
     reply_guard: Guard = field(default_factory=ReplyGuard)
+    listing: IncidentListing | None = None  # GET /v1/incidents (None: 503, no database)
 
 
 def from_settings(settings: Settings) -> WebContext:
@@ -99,6 +106,7 @@ def from_settings(settings: Settings) -> WebContext:
         max_body=settings.web_max_body,
         max_webhook_body=settings.web_max_webhook_body,
         incidents=DatabaseLookups(Database(engine)),
+        listing=database_listing(Database(engine)),
         incident_wait=settings.incident_wait,
         readiness=probes(settings, engine, config=source.status),
         # What the web writes, on an engine of its own that may: the signed requests it

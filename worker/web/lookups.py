@@ -10,8 +10,11 @@ from typing import Protocol
 from sqlalchemy import select
 
 from muster.worker.core.paging.deliveries import DeliveryPurpose
+from muster.worker.core.paging.routing import Routing
+from muster.worker.core.rendering.incident_list import OpenIncident
 from muster.worker.store.db import Database
 from muster.worker.store.models import Delivery, Incident
+from muster.worker.store.open_incidents import Wanted, open_incidents
 from muster.worker.store.reads import find_incident
 
 
@@ -67,3 +70,19 @@ class DatabaseLookups:
                 .order_by(Incident.id)
             )
             return {str(incident): str(state) for incident, state in rows}
+
+
+class IncidentListing(Protocol):
+    """The incidents ``GET /v1/incidents`` lists (the CLI's ``muster incidents`` reads the same)."""
+
+    def __call__(self, routing: Routing, wanted: Wanted) -> list[OpenIncident]: ...
+
+
+def database_listing(database: Database) -> IncidentListing:
+    """:class:`IncidentListing` on the worker's database (read only)."""
+
+    def listing(routing: Routing, wanted: Wanted) -> list[OpenIncident]:
+        with database.sessions() as session:
+            return open_incidents(session, routing, wanted)
+
+    return listing

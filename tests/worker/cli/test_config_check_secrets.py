@@ -32,6 +32,7 @@ LITERALS = {
         intake={"callers": {"grafana": {"token": "${T}", "signature": {"secret": SECRET}}}}
     ),
     "ack.secret": document(ack={"url": "https://muster.test/ack", "secret": SECRET}),
+    "calendar.secret": document(calendar={"url": "https://muster.test", "secret": SECRET}),
     "broadcasts.incident_room": document(
         broadcasts={"incident_room": f"json://hooks.example.com/hook/{HOOK}"}
     ),

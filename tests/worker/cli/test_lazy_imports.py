@@ -73,6 +73,7 @@ QUICK = {
     "help": ["--help"],
     "version": ["--version"],
     "config check": ["config", "check"],
+    "oncall": ["oncall", "--at", "2026-11-25T12:00:00Z", "--until", "2026-12-25T00:00"],
     "route": ["route", "--impact", "critical", "--urgency", "high", "--service", "payments-api"],
     "route --format json": [
         "route",

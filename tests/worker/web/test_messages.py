@@ -105,6 +105,8 @@ class TestDescription:
             "/v1/grafana",
             "/v1/replies/sms",
             "/v1/heartbeats/{name}",
+            "/v1/oncall",
+            "/v1/incidents",
             "/healthz",
             "/readyz",
             "/metrics",

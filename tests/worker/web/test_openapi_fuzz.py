@@ -21,7 +21,11 @@ from tests.harness.web_app import ACK_SECRET, ISSUED, TOKEN, StubIncidents, Web,
 def fuzzed(make_web: Callable[..., Web]) -> Web:
     document = intake_document(defaults={"impact": "minor", "urgency": "low"})
     document["intake"]["sms_replies"] = True
-    return make_web(document, incidents=StubIncidents(states={"inc-1": "investigating"}))
+    return make_web(
+        document,
+        incidents=StubIncidents(states={"inc-1": "investigating"}),
+        listing=lambda routing, wanted: [],
+    )
 
 
 def test_no_generated_request_is_a_server_error(fuzzed: Web) -> None:

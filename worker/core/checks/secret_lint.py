@@ -36,7 +36,10 @@ def literal_secrets(written: Any) -> list[ConfigIssue]:
 
 
 def _secrets(written: dict[str, Any]) -> list[tuple[Path, Any]]:
-    found: list[tuple[Path, Any]] = [(("ack", "secret"), _mapping(written, "ack").get("secret"))]
+    found: list[tuple[Path, Any]] = [
+        (("ack", "secret"), _mapping(written, "ack").get("secret")),
+        (("calendar", "secret"), _mapping(written, "calendar").get("secret")),
+    ]
     for name, caller in _mapping(_mapping(written, "intake"), "callers").items():
         if isinstance(caller, dict):
             found.append((("intake", "callers", name, "token"), caller.get("token")))

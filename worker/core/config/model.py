@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from muster.worker.core.config.durations import format_duration
+from muster.worker.core.config.feeds import CalendarFeeds
 from muster.worker.core.config.fields import (
     Day,
     Duration,
@@ -230,6 +231,7 @@ class RoutingConfig(Strict):
     broadcasts: Broadcasts = Field(default_factory=Broadcasts)
     escalation: EscalationPolicy = Field(default_factory=EscalationPolicy)
     ack: AckLinks | None = None
+    calendar: CalendarFeeds | None = None
     intake: Intake = Field(default_factory=Intake)
     heartbeats: dict[Name, HeartbeatMonitor] = Field(default_factory=dict)
     limits: Limits = Field(default_factory=Limits)

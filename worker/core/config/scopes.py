@@ -30,6 +30,9 @@ class Scope(StrEnum):
     ACKNOWLEDGE = "acknowledge"  # POST /v1/messages/acknowledged, for any person
     RESOLVE = "resolve"  # POST /v1/messages/resolved, any incident by its id
     REPLIES = "replies"  # POST /v1/replies/sms: acknowledges for the sending number's person
+    READ = (
+        "read"  # GET /v1/oncall and /v1/incidents: who is on call, what is open and who was paged
+    )
 
 
 EVERY_SCOPE = frozenset(Scope)
