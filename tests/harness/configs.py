@@ -114,3 +114,20 @@ def stack_config(path: Path, smtp: SmtpPeer, chat: MattermostPeer, sms: SmsPeer)
     }
     document["services"]["payments-api"]["room"] = chat.room_url("payments-incidents")
     path.write_text(yaml.safe_dump(document, sort_keys=False))
+
+
+def alice_covers_bob(folder: Path) -> Path:
+    """The demo config with alice holding bob's incident-commander turn one night (Dublin
+    wall times, UTC in winter)."""
+    document = yaml.safe_load(DEMO.read_text())
+    document["overrides"] = [
+        {
+            "rotation": "incident-commanders",
+            "person": "alice",
+            "from": "2026-11-26T18:00:00",
+            "until": "2026-11-27T08:00:00",
+        }
+    ]
+    config = folder / "routing.yaml"
+    config.write_text(yaml.safe_dump(document))
+    return config

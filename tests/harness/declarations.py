@@ -39,3 +39,20 @@ def declare(
     message = parse(DECLARED, {**base, **fields})
     assert isinstance(message, Declared)
     return handle_declared(rt, message, message_id, first_wave, queue_fan_out)
+
+
+# Two declarations the listings show: one with a producer's terminal escapes in its title.
+CHECKOUT = {
+    "incident_id": "inc-1",
+    "title": "Checkout failing \x1b[2J\x1b]0;owned\x07 now",  # a producer's terminal escapes
+    "impact": "critical",
+    "urgency": "high",
+    "services": ["payments-api"],
+}
+SEARCH = {
+    "incident_id": "inc-2",
+    "title": "Search slow",
+    "impact": "minor",
+    "urgency": "low",
+    "services": ["search"],
+}

@@ -9,151 +9,23 @@ received, and on the database the worker wrote.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import yaml
 from sqlalchemy import func, select
 
-from muster.worker.client import Client
-from muster.worker.store.db import Database
 from muster.worker.store.models import (
     DeadLetter,
-    Delivery,
     DeliveryAttempt,
-    Incident,
     TimelineEntry,
 )
 from muster.worker.tasks.names import DECLARED
-from tests.harness.configs import stack_config
-from tests.harness.muster_processes import MusterWorker, worker_environment
-from tests.harness.peers import MattermostPeer, SmsPeer, SmtpPeer
-from tests.harness.servers import BROKERS, broker_url, postgres_database, purge
+from tests.harness.end_to_end_stack import Stack
+from tests.harness.muster_processes import MusterWorker
 from tests.harness.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.wallclock]
-
-
-@dataclass
-class Stack:
-    """A running worker on one broker, the peers it pages, and a way to produce and observe."""
-
-    kind: str
-    home: Path
-    config: Path
-    env: dict[str, str]
-    worker: MusterWorker
-    database: Database
-    smtp: SmtpPeer
-    chat: MattermostPeer
-    sms: SmsPeer
-
-    def client(self) -> Client:
-        previous = {key: os.environ.get(key) for key in ("MUSTER_HOME", "MUSTER_QUEUE")}
-        os.environ.update(
-            MUSTER_HOME=self.env["MUSTER_HOME"], MUSTER_QUEUE=self.env["MUSTER_QUEUE"]
-        )
-        try:
-            return Client(self.env.get("MUSTER_BROKER_URL"))
-        finally:
-            for key, value in previous.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
-
-    def cli(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "muster.worker.cli", *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            cwd=self.home,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout.strip()
-
-    def emails(self, incident_id: str) -> dict[str, list[str]]:
-        found: dict[str, list[str]] = {}
-        for mail in self.smtp.messages:
-            if incident_id in mail.subject or incident_id in mail.text:
-                for recipient in mail.rcpt_tos:
-                    found.setdefault(recipient, []).append(mail.subject)
-        return found
-
-    def chats(self, incident_id: str) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for message in self.chat.messages:
-            if incident_id in message.text:
-                found[message.destination] = found.get(message.destination, 0) + 1
-        return found
-
-    def texts(self, incident_id: str) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for message in self.sms.messages:
-            if incident_id in message.text:
-                found[message.to] = found.get(message.to, 0) + 1
-        return found
-
-    def settled(self, incident_id: str) -> bool:
-        """The incident's fan-out is written and every delivery of it is finished (sent or
-        failed): none is pending."""
-        with self.database.transaction() as session:
-            incident = session.get(Incident, incident_id)
-            statuses = list(
-                session.scalars(select(Delivery.status).where(Delivery.incident_id == incident_id))
-            )
-        return (
-            incident is not None
-            and incident.fanned_out
-            and all(status in {"sent", "failed"} for status in statuses)
-        )
-
-
-@pytest.fixture(scope="module", params=BROKERS)
-def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
-    kind: str = request.param
-    home = tmp_path_factory.mktemp(f"muster-{kind}")
-    with ExitStack() as cleanup:
-        url = broker_url(kind, home)
-        database_url = (
-            f"sqlite:///{home / 'muster.db'}"
-            if kind == "embedded"
-            else cleanup.enter_context(postgres_database())
-        )
-        smtp = cleanup.enter_context(SmtpPeer())
-        chat = cleanup.enter_context(MattermostPeer())
-        sms = cleanup.enter_context(SmsPeer())
-        config = home / "routing.yaml"
-        stack_config(config, smtp, chat, sms)
-        queue = f"muster-test-{uuid.uuid4().hex[:8]}"
-        env = worker_environment(home, config, url, database_url, queue)
-        purge(url, queue)
-        database = Database.connect(database_url)
-        cleanup.callback(database.engine.dispose)
-        worker = MusterWorker(home=home, env=env)
-        cleanup.callback(worker.stop)
-        worker.start()
-        yield Stack(kind, home, config, env, worker, database, smtp, chat, sms)
-
-
-@pytest.fixture
-def fresh(stack: Stack) -> Stack:
-    for peer in (stack.smtp, stack.chat, stack.sms):
-        peer.set_up()
-        peer.clear()
-    stack.chat.delay = stack.sms.delay = 0.0  # a test that slowed a peer down must not leak it
-    return stack
 
 
 class TestPaging:

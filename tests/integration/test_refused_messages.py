@@ -22,15 +22,11 @@ from sqlalchemy import select
 
 from muster.worker.store.models import DeadLetter
 from muster.worker.tasks.names import DECLARED
+from tests.harness.end_to_end_stack import Stack
 from tests.harness.waiting import wait_until
-from tests.integration import test_end_to_end as end_to_end
-from tests.integration.test_end_to_end import Stack
 
 pytestmark = [pytest.mark.integration, pytest.mark.wallclock]
 
-# The end-to-end stack, one per broker: a worker, its database, and the protocol peers.
-stack = end_to_end.stack
-fresh = end_to_end.fresh
 
 SECRET = "hunter2-do-not-log"  # in every bad payload: no log line may show it
 GOOD = {"title": SECRET, "impact": "internal", "urgency": "low", "services": ["search"]}

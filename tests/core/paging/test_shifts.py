@@ -17,19 +17,16 @@ from muster.config.loader import LoadedConfig
 from muster.worker.core.paging.duties import final_shifts, narrowed, wanted_rotations
 from muster.worker.core.paging.rotations import CompiledRotation
 from muster.worker.core.paging.shifts import Shift, rotation_shifts, upcoming
-from tests.core.paging.test_rotation_properties import (
+from tests.harness.configs import WEDNESDAY_NOON, minimal_document
+from tests.harness.rotation_shapes import (
     DST_CHANGES,
     PEOPLE,
     PROPERTY,
     TICK,
     Shape,
-    compile_shape,
     first_moment,
     shapes,
 )
-from tests.harness.configs import WEDNESDAY_NOON, minimal_document
-
-__all__ = ["compile_shape"]  # the fixture, shared with the rotation engine's properties
 
 MONDAY_NINE = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # the commanders' handoff that week
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from muster.config.loader import LoadedConfig
 from muster.worker.core.paging.duties import final_shifts
 from muster.worker.core.rendering.calendar import calendar_events, horizon, ics
-from tests.core.paging.test_rotation_properties import PROPERTY, TICK, Shape, shapes
+from tests.harness.rotation_shapes import PROPERTY, TICK, Shape, shapes
 
 STAMPED = datetime(2026, 12, 1, tzinfo=UTC)
 

@@ -13,8 +13,7 @@ import vobject
 from click.testing import CliRunner, Result
 
 from muster.worker.cli import cli
-from tests.harness.configs import DEMO
-from tests.worker.cli.test_oncall import alice_covers_bob
+from tests.harness.configs import DEMO, alice_covers_bob
 
 # Without --from the export starts at the real clock; link signs with it.
 pytestmark = pytest.mark.wallclock

@@ -16,24 +16,10 @@ from muster.worker.incidents.declared import handle_declared
 from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
+from tests.harness.declarations import CHECKOUT, SEARCH
 
 # The listing ages incidents by the real clock.
 pytestmark = [pytest.mark.runtime(databases=["sqlite", "postgresql"]), pytest.mark.wallclock]
-
-CHECKOUT = {
-    "incident_id": "inc-1",
-    "title": "Checkout failing \x1b[2J\x1b]0;owned\x07 now",  # a producer's terminal escapes
-    "impact": "critical",
-    "urgency": "high",
-    "services": ["payments-api"],
-}
-SEARCH = {
-    "incident_id": "inc-2",
-    "title": "Search slow",
-    "impact": "minor",
-    "urgency": "low",
-    "services": ["search"],
-}
 
 
 def declare(rt: Runtime, body: dict[str, Any], message_id: str) -> None:

@@ -7,33 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from muster.worker.cli import cli
-from tests.harness.configs import DEMO
+from tests.harness.configs import DEMO, alice_covers_bob
 
 # Without --at the listing asks the real clock.
 pytestmark = pytest.mark.wallclock
 
 NOON = "2026-11-25T12:00:00Z"  # bob commands, heidi is the payments SME (Dublin, winter)
-
-
-def alice_covers_bob(folder: Path) -> Path:
-    """The demo config with alice holding bob's incident-commander turn one night (Dublin
-    wall times, UTC in winter)."""
-    document = yaml.safe_load(DEMO.read_text())
-    document["overrides"] = [
-        {
-            "rotation": "incident-commanders",
-            "person": "alice",
-            "from": "2026-11-26T18:00:00",
-            "until": "2026-11-27T08:00:00",
-        }
-    ]
-    config = folder / "routing.yaml"
-    config.write_text(yaml.safe_dump(document))
-    return config
 
 
 def run(*args: str) -> Any:

@@ -13,8 +13,8 @@ from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
 from muster.worker.web.lookups import database_listing
 from tests.harness.configs import DEMO
+from tests.harness.declarations import CHECKOUT
 from tests.harness.web_app import SCRIPT_TOKEN, TOKEN, Web, intake_document
-from tests.worker.cli.test_incidents import CHECKOUT
 
 
 @pytest.fixture
