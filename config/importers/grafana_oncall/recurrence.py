@@ -101,6 +101,21 @@ def groups_of(shift: Shift) -> list[list[str]]:
     return [shift.users] if shift.users else []
 
 
+def _group_start(
+    shift: Shift, start: datetime, index: int, step: Callable[[int], relativedelta]
+) -> datetime:
+    """Where group ``index``'s recurrence starts. A weekly shift masked by ``by_day`` counts
+    whole weeks from ``week_start``: a later group's turn is its whole week, including the days
+    of that week before the moment ``index`` periods after the shift's start (a shift starting on
+    a Tuesday masked to Mondays gives the third group the Monday of its week). The first group
+    starts at the shift's start: nothing before it is on call."""
+    if index == 0 or shift.frequency != "weekly" or not shift.by_day:
+        return start + step(shift.interval * index)
+    first_day = ICAL_DAYS.index(shift.week_start or DEFAULT_WEEK_START)
+    week = start - timedelta(days=(start.weekday() - first_day) % 7)
+    return week + step(shift.interval * index)
+
+
 def occurrences(shift: Shift, zone: ZoneInfo, since: datetime, until: datetime) -> list[Occurrence]:
     """Every occurrence of ``shift`` overlapping [since, until), as OnCall computes them."""
     if shift.start is None or not shift.duration or shift.duration <= 0:
@@ -123,7 +138,7 @@ def occurrences(shift: Shift, zone: ZoneInfo, since: datetime, until: datetime) 
             rule = rrule(
                 FREQUENCIES[shift.frequency],
                 interval=shift.interval * count,
-                dtstart=start + step(shift.interval * index),
+                dtstart=_group_start(shift, start, index, step),
                 until=end,
                 byweekday=[weekdays[ICAL_DAYS.index(day)] for day in shift.by_day] or None,
                 bymonth=shift.by_month or None,

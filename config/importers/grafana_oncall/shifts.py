@@ -69,8 +69,19 @@ def _turning(shift: Shift, start: datetime, zone: ZoneInfo) -> tuple[str, str, d
         return format_duration(timedelta(hours=shift.interval)), clock, start
     if shift.frequency == "daily":
         return f"{shift.interval}d", clock, start
+    return _weekly(shift, start, clock)
+
+
+def _weekly(shift: Shift, start: datetime, clock: str) -> tuple[str, str, datetime] | None:
+    """A weekly shift's turns; masked by ``by_day``, they hand over on the week's first day
+    (``week_start``) at the shift's clock. A day's shift still running then (a Monday shift of
+    25 h in weeks from Tuesday) belongs to the week before, and a rotation would hand it on
+    early: None, and it is expanded instead."""
     if shift.by_day:
         first = ICAL_DAYS.index(shift.week_start or DEFAULT_WEEK_START)
+        latest = max((ICAL_DAYS.index(day) - first) % 7 for day in shift.by_day)
+        if timedelta(days=latest, seconds=shift.duration or 0) > timedelta(weeks=1):
+            return None
         start -= timedelta(days=(start.weekday() - first) % 7)
     return f"{shift.interval}w", f"{WEEKDAYS[start.weekday()]} {clock}", start
 

@@ -79,3 +79,52 @@ def test_the_imported_rotation_has_oncalls_holder_on_call(export: Export) -> Non
         expected = oncall_reference.on_call(export, schedule, at)
         if expected is not None:
             assert routing.on_call("team", at) == expected.lower(), at
+
+
+def _team(*layers: Shift) -> Export:
+    export = Export(users={user: User(id=user, username=user.lower()) for user in USERS})
+    export.shifts = {shift.id: shift for shift in layers}
+    export.schedules = {
+        "S": Schedule(
+            id="S",
+            name="Team",
+            type="calendar",
+            time_zone="Europe/Dublin",
+            shift_ids=[*export.shifts],
+        )
+    }
+    return export
+
+
+def _agrees_at(export: Export, at: datetime) -> None:
+    routing = load_text(
+        render(translate(export, PeopleTable(), NOW), "Grafana OnCall"), "routing.yaml", environ={}
+    ).routing
+    expected = oncall_reference.on_call(export, export.schedules["S"], at)
+    assert expected is not None
+    assert routing.on_call("team", at) == expected.lower()
+
+
+def test_a_later_group_of_a_day_masked_shift_holds_its_whole_week() -> None:
+    """A layer from a Tuesday masked to Mondays, three groups turning every two weeks: the third
+    group's turn is the Monday of its week, though that Monday comes before the moment four weeks
+    after the layer's start (found by the property above)."""
+    base = Shift(id="base", name="base", type="rolling_users", start="2026-01-01T00:00:00",
+                 duration=86400, level=0, frequency="daily", interval=1, week_start="MO",
+                 time_zone="Europe/Dublin", rolling_users=[["U0"]])  # fmt: skip
+    layer = Shift(id="layer", name="layer", type="rolling_users", start="2026-11-17T00:00:00",
+                  duration=3600, level=1, frequency="weekly", interval=2, by_day=["MO"],
+                  week_start="MO", time_zone="Europe/Dublin",
+                  rolling_users=[["U0"], ["U1"], ["U2"]])  # fmt: skip
+    _agrees_at(_team(base, layer), datetime(2026, 12, 14, 0, 50, tzinfo=UTC))
+
+
+def test_a_day_shift_running_past_the_week_start_stays_with_its_week() -> None:
+    """Mondays of 25 hours in weeks from Tuesday: at 00:50 on Tuesday the Monday's holder is on
+    call still, where a rotation handing over on Tuesdays would have moved on (found by the
+    property above)."""
+    base = Shift(id="base", name="base", type="rolling_users", start="2026-01-01T00:00:00",
+                 duration=90000, level=0, frequency="weekly", interval=1, by_day=["MO"],
+                 week_start="TU", time_zone="Europe/Dublin",
+                 rolling_users=[["U0"], ["U1"]])  # fmt: skip
+    _agrees_at(_team(base), datetime(2027, 2, 9, 0, 50, tzinfo=UTC))
