@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, HOURLY, MONTHLY, WEEKLY, rrule, weekdays
 
 from muster.config.importers.grafana_oncall.model import Schedule, Shift
+from muster.config.importers.zones import zone_or_none
 from muster.worker.core.paging.rotations import localize
 
 FREQUENCIES = {"hourly": HOURLY, "daily": DAILY, "weekly": WEEKLY, "monthly": MONTHLY}
@@ -35,13 +36,6 @@ class Occurrence:
     users: tuple[str, ...]
 
 
-def _zone_of(name: str | None) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
 def _parses(text: str | None) -> bool:
     try:
         naive(text or "", ZoneInfo("UTC"))
@@ -54,7 +48,7 @@ def _problems(shift: Shift, schedule: Schedule) -> Iterator[str]:
     if shift.type not in ("rolling_users", "recurrent_event", "single_event", "override"):
         yield f"type {shift.type!r} is not a shift type OnCall documents"
     zone = shift.time_zone or schedule.time_zone
-    if _zone_of(zone) is None:
+    if zone_or_none(zone) is None:
         yield f"time zone {zone!r} is not an IANA name"
     if not _parses(shift.start):
         yield f"start {shift.start!r} is not a date and time"

@@ -30,6 +30,7 @@ from muster.config.importers.grafana_oncall.recurrence import (
     occurrences,
     shift_problem,
 )
+from muster.config.importers.zones import spelled, steady
 from muster.worker.core.config.durations import WEEKDAYS, format_duration
 
 MAX_EXPANDED = 2000
@@ -48,12 +49,6 @@ class Translated:
     exact: bool = True
 
 
-def _steady(zone: ZoneInfo, year: int) -> bool:
-    """Whether ``zone`` keeps one UTC offset all year (no daylight saving)."""
-    offsets = {datetime(year, month, 1, tzinfo=zone).utcoffset() for month in range(1, 13)}
-    return len(offsets) == 1
-
-
 def _turning(shift: Shift, start: datetime, zone: ZoneInfo) -> tuple[str, str, datetime] | None:
     """The rotation's every, handoff and first day, for a shift muster can turn; else None."""
     if shift.type not in ("rolling_users", "recurrent_event") or shift.until:
@@ -64,7 +59,7 @@ def _turning(shift: Shift, start: datetime, zone: ZoneInfo) -> tuple[str, str, d
     if shift.frequency == "hourly":
         # OnCall counts hours on the wall clock, muster's sub-day turns in elapsed time: the
         # same only where the clocks never change.
-        if shift.interval >= 24 or not _steady(zone, start.year):
+        if shift.interval >= 24 or not steady(zone, start.year):
             return None
         return format_duration(timedelta(hours=shift.interval)), clock, start
     if shift.frequency == "daily":
@@ -195,8 +190,8 @@ def _windows(
             windows.append(
                 {
                     "person": holder,
-                    "from": _spelled(max(occurrence.starts, since), zone),
-                    "until": _spelled(occurrence.ends, zone),
+                    "from": spelled(max(occurrence.starts, since), zone),
+                    "until": spelled(occurrence.ends, zone),
                 }
             )
     if len(windows) > MAX_EXPANDED:
@@ -206,7 +201,3 @@ def _windows(
         )
         windows = windows[:MAX_EXPANDED]
     return windows
-
-
-def _spelled(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).isoformat(timespec="minutes")
