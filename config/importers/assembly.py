@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from muster.config.importers.names import Names
 from muster.config.importers.people import PeopleTable
-from muster.config.importers.report import Report
+from muster.config.importers.report import Report, Skipped
 from muster.config.importers.roster import Roster
 from muster.config.importers.writer import Imported
 from muster.config.importers.zones import most_used_zone
@@ -47,9 +47,12 @@ class Assembly:
         people: PeopleTable,
         now: datetime,
         horizon: timedelta,
+        skipped: Iterable[Skipped] = (),
     ) -> None:
         self.horizon = horizon
         self.report = Report(source)
+        for resource in skipped:  # what the reader found and no section will carry: first
+            self.report.dropped(resource.kind, resource.name, resource.reason)
         self.zone_name = most_used_zone(zones)
         self.zone = ZoneInfo(self.zone_name)
         # From the day's start, so that re-running the import the same day writes the same file.
@@ -61,6 +64,7 @@ class Assembly:
         self.rotation_of: dict[str, str] = {}  # the source's schedule id → rotation
         self.schedule_rotations: dict[str, str] = {}  # schedule name → rotation
         self.services: dict[str, dict[str, Any]] = {}
+        self.until = self.now + horizon  # how far the written-out overrides reach
 
     def add_rotation(
         self,
@@ -83,6 +87,11 @@ class Assembly:
         else:
             self.report.mapped("schedule", repr(schedule_name), text)
         return name
+
+    def covered_until(self, until: datetime | None) -> None:
+        """A schedule's overrides were cut short at ``until``: the import holds only so far."""
+        if until is not None:
+            self.until = min(self.until, until)
 
     def add_service(self, kind: str, name: str, service: str, levels: list[str]) -> bool:
         """File a chain (``kind name``) paging ``levels`` as ``service`` (from
@@ -143,5 +152,5 @@ class Assembly:
             _spelled(ack_within),
             rotation_names=self.schedule_rotations,
             person_names=self.roster.known_as,
-            horizon=(self.now, self.now + self.horizon),
+            horizon=(self.now, self.until),
         )

@@ -28,7 +28,7 @@ class _Translation(Assembly):
     def __init__(self, export: Export, people: PeopleTable, now: datetime, horizon: timedelta):
         zones = [s.time_zone for s in export.schedules.values()]
         zones += [s.time_zone for s in export.shifts.values()]
-        super().__init__(SOURCE, zones, people, now, horizon)
+        super().__init__(SOURCE, zones, people, now, horizon, export.skipped)
         self.export = export
         self.plans: list[ChainPlan] = []
         self.service_of: dict[str, str] = {}
@@ -112,8 +112,6 @@ def translate(
 ) -> Imported:
     """The config document for ``export`` at ``now``, and its report."""
     state = _Translation(export, people, now, horizon)
-    for skipped in export.skipped:
-        state.report.dropped(skipped.kind, skipped.name, skipped.reason)
     state.people_section()
     state.schedules_section()
     ack_within, repeat = state.chains_section()

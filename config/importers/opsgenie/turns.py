@@ -1,0 +1,148 @@
+"""Opsgenie's rotations as it turns them: who holds each turn, masked by time restrictions.
+
+A rotation starts at ``start_date``; its participants take turns of ``length`` units in the
+order listed (``none`` is a turn of nobody), until ``end_date``. Days and weeks are counted on
+the wall clock of the schedule's time zone, so a handoff keeps its local time across
+daylight-saving changes; hours are elapsed time. A ``time_restriction`` masks each turn to its
+windows (every day for ``time-of-day``, from a weekday to a weekday for
+``weekday-and-time-of-day``; an end before the start wraps past midnight, or past Sunday), and
+the handoffs stay where they were. :func:`rotation_problem` says why a definition cannot be
+read, before anything is expanded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from muster.config.importers.opsgenie.model import MINUTES_A_DAY, Restriction, Rotation
+from muster.config.importers.zones import zone_or_none
+from muster.worker.core.paging.rotations import localize
+
+UNITS = {"hourly": timedelta(hours=1), "daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
+MINUTES_A_WEEK = 7 * MINUTES_A_DAY
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """From ``starts`` until ``ends`` (UTC), ``user`` (an id; None: nobody) is on call."""
+
+    starts: datetime
+    ends: datetime
+    user: str | None
+
+
+def moment(text: str, zone: ZoneInfo) -> datetime:
+    """An Opsgenie date (``2026-03-02T09:00:00Z``, an offset, or local to the schedule)."""
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parsed.astimezone(UTC) if parsed.tzinfo else localize(parsed, zone).astimezone(UTC)
+
+
+def _parses(text: str | None) -> bool:
+    try:
+        moment(text or "", ZoneInfo("UTC"))
+    except ValueError:
+        return False
+    return True
+
+
+def _problems(rotation: Rotation, zone: str | None) -> Iterator[str]:
+    if rotation.problem:
+        yield rotation.problem
+    if rotation.type not in UNITS:
+        yield f"type {rotation.type!r} is not hourly, daily or weekly"
+    if rotation.length < 1:
+        yield f"length {rotation.length} is not positive"
+    if zone_or_none(zone) is None:
+        yield f"time zone {zone!r} is not an IANA name"
+    if not _parses(rotation.start):
+        yield f"start_date {rotation.start!r} is not a date and time"
+    if rotation.end is not None and not _parses(rotation.end):
+        yield f"end_date {rotation.end!r} is not a date and time"
+    if not any(rotation.participants):
+        yield "names no user"
+
+
+def rotation_problem(rotation: Rotation, zone: str | None) -> str | None:
+    """Why Opsgenie's definition of ``rotation`` cannot be read, or None when it can."""
+    return next(_problems(rotation, zone), None)
+
+
+def turn_start(rotation: Rotation, zone: ZoneInfo, turn: int) -> datetime:
+    """When turn number ``turn`` begins (UTC)."""
+    start = moment(rotation.start or "", zone)
+    length = UNITS[rotation.type or "daily"] * rotation.length * turn
+    if rotation.type == "hourly":
+        return start + length
+    local = start.astimezone(zone).replace(tzinfo=None)
+    return localize(local + length, zone).astimezone(UTC)
+
+
+def turns(rotation: Rotation, zone: ZoneInfo, since: datetime, until: datetime) -> Iterator[Turn]:
+    """Every turn overlapping [since, until), before restrictions."""
+    start = moment(rotation.start or "", zone)
+    end = moment(rotation.end, zone) if rotation.end else None
+    period = UNITS[rotation.type or "daily"] * rotation.length
+    turn = max(0, (since - start) // period - 1)
+    while (starts := turn_start(rotation, zone, turn)) < until and (end is None or starts < end):
+        ends = turn_start(rotation, zone, turn + 1)
+        ends = min(ends, end) if end else ends
+        if ends > since:
+            participants = rotation.participants
+            yield Turn(starts, ends, participants[turn % len(participants)])
+        turn += 1
+
+
+def windows(
+    restrictions: list[Restriction], zone: ZoneInfo, since: datetime, until: datetime
+) -> list[tuple[datetime, datetime]]:
+    """The restrictions' windows overlapping [since, until), merged, in UTC."""
+    found = []
+    day = since.astimezone(zone).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
+    day -= timedelta(days=7)
+    last = until.astimezone(zone).replace(tzinfo=None) + timedelta(days=1)
+    while day < last:
+        for window in restrictions:
+            if window.weekly:
+                if day.weekday() != window.starts // MINUTES_A_DAY:
+                    continue
+                first = window.starts % MINUTES_A_DAY
+                span = (window.ends - window.starts) % MINUTES_A_WEEK or MINUTES_A_WEEK
+            else:
+                first = window.starts
+                span = (window.ends - window.starts) % MINUTES_A_DAY or MINUTES_A_DAY
+            begins = day + timedelta(minutes=first)
+            found.append(
+                (
+                    localize(begins, zone).astimezone(UTC),
+                    localize(begins + timedelta(minutes=span), zone).astimezone(UTC),
+                )
+            )
+        day += timedelta(days=1)
+    merged: list[tuple[datetime, datetime]] = []
+    for begins, ends in sorted(found):
+        if merged and begins <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], ends))
+        else:
+            merged.append((begins, ends))
+    return [(b, e) for b, e in merged if e > since and b < until]
+
+
+def on_call(rotation: Rotation, zone: ZoneInfo, since: datetime, until: datetime) -> list[Turn]:
+    """Who the rotation has on call over [since, until): its turns, masked by restrictions."""
+    found = list(turns(rotation, zone, since, until))
+    if not rotation.restrictions:
+        return found
+    masked = []
+    open_ = windows(rotation.restrictions, zone, since, until)
+    index = 0
+    for turn in found:
+        while index < len(open_) and open_[index][1] <= turn.starts:
+            index += 1
+        for begins, ends in open_[index:]:
+            if begins >= turn.ends:
+                break
+            masked.append(Turn(max(begins, turn.starts), min(ends, turn.ends), turn.user))
+    return masked
