@@ -20,8 +20,9 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from muster.config.importers.expansion import as_overrides
 from muster.config.importers.opsgenie.model import Rotation, Schedule
-from muster.config.importers.opsgenie.turns import Turn, moment, on_call, rotation_problem
+from muster.config.importers.opsgenie.turns import moment, on_call, rotation_problem
 from muster.config.importers.zones import spelled, zone_or_none
 from muster.worker.core.config.durations import WEEKDAYS, format_duration
 
@@ -128,7 +129,9 @@ def translate_schedule(
             "its rotations are on call at once in Opsgenie; where they overlap muster pages one"
         )
     turns_of = [turn for rotation in expand for turn in on_call(rotation, own, since, until)]
-    translated.overrides = _windows(sorted(turns_of, key=lambda t: t.starts), person, zone, since)
+    translated.overrides = as_overrides(
+        sorted(turns_of, key=lambda t: t.starts), person, zone, since
+    )
     if expand:
         names = ", ".join(repr(r.name) for r in expand)
         translated.notes.append(
@@ -145,26 +148,6 @@ def translate_schedule(
     if not schedule.enabled:
         translated.notes.append("disabled in Opsgenie; muster pages it")
     return translated
-
-
-def _windows(
-    turns: list[Turn], person: Callable[[str], str | None], zone: ZoneInfo, since: datetime
-) -> list[dict[str, Any]]:
-    """Turns as overrides, a person's back-to-back turns as one."""
-    found: list[tuple[str, datetime, datetime]] = []
-    for turn in turns:
-        holder = person(turn.user) if turn.user else None
-        if holder is None:
-            continue
-        starts = max(turn.starts, since)
-        if found and found[-1][0] == holder and found[-1][2] == starts:
-            found[-1] = (holder, found[-1][1], turn.ends)
-        else:
-            found.append((holder, starts, turn.ends))
-    return [
-        {"person": holder, "from": spelled(starts, zone), "until": spelled(ends, zone)}
-        for holder, starts, ends in found
-    ]
 
 
 def _overrides(

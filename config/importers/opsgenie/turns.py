@@ -13,25 +13,16 @@ read, before anything is expanded.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from muster.config.importers.expansion import Opening, Turn, masked, open_windows
 from muster.config.importers.opsgenie.model import MINUTES_A_DAY, Restriction, Rotation
 from muster.config.importers.zones import zone_or_none
 from muster.worker.core.paging.rotations import localize
 
 UNITS = {"hourly": timedelta(hours=1), "daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
 MINUTES_A_WEEK = 7 * MINUTES_A_DAY
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    """From ``starts`` until ``ends`` (UTC), ``user`` (an id; None: nobody) is on call."""
-
-    starts: datetime
-    ends: datetime
-    user: str | None
 
 
 def moment(text: str, zone: ZoneInfo) -> datetime:
@@ -95,39 +86,14 @@ def turns(rotation: Rotation, zone: ZoneInfo, since: datetime, until: datetime) 
         turn += 1
 
 
-def windows(
-    restrictions: list[Restriction], zone: ZoneInfo, since: datetime, until: datetime
-) -> list[tuple[datetime, datetime]]:
-    """The restrictions' windows overlapping [since, until), merged, in UTC."""
-    found = []
-    day = since.astimezone(zone).replace(tzinfo=None, hour=0, minute=0, second=0, microsecond=0)
-    day -= timedelta(days=7)
-    last = until.astimezone(zone).replace(tzinfo=None) + timedelta(days=1)
-    while day < last:
-        for window in restrictions:
-            if window.weekly:
-                if day.weekday() != window.starts // MINUTES_A_DAY:
-                    continue
-                first = window.starts % MINUTES_A_DAY
-                span = (window.ends - window.starts) % MINUTES_A_WEEK or MINUTES_A_WEEK
-            else:
-                first = window.starts
-                span = (window.ends - window.starts) % MINUTES_A_DAY or MINUTES_A_DAY
-            begins = day + timedelta(minutes=first)
-            found.append(
-                (
-                    localize(begins, zone).astimezone(UTC),
-                    localize(begins + timedelta(minutes=span), zone).astimezone(UTC),
-                )
-            )
-        day += timedelta(days=1)
-    merged: list[tuple[datetime, datetime]] = []
-    for begins, ends in sorted(found):
-        if merged and begins <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], ends))
-        else:
-            merged.append((begins, ends))
-    return [(b, e) for b, e in merged if e > since and b < until]
+def _opening(window: Restriction) -> Opening:
+    if window.weekly:
+        span = (window.ends - window.starts) % MINUTES_A_WEEK or MINUTES_A_WEEK
+        weekday, minute = divmod(window.starts, MINUTES_A_DAY)
+        return Opening(weekday, minute, span)
+    return Opening(
+        None, window.starts, (window.ends - window.starts) % MINUTES_A_DAY or MINUTES_A_DAY
+    )
 
 
 def on_call(rotation: Rotation, zone: ZoneInfo, since: datetime, until: datetime) -> list[Turn]:
@@ -135,14 +101,5 @@ def on_call(rotation: Rotation, zone: ZoneInfo, since: datetime, until: datetime
     found = list(turns(rotation, zone, since, until))
     if not rotation.restrictions:
         return found
-    masked = []
-    open_ = windows(rotation.restrictions, zone, since, until)
-    index = 0
-    for turn in found:
-        while index < len(open_) and open_[index][1] <= turn.starts:
-            index += 1
-        for begins, ends in open_[index:]:
-            if begins >= turn.ends:
-                break
-            masked.append(Turn(max(begins, turn.starts), min(ends, turn.ends), turn.user))
-    return masked
+    openings = [_opening(window) for window in rotation.restrictions]
+    return masked(found, open_windows(openings, zone, since, until))
