@@ -125,6 +125,16 @@ class Assembly:
                 )
         return ack_within, repeat
 
+    def unrouted(self, how: str) -> None:
+        """The source routes alerts by ``how``, which is not imported: say where they go."""
+        if self.services:
+            self.report.approximated(
+                "routing",
+                "(all)",
+                f"{self.report.source} routes alerts by {how}, not imported: every alert goes to"
+                f" service {next(iter(self.services))} until intake.rules say otherwise",
+            )
+
     def imported(
         self,
         ack_within: int,

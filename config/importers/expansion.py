@@ -8,7 +8,7 @@ back-to-back turns as one override in the config's zone.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +17,20 @@ from muster.config.importers.zones import spelled
 from muster.worker.core.paging.rotations import localize
 
 Window = tuple[datetime, datetime]
+MAX_EXPANDED = 2000
+"""Overrides one schedule may expand into; past it the horizon is cut short (and reported)."""
+
+
+@dataclass
+class Translated:
+    """A schedule in muster's terms, and what the report says of it: ``notes`` on the schedule
+    (approximations), ``dropped`` parts with why."""
+
+    rotation: dict[str, Any]
+    overrides: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    dropped: list[tuple[str, str]] = field(default_factory=list)
+    covered_until: datetime | None = None  # when overrides were cut short: how far they hold
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,8 +34,10 @@ class Roster:
         email: str | None,
         name: str | None,
         addresses: dict[str, str] | None = None,
+        unused: list[str] | None = None,
     ) -> str:
-        """Add one user (report line included); returns their person name."""
+        """Add one user (report lines included: ``unused`` are contact methods muster does
+        not page by); returns their person name."""
         key = self.names.new(username.split("@", maxsplit=1)[0], "person")
         self.person_of[user_id] = key
         row = self.people.find(username, email)
@@ -54,6 +56,13 @@ class Roster:
         else:
             self.report.approximated(
                 "user", repr(username), f"person {key} has no address: add it to --people"
+            )
+        if unused:
+            self.report.approximated(
+                "user",
+                repr(username),
+                f"contact methods {', '.join(sorted(set(unused)))} are not carried: add an"
+                " Apprise URL for them by hand",
             )
         return key
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from muster.worker.core.paging.rotations import localize
 
 
 def zone_or_none(name: str | None) -> ZoneInfo | None:
@@ -34,3 +36,19 @@ def steady(zone: ZoneInfo, year: int) -> bool:
 def spelled(moment: datetime, zone: ZoneInfo) -> str:
     """An override's ``from``/``until`` as the config writes it: local time with its offset."""
     return moment.astimezone(zone).isoformat(timespec="minutes")
+
+
+def instant(text: str, zone: ZoneInfo) -> datetime:
+    """A source's date and time (``2026-03-02T09:00:00Z``, with an offset, or local to
+    ``zone``) as UTC; ValueError when it is none."""
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parsed.astimezone(UTC) if parsed.tzinfo else localize(parsed, zone).astimezone(UTC)
+
+
+def parses(text: str | None) -> bool:
+    """Whether ``text`` is a date and time :func:`instant` reads."""
+    try:
+        instant(text or "", ZoneInfo("UTC"))
+    except ValueError:
+        return False
+    return True

@@ -15,37 +15,22 @@ is one holder turning at a wall-clock handoff. So:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from muster.config.importers.expansion import as_overrides
+from muster.config.importers.expansion import MAX_EXPANDED, Translated, as_overrides
 from muster.config.importers.opsgenie.model import Rotation, Schedule
-from muster.config.importers.opsgenie.turns import moment, on_call, rotation_problem
-from muster.config.importers.zones import spelled, zone_or_none
+from muster.config.importers.opsgenie.turns import on_call, rotation_problem
+from muster.config.importers.zones import instant, spelled, zone_or_none
 from muster.worker.core.config.durations import WEEKDAYS, format_duration
-
-MAX_EXPANDED = 2000
-"""Overrides one schedule may expand into; past it the horizon is cut short (and reported)."""
-
-
-@dataclass
-class Translated:
-    """A schedule in muster's terms, and what the report says of it."""
-
-    rotation: dict[str, Any]
-    overrides: list[dict[str, Any]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    dropped: list[tuple[str, str]] = field(default_factory=list)
-    covered_until: datetime | None = None  # when overrides were cut short: the last one's end
 
 
 def _turning(rotation: Rotation, zone: ZoneInfo) -> dict[str, Any] | None:
     """``every``, ``handoff`` and ``start`` for a rotation muster can turn, else None."""
     if rotation.end is not None:
         return None
-    start = moment(rotation.start or "", zone).astimezone(zone)
+    start = instant(rotation.start or "", zone).astimezone(zone)
     clock = start.strftime("%H:%M")
     if rotation.type == "hourly":
         if rotation.length >= 24:
@@ -163,8 +148,8 @@ def _overrides(
         what = f"override {override.alias or override.start!r}"
         holder = person(override.user) if override.user else None
         try:
-            starts = moment(override.start or "", own)
-            ends = moment(override.end or "", own)
+            starts = instant(override.start or "", own)
+            ends = instant(override.end or "", own)
         except ValueError:
             translated.dropped.append((what, "its start or end is not a date and time"))
             continue

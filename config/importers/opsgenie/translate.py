@@ -27,14 +27,9 @@ class _Translation(Assembly):
 
     def people_section(self) -> None:
         for user in self.export.users.values():
-            self.roster.add(user.id, user.username, user.username, user.name, user.addresses)
-            if user.unused:
-                self.report.approximated(
-                    "user",
-                    repr(user.username),
-                    f"contact methods {', '.join(sorted(set(user.unused)))} are not carried:"
-                    " add an Apprise URL for them by hand",
-                )
+            self.roster.add(
+                user.id, user.username, user.username, user.name, user.addresses, user.unused
+            )
         for team in self.export.teams.values():
             members = [p for m in team.members if (p := self.roster.person(m))]
             self.report.approximated(
@@ -93,11 +88,5 @@ def translate(
     state.people_section()
     state.schedules_section()
     ack_within, repeat = state.escalations_section()
-    if state.services:
-        state.report.approximated(
-            "routing",
-            "(all)",
-            "Opsgenie routes alerts by team routing rules, not imported: every alert goes to"
-            f" service {next(iter(state.services))} until intake.rules say otherwise",
-        )
+    state.unrouted("team routing rules")
     return state.imported(ack_within, repeat, defaults=list(state.services)[:1])

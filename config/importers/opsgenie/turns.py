@@ -18,25 +18,11 @@ from zoneinfo import ZoneInfo
 
 from muster.config.importers.expansion import Opening, Turn, masked, open_windows
 from muster.config.importers.opsgenie.model import MINUTES_A_DAY, Restriction, Rotation
-from muster.config.importers.zones import zone_or_none
+from muster.config.importers.zones import instant, parses, zone_or_none
 from muster.worker.core.paging.rotations import localize
 
 UNITS = {"hourly": timedelta(hours=1), "daily": timedelta(days=1), "weekly": timedelta(weeks=1)}
 MINUTES_A_WEEK = 7 * MINUTES_A_DAY
-
-
-def moment(text: str, zone: ZoneInfo) -> datetime:
-    """An Opsgenie date (``2026-03-02T09:00:00Z``, an offset, or local to the schedule)."""
-    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return parsed.astimezone(UTC) if parsed.tzinfo else localize(parsed, zone).astimezone(UTC)
-
-
-def _parses(text: str | None) -> bool:
-    try:
-        moment(text or "", ZoneInfo("UTC"))
-    except ValueError:
-        return False
-    return True
 
 
 def _problems(rotation: Rotation, zone: str | None) -> Iterator[str]:
@@ -48,9 +34,9 @@ def _problems(rotation: Rotation, zone: str | None) -> Iterator[str]:
         yield f"length {rotation.length} is not positive"
     if zone_or_none(zone) is None:
         yield f"time zone {zone!r} is not an IANA name"
-    if not _parses(rotation.start):
+    if not parses(rotation.start):
         yield f"start_date {rotation.start!r} is not a date and time"
-    if rotation.end is not None and not _parses(rotation.end):
+    if rotation.end is not None and not parses(rotation.end):
         yield f"end_date {rotation.end!r} is not a date and time"
     if not any(rotation.participants):
         yield "names no user"
@@ -63,7 +49,7 @@ def rotation_problem(rotation: Rotation, zone: str | None) -> str | None:
 
 def turn_start(rotation: Rotation, zone: ZoneInfo, turn: int) -> datetime:
     """When turn number ``turn`` begins (UTC)."""
-    start = moment(rotation.start or "", zone)
+    start = instant(rotation.start or "", zone)
     length = UNITS[rotation.type or "daily"] * rotation.length * turn
     if rotation.type == "hourly":
         return start + length
@@ -73,8 +59,8 @@ def turn_start(rotation: Rotation, zone: ZoneInfo, turn: int) -> datetime:
 
 def turns(rotation: Rotation, zone: ZoneInfo, since: datetime, until: datetime) -> Iterator[Turn]:
     """Every turn overlapping [since, until), before restrictions."""
-    start = moment(rotation.start or "", zone)
-    end = moment(rotation.end, zone) if rotation.end else None
+    start = instant(rotation.start or "", zone)
+    end = instant(rotation.end, zone) if rotation.end else None
     period = UNITS[rotation.type or "daily"] * rotation.length
     turn = max(0, (since - start) // period - 1)
     while (starts := turn_start(rotation, zone, turn)) < until and (end is None or starts < end):
