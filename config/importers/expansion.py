@@ -117,3 +117,28 @@ def as_overrides(
         {"person": holder, "from": spelled(starts, zone), "until": spelled(ends, zone)}
         for holder, starts, ends in found
     ]
+
+
+def written_out(
+    translated: Translated,
+    names: list[str],
+    expand: Callable[[datetime], list[dict[str, Any]]],
+    since: datetime,
+    until: datetime,
+) -> list[dict[str, Any]]:
+    """The overrides ``expand`` writes out from ``since`` until ``until`` for the parts
+    ``names``, at most :data:`MAX_EXPANDED`: past it the horizon is shortened (and
+    ``translated`` says until when the import holds); both are noted for the report."""
+    found = expand(until)
+    while len(found) > MAX_EXPANDED:
+        until = since + (until - since) * MAX_EXPANDED // len(found)
+        found = expand(until)
+        translated.covered_until = until
+    if names:
+        translated.notes.append(
+            f"{', '.join(names)} expanded into overrides until {until.date()}: re-run the"
+            " import before then"
+        )
+    if translated.covered_until is not None:
+        translated.notes.append(f"overrides cut to {MAX_EXPANDED} or fewer")
+    return found

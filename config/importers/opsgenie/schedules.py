@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from muster.config.importers.expansion import MAX_EXPANDED, Translated, as_overrides
+from muster.config.importers.expansion import Translated, as_overrides, written_out
 from muster.config.importers.opsgenie.model import Rotation, Schedule
 from muster.config.importers.opsgenie.turns import on_call, rotation_problem
 from muster.config.importers.zones import instant, spelled, zone_or_none
@@ -62,6 +62,19 @@ def _as_rotation(
         return None
     found: dict[str, Any] = {"members": members}
     return found | turning if len(members) > 1 else found
+
+
+def _expanded(
+    rotations: list[Rotation],
+    person: Callable[[str], str | None],
+    zones: tuple[ZoneInfo, ZoneInfo],
+    since: datetime,
+    until: datetime,
+) -> list[dict[str, Any]]:
+    """The rotations' turns (in the schedule's zone) as overrides (in the config's)."""
+    own, zone = zones
+    turns = [turn for rotation in rotations for turn in on_call(rotation, own, since, until)]
+    return as_overrides(sorted(turns, key=lambda turn: turn.starts), person, zone, since)
 
 
 def translate_schedule(
@@ -113,23 +126,14 @@ def translate_schedule(
         translated.notes.append(
             "its rotations are on call at once in Opsgenie; where they overlap muster pages one"
         )
-    turns_of = [turn for rotation in expand for turn in on_call(rotation, own, since, until)]
-    translated.overrides = as_overrides(
-        sorted(turns_of, key=lambda t: t.starts), person, zone, since
+    expanded = written_out(
+        translated,
+        [repr(rotation.name) for rotation in expand],
+        lambda end: _expanded(expand, person, (own, zone), since, end),
+        since,
+        until,
     )
-    if expand:
-        names = ", ".join(repr(r.name) for r in expand)
-        translated.notes.append(
-            f"{names} expanded into overrides until {until.date()}: re-run the import before then"
-        )
-    translated.overrides += _overrides(schedule, person, own, zone, since, translated)
-    if len(translated.overrides) > MAX_EXPANDED:
-        translated.notes.append(
-            f"{len(translated.overrides)} overrides cut to {MAX_EXPANDED}:"
-            f" the last ends {translated.overrides[MAX_EXPANDED - 1]['until']}"
-        )
-        translated.overrides = translated.overrides[:MAX_EXPANDED]
-        translated.covered_until = datetime.fromisoformat(translated.overrides[-1]["until"])
+    translated.overrides = expanded + _overrides(schedule, person, own, zone, since, translated)
     if not schedule.enabled:
         translated.notes.append("disabled in Opsgenie; muster pages it")
     return translated

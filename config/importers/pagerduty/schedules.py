@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from muster.config.importers.expansion import MAX_EXPANDED, Translated, as_overrides
+from muster.config.importers.expansion import Translated, as_overrides, written_out
 from muster.config.importers.pagerduty.layers import DAY, layer_problem, on_call
 from muster.config.importers.pagerduty.model import Layer, Schedule
 from muster.config.importers.zones import instant, zone_or_none
@@ -96,18 +96,11 @@ def translate_schedule(
         )
         first = next((p for layer in layers for u in layer.users if (p := person(u))), None)
         translated.rotation = {"members": [first] if first else []}
-    translated.overrides = _expanded(expand, person, (own, zone), since, until)
-    if expand:
-        names = ", ".join(repr(layer.name) for layer in expand)
-        translated.notes.append(
-            f"{names} expanded into overrides until {until.date()}: re-run the import before then"
-        )
-    while len(translated.overrides) > MAX_EXPANDED:
-        until = since + (until - since) * MAX_EXPANDED // len(translated.overrides)
-        translated.overrides = _expanded(expand, person, (own, zone), since, until)
-        translated.covered_until = until
-    if translated.covered_until is not None:
-        translated.notes.append(
-            f"overrides cut to {MAX_EXPANDED} or fewer: the import holds until {until.date()}"
-        )
+    translated.overrides = written_out(
+        translated,
+        [repr(layer.name) for layer in expand],
+        lambda end: _expanded(expand, person, (own, zone), since, end),
+        since,
+        until,
+    )
     return translated

@@ -12,7 +12,16 @@ from click.testing import CliRunner
 
 from muster.config.importers.opsgenie import import_documents, read_export
 from muster.config.importers.opsgenie.escalation import plan_escalation
-from muster.config.importers.opsgenie.model import Escalation, Rule
+from muster.config.importers.opsgenie.model import (
+    Escalation,
+    Export,
+    Override,
+    Rotation,
+    Rule,
+    Schedule,
+    User,
+)
+from muster.config.importers.opsgenie.translate import translate
 from muster.config.importers.people import read_people
 from muster.config.importers.report import Outcome, Report
 from muster.config.importers.sources import read_documents
@@ -195,3 +204,28 @@ class TestTheCommand:
         assert self.run("opsgenie", str(API), "--output", str(output))[0] == 0
         result = CliRunner().invoke(cli, ["config", "check", str(output)])
         assert result.exit_code == 0, result.output
+
+
+def test_an_import_too_long_to_write_out_holds_for_less_and_keeps_the_schedules_overrides() -> None:
+    """An hourly rotation that cannot be muster's turns would be thousands of overrides a
+    year: the import writes out fewer, says until when it holds (its horizon, which
+    --check-shifts keeps to), and still carries the schedule's own overrides."""
+    users = {name: User(id=name, username=f"{name}@example.com") for name in ("u0", "u1", "u2")}
+    hourly = Rotation(
+        id="R",
+        name="Hourly",
+        schedule_id="S",
+        type="hourly",
+        length=1,
+        start="2026-01-01T00:00:00Z",
+        participants=["u0", "u0", "u1"],
+    )
+    late = Override("S", "u2", "2027-11-01T09:00:00Z", "2027-11-02T09:00:00Z")
+    schedule = Schedule(id="S", name="Team", timezone="UTC", rotations=[hourly], overrides=[late])
+    result = translate(Export(users=users, schedules={"S": schedule}), read_people("email\n"), NOW)
+    assert result.horizon is not None
+    assert result.horizon[1] < NOW + timedelta(days=200)
+    assert "overrides cut to 2000 or fewer" in result.report.render()
+    config = loaded(result).routing.config
+    assert len(config.overrides) <= 2001
+    assert config.overrides[-1].person == "u2"
