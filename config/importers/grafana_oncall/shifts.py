@@ -49,9 +49,20 @@ class Translated:
     exact: bool = True
 
 
+def _overruns(shift: Shift) -> bool:
+    """Whether a weekly shift masked by days runs past its week's end (``week_start``) into
+    the next holder's turn, where muster's handoff would cut it short."""
+    if shift.frequency != "weekly" or not shift.by_day:
+        return False
+    first = ICAL_DAYS.index(shift.week_start or DEFAULT_WEEK_START)
+    days = [ICAL_DAYS.index(day) for day in shift.by_day if day in ICAL_DAYS]
+    last = max(((day - first) % 7 for day in days), default=0)
+    return last * 86400 + (shift.duration or 0) > shift.interval * 7 * 86400
+
+
 def _turning(shift: Shift, start: datetime, zone: ZoneInfo) -> tuple[str, str, datetime] | None:
     """The rotation's every, handoff and first day, for a shift muster can turn; else None."""
-    if shift.type not in ("rolling_users", "recurrent_event") or shift.until:
+    if shift.type not in ("rolling_users", "recurrent_event") or shift.until or _overruns(shift):
         return None
     if shift.frequency not in ("hourly", "daily", "weekly") or shift.by_month or shift.by_monthday:
         return None
@@ -168,6 +179,8 @@ def _why_not(base: Shift, own_zone: ZoneInfo, zone: ZoneInfo) -> str:
         return "hourly turns in a zone with daylight saving, or of a day or more"
     if base.until:
         return "it ends (until)"
+    if _overruns(base):
+        return "a shift runs past the end of its week (week_start) into the next turn"
     return "a user takes more than one turn, or is not among the files"
 
 
