@@ -1,6 +1,6 @@
 """``muster import``: a routing config from the files a team keeps when it leaves another pager.
 
-Each source (``grafana_oncall`` now; Opsgenie and PagerDuty next) reads its own documents —
+Each source (``grafana_oncall``, ``opsgenie``, ``pagerduty``) reads its own documents —
 Terraform (:mod:`.terraform`), ``terraform show -json`` state, REST API dumps — into plain data,
 and translates them, without I/O, into a muster config document and a :class:`.report.Report`
 that says, resource by resource, what mapped (✅), what was approximated (⚠️) and what could not
@@ -18,5 +18,7 @@ from __future__ import annotations
 
 SOURCES: dict[str, str] = {
     "grafana-oncall": "muster.config.importers.grafana_oncall:import_documents",
+    "opsgenie": "muster.config.importers.opsgenie:import_documents",
+    "pagerduty": "muster.config.importers.pagerduty:import_documents",
 }
 """Source name on the command line → ``module:function`` taking (documents, people, now)."""

@@ -20,6 +20,15 @@ class Outcome(Enum):
     DROPPED = "❌"
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A resource a source's reader found but does not carry over: what, and why (a ❌ line)."""
+
+    kind: str
+    name: str
+    reason: str
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
     """One resource's outcome: what it was (``kind`` and ``name``) and what it became."""

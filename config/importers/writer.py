@@ -149,7 +149,7 @@ def render(imported: Imported, source: str) -> str:
         "\n# EDIT: pages go to a local file (var/outbox.jsonl) until these are real Apprise URLs,"
         '\n# e.g. sms: "twilio://${TWILIO_SID}:${TWILIO_TOKEN}@${TWILIO_FROM}/{sms}".\n',
         _yaml({"contacts": contacts}),
-        "\n# OnCall's repeat_escalation step: how often an exhausted chain is paged again.\n",
+        "\n# The source's repeat: how often an exhausted chain is paged again from the top.\n",
         _yaml({"escalation": doc["escalation"]}),
         "\n# Routes that could be read as labels. Give each monitoring caller a token (intake."
         '\n# callers: grafana: {token: "${MUSTER_GRAFANA_TOKEN}", scopes: [alerts]}).\n',

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from muster.config.importers.collecting import gather
 from muster.config.importers.grafana_oncall.model import Export
 from muster.config.importers.grafana_oncall.reading import from_sources
 from muster.config.importers.grafana_oncall.translate import SOURCE, translate
 from muster.config.importers.people import PeopleTable
 from muster.config.importers.sources import Documents
-from muster.config.importers.terraform import is_state, read_configuration, read_state
 from muster.config.importers.writer import Imported
 
 __all__ = ["SOURCE", "import_documents", "read_export"]
@@ -22,13 +22,7 @@ __all__ = ["SOURCE", "import_documents", "read_export"]
 
 def read_export(documents: Documents) -> Export:
     """Everything OnCall-shaped in a team's files: Terraform, state and API dumps alike."""
-    resources = read_configuration(documents.terraform, documents.tfvars)
-    dumps = []
-    for name, document in documents.json:
-        if is_state(document):
-            resources += read_state(document)
-        else:
-            dumps.append((name, document))
+    resources, dumps = gather(documents)
     return from_sources(resources, dumps)
 
 

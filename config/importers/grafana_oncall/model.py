@@ -10,6 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from muster.config.importers.report import Skipped
+
+__all__ = [
+    "Chain",
+    "Export",
+    "Integration",
+    "Policy",
+    "Route",
+    "Schedule",
+    "Shift",
+    "Skipped",
+    "User",
+]
+
 
 @dataclass
 class User:
@@ -103,15 +117,6 @@ class Integration:
     name: str
     type: str
     routes: list[Route] = field(default_factory=list)
-
-
-@dataclass
-class Skipped:
-    """A resource the reader found but OnCall's import does not carry: what and why."""
-
-    kind: str
-    name: str
-    reason: str
 
 
 @dataclass

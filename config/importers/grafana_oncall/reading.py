@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import PurePath
 from typing import Any
 
+from muster.config.importers.collecting import known_resources
 from muster.config.importers.fields import Fields
 from muster.config.importers.grafana_oncall.model import (
     Chain,
@@ -209,29 +210,9 @@ def from_sources(
 ) -> Export:
     """One export from Terraform resources and API dumps (``(file name, JSON)`` pairs)."""
     collector = _Collector()
-    for resource in resources:
-        kind = TERRAFORM_KINDS.get(resource.type)
-        if kind is None:
-            why = (
-                "an OnCall resource muster does not import"
-                if resource.type.startswith("grafana_oncall_")
-                else "not a Grafana OnCall resource"
-            )
-            collector.export.skipped.append(Skipped("resource", resource.address, why))
-            continue
-        if resource.mode == "data" and kind != "users":
-            # A schedule or chain looked up by name is defined elsewhere: ids still match.
-            continue
-        if resource.repeated is not None:
-            collector.export.skipped.append(
-                Skipped(
-                    "resource",
-                    resource.address,
-                    f"count/for_each = {resource.repeated} is not expanded: import its state"
-                    " (terraform show -json) instead",
-                )
-            )
-            continue
+    provider = ("grafana_oncall_", "Grafana OnCall")
+    skipped = collector.export.skipped
+    for kind, resource in known_resources(resources, TERRAFORM_KINDS, provider, skipped):
         collector.add(kind, resource.id, resource.values)
     for name, document in dumps:
         for kind, items in _lists(name, document):

@@ -13,12 +13,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import DAILY, HOURLY, MONTHLY, WEEKLY, rrule, weekdays
 
 from muster.config.importers.grafana_oncall.model import Schedule, Shift
+from muster.config.importers.zones import zone_or_none
 from muster.worker.core.paging.rotations import localize
 
 FREQUENCIES: dict[str, Literal[0, 1, 2, 3, 4, 5, 6]] = {
@@ -46,13 +47,6 @@ class Occurrence:
     users: tuple[str, ...]
 
 
-def _zone_of(name: str | None) -> ZoneInfo | None:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
-        return None
-
-
 def _parses(text: str | None) -> bool:
     try:
         naive(text or "", ZoneInfo("UTC"))
@@ -65,7 +59,7 @@ def _problems(shift: Shift, schedule: Schedule) -> Iterator[str]:
     if shift.type not in ("rolling_users", "recurrent_event", "single_event", "override"):
         yield f"type {shift.type!r} is not a shift type OnCall documents"
     zone = shift.time_zone or schedule.time_zone
-    if _zone_of(zone) is None:
+    if zone_or_none(zone) is None:
         yield f"time zone {zone!r} is not an IANA name"
     if not _parses(shift.start):
         yield f"start {shift.start!r} is not a date and time"

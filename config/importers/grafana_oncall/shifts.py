@@ -30,6 +30,7 @@ from muster.config.importers.grafana_oncall.recurrence import (
     occurrences,
     shift_problem,
 )
+from muster.config.importers.zones import spelled, steady
 from muster.worker.core.config.durations import WEEKDAYS, format_duration
 
 MAX_EXPANDED = 2000
@@ -48,15 +49,20 @@ class Translated:
     exact: bool = True
 
 
-def _steady(zone: ZoneInfo, year: int) -> bool:
-    """Whether ``zone`` keeps one UTC offset all year (no daylight saving)."""
-    offsets = {datetime(year, month, 1, tzinfo=zone).utcoffset() for month in range(1, 13)}
-    return len(offsets) == 1
+def _overruns(shift: Shift) -> bool:
+    """Whether a weekly shift masked by days runs past its week's end (``week_start``) into
+    the next holder's turn, where muster's handoff would cut it short."""
+    if shift.frequency != "weekly" or not shift.by_day:
+        return False
+    first = ICAL_DAYS.index(shift.week_start or DEFAULT_WEEK_START)
+    days = [ICAL_DAYS.index(day) for day in shift.by_day if day in ICAL_DAYS]
+    last = max(((day - first) % 7 for day in days), default=0)
+    return last * 86400 + (shift.duration or 0) > shift.interval * 7 * 86400
 
 
 def _turning(shift: Shift, start: datetime, zone: ZoneInfo) -> tuple[str, str, datetime] | None:
     """The rotation's every, handoff and first day, for a shift muster can turn; else None."""
-    if shift.type not in ("rolling_users", "recurrent_event") or shift.until:
+    if shift.type not in ("rolling_users", "recurrent_event") or shift.until or _overruns(shift):
         return None
     if shift.frequency not in ("hourly", "daily", "weekly") or shift.by_month or shift.by_monthday:
         return None
@@ -64,24 +70,13 @@ def _turning(shift: Shift, start: datetime, zone: ZoneInfo) -> tuple[str, str, d
     if shift.frequency == "hourly":
         # OnCall counts hours on the wall clock, muster's sub-day turns in elapsed time: the
         # same only where the clocks never change.
-        if shift.interval >= 24 or not _steady(zone, start.year):
+        if shift.interval >= 24 or not steady(zone, start.year):
             return None
         return format_duration(timedelta(hours=shift.interval)), clock, start
     if shift.frequency == "daily":
         return f"{shift.interval}d", clock, start
-    return _weekly(shift, start, clock)
-
-
-def _weekly(shift: Shift, start: datetime, clock: str) -> tuple[str, str, datetime] | None:
-    """A weekly shift's turns; masked by ``by_day``, they hand over on the week's first day
-    (``week_start``) at the shift's clock. A day's shift still running then (a Monday shift of
-    25 h in weeks from Tuesday) belongs to the week before, and a rotation would hand it on
-    early: None, and it is expanded instead."""
     if shift.by_day:
         first = ICAL_DAYS.index(shift.week_start or DEFAULT_WEEK_START)
-        latest = max((ICAL_DAYS.index(day) - first) % 7 for day in shift.by_day)
-        if timedelta(days=latest, seconds=shift.duration or 0) > timedelta(weeks=1):
-            return None
         start -= timedelta(days=(start.weekday() - first) % 7)
     return f"{shift.interval}w", f"{WEEKDAYS[start.weekday()]} {clock}", start
 
@@ -184,6 +179,8 @@ def _why_not(base: Shift, own_zone: ZoneInfo, zone: ZoneInfo) -> str:
         return "hourly turns in a zone with daylight saving, or of a day or more"
     if base.until:
         return "it ends (until)"
+    if _overruns(base):
+        return "a shift runs past the end of its week (week_start) into the next turn"
     return "a user takes more than one turn, or is not among the files"
 
 
@@ -206,8 +203,8 @@ def _windows(
             windows.append(
                 {
                     "person": holder,
-                    "from": _spelled(max(occurrence.starts, since), zone),
-                    "until": _spelled(occurrence.ends, zone),
+                    "from": spelled(max(occurrence.starts, since), zone),
+                    "until": spelled(occurrence.ends, zone),
                 }
             )
     if len(windows) > MAX_EXPANDED:
@@ -217,7 +214,3 @@ def _windows(
         )
         windows = windows[:MAX_EXPANDED]
     return windows
-
-
-def _spelled(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).isoformat(timespec="minutes")

@@ -12,7 +12,15 @@ from click.testing import CliRunner
 
 from muster.config.importers.grafana_oncall import import_documents, read_export
 from muster.config.importers.grafana_oncall.escalation import plan_chain
-from muster.config.importers.grafana_oncall.model import Chain, Policy
+from muster.config.importers.grafana_oncall.model import (
+    Chain,
+    Export,
+    Policy,
+    Schedule,
+    Shift,
+    User,
+)
+from muster.config.importers.grafana_oncall.translate import translate
 from muster.config.importers.people import read_people
 from muster.config.importers.report import Outcome, Report
 from muster.config.importers.sources import read_documents
@@ -207,4 +215,39 @@ def test_hourly_turns_where_clocks_change_are_written_out_as_overrides(tmp_path:
         expected = oncall_reference.on_call(export, schedule, at)
         if expected is not None:
             assert routing.on_call("platform", at) == export.users[expected].username, at
+        at += timedelta(minutes=30)
+
+
+def test_a_weekly_shift_running_past_its_week_start_is_written_out() -> None:
+    """A Monday shift of 25 hours in weeks starting on Tuesday holds until Tuesday 01:00, past
+    the handoff muster's rotation would make at Tuesday 00:00: the layer is written out as
+    overrides instead, and OnCall's holder is muster's all year (found by the property test)."""
+    shift = Shift(
+        id="base",
+        name="base",
+        type="rolling_users",
+        start="2026-01-01T00:00:00",
+        duration=90000,
+        frequency="weekly",
+        by_day=["MO"],
+        week_start="TU",
+        time_zone="Europe/Dublin",
+        rolling_users=[["U0"], ["U1"]],
+    )
+    schedule = Schedule(
+        id="S", name="Team", type="calendar", time_zone="Europe/Dublin", shift_ids=["base"]
+    )
+    export = Export(
+        users={user: User(id=user, username=user.lower()) for user in ("U0", "U1")},
+        schedules={"S": schedule},
+        shifts={"base": shift},
+    )
+    result = translate(export, read_people("username\n"), NOW)
+    assert "runs past the end of its week" in result.report.render()
+    routing = loaded(result).routing
+    at = NOW + timedelta(days=1)
+    while at < NOW + timedelta(days=360):
+        expected = oncall_reference.on_call(export, schedule, at)
+        if expected is not None:
+            assert routing.on_call("team", at) == expected.lower(), at
         at += timedelta(minutes=30)
