@@ -7,6 +7,7 @@ import says it holds (its horizon, cut short where a schedule's overrides were).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -74,6 +75,16 @@ def schedules(draw: st.DrawFn) -> Export:
     return export
 
 
+def _repeated(at: datetime, zone_name: str | None) -> bool:
+    """Whether ``at`` falls in the hour a fall-back change repeats. muster reads a restriction
+    bound there as its first occurrence (``localize``); Opsgenie does not document its reading,
+    and the reference reads the wall clock, so the two may differ inside that hour only."""
+    zone = ZoneInfo(zone_name or "UTC")
+    local = at.astimezone(zone).replace(tzinfo=None)
+    first, second = (local.replace(tzinfo=zone, fold=fold).astimezone(UTC) for fold in (0, 1))
+    return first != second
+
+
 @settings(max_examples=40, deadline=None)
 @given(schedules())
 def test_the_imported_rotation_has_one_of_opsgenies_on_call_people(export: Export) -> None:
@@ -85,6 +96,8 @@ def test_the_imported_rotation_has_one_of_opsgenies_on_call_people(export: Expor
         at = day + timedelta(minutes=step)
         if result.horizon and at >= result.horizon[1]:
             break  # overrides were cut short (and reported): the import holds until then
+        if _repeated(at, schedule.timezone):
+            continue
         expected = opsgenie_reference.on_call(schedule, at)
         if expected:
             assert routing.on_call("team", at) in expected, at  # ids are the people's names here
