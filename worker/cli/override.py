@@ -20,7 +20,7 @@ import click
 from muster.config.loader import LoadedConfig, load_text
 from muster.config.overrides_file import OverridesText
 from muster.config.overrides_store import locked, read_entries, render, write_atomically
-from muster.worker.cli.common import CONFIG_OPTION, load_or_exit, parse_at
+from muster.worker.cli.common import CONFIG_OPTION, PlaceholderEnviron, load_or_exit, parse_at
 from muster.worker.core.config.durations import format_duration, parse_duration
 from muster.worker.core.config.issues import ConfigError
 from muster.worker.core.paging.rotations import as_utc
@@ -52,7 +52,7 @@ def add(
     config_file: Path | None,
 ) -> None:
     """Add an override: PERSON holds ROTATION from --from until --until; prints its id."""
-    loaded = load_or_exit(config_file)
+    loaded = _load(config_file)
     starts = parse_at(from_text, loaded, "--from")
     until = parse_at(until_text, loaded, "--until")
     author = os.environ.get(PERSON_VARIABLE)
@@ -72,7 +72,7 @@ def add(
 @CONFIG_OPTION
 def take(role: str, length: str, person: str | None, reason: str, config_file: Path | None) -> None:
     """Take the pager of ROLE's rotation now, for --for; prints the override's id."""
-    loaded = load_or_exit(config_file)
+    loaded = _load(config_file)
     roles = loaded.routing.config.roles
     if role not in roles:
         _refuse(f"no role {role!r}: the config defines {', '.join(sorted(roles))}")
@@ -94,7 +94,7 @@ def take(role: str, length: str, person: str | None, reason: str, config_file: P
 @CONFIG_OPTION
 def list_overrides(everything: bool, prune: bool, config_file: Path | None) -> None:
     """List the overrides file's overrides in force or to come (--all: every one)."""
-    loaded = load_or_exit(config_file)
+    loaded = _load(config_file)
     now = datetime.now(UTC)
     zone = loaded.routing.config.zone
     with locked(Path(loaded.source)) as path:
@@ -117,7 +117,7 @@ def list_overrides(everything: bool, prune: bool, config_file: Path | None) -> N
 @CONFIG_OPTION
 def remove(ident: str, config_file: Path | None) -> None:
     """Remove the override ID from the overrides file."""
-    loaded = load_or_exit(config_file)
+    loaded = _load(config_file)
     with locked(Path(loaded.source)) as path:
         entries = read_entries(path)
         kept = [entry for entry in entries if entry.get("id") != ident]
@@ -125,6 +125,16 @@ def remove(ident: str, config_file: Path | None) -> None:
             _refuse(f"no override {ident!r} in {path} (muster override list --all shows them)")
         write_atomically(path, render(kept, Path(loaded.source)))
     click.echo(f"removed {ident}")
+
+
+def _environ() -> PlaceholderEnviron:
+    """The environment, with each unset ``${NAME}`` a placeholder: covering a shift needs the
+    config's names, not its secrets (a laptop has none)."""
+    return PlaceholderEnviron(os.environ)
+
+
+def _load(config_file: Path | None) -> LoadedConfig:
+    return load_or_exit(config_file, _environ())
 
 
 def _write_cover(
@@ -165,7 +175,7 @@ def _write_cover(
         }
         text = render([*entries, entry], source)
         try:
-            load_text(loaded.text, loaded.source, None, OverridesText(text, str(path)))
+            load_text(loaded.text, loaded.source, _environ(), OverridesText(text, str(path)))
         except ConfigError as invalid:
             first = invalid.errors[0] if invalid.errors else invalid
             _refuse(f"refused, the config would not load: {first}")

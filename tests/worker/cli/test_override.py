@@ -73,6 +73,16 @@ def test_add_writes_an_override_that_holds_the_rotation_from_its_first_second_to
     assert routing.on_call("support-leads", until) == before
 
 
+def test_covering_a_shift_needs_the_configs_names_not_its_secrets(config: Path) -> None:
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace('"demo-only-secret-change-me"', "${MUSTER_ACK_SECRET}"), "utf-8")
+
+    result = add(config, hours_from_now(24), hours_from_now(30))
+
+    assert result.exit_code == 0, result.output
+    assert "MUSTER_ACK_SECRET" not in overrides_path(config).read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
