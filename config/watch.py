@@ -145,6 +145,8 @@ class ConfigSource:
         if invalid.errors:
             first = invalid.errors[0]
             where = f", the first at line {first.line}" if first.line is not None else ""
+            if where and first.file is not None and first.file != str(self.path):
+                where += f" of {Path(first.file).name}"  # the overrides file
         return (
             f"{self.path} is rejected ({count} error{'s' if count != 1 else ''}{where}):"
             f" serving {self.serving}"

@@ -142,3 +142,6 @@ def test_a_bad_overrides_file_leaves_the_last_good_config_serving(tmp_path: Path
     assert served.current().routing.on_call("commanders", FROM) == "ben"
     assert served.last_error is not None
     assert served.last_error.errors[0].file == str(overrides_path(config))
+    assert served.status().startswith(
+        f"{config} is rejected (4 errors, the first at line 1 of routing.overrides.yaml)"
+    )
