@@ -1,6 +1,7 @@
 """Serving the config file's latest good version: edits apply without a restart, bad ones never.
 
-The file is checked at most once per ``interval`` (a ``stat``, no read unless it changed). A new
+The file, and its overrides file (:mod:`muster.config.overrides_file`), are checked at most once
+per ``interval`` (a ``stat`` each, no read unless one changed). A new
 version that fails validation is logged with all its errors and the last good config keeps
 serving, so a bad edit can never stop paging. Each config that loads cleanly is handed to a
 :class:`~muster.config.last_good.Keeper` (the database), so that a process started while the
@@ -23,6 +24,7 @@ import structlog
 from muster.config import known_secrets
 from muster.config.last_good import Keeper, KeptConfig, fingerprint
 from muster.config.loader import LoadedConfig, load_config, load_text
+from muster.config.overrides_file import overrides_path
 from muster.worker.core.config.issues import ConfigError, error
 
 log = structlog.get_logger("muster.config")
@@ -143,6 +145,8 @@ class ConfigSource:
         if invalid.errors:
             first = invalid.errors[0]
             where = f", the first at line {first.line}" if first.line is not None else ""
+            if where and first.file is not None and first.file != str(self.path):
+                where += f" of {Path(first.file).name}"  # the overrides file
         return (
             f"{self.path} is rejected ({count} error{'s' if count != 1 else ''}{where}):"
             f" serving {self.serving}"
@@ -220,9 +224,14 @@ class ConfigSource:
         known_secrets.remember(loaded.routing.private_values)
         log.info("config.reloaded", source=str(self.path))
 
-    def _stat(self) -> tuple[int, int, int] | None:
-        try:
-            stat = self.path.stat()
-        except OSError:
-            return None
-        return (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+    def _stat(self) -> tuple[tuple[int, int, int] | None, ...]:
+        """The routing file's and its overrides file's versions: an edit of either reloads."""
+        return (_version(self.path), _version(overrides_path(self.path)))
+
+
+def _version(path: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size, stat.st_ino)

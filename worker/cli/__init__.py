@@ -65,10 +65,18 @@ COMMANDS: dict[str, Entry] = {
         "muster.worker.cli.oncall:oncall",
         "Show who is on call for each role and service, since when, until when, and who is next.",
     ),
+    "override": Entry(
+        "muster.worker.cli.override:override",
+        "Cover a shift: overrides kept in the routing config's overrides file.",
+    ),
     "resolve": Entry("muster.worker.cli.producer:resolve", "Resolve INCIDENT_ID."),
     "route": Entry(
         "muster.worker.cli.route:route",
         "Show who would be paged for an incident, and how it would escalate.",
+    ),
+    "take": Entry(
+        "muster.worker.cli.override:take",
+        "Take the pager of ROLE's rotation now, for --for; prints the override's id.",
     ),
     "timeline": Entry(
         "muster.worker.cli.ops:timeline",
