@@ -96,6 +96,19 @@ class TestShifts:
             ShiftChange("dan", "api-oncall", True, at(2, 12), at(3, 12), (), ("api",)),
         )
 
+    def test_a_first_turn_moved_later_opens_a_gap_that_nobody_gains(self) -> None:
+        old = routing_of(document_with())
+        diff = config_diff(old, routing_of(document_with(start="2026-11-30")), MONDAY, FORTNIGHT)
+        first_turn = at(7, 9)
+        assert [c for c in diff.shifts if c.person is None] == [
+            ShiftChange(None, "commanders", True, MONDAY, first_turn, ("commander",))
+        ]
+        assert not [c for c in diff.shifts if c.gained and c.person and c.starts < first_turn]
+        lost = {(c.person, c.starts) for c in diff.shifts if not c.gained and c.until <= first_turn}
+        assert lost == {
+            (old.on_call("commanders", moment), moment) for moment in (MONDAY, at(0, 9))
+        }
+
     def test_an_override_outside_the_horizon_changes_nothing(self) -> None:
         new_document = document_with()
         new_document["overrides"] = [
@@ -165,7 +178,7 @@ def _weeks(old: Routing, new: Routing) -> list[tuple[datetime, datetime, str | N
 @st.composite
 def edits(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
     """A commanders rotation and a small edit of it: members swapped or one added, its handoff
-    moved, an override added (each maybe)."""
+    moved, its first turn later, an override added (each maybe)."""
     members = draw(st.lists(st.sampled_from(PEOPLE), min_size=1, max_size=4, unique=True))
     every = draw(st.sampled_from(["1d", "1w", "12h"]))
     hour = draw(st.integers(0, 23))
@@ -184,6 +197,9 @@ def edits(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
         commanders["handoff"] = (
             f"{day}{draw(st.integers(0, 23)):02}:{draw(st.sampled_from(['00', '30']))}"
         )
+    if draw(st.booleans()):  # a later first turn: nobody is on call before it (a gap)
+        later = MONDAY + timedelta(weeks=draw(st.integers(0, 10)))
+        commanders["start"] = later.date().isoformat()
     for document in (old, new) if draw(st.booleans()) else (new,):
         if draw(st.booleans()):
             starts = MONDAY + timedelta(hours=draw(st.integers(-48, 24 * 16)))
