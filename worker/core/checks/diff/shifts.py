@@ -69,12 +69,32 @@ def shift_changes(
     """Every stretch of ``[start, end)`` a person (or a gap) gains or loses, by rotation (the new
     config's order, then rotations only the old one has), merged where one person's stretches
     meet."""
-    before = {duty.rotation: duty for duty in final_shifts(old, start, end)}
-    after = {duty.rotation: duty for duty in final_shifts(new, start, end)}
+    edited = _edited_rotations(old, new)
+    before = {duty.rotation: duty for duty in final_shifts(old, start, end, rotations=edited)}
+    after = {duty.rotation: duty for duty in final_shifts(new, start, end, rotations=edited)}
     changes: list[ShiftChange] = []
     for name in [*after, *(name for name in before if name not in after)]:
         changes += _rotation_changes(before.get(name), after.get(name), name, start, end)
     return tuple(changes)
+
+
+def _edited_rotations(old: Routing, new: Routing) -> frozenset[str] | None:
+    """The rotations whose holders the edit can change (None: all, the timezone changed): a
+    rotation written the same, with the same overrides in the same order, has the same final
+    shifts, and most of a large organisation's rotations are untouched by one pull request."""
+    if old.config.timezone != new.config.timezone:
+        return None
+    written_old, written_new = old.config.rotations, new.config.rotations
+    return frozenset(
+        name
+        for name in {*written_old, *written_new}
+        if written_old.get(name) != written_new.get(name)
+        or _overrides_of(old, name) != _overrides_of(new, name)
+    )
+
+
+def _overrides_of(routing: Routing, rotation: str) -> list[object]:
+    return [override for override in routing.config.overrides if override.rotation == rotation]
 
 
 def _rotation_changes(
