@@ -1,7 +1,8 @@
 """``muster config diff``'s core (``checks.diff``): the stretches each person gains or loses when a
-config is edited, the policy cells that change, and only the risks the edit brings (the
-scenarios); and, over random small edits to rotations and overrides, claims that are exactly the
-differences of the two sides' holders at every instant looked at (the property)."""
+config is edited, the first pages that change, the policy cells that change, and only the risks
+the edit brings (the scenarios); and, over random small edits to rotations and overrides, claims
+that are exactly the differences of the two sides' holders and first pages at every instant
+looked at (the property)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ from muster.config.loader import load_text
 from muster.worker.core.checks.diff.changes import CHANGED, RISKY, UNCHANGED, config_diff
 from muster.worker.core.checks.diff.policy import PolicyChange
 from muster.worker.core.checks.diff.shifts import ShiftChange
+from muster.worker.core.paging.first_page import first_page
+from muster.worker.core.paging.incident import Incident
+from muster.worker.core.paging.plan import build_page_plan
 from muster.worker.core.paging.routing import Routing
 from tests.harness.configs import minimal_document
 from tests.harness.rotation_shapes import PROPERTY, TICK
@@ -123,6 +127,28 @@ class TestShifts:
         assert diff.shifts == ()
 
 
+class TestPages:
+    def test_a_new_member_pages_first_where_the_old_holder_did(self) -> None:
+        old = routing_of(document_with())
+        new = routing_of(document_with(members=["ann", "ben", "eve"]))
+        diff = config_diff(old, new, MONDAY, FORTNIGHT)
+        lost = {(c.starts, c.until) for c in diff.shifts if not c.gained}
+        for service in ("api", "(unknown service)"):
+            sev1 = [c for c in diff.pages if (c.severity, c.service) == ("SEV1", service)]
+            assert {(c.starts, c.until) for c in sev1} == lost
+            for change in sev1:
+                was = old.on_call("commanders", change.starts)
+                now = new.on_call("commanders", change.starts)
+                assert (change.old, change.new) == ((was, "chat"), (now, "chat"))
+        assert not [c for c in diff.pages if c.severity == "SEV2"]  # SEV2 pages the SMEs only
+
+    def test_an_unedited_config_pages_alike(self) -> None:
+        same = config_diff(
+            routing_of(document_with()), routing_of(document_with()), MONDAY, FORTNIGHT
+        )
+        assert same.pages == ()
+
+
 class TestRisks:
     def test_a_rotation_emptied_by_the_edit_is_a_new_risk_and_exits_two(self) -> None:
         new_document = document_with()
@@ -219,7 +245,7 @@ def edits(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
 class TestProperties:
     @PROPERTY
     @given(pair=edits(), offset=st.integers(0, 24 * 3600 * 60))
-    def test_the_claims_are_exactly_the_differences_of_the_holders(
+    def test_the_claims_are_exactly_the_differences_of_the_holders_and_first_pages(
         self, pair: tuple[dict[str, Any], dict[str, Any]], offset: int
     ) -> None:
         old, new = routing_of(pair[0]), routing_of(pair[1])
@@ -237,3 +263,19 @@ class TestProperties:
                 if c.rotation == "commanders" and c.starts <= moment < c.until
             }
             assert claimed == (set() if was == now else {(was, False), (now, True)}), moment
+            paged = {
+                (c.old, c.new)
+                for c in diff.pages
+                if (c.severity, c.service) == ("SEV1", "api") and c.starts <= moment < c.until
+            }
+            first_before, first_after = first_paged(old, moment), first_paged(new, moment)
+            assert paged == (
+                set() if first_before == first_after else {(first_before, first_after)}
+            )
+
+
+def first_paged(routing: Routing, moment: datetime) -> tuple[str, str] | None:
+    """The engine's first page of a SEV1 for api at ``moment``: who, by which kind."""
+    incident = Incident(id="t", title="t", impact="major", urgency="high", services=("api",))
+    head = first_page(build_page_plan(routing, incident, moment))
+    return (head[0].person, head[0].contacts[0].kind) if head else None

@@ -1,6 +1,7 @@
 """A config diff as people and CI read it: plain text for a terminal, markdown for a pull-request
 comment, JSON for scripts. All three show the same claims in the same order: risks first, then
-each person's gained (+) and lost (−) stretches in the config's timezone, then policy.
+each person's gained (+) and lost (−) stretches in the config's timezone, the first pages that
+change, then policy.
 
 Every name and value that comes from a config file passes through the escaping rule of the format
 it is shown in (:mod:`muster.worker.core.rendering.escaping`): a pull request's YAML is written by
@@ -14,15 +15,19 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from muster.worker.core.checks.diff.changes import ConfigDiff
+from muster.worker.core.checks.diff.pages import FirstPage, PageChange
 from muster.worker.core.checks.diff.shifts import ShiftChange
+from muster.worker.core.checks.lint import UNKNOWN_SERVICE
 from muster.worker.core.config.issues import format_path
 from muster.worker.core.rendering import escaping
+from muster.worker.core.rendering.listing import first, some
 from muster.worker.core.rendering.oncall import iso
 
 FORMATS = ("text", "markdown", "json")
 _DAY = "%a %d %b %H:%M"
 _GAP = "nobody (a gap)"
 _NOTHING = "Nothing changes for people."
+_PAGES = "First pages"
 
 
 def diff_data(diff: ConfigDiff) -> dict[str, Any]:
@@ -58,13 +63,16 @@ def diff_text(diff: ConfigDiff, names: Mapping[str, str], zone: tzinfo) -> str:
     if diff.shifts:
         lines += ["", "Shifts:"]
         lines += [f"  {line}" for line in _people_lines(diff.shifts, names, zone, say)]
+    if diff.pages:
+        lines += ["", f"{_PAGES}:"]
+        lines += [f"  {line}" for line in _page_lines(diff.pages, names, zone, say)]
     if diff.policy:
         lines += ["", "Policy:"]
         lines += [
             f"  {say(format_path(c.path))}: {say(c.old or '(absent)')} → {say(c.new or '(absent)')}"
             for c in diff.policy
         ]
-    if not (diff.risks or diff.shifts or diff.policy):
+    if not diff.status:
         lines += ["", _NOTHING]
     return "\n".join(lines) + "\n"
 
@@ -86,6 +94,9 @@ def diff_markdown(diff: ConfigDiff, names: Mapping[str, str], zone: tzinfo) -> s
     if diff.shifts:
         lines += ["", "#### Shifts", ""]
         lines += [f"- {line}" for line in _people_lines(diff.shifts, names, zone, say, bold=True)]
+    if diff.pages:
+        lines += ["", f"#### {_PAGES}", ""]
+        lines += [f"- {line}" for line in _page_lines(diff.pages, names, zone, say)]
     if diff.policy:
         lines += ["", "#### Policy", "", "| Where | Before | After |", "| --- | --- | --- |"]
         lines += [
@@ -93,7 +104,7 @@ def diff_markdown(diff: ConfigDiff, names: Mapping[str, str], zone: tzinfo) -> s
             f"| {say(c.new or '(absent)')} |"
             for c in diff.policy
         ]
-    if not (diff.risks or diff.shifts or diff.policy):
+    if not diff.status:
         lines += ["", _NOTHING]
     return "\n".join(lines) + "\n"
 
@@ -118,6 +129,38 @@ def _people_lines(
         claims = "; ".join(_claim(change, zone, say) for change in people[person])
         lines.append(f"{who}: {claims}")
     return lines
+
+
+def _page_lines(
+    changes: tuple[PageChange, ...],
+    names: Mapping[str, str],
+    zone: tzinfo,
+    say: Callable[[str], str],
+) -> list[str]:
+    """A line per severity and stretch whose first page changes alike, naming its services (the
+    first few, the rest counted)."""
+    grouped: dict[tuple[str, datetime, datetime, FirstPage, FirstPage], list[str]] = {}
+    for change in changes:
+        key = (change.severity, change.starts, change.until, change.old, change.new)
+        shown = "an unknown service" if change.service == UNKNOWN_SERVICE else change.service
+        grouped.setdefault(key, []).append(shown)
+    lines = []
+    for (severity, starts, until, old, new), services in grouped.items():
+        listed, more = first(services)
+        lines.append(
+            f"{say(severity)} for {say(some(listed, more))}: {_day(starts, zone)}–"
+            f"{_day(until, zone)} pages {say(_paged(new, names))} first,"
+            f" not {say(_paged(old, names))}"
+        )
+    return lines
+
+
+def _paged(page: FirstPage, names: Mapping[str, str]) -> str:
+    return "nobody" if page is None else f"{_who(page[0], names)} by {page[1]}"
+
+
+def _page_data(page: FirstPage) -> dict[str, str] | None:
+    return None if page is None else {"person": page[0], "kind": page[1]}
 
 
 def _claim(change: ShiftChange, zone: tzinfo, say: Callable[[str], str]) -> str:

@@ -64,12 +64,16 @@ def _early(moment: datetime | None) -> float:
 
 
 def shift_changes(
-    old: Routing, new: Routing, start: datetime, end: datetime
+    old: Routing,
+    new: Routing,
+    start: datetime,
+    end: datetime,
+    edited: frozenset[str] | None = None,
 ) -> tuple[ShiftChange, ...]:
     """Every stretch of ``[start, end)`` a person (or a gap) gains or loses, by rotation (the new
     config's order, then rotations only the old one has), merged where one person's stretches
-    meet."""
-    edited = _edited_rotations(old, new)
+    meet. ``edited``: the rotations the edit touched, when known (:func:`edited_rotations`)."""
+    edited = edited_rotations(old, new) if edited is None else edited
     before = {duty.rotation: duty for duty in final_shifts(old, start, end, rotations=edited)}
     after = {duty.rotation: duty for duty in final_shifts(new, start, end, rotations=edited)}
     changes: list[ShiftChange] = []
@@ -78,7 +82,7 @@ def shift_changes(
     return tuple(changes)
 
 
-def _edited_rotations(old: Routing, new: Routing) -> frozenset[str] | None:
+def edited_rotations(old: Routing, new: Routing) -> frozenset[str] | None:
     """The rotations whose holders the edit can change (None: all, the timezone changed): a
     rotation written the same, with the same overrides in the same order, has the same final
     shifts, and most of a large organisation's rotations are untouched by one pull request."""
