@@ -69,6 +69,10 @@ def test_a_new_member_and_a_moved_handoff_are_each_persons_stretches(
     ) in lines
     heidi = next(line for line in lines if "(heidi)" in line)
     assert heidi.startswith("- **Heidi Berg (heidi)**: −Wed 09 Dec 10:00–Thu 10 Dec 10:00 as SME")
+    assert (
+        "- SEV1 for payments-api, search, platform, an unknown service: Mon 28 Dec 09:00–"
+        "Mon 04 Jan 09:00 pages Dave Nowak (dave) by email first, not Alice Byrne (alice) by sms"
+    ) in lines  # dave has no sms number: his first page falls back to email
     assert "Risks" not in done.output
     assert "#### Policy" not in done.output
 
@@ -90,6 +94,20 @@ def test_json_lists_every_claim_with_utc_instants(write_config: Callable[..., Pa
         "services": [],
     } in data["shifts"]
     assert {claim["person"] for claim in data["shifts"]} == {"alice", "dave", "heidi", "ivan"}
+    assert {
+        "severity": "SEV4",
+        "service": "payments-api",
+        "from": "2026-12-09T10:00:00Z",
+        "until": "2026-12-10T10:00:00Z",
+        "old": {"person": "heidi", "kind": "chat"},
+        "new": {"person": "ivan", "kind": "chat"},
+    } in data["pages"]
+    assert {page["service"] for page in data["pages"]} == {
+        "payments-api",
+        "search",
+        "platform",
+        None,  # a service the config does not name, routed to the fallback
+    }
 
 
 def test_a_risk_the_edit_brings_comes_first_and_exits_two(

@@ -49,6 +49,17 @@ def diff_data(diff: ConfigDiff) -> dict[str, Any]:
             }
             for change in diff.shifts
         ],
+        "pages": [
+            {
+                "severity": change.severity,
+                "service": None if change.service == UNKNOWN_SERVICE else change.service,
+                "from": iso(change.starts),
+                "until": iso(change.until),
+                "old": _page_data(change.old),
+                "new": _page_data(change.new),
+            }
+            for change in diff.pages
+        ],
         "policy": [{"path": format_path(c.path), "old": c.old, "new": c.new} for c in diff.policy],
     }
 
