@@ -40,7 +40,8 @@ COMMANDS: dict[str, Entry] = {
         "muster.worker.cli.calendar:calendar", "On-call shifts for calendars and payroll."
     ),
     "config": Entry(
-        "muster.worker.cli.config_commands:config_group", "Check routing config files."
+        "muster.worker.cli.config_commands:config_group",
+        "Check routing config files, and show what an edit of one changes for people.",
     ),
     "db": Entry("muster.worker.cli.ops:db", "The database schema."),
     "dead-letters": Entry(

@@ -1,4 +1,5 @@
-"""``muster config check``: is this config safe to serve? All errors at once, then the warnings."""
+"""``muster config check``: is this config safe to serve? All errors at once, then the warnings.
+``muster config diff`` (:mod:`muster.worker.cli.config_diff`) is in the same group."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from muster.channels.target_check import target_warnings
 from muster.config.settings import Settings
 from muster.config.yaml_document import parse_yaml
 from muster.worker.cli.common import PlaceholderEnviron, load_or_exit
+from muster.worker.cli.config_diff import diff
 from muster.worker.core.checks.lint import lint
 from muster.worker.core.checks.secret_lint import literal_secrets
 from muster.worker.core.rendering.windows import upcoming_windows
@@ -19,7 +21,10 @@ from muster.worker.core.rendering.windows import upcoming_windows
 
 @click.group("config")
 def config_group() -> None:
-    """Check routing config files."""
+    """Check routing config files, and show what an edit of one changes for people."""
+
+
+config_group.add_command(diff)
 
 
 @config_group.command("check")

@@ -19,6 +19,9 @@ from muster.worker.core.paging.incident import Incident
 from muster.worker.core.paging.plan import build_page_plan
 from muster.worker.core.paging.routing import Routing, Severity
 
+UNKNOWN_SERVICE = "(unknown service)"
+"""A service no config defines, as the checks name it: routed to the fallback service."""
+
 
 def lint(routing: Routing, now: datetime) -> list[ConfigIssue]:
     """Every warning about ``routing`` as it would page at ``now``."""
@@ -124,7 +127,7 @@ def _escalation_chains(routing: Routing) -> list[ConfigIssue]:
 
 def _silent_levels(routing: Routing, now: datetime) -> list[ConfigIssue]:
     config = routing.config
-    services = [*config.services, "(unknown service)"]
+    services = [*config.services, UNKNOWN_SERVICE]
     issues = []
     for name, level in config.severity.levels.items():
         severity = Severity(name=name, level=level, rank=config.level_order.index(name))
@@ -133,7 +136,7 @@ def _silent_levels(routing: Routing, now: datetime) -> list[ConfigIssue]:
             incident = Incident(id="lint", title="lint", impact="", urgency="", services=(service,))
             plan = build_page_plan(routing, incident, now, severity=severity)
             if not plan.pages:
-                what = "an unknown service" if service == "(unknown service)" else service
+                what = "an unknown service" if service == UNKNOWN_SERVICE else service
                 issues.append(
                     warning(
                         ("severity", "levels", name),

@@ -1,0 +1,62 @@
+"""The whole diff of two configs: the risks the edit brings first, then shifts, first pages and
+policy.
+
+Risks are the lints (:mod:`muster.worker.core.checks.lint`) of the new side that the old side does
+not have at the same instant: a reviewer is told what the edit introduces, not what was already
+there. The exit status a CI job acts on is decided here, once, for every format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from muster.worker.core.checks.diff.pages import PageChange, page_changes
+from muster.worker.core.checks.diff.policy import PolicyChange, policy_changes
+from muster.worker.core.checks.diff.shifts import ShiftChange, edited_rotations, shift_changes
+from muster.worker.core.checks.lint import lint
+from muster.worker.core.config.issues import ConfigIssue
+from muster.worker.core.paging.routing import Routing
+
+UNCHANGED, CHANGED, RISKY = 0, 1, 2
+"""``muster config diff``'s exit statuses: nothing changes for people; something does; the edit
+brings a new risk (or the new side is invalid)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigDiff:
+    """What an edit changes over ``[start, end)``."""
+
+    start: datetime
+    end: datetime
+    risks: tuple[ConfigIssue, ...]
+    shifts: tuple[ShiftChange, ...]
+    pages: tuple[PageChange, ...]
+    policy: tuple[PolicyChange, ...]
+
+    @property
+    def status(self) -> int:
+        """The exit status for CI: :data:`RISKY`, :data:`CHANGED` or :data:`UNCHANGED`."""
+        if self.risks:
+            return RISKY
+        return CHANGED if self.shifts or self.pages or self.policy else UNCHANGED
+
+
+def new_risks(old: Routing, new: Routing, at: datetime) -> tuple[ConfigIssue, ...]:
+    """The new side's lints at ``at`` that the old side does not have."""
+    had = {(issue.path, issue.message) for issue in lint(old, at)}
+    return tuple(issue for issue in lint(new, at) if (issue.path, issue.message) not in had)
+
+
+def config_diff(old: Routing, new: Routing, start: datetime, horizon: timedelta) -> ConfigDiff:
+    """Everything the edit from ``old`` to ``new`` changes from ``start`` for ``horizon``."""
+    end = start + horizon
+    edited = edited_rotations(old, new)
+    return ConfigDiff(
+        start,
+        end,
+        new_risks(old, new, start),
+        shift_changes(old, new, start, end, edited),
+        page_changes(old, new, start, end, edited),
+        policy_changes(old.config, new.config),
+    )
