@@ -30,15 +30,16 @@ def declare(
     message_id: str = "m-1",
     *,
     base: Mapping[str, Any] = CHECKOUT_FAILING,
-    first_wave: Callable[[Any], None] | None = None,
+    send_first_page: Callable[[Any], None] | None = None,
     queue_fan_out: Callable[[str, str], None] | None = None,
     **fields: Any,
 ) -> Outcome:
-    """``base`` with ``fields`` over it, parsed as the contract says and handled; ``first_wave``
-    and ``queue_fan_out`` are what the worker's task hands the handler (default: none)."""
+    """``base`` with ``fields`` over it, parsed as the contract says and handled;
+    ``send_first_page`` and ``queue_fan_out`` are what the worker's task hands the handler
+    (default: none)."""
     message = parse(DECLARED, {**base, **fields})
     assert isinstance(message, Declared)
-    return handle_declared(rt, message, message_id, first_wave, queue_fan_out)
+    return handle_declared(rt, message, message_id, send_first_page, queue_fan_out)
 
 
 # Two declarations the listings show: one with a producer's terminal escapes in its title.

@@ -46,7 +46,7 @@ def derived_incident_id(message_id: str) -> str:
     return "inc-" + hashlib.sha256(message_id.encode()).hexdigest()[:12]
 
 
-FirstWave = Callable[[list[Claimed]], None]
+FirstPageSender = Callable[[list[Claimed]], None]
 """Sends the first page's rows, committed already claimed (:mod:`.first_page`)."""
 
 
@@ -54,14 +54,14 @@ def handle_declared(
     rt: Runtime,
     message: Declared,
     message_id: str,
-    first_wave: FirstWave | None = None,
+    send_first_page: FirstPageSender | None = None,
     queue_fan_out: Callable[[str, str], None] | None = None,
 ) -> Outcome:
     """Store, plan and page a new incident; join an open one with the same fingerprint.
 
     Two commits: the incident with its first page (the head of the level's page list, by their
     first contact kind), then the rest of the fan-out, timers and broadcasts. Given
-    ``first_wave``, the first page is written already claimed by this worker and handed to it
+    ``send_first_page``, the first page is written already claimed by this worker and handed to it
     between the commits, to be sent at once: how soon the first person hears does not grow
     with the size of the fan-out (a crash leaves it to the sweeper when its lease ends). A
     crash between the commits leaves the incident not ``fanned_out``; the redelivered
@@ -92,7 +92,7 @@ def handle_declared(
         declared_at=declared_at,
         now=now,
     )
-    sending_until = None if first_wave is None else now + rt.lease
+    sending_until = None if send_first_page is None else now + rt.lease
     rows = page_rows(
         None,
         routing,
@@ -116,9 +116,9 @@ def handle_declared(
             joined = _joined_before(session, incident_id)
         return Outcome(joined or incident_id, note="duplicate declaration: it joined this incident")
     first = [row for row in first if row.status != DeliveryStatus.HELD]  # held for a digest
-    if first and first_wave is not None:
+    if first and send_first_page is not None:
         try:
-            first_wave([claimed(row) for row in first])
+            send_first_page([claimed(row) for row in first])
         except Exception:  # the rest of the fan-out must be written regardless
             # The first page stays claimed; the sweeper sends it when its lease runs out.
             log.exception("incident.first_page_not_started", incident_id=incident_id)
@@ -146,7 +146,9 @@ def handle_declared(
             covered_by=gap.covered_by,
         )
     first_ids = tuple(row.id for row in first)
-    return Outcome(incident_id, first_ids + rest, first_wave=first_ids if first_wave else ())
+    return Outcome(
+        incident_id, first_ids + rest, first_page_ids=first_ids if send_first_page else ()
+    )
 
 
 def _declared_again(

@@ -16,4 +16,4 @@ class Outcome:
     incident_id: str | None
     deliveries: tuple[int, ...] = ()
     note: str = ""
-    first_wave: tuple[int, ...] = ()  # of ``deliveries``, those already handed to be sent
+    first_page_ids: tuple[int, ...] = ()  # of ``deliveries``, those already handed to be sent

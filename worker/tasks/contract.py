@@ -68,7 +68,7 @@ def handle_message(task: Task, name: str, payload: Any) -> str | None:
         deliveries=len(outcome.deliveries),
         note=outcome.note or None,
     )
-    enqueue(task.app, [d for d in outcome.deliveries if d not in outcome.first_wave])
+    enqueue(task.app, [d for d in outcome.deliveries if d not in outcome.first_page_ids])
     return outcome.incident_id
 
 
@@ -87,7 +87,11 @@ def _handle(task: Task, name: str, payload: Any) -> Outcome | None:
 
             first_page = FirstPage(rt, Enqueuing(task.app))
             return handle_declared(
-                rt, message, message_id, first_wave=first_page.start, queue_fan_out=queue_fan_out
+                rt,
+                message,
+                message_id,
+                send_first_page=first_page.start,
+                queue_fan_out=queue_fan_out,
             )
         return HANDLERS[name](rt, message, message_id)
     except InvalidMessage as invalid:

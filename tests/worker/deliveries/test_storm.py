@@ -29,11 +29,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.runtime(databases=BOTH_DATABA
 MINUTE = timedelta(minutes=1)
 
 
-def declare_sev2(rt: Runtime, n: int, impact: str = "minor", **first_wave: Any) -> str:
+def declare_sev2(rt: Runtime, n: int, impact: str = "minor", **send_first_page: Any) -> str:
     """SEV2 by default (minor × high) on payments-api, handled as the worker does."""
     incident_id = f"inc-{n}"
     title = f"Checkout slow {n}"
-    declare(rt, f"m-{n}", incident_id=incident_id, title=title, impact=impact, **first_wave)
+    declare(rt, f"m-{n}", incident_id=incident_id, title=title, impact=impact, **send_first_page)
     return incident_id
 
 
@@ -62,7 +62,7 @@ def digests(rt: Runtime) -> list[Delivery]:
 def seven_sev2s(rt: Runtime) -> list[str]:
     incidents = []
     for n in range(7):
-        incidents.append(declare_sev2(rt, n, first_wave=lambda _rows: None))
+        incidents.append(declare_sev2(rt, n, send_first_page=lambda _rows: None))
         clock(rt).advance(MINUTE)
     return incidents
 
@@ -92,7 +92,7 @@ class TestHolding:
         self, rt: Runtime
     ) -> None:
         seven_sev2s(rt)
-        declare_sev2(rt, 99, impact="critical", first_wave=lambda _rows: None)
+        declare_sev2(rt, 99, impact="critical", send_first_page=lambda _rows: None)
         with rt.database.transaction() as session:
             first = session.scalar(
                 select(Delivery.status).where(
@@ -111,10 +111,10 @@ class TestHolding:
         assert (first, dmitri) == ("sending", "held")
         assert pages(rt, "bob", "sms")["held"] == 2  # the SEV1 first page was not counted
 
-    def test_held_first_pages_are_not_handed_to_the_first_wave(self, rt: Runtime) -> None:
+    def test_held_first_pages_are_not_handed_to_the_send_first_page(self, rt: Runtime) -> None:
         handed: list[Any] = []
         for n in range(7):
-            declare_sev2(rt, n, first_wave=handed.extend)
+            declare_sev2(rt, n, send_first_page=handed.extend)
         assert [row.incident_id for row in handed] == [f"inc-{n}" for n in range(5)]
 
 
@@ -176,8 +176,8 @@ class TestDigest:
         rt.config.path.write_text(
             rt.config.path.read_text() + "limits: {kinds: {sms: {max: 1, per: 1h}}}\n"
         )
-        declare_sev2(rt, 1, first_wave=lambda _rows: None)
-        declare_sev2(rt, 2, first_wave=lambda _rows: None)
+        declare_sev2(rt, 1, send_first_page=lambda _rows: None)
+        declare_sev2(rt, 2, send_first_page=lambda _rows: None)
         for _ in range(25):  # bob's own chain pages him again (repeat) at +20m
             clock(rt).advance(MINUTE)
             scan(rt)

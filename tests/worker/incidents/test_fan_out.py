@@ -74,10 +74,10 @@ class TestFirstPage:
         self, rt: Runtime
     ) -> None:
         handed: list[list[Claimed]] = []
-        outcome = handle_declared(rt, declared(), "m-1", first_wave=handed.append)
+        outcome = handle_declared(rt, declared(), "m-1", send_first_page=handed.append)
         assert [[(c.person, c.kind) for c in wave] for wave in handed] == [[("bob", "sms")]]
         first = handed[0][0]
-        assert outcome.first_wave == (first.id,)
+        assert outcome.first_page_ids == (first.id,)
         assert outcome.deliveries[0] == first.id
         assert len(set(outcome.deliveries)) == len(outcome.deliveries) == len(deliveries(rt))
         statuses = {row.id: row.status for row in deliveries(rt)}
@@ -88,28 +88,32 @@ class TestFirstPage:
         """Between the commits the incident exists with the first page only."""
         seen: dict[str, Any] = {}
 
-        def first_wave(claimed: list[Claimed]) -> None:
+        def send_first_page(claimed: list[Claimed]) -> None:
             seen["rows"] = len(deliveries(rt))
             seen["follow_ups"] = send_claimed(rt, claimed)
 
-        outcome = handle_declared(rt, declared(), "m-1", first_wave=first_wave)
+        outcome = handle_declared(rt, declared(), "m-1", send_first_page=send_first_page)
         assert seen == {"rows": 1, "follow_ups": ()}
         assert sent(rt) == ["outbox://sms/+353850000002"]
         by_id = {row.id: row for row in deliveries(rt)}
-        assert by_id[outcome.first_wave[0]].status == "sent"
+        assert by_id[outcome.first_page_ids[0]].status == "sent"
 
-    def test_without_a_first_wave_every_delivery_is_left_to_the_queue(self, rt: Runtime) -> None:
+    def test_without_a_first_page_sender_every_delivery_is_left_to_the_queue(
+        self, rt: Runtime
+    ) -> None:
         outcome = handle_declared(rt, declared(), "m-1")
-        assert outcome.first_wave == ()
+        assert outcome.first_page_ids == ()
         assert {row.status for row in deliveries(rt)} == {"pending"}
 
 
-class TestFirstWaveFailing:
-    def test_a_first_wave_that_cannot_start_still_gets_the_rest_written(self, rt: Runtime) -> None:
+class TestFirstPageSenderFailing:
+    def test_a_first_page_that_cannot_start_sending_still_gets_the_rest_written(
+        self, rt: Runtime
+    ) -> None:
         def broken(_: list[Claimed]) -> None:
             raise RuntimeError("no thread to send on")
 
-        outcome = handle_declared(rt, declared(), "m-1", first_wave=broken)
+        outcome = handle_declared(rt, declared(), "m-1", send_first_page=broken)
         assert len(outcome.deliveries) == len(deliveries(rt)) > 1
         with rt.database.transaction() as session:
             assert session.get_one(Incident, "inc-1").fanned_out is True
@@ -132,10 +136,10 @@ class TestFirstPageHeadStart:
         follow_ups: list[tuple[int, ...]] = []
         try:
             outcome = handle_declared(
-                rt, declared(), "m-1", first_wave=FirstPage(rt, follow_ups.append).start
+                rt, declared(), "m-1", send_first_page=FirstPage(rt, follow_ups.append).start
             )
             assert len(outcome.deliveries) == len(deliveries(rt))  # the rest was written meanwhile
-            first = set(outcome.first_wave)
+            first = set(outcome.first_page_ids)
             assert {row.status for row in deliveries(rt) if row.id in first} == {"sending"}
             answer.set()
             wait_until(lambda: {r.status for r in deliveries(rt) if r.id in first} == {"sent"})
@@ -154,11 +158,11 @@ class TestQueuedFanOut:
             rt,
             declared(),
             "m-1",
-            first_wave=lambda _: None,
+            send_first_page=lambda _: None,
             queue_fan_out=lambda incident, message: queued.append((incident, message)),
         )
         assert queued == [("inc-1", "m-1")]
-        assert outcome.deliveries == outcome.first_wave
+        assert outcome.deliveries == outcome.first_page_ids
         assert len(deliveries(rt)) == 1
         rest = handle_fan_out(rt, "inc-1", "m-1")
         assert sorted(
@@ -178,7 +182,7 @@ class TestCrashBetweenTheCommits:
             raise WorkerDied
 
         with pytest.raises(WorkerDied):
-            handle_declared(rt, declared(), "m-1", first_wave=die)
+            handle_declared(rt, declared(), "m-1", send_first_page=die)
 
     def test_leaves_the_incident_not_fanned_out_with_only_its_first_page(self, rt: Runtime) -> None:
         self.crash(rt)

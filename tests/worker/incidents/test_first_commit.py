@@ -29,7 +29,7 @@ def declare_handing_over(
     outcome = declare(
         rt,
         message_id,
-        first_wave=handed.extend,
+        send_first_page=handed.extend,
         queue_fan_out=lambda incident_id, declaration: handle_fan_out(rt, incident_id, declaration),
         **fields,
     )
@@ -58,8 +58,8 @@ class TestFirstCommit:
         assert held == ["fp"]
         assert deliveries[0] == ("inc-1", "bob", "sending")
         assert [status for *_, status in deliveries[1:]] == ["pending"] * 12  # the fan-out
-        assert [claimed.id for claimed in handed] == list(outcome.first_wave)
-        assert outcome.first_wave
+        assert [claimed.id for claimed in handed] == list(outcome.first_page_ids)
+        assert outcome.first_page_ids
 
     def test_the_same_declaration_again_writes_nothing(self, rt: Runtime) -> None:
         """A redelivery meets the incident's key: no second first page."""
