@@ -111,7 +111,7 @@ class TestHolding:
         assert (first, dmitri) == ("sending", "held")
         assert pages(rt, "bob", "sms")["held"] == 2  # the SEV1 first page was not counted
 
-    def test_held_first_pages_are_not_handed_to_the_send_first_page(self, rt: Runtime) -> None:
+    def test_held_first_pages_are_not_handed_to_the_first_page_sender(self, rt: Runtime) -> None:
         handed: list[Any] = []
         for n in range(7):
             declare_sev2(rt, n, send_first_page=handed.extend)
