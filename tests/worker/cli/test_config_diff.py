@@ -73,6 +73,21 @@ def test_a_new_member_and_a_moved_handoff_are_each_persons_stretches(
         "- SEV1 for payments-api, search, platform, an unknown service: Mon 28 Dec 09:00–"
         "Mon 04 Jan 09:00 pages Dave Nowak (dave) by email first, not Alice Byrne (alice) by sms"
     ) in lines  # dave has no sms number: his first page falls back to email
+    assert (
+        "- SEV1 incident commander at once for payments-api, search, platform, an unknown"
+        " service: +Dave Nowak (dave) by chat, email; −Alice Byrne (alice) by chat, email, sms"
+        " (declared Mon 28 Dec 09:00–Mon 04 Jan 09:00)"
+    ) in lines
+    assert (  # SEV1 repeats its chain: the commander again 10m on, so from 10m before the handoff
+        "- SEV1 incident commander after 10m unacknowledged for payments-api, search, platform,"
+        " an unknown service: +Dave Nowak (dave) by chat, email; −Alice Byrne (alice) by chat,"
+        " email, sms (declared Mon 28 Dec 08:50–Mon 04 Jan 08:50)"
+    ) in lines
+    assert (  # the moved payments handoff: heidi's Wednesdays go to ivan, an SME line of its own
+        "- SEV2 SME of payments-api at once: +Ivan Petrov (ivan) by chat, sms; −Heidi Berg"
+        " (heidi) by chat, sms (declared Wed 09 Dec 10:00–Thu 10 Dec 10:00, Wed 23 Dec 10:00–"
+        "Thu 24 Dec 10:00)"
+    ) in lines
     assert "Risks" not in done.output
     assert "#### Policy" not in done.output
 
@@ -101,8 +116,18 @@ def test_json_lists_every_claim_with_utc_instants(write_config: Callable[..., Pa
         "until": "2026-12-10T10:00:00Z",
         "old": {"person": "heidi", "kind": "chat"},
         "new": {"person": "ivan", "kind": "chat"},
+    } in data["first_pages"]
+    assert {
+        "severity": "SEV2",
+        "service": "search",
+        "role": "incident_commander",
+        "delay_seconds": 1200,
+        "from": "2026-12-28T08:40:00Z",
+        "until": "2027-01-04T08:40:00Z",
+        "lost": [{"person": "alice", "kind": "chat"}, {"person": "alice", "kind": "sms"}],
+        "gained": [{"person": "dave", "kind": "chat"}, {"person": "dave", "kind": "email"}],
     } in data["pages"]
-    assert {page["service"] for page in data["pages"]} == {
+    assert {page["service"] for page in data["first_pages"]} == {
         "payments-api",
         "search",
         "platform",
@@ -150,7 +175,7 @@ def test_names_from_the_config_are_inert_in_the_markdown(
     document["people"]["dave"]["name"] = "@here <!channel> [x](https://evil.example) `rm`"
     done = diff(str(DEMO), str(write_config(document)), *FOUR_WEEKS, "--format", "markdown")
     assert done.exit_code == 1, done.output
-    assert_markdown_inert(done.output, frozenset(), "config diff", headings=3)
+    assert_markdown_inert(done.output, frozenset(), "config diff", headings=4)
 
 
 def git(folder: Path, *args: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from muster.worker.core.checks.diff.pages import PageChange, page_changes
+from muster.worker.core.checks.diff.pages import PageChanges, page_changes
 from muster.worker.core.checks.diff.policy import PolicyChange, policy_changes
 from muster.worker.core.checks.diff.shifts import ShiftChange, edited_rotations, shift_changes
 from muster.worker.core.checks.lint import lint
@@ -31,7 +31,7 @@ class ConfigDiff:
     end: datetime
     risks: tuple[ConfigIssue, ...]
     shifts: tuple[ShiftChange, ...]
-    pages: tuple[PageChange, ...]
+    pages: PageChanges
     policy: tuple[PolicyChange, ...]
 
     @property
