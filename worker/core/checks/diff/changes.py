@@ -1,9 +1,8 @@
 """The whole diff of two configs: the risks the edit brings first, then shifts, first pages and
 policy.
 
-Risks are the lints (:mod:`muster.worker.core.checks.lint`) of the new side that the old side does
-not have at the same instant: a reviewer is told what the edit introduces, not what was already
-there. The exit status a CI job acts on is decided here, once, for every format.
+Risks (:mod:`.risks`) are what the edit introduces, not what was already there. The exit status
+a CI job acts on is decided here, once, for every format.
 """
 
 from __future__ import annotations
@@ -13,8 +12,8 @@ from datetime import datetime, timedelta
 
 from muster.worker.core.checks.diff.pages import PageChanges, page_changes
 from muster.worker.core.checks.diff.policy import PolicyChange, policy_changes
+from muster.worker.core.checks.diff.risks import new_risks
 from muster.worker.core.checks.diff.shifts import ShiftChange, edited_rotations, shift_changes
-from muster.worker.core.checks.lint import lint
 from muster.worker.core.config.issues import ConfigIssue
 from muster.worker.core.paging.routing import Routing
 
@@ -40,12 +39,6 @@ class ConfigDiff:
         if self.risks:
             return RISKY
         return CHANGED if self.shifts or self.pages or self.policy else UNCHANGED
-
-
-def new_risks(old: Routing, new: Routing, at: datetime) -> tuple[ConfigIssue, ...]:
-    """The new side's lints at ``at`` that the old side does not have."""
-    had = {(issue.path, issue.message) for issue in lint(old, at)}
-    return tuple(issue for issue in lint(new, at) if (issue.path, issue.message) not in had)
 
 
 def config_diff(old: Routing, new: Routing, start: datetime, horizon: timedelta) -> ConfigDiff:
