@@ -20,6 +20,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from muster.worker.cli import cli
+from tests.harness.alert_bodies import alert, notification
 from tests.harness.configs import DEMO
 from tests.harness.inert import assert_markdown_inert
 
@@ -205,4 +206,77 @@ def test_a_git_side_is_read_from_the_repository(
     assert missing.output.strip().splitlines() == [
         "git:no-such-branch:routing.yaml: cannot read it from git:"
         " invalid object name 'no-such-branch'."
+    ]
+
+
+def alerts_folder(folder: Path) -> Path:
+    """Two real Alertmanager notifications: a payments database alert and a critical one."""
+    folder.mkdir()
+    bodies = {
+        "payments.json": notification(alert("PaymentsDbSlow", team="payments-db")),
+        "critical.json": notification(alert("ApiDown", severity="critical"), group="g2"),
+    }
+    for name, body in bodies.items():
+        (folder / name).write_text(json.dumps(body), encoding="utf-8")
+    return folder
+
+
+def test_alerts_a_new_rule_classifies_differently_are_listed(
+    tmp_path: Path, write_config: Callable[..., Path]
+) -> None:
+    document = demo()
+    document["intake"]["rules"].insert(
+        0, {"match_re": {"team": "payments.*"}, "impact": "major", "services": ["payments-api"]}
+    )
+    folder = alerts_folder(tmp_path / "alerts")
+    done = diff(str(DEMO), str(write_config(document)), *FOUR_WEEKS, "--alerts", str(folder))
+    assert done.exit_code == 1, done.output
+    lines = done.output.splitlines()
+    assert lines[lines.index("Alerts classified differently:") + 1 :][:1] == [
+        "  payments.json #0 PaymentsDbSlow: SEV3 (minor × medium) for platform →"
+        " SEV2 (major × medium) for payments-api"
+    ]
+    assert "ApiDown" not in done.output  # still critical × high: classified alike
+    assert (
+        "| `intake.rules[0]` | (absent) |"
+        in diff(str(DEMO), str(write_config(document)), *FOUR_WEEKS, "--format", "markdown").output
+    )
+
+
+def test_alerts_json_lists_both_classifications(
+    tmp_path: Path, write_config: Callable[..., Path]
+) -> None:
+    document = demo()
+    del document["intake"]["defaults"]
+    folder = alerts_folder(tmp_path / "alerts")
+    done = diff(
+        str(DEMO),
+        str(write_config(document)),
+        *FOUR_WEEKS,
+        "--alerts",
+        str(folder),
+        "--format",
+        "json",
+    )
+    assert done.exit_code == 1, done.output
+    (refused,) = json.loads(done.output)["alerts"]
+    assert refused["file"] == "payments.json"
+    assert refused["old"] == {
+        "severity": "SEV3",
+        "impact": "minor",
+        "urgency": "medium",
+        "services": ["platform"],
+    }
+    assert refused["new"]["refused"].startswith("PaymentsDbSlow: no impact and urgency")
+
+
+def test_a_folder_with_a_body_that_is_not_a_webhook_is_one_line_and_exits_two(
+    tmp_path: Path,
+) -> None:
+    folder = alerts_folder(tmp_path / "alerts")
+    (folder / "broken.json").write_text('{"version": "4", "alerts": []}', encoding="utf-8")
+    done = diff(str(DEMO), str(DEMO), *FOUR_WEEKS, "--alerts", str(folder))
+    assert done.exit_code == 2
+    assert done.output.strip().splitlines() == [
+        f"{folder / 'broken.json'}: not a webhook body: groupKey: Field required"
     ]

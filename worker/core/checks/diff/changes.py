@@ -7,14 +7,17 @@ a CI job acts on is decided here, once, for every format.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from muster.worker.core.checks.diff.alerts import AlertChange, alert_changes
 from muster.worker.core.checks.diff.pages import PageChanges, page_changes
 from muster.worker.core.checks.diff.policy import PolicyChange, policy_changes
 from muster.worker.core.checks.diff.risks import new_risks
 from muster.worker.core.checks.diff.shifts import ShiftChange, edited_rotations, shift_changes
 from muster.worker.core.config.issues import ConfigIssue
+from muster.worker.core.intake.alerts import AlertWebhook
 from muster.worker.core.paging.routing import Routing
 
 UNCHANGED, CHANGED, RISKY = 0, 1, 2
@@ -32,17 +35,27 @@ class ConfigDiff:
     shifts: tuple[ShiftChange, ...]
     pages: PageChanges
     policy: tuple[PolicyChange, ...]
+    alerts: tuple[AlertChange, ...] = ()
 
     @property
     def status(self) -> int:
         """The exit status for CI: :data:`RISKY`, :data:`CHANGED` or :data:`UNCHANGED`."""
         if self.risks:
             return RISKY
-        return CHANGED if self.shifts or self.pages or self.policy else UNCHANGED
+        changed = self.shifts or self.pages or self.policy or self.alerts
+        return CHANGED if changed else UNCHANGED
 
 
-def config_diff(old: Routing, new: Routing, start: datetime, horizon: timedelta) -> ConfigDiff:
-    """Everything the edit from ``old`` to ``new`` changes from ``start`` for ``horizon``."""
+def config_diff(
+    old: Routing,
+    new: Routing,
+    start: datetime,
+    horizon: timedelta,
+    alerts: Sequence[tuple[str, AlertWebhook]] = (),
+) -> ConfigDiff:
+    """Everything the edit from ``old`` to ``new`` changes from ``start`` for ``horizon``, and
+    which of the example ``alerts`` (webhook bodies, each with where it came from) the intake
+    classifies differently."""
     end = start + horizon
     edited = edited_rotations(old, new)
     return ConfigDiff(
@@ -52,4 +65,5 @@ def config_diff(old: Routing, new: Routing, start: datetime, horizon: timedelta)
         shift_changes(old, new, start, end, edited),
         page_changes(old, new, start, end, edited),
         policy_changes(old.config, new.config),
+        alert_changes(old.config, new.config, alerts),
     )

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import tzinfo
 from typing import Any
 
+from muster.worker.core.checks.diff.alert_report import alert_data, alert_lines
 from muster.worker.core.checks.diff.changes import ConfigDiff
 from muster.worker.core.checks.diff.page_report import (
     first_page_data,
@@ -40,6 +41,7 @@ def diff_data(diff: ConfigDiff) -> dict[str, Any]:
         "shifts": [shift_data(change) for change in diff.shifts],
         "first_pages": [first_page_data(change) for change in diff.pages.first],
         "pages": [page_data(change) for change in diff.pages.chains],
+        "alerts": [alert_data(change) for change in diff.alerts],
         "policy": [{"path": format_path(c.path), "old": c.old, "new": c.new} for c in diff.policy],
     }
 
@@ -52,6 +54,7 @@ def _sections(diff: ConfigDiff, words: Words) -> list[tuple[str, list[str]]]:
             ("Shifts", shift_lines(diff.shifts, words)),
             ("First pages", first_page_lines(diff.pages.first, words)),
             ("Pages", page_lines(diff.pages.chains, words)),
+            ("Alerts classified differently", alert_lines(diff.alerts, words)),
         )
         if lines
     ]
