@@ -280,3 +280,27 @@ def test_a_folder_with_a_body_that_is_not_a_webhook_is_one_line_and_exits_two(
     assert done.output.strip().splitlines() == [
         f"{folder / 'broken.json'}: not a webhook body: groupKey: Field required"
     ]
+
+
+def test_a_new_maintenance_window_and_the_pages_it_holds(
+    write_config: Callable[..., Path],
+) -> None:
+    document = demo()
+    document["maintenance"] = {
+        "windows": {
+            "db-failover": {
+                "reason": "Payments DB failover",
+                "scope": {"services": ["payments-api"], "severities": ["SEV2"]},
+                "start": "2026-12-12T02:00",
+                "end": "2026-12-12T04:00",
+            }
+        }
+    }
+    done = diff(str(DEMO), str(write_config(document)), *FOUR_WEEKS, "--format", "markdown")
+    assert done.exit_code == 1, done.output
+    lines = done.output.splitlines()
+    assert lines[lines.index("#### Maintenance windows") + 2 :][:2] == [
+        "- window db-failover (Payments DB failover): +Sat 12 Dec 02:00–Sat 12 Dec 04:00",
+        "- SEV2 for payments-api: Sat 12 Dec 02:00–Sat 12 Dec 04:00 pages nobody"
+        " (window db-failover)",
+    ]

@@ -8,7 +8,7 @@ a CI job acts on is decided here, once, for every format.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from muster.worker.core.checks.diff.alerts import AlertChange, alert_changes
@@ -16,6 +16,7 @@ from muster.worker.core.checks.diff.pages import PageChanges, page_changes
 from muster.worker.core.checks.diff.policy import PolicyChange, policy_changes
 from muster.worker.core.checks.diff.risks import new_risks
 from muster.worker.core.checks.diff.shifts import ShiftChange, edited_rotations, shift_changes
+from muster.worker.core.checks.diff.windows import WindowChanges, hold_risks, window_changes
 from muster.worker.core.config.issues import ConfigIssue
 from muster.worker.core.intake.alerts import AlertWebhook
 from muster.worker.core.paging.routing import Routing
@@ -36,13 +37,14 @@ class ConfigDiff:
     pages: PageChanges
     policy: tuple[PolicyChange, ...]
     alerts: tuple[AlertChange, ...] = ()
+    windows: WindowChanges = field(default_factory=WindowChanges)
 
     @property
     def status(self) -> int:
         """The exit status for CI: :data:`RISKY`, :data:`CHANGED` or :data:`UNCHANGED`."""
         if self.risks:
             return RISKY
-        changed = self.shifts or self.pages or self.policy or self.alerts
+        changed = self.shifts or self.pages or self.windows or self.policy or self.alerts
         return CHANGED if changed else UNCHANGED
 
 
@@ -58,12 +60,14 @@ def config_diff(
     classifies differently."""
     end = start + horizon
     edited = edited_rotations(old, new)
+    windows = window_changes(old.config, new.config, start, end)
     return ConfigDiff(
         start,
         end,
-        new_risks(old, new, start),
+        (*new_risks(old, new, start), *hold_risks(windows, new.config)),
         shift_changes(old, new, start, end, edited),
         page_changes(old, new, start, end, edited),
         policy_changes(old.config, new.config),
         alert_changes(old.config, new.config, alerts),
+        windows,
     )

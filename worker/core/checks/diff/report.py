@@ -21,6 +21,7 @@ from muster.worker.core.checks.diff.page_report import (
     page_lines,
 )
 from muster.worker.core.checks.diff.shift_report import shift_data, shift_lines
+from muster.worker.core.checks.diff.window_report import window_data, window_lines
 from muster.worker.core.checks.diff.words import Words, marked, plain
 from muster.worker.core.config.issues import format_path
 from muster.worker.core.rendering import escaping
@@ -41,6 +42,7 @@ def diff_data(diff: ConfigDiff) -> dict[str, Any]:
         "shifts": [shift_data(change) for change in diff.shifts],
         "first_pages": [first_page_data(change) for change in diff.pages.first],
         "pages": [page_data(change) for change in diff.pages.chains],
+        "windows": window_data(diff.windows),
         "alerts": [alert_data(change) for change in diff.alerts],
         "policy": [{"path": format_path(c.path), "old": c.old, "new": c.new} for c in diff.policy],
     }
@@ -54,6 +56,7 @@ def _sections(diff: ConfigDiff, words: Words) -> list[tuple[str, list[str]]]:
             ("Shifts", shift_lines(diff.shifts, words)),
             ("First pages", first_page_lines(diff.pages.first, words)),
             ("Pages", page_lines(diff.pages.chains, words)),
+            ("Maintenance windows", window_lines(diff.windows, words)),
             ("Alerts classified differently", alert_lines(diff.alerts, words)),
         )
         if lines
