@@ -304,3 +304,20 @@ def test_a_new_maintenance_window_and_the_pages_it_holds(
         "- SEV2 for payments-api: Sat 12 Dec 02:00–Sat 12 Dec 04:00 pages nobody"
         " (window db-failover)",
     ]
+
+
+def test_a_new_heartbeat_monitor_and_what_its_miss_pages(
+    write_config: Callable[..., Path],
+) -> None:
+    document = demo()
+    document["heartbeats"] = {
+        "nightly-backup": {"every": "1d", "grace": "30m", "impact": "major", "urgency": "high"}
+    }
+    done = diff(str(DEMO), str(write_config(document)), *FOUR_WEEKS)
+    assert done.exit_code == 1, done.output
+    lines = done.output.splitlines()
+    assert lines[lines.index("Heartbeat monitors:") + 1 :][:1] == [
+        "  heartbeat nightly-backup: a miss is SEV1 for platform after 1d + 30m of silence,"
+        " paging Alice Byrne (alice), Dmitri Ivanov (dmitri), Frank Li (frank), Ken Adams (ken);"
+        " was no such monitor"
+    ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from muster.worker.core.checks.diff.alerts import AlertChange, alert_changes
+from muster.worker.core.checks.diff.heartbeats import HeartbeatChange, heartbeat_changes
 from muster.worker.core.checks.diff.pages import PageChanges, page_changes
 from muster.worker.core.checks.diff.policy import PolicyChange, policy_changes
 from muster.worker.core.checks.diff.risks import new_risks
@@ -38,13 +39,15 @@ class ConfigDiff:
     policy: tuple[PolicyChange, ...]
     alerts: tuple[AlertChange, ...] = ()
     windows: WindowChanges = field(default_factory=WindowChanges)
+    heartbeats: tuple[HeartbeatChange, ...] = ()
 
     @property
     def status(self) -> int:
         """The exit status for CI: :data:`RISKY`, :data:`CHANGED` or :data:`UNCHANGED`."""
         if self.risks:
             return RISKY
-        changed = self.shifts or self.pages or self.windows or self.policy or self.alerts
+        sections = (self.shifts, self.pages, self.windows, self.heartbeats)
+        changed = any(sections) or bool(self.policy or self.alerts)
         return CHANGED if changed else UNCHANGED
 
 
@@ -70,4 +73,5 @@ def config_diff(
         policy_changes(old.config, new.config),
         alert_changes(old.config, new.config, alerts),
         windows,
+        heartbeat_changes(old, new, start),
     )

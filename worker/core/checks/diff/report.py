@@ -14,6 +14,7 @@ from typing import Any
 
 from muster.worker.core.checks.diff.alert_report import alert_data, alert_lines
 from muster.worker.core.checks.diff.changes import ConfigDiff
+from muster.worker.core.checks.diff.heartbeat_report import heartbeat_data, heartbeat_lines
 from muster.worker.core.checks.diff.page_report import (
     first_page_data,
     first_page_lines,
@@ -43,6 +44,7 @@ def diff_data(diff: ConfigDiff) -> dict[str, Any]:
         "first_pages": [first_page_data(change) for change in diff.pages.first],
         "pages": [page_data(change) for change in diff.pages.chains],
         "windows": window_data(diff.windows),
+        "heartbeats": [heartbeat_data(change) for change in diff.heartbeats],
         "alerts": [alert_data(change) for change in diff.alerts],
         "policy": [{"path": format_path(c.path), "old": c.old, "new": c.new} for c in diff.policy],
     }
@@ -57,6 +59,7 @@ def _sections(diff: ConfigDiff, words: Words) -> list[tuple[str, list[str]]]:
             ("First pages", first_page_lines(diff.pages.first, words)),
             ("Pages", page_lines(diff.pages.chains, words)),
             ("Maintenance windows", window_lines(diff.windows, words)),
+            ("Heartbeat monitors", heartbeat_lines(diff.heartbeats, words)),
             ("Alerts classified differently", alert_lines(diff.alerts, words)),
         )
         if lines
