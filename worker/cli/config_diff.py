@@ -58,7 +58,8 @@ GIT = "git:"
 def diff(
     old: str, new: str, start: str | None, days: int, alerts_dir: Path | None, shown: str
 ) -> None:
-    """Show what changes for people from config OLD to NEW: risks first, shifts, then policy.
+    """Show what changes for people from config OLD to NEW: risks first, then shifts, pages
+    and escalations, maintenance windows, heartbeat monitors, alerts (--alerts) and policy.
 
     OLD and NEW are files or git:REF:PATH (e.g. git:origin/main:routing.yaml). Exit status: 0
     nothing changes for people, 1 something does, 2 the edit brings a new risk or NEW is invalid.

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from muster.worker.core.checks.diff.shifts import Holders
 from muster.worker.core.paging.escalation import escalation_timeline
 from muster.worker.core.paging.keys import role_label
 from muster.worker.core.paging.plan import (
@@ -47,21 +48,31 @@ class Page:
 
 
 class Remembering(Routing):
-    """A side's routing that remembers who is on call for each rotation at each instant asked:
-    a diff asks the same instants many times (every cut less every delay, plus every step's
-    delay, lands on the same few instants around each edge)."""
+    """A side's routing that answers who is on call from the final shifts already listed for
+    the diff's range (a bisection), and remembers each answer: a diff asks the same instants many
+    times (every cut less every delay, plus every step's delay, lands on the same few instants
+    around each edge). Outside that range, or for a rotation not listed, it asks the rotation."""
 
     @classmethod
-    def of(cls, routing: Routing) -> Remembering:
-        """``routing``, remembering."""
-        return cls(routing.config, routing.rotations, routing.secrets, routing.serving_note)
+    def of(
+        cls, routing: Routing, listed: dict[str, Holders], start: datetime, end: datetime
+    ) -> Remembering:
+        """``routing``, answering from ``listed`` (rotation → holders) within ``[start, end)``."""
+        remembering = cls(routing.config, routing.rotations, routing.secrets, routing.serving_note)
+        remembering.__dict__.update(_listed=listed, _range=(start, end), _held={})
+        return remembering
 
     def on_call(self, rotation: str, at: datetime) -> str | None:
         """Who is on call for ``rotation`` at ``at``, worked out once."""
-        held: dict[tuple[str, datetime], str | None] = self.__dict__.setdefault("_held", {})
+        held: dict[tuple[str, datetime], str | None] = self.__dict__["_held"]
         key = (rotation, at)
         if key not in held:
-            held[key] = super().on_call(rotation, at)
+            listed: Holders | None = self.__dict__["_listed"].get(rotation)
+            start, end = self.__dict__["_range"]
+            if listed is not None and start <= at < end:
+                held[key] = listed.at(at)
+            else:
+                held[key] = super().on_call(rotation, at)
         return held[key]
 
 

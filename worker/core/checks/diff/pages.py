@@ -1,15 +1,19 @@
 """Who is paged, how and when, once an edit ships: for each severity level × service (and a
-service no config names, routed to the fallback), each side's first page and every page of its
-plan and escalation chain (:mod:`.paged`), compared at every instant the answer can change within
-the range — not a sampled grid.
+service no config names, routed to the fallback), each side's first page, and every page of each
+of its chains (:mod:`.paged`) at once and at each escalation step — compared at every instant the
+answer can change within the range, not a sampled grid.
 
-The answer for a declaration at ``t`` reads the chain's rotations at ``t`` and at each escalation
-step's instant ``t + k × ack_within``, so it can change only where ``t`` or one of those instants
-crosses a shift edge of either side: the range is cut at every edge less every delay.
+The answer for a declaration at ``t`` reads a chain's rotations at ``t`` and at each step's
+instant ``t + k × ack_within``, so it can change only where ``t`` or one of those instants crosses
+a shift edge of either side: the range is cut at every edge less every delay. A claim is one
+chain's pages at one delay (who gains, who loses) over a stretch of declaration times, so a
+handoff is one claim per step, not a claim per combination of steps; a standing role's chain is
+the same for every service, and is compared once.
 
-A pair is evaluated only when the edit can reach it: its level, the roles, people, contacts,
-escalation policy or the service's entry differ, or one of its chain's rotations was edited. The
-rest cannot differ, and skipping them keeps a large organisation's diff quick.
+A pair is evaluated only when the edit can reach it (:mod:`.reach`), and a chain only when its
+own part differs; each side's holders are read from the final shifts already listed for the
+range (:class:`.paged.Remembering`). The rest cannot differ, and skipping them keeps a large
+organisation's diff quick.
 """
 
 from __future__ import annotations
@@ -29,8 +33,8 @@ from muster.worker.core.checks.diff.paged import (
     chains_of,
     first_paged,
 )
-from muster.worker.core.checks.lint import UNKNOWN_SERVICE
-from muster.worker.core.config.model import SME
+from muster.worker.core.checks.diff.reach import Pair, reachable_pairs
+from muster.worker.core.checks.diff.shifts import Holders
 from muster.worker.core.paging.duties import final_shifts
 from muster.worker.core.paging.plan import EscalationChain
 from muster.worker.core.paging.routing import Routing
@@ -77,13 +81,6 @@ class PageChanges:
 
 
 @dataclass(frozen=True, slots=True)
-class _Pair:
-    level: str
-    service: str
-    rotations: frozenset[str]
-
-
-@dataclass(frozen=True, slots=True)
 class _Unit:
     """One chain of one level as each side pages it (None: that side does not)."""
 
@@ -104,8 +101,7 @@ def page_changes(
     """Every stretch of ``[start, end)`` in which a level × service's first page, or the pages
     one of its chains sends at one delay, differ; ``edited``: the rotations the edit touched
     (None: all)."""
-    pairs = _reachable_pairs(old, new, edited)
-    old, new = Remembering.of(old), Remembering.of(new)
+    pairs = reachable_pairs(old, new, edited)
     chains_by_pair = {
         pair: (chains_of(old, pair.level, pair.service), chains_of(new, pair.level, pair.service))
         for pair in pairs
@@ -120,8 +116,12 @@ def page_changes(
     }
     involved = frozenset(rotation for pair in pairs for rotation in pair.rotations)
     longest = max((d for found in delays.values() for d in found), default=timedelta(0))
-    edges = [_edges(side, start, end + longest, involved) for side in (old, new)]
-    sides = Kinds(old), Kinds(new)
+    listed = [_listed(side, start, end + longest, involved) for side in (old, new)]
+    edges = [edged for edged, _ in listed]
+    sides = (
+        Kinds(Remembering.of(old, listed[0][1], start, end + longest)),
+        Kinds(Remembering.of(new, listed[1][1], start, end + longest)),
+    )
     claims = {
         unit: _unit_changes(sides, unit, _cuts(edges, _rotations(unit), steps, start, end), end)
         for unit, steps in delays.items()
@@ -139,7 +139,7 @@ def page_changes(
 
 
 def _units(
-    pair: _Pair, was: dict[str, EscalationChain], now: dict[str, EscalationChain]
+    pair: Pair, was: dict[str, EscalationChain], now: dict[str, EscalationChain]
 ) -> list[_Unit]:
     return [
         _Unit(pair.level, label, was.get(label), now.get(label))
@@ -181,7 +181,7 @@ def _cuts(
 
 def _first_changes(
     sides: tuple[Kinds, Kinds],
-    pair: _Pair,
+    pair: Pair,
     chains: tuple[dict[str, EscalationChain], dict[str, EscalationChain]],
     cuts: list[datetime],
     end: datetime,
@@ -234,68 +234,19 @@ def _step_differences(
     return {step: (tuple(lost), tuple(gained)) for step, (lost, gained) in found.items()}
 
 
-def _reachable_pairs(old: Routing, new: Routing, edited: frozenset[str] | None) -> list[_Pair]:
-    """The level × service pairs the edit can change, with their chains' rotations."""
-    levels = [name for name in new.config.severity.levels if name in old.config.severity.levels]
-    services = [*new.config.services, *_only_old(old, new), UNKNOWN_SERVICE]
-    a, b = old.config, new.config
-    everywhere = edited is None or a.roles != b.roles or a.people != b.people
-    everywhere = everywhere or a.contacts != b.contacts or a.escalation != b.escalation
-    pairs = []
-    for level in levels:
-        for service in services if _pages_smes(old, new, level) else [UNKNOWN_SERVICE]:
-            chain = _chain(old, level, service) | _chain(new, level, service)
-            touched = everywhere or (edited is not None and bool(chain & edited))
-            if touched or _differs(old, new, level, service):
-                pairs.append(_Pair(level, service, frozenset(chain)))
-    return pairs
-
-
-def _only_old(old: Routing, new: Routing) -> list[str]:
-    return [name for name in old.config.services if name not in new.config.services]
-
-
-def _pages_smes(old: Routing, new: Routing, level: str) -> bool:
-    """Whether either side's ``level`` pages SMEs (otherwise every service pages alike)."""
-    return any(SME in side.config.severity.levels[level].page for side in (old, new))
-
-
-def _chain(routing: Routing, level: str, service: str) -> set[str]:
-    """The rotations ``level`` pages or escalates to for ``service``, as ``routing`` says."""
-    config = routing.config
-    chain: set[str] = set()
-    for role in config.severity.levels[level].page:
-        if role == SME:
-            handled = routing.route_service(service)
-            if handled is not None and handled in config.services:
-                held = config.services[handled]
-                chain |= {held.smes, *held.escalate_to}
-        elif role in config.roles:
-            chain |= {config.roles[role].rotation, *config.roles[role].escalate_to}
-    return chain & set(routing.rotations)
-
-
-def _differs(old: Routing, new: Routing, level: str, service: str) -> bool:
-    """Whether the pair's own part of the config (its level, its service's entry) differs."""
-    a, b = old.config, new.config
-    return (
-        a.severity.levels[level] != b.severity.levels[level]
-        or old.route_service(service) != new.route_service(service)
-        or a.services.get(old.route_service(service) or "")
-        != b.services.get(new.route_service(service) or "")
-    )
-
-
-def _edges(
+def _listed(
     routing: Routing, start: datetime, end: datetime, involved: frozenset[str]
-) -> dict[str, set[datetime]]:
-    """Each involved rotation's shift edges inside ``(start, end)``."""
-    found: dict[str, set[datetime]] = {}
+) -> tuple[dict[str, set[datetime]], dict[str, Holders]]:
+    """Each involved rotation's shift edges inside ``(start, end)``, and its holders over
+    ``[start, end)``."""
+    edges: dict[str, set[datetime]] = {}
+    holders: dict[str, Holders] = {}
     for duty in final_shifts(routing, start, end, rotations=involved):
-        found[duty.rotation] = {
+        holders[duty.rotation] = Holders(duty.shifts)
+        edges[duty.rotation] = {
             edge
             for shift in duty.shifts
             for edge in (shift.starts, shift.until)
             if edge is not None and start < edge < end
         }
-    return found
+    return edges, holders
