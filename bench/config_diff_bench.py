@@ -78,11 +78,12 @@ def main() -> int:
     new_text = edited(old_text, rng)
     old = load_text(old_text, "old.yaml", {}).routing
     new = load_text(new_text, "new.yaml", {}).routing
-    times, alone = [], []
+    times, alone, cpu = [], [], []
     for _ in range(RUNS):
-        began = time.perf_counter()
+        began, used = time.perf_counter(), time.process_time()
         changes, markdown = whole(old_text, new_text)
         times.append(time.perf_counter() - began)
+        cpu.append(time.process_time() - used)
         began = time.perf_counter()
         config_diff(old, new, AT, FORTNIGHT)
         alone.append(time.perf_counter() - began)
@@ -96,7 +97,9 @@ def main() -> int:
     passed = seconds < WHOLE_TARGET_S
     print(
         f"two loads, diff over 14 days, markdown: {seconds:.2f} s"
-        f" (target < {WHOLE_TARGET_S:.0f} s) {verdict(passed)}"
+        f" (target < {WHOLE_TARGET_S:.0f} s) {verdict(passed)};"
+        f" its CPU time {statistics.median(cpu):.2f} s (on a shared machine, what it would take"
+        " alone)"
     )
     return 0 if passed else 1
 

@@ -169,14 +169,43 @@ def test_an_invalid_new_config_is_its_errors_and_exits_two(
     assert "Traceback" not in done.output
 
 
-def test_names_from_the_config_are_inert_in_the_markdown(
-    write_config: Callable[..., Path],
+HOSTILE = "@here <!channel> [x](https://evil.example) `rm`"
+
+
+def test_names_from_the_config_and_the_alerts_are_inert_in_the_markdown(
+    tmp_path: Path, write_config: Callable[..., Path]
 ) -> None:
     document = new_member_and_moved_handoff()
-    document["people"]["dave"]["name"] = "@here <!channel> [x](https://evil.example) `rm`"
-    done = diff(str(DEMO), str(write_config(document)), *FOUR_WEEKS, "--format", "markdown")
+    document["people"]["dave"]["name"] = HOSTILE
+    document["intake"]["rules"].insert(0, {"match": {"team": "db"}, "impact": "major"})
+    document["maintenance"] = {
+        "windows": {
+            "db": {
+                "reason": HOSTILE,
+                "scope": {"services": ["payments-api"]},
+                "start": "2026-12-12T02:00",
+                "end": "2026-12-12T04:00",
+            }
+        }
+    }
+    folder = tmp_path / "alerts"
+    folder.mkdir()
+    body = notification(alert(HOSTILE, team="db"))
+    (folder / "db.json").write_text(json.dumps(body), encoding="utf-8")
+    done = diff(
+        str(DEMO),
+        str(write_config(document)),
+        *FOUR_WEEKS,
+        "--alerts",
+        str(folder),
+        "--format",
+        "markdown",
+    )
     assert done.exit_code == 1, done.output
-    assert_markdown_inert(done.output, frozenset(), "config diff", headings=4)
+    assert "#### Alerts classified differently" in done.output
+    assert "#### Maintenance windows" in done.output
+    paths = r"[\w.:\[\]-]+"  # config paths as code spans: intake.rules[0]
+    assert_markdown_inert(done.output, frozenset(), "config diff", headings=7, code=paths)
 
 
 def git(folder: Path, *args: str) -> None:
