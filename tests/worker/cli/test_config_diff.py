@@ -333,6 +333,19 @@ def test_a_new_maintenance_window_and_the_pages_it_holds(
         "- SEV2 for payments-api: Sat 12 Dec 02:00–Sat 12 Dec 04:00 pages nobody"
         " (window db-failover)",
     ]
+    data = json.loads(
+        diff(str(DEMO), str(write_config(document)), *FOUR_WEEKS, "--format", "json").output
+    )
+    assert data["windows"]["held"] == [
+        {
+            "severity": "SEV2",
+            "service": "payments-api",
+            "from": "2026-12-12T02:00:00Z",
+            "until": "2026-12-12T04:00:00Z",
+            "change": "held",
+            "windows": ["db-failover"],
+        }
+    ]
 
 
 def test_a_new_heartbeat_monitor_and_what_its_miss_pages(
