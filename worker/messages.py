@@ -23,7 +23,14 @@ from pydantic import (
 )
 
 from muster.worker.core.intake.namespaces import ReservedNamespace, check_given
-from muster.worker.tasks.names import ACKNOWLEDGED, DECLARED, HEARTBEAT, MILESTONE, RESOLVED
+from muster.worker.tasks.names import (
+    ACKNOWLEDGED,
+    DECLARED,
+    HEARTBEAT,
+    MILESTONE,
+    RESOLVED,
+    SHIFTS_CHANGED,
+)
 
 FINGERPRINT_MAX = 256  # the database's column; a web caller's scoped fingerprint must fit it too
 IncidentId = Annotated[
@@ -173,6 +180,24 @@ class Heartbeat(_Message):
     received_at: AwareDatetime | None = None
 
 
+class ShiftsChanged(_Message):
+    """``muster.shifts.changed``: muster's own, sent by ``muster override add|remove`` and
+    ``muster take`` once the overrides file is written: ``person`` covers ``rotation`` from
+    ``starts`` until ``until`` by the override ``override_id``, now ``added`` or ``removed``.
+    The worker tells the people whose shifts this moves, once per override and action."""
+
+    override_id: Annotated[
+        str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+    ]
+    action: Literal["added", "removed"]
+    rotation: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    person: PersonId
+    starts: AwareDatetime
+    until: AwareDatetime
+    reason: Annotated[str, StringConstraints(max_length=1000)] = ""
+    by: PersonId | None = None
+
+
 CONTRACT: dict[str, type[_Message]] = {
     DECLARED: Declared,
     MILESTONE: Milestone,
@@ -180,6 +205,8 @@ CONTRACT: dict[str, type[_Message]] = {
     RESOLVED: Resolved,
     HEARTBEAT: Heartbeat,
 }
+OWN: dict[str, type[_Message]] = {SHIFTS_CHANGED: ShiftsChanged}
+"""muster's own messages that carry a payload (sent by its CLI, not by producers)."""
 
 
 class InvalidMessage(ValueError):
@@ -200,7 +227,7 @@ def parse(task: str, payload: Any, *, producer: bool = False) -> _Message:
     without it: whoever can publish on the broker is trusted as muster itself (the broker
     cannot tell producers apart), and muster's web intake publishes webhook declarations there.
     """
-    model = CONTRACT.get(task)
+    model = CONTRACT.get(task) or OWN.get(task)
     if model is None:
         raise InvalidMessage(f"no message contract for task {task!r}")
     if not isinstance(payload, dict):

@@ -56,6 +56,24 @@ def digest_reason(kind: str, opened_at: datetime) -> str:
     return f"digest:{kind}:{opened_at.isoformat()}"
 
 
+def shift_notice_reason(change: str) -> str:
+    """The reason of the notices of one change of who holds what: an override's id and whether
+    it was added or removed (``ov-1a2b:added``), or a config edit's pair of hashes."""
+    return f"shifts:{change}"
+
+
+def shift_notice_key(reason: str, person: str, kind: str) -> str:
+    """One shift notice to one person by one contact kind (no incident: a change of shifts is
+    told once per person, whatever redelivers it)."""
+    return f"{reason}:{person}:{kind}"
+
+
+def page_test_key(person: str, kind: str, sent: str) -> str:
+    """One test page to one person by one contact kind, sent at ``sent`` (a token of its own:
+    every ``muster test-page`` is a new test)."""
+    return f"test-page:{person}:{kind}:{sent}"
+
+
 NOTICE_REASON = "unreachable:"
 
 
