@@ -68,10 +68,15 @@ def shift_notice_key(reason: str, person: str, kind: str) -> str:
     return f"{reason}:{person}:{kind}"
 
 
-def page_test_key(person: str, kind: str, sent: str) -> str:
-    """One test page to one person by one contact kind, sent at ``sent`` (a token of its own:
-    every ``muster test-page`` is a new test)."""
-    return f"test-page:{person}:{kind}:{sent}"
+def page_test_reason(token: str) -> str:
+    """The reason of one run of ``muster test-page`` (``token``: fresh each run, so every run
+    is a test of its own)."""
+    return f"test-page:{token}"
+
+
+def page_test_key(person: str, kind: str, token: str) -> str:
+    """One test page to one person by one contact kind, in the run ``token``."""
+    return f"{page_test_reason(token)}:{person}:{kind}"
 
 
 NOTICE_REASON = "unreachable:"
