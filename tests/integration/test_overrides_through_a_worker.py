@@ -1,0 +1,134 @@
+"""An override added with ``muster override add`` changes who a running ``muster worker`` pages,
+from the override's first second to its last, and the people whose shift it moves are told.
+
+Real processes on the embedded broker and a SQLite database, with the SMTP, chat and SMS peers.
+The demo's rotations are pinned to one holder each (``stack_config``), so who holds the
+payments SMEs' rotation does not depend on the date or hour; the override's span is set a few
+seconds ahead of the clock the worker reads (the test run's, shifted alike under
+``make test-shifted``). SEV4 incidents (``minor`` × ``low``) page only the SME, by chat: a
+few just before the override, in its first seconds, in its last seconds and just after it, each
+judged at the instant the worker planned it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from muster.config.loader import load_config
+from muster.worker.client import Client
+from muster.worker.core.paging.deliveries import DeliveryPurpose
+from muster.worker.store.db import Database
+from muster.worker.store.models import Delivery, Incident
+from tests.harness.configs import stack_config
+from tests.harness.muster_processes import MusterWorker, worker_environment
+from tests.harness.peers import MattermostPeer, SmsPeer, SmtpPeer
+from tests.harness.waiting import deliveries_settled, wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.wallclock]
+
+ROTATION = "payments-oncall"
+COVER = "judy"  # not a member of the payments rotation: paged only by the override
+LEAD = timedelta(seconds=10)  # from the write to the override's first second: the file reloads
+SPAN = timedelta(seconds=6)
+
+
+def sleep_until(at: datetime) -> None:
+    time.sleep(max((at - datetime.now(UTC)).total_seconds(), 0.0))
+
+
+def paged(database: Database, incident_id: str) -> tuple[set[str], datetime] | None:
+    """Who ``incident_id`` paged, and the instant its worker planned it at (None: not yet)."""
+    with database.transaction() as session:
+        incident = session.get(Incident, incident_id)
+        people = set(
+            session.scalars(
+                select(Delivery.person).where(
+                    Delivery.incident_id == incident_id, Delivery.purpose == DeliveryPurpose.PAGE
+                )
+            )
+        )
+    if incident is None or not people:
+        return None
+    return {person for person in people if person}, incident.declared_at
+
+
+def test_an_override_added_by_the_cli_pages_its_person_from_its_first_second_to_its_last(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    smtp_peer: SmtpPeer,
+    chat_peer: MattermostPeer,
+    sms_peer: SmsPeer,
+) -> None:
+    smtp = smtp_peer
+    with ExitStack() as cleanup:
+        config = tmp_path / "routing.yaml"
+        stack_config(config, smtp, chat_peer, sms_peer)
+        holder = load_config(config).routing.on_call(ROTATION, datetime.now(UTC))
+        database_url = f"sqlite:///{tmp_path / 'muster.db'}"
+        env = worker_environment(tmp_path, config, None, database_url, f"q-{uuid.uuid4().hex[:8]}")
+        worker = MusterWorker(home=tmp_path, env=env)
+        cleanup.callback(worker.stop)
+        worker.start()
+        database = Database.connect(database_url)
+        cleanup.callback(database.engine.dispose)
+        for name in ("MUSTER_HOME", "MUSTER_QUEUE"):
+            monkeypatch.setenv(name, env[name])
+        client = Client()
+        # The first declaration a worker handles pays for imports and caches: not one of the four.
+        warm = client.declare(
+            title="warm", impact="minor", urgency="low", services=["payments-api"]
+        )
+        assert wait_until(lambda: paged(database, warm), timeout=60)[0] == {holder}
+
+        starts = (datetime.now(UTC) + LEAD).replace(microsecond=0)
+        until = starts + SPAN
+        added = subprocess.run(
+            [
+                *(sys.executable, "-m", "muster.worker.cli", "override", "add"),
+                *("--rotation", ROTATION, "--person", COVER, "--reason", "dentist"),
+                *("--from", starts.isoformat(), "--until", until.isoformat()),
+            ],
+            env={**env, "MUSTER_PERSON": "laura"},
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
+        )
+        assert added.returncode == 0, added.stderr
+        assert added.stderr == ""
+
+        # Several a second apart at each edge: a declaration is planned when the worker takes
+        # it (a moment after it is sent, seconds on a loaded machine), so each is judged at
+        # the instant its worker planned it, and each edge must have one on either side.
+        marks = [starts + timedelta(seconds=n) for n in (-4, -3, -2, 0.1, 1, 2)]
+        marks += [until + timedelta(seconds=n) for n in (-4, -3, -2, -1.5, 0.1, 1, 2)]
+        declared = []
+        for at in marks:
+            sleep_until(at)
+            declared.append(
+                client.declare(title="x", impact="minor", urgency="low", services=["payments-api"])
+            )
+        seen = [wait_until(lambda i=i: paged(database, i), timeout=60) for i in declared]
+        wait_until(lambda: deliveries_settled(database), timeout=60)
+        for people, at in seen:
+            expected = COVER if starts <= at < until else holder
+            assert people == {expected}, (at, starts, until)
+        planned = [at for _, at in seen]
+        for edge in (starts, until):
+            assert any(edge - timedelta(seconds=4) <= at < edge for at in planned), edge
+            assert any(edge <= at < edge + timedelta(seconds=3) for at in planned), edge
+        mails = wait_until(lambda: len(smtp.messages) >= 2 and smtp.messages)
+        told = {mail.rcpt_tos[0]: mail for mail in mails}
+        assert set(told) == {f"{COVER}@example.com", f"{holder}@example.com"}
+        assert "You now hold:" in told[f"{COVER}@example.com"].text
+        assert "You no longer hold:" in told[f"{holder}@example.com"].text
+        assert "by laura" in told[f"{holder}@example.com"].text
