@@ -16,7 +16,8 @@ import subprocess
 import sys
 import time
 import uuid
-from contextlib import ExitStack
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +25,7 @@ import pytest
 from sqlalchemy import select
 
 from muster.config.loader import load_config
+from muster.config.overrides_file import overrides_path
 from muster.worker.client import Client
 from muster.worker.core.paging.deliveries import DeliveryPurpose
 from muster.worker.store.db import Database
@@ -61,74 +63,125 @@ def paged(database: Database, incident_id: str) -> tuple[set[str], datetime] | N
     return {person for person in people if person}, incident.declared_at
 
 
-def test_an_override_added_by_the_cli_pages_its_person_from_its_first_second_to_its_last(
+@dataclass
+class Running:
+    """A worker on the demo team pinned and pointed at the peers, and what the test needs."""
+
+    config: Path
+    env: dict[str, str]
+    worker: MusterWorker
+    database: Database
+    client: Client
+    holder: str
+
+    def declare(self) -> str:
+        """A SEV4 incident of payments-api: it pages the payments SMEs' holder, by chat."""
+        return self.client.declare(
+            title="x", impact="minor", urgency="low", services=["payments-api"]
+        )
+
+    def cli(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "muster.worker.cli", *args],
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            cwd=self.config.parent,
+            check=False,
+        )
+
+
+@pytest.fixture
+def running(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     smtp_peer: SmtpPeer,
     chat_peer: MattermostPeer,
     sms_peer: SmsPeer,
+) -> Iterator[Running]:
+    config = tmp_path / "routing.yaml"
+    stack_config(config, smtp_peer, chat_peer, sms_peer)
+    holder = load_config(config).routing.on_call(ROTATION, datetime.now(UTC))
+    assert holder is not None
+    database_url = f"sqlite:///{tmp_path / 'muster.db'}"
+    env = worker_environment(tmp_path, config, None, database_url, f"q-{uuid.uuid4().hex[:8]}")
+    worker = MusterWorker(home=tmp_path, env=env)
+    database = Database.connect(database_url)
+    for name in ("MUSTER_HOME", "MUSTER_QUEUE"):
+        monkeypatch.setenv(name, env[name])
+    try:
+        yield Running(config, env, worker, database, Client(), holder)
+    finally:
+        worker.stop()
+        database.engine.dispose()
+
+
+def test_an_override_added_by_the_cli_pages_its_person_from_its_first_second_to_its_last(
+    running: Running, smtp_peer: SmtpPeer
 ) -> None:
-    smtp = smtp_peer
-    with ExitStack() as cleanup:
-        config = tmp_path / "routing.yaml"
-        stack_config(config, smtp, chat_peer, sms_peer)
-        holder = load_config(config).routing.on_call(ROTATION, datetime.now(UTC))
-        database_url = f"sqlite:///{tmp_path / 'muster.db'}"
-        env = worker_environment(tmp_path, config, None, database_url, f"q-{uuid.uuid4().hex[:8]}")
-        worker = MusterWorker(home=tmp_path, env=env)
-        cleanup.callback(worker.stop)
-        worker.start()
-        database = Database.connect(database_url)
-        cleanup.callback(database.engine.dispose)
-        for name in ("MUSTER_HOME", "MUSTER_QUEUE"):
-            monkeypatch.setenv(name, env[name])
-        client = Client()
-        # The first declaration a worker handles pays for imports and caches: not one of the four.
-        warm = client.declare(
-            title="warm", impact="minor", urgency="low", services=["payments-api"]
-        )
-        assert wait_until(lambda: paged(database, warm), timeout=60)[0] == {holder}
+    smtp, database, holder = smtp_peer, running.database, running.holder
+    running.worker.start()
+    # The first declaration a worker handles pays for imports and caches: not one of those.
+    warm = running.declare()
+    assert wait_until(lambda: paged(database, warm), timeout=60)[0] == {holder}
 
-        starts = (datetime.now(UTC) + LEAD).replace(microsecond=0)
-        until = starts + SPAN
-        added = subprocess.run(
-            [
-                *(sys.executable, "-m", "muster.worker.cli", "override", "add"),
-                *("--rotation", ROTATION, "--person", COVER, "--reason", "dentist"),
-                *("--from", starts.isoformat(), "--until", until.isoformat()),
-            ],
-            env={**env, "MUSTER_PERSON": "laura"},
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            check=False,
-        )
-        assert added.returncode == 0, added.stderr
-        assert added.stderr == ""
+    starts = (datetime.now(UTC) + LEAD).replace(microsecond=0)
+    until = starts + SPAN
+    added = running.cli(
+        *("override", "add", "--rotation", ROTATION, "--person", COVER),
+        *("--from", starts.isoformat(), "--until", until.isoformat(), "--reason", "dentist"),
+        MUSTER_PERSON="laura",
+    )
+    assert added.returncode == 0, added.stderr
+    assert added.stderr == ""
 
-        # Several a second apart at each edge: a declaration is planned when the worker takes
-        # it (a moment after it is sent, seconds on a loaded machine), so each is judged at
-        # the instant its worker planned it, and each edge must have one on either side.
-        marks = [starts + timedelta(seconds=n) for n in (-4, -3, -2, 0.1, 1, 2)]
-        marks += [until + timedelta(seconds=n) for n in (-4, -3, -2, -1.5, 0.1, 1, 2)]
-        declared = []
-        for at in marks:
-            sleep_until(at)
-            declared.append(
-                client.declare(title="x", impact="minor", urgency="low", services=["payments-api"])
-            )
-        seen = [wait_until(lambda i=i: paged(database, i), timeout=60) for i in declared]
-        wait_until(lambda: deliveries_settled(database), timeout=60)
-        for people, at in seen:
-            expected = COVER if starts <= at < until else holder
-            assert people == {expected}, (at, starts, until)
-        planned = [at for _, at in seen]
-        for edge in (starts, until):
-            assert any(edge - timedelta(seconds=4) <= at < edge for at in planned), edge
-            assert any(edge <= at < edge + timedelta(seconds=3) for at in planned), edge
-        mails = wait_until(lambda: len(smtp.messages) >= 2 and smtp.messages)
-        told = {mail.rcpt_tos[0]: mail for mail in mails}
-        assert set(told) == {f"{COVER}@example.com", f"{holder}@example.com"}
-        assert "You now hold:" in told[f"{COVER}@example.com"].text
-        assert "You no longer hold:" in told[f"{holder}@example.com"].text
-        assert "by laura" in told[f"{holder}@example.com"].text
+    # Several a second apart at each edge: a declaration is planned when the worker takes
+    # it (a moment after it is sent, seconds on a loaded machine), so each is judged at
+    # the instant its worker planned it, and each edge must have one on either side.
+    marks = [starts + timedelta(seconds=n) for n in (-4, -3, -2, 0.1, 1, 2)]
+    marks += [until + timedelta(seconds=n) for n in (-4, -3, -2, -1.5, 0.1, 1, 2)]
+    declared = []
+    for at in marks:
+        sleep_until(at)
+        declared.append(running.declare())
+    seen = [wait_until(lambda i=i: paged(database, i), timeout=60) for i in declared]
+    wait_until(lambda: deliveries_settled(database), timeout=60)
+    for people, at in seen:
+        expected = COVER if starts <= at < until else holder
+        assert people == {expected}, (at, starts, until)
+    planned = [at for _, at in seen]
+    for edge in (starts, until):
+        assert any(edge - timedelta(seconds=4) <= at < edge for at in planned), edge
+        assert any(edge <= at < edge + timedelta(seconds=3) for at in planned), edge
+    mails = wait_until(lambda: len(smtp.messages) >= 2 and smtp.messages)
+    told = {mail.rcpt_tos[0]: mail for mail in mails}
+    assert set(told) == {f"{COVER}@example.com", f"{holder}@example.com"}
+    assert "You now hold:" in told[f"{COVER}@example.com"].text
+    assert "You no longer hold:" in told[f"{holder}@example.com"].text
+    assert "by laura" in told[f"{holder}@example.com"].text
+
+
+def test_a_worker_started_on_a_bad_overrides_file_pages_with_the_last_good_cover(
+    running: Running,
+) -> None:
+    """The worker keeps the overrides file with the config in the database; started again
+    while the file names nobody known, it pages with the cover that last loaded."""
+    now = datetime.now(UTC)
+    added = running.cli(
+        *("override", "add", "--rotation", ROTATION, "--person", COVER, "--no-notify"),
+        *("--from", (now - timedelta(hours=1)).isoformat()),
+        *("--until", (now + timedelta(hours=6)).isoformat()),
+    )
+    assert added.returncode == 0, added.stderr
+    running.worker.start()  # loads both files cleanly, and keeps them
+    running.worker.stop()
+    cover = overrides_path(running.config)
+    cover.write_text(cover.read_text().replace(f"person: {COVER}", "person: zed"))
+
+    running.worker.start()
+
+    log = running.worker.logs[-1].read_text()
+    assert "config.serving_last_good" in log
+    assert "with its overrides file" in log
+    incident = running.declare()
+    assert wait_until(lambda: paged(running.database, incident), timeout=60)[0] == {COVER}
