@@ -36,6 +36,7 @@ from muster.worker.tasks.names import (
     MILESTONE,
     RESOLVED,
     SHIFTS_CHANGED,
+    SHIFTS_EDITED,
 )
 
 
@@ -88,7 +89,12 @@ class Client:
         data = message.model_dump(mode="json", exclude_none=True)
         # Celery would put a repr of the payload in the message headers (and worker logs): the
         # id says what it is, and a repr per message is measurable CPU.
-        name = data.get("incident_id") or data.get("fingerprint") or data.get("override_id")
+        name = (
+            data.get("incident_id")
+            or data.get("fingerprint")
+            or data.get("override_id")
+            or data.get("edit")
+        )
         argsrepr = f"({task} {name})"
         return self.send_call(task, [data], {}, argsrepr=argsrepr)
 
@@ -196,3 +202,9 @@ class Client:
             **({"by": by} if by else {}),
         }
         return self.send(SHIFTS_CHANGED, payload, own=True)
+
+    def shifts_edited(self, *, edit: str, people: list[dict[str, Any]], by: str | None) -> str:
+        """Tell the worker whose shifts a live config edit moves (muster's own message, sent by
+        ``muster config diff --notify``): it tells each of them, once per ``edit``."""
+        payload: dict[str, Any] = {"edit": edit, "people": people, **({"by": by} if by else {})}
+        return self.send(SHIFTS_EDITED, payload, own=True)

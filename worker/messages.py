@@ -30,6 +30,7 @@ from muster.worker.tasks.names import (
     MILESTONE,
     RESOLVED,
     SHIFTS_CHANGED,
+    SHIFTS_EDITED,
 )
 
 FINGERPRINT_MAX = 256  # the database's column; a web caller's scoped fingerprint must fit it too
@@ -198,6 +199,34 @@ class ShiftsChanged(_Message):
     by: PersonId | None = None
 
 
+class EditedStretch(_Message):
+    """A stretch of a rotation a person gained or was relieved of; ``other``: who held it
+    before, or holds it now (None: a gap)."""
+
+    rotation: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    starts: AwareDatetime
+    until: AwareDatetime
+    other: PersonId | None = None
+
+
+class EditedShifts(_Message):
+    """One person's shifts moved by a config edit."""
+
+    person: PersonId
+    gained: list[EditedStretch] = Field(default_factory=list, max_length=500)
+    relieved: list[EditedStretch] = Field(default_factory=list, max_length=500)
+
+
+class ShiftsEdited(_Message):
+    """``muster.shifts.edited``: muster's own, sent by ``muster config diff OLD NEW --notify``
+    once the edit is live: whose shifts it moves over the diff's horizon. ``edit`` (the pair of
+    the versions' hashes) makes it told once."""
+
+    edit: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    people: list[EditedShifts] = Field(max_length=5000)
+    by: PersonId | None = None
+
+
 CONTRACT: dict[str, type[_Message]] = {
     DECLARED: Declared,
     MILESTONE: Milestone,
@@ -205,7 +234,7 @@ CONTRACT: dict[str, type[_Message]] = {
     RESOLVED: Resolved,
     HEARTBEAT: Heartbeat,
 }
-OWN: dict[str, type[_Message]] = {SHIFTS_CHANGED: ShiftsChanged}
+OWN: dict[str, type[_Message]] = {SHIFTS_CHANGED: ShiftsChanged, SHIFTS_EDITED: ShiftsEdited}
 """muster's own messages that carry a payload (sent by its CLI, not by producers)."""
 
 

@@ -18,7 +18,7 @@ import structlog
 from sqlalchemy import select
 
 from muster.worker.core.paging.deliveries import DeliveryPurpose
-from muster.worker.core.paging.keys import shift_notice_key
+from muster.worker.core.paging.keys import shift_notice_key, shift_notice_reason
 from muster.worker.core.paging.override_change import OverrideChange, configs_around
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.paging.shift_changes import PersonChange, shift_changes
@@ -103,4 +103,17 @@ def tell_override_change(rt: Runtime, change: OverrideChange) -> list[int]:
         people=[c.person for c in changes],
         deliveries=len(ids),
     )
+    return ids
+
+
+def tell_edit(
+    rt: Runtime, edit: str, people: tuple[PersonChange, ...], by: str | None
+) -> list[int]:
+    """Write the notices of a config edit gone live (``edit``: its pair of hashes); the
+    deliveries to queue."""
+    routing = rt.config.current().routing
+    reason = shift_notice_reason(edit)
+    facts = ChangeFacts(what="a config edit", by=by, reason="")
+    ids = write_notices(rt, notice_rows(routing, reason, people, facts, rt.clock.now()))
+    log.info("shift_notice.written", edit=edit, people=len(people), deliveries=len(ids))
     return ids

@@ -14,7 +14,6 @@ Nothing is dropped.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC
 from typing import Any
 
 import structlog
@@ -23,8 +22,6 @@ from kombu.exceptions import OperationalError as BrokerError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from muster.worker.broker.transport import MAX_COUNTDOWN
-from muster.worker.core.paging.override_change import ADDED, OverrideChange
-from muster.worker.deliveries.shift_notices import tell_override_change
 from muster.worker.heartbeats.received import handle_heartbeat
 from muster.worker.incidents.acknowledged import handle_acknowledged
 from muster.worker.incidents.declared import handle_declared
@@ -32,7 +29,7 @@ from muster.worker.incidents.first_page import FirstPage
 from muster.worker.incidents.milestone import handle_milestone
 from muster.worker.incidents.outcome import Outcome, UnknownIncident
 from muster.worker.incidents.resolved import handle_resolved
-from muster.worker.messages import Declared, InvalidMessage, ShiftsChanged, parse
+from muster.worker.messages import Declared, InvalidMessage, parse
 from muster.worker.runtime import Runtime, runtime
 from muster.worker.tasks.names import (
     ACKNOWLEDGED,
@@ -41,7 +38,6 @@ from muster.worker.tasks.names import (
     HEARTBEAT,
     MILESTONE,
     RESOLVED,
-    SHIFTS_CHANGED,
 )
 from muster.worker.tasks.own import Enqueuing, enqueue
 from muster.worker.tasks.rejection import fitting, keep, retry_after_outage
@@ -163,39 +159,3 @@ def register_contract(app: Celery) -> None:
     def heartbeat(self: Task, *args: Any, **kwargs: Any) -> str | None:
         """A heartbeat monitor was heard from: its next miss moves on, its incident resolves."""
         return handle_call(self, HEARTBEAT, args, kwargs)
-
-    @app.task(name=SHIFTS_CHANGED, bind=True, shared=False, max_retries=None)
-    def shifts_changed(self: Task, *args: Any, **kwargs: Any) -> int:
-        """An override was added or removed: tell the people whose shifts it moves."""
-        call = fitting(self, SHIFTS_CHANGED, args, kwargs, 1, "one payload argument")
-        return 0 if call is None else handle_shifts_changed(self, call[0])
-
-
-def handle_shifts_changed(task: Task, payload: Any) -> int:
-    """Write the notices of an override change and queue them; how many were written."""
-    try:
-        message = parse(SHIFTS_CHANGED, payload)
-    except InvalidMessage as invalid:
-        keep(task, SHIFTS_CHANGED, payload, invalid.reason)
-        return 0
-    if not isinstance(message, ShiftsChanged):  # pragma: no cover - parse's model for the name
-        raise TypeError(type(message).__name__)
-    change = OverrideChange(
-        ident=message.override_id,
-        added=message.action == ADDED,
-        rotation=message.rotation,
-        person=message.person,
-        starts=message.starts.astimezone(UTC),
-        until=message.until.astimezone(UTC),
-        reason=message.reason,
-        by=message.by,
-    )
-    try:
-        ids = tell_override_change(runtime(), change)
-    except IntegrityError:
-        log.info("message.concurrent_duplicate")  # another worker told them first
-        raise task.retry(countdown=0.1, max_retries=None) from None
-    except OperationalError as outage:
-        raise retry_after_outage(task, outage) from None
-    enqueue(task.app, ids)
-    return len(ids)

@@ -22,11 +22,10 @@ from click.testing import CliRunner
 from muster.config.loader import load_config
 from muster.config.overrides_file import overrides_path
 from muster.config.overrides_store import read_entries
-from muster.config.settings import Settings
-from muster.worker.broker.app import make_app
 from muster.worker.cli import cli
 from muster.worker.tasks.names import SHIFTS_CHANGED
 from tests.harness.configs import DEMO
+from tests.harness.queued import queued
 from tests.harness.reaper import guard
 
 # Override lists and take are about now: they read the real clock.
@@ -214,31 +213,14 @@ def test_concurrent_adds_never_lose_one(config: Path) -> None:
     assert len(written) == count
 
 
-def queued(config: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """The shift notices waiting on the embedded broker beside ``config``."""
-    monkeypatch.setenv("MUSTER_HOME", str(config.parent / "var"))
-    app = make_app(settings=Settings())
-    found = []
-    with app.connection_for_read() as connection:
-        queue = connection.SimpleQueue(app.conf.task_default_queue)
-        while True:
-            try:
-                message = queue.get(timeout=1)
-            except queue.Empty:
-                return found
-            message.ack()
-            if message.headers.get("task") == SHIFTS_CHANGED:
-                found.append(message.decode()[0][0])
-
-
 def test_add_and_remove_each_queue_the_notice_of_their_change_for_the_worker(
-    config: Path, monkeypatch: pytest.MonkeyPatch
+    config: Path,
 ) -> None:
     starts, until = hours_from_now(24), hours_from_now(30)
     ident = add(config, starts, until).output.strip()
     run(config, "override", "remove", ident, MUSTER_PERSON="erin")
 
-    added, removed = queued(config, monkeypatch)
+    added, removed = queued(config.parent / "var", SHIFTS_CHANGED)
 
     assert added == {
         "override_id": ident,
@@ -256,7 +238,7 @@ def test_add_and_remove_each_queue_the_notice_of_their_change_for_the_worker(
 
 
 def test_no_notify_writes_the_override_and_queues_nothing(
-    config: Path, monkeypatch: pytest.MonkeyPatch
+    config: Path,
 ) -> None:
     result = run(
         config,
@@ -266,7 +248,7 @@ def test_no_notify_writes_the_override_and_queues_nothing(
 
     assert result.exit_code == 0, result.output
     assert len(read_entries(overrides_path(config))) == 1
-    assert queued(config, monkeypatch) == []
+    assert queued(config.parent / "var", SHIFTS_CHANGED) == []
 
 
 def test_an_unreachable_broker_still_writes_the_override_and_says_nobody_was_told(

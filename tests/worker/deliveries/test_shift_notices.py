@@ -1,5 +1,6 @@
-"""Telling people their shifts changed: ``muster.shifts.changed`` run in-process (Celery's
-``apply``) on SQLite and PostgreSQL, the notices sent through the recording sender.
+"""Telling people their shifts changed: ``muster.shifts.changed`` (an override) and
+``muster.shifts.edited`` (a config edit) run in-process (Celery's ``apply``) on SQLite and
+PostgreSQL, the notices sent through the recording sender.
 
 The demo team at WEDNESDAY_NOON: bob commands the incident commanders until Monday 09:00,
 everyone's first contact kind is email. Alice covering six hours of bob's week tells alice and
@@ -20,7 +21,7 @@ from muster.worker.core.paging.deliveries import DeliveryPurpose, DeliveryStatus
 from muster.worker.deliveries.send import run_batch
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DeadLetter, Delivery, DeliveryAttempt
-from muster.worker.tasks.names import SHIFTS_CHANGED
+from muster.worker.tasks.names import SHIFTS_CHANGED, SHIFTS_EDITED
 from tests.harness.configs import WEDNESDAY_NOON
 from tests.harness.runtimes import BOTH_DATABASES, RecordingSender, clock
 
@@ -44,9 +45,15 @@ def app(task_app: Celery) -> Celery:
     return task_app
 
 
-def changed(app: Celery, rt: Runtime, payload: dict[str, Any], task_id: str = "m-1") -> int:
+def changed(
+    app: Celery,
+    rt: Runtime,
+    payload: dict[str, Any],
+    task_id: str = "m-1",
+    task: str = SHIFTS_CHANGED,
+) -> int:
     """The task run as the worker runs it; the notices it wrote then sent."""
-    written = int(app.tasks[SHIFTS_CHANGED].apply(args=[payload], task_id=task_id).get())
+    written = int(app.tasks[task].apply(args=[payload], task_id=task_id).get())
     with rt.database.transaction() as session:
         pending = session.scalars(
             select(Delivery.id).where(Delivery.status == DeliveryStatus.PENDING)
@@ -155,3 +162,48 @@ def test_a_change_that_breaks_the_message_is_a_dead_letter(app: Celery, rt: Runt
         (letter,) = session.scalars(select(DeadLetter)).all()
     assert letter.task == SHIFTS_CHANGED
     assert "starts" in letter.reason
+
+
+AN_EDIT = {
+    "edit": "edit:0123456789abcdef:fedcba9876543210",
+    "people": [
+        {
+            "person": "alice",
+            "gained": [
+                {
+                    "rotation": "incident-commanders",
+                    "starts": WEDNESDAY_NOON.isoformat(),
+                    "until": UNTIL.isoformat(),
+                    "other": "bob",
+                }
+            ],
+        },
+        {
+            "person": "bob",
+            "relieved": [
+                {
+                    "rotation": "incident-commanders",
+                    "starts": WEDNESDAY_NOON.isoformat(),
+                    "until": UNTIL.isoformat(),
+                    "other": "alice",
+                }
+            ],
+        },
+    ],
+    "by": "erin",
+}
+
+
+def test_a_live_config_edit_tells_each_person_whose_shifts_it_moves_once(
+    app: Celery, rt: Runtime
+) -> None:
+    assert changed(app, rt, AN_EDIT, task=SHIFTS_EDITED) == 2
+
+    assert changed(app, rt, AN_EDIT, task=SHIFTS_EDITED, task_id="m-again") == 0
+
+    alice, bob = notices(rt)
+    assert "a config edit by erin" in alice.body
+    assert "You now hold:" in alice.body
+    assert "Incident commander" in alice.body  # what the rotation is held for, from the config
+    assert "You no longer hold:" in bob.body
+    assert len(sent_to(rt)) == 2

@@ -62,6 +62,12 @@ def shift_notice_reason(change: str) -> str:
     return f"shifts:{change}"
 
 
+def edit_change(old_sha256: str, new_sha256: str) -> str:
+    """The change a config edit is, for :func:`shift_notice_reason`: the pair of the two
+    versions' hashes, so an edit is told once however often ``config diff --notify`` runs."""
+    return f"edit:{old_sha256[:16]}:{new_sha256[:16]}"
+
+
 def shift_notice_key(reason: str, person: str, kind: str) -> str:
     """One shift notice to one person by one contact kind (no incident: a change of shifts is
     told once per person, whatever redelivers it)."""
