@@ -1,7 +1,8 @@
 """An override added with ``muster override add`` changes who a running ``muster worker`` pages,
 from the override's first second to its last, and the people whose shift it moves are told.
 
-Real processes on the embedded broker and a SQLite database, with the SMTP, chat and SMS peers.
+Real processes on the embedded broker and a SQLite database (and, for the notices and one
+page, on Redis and RabbitMQ with PostgreSQL), with the SMTP, chat and SMS peers.
 The demo's rotations are pinned to one holder each (``stack_config``), so who holds the
 payments SMEs' rotation does not depend on the date or hour; the override's span is set a few
 seconds ahead of the clock the worker reads (the test run's, shifted alike under
@@ -15,7 +16,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,6 +33,7 @@ from muster.worker.store.models import Delivery, Incident
 from tests.harness.configs import stack_config
 from tests.harness.muster_processes import MusterWorker, worker_environment
 from tests.harness.peers import MattermostPeer, SmsPeer, SmtpPeer
+from tests.harness.servers import BROKERS, broker_url, fresh_queue, purge, scratch_database
 from tests.harness.waiting import deliveries_settled, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.wallclock]
@@ -93,27 +94,34 @@ class Running:
 
 @pytest.fixture
 def running(
+    request: pytest.FixtureRequest,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     smtp_peer: SmtpPeer,
     chat_peer: MattermostPeer,
     sms_peer: SmsPeer,
 ) -> Iterator[Running]:
+    """The worker, not started; on the embedded broker and SQLite unless the test asks for a
+    broker and a database (``indirect`` parameters: ``("redis", "postgresql")``)."""
+    broker, database_kind = getattr(request, "param", ("embedded", "sqlite"))
     config = tmp_path / "routing.yaml"
     stack_config(config, smtp_peer, chat_peer, sms_peer)
     holder = load_config(config).routing.on_call(ROTATION, datetime.now(UTC))
     assert holder is not None
-    database_url = f"sqlite:///{tmp_path / 'muster.db'}"
-    env = worker_environment(tmp_path, config, None, database_url, f"q-{uuid.uuid4().hex[:8]}")
-    worker = MusterWorker(home=tmp_path, env=env)
-    database = Database.connect(database_url)
-    for name in ("MUSTER_HOME", "MUSTER_QUEUE"):
-        monkeypatch.setenv(name, env[name])
-    try:
-        yield Running(config, env, worker, database, Client(), holder)
-    finally:
-        worker.stop()
-        database.engine.dispose()
+    url = broker_url(broker, tmp_path)
+    queue = fresh_queue()
+    with scratch_database(database_kind, tmp_path) as database_url:
+        env = worker_environment(tmp_path, config, url, database_url, queue)
+        worker = MusterWorker(home=tmp_path, env=env)
+        database = Database.connect(database_url)
+        for name in ("MUSTER_HOME", "MUSTER_QUEUE"):
+            monkeypatch.setenv(name, env[name])
+        try:
+            yield Running(config, env, worker, database, Client(url), holder)
+        finally:
+            worker.stop()
+            database.engine.dispose()
+            purge(url, queue)
 
 
 def test_an_override_added_by_the_cli_pages_its_person_from_its_first_second_to_its_last(
@@ -183,5 +191,35 @@ def test_a_worker_started_on_a_bad_overrides_file_pages_with_the_last_good_cover
     log = running.worker.logs[-1].read_text()
     assert "config.serving_last_good" in log
     assert "with its overrides file" in log
+    incident = running.declare()
+    assert wait_until(lambda: paged(running.database, incident), timeout=60)[0] == {COVER}
+
+
+@pytest.mark.parametrize(
+    "running",
+    [(broker, "postgresql") for broker in BROKERS if broker != "embedded"],
+    indirect=True,
+)
+def test_on_a_server_broker_and_postgresql_the_cover_pages_and_both_people_are_told(
+    running: Running, smtp_peer: SmtpPeer
+) -> None:
+    running.worker.start()
+    now = datetime.now(UTC)
+
+    added = running.cli(
+        *("override", "add", "--rotation", ROTATION, "--person", COVER),
+        *("--from", (now - timedelta(hours=1)).isoformat()),
+        *("--until", (now + timedelta(hours=6)).isoformat()),
+        MUSTER_PERSON="laura",
+    )
+
+    assert added.returncode == 0, added.stderr
+    mails = wait_until(lambda: len(smtp_peer.messages) >= 2 and smtp_peer.messages, timeout=60)
+    told = {mail.rcpt_tos[0]: mail.subject for mail in mails}
+    assert told == {
+        f"{COVER}@example.com": f"Shift change: you now hold {ROTATION}",
+        f"{running.holder}@example.com": f"Shift change: you are relieved of {ROTATION}",
+    }
+    wait_until(lambda: "config.reloaded" in running.worker.log_text())  # the sweep notices it
     incident = running.declare()
     assert wait_until(lambda: paged(running.database, incident), timeout=60)[0] == {COVER}
