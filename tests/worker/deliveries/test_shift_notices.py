@@ -18,11 +18,13 @@ from sqlalchemy import select
 
 from muster.channels.sender import SendResult
 from muster.worker.core.paging.deliveries import DeliveryPurpose, DeliveryStatus
+from muster.worker.core.rendering.render import RenderedMessage
 from muster.worker.deliveries.send import run_batch
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import DeadLetter, Delivery, DeliveryAttempt
 from muster.worker.tasks.names import SHIFTS_CHANGED, SHIFTS_EDITED
 from tests.harness.configs import WEDNESDAY_NOON
+from tests.harness.inert import assert_inert
 from tests.harness.runtimes import BOTH_DATABASES, RecordingSender, clock
 
 pytestmark = pytest.mark.runtime(databases=BOTH_DATABASES)
@@ -207,3 +209,14 @@ def test_a_live_config_edit_tells_each_person_whose_shifts_it_moves_once(
     assert "Incident commander" in alice.body  # what the rotation is held for, from the config
     assert "You no longer hold:" in bob.body
     assert len(sent_to(rt)) == 2
+
+
+def test_a_hostile_reason_and_author_reach_both_people_inert(app: Celery, rt: Runtime) -> None:
+    hostile = "@here <!channel> [urgent](https://evil.test) \u202e\r\n# www.evil.test"
+
+    changed(app, rt, {**ALICE_COVERS, "reason": hostile, "by": "erin@here"})
+
+    for row in notices(rt):
+        message = RenderedMessage(row.title, row.body, row.body_format)
+        assert_inert(message, frozenset(), f"shift notice to {row.person}")
+        assert "(at)here" in row.body
