@@ -55,8 +55,19 @@ GIT = "git:"
     "OLD's and NEW's intake rules classify differently.",
 )
 @click.option("--format", "shown", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option(
+    "--notify",
+    is_flag=True,
+    help="The edit is live: have the worker tell each person whose shifts it moves, once.",
+)
 def diff(
-    old: str, new: str, start: str | None, days: int, alerts_dir: Path | None, shown: str
+    old: str,
+    new: str,
+    start: str | None,
+    days: int,
+    alerts_dir: Path | None,
+    shown: str,
+    notify: bool,
 ) -> None:
     """Show what changes for people from config OLD to NEW: risks first, then shifts, pages
     and escalations, maintenance windows, heartbeat monitors, alerts (--alerts) and policy.
@@ -77,6 +88,10 @@ def diff(
         click.echo(diff_markdown(changes, names, config.zone), nl=False)
     else:
         click.echo(diff_text(changes, names, config.zone), nl=False)
+    if notify:
+        from muster.worker.cli.edit_notice import queue_edit_notice
+
+        queue_edit_notice(before, after, moment, days)
     raise SystemExit(changes.status)
 
 

@@ -56,6 +56,8 @@ def given_up(
     """``row`` failed for good with no fallback: tell whoever must hear it; return the notice's
     deliveries to queue."""
     noticing = row.reason.startswith(NOTICE_REASON)
+    if row.incident_id is None:
+        return []  # a shift notice or a test page: its row records the failure, nobody else
     if row.person is None and not noticing:
         return []  # a broadcast: its failure is on the timeline already
     incident = session.scalar(
