@@ -67,3 +67,19 @@ def test_an_alert_the_new_rules_cannot_classify_is_refused_with_the_reason() -> 
 
 def test_alerts_alike_on_both_sides_are_not_listed() -> None:
     assert changes(with_rules(RULES), with_rules(RULES), DB_PAGE, QUIET) == ()
+
+
+def test_a_grafana_body_is_classified_by_the_same_rules() -> None:
+    body = notification(alert("HighLatency", severity="page", team="db"))
+    body.update({"version": "1", "orgId": 1, "state": "alerting", "title": "[FIRING:1]"})
+    body["alerts"][0].update({"dashboardURL": "http://grafana.test/d/1", "values": {"A": 1}})
+    reordered = copy.deepcopy(RULES)
+    reordered["rules"].reverse()
+    found = alert_changes(
+        routing_of(with_rules(RULES)).config,
+        routing_of(with_rules(reordered)).config,
+        [("grafana.json", AlertWebhook.model_validate(body))],
+    )
+    assert [(c.source, c.name, c.old.severity, c.new.severity) for c in found] == [
+        ("grafana.json", "HighLatency", "SEV1", "SEV2")
+    ]
