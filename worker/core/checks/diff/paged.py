@@ -53,6 +53,10 @@ class Remembering(Routing):
     times (every cut less every delay, plus every step's delay, lands on the same few instants
     around each edge). Outside that range, or for a rotation not listed, it asks the rotation."""
 
+    _held: dict[tuple[str, datetime], str | None]
+    _listed: dict[str, Holders]
+    _range: tuple[datetime, datetime]
+
     @classmethod
     def of(
         cls, routing: Routing, listed: dict[str, Holders], start: datetime, end: datetime
@@ -64,16 +68,19 @@ class Remembering(Routing):
 
     def on_call(self, rotation: str, at: datetime) -> str | None:
         """Who is on call for ``rotation`` at ``at``, worked out once."""
-        held: dict[tuple[str, datetime], str | None] = self.__dict__["_held"]
         key = (rotation, at)
-        if key not in held:
-            listed: Holders | None = self.__dict__["_listed"].get(rotation)
-            start, end = self.__dict__["_range"]
-            if listed is not None and start <= at < end:
-                held[key] = listed.at(at)
-            else:
-                held[key] = super().on_call(rotation, at)
-        return held[key]
+        try:
+            return self._held[key]
+        except KeyError:
+            pass
+        listed = self._listed.get(rotation)
+        start, end = self._range
+        if listed is not None and start <= at < end:
+            found = listed.at(at)
+        else:
+            found = super().on_call(rotation, at)
+        self._held[key] = found
+        return found
 
 
 class Kinds:

@@ -108,6 +108,7 @@ def page_changes(
     }
     units = {pair: _units(pair, *chains_by_pair[pair]) for pair in pairs}
     can_differ = _reach(old, new, edited)
+    same_rules = _same_rules(old, new)
     delays = {
         unit: chain_delays(old, unit.level, unit.old) | chain_delays(new, unit.level, unit.new)
         for found in units.values()
@@ -123,7 +124,13 @@ def page_changes(
         Kinds(Remembering.of(new, listed[1][1], start, end + longest)),
     )
     claims = {
-        unit: _unit_changes(sides, unit, _cuts(edges, _rotations(unit), steps, start, end), end)
+        unit: _unit_changes(
+            sides,
+            unit,
+            _cuts(edges, _rotations(unit), steps, start, end),
+            end,
+            steps if same_rules(unit) else None,
+        )
         for unit, steps in delays.items()
     }
     first: list[FirstPageChange] = []
@@ -166,6 +173,18 @@ def _reach(old: Routing, new: Routing, edited: frozenset[str] | None) -> Callabl
     )
 
 
+def _same_rules(old: Routing, new: Routing) -> Callable[[_Unit], bool]:
+    """Whether only holders can make a unit's pages differ: its chain, its level, the escalation
+    policy, people and contacts are the same on both sides."""
+    a, b = old.config, new.config
+    if (a.escalation, a.people, a.contacts) != (b.escalation, b.people, b.contacts):
+        return lambda unit: False
+    levels = {
+        name for name, level in a.severity.levels.items() if level != b.severity.levels.get(name)
+    }
+    return lambda unit: unit.old == unit.new and unit.level not in levels
+
+
 def _rotations(unit: _Unit) -> set[str]:
     return {r for chain in (unit.old, unit.new) if chain is not None for r in chain.rotations}
 
@@ -200,12 +219,23 @@ def _first_changes(
 
 
 def _unit_changes(
-    sides: tuple[Kinds, Kinds], unit: _Unit, cuts: list[datetime], end: datetime
+    sides: tuple[Kinds, Kinds],
+    unit: _Unit,
+    cuts: list[datetime],
+    end: datetime,
+    holders_at: set[timedelta] | None,
 ) -> list[PageChange]:
-    """One chain's claims, step by step (the service left for the caller to fill in)."""
+    """One chain's claims, step by step (the service left for the caller to fill in).
+    ``holders_at``: when only holders can make the sides differ, the delays they are read at —
+    a cut where every rotation of the chain has the same holder on both sides at each of them
+    pages alike, and is not worked out."""
     open_steps: dict[_Step, PageChange] = {}
     closed: list[PageChange] = []
+    old, new = sides[0].routing, sides[1].routing
+    rotations = sorted(_rotations(unit))
     for at, until in zip(cuts, [*cuts[1:], end], strict=True):
+        if holders_at is not None and _alike(old, new, rotations, [at + d for d in holders_at]):
+            continue
         was = chain_pages(sides[0], unit.level, unit.old, at)
         now = chain_pages(sides[1], unit.level, unit.new, at)
         if was == now:
@@ -220,6 +250,14 @@ def _unit_changes(
                     closed.append(last)
                 open_steps[step] = change
     return [*closed, *open_steps.values()]
+
+
+def _alike(old: Routing, new: Routing, rotations: list[str], instants: list[datetime]) -> bool:
+    for rotation in rotations:
+        for moment in instants:
+            if old.on_call(rotation, moment) != new.on_call(rotation, moment):
+                return False
+    return True
 
 
 def _step_differences(
