@@ -4,7 +4,8 @@ On routing_bench's seeded config (10,000 people, 1,000 services, 2,000 rotations
 overrides) and an edit of it (a member added to 50 rotations, 20 handoffs moved an hour, 20
 overrides added, one matrix cell changed), this times, as the median of a few runs, what the
 command does after reading the two files: both configs loaded, then the diff over 14 days (risks,
-shifts, first pages, policy) and its markdown. Issue 24's target for the whole: < 10 s. The
+shifts, first pages, every page of the escalation chains at each step, windows, heartbeats,
+policy) and its markdown. Issue 24's target for the whole: < 10 s. The
 diff alone is printed beside it.
 
 It exits non-zero when the target fails.
@@ -77,24 +78,28 @@ def main() -> int:
     new_text = edited(old_text, rng)
     old = load_text(old_text, "old.yaml", {}).routing
     new = load_text(new_text, "new.yaml", {}).routing
-    times, alone = [], []
+    times, alone, cpu = [], [], []
     for _ in range(RUNS):
-        began = time.perf_counter()
+        began, used = time.perf_counter(), time.process_time()
         changes, markdown = whole(old_text, new_text)
         times.append(time.perf_counter() - began)
+        cpu.append(time.process_time() - used)
         began = time.perf_counter()
         config_diff(old, new, AT, FORTNIGHT)
         alone.append(time.perf_counter() - began)
     seconds = statistics.median(times)
     print(
-        f"the edit: {len(changes.shifts)} shift claims, {len(changes.policy)} policy changes,"
+        f"the edit: {len(changes.shifts)} shift claims, {len(changes.pages.first)} first-page"
+        f" and {len(changes.pages.chains)} page claims, {len(changes.policy)} policy changes,"
         f" {len(changes.risks)} new risks; {len(markdown.splitlines())} markdown lines"
     )
     print(f"the diff alone (configs loaded): {statistics.median(alone):.2f} s (no target)")
     passed = seconds < WHOLE_TARGET_S
     print(
         f"two loads, diff over 14 days, markdown: {seconds:.2f} s"
-        f" (target < {WHOLE_TARGET_S:.0f} s) {verdict(passed)}"
+        f" (target < {WHOLE_TARGET_S:.0f} s) {verdict(passed)};"
+        f" its CPU time {statistics.median(cpu):.2f} s (on a shared machine, what it would take"
+        " alone)"
     )
     return 0 if passed else 1
 

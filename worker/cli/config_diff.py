@@ -11,15 +11,18 @@ import os
 import shutil
 import subprocess
 from datetime import timedelta
+from pathlib import Path
 from typing import NoReturn
 
 import click
+from pydantic import ValidationError
 
 from muster.config.loader import LoadedConfig, load_config, load_text
 from muster.worker.cli.common import PlaceholderEnviron, parse_at
 from muster.worker.core.checks.diff.changes import RISKY, config_diff
 from muster.worker.core.checks.diff.report import FORMATS, diff_data, diff_markdown, diff_text
 from muster.worker.core.config.issues import ConfigError
+from muster.worker.core.intake.alerts import AlertWebhook
 from muster.worker.core.paging.duties import LONGEST
 
 GIT = "git:"
@@ -43,14 +46,31 @@ GIT = "git:"
     show_default=True,
     help="How many days of shifts to compare.",
 )
+@click.option(
+    "--alerts",
+    "alerts_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="A folder of webhook bodies (*.json, Alertmanager's or Grafana's): list the alerts "
+    "OLD's and NEW's intake rules classify differently.",
+)
 @click.option("--format", "shown", type=click.Choice(FORMATS), default="text", show_default=True)
 @click.option(
     "--notify",
     is_flag=True,
     help="The edit is live: have the worker tell each person whose shifts it moves, once.",
 )
-def diff(old: str, new: str, start: str | None, days: int, shown: str, notify: bool) -> None:
-    """Show what changes for people from config OLD to NEW: risks first, shifts, then policy.
+def diff(
+    old: str,
+    new: str,
+    start: str | None,
+    days: int,
+    alerts_dir: Path | None,
+    shown: str,
+    notify: bool,
+) -> None:
+    """Show what changes for people from config OLD to NEW: risks first, then shifts, pages
+    and escalations, maintenance windows, heartbeat monitors, alerts (--alerts) and policy.
 
     OLD and NEW are files or git:REF:PATH (e.g. git:origin/main:routing.yaml). Exit status: 0
     nothing changes for people, 1 something does, 2 the edit brings a new risk or NEW is invalid.
@@ -58,7 +78,8 @@ def diff(old: str, new: str, start: str | None, days: int, shown: str, notify: b
     before = _load(old)
     after = _load(new)
     moment = parse_at(start, after, "--from")
-    changes = config_diff(before.routing, after.routing, moment, timedelta(days=days))
+    bodies = _bodies(alerts_dir) if alerts_dir is not None else []
+    changes = config_diff(before.routing, after.routing, moment, timedelta(days=days), bodies)
     config = after.routing.config
     names = {**_names(before), **_names(after)}
     if shown == "json":
@@ -92,6 +113,22 @@ def _load(side: str) -> LoadedConfig:
         count = len(invalid.errors)
         click.echo(f"{side}: invalid, {count} error{'s' if count != 1 else ''}", err=True)
         raise SystemExit(RISKY) from None
+
+
+def _bodies(folder: Path) -> list[tuple[str, AlertWebhook]]:
+    """Every ``*.json`` webhook body in ``folder``, by name; one that is not a body is one line
+    and exit status 2."""
+    bodies = []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            bodies.append((path.name, AlertWebhook.model_validate_json(path.read_bytes())))
+        except ValidationError as invalid:
+            first = invalid.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "the body"
+            _fail(f"{path}: not a webhook body: {where}: {first['msg']}")
+        except OSError as unreadable:
+            _fail(f"{path}: cannot read it: {unreadable.strerror}")
+    return bodies
 
 
 def _git_show(side: str) -> str:

@@ -20,6 +20,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from muster.worker.cli import cli
+from tests.harness.alert_bodies import alert, notification
 from tests.harness.configs import DEMO
 from tests.harness.inert import assert_markdown_inert
 
@@ -73,6 +74,21 @@ def test_a_new_member_and_a_moved_handoff_are_each_persons_stretches(
         "- SEV1 for payments-api, search, platform, an unknown service: Mon 28 Dec 09:00–"
         "Mon 04 Jan 09:00 pages Dave Nowak (dave) by email first, not Alice Byrne (alice) by sms"
     ) in lines  # dave has no sms number: his first page falls back to email
+    assert (
+        "- SEV1 incident commander at once for payments-api, search, platform, an unknown"
+        " service: +Dave Nowak (dave) by chat, email; −Alice Byrne (alice) by chat, email, sms"
+        " (declared Mon 28 Dec 09:00–Mon 04 Jan 09:00)"
+    ) in lines
+    assert (  # SEV1 repeats its chain: the commander again 10m on, so from 10m before the handoff
+        "- SEV1 incident commander after 10m unacknowledged for payments-api, search, platform,"
+        " an unknown service: +Dave Nowak (dave) by chat, email; −Alice Byrne (alice) by chat,"
+        " email, sms (declared Mon 28 Dec 08:50–Mon 04 Jan 08:50)"
+    ) in lines
+    assert (  # the moved payments handoff: heidi's Wednesdays go to ivan, an SME line of its own
+        "- SEV2 SME of payments-api at once: +Ivan Petrov (ivan) by chat, sms; −Heidi Berg"
+        " (heidi) by chat, sms (declared Wed 09 Dec 10:00–Thu 10 Dec 10:00, Wed 23 Dec 10:00–"
+        "Thu 24 Dec 10:00)"
+    ) in lines
     assert "Risks" not in done.output
     assert "#### Policy" not in done.output
 
@@ -101,8 +117,18 @@ def test_json_lists_every_claim_with_utc_instants(write_config: Callable[..., Pa
         "until": "2026-12-10T10:00:00Z",
         "old": {"person": "heidi", "kind": "chat"},
         "new": {"person": "ivan", "kind": "chat"},
+    } in data["first_pages"]
+    assert {
+        "severity": "SEV2",
+        "service": "search",
+        "role": "incident_commander",
+        "delay_seconds": 1200,
+        "from": "2026-12-28T08:40:00Z",
+        "until": "2027-01-04T08:40:00Z",
+        "lost": [{"person": "alice", "kind": "chat"}, {"person": "alice", "kind": "sms"}],
+        "gained": [{"person": "dave", "kind": "chat"}, {"person": "dave", "kind": "email"}],
     } in data["pages"]
-    assert {page["service"] for page in data["pages"]} == {
+    assert {page["service"] for page in data["first_pages"]} == {
         "payments-api",
         "search",
         "platform",
@@ -143,14 +169,43 @@ def test_an_invalid_new_config_is_its_errors_and_exits_two(
     assert "Traceback" not in done.output
 
 
-def test_names_from_the_config_are_inert_in_the_markdown(
-    write_config: Callable[..., Path],
+HOSTILE = "@here <!channel> [x](https://evil.example) `rm`"
+
+
+def test_names_from_the_config_and_the_alerts_are_inert_in_the_markdown(
+    tmp_path: Path, write_config: Callable[..., Path]
 ) -> None:
     document = new_member_and_moved_handoff()
-    document["people"]["dave"]["name"] = "@here <!channel> [x](https://evil.example) `rm`"
-    done = diff(str(DEMO), str(write_config(document)), *FOUR_WEEKS, "--format", "markdown")
+    document["people"]["dave"]["name"] = HOSTILE
+    document["intake"]["rules"].insert(0, {"match": {"team": "db"}, "impact": "major"})
+    document["maintenance"] = {
+        "windows": {
+            "db": {
+                "reason": HOSTILE,
+                "scope": {"services": ["payments-api"]},
+                "start": "2026-12-12T02:00",
+                "end": "2026-12-12T04:00",
+            }
+        }
+    }
+    folder = tmp_path / "alerts"
+    folder.mkdir()
+    body = notification(alert(HOSTILE, team="db"))
+    (folder / "db.json").write_text(json.dumps(body), encoding="utf-8")
+    done = diff(
+        str(DEMO),
+        str(write_config(document)),
+        *FOUR_WEEKS,
+        "--alerts",
+        str(folder),
+        "--format",
+        "markdown",
+    )
     assert done.exit_code == 1, done.output
-    assert_markdown_inert(done.output, frozenset(), "config diff", headings=3)
+    assert "#### Alerts classified differently" in done.output
+    assert "#### Maintenance windows" in done.output
+    paths = r"[\w.:\[\]-]+"  # config paths as code spans: intake.rules[0]
+    assert_markdown_inert(done.output, frozenset(), "config diff", headings=7, code=paths)
 
 
 def git(folder: Path, *args: str) -> None:
@@ -180,4 +235,131 @@ def test_a_git_side_is_read_from_the_repository(
     assert missing.output.strip().splitlines() == [
         "git:no-such-branch:routing.yaml: cannot read it from git:"
         " invalid object name 'no-such-branch'."
+    ]
+
+
+def alerts_folder(folder: Path) -> Path:
+    """Two real Alertmanager notifications: a payments database alert and a critical one."""
+    folder.mkdir()
+    bodies = {
+        "payments.json": notification(alert("PaymentsDbSlow", team="payments-db")),
+        "critical.json": notification(alert("ApiDown", severity="critical"), group="g2"),
+    }
+    for name, body in bodies.items():
+        (folder / name).write_text(json.dumps(body), encoding="utf-8")
+    return folder
+
+
+def test_alerts_a_new_rule_classifies_differently_are_listed(
+    tmp_path: Path, write_config: Callable[..., Path]
+) -> None:
+    document = demo()
+    document["intake"]["rules"].insert(
+        0, {"match_re": {"team": "payments.*"}, "impact": "major", "services": ["payments-api"]}
+    )
+    folder = alerts_folder(tmp_path / "alerts")
+    done = diff(str(DEMO), str(write_config(document)), *FOUR_WEEKS, "--alerts", str(folder))
+    assert done.exit_code == 1, done.output
+    lines = done.output.splitlines()
+    assert lines[lines.index("Alerts classified differently:") + 1 :][:1] == [
+        "  payments.json #0 PaymentsDbSlow: SEV3 (minor × medium) for platform →"
+        " SEV2 (major × medium) for payments-api"
+    ]
+    assert "ApiDown" not in done.output  # still critical × high: classified alike
+    assert (
+        "| `intake.rules[0]` | (absent) |"
+        in diff(str(DEMO), str(write_config(document)), *FOUR_WEEKS, "--format", "markdown").output
+    )
+
+
+def test_alerts_json_lists_both_classifications(
+    tmp_path: Path, write_config: Callable[..., Path]
+) -> None:
+    document = demo()
+    del document["intake"]["defaults"]
+    folder = alerts_folder(tmp_path / "alerts")
+    done = diff(
+        str(DEMO),
+        str(write_config(document)),
+        *FOUR_WEEKS,
+        "--alerts",
+        str(folder),
+        "--format",
+        "json",
+    )
+    assert done.exit_code == 1, done.output
+    (refused,) = json.loads(done.output)["alerts"]
+    assert refused["file"] == "payments.json"
+    assert refused["old"] == {
+        "severity": "SEV3",
+        "impact": "minor",
+        "urgency": "medium",
+        "services": ["platform"],
+    }
+    assert refused["new"]["refused"].startswith("PaymentsDbSlow: no impact and urgency")
+
+
+def test_a_folder_with_a_body_that_is_not_a_webhook_is_one_line_and_exits_two(
+    tmp_path: Path,
+) -> None:
+    folder = alerts_folder(tmp_path / "alerts")
+    (folder / "broken.json").write_text('{"version": "4", "alerts": []}', encoding="utf-8")
+    done = diff(str(DEMO), str(DEMO), *FOUR_WEEKS, "--alerts", str(folder))
+    assert done.exit_code == 2
+    assert done.output.strip().splitlines() == [
+        f"{folder / 'broken.json'}: not a webhook body: groupKey: Field required"
+    ]
+
+
+def test_a_new_maintenance_window_and_the_pages_it_holds(
+    write_config: Callable[..., Path],
+) -> None:
+    document = demo()
+    document["maintenance"] = {
+        "windows": {
+            "db-failover": {
+                "reason": "Payments DB failover",
+                "scope": {"services": ["payments-api"], "severities": ["SEV2"]},
+                "start": "2026-12-12T02:00",
+                "end": "2026-12-12T04:00",
+            }
+        }
+    }
+    done = diff(str(DEMO), str(write_config(document)), *FOUR_WEEKS, "--format", "markdown")
+    assert done.exit_code == 1, done.output
+    lines = done.output.splitlines()
+    assert lines[lines.index("#### Maintenance windows") + 2 :][:2] == [
+        "- window db-failover (Payments DB failover): +Sat 12 Dec 02:00–Sat 12 Dec 04:00",
+        "- SEV2 for payments-api: Sat 12 Dec 02:00–Sat 12 Dec 04:00 pages nobody"
+        " (window db-failover)",
+    ]
+    data = json.loads(
+        diff(str(DEMO), str(write_config(document)), *FOUR_WEEKS, "--format", "json").output
+    )
+    assert data["windows"]["held"] == [
+        {
+            "severity": "SEV2",
+            "service": "payments-api",
+            "from": "2026-12-12T02:00:00Z",
+            "until": "2026-12-12T04:00:00Z",
+            "change": "held",
+            "windows": ["db-failover"],
+        }
+    ]
+
+
+def test_a_new_heartbeat_monitor_and_what_its_miss_pages(
+    write_config: Callable[..., Path],
+) -> None:
+    document = demo()
+    document["heartbeats"] = {
+        "nightly-backup": {"every": "1d", "grace": "30m", "impact": "major", "urgency": "high"}
+    }
+    done = diff(str(DEMO), str(write_config(document)), *FOUR_WEEKS)
+    assert done.exit_code == 1, done.output
+    lines = done.output.splitlines()
+    assert lines[lines.index("Heartbeat monitors:") + 1 :][:1] == [
+        "  heartbeat nightly-backup: a miss is SEV1 for platform after 1d + 30m of silence,"
+        " paging Alice Byrne (alice), Dmitri Ivanov (dmitri), Frank Li (frank), Ken Adams (ken);"
+        " was no such monitor"
     ]

@@ -7,6 +7,7 @@ after as short text (None: not there on that side), so every format shows the sa
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -35,7 +36,7 @@ def policy_changes(old: RoutingConfig, new: RoutingConfig) -> tuple[PolicyChange
         *_matrix(old, new),
         *_levels(old, new),
         *_compared(("limits",), _limits(old), _limits(new)),
-        *_compared(("intake", "rules"), _rules(old), _rules(new)),
+        *_rule_changes(old, new),
     )
 
 
@@ -73,11 +74,64 @@ def _limits(config: RoutingConfig) -> dict[tuple[str, ...], str]:
     return found
 
 
-def _rules(config: RoutingConfig) -> dict[tuple[int], str]:
-    return {
-        (index,): _shown(rule.model_dump(mode="json", exclude_defaults=True))
-        for index, rule in enumerate(config.intake.rules)
-    }
+def _rule_changes(old: RoutingConfig, new: RoutingConfig) -> list[PolicyChange]:
+    """Intake rules added, removed, changed or moved, each known by its matchers (its n-th rule
+    of the same matchers, should two share them), not its position: a rule inserted at the top
+    moves the others without changing them. A rule is moved when the order of the rules both
+    sides have changes (first match wins, so that changes what alerts get); the fewest are named
+    moved, the others keep their order."""
+    was, now = _keyed(old), _keyed(new)
+    changes = []
+    for key in [*now, *(key for key in was if key not in now)]:
+        before, after = was.get(key), now.get(key)
+        if after is None and before is not None:
+            changes.append(PolicyChange(("intake", "rules", before[0]), before[1], None))
+        elif before is None and after is not None:
+            changes.append(PolicyChange(("intake", "rules", after[0]), None, after[1]))
+        elif before is not None and after is not None and before[1] != after[1]:
+            changes.append(PolicyChange(("intake", "rules", after[0]), before[1], after[1]))
+    both = [key for key in now if key in was]
+    kept = _longest_in_order([was[key][0] for key in both])
+    for key, position in zip(both, [was[key][0] for key in both], strict=True):
+        if position not in kept:
+            where = ("intake", "rules", now[key][0])
+            changes.append(PolicyChange(where, f"position {position}", f"position {now[key][0]}"))
+    return changes
+
+
+def _keyed(config: RoutingConfig) -> dict[tuple[str, int], tuple[int, str]]:
+    """Each rule by its matchers and how many rules of the same matchers come before it: its
+    position and what it says."""
+    found: dict[tuple[str, int], tuple[int, str]] = {}
+    seen: dict[str, int] = {}
+    for position, rule in enumerate(config.intake.rules):
+        matchers = _shown({"match": rule.match, "match_re": rule.match_re})
+        nth = seen[matchers] = seen.get(matchers, -1) + 1
+        found[(matchers, nth)] = (
+            position,
+            _shown(rule.model_dump(mode="json", exclude_defaults=True)),
+        )
+    return found
+
+
+def _longest_in_order(positions: list[int]) -> set[int]:
+    """The longest run of ``positions`` (not necessarily adjacent) that keeps increasing: the
+    rules that kept their order (patience sorting)."""
+    tails: list[int] = []  # index into positions of the smallest tail of each length
+    before: list[int | None] = []
+    for index, position in enumerate(positions):
+        length = bisect_left([positions[t] for t in tails], position)
+        before.append(tails[length - 1] if length else None)
+        if length == len(tails):
+            tails.append(index)
+        else:
+            tails[length] = index
+    kept: set[int] = set()
+    at = tails[-1] if tails else None
+    while at is not None:
+        kept.add(positions[at])
+        at = before[at]
+    return kept
 
 
 def _compared(where: Path, old: dict[Any, str], new: dict[Any, str]) -> list[PolicyChange]:

@@ -1,33 +1,36 @@
 """A config diff as people and CI read it: plain text for a terminal, markdown for a pull-request
 comment, JSON for scripts. All three show the same claims in the same order: risks first, then
-each person's gained (+) and lost (−) stretches in the config's timezone, the first pages that
-change, then policy.
-
-Every name and value that comes from a config file passes through the escaping rule of the format
-it is shown in (:mod:`muster.worker.core.rendering.escaping`): a pull request's YAML is written by
-whoever opens it, and its comment must not mention, link or format anything on their behalf.
+each person's gained (+) and lost (−) stretches in the config's timezone, the pages that change,
+then policy. Each section's lines are written once (``*_report`` modules) in the words of the
+format (:class:`~.words.Words`): every name and value from a config file passes through that
+format's escaping rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import datetime, tzinfo
+from collections.abc import Mapping
+from datetime import tzinfo
 from typing import Any
 
+from muster.worker.core.checks.diff.alert_report import alert_data, alert_lines
 from muster.worker.core.checks.diff.changes import ConfigDiff
-from muster.worker.core.checks.diff.pages import FirstPage, PageChange
-from muster.worker.core.checks.diff.shifts import ShiftChange
-from muster.worker.core.checks.lint import UNKNOWN_SERVICE
+from muster.worker.core.checks.diff.heartbeat_report import heartbeat_data, heartbeat_lines
+from muster.worker.core.checks.diff.page_report import (
+    first_page_data,
+    first_page_lines,
+    page_data,
+    page_lines,
+)
+from muster.worker.core.checks.diff.shift_report import shift_data, shift_lines
+from muster.worker.core.checks.diff.window_report import window_data, window_lines
+from muster.worker.core.checks.diff.words import Words, marked, plain
 from muster.worker.core.config.issues import format_path
 from muster.worker.core.rendering import escaping
-from muster.worker.core.rendering.listing import first, some
 from muster.worker.core.rendering.oncall import iso
 
 FORMATS = ("text", "markdown", "json")
-_DAY = "%a %d %b %H:%M"
-_GAP = "nobody (a gap)"
 _NOTHING = "Nothing changes for people."
-_PAGES = "First pages"
+_ABSENT = "(absent)"
 
 
 def diff_data(diff: ConfigDiff) -> dict[str, Any]:
@@ -37,50 +40,46 @@ def diff_data(diff: ConfigDiff) -> dict[str, Any]:
         "until": iso(diff.end),
         "status": diff.status,
         "risks": [{"path": format_path(i.path), "message": i.message} for i in diff.risks],
-        "shifts": [
-            {
-                "person": change.person,
-                "rotation": change.rotation,
-                "change": "gained" if change.gained else "lost",
-                "from": iso(change.starts),
-                "until": iso(change.until),
-                "roles": list(change.roles),
-                "services": list(change.services),
-            }
-            for change in diff.shifts
-        ],
-        "pages": [
-            {
-                "severity": change.severity,
-                "service": None if change.service == UNKNOWN_SERVICE else change.service,
-                "from": iso(change.starts),
-                "until": iso(change.until),
-                "old": _page_data(change.old),
-                "new": _page_data(change.new),
-            }
-            for change in diff.pages
-        ],
+        "shifts": [shift_data(change) for change in diff.shifts],
+        "first_pages": [first_page_data(change) for change in diff.pages.first],
+        "pages": [page_data(change) for change in diff.pages.chains],
+        "windows": window_data(diff.windows),
+        "heartbeats": [heartbeat_data(change) for change in diff.heartbeats],
+        "alerts": [alert_data(change) for change in diff.alerts],
         "policy": [{"path": format_path(c.path), "old": c.old, "new": c.new} for c in diff.policy],
     }
 
 
+def _sections(diff: ConfigDiff, words: Words) -> list[tuple[str, list[str]]]:
+    """The sections every format shows between the risks and the policy, in order."""
+    return [
+        (title, lines)
+        for title, lines in (
+            ("Shifts", shift_lines(diff.shifts, words)),
+            ("First pages", first_page_lines(diff.pages.first, words)),
+            ("Pages", page_lines(diff.pages.chains, words)),
+            ("Maintenance windows", window_lines(diff.windows, words)),
+            ("Heartbeat monitors", heartbeat_lines(diff.heartbeats, words)),
+            ("Alerts classified differently", alert_lines(diff.alerts, words)),
+        )
+        if lines
+    ]
+
+
 def diff_text(diff: ConfigDiff, names: Mapping[str, str], zone: tzinfo) -> str:
     """The diff for a terminal: a section per kind of change, a line per claim."""
-    say = _plain
-    lines = [f"Config diff from {_day(diff.start, zone)} until {_day(diff.end, zone)}"]
+    words = Words(plain, names, zone)
+    say = words.say
+    lines = [f"Config diff from {words.day(diff.start)} until {words.day(diff.end)}"]
     if diff.risks:
         lines += ["", "Risks this edit brings:"]
         lines += [f"  ! {say(format_path(i.path))}: {say(i.message)}" for i in diff.risks]
-    if diff.shifts:
-        lines += ["", "Shifts:"]
-        lines += [f"  {line}" for line in _people_lines(diff.shifts, names, zone, say)]
-    if diff.pages:
-        lines += ["", f"{_PAGES}:"]
-        lines += [f"  {line}" for line in _page_lines(diff.pages, names, zone, say)]
+    for title, body in _sections(diff, words):
+        lines += ["", f"{title}:", *(f"  {line}" for line in body)]
     if diff.policy:
         lines += ["", "Policy:"]
         lines += [
-            f"  {say(format_path(c.path))}: {say(c.old or '(absent)')} → {say(c.new or '(absent)')}"
+            f"  {say(format_path(c.path))}: {say(c.old or _ABSENT)} → {say(c.new or _ABSENT)}"
             for c in diff.policy
         ]
     if not diff.status:
@@ -89,114 +88,29 @@ def diff_text(diff: ConfigDiff, names: Mapping[str, str], zone: tzinfo) -> str:
 
 
 def diff_markdown(diff: ConfigDiff, names: Mapping[str, str], zone: tzinfo) -> str:
-    """The diff as a pull-request comment: headed sections, a bullet per person or risk, a
-    table of policy changes."""
-    say = _marked
+    """The diff as a pull-request comment: headed sections, a bullet per person, risk or claim,
+    a table of policy changes."""
+    words = Words(marked, names, zone, bold=True)
+    say = words.say
     lines = [
         "### muster config diff",
         "",
-        f"From {_day(diff.start, zone)} until {_day(diff.end, zone)} ({say(str(zone))}).",
+        f"From {words.day(diff.start)} until {words.day(diff.end)} ({say(str(zone))}).",
     ]
     if diff.risks:
         lines += ["", "#### ⚠️ Risks this edit brings", ""]
         lines += [
             f"- {escaping.code_span(format_path(i.path))}: {say(i.message)}" for i in diff.risks
         ]
-    if diff.shifts:
-        lines += ["", "#### Shifts", ""]
-        lines += [f"- {line}" for line in _people_lines(diff.shifts, names, zone, say, bold=True)]
-    if diff.pages:
-        lines += ["", f"#### {_PAGES}", ""]
-        lines += [f"- {line}" for line in _page_lines(diff.pages, names, zone, say)]
+    for title, body in _sections(diff, words):
+        lines += ["", f"#### {title}", "", *(f"- {line}" for line in body)]
     if diff.policy:
         lines += ["", "#### Policy", "", "| Where | Before | After |", "| --- | --- | --- |"]
         lines += [
-            f"| {escaping.code_span(format_path(c.path))} | {say(c.old or '(absent)')} "
-            f"| {say(c.new or '(absent)')} |"
+            f"| {escaping.code_span(format_path(c.path))} | {say(c.old or _ABSENT)} "
+            f"| {say(c.new or _ABSENT)} |"
             for c in diff.policy
         ]
     if not diff.status:
         lines += ["", _NOTHING]
     return "\n".join(lines) + "\n"
-
-
-def _people_lines(
-    changes: tuple[ShiftChange, ...],
-    names: Mapping[str, str],
-    zone: tzinfo,
-    say: Callable[[str], str],
-    *,
-    bold: bool = False,
-) -> list[str]:
-    """A line per person (gaps last): their stretches gained and lost, in time order."""
-    people: dict[str | None, list[ShiftChange]] = {}
-    for change in sorted(changes, key=lambda c: (c.starts, c.gained)):
-        people.setdefault(change.person, []).append(change)
-    ordered = sorted(people, key=lambda person: (person is None, person or ""))
-    lines = []
-    for person in ordered:
-        who = _GAP if person is None else _who(person, names)
-        who = f"**{say(who)}**" if bold else say(who)
-        claims = "; ".join(_claim(change, zone, say) for change in people[person])
-        lines.append(f"{who}: {claims}")
-    return lines
-
-
-def _page_lines(
-    changes: tuple[PageChange, ...],
-    names: Mapping[str, str],
-    zone: tzinfo,
-    say: Callable[[str], str],
-) -> list[str]:
-    """A line per severity and stretch whose first page changes alike, naming its services (the
-    first few, the rest counted)."""
-    grouped: dict[tuple[str, datetime, datetime, FirstPage, FirstPage], list[str]] = {}
-    for change in changes:
-        key = (change.severity, change.starts, change.until, change.old, change.new)
-        shown = "an unknown service" if change.service == UNKNOWN_SERVICE else change.service
-        grouped.setdefault(key, []).append(shown)
-    lines = []
-    for (severity, starts, until, old, new), services in grouped.items():
-        listed, more = first(services)
-        lines.append(
-            f"{say(severity)} for {say(some(listed, more))}: {_day(starts, zone)}–"
-            f"{_day(until, zone)} pages {say(_paged(new, names))} first,"
-            f" not {say(_paged(old, names))}"
-        )
-    return lines
-
-
-def _paged(page: FirstPage, names: Mapping[str, str]) -> str:
-    return "nobody" if page is None else f"{_who(page[0], names)} by {page[1]}"
-
-
-def _page_data(page: FirstPage) -> dict[str, str] | None:
-    return None if page is None else {"person": page[0], "kind": page[1]}
-
-
-def _claim(change: ShiftChange, zone: tzinfo, say: Callable[[str], str]) -> str:
-    held = [escaping.one_line(role.replace("_", " ")) for role in change.roles]
-    held += [f"SME of {service}" for service in change.services]
-    sign = "+" if change.gained else "−"
-    as_what = f" as {say(', '.join(held))}" if held else ""
-    return (
-        f"{sign}{_day(change.starts, zone)}–{_day(change.until, zone)}{as_what}"
-        f" via {say(change.rotation)}"
-    )
-
-
-def _who(person: str, names: Mapping[str, str]) -> str:
-    name = names.get(person)
-    return f"{name} ({person})" if name and name != person else person
-
-
-def _day(moment: datetime, zone: tzinfo) -> str:
-    return moment.astimezone(zone).strftime(_DAY)
-
-
-def _plain(value: str) -> str:
-    return escaping.text(escaping.one_line(value))
-
-
-def _marked(value: str) -> str:
-    return escaping.markdown(escaping.one_line(value))

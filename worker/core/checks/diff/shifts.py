@@ -36,8 +36,9 @@ class ShiftChange:
     services: tuple[str, ...] = ()
 
 
-class _Holders:
-    """A rotation's holder at any instant of the range, from its final shifts."""
+class Holders:
+    """A rotation's holder at any instant of the range its final shifts were listed for (a
+    bisection, where the compiled rotation works out turns and wall clocks)."""
 
     def __init__(self, shifts: tuple[Shift, ...] | None) -> None:
         self.shifts = shifts
@@ -104,8 +105,8 @@ def _overrides_of(routing: Routing, rotation: str) -> list[object]:
 def _rotation_changes(
     old: Duty | None, new: Duty | None, name: str, start: datetime, end: datetime
 ) -> list[ShiftChange]:
-    was = _Holders(None if old is None else old.shifts)
-    now = _Holders(None if new is None else new.shifts)
+    was = Holders(None if old is None else old.shifts)
+    now = Holders(None if new is None else new.shifts)
     cuts = sorted({start, end, *(e for e in was.edges() | now.edges() if start < e < end)})
     changes: list[ShiftChange] = []
     for begins, ends in pairwise(cuts):
