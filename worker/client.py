@@ -150,6 +150,13 @@ class Client:
         )
         return str(sent.id)
 
+    def connection(self) -> Any:
+        """A new kombu connection to this client's broker, for a raw publish (a tool's, a
+        test's): what the contract's messages go through is :meth:`send`."""
+        if isinstance(self.via, Publisher):
+            return self.via.connection()
+        return self.via.connection_for_write()
+
     def close(self) -> None:
         """Close the client's broker connections."""
         self.via.close()

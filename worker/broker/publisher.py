@@ -40,15 +40,17 @@ class Publisher:
         self._pools: tuple[Any, ProducerPool] | None = None
         self._building = threading.Lock()
 
+    def connection(self) -> Any:
+        """A new kombu connection to the broker, as the publisher's own are made (for a raw
+        publish: a tool's or a test's, not the contract's)."""
+        return Connection(self.url, transport_options=self.options, connect_timeout=CONNECT_TIMEOUT)
+
     def _producers(self) -> ProducerPool:
         """The pooled producers, made on the first publish: an unusable URL (a transport kombu
         does not know) is then an error of publishing, as it is Celery's."""
         with self._building:
             if self._pools is None:
-                connection = Connection(
-                    self.url, transport_options=self.options, connect_timeout=CONNECT_TIMEOUT
-                )
-                connections = connection.Pool(limit=POOL_LIMIT)
+                connections = self.connection().Pool(limit=POOL_LIMIT)
                 self._pools = connections, ProducerPool(connections, limit=POOL_LIMIT)
             return self._pools[1]
 
