@@ -5,7 +5,7 @@ and queued. SQLAlchemy and muster's table models were a third of its memory (20 
 process, issue 19), so the engines and every adapter on them are made on first use — the first
 ``/readyz``, Acknowledge link, SMS reply, signed request, incident listing, or a config file
 invalid at start (the last good config is then read from the database). That request waits for
-the import (about 0.1-0.3 s); later ones do not.
+the import (0.1-0.8 s on the 2-core machine, by its load); later ones do not.
 """
 
 from __future__ import annotations
