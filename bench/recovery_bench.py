@@ -69,7 +69,7 @@ def one_round(kind: str, scenario: str, delay: float, chance: random.Random) -> 
         stack = Deployment(kind, Path(folder), cleanup, delay, **PRODUCTION)
         with muster_env(stack.home, stack.queue):
             client = Client(stack.url)
-        cleanup.callback(client.app.close)
+        cleanup.callback(client.close)
         stack.worker.start(timeout=90)
         victim = stack.worker
         if scenario == "survivor":

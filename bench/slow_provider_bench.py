@@ -212,7 +212,7 @@ def deployment(label: str, base: Path, peers: Peers) -> Iterator[Deployment]:
         beat.start(timeout=60)
         with muster_env(home, queue):
             client = Client(url)
-        cleanup.callback(client.app.close)
+        cleanup.callback(client.close)
         yield Deployment(client, worker, peers)
 
 

@@ -13,21 +13,24 @@ client.resolve(incident_id, text="Fixed by rollback")
 
 Messages are validated against the contract before they are sent, so a producer learns of a
 mistake at once rather than from a dead letter. Only the Celery task name and JSON go over the
-wire: producers need not import the worker's tasks.
+wire: producers need not import the worker's tasks, nor Celery itself — a client publishes with
+kombu alone (:mod:`muster.worker.broker.publisher`) the message Celery's ``send_task`` would,
+unless it is given a Celery app to send through (the worker's own, a test's in-process stack).
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from amqp.exceptions import MessageNacked
-from celery import Celery
 from kombu.exceptions import OperationalError
 
 from muster.config.settings import Settings
-from muster.worker.broker.app import make_app
+from muster.worker.broker.publisher import Publisher
+from muster.worker.broker.task_message import task_message
+from muster.worker.broker.transport import broker_url as configured_broker
 from muster.worker.core.config.masking import mask_url
 from muster.worker.messages import parse
 from muster.worker.tasks.names import (
@@ -38,6 +41,9 @@ from muster.worker.tasks.names import (
     SHIFTS_CHANGED,
     SHIFTS_EDITED,
 )
+
+if TYPE_CHECKING:
+    from celery import Celery
 
 
 def publish_retry(timeout: float) -> dict[str, float]:
@@ -75,7 +81,13 @@ class Client:
         settings: Settings | None = None,
     ) -> None:
         settings = settings or Settings()
-        self.app = app or make_app(broker_url, settings)
+        self.app = app
+        self.via: Celery | Publisher
+        if app is None:
+            self.via = Publisher(broker_url or configured_broker(settings), settings)
+            self.url = self.via.url
+        else:
+            self.via, self.url = app, str(app.conf.broker_url)
         self.timeout = settings.publish_timeout
 
     def send(self, task: str, payload: dict[str, Any], *, own: bool = False) -> str:
@@ -103,18 +115,11 @@ class Client:
     ) -> str:
         """Queue ``task(*args, **kwargs)`` as given (a dead letter replayed as it was received),
         with :meth:`send`'s retries; BrokerUnavailable when it cannot."""
+        kwargsrepr = "{}" if argsrepr else None
         try:
-            result = self.app.send_task(
-                task,
-                args=args,
-                kwargs=kwargs,
-                retry=True,
-                retry_policy=publish_retry(self.timeout),
-                argsrepr=argsrepr,
-                kwargsrepr="{}" if argsrepr else None,
-            )
+            return self._publish(task, args, kwargs, argsrepr, kwargsrepr)
         except (OperationalError, OSError) as failure:
-            where = mask_url(str(self.app.conf.broker_url))
+            where = mask_url(self.url)
             raise BrokerUnavailable(
                 f"cannot reach the broker at {where} ({type(failure).__name__}); "
                 f"retried for {self.timeout:g} s, nothing was queued"
@@ -127,12 +132,48 @@ class Client:
                 f"the broker URL is unusable ({reason}); nothing was queued"
             ) from None
         except MessageNacked:
-            where = mask_url(str(self.app.conf.broker_url))
+            where = mask_url(self.url)
             raise BrokerUnavailable(
                 f"the broker at {where} refused the message (a negative publisher confirm); "
                 "nothing was queued"
             ) from None
-        return str(result.id)
+
+    def _publish(
+        self,
+        task: str,
+        args: list[Any],
+        kwargs: dict[str, Any],
+        argsrepr: str | None,
+        kwargsrepr: str | None,
+    ) -> str:
+        retry_policy = publish_retry(self.timeout)
+        if isinstance(self.via, Publisher):
+            message = task_message(
+                task, args, kwargs, sender=self, argsrepr=argsrepr, kwargsrepr=kwargsrepr
+            )
+            self.via.publish(message, retry_policy)
+            return message.task_id
+        sent = self.via.send_task(
+            task,
+            args=args,
+            kwargs=kwargs,
+            retry=True,
+            retry_policy=retry_policy,
+            argsrepr=argsrepr,
+            kwargsrepr=kwargsrepr,
+        )
+        return str(sent.id)
+
+    def connection(self) -> Any:
+        """A new kombu connection to this client's broker, for a raw publish (a tool's, a
+        test's): what the contract's messages go through is :meth:`send`."""
+        if isinstance(self.via, Publisher):
+            return self.via.connection()
+        return self.via.connection_for_write()
+
+    def close(self) -> None:
+        """Close the client's broker connections."""
+        self.via.close()
 
     def declare(
         self,

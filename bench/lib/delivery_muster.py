@@ -155,7 +155,7 @@ def muster_worker(
         worker.start(timeout=90)
         with muster_env(home, queue):
             client = Client(url)
-        cleanup.callback(client.app.close)
+        cleanup.callback(client.close)
         run = MusterRun(client, worker, sink, expected, database_url)
         try:
             yield run

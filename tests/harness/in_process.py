@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from celery import Celery
+from celery.contrib.testing.worker import start_worker
 from celery.worker import state as worker_state
 
 
@@ -25,3 +29,20 @@ def wake_to_stop(controller: Any) -> None:
             raise TimeoutError("the test worker is stopping")
 
         cycle.fun = stop_polling
+
+
+@contextmanager
+def consuming(app: Celery) -> Iterator[None]:
+    """Celery's own test worker on ``app`` in this process, one thread, stopped at once."""
+    with start_worker(
+        app,
+        pool="threads",
+        concurrency=1,
+        perform_ping_check=False,
+        shutdown_timeout=30,
+        loglevel="WARNING",
+    ) as controller:
+        try:
+            yield
+        finally:
+            wake_to_stop(controller)

@@ -35,7 +35,7 @@ JSON = {"content_type": "application/json", "content_encoding": "utf-8"}
 
 def publish(stack: Stack, body: Any, headers: dict[str, Any], **options: Any) -> None:
     """One raw message on the worker's queue, as a producer that is not muster's client sends."""
-    with stack.client().app.connection_for_write() as connection:
+    with stack.client().connection() as connection:
         connection.Producer().publish(
             body, exchange="", routing_key=stack.env["MUSTER_QUEUE"], headers=headers, **options
         )

@@ -38,7 +38,7 @@ from muster.worker.store.models import Delivery, Incident, TimelineEntry
 from muster.worker.store.upkeep_models import PageWindow
 from muster.worker.web.app import create_app
 from muster.worker.web.context import WebContext
-from muster.worker.web.lookups import DatabaseLookups
+from muster.worker.web.database_reads import DatabaseLookups
 from tests.harness.clocked import ClockedWorker, clocked_worker
 from tests.harness.configs import WEDNESDAY_NOON, stack_config
 from tests.harness.peers import MattermostPeer, SmsPeer, SmtpPeer

@@ -23,21 +23,6 @@ CONFIG_OPTION = click.option(
 )
 
 
-class PlaceholderEnviron(dict[str, str]):
-    """An environment that answers every missing ``${NAME}`` with a visible placeholder."""
-
-    def __init__(self, real: Mapping[str, str]) -> None:
-        super().__init__(real)
-        self.missing: list[str] = []
-
-    def __contains__(self, key: object) -> bool:
-        return True
-
-    def __missing__(self, key: str) -> str:
-        self.missing.append(key)
-        return f"<{key}>"
-
-
 def load_or_exit(path: Path | None, environ: Mapping[str, str] | None = None) -> LoadedConfig:
     """Load the config, or print every error to stderr and exit with status 1."""
     try:

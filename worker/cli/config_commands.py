@@ -12,8 +12,9 @@ import click
 from muster.channels.target_check import target_warnings
 from muster.config.settings import Settings
 from muster.config.yaml_document import parse_yaml
-from muster.worker.cli.common import PlaceholderEnviron, load_or_exit
+from muster.worker.cli.common import load_or_exit
 from muster.worker.cli.config_diff import diff
+from muster.worker.cli.placeholders import PlaceholderEnviron
 from muster.worker.core.checks.lint import lint
 from muster.worker.core.checks.secret_lint import literal_secrets
 from muster.worker.core.rendering.windows import upcoming_windows

@@ -18,7 +18,8 @@ import click
 from pydantic import ValidationError
 
 from muster.config.loader import LoadedConfig, load_config, load_text
-from muster.worker.cli.common import PlaceholderEnviron, parse_at
+from muster.worker.cli.common import parse_at
+from muster.worker.cli.placeholders import PlaceholderEnviron
 from muster.worker.core.checks.diff.changes import RISKY, config_diff
 from muster.worker.core.checks.diff.report import FORMATS, diff_data, diff_markdown, diff_text
 from muster.worker.core.config.issues import ConfigError

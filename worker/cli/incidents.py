@@ -43,7 +43,8 @@ def incidents(
     from muster.worker.cli.reading import read_only_database
     from muster.worker.core.rendering.incident_list import incidents_data, incidents_text
     from muster.worker.store.good_config import DatabaseKeeper
-    from muster.worker.store.open_incidents import Wanted, open_incidents
+    from muster.worker.store.open_incidents import open_incidents
+    from muster.worker.store.wanted import Wanted
 
     settings = Settings()
     database = read_only_database(settings)

@@ -19,22 +19,23 @@ import click
 
 if TYPE_CHECKING:
     from muster.config.settings import Settings
-    from muster.worker.core.config.model import RoutingConfig
+    from muster.worker.core.config.names import ConfigNames
 
 
-def routing_config() -> tuple[Path, RoutingConfig] | None:
-    """The routing config the worker reads (``MUSTER_CONFIG``, else the packaged demo), or None
-    when this host cannot read it. Secrets are not needed to know the names."""
-    from muster.config.loader import load_config
+def defined_names() -> tuple[Path, ConfigNames] | None:
+    """The names the routing config the worker reads defines (``MUSTER_CONFIG``, else the
+    packaged demo), or None when this host cannot read them. Secrets are not needed to know the
+    names, nor is the rest of the config: only the names are read and validated."""
+    from muster.config.names_file import read_names
     from muster.config.settings import Settings
-    from muster.worker.cli.common import PlaceholderEnviron
-    from muster.worker.core.config.issues import ConfigError
+    from muster.worker.cli.placeholders import PlaceholderEnviron
 
     try:
         path = Settings().config
-        return path, load_config(path, PlaceholderEnviron(os.environ)).routing.config
-    except (ConfigError, OSError, ValueError):
+    except ValueError:  # the environment's settings are wrong: sending will say how
         return None
+    names = read_names(path, PlaceholderEnviron(os.environ))
+    return None if names is None else (path, names)
 
 
 def refuse(line: str) -> NoReturn:
@@ -43,12 +44,12 @@ def refuse(line: str) -> NoReturn:
     raise SystemExit(1)
 
 
-def check_names(message: object) -> RoutingConfig | None:
-    """Refuse ``message`` (exit 1) when the routing config lacks one of its names; the config
-    it was checked against, if this host could read one."""
+def check_names(message: object) -> ConfigNames | None:
+    """Refuse ``message`` (exit 1) when the routing config lacks one of its names; the names
+    it was checked against, if this host could read them."""
     from muster.worker.core.intake.message_names import refusal
 
-    found = routing_config()
+    found = defined_names()
     if found is None:
         return None
     path, config = found

@@ -22,7 +22,8 @@ import click
 from muster.config.loader import LoadedConfig, load_text
 from muster.config.overrides_file import OverridesText
 from muster.config.overrides_store import locked, read_entries, render, write_atomically
-from muster.worker.cli.common import CONFIG_OPTION, PlaceholderEnviron, load_or_exit, parse_at
+from muster.worker.cli.common import CONFIG_OPTION, load_or_exit, parse_at
+from muster.worker.cli.placeholders import PlaceholderEnviron
 from muster.worker.cli.shift_notice import PERSON_VARIABLE, Cover, queue_notice
 from muster.worker.core.config.durations import format_duration, parse_duration
 from muster.worker.core.config.issues import ConfigError

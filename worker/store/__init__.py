@@ -13,3 +13,9 @@ READ_ONLY_TIMEOUT = 2
 """Seconds a read-only connection waits to connect and for a statement or a lock before it gives
 up on a database in trouble (the web's readiness probe, the metrics' counts, the CLI's incident
 check); named here, apart from :mod:`muster.worker.store.db`, for the check without SQLAlchemy."""
+
+
+class SeenUnavailable(Exception):
+    """The database could not say whether a signature was seen (and so: not accepted). Named
+    here, apart from :mod:`muster.worker.store.seen_signatures`, for the web to catch before it
+    has imported SQLAlchemy."""

@@ -5,7 +5,6 @@ few queries for the whole page of incidents rather than a few per incident."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,20 +16,10 @@ from muster.worker.core.paging.deliveries import DeliveryPurpose, DeliveryStatus
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.rendering.incident_list import NextStep, OpenIncident, next_step
 from muster.worker.store.models import Delivery, Incident, TimelineEntry, Timer
+from muster.worker.store.wanted import Wanted
 
 RESOLVED = "resolved"  # the state an incident ends in (the contract's last)
 LISTED = 200  # the most incidents one listing shows, newest first
-
-
-@dataclass(frozen=True, slots=True)
-class Wanted:
-    """Which incidents to list: open ones unless ``everything``; each filter when given."""
-
-    everything: bool = False
-    state: str | None = None
-    severity: str | None = None
-    service: str | None = None
-    since: datetime | None = None
 
 
 def open_incidents(session: Session, routing: Routing, wanted: Wanted) -> list[OpenIncident]:

@@ -14,11 +14,10 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
+from muster.worker.store.process_kinds import BEAT, KINDS, WORKER
 from muster.worker.store.upkeep_models import PROCESSES
 
-WORKER = "worker"
-BEAT = "beat"
-KINDS = (WORKER, BEAT)
+__all__ = ["BEAT", "KINDS", "WORKER", "forget", "last_seen", "ping", "seen"]
 
 
 def seen(

@@ -16,13 +16,12 @@ from sqlalchemy import Engine, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from muster.worker.store import SeenUnavailable
 from muster.worker.store.upkeep_models import SEEN_SIGNATURES
 
+__all__ = ["DatabaseSeenSignatures", "SeenUnavailable"]
+
 PRUNE_EVERY = timedelta(minutes=1)  # expired rows are deleted at most this often per process
-
-
-class SeenUnavailable(Exception):
-    """The database could not say whether a signature was seen (and so: not accepted)."""
 
 
 class DatabaseSeenSignatures:

@@ -18,7 +18,6 @@ import html
 import structlog
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy.exc import SQLAlchemyError
 
 from muster.worker.client import BrokerUnavailable
 from muster.worker.core.intake.ack_tokens import (
@@ -32,6 +31,7 @@ from muster.worker.core.rendering.digest import DIGEST_SUBJECT
 from muster.worker.messages import InvalidMessage
 from muster.worker.tasks.names import ACKNOWLEDGED
 from muster.worker.web.context import WebContext
+from muster.worker.web.database import database_errors
 
 log = structlog.get_logger("muster.web")
 
@@ -95,7 +95,7 @@ def _incident(context: WebContext, found: AckToken) -> HTMLResponse | None:
     if context.incidents is not None:
         try:
             state = context.incidents.state(found.incident_id)
-        except SQLAlchemyError as problem:
+        except database_errors() as problem:
             log.warning("web.database_unavailable", error=type(problem).__name__)
             readable = False
     why = incident_refusal(state, readable)
@@ -109,7 +109,7 @@ def _digest_states(context: WebContext, digest: str, person: str) -> dict[str, s
         return None
     try:
         return context.incidents.digested(digest, person)
-    except SQLAlchemyError as problem:
+    except database_errors() as problem:
         log.warning("web.database_unavailable", error=type(problem).__name__)
         return None
 

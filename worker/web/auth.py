@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from muster.worker.core.config.intake import Caller, Signature
 from muster.worker.core.config.scopes import Scope
 from muster.worker.core.intake.signed_stamps import Fresh, check_stamp
-from muster.worker.store.seen_signatures import SeenUnavailable
+from muster.worker.store import SeenUnavailable
 from muster.worker.web.context import WebContext
 from muster.worker.web.metrics import REFUSED
 

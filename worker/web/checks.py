@@ -16,12 +16,12 @@ import threading
 
 import structlog
 from fastapi import HTTPException, Request, status
-from sqlalchemy.exc import SQLAlchemyError
 
 from muster.worker.core.intake.message_names import refusal
 from muster.worker.messages import Acknowledged, Milestone, Resolved
 from muster.worker.store.appearing import appears
 from muster.worker.web.context import WebContext
+from muster.worker.web.database import database_errors
 from muster.worker.web.metrics import REFUSED
 
 log = structlog.get_logger("muster.web")
@@ -61,7 +61,7 @@ def incident_known(context: WebContext, incident_id: str) -> bool | None:
     try:
         within = context.incident_wait if waits else 0
         return appears(lambda: lookups.state(incident_id) is not None, within)
-    except SQLAlchemyError as problem:
+    except database_errors() as problem:
         log.warning("web.database_unavailable", error=type(problem).__name__)
         return None
     finally:

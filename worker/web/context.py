@@ -5,7 +5,8 @@ Built once per process from the environment (:func:`from_settings`); tests build
 with a recording publisher and stubbed probes, so routes are exercised without a broker or a
 database. The web reads the database (readiness, incidents' states, open pages) on an engine that
 cannot write; it writes only the signed requests it accepted and the SMS reply guard's rows,
-on an engine of their own.
+on an engine of their own. Both are made when a route first needs them
+(:mod:`muster.worker.web.database`).
 """
 
 from __future__ import annotations
@@ -15,23 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Engine
-
 from muster.config.settings import Settings
 from muster.config.watch import ConfigSource
 from muster.worker.client import Client
 from muster.worker.core.config.model import RoutingConfig
 from muster.worker.core.intake.reply_guard import Guard, ReplyGuard
-from muster.worker.store.db import Database, database_url, make_engine
-from muster.worker.store.good_config import DatabaseKeeper
-from muster.worker.store.reply_guard import DatabaseReplyGuard
-from muster.worker.store.seen_signatures import DatabaseSeenSignatures
-from muster.worker.web.lookups import (
-    DatabaseLookups,
-    IncidentListing,
-    IncidentLookups,
-    database_listing,
-)
+from muster.worker.web.database import WebDatabase
+from muster.worker.web.lookups import IncidentListing, IncidentLookups
 from muster.worker.web.ready import Check, probes
 from muster.worker.web.replays import MemorySeenSignatures, SeenSignatures
 
@@ -89,10 +80,10 @@ def from_settings(settings: Settings) -> WebContext:
     """The context the deployed web process runs with: its config file, the real broker, and
     readiness probes of the broker and (read-only) the database."""
 
-    # One read-only engine for every read of the web's (the worker migrates and writes).
-    engine = make_engine(database_url(settings), read_only=True)
-    writer = make_engine(database_url(settings))  # the few tables the web writes, below
-    source = config_source(settings, engine)
+    # One read-only engine for every read of the web's (the worker migrates and writes), and
+    # one for the few tables the web writes (below); each made when first needed.
+    database = WebDatabase(settings)
+    source = config_source(settings, database)
     source.follow()  # reloads on a thread of its own: requests read the served config, no I/O
     publisher_settings = settings.model_copy(
         update={"publish_timeout": settings.web_publish_timeout}
@@ -105,19 +96,19 @@ def from_settings(settings: Settings) -> WebContext:
         publish=lambda task, payload: client.send(task, payload, own=True),
         max_body=settings.web_max_body,
         max_webhook_body=settings.web_max_webhook_body,
-        incidents=DatabaseLookups(Database(engine)),
-        listing=database_listing(Database(engine)),
+        incidents=database.incidents(),
+        listing=database.listing(),
         incident_wait=settings.incident_wait,
-        readiness=probes(settings, engine, config=source.status),
-        # What the web writes, on an engine of its own that may: the signed requests it
-        # accepted, and wrong SMS reply codes and lockouts, for every process to see.
-        seen=DatabaseSeenSignatures(writer),
-        reply_guard=DatabaseReplyGuard(Database(writer)),
+        readiness=probes(settings, database.engine, config=source.status),
+        # What the web writes, on the engine that may: the signed requests it accepted, and
+        # wrong SMS reply codes and lockouts, for every process to see.
+        seen=database.seen(),
+        reply_guard=database.reply_guard(),
     )
 
 
-def config_source(settings: Settings, engine: Engine | None = None) -> ConfigSource:
+def config_source(settings: Settings, database: WebDatabase | None = None) -> ConfigSource:
     """The web's config: the file, or (the file invalid at start) the last good config the
     worker kept in the database, read on a read-only engine; NoGoodConfig if neither."""
-    engine = engine or make_engine(database_url(settings), read_only=True)
-    return ConfigSource(settings.config, keeper=DatabaseKeeper(engine, writes=False))
+    database = database or WebDatabase(settings)
+    return ConfigSource(settings.config, keeper=database.keeper())

@@ -21,7 +21,7 @@ from muster.worker.core.paging.rotations import as_utc
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.rendering.incident_list import incidents_data
 from muster.worker.core.rendering.oncall import oncall_data
-from muster.worker.store.open_incidents import Wanted
+from muster.worker.store.wanted import Wanted
 from muster.worker.web.auth import needing
 
 router = APIRouter(prefix="/v1", tags=["reading"])

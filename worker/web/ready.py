@@ -15,17 +15,20 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kombu.connection import Connection
-from sqlalchemy import Engine
 
 from muster.config.settings import Settings
 from muster.worker.broker.transport import broker_url, transport_options
-from muster.worker.store.db import database_url, make_engine
-from muster.worker.store.processes import BEAT, KINDS, WORKER, last_seen, ping
+from muster.worker.store.process_kinds import BEAT, KINDS, WORKER
+from muster.worker.web.database import WebDatabase
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 TIMEOUT = 2.0  # seconds: the broker's connection, the database's statements, the whole probe
 
@@ -59,12 +62,19 @@ class Readiness:
     timeout: float = TIMEOUT
     now: Callable[[], datetime] = _utc_now
     config: Callable[[], str] | None = None  # which config is served (never fails readiness)
+    # What the probes need made first, outside their timeout: the web's database engine, whose
+    # import (SQLAlchemy, on the first probe: muster.worker.web.database) is no database's
+    # slowness.
+    prepare: Callable[[], object] | None = None
     _threads: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=4, thread_name_prefix="muster-ready")
     )
 
     def __call__(self) -> list[Check]:
         """Every check, broker first; the database's and the liveness's asked concurrently."""
+        if self.prepare is not None:
+            with suppress(Exception):  # a failure is the database check's to report
+                self.prepare()
         started = time.monotonic()
         broker = self._threads.submit(_timed, self.broker)
         database = self._threads.submit(self._database)
@@ -150,15 +160,30 @@ def broker_probe(settings: Settings) -> Callable[[], None]:
 
 
 def probes(
-    settings: Settings, engine: Engine | None = None, config: Callable[[], str] | None = None
+    settings: Settings,
+    engine: Callable[[], Engine] | None = None,
+    config: Callable[[], str] | None = None,
 ) -> Readiness:
     """The readiness the deployed web process reports, on a read-only database engine (the
-    web's own, or one made here), with ``config`` saying which config is served."""
-    engine = engine or make_engine(database_url(settings), read_only=True)
+    web's own, made when first asked for, or one made here), with ``config`` saying which
+    config is served."""
+    reader = engine or WebDatabase(settings).engine
+
+    def ping_database() -> None:
+        from muster.worker.store.processes import ping  # noqa: PLC0415 - SQLAlchemy when asked
+
+        ping(reader())
+
+    def seen() -> dict[str, datetime]:
+        from muster.worker.store.processes import last_seen  # noqa: PLC0415
+
+        return last_seen(reader())
+
     return Readiness(
         broker=broker_probe(settings),
-        database=lambda: ping(engine),
-        last_seen=lambda: last_seen(engine),
+        database=ping_database,
+        last_seen=seen,
         within=timedelta(seconds=settings.ready_within),
         config=config,
+        prepare=reader,
     )

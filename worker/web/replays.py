@@ -15,7 +15,7 @@ from typing import Protocol
 class SeenSignatures(Protocol):
     """Records a signature's digest until it expires; False if it was recorded already.
 
-    Raises :class:`muster.worker.store.seen_signatures.SeenUnavailable` when it cannot tell.
+    Raises :class:`muster.worker.store.SeenUnavailable` when it cannot tell.
     """
 
     def first_sight(self, digest: str, expires_at: datetime, now: datetime) -> bool: ...

@@ -20,7 +20,6 @@ from xml.sax.saxutils import escape
 import structlog
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response, status
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import SQLAlchemyError
 
 from muster.worker.core.config.intake import Twilio
 from muster.worker.core.config.model import RoutingConfig
@@ -37,6 +36,7 @@ from muster.worker.web.auth import (
     needing,
 )
 from muster.worker.web.context import WebContext
+from muster.worker.web.database import database_errors
 from muster.worker.web.lookups import IncidentLookups
 from muster.worker.web.metrics import LOCKOUTS, REFUSED
 from muster.worker.web.publishing import queue
@@ -128,7 +128,7 @@ def sms_reply(
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "SMS replies need the database")
     try:
         return _reply(request, context, context.incidents, caller, sender, body)
-    except SQLAlchemyError as problem:  # the guard's rows or the open pages: nothing is done
+    except database_errors() as problem:  # the guard's rows or the open pages: nothing is done
         log.warning("web.database_unavailable", error=type(problem).__name__)
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "try again") from None
 

@@ -7,6 +7,7 @@ the guard does not depend on how fast this machine is (``bench/cli_bench.py`` me
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 import click
 import pytest
 
-from muster.worker.cli import COMMANDS, cli
+from muster.worker.cli import COMMANDS, NO_PYDANTIC_PLUGINS, cli, main
 from muster.worker.store import DEFAULT_FILE
 from muster.worker.store.db import Database
 from tests.harness.configs import DEMO
@@ -46,7 +47,17 @@ NOT_FOR_QUICK_COMMANDS = [
 """What a command that sends nothing and reads no database has no use for (nor ``muster
 import``'s Terraform parser)."""
 
-NOT_FOR_PRODUCERS = ["apprise", "sqlalchemy", "fastapi", "structlog", "redis", "phonenumbers"]
+NOT_FOR_PRODUCERS = [
+    "apprise",
+    "sqlalchemy",
+    "fastapi",
+    "structlog",
+    "redis",
+    "phonenumbers",
+    "celery",  # kombu alone publishes (muster.worker.broker.publisher)
+    "muster.config.loader",  # the names alone are checked (muster.config.names_file)
+    "muster.worker.core.config.model",
+]
 """What a command that queues one message on the embedded broker has no use for."""
 
 
@@ -154,3 +165,21 @@ def test_ack_reads_the_embedded_database_without_sqlalchemy(tmp_path: Path) -> N
     args = ["ack", "inc-none", "--person", "alice"]
     forbidden = [*NOT_FOR_PRODUCERS, "alembic"]
     assert heavy_imports(args, forbidden, home, 1, MUSTER_INCIDENT_WAIT="0") == []
+
+
+@pytest.mark.parametrize(("given", "kept"), [(None, "__all__"), ("", ""), ("logfire", "logfire")])
+def test_muster_looks_for_no_pydantic_plugin_unless_its_environment_says(
+    given: str | None, kept: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pydantic scans every installed package for plugins before its first validator; the
+    ``muster`` command turns that off, and an environment's own choice wins."""
+    variable = NO_PYDANTIC_PLUGINS[0]
+    monkeypatch.setenv(variable, "restored after the test")
+    if given is None:
+        monkeypatch.delenv(variable)
+    else:
+        monkeypatch.setenv(variable, given)
+    monkeypatch.setattr(sys, "argv", ["muster", "--version"])
+    with pytest.raises(SystemExit):
+        main()
+    assert os.environ[variable] == kept

@@ -6,7 +6,7 @@ from muster.worker.incidents.declared import handle_declared
 from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
-from muster.worker.web.lookups import DatabaseLookups
+from muster.worker.web.database_reads import DatabaseLookups
 
 
 def test_open_incidents_a_person_was_paged_for_and_states(rt: Runtime) -> None:

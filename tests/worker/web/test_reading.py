@@ -11,7 +11,7 @@ import yaml
 from muster.worker.incidents.declared import handle_declared
 from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
-from muster.worker.web.lookups import database_listing
+from muster.worker.web.database_reads import database_listing
 from tests.harness.configs import DEMO
 from tests.harness.declarations import CHECKOUT
 from tests.harness.web_app import SCRIPT_TOKEN, TOKEN, Web, intake_document

@@ -5,6 +5,10 @@ for the config, so none of them accepts what another refuses.
 An impact or urgency outside the severity matrix, a person or role the config lacks, a heartbeat
 monitor it does not define. Services are not among them: the contract allows unknown services,
 which the fallback team gets.
+
+Each check reads only the names a config defines (:class:`~muster.worker.core.config.names.
+DefinesNames`): the served ``RoutingConfig`` (web, worker), or the names alone read from the file
+(a producer command, which need not build the whole config).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from muster.worker.core.config.model import RoutingConfig
+from muster.worker.core.config.names import DefinesNames
 from muster.worker.messages import Acknowledged, Declared, Heartbeat, Milestone
 
 THE_CONFIG = "the config"
@@ -39,7 +43,7 @@ class UnknownName:
         return f"unknown {self.what} {self.value!r}: not in {config}{hint}"
 
 
-def unknown_names(config: RoutingConfig, message: object) -> list[UnknownName]:
+def unknown_names(config: DefinesNames, message: object) -> list[UnknownName]:
     """Every name of ``message`` that ``config`` does not define (none for other messages)."""
     if isinstance(message, Declared):
         return _severity(config, message.impact, message.urgency)
@@ -51,7 +55,7 @@ def unknown_names(config: RoutingConfig, message: object) -> list[UnknownName]:
     return _milestone(config, message) if isinstance(message, Milestone) else []
 
 
-def _milestone(config: RoutingConfig, message: Milestone) -> list[UnknownName]:
+def _milestone(config: DefinesNames, message: Milestone) -> list[UnknownName]:
     if message.kind == "redefinition":
         return _severity(config, message.impact, message.urgency)
     if message.kind == "role_change":
@@ -63,13 +67,13 @@ def _milestone(config: RoutingConfig, message: Milestone) -> list[UnknownName]:
     return []
 
 
-def refusal(config: RoutingConfig, message: object, where: str = THE_CONFIG) -> str | None:
+def refusal(config: DefinesNames, message: object, where: str = THE_CONFIG) -> str | None:
     """Why ``config`` refuses ``message`` (every unknown name, one line), or None."""
     unknown = unknown_names(config, message)
     return "; ".join(name.reason(where) for name in unknown) or None
 
 
-def _severity(config: RoutingConfig, impact: str | None, urgency: str | None) -> list[UnknownName]:
+def _severity(config: DefinesNames, impact: str | None, urgency: str | None) -> list[UnknownName]:
     severity = config.severity
     unknown = []
     if impact is not None and impact not in severity.matrix:
@@ -79,7 +83,7 @@ def _severity(config: RoutingConfig, impact: str | None, urgency: str | None) ->
     return unknown
 
 
-def _people(config: RoutingConfig, people: Iterable[str]) -> list[UnknownName]:
+def _people(config: DefinesNames, people: Iterable[str]) -> list[UnknownName]:
     known = tuple(config.people)
     return [
         UnknownName("person", person, known, listed=False)
