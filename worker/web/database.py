@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from muster.config.last_good import Keeper, KeptConfig
+    from muster.config.overrides_file import OverridesText
     from muster.worker.core.intake.reply_guard import Guard
     from muster.worker.web.lookups import IncidentListing, IncidentLookups
     from muster.worker.web.replays import SeenSignatures
@@ -136,7 +137,7 @@ class _KeptReader:
     def __init__(self, database: WebDatabase) -> None:
         self.database = database
 
-    def keep(self, text: str, source: str) -> None:
+    def keep(self, text: str, source: str, overrides: OverridesText | None = None) -> None:
         return None
 
     def last_good(self) -> KeptConfig | None:
