@@ -12,10 +12,15 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
+from muster.worker.heartbeats.scan import scan_heartbeats
+from muster.worker.holds.scan import scan_holds
 from muster.worker.runtime import Runtime
 from muster.worker.store.hold_models import HeldIncident
 from muster.worker.store.models import Delivery, TimelineEntry, Timer
+from muster.worker.timers.scan import scan
 from tests.harness.configs import DEMO
+from tests.harness.runtimes import clock
+from tests.harness.timer_runs import MINUTE
 
 # The demo at WEDNESDAY_NOON (2026-11-25 12:00, Dublin on GMT): a window from 11:00 to 13:00.
 SEARCH_WINDOW: dict[str, Any] = {
@@ -37,16 +42,31 @@ SEARCH_SEV2: dict[str, Any] = {
 }
 
 
-def hold(rt: Runtime, **windows: dict[str, Any]) -> None:
-    """Serve the demo config with exactly these maintenance ``windows`` (none: no window)."""
+def hold(
+    rt: Runtime, *, heartbeats: dict[str, Any] | None = None, **windows: dict[str, Any]
+) -> None:
+    """Serve the demo config with exactly these maintenance ``windows`` (none: no window), and
+    these ``heartbeats`` monitors if given."""
     document = yaml.safe_load(DEMO.read_text())
     if windows:
         document["maintenance"] = {"windows": windows}
+    if heartbeats:
+        document["heartbeats"] = heartbeats
     fresh = rt.config.path.with_suffix(".new")
     fresh.write_text(yaml.safe_dump(document, sort_keys=False))
     fresh.replace(rt.config.path)  # a new inode: the reload cannot miss it
     rt.config.current()
     assert rt.config.last_error is None, rt.config.last_error
+
+
+def beat_for(rt: Runtime, minutes: int) -> None:
+    """Advance the clock a minute at a time, running the whole scan as the beat's task does:
+    holds, timers (with their digests), then heartbeat monitors."""
+    for _ in range(minutes):
+        clock(rt).advance(MINUTE)
+        scan_holds(rt)
+        scan(rt)
+        scan_heartbeats(rt)
 
 
 def deliveries(rt: Runtime, **where: Any) -> list[Delivery]:

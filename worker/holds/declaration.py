@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from muster.worker.core.decisions.holds import Hold, Subject
 from muster.worker.core.decisions.release import DECLARATION, HeldMode
 from muster.worker.core.paging.incident import Incident as CoreIncident
-from muster.worker.core.paging.keys import HELD_REASON, held_declaration_key
+from muster.worker.core.paging.keys import HELD_KIND, HELD_REASON, held_declaration_key
 from muster.worker.core.paging.plan import PagePlan
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.rendering.holds import held_text, render_held
@@ -84,7 +84,7 @@ def record_held(
         incident_id=row.id,
         key=held.key,
         at=held.held_at,
-        kind="held",
+        kind=HELD_KIND,
         text=held_text(held.hold_kind, held.hold_name, held.reason),
         data={
             "hold": held.hold_kind,

@@ -23,7 +23,7 @@ from muster.worker.core.decisions.holds import Hold, holding
 from muster.worker.core.decisions.release import PAUSED as PAUSED_MODE
 from muster.worker.core.decisions.release import remaining
 from muster.worker.core.decisions.timer_state import ESCALATION, PAUSED, PENDING
-from muster.worker.core.paging.keys import paused_key
+from muster.worker.core.paging.keys import PAUSED_KIND, paused_key
 from muster.worker.core.rendering.holds import paused_text
 from muster.worker.holds.current import holds_at
 from muster.worker.holds.declaration import held_values, subject_of, write_held
@@ -87,7 +87,7 @@ def _pause(session: Session, row: Incident, hold: Hold, timers: list[Timer], now
         incident_id=row.id,
         key=key,
         at=now,
-        kind="escalation_paused",
+        kind=PAUSED_KIND,
         text=paused_text(hold.kind, hold.name, hold.reason),
         data={"hold": hold.kind, "name": hold.name, "chains": sorted(kept)},
     )

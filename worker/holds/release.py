@@ -33,7 +33,7 @@ from muster.worker.core.decisions.release import (
     folded,
 )
 from muster.worker.core.decisions.release import release as release_of
-from muster.worker.core.paging.keys import released_key
+from muster.worker.core.paging.keys import RELEASED_KIND, released_key
 from muster.worker.core.paging.plan import build_page_plan
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.paging.snapshots import plan_from_data, plan_to_data
@@ -123,7 +123,7 @@ def _release_page(
             incident_id=row.id,
             key=released_key(record.key),
             at=now,
-            kind="hold_released",
+            kind=RELEASED_KIND,
             text=released_text(outcome, record.hold_kind, record.hold_name),
             data={"hold": record.hold_kind, "name": record.hold_name, "outcome": outcome},
         )

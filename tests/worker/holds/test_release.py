@@ -8,8 +8,10 @@ from datetime import timedelta
 
 import pytest
 
+from muster.worker.core.rendering.review import review_markdown
 from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import Resolved
+from muster.worker.reports import review_facts
 from muster.worker.runtime import Runtime
 from tests.harness.configs import WEDNESDAY_NOON
 from tests.harness.declarations import declare
@@ -25,7 +27,7 @@ from tests.harness.holding import (
     timers_of,
 )
 from tests.harness.runtimes import BOTH_DATABASES, clock
-from tests.harness.timer_runs import run_for
+from tests.harness.timer_runs import run_for, summaries
 
 pytestmark = pytest.mark.runtime(databases=BOTH_DATABASES)
 
@@ -92,6 +94,25 @@ def test_several_held_incidents_fold_into_one_digest_per_person_and_kind(rt: Run
     assert sorted((row.person, row.kind) for row in digests) == sorted(SEV2_PAGES)
     assert all("Search slow" in row.body and "Search index stale" in row.body for row in digests)
     assert not [row for row in deliveries(rt, purpose="page") if row.status != "digested"]
+
+
+def test_the_first_summary_after_the_end_says_what_was_held(rt: Runtime) -> None:
+    held_search(rt)
+    run_for(rt, ENDS_IN + 15)  # SEV2: a summary every 15 minutes from the release
+    [summary] = summaries(rt)
+    assert "Held: held by window search-reindex: Weekly search reindex" in summary.body
+    assert "window search-reindex no longer holds it: paged as a fresh declaration" in summary.body
+
+
+def test_the_timeline_export_says_what_was_held(rt: Runtime) -> None:
+    held_search(rt)
+    run_for(rt, ENDS_IN)
+    with rt.database.transaction() as session:
+        facts = review_facts(session, rt.config.current().routing, "inc-s1")
+    assert facts is not None
+    export = review_markdown(facts)
+    assert "held by window search-reindex: Weekly search reindex" in export
+    assert "no longer holds it: paged as a fresh declaration" in export
 
 
 def test_on_end_nothing_pages_nobody_and_the_timeline_says_so(rt: Runtime) -> None:

@@ -90,6 +90,11 @@ def released_key(held_key: str) -> str:
 
 HELD_REASON = "held"  # the reason of the one-line broadcast of a declaration held at its instant
 
+# The timeline kinds of holds: a declaration held, escalations paused, and either released.
+HELD_KIND = "held"
+PAUSED_KIND = "escalation_paused"
+RELEASED_KIND = "hold_released"
+
 
 # Timers -------------------------------------------------------------------------------------
 
