@@ -3,8 +3,9 @@
 Every ``summary_every`` of its severity, an open incident's state goes out without anyone writing
 it: the current impact statement, the state, what changed and was learned since the last summary,
 who holds each role, which pages nobody has acknowledged, what a maintenance window held or
-paused and when it let go, and every page of the incident that no contact kind delivered (someone must keep trying those people). A quiet interval says so: silence
-would read as "nobody is looking". The stakeholders get a shorter version with no names and no
+paused and when it let go, and every page of the incident that no contact kind delivered
+(someone must keep trying those people). A quiet interval says so: silence would read as
+"nobody is looking". The stakeholders get a shorter version with no names and no
 technical detail. All of it is composed here from plain data; nothing is read or sent.
 """
 
