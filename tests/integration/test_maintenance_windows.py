@@ -13,60 +13,29 @@ broker (tests/harness/clocked.py).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import yaml
-from sqlalchemy import select
 
-from muster.worker.store.models import Delivery
 from tests.harness.clocked import ClockedWorker, clocked_worker
-from tests.harness.configs import WEDNESDAY_NOON, stack_config
 from tests.harness.peers import MattermostPeer, SmsPeer, SmtpPeer
 from tests.harness.servers import BROKERS, broker_url, postgres_database
 from tests.harness.waiting import wait_until
+from tests.harness.window_stack import (
+    END,
+    PAGED,
+    SMS_OF,
+    Peers,
+    declare_two_held,
+    digests_by_person,
+    failover_config,
+    rows,
+)
 
 pytestmark = [pytest.mark.integration]
-
-END = WEDNESDAY_NOON + timedelta(hours=1)
-FAILOVER = {
-    "reason": "PostgreSQL failover, CHG-1234",
-    "scope": {"services": ["payments-api"]},
-    "start": "2026-11-25T11:00",
-    "end": "2026-11-25T13:00",
-}
-SMS_OF = {"bob": "+353850000002", "dmitri": "+353850000004", "heidi": "+353850000008"}
-PAGED = {
-    ("bob", "sms"),
-    ("bob", "chat"),
-    ("dmitri", "sms"),
-    ("dmitri", "chat"),
-    ("heidi", "sms"),
-    ("heidi", "chat"),
-    ("frank", "email"),  # the scribe has no sms
-    ("frank", "chat"),
-}
-
-
-class Peers:
-    def __init__(self, smtp: SmtpPeer, chat: MattermostPeer, sms: SmsPeer) -> None:
-        self.smtp, self.chat, self.sms = smtp, chat, sms
-
-    def pages(self) -> list[str]:
-        """Every message a person (not a room) received, as its text."""
-        people = {"bob", "dmitri", "frank", "heidi", "alice", "carol", "erin", "grace", "judy"}
-        return (
-            [m.text for m in self.sms.messages]
-            + [m.text for m in self.chat.messages if m.destination in people]
-            + [m.text for m in self.smtp.messages]
-        )
-
-    def room(self, name: str) -> list[str]:
-        return [m.text for m in self.chat.messages if m.destination == name]
 
 
 @pytest.fixture(params=[*BROKERS, "redis+postgresql"])
@@ -77,11 +46,9 @@ def window_worker(
     the peers, with the failover window."""
     kind, _, database = str(request.param).partition("+")
     with SmtpPeer() as smtp, MattermostPeer() as chat, SmsPeer() as sms:
+        peers = Peers(smtp, chat, sms)
         config = tmp_path / "routing.yaml"
-        stack_config(config, smtp, chat, sms)
-        document = yaml.safe_load(config.read_text())
-        document["maintenance"] = {"windows": {"payments-failover": FAILOVER}}
-        config.write_text(yaml.safe_dump(document, sort_keys=False))
+        failover_config(config, peers)
         with (
             postgres_database()
             if database == "postgresql"
@@ -89,31 +56,14 @@ def window_worker(
             clocked_worker(broker_url(kind, tmp_path), tmp_path) as worker,
             worker.stage(config, url),
         ):
-            yield worker, Peers(smtp, chat, sms)
-
-
-def rows(worker: ClockedWorker, **where: str) -> list[Delivery]:
-    assert worker.database is not None
-    with worker.database.transaction() as session:
-        query = select(Delivery).order_by(Delivery.id)
-        for column, value in where.items():
-            query = query.where(getattr(Delivery, column) == value)
-        found = list(session.scalars(query))
-        session.expunge_all()
-    return found
+            yield worker, peers
 
 
 def test_declarations_in_a_window_page_nobody_and_its_end_pages_each_person_once(
     window_worker: tuple[ClockedWorker, Peers],
 ) -> None:
     worker, peers = window_worker
-    client = worker.client()
-    ids = []
-    for n, title in enumerate(("Checkout slow", "Refunds failing")):
-        worker.move_to(WEDNESDAY_NOON + timedelta(seconds=10 * n))
-        ids.append(
-            client.declare(title=title, impact="minor", urgency="high", services=["payments-api"])
-        )
+    ids = declare_two_held(worker)
     wait_until(lambda: worker.settled() and len(peers.room("incidents")) == 2)
     assert all("held by window payments-failover" in text for text in peers.room("incidents"))
 
@@ -126,10 +76,9 @@ def test_declarations_in_a_window_page_nobody_and_its_end_pages_each_person_once
     worker.scan()
     worker.scan()  # a second beat at the same instant
     wait_until(lambda: len(peers.pages()) >= len(PAGED))
-    digests = rows(worker, purpose="digest")
-    assert Counter((d.person, d.kind) for d in digests) == dict.fromkeys(PAGED, 1)
-    assert {d.created_at for d in digests} == {END}
-    assert all(d.status == "sent" for d in digests)
+    assert digests_by_person(worker) == dict.fromkeys(PAGED, 1)
+    assert {d.created_at for d in rows(worker, purpose="digest")} == {END}
+    assert all(d.status == "sent" for d in rows(worker, purpose="digest"))
     assert len(peers.pages()) == len(PAGED)
     for person, number in SMS_OF.items():
         [text] = [m.text for m in peers.sms.messages if m.to == number]
