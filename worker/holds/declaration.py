@@ -69,6 +69,12 @@ def held_declaration(session: Session, incident_id: str) -> HeldIncident | None:
     )
 
 
+def still_held(session: Session, incident_id: str) -> bool:
+    """Whether the incident is a declaration held at its instant and not released yet."""
+    held = held_declaration(session, incident_id)
+    return held is not None and held.released_at is None
+
+
 def record_held(
     session: Session,
     routing: Routing,
