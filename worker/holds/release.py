@@ -33,7 +33,7 @@ from muster.worker.core.decisions.release import (
     folded,
 )
 from muster.worker.core.decisions.release import release as release_of
-from muster.worker.core.paging.keys import RELEASED_KIND, released_key
+from muster.worker.core.paging.keys import RELEASED_KIND, released_key, released_reason
 from muster.worker.core.paging.plan import build_page_plan
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.paging.snapshots import plan_from_data, plan_to_data
@@ -128,7 +128,7 @@ def _release_page(
             data={"hold": record.hold_kind, "name": record.hold_name, "outcome": outcome},
         )
         if outcome == PAGED:
-            pages += _page_afresh(session, routing, row, now)
+            pages += _page_afresh(session, routing, row, record, now)
             rendered = render_released(
                 core_incident(row), row.severity, record.hold_kind, record.hold_name
             )
@@ -153,7 +153,7 @@ def _claim(session: Session, record: HeldIncident, outcome: Released, now: datet
 
 
 def _page_afresh(
-    session: Session, routing: Routing, row: Incident, now: datetime
+    session: Session, routing: Routing, row: Incident, record: HeldIncident, now: datetime
 ) -> list[NewDelivery]:
     """A held declaration pages as a fresh one would now: planned at this instant (whoever is
     on call now), its escalation, summary and reminder armed from now; its page rows returned
@@ -162,7 +162,8 @@ def _page_afresh(
     plan = build_page_plan(routing, core, now, severity=routing.level(row.severity))
     row.plan, row.updated_at = plan_to_data(plan), now
     arm_incident(session, routing, row, plan, now, fresh=False)
-    return page_rows(None, routing, core, plan, plan.pages, "plan", now, write=False)
+    reason = released_reason(record.hold_kind, record.hold_name)
+    return page_rows(None, routing, core, plan, plan.pages, reason, now, write=False)
 
 
 def _write_folded(

@@ -93,6 +93,7 @@ def test_several_held_incidents_fold_into_one_digest_per_person_and_kind(rt: Run
     digests = deliveries(rt, purpose="digest")
     assert sorted((row.person, row.kind) for row in digests) == sorted(SEV2_PAGES)
     assert all("Search slow" in row.body and "Search index stale" in row.body for row in digests)
+    assert all("held by window search-reindex until its end" in row.body for row in digests)
     assert not [row for row in deliveries(rt, purpose="page") if row.status != "digested"]
 
 

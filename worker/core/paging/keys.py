@@ -88,6 +88,22 @@ def released_key(held_key: str) -> str:
     return f"{held_key}:released"
 
 
+RELEASED_PREFIX = "released:"
+
+
+def released_reason(hold_kind: str, hold_name: str) -> str:
+    """The reason of the pages a held declaration sends once ``hold`` no longer holds it."""
+    return f"{RELEASED_PREFIX}{hold_kind}:{hold_name}"
+
+
+def released_hold(reason: str) -> str | None:
+    """``window NAME`` from a page's :func:`released_reason` (None: not a release's page)."""
+    if not reason.startswith(RELEASED_PREFIX):
+        return None
+    kind, _, name = reason.removeprefix(RELEASED_PREFIX).partition(":")
+    return f"{kind} {name}"
+
+
 HELD_REASON = "held"  # the reason of the one-line broadcast of a declaration held at its instant
 
 # The timeline kinds of holds: a declaration held, escalations paused, and either released.
