@@ -53,7 +53,7 @@ def held_values(
         "reason": hold.reason,
         "on_end": hold.on_end,
         "held_at": now,
-        "data": data or {},
+        "data": {**(data or {}), **({"author": hold.author} if hold.author else {})},
     }
 
 
@@ -91,6 +91,7 @@ def record_held(
         key=held.key,
         at=held.held_at,
         kind=HELD_KIND,
+        actor=held.data.get("author"),  # who planned the window
         text=held_text(held.hold_kind, held.hold_name, held.reason),
         data={
             "hold": held.hold_kind,

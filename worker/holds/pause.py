@@ -88,6 +88,7 @@ def _pause(session: Session, row: Incident, hold: Hold, timers: list[Timer], now
         key=key,
         at=now,
         kind=PAUSED_KIND,
+        actor=hold.author,
         text=paused_text(hold.kind, hold.name, hold.reason),
         data={"hold": hold.kind, "name": hold.name, "chains": sorted(kept)},
     )

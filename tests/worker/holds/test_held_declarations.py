@@ -43,6 +43,13 @@ def test_the_timeline_says_which_window_held_it_and_why(rt: Runtime) -> None:
     assert entries(rt, "inc-s1", "declared")
 
 
+def test_the_held_entry_names_the_windows_author(rt: Runtime) -> None:
+    hold(rt, **{"search-reindex": {**SEARCH_WINDOW, "author": "ken"}})
+    declare(rt, base=SEARCH_SEV2)
+    [held] = entries(rt, "inc-s1", "held")
+    assert held.actor == "ken"
+
+
 def test_each_room_is_told_once_in_one_line(rt: Runtime) -> None:
     hold(rt, **{"search-reindex": SEARCH_WINDOW})
     declare(rt, base=SEARCH_SEV2)
