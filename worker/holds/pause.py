@@ -19,17 +19,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from muster.worker.core.config.maintenance import PAUSE
-from muster.worker.core.decisions.holds import Hold, holding
+from muster.worker.core.decisions.holds import Hold, Subject, holding
 from muster.worker.core.decisions.release import PAUSED as PAUSED_MODE
 from muster.worker.core.decisions.release import remaining
 from muster.worker.core.decisions.timer_state import ESCALATION, PAUSED, PENDING
 from muster.worker.core.paging.keys import PAUSED_KIND, paused_key
 from muster.worker.core.rendering.holds import paused_text
 from muster.worker.holds.current import holds_at
-from muster.worker.holds.declaration import held_values, subject_of, write_held
+from muster.worker.holds.declaration import held_values, write_held
 from muster.worker.runtime import Runtime
 from muster.worker.store.hold_models import HeldIncident
-from muster.worker.store.incident_rows import core_incident
 from muster.worker.store.models import Incident, Timer
 from muster.worker.store.timeline import add_entry
 from muster.worker.timers.rows import timer
@@ -43,33 +42,56 @@ def pause_escalations(rt: Runtime) -> None:
         pausing = [hold for hold in holds_at(session, config, now) if hold.existing == PAUSE]
         if not pausing:
             return
-        query = (
-            select(Timer, Incident)
-            .join(Incident, Incident.id == Timer.incident_id)
+        # Which open incidents with a pending escalation the holds cover: read unlocked, a few
+        # columns; only the covered ones' timers are then locked (a scan firing them is waited
+        # for, and a timer it moved on is read afresh).
+        candidates = session.execute(
+            select(Incident.id, Incident.services, Incident.severity, Incident.labels)
             .where(
-                Timer.kind == ESCALATION,
-                Timer.state == PENDING,
                 Incident.resolved_at.is_(None),
                 Incident.fanned_out.is_(True),
+                Incident.id.in_(
+                    select(Timer.incident_id).where(
+                        Timer.kind == ESCALATION, Timer.state == PENDING
+                    )
+                ),
+            )
+            .order_by(Incident.id)
+        )
+        covered: dict[str, Hold] = {}
+        for incident_id, services, severity, labels in candidates:
+            found = holding(pausing, Subject(tuple(services), severity, dict(labels or {})), now)
+            if found:
+                covered[incident_id] = found[0]
+        if not covered:
+            return
+        query = (
+            select(Timer)
+            .where(
+                Timer.incident_id.in_(covered),
+                Timer.kind == ESCALATION,
+                Timer.state == PENDING,
             )
             .order_by(Timer.incident_id, Timer.id)
+            .execution_options(populate_existing=True)
         )
         if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(of=Timer)  # waits for a scan firing them
-        by_incident: dict[str, tuple[Incident, list[Timer]]] = {}
-        for armed, row in session.execute(query):
-            by_incident.setdefault(row.id, (row, []))[1].append(armed)
-        for row, timers in by_incident.values():
-            covered = holding(pausing, subject_of(core_incident(row), row.severity), now)
-            if covered:
-                _pause(session, row, covered[0], timers, now)
+            query = query.with_for_update()
+        by_incident: dict[str, list[Timer]] = {}
+        for armed in session.scalars(query):
+            by_incident.setdefault(armed.incident_id, []).append(armed)
+        for incident_id, timers in by_incident.items():
+            _pause(session, incident_id, covered[incident_id], timers, now)
 
 
-def _pause(session: Session, row: Incident, hold: Hold, timers: list[Timer], now: datetime) -> None:
-    """Pause ``timers`` of ``row``, in its unreleased paused record (written when it has none)."""
+def _pause(
+    session: Session, incident_id: str, hold: Hold, timers: list[Timer], now: datetime
+) -> None:
+    """Pause ``timers`` of the incident, in its unreleased paused record (written when it has
+    none)."""
     record = session.scalar(
         select(HeldIncident).where(
-            HeldIncident.incident_id == row.id,
+            HeldIncident.incident_id == incident_id,
             HeldIncident.mode == PAUSED_MODE,
             HeldIncident.released_at.is_(None),
         )
@@ -80,11 +102,11 @@ def _pause(session: Session, row: Incident, hold: Hold, timers: list[Timer], now
     if record is not None:
         record.data = {"timers": {**record.data.get("timers", {}), **kept}}
         return
-    key = paused_key(row.id, hold.kind, hold.name, hold.starts)
-    write_held(session, held_values(hold, row.id, now, PAUSED_MODE, key, {"timers": kept}))
+    key = paused_key(incident_id, hold.kind, hold.name, hold.starts)
+    write_held(session, held_values(hold, incident_id, now, PAUSED_MODE, key, {"timers": kept}))
     add_entry(
         session,
-        incident_id=row.id,
+        incident_id=incident_id,
         key=key,
         at=now,
         kind=PAUSED_KIND,
