@@ -3,12 +3,16 @@ paging nobody and arming no escalation; a resolution is delivered as always."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 
+from muster.worker.core.rendering.incident_list import incidents_data, incidents_text
 from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import Resolved
 from muster.worker.observe.metrics import HELD_PAGES
 from muster.worker.runtime import Runtime
+from muster.worker.store.open_incidents import Wanted, open_incidents
 from tests.harness.declarations import declare
 from tests.harness.holding import (
     SEARCH_SEV2,
@@ -89,6 +93,17 @@ def test_a_resolution_of_a_held_incident_reaches_the_rooms(rt: Runtime) -> None:
     resolved = deliveries(rt, incident_id="inc-s1", reason="resolved")
     assert resolved
     assert all("Reindex done" in row.body for row in resolved)
+
+
+def test_the_incident_listing_says_what_holds_it(rt: Runtime) -> None:
+    hold(rt, **{"search-reindex": SEARCH_WINDOW})
+    declare(rt, base=SEARCH_SEV2)
+    routing = rt.config.current().routing
+    with rt.database.transaction() as session:
+        [listed] = open_incidents(session, routing, Wanted())
+    assert listed.held_by == "held by window search-reindex: Weekly search reindex"
+    text = incidents_text(incidents_data(routing, [listed], listed.declared_at), UTC)
+    assert "  paged: nobody\n  held by window search-reindex: Weekly search reindex" in text
 
 
 def test_the_pages_held_are_counted_for_the_window(rt: Runtime) -> None:
