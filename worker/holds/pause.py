@@ -100,7 +100,7 @@ def _pause(
     for armed in timers:
         armed.state, armed.updated_at = PAUSED, now
     if record is not None:
-        record.data = {"timers": {**record.data.get("timers", {}), **kept}}
+        record.data = {**record.data, "timers": {**record.data.get("timers", {}), **kept}}
         return
     key = paused_key(incident_id, hold.kind, hold.name, hold.starts)
     write_held(session, held_values(hold, incident_id, now, PAUSED_MODE, key, {"timers": kept}))

@@ -7,11 +7,12 @@ columns of each and of its incident: never its plan), gathers the holds active n
 is trusted: a hold that ended early releases as one that reached its end.
 
 Nothing is locked to decide. A release is claimed by a conditional ``UPDATE … WHERE
-released_at IS NULL`` (in id order) in the transaction that then writes its pages and arms its
-timers, so two beats, a redelivered scan or a beat killed at the end instant release each
-incident once: a second scanner's update waits for the first's commit and then matches
-nothing. Incidents released together fold into one digest per person and contact kind
-(:func:`muster.worker.deliveries.storm.hold_for_digest`), sent by the same scan's digests.
+released_at IS NULL`` (one for the page of rows) in the transaction that then writes its
+pages and arms its timers, so two beats, a redelivered scan or a beat killed at the end
+instant release each incident once: a second scanner's update waits for the first's commit
+and then matches nothing. Incidents released together fold into one digest per person and
+contact kind (:func:`muster.worker.deliveries.storm.hold_for_digest`), sent by the same scan's
+digests.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from datetime import datetime
 from typing import NamedTuple, cast
 
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from muster.worker.core.config.maintenance import OnEnd
@@ -156,21 +157,20 @@ def _decide(
 def _claim(
     session: Session, decided: list[tuple[Record, Released]], now: datetime
 ) -> list[tuple[Record, Released]]:
-    """Mark the releases nobody marked: the conditional update (one per outcome, in id order)
-    that makes each happen once, whatever else scans at the same instant."""
-    by_outcome: dict[Released, list[int]] = {}
-    for record, outcome in decided:
-        by_outcome.setdefault(outcome, []).append(record.id)
-    claimed: set[int] = set()
-    for outcome, ids in by_outcome.items():
-        claimed.update(
-            session.scalars(
-                update(HELD_INCIDENTS)
-                .where(HELD_INCIDENTS.c.id.in_(ids), HELD_INCIDENTS.c.released_at.is_(None))
-                .values(released_at=now, outcome=outcome)
-                .returning(HELD_INCIDENTS.c.id)
-            )
+    """Mark the releases nobody marked, in one conditional update: what makes each happen
+    once, whatever else scans at the same instant (a second scanner's update waits for this
+    transaction, then matches nothing)."""
+    if not decided:
+        return []
+    outcomes = {record.id: outcome for record, outcome in decided}
+    claimed = set(
+        session.scalars(
+            update(HELD_INCIDENTS)
+            .where(HELD_INCIDENTS.c.id.in_(outcomes), HELD_INCIDENTS.c.released_at.is_(None))
+            .values(released_at=now, outcome=case(outcomes, value=HELD_INCIDENTS.c.id))
+            .returning(HELD_INCIDENTS.c.id)
         )
+    )
     return [(record, outcome) for record, outcome in decided if record.id in claimed]
 
 
