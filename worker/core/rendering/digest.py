@@ -18,6 +18,7 @@ from muster.worker.core.decisions.storm import Folded
 from muster.worker.core.intake.ack_tokens import link
 from muster.worker.core.paging.incident import INVESTIGATING
 from muster.worker.core.paging.routing import Routing
+from muster.worker.core.rendering import escaping
 from muster.worker.core.rendering.escaping import (
     ascii_text,
     code_span,
@@ -105,7 +106,7 @@ def _sms(items: list[Folded], cause: Cause) -> RenderedMessage:
 
 def _email(items: list[Folded], ack_link: str | None, cause: Cause) -> RenderedMessage:
     worst = min(items, key=lambda item: item.rank).severity
-    subject = one_line(f"[{worst}] {_noun(items, cause)} {cause.phrase}", 250)
+    subject = f"[{worst}] {_noun(items, cause)} {escaping.title(cause.phrase, 200)}"
     lines = [
         text(one_line(cause.email_line, 300)),
         "",
@@ -130,7 +131,7 @@ def _chat(items: list[Folded], ack_link: str | None, cause: Cause) -> RenderedMe
     if ack_link:
         lines.append(f"[Acknowledge all {len(items)}]({ack_link})")
     return RenderedMessage(
-        title=one_line(f"{_noun(items, cause)} {cause.phrase}", 250),
+        title=f"{_noun(items, cause)} {escaping.title(cause.phrase, 200)}",
         body="\n".join(lines),
         body_format="markdown",
     )
