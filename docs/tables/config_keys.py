@@ -141,6 +141,8 @@ MEANINGS = {
     "`pause`: they pause",
     "maintenance.windows.NAME.on_end": "`page`: at its end, what it held and is still open "
     "pages afresh; `nothing`",
+    "maintenance.windows.NAME.author": "who planned it (a person under `people`), named on "
+    "the timeline of what it holds",
 }
 
 

@@ -39,9 +39,9 @@ from tests.harness.fault_configs import (
     timers_document,
 )
 from tests.harness.fault_report import FaultRow
-from tests.harness.muster_processes import MusterBeat, worker_environment
+from tests.harness.muster_processes import MusterBeat, launched_beats, worker_environment
 from tests.harness.peers import MattermostPeer
-from tests.harness.servers import BROKERS, broker_url, postgres_database
+from tests.harness.servers import BROKERS, broker_url, scratch_database
 from tests.harness.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault]
@@ -87,10 +87,8 @@ def test_kill_9_of_one_of_two_beats_mid_hour_fires_every_timer_once(
     escalation step, summary and reminder exactly once."""
     with ExitStack() as cleanup:
         url = broker_url(kind, tmp_path)
-        database = (
-            f"sqlite:///{tmp_path / 'muster.db'}"
-            if kind == "embedded"
-            else cleanup.enter_context(postgres_database())  # SKIP LOCKED between the scans
+        database = cleanup.enter_context(  # PostgreSQL: SKIP LOCKED between the scans
+            scratch_database("sqlite" if kind == "embedded" else "postgresql", tmp_path)
         )
         chat = cleanup.enter_context(MattermostPeer())
         config = tmp_path / "routing.yaml"
@@ -101,12 +99,7 @@ def test_kill_9_of_one_of_two_beats_mid_hour_fires_every_timer_once(
         env = worker_environment(
             tmp_path, config, url, database, worker.queue, MUSTER_SCAN_EVERY=str(SCAN_EVERY)
         )
-        beats = [MusterBeat(home=tmp_path, env=env, name=f"beat-{n}") for n in (1, 2)]
-        for beat in beats:
-            cleanup.callback(beat.stop)
-            beat.launch()  # both start at once; each is waited for below
-        for beat in beats:
-            beat.ready()
+        beats = launched_beats(cleanup, tmp_path, env)
         incident = worker.client().declare(
             title="Checkout failing", impact="major", urgency="high", services=["api"]
         )

@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import suppress
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Self
@@ -163,3 +163,17 @@ def worker_environment(
         env["MUSTER_BROKER_URL"] = broker
     env.update(extra)
     return env
+
+
+def launched_beats(
+    cleanup: ExitStack, home: Path, env: dict[str, str], count: int = 2
+) -> list[MusterBeat]:
+    """``count`` real beats (``beat-1``...), started at once and each waited for; ``cleanup``
+    stops them."""
+    beats = [MusterBeat(home=home, env=env, name=f"beat-{n}") for n in range(1, count + 1)]
+    for beat in beats:
+        cleanup.callback(beat.stop)
+        beat.launch()
+    for beat in beats:
+        beat.ready()
+    return beats

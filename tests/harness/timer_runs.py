@@ -1,5 +1,6 @@
-"""The timer scan run as beat runs it, on the runtime's ManualClock, and the escalation and
-summary rows it leaves: the timer tests' vocabulary, shared by every module that scans ``rt``.
+"""The timer scan run as beat runs it (the holds' part first), on the runtime's ManualClock,
+and the escalation and summary rows it leaves: the timer tests' vocabulary, shared by every
+module that scans ``rt``.
 
 No test sleeps: the clock is advanced a minute at a time and the scan called at each minute,
 by several scanners at once when a test asks (the scan's safety rests on database locking).
@@ -12,6 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from muster.worker.holds.scan import scan_holds
 from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery
 from muster.worker.timers.scan import scan
@@ -32,7 +34,7 @@ def run_for(rt: Runtime, minutes: int, scanners: int = 1) -> list[int]:
     lock = threading.Lock()
 
     def one_scan() -> None:
-        found = scan(rt)
+        found = scan_holds(rt) + scan(rt)
         with lock:
             created.extend(found)
 

@@ -6,32 +6,21 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.request
-import uuid
 from collections.abc import Iterator
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from sqlalchemy import select
 
-from muster.config.loader import load_config
-from muster.worker.core.paging.incident import Incident as CoreIncident
-from muster.worker.core.paging.plan import build_page_plan
 from muster.worker.store.db import Database
 from muster.worker.store.models import Delivery, Incident, TimelineEntry
-from tests.harness.configs import DEMO, pinned_rotations
-from tests.harness.muster_processes import MusterWorker, worker_environment
+from tests.harness.alertmanager_stack import ALERT, TOKEN, alertmanager_stack, planned_pages
+from tests.harness.muster_processes import MusterWorker
 from tests.harness.peers.alertmanager import AlertmanagerPeer
-from tests.harness.peers.common import free_port
 from tests.harness.waiting import deliveries_settled, wait_until
 
 pytestmark = pytest.mark.integration
-
-TOKEN = "alertmanager-test-token-0123456789"
-ALERT = {"alertname": "PaymentsDown", "service": "payments-api", "severity": "critical"}
 
 
 def queued(log: str) -> list[dict[str, Any]]:
@@ -45,32 +34,10 @@ def queued(log: str) -> list[dict[str, Any]]:
     return found
 
 
-def healthy(url: str) -> bool:
-    with suppress(OSError), urllib.request.urlopen(f"{url}/healthz", timeout=1) as answer:  # noqa: S310
-        return answer.status == 200
-    return False
-
-
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[tuple[str, Database, MusterWorker, Path]]:
-    document = yaml.safe_load(DEMO.read_text())
-    document["rotations"] = pinned_rotations(document)
-    document.pop("overrides", None)
-    document["intake"]["callers"] = {"alertmanager": {"token": TOKEN}}
-    config = tmp_path / "routing.yaml"
-    config.write_text(yaml.safe_dump(document, sort_keys=False))
-    port = free_port()
-    database = f"sqlite:///{tmp_path / 'muster.db'}"
-    env = worker_environment(
-        tmp_path, config, None, database, f"muster-am-{uuid.uuid4().hex[:8]}", PORT=str(port)
-    )
-    worker = MusterWorker(tmp_path, env, args=("--web",)).start()
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: healthy(url), timeout=20)
-        yield url, Database.connect(database), worker, config
-    finally:
-        worker.stop()
+    with alertmanager_stack(tmp_path) as running:
+        yield running.url, running.database, running.worker, running.config
 
 
 def test_a_group_pages_once_repeats_page_nobody_and_resolved_resolves(
@@ -91,18 +58,7 @@ def test_a_group_pages_once_repeats_page_nobody_and_resolved_resolves(
         assert incident.source == "alertmanager"
 
         # The first level of the plan, exactly: nobody missing, nobody extra, each kind once.
-        routing = load_config(config, {}).routing
-        core = CoreIncident(
-            id=incident.id,
-            title=incident.title,
-            impact=incident.impact,
-            urgency=incident.urgency,
-            services=tuple(incident.services),
-        )
-        plan = build_page_plan(routing, core, incident.declared_at)
-        expected = sorted(
-            (page.person, contact.kind) for page in plan.pages for contact in page.contacts
-        )
+        expected = planned_pages(config, incident, incident.declared_at)
 
         def pages() -> list[tuple[str, str]]:
             with database.transaction() as session:

@@ -101,6 +101,28 @@ def hold_over_limits(
     return held
 
 
+def hold_for_digest(session: Session, rows: list[NewDelivery], now: datetime) -> None:
+    """Write ``rows`` (pages) held for a digest due now, one per person and kind: incidents a
+    maintenance window held, released together, fold into one message each person gets at
+    once (the scan's :func:`muster.worker.timers.digest.fire_digests` sends it), as a storm's
+    pages over a limit do at their window's end."""
+    rows = new_only(session, rows)
+    if not rows:
+        return
+    counts: dict[Key, int] = {}
+    for row in rows:
+        row.status, row.lease_until = DeliveryStatus.HELD, now
+        key = (row.person or "", row.kind)
+        counts[key] = counts.get(key, 0) + 1
+    for key, window in lock_windows(session, sorted(counts), now).items():
+        window.held += counts[key]
+        window.opened_at = window.opened_at or now
+        if window.closes_at is None or window.closes_at > now:
+            window.closes_at = now
+        window.updated_at = now
+    insert_new(session, rows, known_new=True)
+
+
 def lock_windows(session: Session, keys: list[Key], now: datetime) -> dict[Key, PageWindow]:
     """The windows of ``keys`` (sorted), created when missing, locked for this transaction
     (``FOR UPDATE`` on PostgreSQL; SQLite's writer holds the whole database already)."""

@@ -17,6 +17,7 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from muster.worker.core.decisions.holds import holding
 from muster.worker.core.decisions.storm import bypasses
 from muster.worker.core.intake.message_names import refusal
 from muster.worker.core.paging.deliveries import DeliveryStatus
@@ -27,6 +28,8 @@ from muster.worker.core.paging.routing import Routing, RoutingError
 from muster.worker.core.paging.snapshots import plan_to_data
 from muster.worker.deliveries.claim import Claimed
 from muster.worker.deliveries.rows import page_rows
+from muster.worker.holds.current import holds_at
+from muster.worker.holds.declaration import held_values, subject_of
 from muster.worker.incidents.fan_out import fan_out
 from muster.worker.incidents.first_page.commit import write_first_commit
 from muster.worker.incidents.first_page.send import claimed
@@ -34,6 +37,7 @@ from muster.worker.incidents.joined import join
 from muster.worker.incidents.outcome import Outcome
 from muster.worker.incidents.records import lock_incident
 from muster.worker.messages import Declared, InvalidMessage
+from muster.worker.observe import metrics
 from muster.worker.runtime import Runtime
 from muster.worker.store.incident_rows import incident_values
 from muster.worker.store.models import Incident, IncidentAlias, OpenFingerprint
@@ -92,13 +96,17 @@ def handle_declared(
         declared_at=declared_at,
         now=now,
     )
+    with rt.database.transaction() as session:  # no round trip unless a hold lives in it
+        active = holds_at(session, routing.config, now)
+    holds = holding(active, subject_of(core, severity.name), now)
+    held = held_values(holds[0], incident_id, now) if holds else None
     sending_until = None if send_first_page is None else now + rt.lease
     rows = page_rows(
         None,
         routing,
         core,
         plan,
-        first_page(plan),
+        () if held else first_page(plan),
         "plan",
         now,
         sending_until=sending_until,
@@ -107,7 +115,13 @@ def handle_declared(
     try:
         # Optimistically new: the incident's and the fingerprint's keys say if it is not.
         first = write_first_commit(
-            rt.database, incident, rows, routing, now, bypass=bypasses(plan.rank, first_page=True)
+            rt.database,
+            incident,
+            rows,
+            routing,
+            now,
+            bypass=bypasses(plan.rank, first_page=True),
+            held=held,
         )
     except IntegrityError as conflict:
         return _declared_again(rt, routing, message, incident_id, message_id, now, conflict)
@@ -115,6 +129,8 @@ def handle_declared(
         with rt.database.transaction() as session:
             joined = _joined_before(session, incident_id)
         return Outcome(joined or incident_id, note="duplicate declaration: it joined this incident")
+    if holds:
+        metrics.pages_held(holds[0], len(plan.pages))
     first = [row for row in first if row.status != DeliveryStatus.HELD]  # held for a digest
     if first and send_first_page is not None:
         try:

@@ -21,6 +21,7 @@ from muster.worker.core.paging.snapshots import plan_from_data
 from muster.worker.core.rendering.broadcasts import render_declared
 from muster.worker.deliveries.rows import broadcast_rows, page_rows
 from muster.worker.deliveries.storm import write_pages
+from muster.worker.holds.declaration import held_declaration, record_held
 from muster.worker.incidents.outcome import Outcome, UnknownIncident
 from muster.worker.incidents.records import consume
 from muster.worker.runtime import Runtime
@@ -89,7 +90,8 @@ def fan_out(
     first_done: bool,
 ) -> tuple[int, ...]:
     """The declaration's second commit: its timeline entry, every page after the first, timers,
-    broadcasts.
+    broadcasts (for a declaration a maintenance window held at its instant: its held entry and
+    the rooms' one line only, :mod:`muster.worker.holds.declaration`).
 
     ``first_done`` says this follows the first commit in the same run, so no key can exist yet;
     otherwise (a redelivery completing a crashed run) rows already written are skipped.
@@ -113,20 +115,24 @@ def fan_out(
             "gaps": [f"{g.role}:{g.service or ''}:{g.rotation}" for g in plan.gaps],
         },
     )
-    pages = after_first_page(plan) if first_done else plan.pages
-    rows = page_rows(None, routing, core, plan, pages, "plan", now, write=False)
-    deliveries = write_pages(session, routing, rows, now, known_new=first_done)
-    arm_incident(session, routing, row, plan, now)
-    deliveries += broadcast_rows(
-        session,
-        routing,
-        plan,
-        row.id,
-        "declared",
-        render_declared(routing, core, plan),
-        now,
-        known_new=first_done,
-    )
+    held = held_declaration(session, row.id)
+    if held is not None:  # held at its instant: the rooms' one line, no pages, no timers
+        deliveries = record_held(session, routing, row, plan, held, now, known_new=first_done)
+    else:
+        pages = after_first_page(plan) if first_done else plan.pages
+        rows = page_rows(None, routing, core, plan, pages, "plan", now, write=False)
+        deliveries = write_pages(session, routing, rows, now, known_new=first_done)
+        arm_incident(session, routing, row, plan, now)
+        deliveries += broadcast_rows(
+            session,
+            routing,
+            plan,
+            row.id,
+            "declared",
+            render_declared(routing, core, plan),
+            now,
+            known_new=first_done,
+        )
     row.fanned_out = True
     consume(session, message_id, now)
     return tuple(d.id for d in deliveries)

@@ -5,9 +5,11 @@ Either way the incident takes the new facts and the severity they mean, its plan
 that instant, the pages it owes are decided by
 :func:`muster.worker.core.paging.upgrade.pages_needed`,
 and its timers follow the new level (:func:`muster.worker.timers.arm.rearm_for_severity`): the
-chains it keeps re-paced from now, the ones it drops disarmed, the new ones armed. The caller
-holds the incident row locked, so two redefinitions (or a redefinition and a join) of the same
-incident decide one after the other.
+chains it keeps re-paced from now, the ones it drops disarmed, the new ones armed. A declaration
+a maintenance window still holds owes no pages and arms nothing: the beat's next scan asks
+whether its new facts are still in the window's scope (:mod:`muster.worker.holds.release`).
+The caller holds the incident row locked, so two redefinitions (or a redefinition and a join)
+of the same incident decide one after the other.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from muster.worker.core.paging.plan import PagePlan, PlannedPage, build_page_pla
 from muster.worker.core.paging.routing import Routing, RoutingError
 from muster.worker.core.paging.snapshots import plan_to_data
 from muster.worker.core.paging.upgrade import Facts, pages_needed
+from muster.worker.holds.declaration import still_held
 from muster.worker.store.incident_rows import core_incident
 from muster.worker.store.models import Delivery, Incident
 from muster.worker.store.timeline import add_entry
@@ -57,8 +60,15 @@ def redefine(
     severity = routing.severity(row.impact, row.urgency)
     row.severity = severity.name
     plan = build_page_plan(routing, core_incident(row), now, severity=severity)
-    pages = pages_needed(plan, delivered_kinds(session, row.id), raised=severity.rank < was_rank)
-    disarmed = rearm_for_severity(session, routing, row, plan, now, was=was_ack)
+    if still_held(session, row.id):
+        # Held by a window: nothing pages or escalates now. The next scan asks whether the new
+        # facts are still in its scope, and a release pages and arms from the plan of then.
+        pages: tuple[PlannedPage, ...] = ()
+        disarmed: list[str] = []
+    else:
+        kinds = delivered_kinds(session, row.id)
+        pages = pages_needed(plan, kinds, raised=severity.rank < was_rank)
+        disarmed = rearm_for_severity(session, routing, row, plan, now, was=was_ack)
     row.plan = plan_to_data(plan)
     row.updated_at = now
     detail = f"Severity {before} -> {severity.name}; impact {row.impact}, urgency {row.urgency}"

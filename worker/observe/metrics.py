@@ -23,12 +23,18 @@ broadcast destinations, timer kinds, dead-letter kinds): never an address, a per
   once, by the scan that committed it; the label is the monitor's name in the config).
 - ``muster_digests_total{kind}`` — digests of held pages written by the scan, by contact
   kind (``muster_deliveries_sent_total{purpose="digest"}`` counts them on the wire).
+- ``muster_held_pages_total{hold}`` — pages a maintenance window kept from being sent: the people
+  a held declaration would have paged (``hold``: the window's name; ``silence`` for every
+  silence, whose ids would make the label unbounded).
+- ``muster_hold_releases_total{hold,outcome}`` — held incidents released, once each, by what
+  the release did (``paged``, ``nothing``, ``resumed``, ``resolved``).
 """
 
 from __future__ import annotations
 
 from prometheus_client import Counter, Histogram
 
+from muster.worker.core.decisions.holds import SILENCE, Hold
 from muster.worker.store.dead_letter_kinds import DeadLetterKind
 
 SENT = Counter("muster_deliveries_sent", "Deliveries recorded sent", ["purpose", "kind"])
@@ -57,6 +63,12 @@ HEARTBEATS_MISSED = Counter(
     "muster_heartbeats_missed", "Heartbeat monitors found silent past every + grace", ["heartbeat"]
 )
 DIGESTS = Counter("muster_digests", "Digests of held pages written, by kind", ["kind"])
+HELD_PAGES = Counter(
+    "muster_held_pages", "Pages a maintenance window or silence kept from being sent", ["hold"]
+)
+HOLD_RELEASES = Counter(
+    "muster_hold_releases", "Held incidents released, by what the release did", ["hold", "outcome"]
+)
 UNSENT = "muster_deliveries_unsent"  # a gauge the exporter collects from the database
 
 
@@ -118,3 +130,18 @@ def digests_written(kinds: list[str]) -> None:
     """The scan committed a digest for each of ``kinds`` (one entry a digest)."""
     for kind in kinds:
         DIGESTS.labels(kind).inc()
+
+
+def hold_label(kind: str, name: str) -> str:
+    """A hold as a label: a window's name (the config's), or ``silence``."""
+    return "silence" if kind == SILENCE else name
+
+
+def pages_held(hold: Hold, pages: int) -> None:
+    """A declaration ``hold`` holds would have sent ``pages`` (committed: counted once)."""
+    HELD_PAGES.labels(hold_label(hold.kind, hold.name)).inc(pages)
+
+
+def hold_released(kind: str, name: str, outcome: str) -> None:
+    """A held incident was released (committed: counted once), with ``outcome``."""
+    HOLD_RELEASES.labels(hold_label(kind, name), outcome).inc()

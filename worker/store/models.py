@@ -224,4 +224,5 @@ TIMELINE = cast(Table, TimelineEntry.__table__)
 INCIDENTS = cast(Table, Incident.__table__)
 
 # The upkeep tables are on the same metadata: importing the models registers every table.
+from muster.worker.store import hold_models as _hold_models  # noqa: E402, F401
 from muster.worker.store import upkeep_models as _upkeep_models  # noqa: E402, F401

@@ -1,6 +1,7 @@
 """The incidents ``muster incidents`` and ``GET /v1/incidents`` list: open ones (or all), each
-with who was paged and acknowledged, pages held, and its pending escalation timers, read in a
-few queries for the whole page of incidents rather than a few per incident."""
+with who was paged and acknowledged, pages held, what maintenance window holds it, and its
+pending escalation timers, read in a few queries for the whole page of incidents rather than a
+few per incident."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from muster.worker.core.decisions.release import PAUSED
 from muster.worker.core.decisions.timer_state import ESCALATION, PENDING
 from muster.worker.core.paging.deliveries import DeliveryPurpose, DeliveryStatus
 from muster.worker.core.paging.routing import Routing
+from muster.worker.core.rendering.holds import held_text, paused_text
 from muster.worker.core.rendering.incident_list import NextStep, OpenIncident, next_step
+from muster.worker.store.hold_models import HeldIncident
 from muster.worker.store.models import Delivery, Incident, TimelineEntry, Timer
 from muster.worker.store.wanted import Wanted
 
@@ -75,6 +79,18 @@ def open_incidents(session: Session, routing: Routing, wanted: Wanted) -> list[O
     ):
         if incident_id is not None:  # selected by incident: always
             held.setdefault(incident_id, []).append(person or "")
+    holds = {
+        incident_id: (paused_text if mode == PAUSED else held_text)(kind, name, reason)
+        for incident_id, mode, kind, name, reason in session.execute(
+            select(
+                HeldIncident.incident_id,
+                HeldIncident.mode,
+                HeldIncident.hold_kind,
+                HeldIncident.hold_name,
+                HeldIncident.reason,
+            ).where(HeldIncident.incident_id.in_(ids), HeldIncident.released_at.is_(None))
+        )
+    }
     severities = {row.id: row.severity for row in rows}
     steps: dict[str, list[NextStep]] = {}
     for timer in session.scalars(
@@ -97,6 +113,7 @@ def open_incidents(session: Session, routing: Routing, wanted: Wanted) -> list[O
             acknowledged=tuple(acknowledged.get(row.id, ())),
             held=tuple(held.get(row.id, ())),
             next_steps=tuple(steps.get(row.id, ())),
+            held_by=holds.get(row.id),
         )
         for row in rows
     ]

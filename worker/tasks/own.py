@@ -19,6 +19,7 @@ from muster.worker.broker import recovery as embedded_broker
 from muster.worker.deliveries.send import hand_over_batch
 from muster.worker.deliveries.sweep import due_deliveries
 from muster.worker.heartbeats.scan import scan_heartbeats
+from muster.worker.holds.scan import scan_holds
 from muster.worker.incidents.fan_out import complete_fan_outs, handle_fan_out
 from muster.worker.incidents.outcome import UnknownIncident
 from muster.worker.observe.self_heartbeat import send_self_heartbeat
@@ -136,10 +137,17 @@ def register_self_heartbeat(app: Celery) -> None:
 
 
 def scan_everything(app: Celery) -> int:
-    """The scan task's work: due timers, then heartbeat monitors; each one's pages queued once
+    """The scan task's work: maintenance windows' pauses and releases (their digests go with
+    the timers'), due timers, then heartbeat monitors; each one's pages queued once
     committed. A failing heartbeat scan is logged and left to the next scan. While the config
     file is rejected, each scan says so again (``config.serving_last_good``)."""
     runtime().config.remind()
+    try:
+        released = scan_holds(runtime())
+    except Exception:  # the timers must go on; the next scan releases what this one could not
+        log.exception("hold.scan_failed")
+        released = []
+    enqueue(app, released)
     deliveries = scan_due_timers(runtime())
     enqueue(app, deliveries)
     try:
@@ -148,4 +156,4 @@ def scan_everything(app: Celery) -> int:
         log.exception("heartbeat.scan_failed")
         declared = []
     enqueue(app, declared)
-    return len(deliveries) + len(declared)
+    return len(released) + len(deliveries) + len(declared)

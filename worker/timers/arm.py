@@ -16,6 +16,7 @@ from muster.worker.core.decisions.timer_state import (
     ACKNOWLEDGED,
     CANCELLED,
     ESCALATION,
+    PAUSED,
     PENDING,
     REMINDER,
     SUMMARY,
@@ -34,13 +35,22 @@ from muster.worker.timers.rows import incident_timers, timer, upsert
 
 
 def arm_incident(
-    session: Session, routing: Routing, row: Incident, plan: PagePlan, now: datetime
+    session: Session,
+    routing: Routing,
+    row: Incident,
+    plan: PagePlan,
+    now: datetime,
+    fresh: bool = True,
 ) -> None:
-    """A new incident's timers: an escalation per chain, its summary, its reminder."""
+    """A new incident's timers: an escalation per chain, its summary, its reminder.
+
+    ``fresh``: none can exist yet (a declaration); otherwise (a held declaration released, which
+    a redefinition may have armed meanwhile) each is armed anew from ``now``.
+    """
     level = routing.level(row.severity).level
     if level.ack_within is not None:
         for chain in escalated_chains(plan):
-            _arm_chain(session, row.id, chain, now + level.ack_within, now, fresh=True)
+            _arm_chain(session, row.id, chain, now + level.ack_within, now, fresh=fresh)
     upsert(
         session,
         row.id,
@@ -49,10 +59,10 @@ def arm_incident(
         now + level.summary_every,
         SummaryState().to_data(),
         now,
-        fresh=True,
+        fresh=fresh,
     )
     if level.customer_update_every is not None:
-        _arm_reminder(session, row.id, now + level.customer_update_every, now, fresh=True)
+        _arm_reminder(session, row.id, now + level.customer_update_every, now, fresh=fresh)
 
 
 def rearm_for_severity(
@@ -105,11 +115,11 @@ def restart_role_chain(
 def acknowledge(
     session: Session, incident_id: str, person: str, role: str | None, now: datetime
 ) -> list[str]:
-    """Stop the escalations that paged ``person`` (for ``role`` only, when given); return the
-    labels of the chains stopped."""
+    """Stop the escalations that paged ``person`` (for ``role`` only, when given), paused ones
+    too (a window's ``existing: pause``); return the labels of the chains stopped."""
     stopped = []
     for armed in incident_timers(session, incident_id):
-        if armed.kind != ESCALATION or armed.state != PENDING:
+        if armed.kind != ESCALATION or armed.state not in (PENDING, PAUSED):
             continue
         state = ChainState.from_data(armed.data)
         if state.stopped_by(person, role):
@@ -121,7 +131,7 @@ def acknowledge(
 def cancel_all(session: Session, incident_id: str, now: datetime) -> None:
     """The incident is resolved: no more escalations, summaries or reminders."""
     for armed in incident_timers(session, incident_id):
-        if armed.state == PENDING:
+        if armed.state in (PENDING, PAUSED):
             armed.state, armed.updated_at = CANCELLED, now
 
 

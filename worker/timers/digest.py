@@ -17,9 +17,19 @@ from sqlalchemy.orm import Session
 
 from muster.worker.core.decisions.storm import Folded, after_digest, digest_items
 from muster.worker.core.paging.deliveries import DeliveryPurpose, DeliveryStatus
-from muster.worker.core.paging.keys import digest_entry_key, digest_reason, page_key
+from muster.worker.core.paging.keys import (
+    digest_entry_key,
+    digest_reason,
+    page_key,
+    released_hold,
+)
 from muster.worker.core.paging.routing import Routing
-from muster.worker.core.rendering.digest import digest_ack_link, render_digest
+from muster.worker.core.rendering.digest import (
+    LIMITED,
+    digest_ack_link,
+    released,
+    render_digest,
+)
 from muster.worker.deliveries.rows import NewDelivery, insert_new
 from muster.worker.observe import metrics
 from muster.worker.runtime import Runtime
@@ -62,7 +72,7 @@ def send_digest(
     reason = digest_reason(window.kind, window.opened_at or now)
     held = list(
         session.execute(
-            select(Delivery.id, Delivery.incident_id, Delivery.created_at)
+            select(Delivery.id, Delivery.incident_id, Delivery.created_at, Delivery.reason)
             .where(
                 Delivery.status == DeliveryStatus.HELD,
                 Delivery.person == window.person,
@@ -81,7 +91,7 @@ def send_digest(
         row.id: row
         for row in session.execute(
             select(Incident.id, Incident.severity, Incident.title, Incident.state).where(
-                Incident.id.in_({incident_id for _, incident_id, _ in held})
+                Incident.id.in_({incident_id for _, incident_id, _, _ in held})
             )
         )
     }
@@ -97,14 +107,16 @@ def send_digest(
             state=incidents[incident_id].state,
             held_at=created_at,
         )
-        for _, incident_id, created_at in held
+        for _, incident_id, created_at, _ in held
         if incident_id is not None  # held rows are pages: always an incident's
     )
     link = digest_ack_link(routing, reason, window.person, now) if window.kind != "sms" else None
-    rendered = render_digest(window.kind, routing, items, link)
+    holds = [released_hold(reason) for _, _, _, reason in held]
+    cause = released(tuple(sorted({h for h in holds if h}))) if all(holds) else LIMITED
+    rendered = render_digest(window.kind, routing, items, link, cause)
     session.execute(
         update(DELIVERIES)
-        .where(DELIVERIES.c.id.in_([delivery_id for delivery_id, _, _ in held]))
+        .where(DELIVERIES.c.id.in_([delivery_id for delivery_id, _, _, _ in held]))
         .values(status=DeliveryStatus.DIGESTED, digest=reason, lease_until=None)
     )
     add_entries(session, [_entry(item, window, reason, len(items), now) for item in items])

@@ -105,6 +105,13 @@ class TestErrors:
         )
         assert clean == []
 
+    def test_an_author_must_be_a_person_of_the_config(self) -> None:
+        assert issues_of({"w": window(author="ann")}) == []
+        assert (
+            "maintenance.windows.w.author: unknown person 'anne' (did you mean 'ann'?)"
+            in issues_of({"w": window(author="anne")})
+        )
+
     def test_an_unknown_key_in_a_scope_is_named_with_the_keys_allowed(self) -> None:
         """A misspelt ``service`` suggests ``services``."""
         issues = issues_of({"w": window(scope={"service": ["api"]})})

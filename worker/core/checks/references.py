@@ -231,7 +231,8 @@ class _References:
                 self.need(kind, self.kinds, "contact kind", ("limits", "people", person, kind))
 
     def maintenance(self) -> None:
-        """Each window's scope names configured services and severity levels."""
+        """Each window's scope names configured services and severity levels, and its author a
+        person."""
         for name, raw_window in _mapping(_mapping(self.data, "maintenance"), "windows").items():
             scope = _mapping(raw_window, "scope")
             path: Path = ("maintenance", "windows", name, "scope")
@@ -239,6 +240,9 @@ class _References:
                 self.need(service, self.services, "service", (*path, "services", index))
             for index, level in enumerate(_names(scope.get("severities"))):
                 self.need(level, self.levels, "severity level", (*path, "severities", index))
+            if isinstance(raw_window, dict):
+                author = raw_window.get("author")
+                self.need(author, self.people, "person", ("maintenance", "windows", name, "author"))
 
 
 def _mapping(data: Any, key: str) -> dict[str, Any]:

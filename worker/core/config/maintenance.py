@@ -77,6 +77,7 @@ class Window(Strict):
     timezone: TimezoneName | None = None
     existing: Existing = KEEP
     on_end: OnEnd = PAGE
+    author: Name | None = None  # a person of the config: who planned it, named on its holds
 
     @model_validator(mode="after")
     def _one_time(self) -> Window:

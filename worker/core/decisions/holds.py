@@ -33,6 +33,7 @@ class Hold:
     ends: datetime  # aware; no longer held from this instant
     existing: Existing = KEEP
     on_end: OnEnd = PAGE
+    author: str | None = None  # who planned the window, or added the silence
 
     def active(self, at: datetime) -> bool:
         """Whether the span covers ``at`` (its start in, its end out)."""

@@ -28,6 +28,7 @@ PENDING, DONE, ACKNOWLEDGED, CANCELLED, EXHAUSTED = (
     "cancelled",
     "exhausted",
 )
+PAUSED = "paused"  # an escalation a maintenance window paused (``existing: pause``): not fired
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,6 +60,7 @@ def occurrences(
             ends=ends,
             existing=window.existing,
             on_end=window.on_end,
+            author=window.author,
         )
         for starts, ends in spans
         if starts < until and ends > since

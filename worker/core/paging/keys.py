@@ -99,6 +99,48 @@ def delivery_entry_key(delivery_id: int, kind: str, attempts: int) -> str:
     return f"delivery:{delivery_id}:{kind}:{attempts}"
 
 
+# Holds (maintenance windows, silences) --------------------------------------------------------
+
+
+def held_declaration_key(incident_id: str) -> str:
+    """A declaration held at its instant: its ``held_incidents`` row, and its timeline entry."""
+    return f"{incident_id}:held"
+
+
+def paused_key(incident_id: str, hold_kind: str, hold_name: str, starts: datetime) -> str:
+    """An incident's escalations paused by one occurrence of a hold (``existing: pause``)."""
+    return f"{incident_id}:paused:{hold_kind}:{hold_name}:{starts.isoformat()}"
+
+
+def released_key(held_key: str) -> str:
+    """The timeline entry of a hold's release (or resumption): what its end did."""
+    return f"{held_key}:released"
+
+
+RELEASED_PREFIX = "released:"
+
+
+def released_reason(hold_kind: str, hold_name: str) -> str:
+    """The reason of the pages a held declaration sends once ``hold`` no longer holds it."""
+    return f"{RELEASED_PREFIX}{hold_kind}:{hold_name}"
+
+
+def released_hold(reason: str) -> str | None:
+    """``window NAME`` from a page's :func:`released_reason` (None: not a release's page)."""
+    if not reason.startswith(RELEASED_PREFIX):
+        return None
+    kind, _, name = reason.removeprefix(RELEASED_PREFIX).partition(":")
+    return f"{kind} {name}"
+
+
+HELD_REASON = "held"  # the reason of the one-line broadcast of a declaration held at its instant
+
+# The timeline kinds of holds: a declaration held, escalations paused, and either released.
+HELD_KIND = "held"
+PAUSED_KIND = "escalation_paused"
+RELEASED_KIND = "hold_released"
+
+
 # Timers -------------------------------------------------------------------------------------
 
 

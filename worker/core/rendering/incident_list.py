@@ -37,7 +37,8 @@ class NextStep:
 @dataclass(frozen=True, slots=True)
 class OpenIncident:
     """One incident as the listing shows it; ``paged`` and ``acknowledged``: person and when
-    (first page, first acknowledgement), in that order; ``held``: people with pages held."""
+    (first page, first acknowledgement), in that order; ``held``: people with pages held (the
+    storm limits); ``held_by``: what a maintenance window (or silence) holding it says."""
 
     id: str
     title: str
@@ -50,6 +51,7 @@ class OpenIncident:
     acknowledged: tuple[tuple[str, datetime], ...]
     held: tuple[str, ...]
     next_steps: tuple[NextStep, ...]
+    held_by: str | None = None  # "held by window X: reason" while a hold keeps it unpaged
 
 
 def next_step(routing: Routing, severity: str, chain: dict[str, Any], due_at: datetime) -> NextStep:
@@ -96,6 +98,7 @@ def incidents_data(
                 "paged": [who(person, at) for person, at in incident.paged],
                 "acknowledged": [who(person, at) for person, at in incident.acknowledged],
                 "held_pages_for": list(incident.held),
+                "held_by": incident.held_by,
                 "next_escalations": [
                     {
                         "role": step.label,
@@ -133,6 +136,8 @@ def incidents_text(data: dict[str, Any], zone: tzinfo) -> str:
             for entry in incident["paged"]
         ]
         lines.append(f"  paged: {', '.join(paged) or 'nobody'}")
+        if incident.get("held_by"):
+            lines.append(f"  {one_line(incident['held_by'], 200)}")
         if incident["held_pages_for"]:
             held = ", ".join(one_line(person) for person in incident["held_pages_for"])
             lines.append(f"  pages held (storm limits) for: {held}")

@@ -2,9 +2,10 @@
 
 Every ``summary_every`` of its severity, an open incident's state goes out without anyone writing
 it: the current impact statement, the state, what changed and was learned since the last summary,
-who holds each role, which pages nobody has acknowledged, and every page of the incident that no
-contact kind delivered (someone must keep trying those people). A quiet interval says so: silence
-would read as "nobody is looking". The stakeholders get a shorter version with no names and no
+who holds each role, which pages nobody has acknowledged, what a maintenance window held or
+paused and when it let go, and every page of the incident that no contact kind delivered
+(someone must keep trying those people). A quiet interval says so: silence would read as
+"nobody is looking". The stakeholders get a shorter version with no names and no
 technical detail. All of it is composed here from plain data; nothing is read or sent.
 """
 
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 
 from muster.worker.core.config.durations import format_duration
 from muster.worker.core.paging.incident import Incident
+from muster.worker.core.paging.keys import HELD_KIND, PAUSED_KIND, RELEASED_KIND
 from muster.worker.core.paging.plan import PagePlan
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.rendering import escaping, listing
@@ -35,6 +37,9 @@ SUMMARISED_KINDS = (
     "engage",
     "note",
     "acknowledged",
+    HELD_KIND,
+    PAUSED_KIND,
+    RELEASED_KIND,
 )
 
 

@@ -32,6 +32,7 @@ from muster.worker.core.config.limits import Limit
 from muster.worker.core.paging.routing import Routing
 from muster.worker.deliveries.rows import NewDelivery, insert_new
 from muster.worker.deliveries.storm import counted, hold_over_limits, note_held
+from muster.worker.holds.declaration import write_held
 from muster.worker.store.db import Database
 from muster.worker.store.models import DELIVERIES, Incident, IncidentAlias, OpenFingerprint
 from muster.worker.store.upkeep_models import PAGE_WINDOWS
@@ -47,10 +48,14 @@ def write_first_commit(
     routing: Routing,
     now: datetime,
     bypass: bool = False,
+    held: dict[str, Any] | None = None,
 ) -> list[NewDelivery] | None:
     """Insert the incident (its column values), hold its fingerprint if it has one, and insert
     ``rows`` (fresh keys), those over their limits held (unless ``bypass``: a top-severity
     first page); returns the rows with their ids. Commits.
+
+    ``held``: the row of the maintenance window (or silence) holding the declaration, written
+    with it (its ``rows`` are then none: a held declaration pages nobody).
 
     None, with nothing written, when the incident's id is already an alias of another incident
     (a redelivered declaration that joined one by fingerprint); an ``IntegrityError`` when the
@@ -75,9 +80,11 @@ def write_first_commit(
         if incident.get("fingerprint") and session.get(IncidentAlias, incident["id"]):
             return None
         _incident(session, incident)
-        held = hold_over_limits(session, routing, limited, now)
+        if held is not None:
+            write_held(session, held)
+        over = hold_over_limits(session, routing, limited, now)
         written = insert_new(session, rows, known_new=True)
-        note_held(session, routing, held, now)
+        note_held(session, routing, over, now)
         return written
 
 

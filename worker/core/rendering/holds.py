@@ -1,0 +1,71 @@
+"""The words of holds: the timeline's "held by window X: reason", the rooms' one line about a
+declaration a hold keeps from paging, and what its release did.
+
+A window's name and reason are ops' words from the config, a silence's reason an on-call
+person's; the incident's title is a producer's. Every one of them is escaped for where it is
+shown (:mod:`muster.worker.core.rendering.escaping`), as in pages.
+"""
+
+from __future__ import annotations
+
+from muster.worker.core.decisions.release import NOTHING, PAGED, RESOLVED, RESUMED, Released
+from muster.worker.core.paging.incident import Incident
+from muster.worker.core.rendering import escaping
+from muster.worker.core.rendering.escaping import code_span, markdown, one_line
+from muster.worker.core.rendering.render import RenderedMessage
+
+
+def held_text(hold_kind: str, hold_name: str, reason: str) -> str:
+    """``held by window payments-db-failover: PostgreSQL failover`` (the timeline's words)."""
+    return f"held by {hold_kind} {hold_name}" + (f": {reason}" if reason else "")
+
+
+def paused_text(hold_kind: str, hold_name: str, reason: str) -> str:
+    """The timeline's words for escalations a window paused (``existing: pause``)."""
+    return f"escalations paused by {hold_kind} {hold_name}" + (f": {reason}" if reason else "")
+
+
+def released_text(outcome: Released, hold_kind: str, hold_name: str) -> str:
+    """What a release did, for the timeline."""
+    ended = f"{hold_kind} {hold_name} no longer holds it"
+    if outcome == PAGED:
+        return f"{ended}: paged as a fresh declaration, escalation starts now"
+    if outcome == NOTHING:
+        return f"{ended}: nobody paged (on_end: nothing)"
+    if outcome == RESUMED:
+        return f"{ended}: escalations resume with the time they had left"
+    if outcome == RESOLVED:
+        return f"resolved while held by {hold_kind} {hold_name}: nobody paged"
+    return ended
+
+
+def render_held(
+    incident: Incident, severity: str, hold_kind: str, hold_name: str, reason: str
+) -> RenderedMessage:
+    """The rooms' one line about a declaration held at its instant: recorded, paging nobody."""
+    held = held_text(hold_kind, one_line(hold_name, 100), one_line(reason, 300))
+    body = (
+        f"**[{severity}] {markdown(one_line(incident.title, 160))}** ({code_span(incident.id)})"
+        f" declared, {markdown(held)}: pages nobody until it ends"
+    )
+    return RenderedMessage(
+        title=f"[{severity}] {escaping.title(incident.id)} held",
+        body=body,
+        body_format="markdown",
+    )
+
+
+def render_released(
+    incident: Incident, severity: str, hold_kind: str, hold_name: str
+) -> RenderedMessage:
+    """The rooms' one line when a held declaration pages at last."""
+    body = (
+        f"**[{severity}] {markdown(one_line(incident.title, 160))}** ({code_span(incident.id)})"
+        f" still open as {markdown(hold_kind)} {markdown(one_line(hold_name, 100))} ends:"
+        " paging now"
+    )
+    return RenderedMessage(
+        title=f"[{severity}] {escaping.title(incident.id)} paging",
+        body=body,
+        body_format="markdown",
+    )
