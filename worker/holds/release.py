@@ -239,7 +239,11 @@ def _write_folded(
 ) -> list[NewDelivery]:
     """Write the releases' pages: a person paged for several incidents by one kind gets them in
     one digest; the rest are pages like any other. Returns those to send now."""
-    pairs = folded((row.incident_id, row.person or "", row.kind) for row in rows)
+    pairs = folded(
+        (row.incident_id, row.person or "", row.kind)
+        for row in rows
+        if row.incident_id is not None  # a release's pages: always its incident's
+    )
     hold_for_digest(session, [row for row in rows if (row.person or "", row.kind) in pairs], now)
     plain = [row for row in rows if (row.person or "", row.kind) not in pairs]
     return write_pages(session, routing, plain, now)
