@@ -223,4 +223,5 @@ TIMELINE = cast(Table, TimelineEntry.__table__)
 INCIDENTS = cast(Table, Incident.__table__)
 
 # The upkeep tables are on the same metadata: importing the models registers every table.
+from muster.worker.store import silence_rows as _silence_rows  # noqa: E402, F401
 from muster.worker.store import upkeep_models as _upkeep_models  # noqa: E402, F401

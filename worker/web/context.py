@@ -4,8 +4,8 @@ and the readiness probe.
 Built once per process from the environment (:func:`from_settings`); tests build their own
 with a recording publisher and stubbed probes, so routes are exercised without a broker or a
 database. The web reads the database (readiness, incidents' states, open pages) on an engine that
-cannot write; it writes only the signed requests it accepted and the SMS reply guard's rows,
-on an engine of their own.
+cannot write; it writes only the signed requests it accepted, the SMS reply guard's rows and
+silences, on an engine of their own.
 """
 
 from __future__ import annotations
@@ -21,11 +21,13 @@ from muster.config.settings import Settings
 from muster.config.watch import ConfigSource
 from muster.worker.client import Client
 from muster.worker.core.config.model import RoutingConfig
+from muster.worker.core.decisions.silences import Silence
 from muster.worker.core.intake.reply_guard import Guard, ReplyGuard
 from muster.worker.store.db import Database, database_url, make_engine
 from muster.worker.store.good_config import DatabaseKeeper
 from muster.worker.store.reply_guard import DatabaseReplyGuard
 from muster.worker.store.seen_signatures import DatabaseSeenSignatures
+from muster.worker.store.silences import DatabaseSilences, Expiry
 from muster.worker.web.lookups import (
     DatabaseLookups,
     IncidentListing,
@@ -45,6 +47,18 @@ class Publisher(Protocol):
     """
 
     def __call__(self, task: str, payload: dict[str, Any]) -> str: ...
+
+
+class SilenceStore(Protocol):
+    """Where the web adds, lists and expires silences
+    (:class:`muster.worker.store.silences.DatabaseSilences`); each raises
+    :class:`~muster.worker.store.silences.SilencesUnavailable` when the database fails."""
+
+    def add(self, silence: Silence) -> Silence: ...
+
+    def listed(self, at: datetime, everything: bool = False) -> list[Silence]: ...
+
+    def expire(self, ident: str, at: datetime, by: str) -> Expiry: ...
 
 
 class ReadinessProbe(Protocol):
@@ -70,7 +84,7 @@ class WebContext:
     ``seen``: the signed requests already accepted (shared by every web process when deployed).
     ``reply_guard``: the count of wrong SMS reply codes (the deployed web's on the database,
     shared by its processes; by default this process's alone). ``listing``: the incidents
-    ``GET /v1/incidents`` reads."""
+    ``GET /v1/incidents`` reads. ``silences``: where ``/v1/silences`` keeps them (None: 503)."""
 
     config: Callable[[], RoutingConfig]
     publish: Publisher
@@ -83,6 +97,7 @@ class WebContext:
     seen: SeenSignatures = field(default_factory=MemorySeenSignatures)
     reply_guard: Guard = field(default_factory=ReplyGuard)
     listing: IncidentListing | None = None  # GET /v1/incidents (None: 503, no database)
+    silences: SilenceStore | None = None  # /v1/silences (None: 503, no database)
 
 
 def from_settings(settings: Settings) -> WebContext:
@@ -110,9 +125,10 @@ def from_settings(settings: Settings) -> WebContext:
         incident_wait=settings.incident_wait,
         readiness=probes(settings, engine, config=source.status),
         # What the web writes, on an engine of its own that may: the signed requests it
-        # accepted, and wrong SMS reply codes and lockouts, for every process to see.
+        # accepted, wrong SMS reply codes and lockouts, for every process to see, and silences.
         seen=DatabaseSeenSignatures(writer),
         reply_guard=DatabaseReplyGuard(Database(writer)),
+        silences=DatabaseSilences(Database(writer)),
     )
 
 

@@ -10,6 +10,12 @@ cross-references, and its length against ``max_length`` in :mod:`muster.worker.c
 ``max_length`` defaults to three days: a weekend's migration (Friday evening to Monday morning)
 fits, and a window of weeks, almost always a mistyped date (VA.gov's incident), is refused until
 someone raises the limit on purpose.
+
+``silence_max_length`` defaults to one day: a silence is what the on-call person adds at 3 a.m.
+for the night's work (a reindex, a failover and its morning after) without a config deploy;
+anything longer is planned work, which belongs in a reviewed window. Every silence has an
+expiry within it, so a forgotten one (Alertmanager's post-mortem theme) is gone by the next
+day's shift.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ PAUSE: Existing = "pause"
 PAGE: OnEnd = "page"
 NOTHING: OnEnd = "nothing"
 MAX_LENGTH = timedelta(days=3)
+SILENCE_MAX_LENGTH = timedelta(days=1)
 
 
 class HoldScope(LabelMatchers):
@@ -110,7 +117,8 @@ class Window(Strict):
 
 
 class Maintenance(Strict):
-    """Every planned window, and the longest one may last."""
+    """Every planned window, the longest one may last, and the longest a silence may."""
 
     max_length: Duration = MAX_LENGTH
+    silence_max_length: Duration = SILENCE_MAX_LENGTH
     windows: dict[Name, Window] = Field(default_factory=dict)
