@@ -126,6 +126,8 @@ MEANINGS = {
     "maintenance.max_length": "the longest a window may last (a longer one is an error)",
     "maintenance.silence_max_length": "the longest a silence may last (`muster silence add`, "
     "`POST /v1/silences`: a longer one is refused)",
+    "maintenance.silence_remind_after": "a silence longer than this reminds its author (a "
+    "configured person), once, when it has held this long",
     "maintenance.windows.NAME.reason": "why: shown wherever the window is",
     "maintenance.windows.NAME.scope.match.LABEL": "held: alerts with the label's value, equal",
     "maintenance.windows.NAME.scope.match_re.LABEL": "held: alerts whose label a regex (RE2) "

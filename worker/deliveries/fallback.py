@@ -27,7 +27,7 @@ from muster.worker.store.models import Delivery, Incident
 def fallback(session: Session, routing: Routing, row: Delivery, now: datetime) -> Delivery | None:
     """A new delivery by the next kind along the fallback chain that can reach the person."""
     person = row.person or ""
-    if person not in routing.config.people or row.page is None:
+    if person not in routing.config.people or row.page is None or row.incident_id is None:
         return None
     chain = routing.fallback_chain(row.kind)
     addresses = routing.config.people[person].addresses

@@ -91,7 +91,7 @@ def _first_pages(rt: Runtime, pages: Iterable[Claimed]) -> None:
     after the record's commit (taking the incident's row lock there could deadlock with a
     handler holding it), once per incident per process; a failure only loses the sample."""
     known = _first_paged.setdefault(rt.database, set())
-    incidents = {row.incident_id for row in pages} - known
+    incidents = {row.incident_id for row in pages if row.incident_id is not None} - known
     if not incidents:
         return
     now = rt.clock.now()
@@ -178,6 +178,7 @@ def _record_sent(rt: Runtime, sent: list[tuple[Claimed, list[Attempt]]]) -> None
                     {"delivery_id": row.id, "kind": row.kind, "reason": row.reason},
                 )
                 for row, attempts in sent
+                if row.incident_id is not None  # None: a silence's announcement
             ],
         )
     for row, attempts in sent:
@@ -218,16 +219,17 @@ def _record_failure(
         what = row.purpose
         row.status = DeliveryStatus.FAILED
         row.last_error = result.error
-        add_entry(
-            session,
-            row.incident_id,
-            delivery_entry_key(row.id, f"{what}_failed", row.attempts),
-            now,
-            f"{what}_failed",
-            row.person,
-            result.error or "failed",
-            {"delivery_id": row.id, "kind": row.kind, "reason": row.reason},
-        )
+        if row.incident_id is not None:  # None: a silence's announcement, on no timeline
+            add_entry(
+                session,
+                row.incident_id,
+                delivery_entry_key(row.id, f"{what}_failed", row.attempts),
+                now,
+                f"{what}_failed",
+                row.person,
+                result.error or "failed",
+                {"delivery_id": row.id, "kind": row.kind, "reason": row.reason},
+            )
         bound.error(f"{what}.failed", attempts=len(attempts), error=result.error)
         fallback_row = fallback(session, routing, row, now) if row.person is not None else None
         if fallback_row is not None:

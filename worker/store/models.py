@@ -113,7 +113,8 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(400), unique=True)
-    incident_id: Mapped[str] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    # None: about no incident (a silence's announcements, :mod:`muster.worker.timers.silences`).
+    incident_id: Mapped[str | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     purpose: Mapped[str] = mapped_column(String(20))  # page | broadcast | reminder
     reason: Mapped[str] = mapped_column(String(200))
     person: Mapped[str | None] = mapped_column(String(100))

@@ -84,7 +84,7 @@ def open_incidents(session: Session, routing: Routing, wanted: Wanted) -> list[O
         .distinct()
         .order_by(Delivery.person)
     ):
-        held.setdefault(incident_id, []).append(person or "")
+        held.setdefault(incident_id or "", []).append(person or "")  # never null: in ids
     severities = {row.id: row.severity for row in rows}
     steps: dict[str, list[NextStep]] = {}
     for timer in session.scalars(

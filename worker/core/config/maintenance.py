@@ -15,7 +15,8 @@ someone raises the limit on purpose.
 for the night's work (a reindex, a failover and its morning after) without a config deploy;
 anything longer is planned work, which belongs in a reviewed window. Every silence has an
 expiry within it, so a forgotten one (Alertmanager's post-mortem theme) is gone by the next
-day's shift.
+day's shift. A silence longer than ``silence_remind_after`` (12 hours: longer than a night)
+reminds its author, once, that it still holds, when it has held that long.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ PAGE: OnEnd = "page"
 NOTHING: OnEnd = "nothing"
 MAX_LENGTH = timedelta(days=3)
 SILENCE_MAX_LENGTH = timedelta(days=1)
+SILENCE_REMIND_AFTER = timedelta(hours=12)
 
 
 class HoldScope(LabelMatchers):
@@ -121,4 +123,5 @@ class Maintenance(Strict):
 
     max_length: Duration = MAX_LENGTH
     silence_max_length: Duration = SILENCE_MAX_LENGTH
+    silence_remind_after: Duration = SILENCE_REMIND_AFTER
     windows: dict[Name, Window] = Field(default_factory=dict)

@@ -2,7 +2,9 @@
 
 One row per silence, kept after it ends: its scope (a window scope's fields as JSON), start,
 end, author, reason, where it came from, an early expiry and who made it, and when its creation,
-its end and its author's reminder were announced (each set once).
+its end and its author's reminder were announced (each set once). A delivery may now be about no
+incident (``deliveries.incident_id`` null): a silence's announcements go through the outbox like
+every other message.
 
 Revision ID: 0014
 Revises: 0013
@@ -39,8 +41,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_silences_ends", "silences", ["ends_at"])
+    # A silence's announcements are deliveries about no incident.
+    with op.batch_alter_table("deliveries") as batch_op:
+        batch_op.alter_column("incident_id", existing_type=sa.String(length=64), nullable=True)
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM deliveries WHERE incident_id IS NULL")
+    with op.batch_alter_table("deliveries") as batch_op:
+        batch_op.alter_column("incident_id", existing_type=sa.String(length=64), nullable=False)
     op.drop_index("ix_silences_ends", table_name="silences")
     op.drop_table("silences")
