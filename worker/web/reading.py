@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from sqlalchemy.exc import SQLAlchemyError
 
 from muster.worker.core.config.model import RoutingConfig
 from muster.worker.core.config.scopes import Scope
@@ -82,7 +83,7 @@ def oncall(
     "/incidents",
     responses={
         422: {"description": "A bad time"},
-        503: {"description": "This web process reads no database"},
+        503: {"description": "This web process reads no database, or it is unavailable"},
     },
 )
 def incidents(
@@ -106,4 +107,12 @@ def incidents(
     now = context.now()
     start = None if since is None else instant(since, routing.config, now, "since")
     wanted = Wanted(everything, state, severity, service, start)
-    return incidents_data(routing, context.listing(routing, wanted), now)
+    try:
+        found = context.listing(routing, wanted)
+    except SQLAlchemyError as problem:  # not made yet, or down: monitoring retries
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"the database is unavailable ({type(problem).__name__}); retry",
+            headers={"Retry-After": "5"},
+        ) from None
+    return incidents_data(routing, found, now)
