@@ -1,13 +1,12 @@
-"""``muster silence`` against a running deployment: a worker and two beats on the embedded
-broker and a SQLite database, the demo config delivering to its outbox file. A silence added by
-the CLI is announced to its rooms once, and its expiry once, however many scans the two beats
-run."""
+"""``muster silence`` against a running deployment: a worker and two beats on each broker (with
+SQLite, and on the embedded broker with PostgreSQL too, where the two beats' scans run
+concurrently), the demo config delivering to its outbox file. A silence added by the CLI is
+announced to its rooms once, and its expiry once, however many scans the two beats run."""
 
 from __future__ import annotations
 
 import json
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from tests.harness.muster_processes import (
     muster_command,
     worker_environment,
 )
+from tests.harness.servers import BROKERS, broker_url, fresh_queue, purge, scratch_database
 from tests.harness.waiting import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.wallclock]
@@ -36,15 +36,23 @@ def titled(home: Path, start: str) -> list[dict[str, Any]]:
     return [record for record in outbox(home) if record["title"].startswith(start)]
 
 
-def test_a_silence_from_the_cli_is_announced_once_and_its_expiry_once(tmp_path: Path) -> None:
-    env = worker_environment(
-        tmp_path,
-        DEMO,
-        None,  # the embedded broker
-        f"sqlite:///{tmp_path / 'muster.db'}",
-        f"muster-silences-{uuid.uuid4().hex[:8]}",
-        MUSTER_AUTHOR="alice",
-    )
+DEPLOYMENTS = [(broker, "sqlite") for broker in BROKERS] + [("embedded", "postgresql")]
+
+
+@pytest.mark.parametrize(("broker", "database"), DEPLOYMENTS)
+def test_a_silence_from_the_cli_is_announced_once_and_its_expiry_once(
+    tmp_path: Path, broker: str, database: str
+) -> None:
+    queue = fresh_queue()
+    with scratch_database(database, tmp_path) as url:
+        env = worker_environment(
+            tmp_path, DEMO, broker_url(broker, tmp_path), url, queue, MUSTER_AUTHOR="alice"
+        )
+        purge(env.get("MUSTER_BROKER_URL"), queue)
+        assert_announced_once(tmp_path, env)
+
+
+def assert_announced_once(tmp_path: Path, env: dict[str, str]) -> None:
     worker = MusterWorker(tmp_path, env, beat=False).start()
     beats = [MusterBeat(tmp_path, env, name=f"beat-{n}").start() for n in (1, 2)]
     try:
