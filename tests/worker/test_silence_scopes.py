@@ -32,7 +32,7 @@ def by_cli(
     labels = tuple(f"{name}={value}" for name, value in match.items())
     label_res = tuple(f"{name}={pattern}" for name, pattern in match_re.items())
     try:
-        return scope_from_options(tuple(services), labels, label_res, tuple(severities))  # type: ignore[no-any-return]
+        return scope_from_options(tuple(services), labels, label_res, tuple(severities))
     except SilenceRefused as refused:
         return str(refused)
 

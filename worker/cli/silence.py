@@ -16,12 +16,17 @@ import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from muster.worker.cli.common import CONFIG_OPTION, PlaceholderEnviron, load_or_exit
 from muster.worker.cli.failures import BAD_INPUT, USAGE
+
+if TYPE_CHECKING:  # imported when a command runs, not to list the commands
+    from muster.config.loader import LoadedConfig
+    from muster.worker.core.config.maintenance import HoldScope
+    from muster.worker.store.db import Database
 
 AUTHOR_VARIABLE = "MUSTER_AUTHOR"
 
@@ -154,7 +159,7 @@ def scope_from_options(
     labels: tuple[str, ...],
     label_res: tuple[str, ...],
     severities: tuple[str, ...],
-) -> Any:
+) -> HoldScope:
     """The silence's scope from the command's options (``--label k=v``, ``--label-re k=re``):
     the same :class:`~muster.worker.core.config.maintenance.HoldScope` the web builds from its
     body's fields."""
@@ -179,7 +184,7 @@ def _pairs(given: tuple[str, ...], option: str) -> dict[str, str]:
     return pairs
 
 
-def _instant(text: str | None, loaded: Any, option: str) -> datetime | None:
+def _instant(text: str | None, loaded: LoadedConfig, option: str) -> datetime | None:
     from muster.worker.core.decisions.silences import SilenceRefused
     from muster.worker.core.paging.rotations import as_utc
 
@@ -203,7 +208,7 @@ def _os_user() -> str:
         return "unknown"
 
 
-def _writer() -> Any:
+def _writer() -> Database:
     """The worker's database, as the worker left it: no migration (the worker's to do)."""
     from muster.config.settings import Settings
     from muster.worker.cli.reading import writable_database
