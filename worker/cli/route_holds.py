@@ -2,9 +2,9 @@
 at ``--at`` (issue 22: "visible").
 
 Windows come from the config (:func:`muster.worker.core.decisions.windows.active_windows`);
-silences from the worker's database when this host has one — read with the standard library
-on the embedded SQLite file (:mod:`muster.worker.store.silence_file_reads`), with SQLAlchemy on
-a server — and the answer says so when it could not read them. Both are matched by the one
+silences from the worker's database when this host has one
+(:func:`muster.worker.cli.silence_reads.read_silences`: the embedded SQLite file without
+SQLAlchemy), and the answer says so when it could not read them. Both are matched by the one
 core rule (:func:`muster.worker.core.decisions.holds.holding`) the worker decides by.
 """
 
@@ -74,58 +74,19 @@ def hold_lines(report: dict[str, Any], zone: tzinfo) -> list[str]:
 def _silence_holds(at: datetime) -> tuple[list[Hold], str | None]:
     """The silences' holds, or none and why they could not be read."""
     from muster.config.settings import Settings
-    from muster.worker.store import DEFAULT_FILE
-    from muster.worker.store.file_reads import sqlite_file
+    from muster.worker.cli.failures import DatabaseUnavailable, explain
+    from muster.worker.cli.silence_reads import read_silences
 
     try:
-        settings = Settings()
+        return [silence.hold() for silence in read_silences(Settings(), at)], None
     except ValueError:
         return [], f"the MUSTER_* settings are invalid: {NOT_CHECKED}"
-    embedded = settings.home_folder / DEFAULT_FILE
-    if settings.database_url is None and not embedded.is_file():
-        return [], f"no database on this host: {NOT_CHECKED}"
-    url = settings.database_url or f"sqlite:///{embedded}"
-    path = sqlite_file(url)
-    if path is None:
-        return _by_sqlalchemy(settings, at)
-    if not path.is_file():
-        return [], f"no database at {path}: {NOT_CHECKED}"
-    return _in_file(str(path), at)
-
-
-def _in_file(path: str, at: datetime) -> tuple[list[Hold], str | None]:
-    import sqlite3
-    from pathlib import Path
-
-    from muster.worker.store import READ_ONLY_TIMEOUT
-    from muster.worker.store.file_reads import reading
-    from muster.worker.store.silence_file_reads import silence_holds_in_file
-
-    try:
-        with reading(Path(path), READ_ONLY_TIMEOUT) as connection:
-            return silence_holds_in_file(connection, at), None
-    except sqlite3.Error as problem:
-        return [], f"the database could not be read ({type(problem).__name__}): {NOT_CHECKED}"
-
-
-def _by_sqlalchemy(settings: Any, at: datetime) -> tuple[list[Hold], str | None]:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from muster.worker.cli.failures import DatabaseUnavailable
-    from muster.worker.cli.reading import read_only_database
-    from muster.worker.store.silences import silence_holds
-
-    try:
-        database = read_only_database(settings)
     except DatabaseUnavailable as missing:
         return [], f"{missing}: {NOT_CHECKED}"
-    try:
-        with database.sessions() as session:
-            return silence_holds(session, at), None
-    except SQLAlchemyError as problem:
-        return [], f"the database could not be read ({type(problem).__name__}): {NOT_CHECKED}"
-    finally:
-        database.engine.dispose()
+    except Exception as failure:
+        if explain(failure) is None:
+            raise
+        return [], f"the database could not be read ({type(failure).__name__}): {NOT_CHECKED}"
 
 
 def _iso(moment: datetime) -> str:

@@ -109,18 +109,13 @@ def add(
 def list_silences(everything: bool, output: str, config_file: Path | None) -> None:
     """List the silences holding now or to come (--all: every one), by start."""
     from muster.config.settings import Settings
-    from muster.worker.cli.reading import read_only_database
+    from muster.worker.cli.silence_reads import read_silences
+    from muster.worker.core.decisions.silences import not_over
     from muster.worker.core.rendering.silences import silence_data, silence_line
-    from muster.worker.store import silences as stored
 
     loaded = load_or_exit(config_file, PlaceholderEnviron(os.environ))
     now = datetime.now(UTC)
-    database = read_only_database(Settings())  # no write lock, no migration: it only reads
-    try:
-        with database.sessions() as session:
-            found = stored.listed(session, now, everything)
-    finally:
-        database.engine.dispose()
+    found = not_over(read_silences(Settings(), None if everything else now), now, everything)
     if output == "json":
         click.echo(json.dumps([silence_data(s, now) for s in found], indent=2))
         return

@@ -1,10 +1,9 @@
 """Silences read from a SQLite database file with the standard library alone.
 
-``muster route --at`` says which silence would hold a page; on the embedded database it reads
-them with Python's ``sqlite3`` rather than pay for importing SQLAlchemy and the models (issue
-19: most of a short command's time). The query is
-:func:`muster.worker.store.silences.silence_holds`'s, written in SQL: a test holds the two to the
-same answers on a migrated database.
+``muster silence list`` and ``muster route --at`` read silences; on the embedded database they
+read them with Python's ``sqlite3`` rather than pay for importing SQLAlchemy (issue 19: most of
+a short command's time). The query is :func:`muster.worker.store.silences.stored`'s, written in
+SQL: a test holds the two to the same answers on a migrated database.
 """
 
 from __future__ import annotations
@@ -14,20 +13,24 @@ import sqlite3
 from datetime import UTC, datetime
 
 from muster.worker.core.config.maintenance import HoldScope
-from muster.worker.core.decisions.holds import Hold
 from muster.worker.core.decisions.silences import Silence
 
 _COLUMNS = (
     "id, scope, starts_at, ends_at, author, reason, created_at, source, expired_at, expired_by"
 )
-_HOLDING = f"SELECT {_COLUMNS} FROM silences WHERE ends_at > :at"  # noqa: S608 - constant
+_ALL = f"SELECT {_COLUMNS} FROM silences"  # noqa: S608 - constants
+_AFTER = f"{_ALL} WHERE ends_at > :at"
+_ORDER = " ORDER BY starts_at, id"
 
 
-def silence_holds_in_file(connection: sqlite3.Connection, at: datetime) -> list[Hold]:
-    """The hold of each silence planned to end after ``at`` (as :func:`~muster.worker.store.
-    silences.silence_holds`)."""
-    rows = connection.execute(_HOLDING, {"at": _stored(at)}).fetchall()
-    return [_silence(row).hold() for row in rows]
+def stored_in_file(connection: sqlite3.Connection, after: datetime | None) -> list[Silence]:
+    """Every silence planned to end after ``after`` (None: every one), by start then id (as
+    :func:`~muster.worker.store.silences.stored`)."""
+    if after is None:
+        rows = connection.execute(_ALL + _ORDER).fetchall()
+    else:
+        rows = connection.execute(_AFTER + _ORDER, {"at": _stored(after)}).fetchall()
+    return [_silence(row) for row in rows]
 
 
 def _stored(at: datetime) -> str:

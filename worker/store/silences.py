@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from muster.worker.core.config.maintenance import HoldScope
 from muster.worker.core.decisions.holds import Hold
-from muster.worker.core.decisions.silences import ID_LENGTH, Silence
+from muster.worker.core.decisions.silences import ID_LENGTH, Silence, not_over
 from muster.worker.store.db import Database
 from muster.worker.store.silence_rows import SilenceRow
 
@@ -61,11 +61,15 @@ def add(session: Session, silence: Silence) -> Silence:
 def listed(session: Session, at: datetime, everything: bool = False) -> list[Silence]:
     """The silences holding at ``at`` or to come (``everything``: ended and expired ones too),
     by start then id."""
+    return not_over(stored(session, None if everything else at), at, everything)
+
+
+def stored(session: Session, after: datetime | None) -> list[Silence]:
+    """Every silence planned to end after ``after`` (None: every one), by start then id."""
     query = select(SilenceRow).order_by(SilenceRow.starts_at, SilenceRow.id)
-    if not everything:
-        query = query.where(SilenceRow.ends_at > at)
-    silences = [silence_of(row) for row in session.scalars(query)]
-    return [s for s in silences if everything or s.effective_end > at]
+    if after is not None:
+        query = query.where(SilenceRow.ends_at > after)
+    return [silence_of(row) for row in session.scalars(query)]
 
 
 def find(session: Session, ident: str) -> Silence | None:
@@ -95,8 +99,7 @@ def expire(session: Session, ident: str, at: datetime, by: str) -> Expiry:
 def silence_holds(session: Session, at: datetime) -> list[Hold]:
     """The hold of each silence planned to end after ``at``: holding, to come, or expired
     early (its hold then ends at its expiry, which whoever reads holds sees as its end)."""
-    rows = session.scalars(select(SilenceRow).where(SilenceRow.ends_at > at))
-    return [silence_of(row).hold() for row in rows]
+    return [silence.hold() for silence in stored(session, at)]
 
 
 def silence_of(row: SilenceRow) -> Silence:

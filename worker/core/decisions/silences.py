@@ -86,6 +86,11 @@ class Silence:
         )
 
 
+def not_over(silences: Iterable[Silence], at: datetime, everything: bool = False) -> list[Silence]:
+    """Those of ``silences`` holding at ``at`` or to come (``everything``: all of them)."""
+    return [s for s in silences if everything or s.effective_end > at]
+
+
 def silence_reason(ident: str, author: str, reason: str) -> str:
     """``silence ab12cd34 by alice: reindex``: what a held page's timeline entry says."""
     return f"silence {ident} by {author}: {reason}"
