@@ -188,12 +188,16 @@ def _instant(text: str | None, loaded: LoadedConfig, option: str) -> datetime | 
     if text == "now":
         return datetime.now(UTC)
     try:
-        return as_utc(datetime.fromisoformat(text), loaded.routing.config.zone)
+        moment = datetime.fromisoformat(text)
     except ValueError:
         raise SilenceRefused(
             f"{option} {text!r} is not a time: use 2026-11-25T12:00:00Z, 2026-11-25T12:00"
             " (config timezone) or now"
         ) from None
+    try:
+        return as_utc(moment, loaded.routing.config.zone)
+    except OverflowError:
+        raise SilenceRefused(f"{option} {text!r} is out of the calendar") from None
 
 
 def _os_user() -> str:

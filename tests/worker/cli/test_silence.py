@@ -179,6 +179,23 @@ def test_an_empty_listing_says_so(env: dict[str, str]) -> None:
             "its end has passed",
         ),
         (["--service", "search", "--for", "2h", "--reason", " "], "a silence needs a reason"),
+        (
+            ["--service", "search", "--until", "0001-01-01T00:00+14:00", "--reason", "r"],
+            "--until '0001-01-01T00:00+14:00' is out of the calendar",
+        ),
+        (
+            [
+                "--service",
+                "search",
+                "--starts",
+                "9999-12-31T23:00Z",
+                "--for",
+                "2h",
+                "--reason",
+                "r",
+            ],
+            "its end is out of the calendar",
+        ),
     ],
 )
 def test_a_silence_muster_will_not_keep_is_one_line_and_exit_2(
