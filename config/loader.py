@@ -54,6 +54,7 @@ class LoadedConfig:
     text: str = field(repr=False, default="")  # as written: ${NAME} not filled in
     overrides_file: ParsedOverrides | None = field(repr=False, default=None)
     own_overrides: int = 0  # the config's own; the overrides file's come after them
+    overrides_text: OverridesText | None = field(repr=False, default=None)  # as read, to keep
 
     def locate(self, issue: ConfigIssue) -> ConfigIssue:
         """``issue`` with this config's file and the line of its path (or nearest enclosing);
@@ -163,6 +164,7 @@ def _checked(
         text=text,
         overrides_file=extra,
         own_overrides=own,
+        overrides_text=overrides,
     )
 
 

@@ -175,7 +175,10 @@ class ConfigSource:
 
     def _load_kept(self, kept: KeptConfig, invalid: ConfigError) -> LoadedConfig:
         try:
-            return load_text(kept.text, f"{kept.source} (last good)", self.environ)
+            overrides = kept.overrides
+            if overrides is not None:
+                overrides = replace(overrides, source=f"{overrides.source} (last good)")
+            return load_text(kept.text, f"{kept.source} (last good)", self.environ, overrides)
         except ConfigError as stale:
             first = stale.errors[0] if stale.errors else stale
             raise NoGoodConfig(
@@ -198,7 +201,7 @@ class ConfigSource:
         if self.keeper is None:
             return
         try:
-            self.keeper.keep(loaded.text, str(self.path))
+            self.keeper.keep(loaded.text, str(self.path), loaded.overrides_text)
         except Exception as failure:  # noqa: BLE001 - kept next time; paging goes on meanwhile
             log.warning("config.keep_failed", source=str(self.path), error=type(failure).__name__)
 

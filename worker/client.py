@@ -19,6 +19,7 @@ wire: producers need not import the worker's tasks.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from amqp.exceptions import MessageNacked
@@ -29,7 +30,14 @@ from muster.config.settings import Settings
 from muster.worker.broker.app import make_app
 from muster.worker.core.config.masking import mask_url
 from muster.worker.messages import parse
-from muster.worker.tasks.names import ACKNOWLEDGED, DECLARED, MILESTONE, RESOLVED
+from muster.worker.tasks.names import (
+    ACKNOWLEDGED,
+    DECLARED,
+    MILESTONE,
+    RESOLVED,
+    SHIFTS_CHANGED,
+    SHIFTS_EDITED,
+)
 
 
 def publish_retry(timeout: float) -> dict[str, float]:
@@ -81,7 +89,13 @@ class Client:
         data = message.model_dump(mode="json", exclude_none=True)
         # Celery would put a repr of the payload in the message headers (and worker logs): the
         # id says what it is, and a repr per message is measurable CPU.
-        argsrepr = f"({task} {data.get('incident_id') or data.get('fingerprint')})"
+        name = (
+            data.get("incident_id")
+            or data.get("fingerprint")
+            or data.get("override_id")
+            or data.get("edit")
+        )
+        argsrepr = f"({task} {name})"
         return self.send_call(task, [data], {}, argsrepr=argsrepr)
 
     def send_call(
@@ -162,3 +176,35 @@ class Client:
         if text:
             payload["text"] = text
         return self.send(RESOLVED, payload)
+
+    def shifts_changed(
+        self,
+        *,
+        override_id: str,
+        action: str,
+        rotation: str,
+        person: str,
+        starts: datetime,
+        until: datetime,
+        reason: str = "",
+        by: str | None = None,
+    ) -> str:
+        """Tell the worker an override was ``added`` or ``removed`` (muster's own message, sent
+        by ``muster override`` once the file is written): it tells whose shifts moved."""
+        payload: dict[str, Any] = {
+            "override_id": override_id,
+            "action": action,
+            "rotation": rotation,
+            "person": person,
+            "starts": starts.isoformat(),
+            "until": until.isoformat(),
+            "reason": reason,
+            **({"by": by} if by else {}),
+        }
+        return self.send(SHIFTS_CHANGED, payload, own=True)
+
+    def shifts_edited(self, *, edit: str, people: list[dict[str, Any]], by: str | None) -> str:
+        """Tell the worker whose shifts a live config edit moves (muster's own message, sent by
+        ``muster config diff --notify``): it tells each of them, once per ``edit``."""
+        payload: dict[str, Any] = {"edit": edit, "people": people, **({"by": by} if by else {})}
+        return self.send(SHIFTS_EDITED, payload, own=True)

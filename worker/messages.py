@@ -23,7 +23,15 @@ from pydantic import (
 )
 
 from muster.worker.core.intake.namespaces import ReservedNamespace, check_given
-from muster.worker.tasks.names import ACKNOWLEDGED, DECLARED, HEARTBEAT, MILESTONE, RESOLVED
+from muster.worker.tasks.names import (
+    ACKNOWLEDGED,
+    DECLARED,
+    HEARTBEAT,
+    MILESTONE,
+    RESOLVED,
+    SHIFTS_CHANGED,
+    SHIFTS_EDITED,
+)
 
 FINGERPRINT_MAX = 256  # the database's column; a web caller's scoped fingerprint must fit it too
 IncidentId = Annotated[
@@ -173,6 +181,52 @@ class Heartbeat(_Message):
     received_at: AwareDatetime | None = None
 
 
+class ShiftsChanged(_Message):
+    """``muster.shifts.changed``: muster's own, sent by ``muster override add|remove`` and
+    ``muster take`` once the overrides file is written: ``person`` covers ``rotation`` from
+    ``starts`` until ``until`` by the override ``override_id``, now ``added`` or ``removed``.
+    The worker tells the people whose shifts this moves, once per override and action."""
+
+    override_id: Annotated[
+        str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+    ]
+    action: Literal["added", "removed"]
+    rotation: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    person: PersonId
+    starts: AwareDatetime
+    until: AwareDatetime
+    reason: Annotated[str, StringConstraints(max_length=1000)] = ""
+    by: PersonId | None = None
+
+
+class EditedStretch(_Message):
+    """A stretch of a rotation a person gained or was relieved of; ``other``: who held it
+    before, or holds it now (None: a gap)."""
+
+    rotation: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    starts: AwareDatetime
+    until: AwareDatetime
+    other: PersonId | None = None
+
+
+class EditedShifts(_Message):
+    """One person's shifts moved by a config edit."""
+
+    person: PersonId
+    gained: list[EditedStretch] = Field(default_factory=list, max_length=500)
+    relieved: list[EditedStretch] = Field(default_factory=list, max_length=500)
+
+
+class ShiftsEdited(_Message):
+    """``muster.shifts.edited``: muster's own, sent by ``muster config diff OLD NEW --notify``
+    once the edit is live: whose shifts it moves over the diff's horizon. ``edit`` (the pair of
+    the versions' hashes) makes it told once."""
+
+    edit: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    people: list[EditedShifts] = Field(max_length=5000)
+    by: PersonId | None = None
+
+
 CONTRACT: dict[str, type[_Message]] = {
     DECLARED: Declared,
     MILESTONE: Milestone,
@@ -180,6 +234,8 @@ CONTRACT: dict[str, type[_Message]] = {
     RESOLVED: Resolved,
     HEARTBEAT: Heartbeat,
 }
+OWN: dict[str, type[_Message]] = {SHIFTS_CHANGED: ShiftsChanged, SHIFTS_EDITED: ShiftsEdited}
+"""muster's own messages that carry a payload (sent by its CLI, not by producers)."""
 
 
 class InvalidMessage(ValueError):
@@ -200,7 +256,7 @@ def parse(task: str, payload: Any, *, producer: bool = False) -> _Message:
     without it: whoever can publish on the broker is trusted as muster itself (the broker
     cannot tell producers apart), and muster's web intake publishes webhook declarations there.
     """
-    model = CONTRACT.get(task)
+    model = CONTRACT.get(task) or OWN.get(task)
     if model is None:
         raise InvalidMessage(f"no message contract for task {task!r}")
     if not isinstance(payload, dict):

@@ -45,17 +45,11 @@ def from_settings(settings: Settings) -> Runtime:
     # worker pages with the one kept last (NoGoodConfig if there is none).
     config = ConfigSource(settings.config, keeper=DatabaseKeeper(database.engine))
     secrets = config.current().routing.secrets
-    retry = RetryPolicy(
-        attempts=settings.retry_attempts,
-        initial_wait=settings.retry_initial,
-        max_wait=settings.retry_max_wait,
-        total=settings.retry_total,
-    )
     return Runtime(
         database=database,
         config=config,
         sender=AppriseSender(secrets=secrets),
-        retry=retry,
+        retry=retry_policy(settings),
         lease=timedelta(seconds=settings.lease_seconds),
         requeue_after=timedelta(seconds=settings.requeue_after),
         sending=SendingPool(
@@ -64,6 +58,16 @@ def from_settings(settings: Settings) -> Runtime:
             queue_limit=settings.send_queue,
         ),
         settings=settings,
+    )
+
+
+def retry_policy(settings: Settings) -> RetryPolicy:
+    """How a send is retried, from the ``MUSTER_RETRY_*`` settings."""
+    return RetryPolicy(
+        attempts=settings.retry_attempts,
+        initial_wait=settings.retry_initial,
+        max_wait=settings.retry_max_wait,
+        total=settings.retry_total,
     )
 
 

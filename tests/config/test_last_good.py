@@ -20,6 +20,7 @@ from structlog.testing import capture_logs
 
 from muster.config import watch
 from muster.config.last_good import fingerprint
+from muster.config.overrides_file import overrides_path
 from muster.config.watch import ConfigSource, NoGoodConfig
 from muster.worker.core.config.issues import ConfigError
 from muster.worker.store.db import Database, make_engine
@@ -259,3 +260,75 @@ class TestFollowing:
         path.write_text(good_text(room="json://127.0.0.1/edited"))
         assert served.served().routing.config.services["api"].room.endswith("@127.0.0.1/room")
         assert served.current().routing.config.services["api"].room.endswith("/edited")
+
+
+class TestTheOverridesFile:
+    """The overrides file is kept with the config it loaded with: a process started while
+    either file is bad pages with the cover last in force, and a file removed is no cover."""
+
+    AT = datetime(2026, 3, 4, 20, 0, tzinfo=UTC)  # a Wednesday evening: ann's week
+
+    def cover(self, path: Path, person: str = "ben") -> None:
+        swap = {
+            "id": "ov-1",
+            "rotation": "commanders",
+            "person": person,
+            "from": "2026-03-04T18:00:00+00:00",
+            "until": "2026-03-05T08:00:00+00:00",
+        }
+        overrides_path(path).write_text(yaml.safe_dump({"overrides": [swap]}), encoding="utf-8")
+
+    @pytest.fixture
+    def path(self, tmp_path: Path, keeper: DatabaseKeeper) -> Path:
+        """A config and its overrides file (ben covers ann's evening), loaded cleanly once."""
+        path = tmp_path / "routing.yaml"
+        path.write_text(good_text())
+        self.cover(path)
+        assert source(path, keeper).current().routing.on_call("commanders", self.AT) == "ben"
+        return path
+
+    def test_a_process_started_on_a_bad_overrides_file_pages_with_the_last_good_cover(
+        self, path: Path, keeper: DatabaseKeeper
+    ) -> None:
+        self.cover(path, person="zed")  # nobody by that name
+
+        started = source(path, keeper)
+
+        assert started.current().routing.on_call("commanders", self.AT) == "ben"
+        assert started.last_error is not None
+        assert started.last_error.errors[0].file == str(overrides_path(path))
+        assert "with its overrides file" in started.serving
+
+    def test_a_process_started_on_a_bad_config_pages_with_the_cover_that_loaded_with_it(
+        self, path: Path, keeper: DatabaseKeeper
+    ) -> None:
+        path.write_text(bad_text())
+
+        started = source(path, keeper)
+
+        assert started.current().routing.on_call("commanders", self.AT) == "ben"
+
+    def test_an_overrides_file_removed_is_no_cover_in_the_kept_config(
+        self, path: Path, keeper: DatabaseKeeper, database: Database
+    ) -> None:
+        served = source(path, keeper)
+        overrides_path(path).unlink()
+        served.current()
+        path.write_text(bad_text())
+
+        started = source(path, keeper)
+
+        assert started.current().routing.on_call("commanders", self.AT) == "ann"
+        assert len(stored_rows(database)) == 1
+
+    def test_a_cover_edit_alone_replaces_the_kept_cover(
+        self, path: Path, keeper: DatabaseKeeper
+    ) -> None:
+        served = source(path, keeper)
+        self.cover(path, person="ann")
+        served.current()
+        self.cover(path, person="zed")
+
+        started = source(path, keeper)
+
+        assert started.current().routing.on_call("commanders", self.AT) == "ann"

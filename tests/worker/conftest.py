@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from celery import Celery
 
-from muster.worker.runtime import Runtime
+from muster.worker.broker.app import make_app
+from muster.worker.runtime import Runtime, install
+from muster.worker.tasks.registry import register
 from tests.harness.runtimes import ONE_TRY, stub_runtime
 from tests.harness.servers import scratch_database
 
@@ -48,3 +51,16 @@ def rt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
         if "lease" in options:
             runtime.lease = options["lease"]
         yield runtime
+
+
+@pytest.fixture
+def task_app(rt: Runtime) -> Iterator[Celery]:
+    """muster's tasks on an in-memory broker, finding ``rt`` as the worker's runtime: run one
+    in-process as the worker would with ``task_app.tasks[NAME].apply(...)``."""
+    install(rt)
+    made = make_app("memory://")
+    register(made)
+    try:
+        yield made
+    finally:
+        install(None)

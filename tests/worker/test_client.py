@@ -107,7 +107,8 @@ def test_every_worker_task_retries_without_limit() -> None:
 
     app = worker_app()
     mine = {name: task for name, task in app.tasks.items() if name.startswith("muster.")}
-    assert len(mine) == 11  # the contract's five, own six (keeping a dead letter among them)
+    # the contract's five, own six (keeping a dead letter among them), the CLI's two shift notices
+    assert len(mine) == 13
     assert {name: task.max_retries for name, task in mine.items()} == dict.fromkeys(mine)
 
 

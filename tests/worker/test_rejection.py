@@ -5,7 +5,6 @@ Each task runs in-process (Celery's ``apply``) on a real database; nothing goes 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,9 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from muster.channels.retry import RetryPolicy
-from muster.worker.broker.app import make_app
 from muster.worker.incidents.dead_letters import replay_call
-from muster.worker.runtime import Runtime, install
+from muster.worker.runtime import Runtime
 from muster.worker.store.models import ConsumedMessage, DeadLetter
 from muster.worker.tasks import rejection
 from muster.worker.tasks.names import (
@@ -31,7 +29,6 @@ from muster.worker.tasks.names import (
     SCAN,
     SWEEP,
 )
-from muster.worker.tasks.registry import register
 
 pytestmark = pytest.mark.runtime(retry=RetryPolicy())
 
@@ -39,20 +36,9 @@ GOOD = {"title": "t", "impact": "critical", "urgency": "high", "services": ["pay
 
 
 @pytest.fixture(autouse=True)
-def installed(rt: Runtime) -> Iterator[None]:
-    """The tasks find ``rt`` as the worker's runtime."""
-    install(rt)
-    try:
-        yield
-    finally:
-        install(None)
-
-
-@pytest.fixture
-def app() -> Celery:
-    made = make_app("memory://")
-    register(made)
-    return made
+def app(task_app: Celery) -> Celery:
+    """The tasks, finding ``rt`` as the worker's runtime."""
+    return task_app
 
 
 def letters(rt: Runtime) -> list[DeadLetter]:

@@ -83,6 +83,10 @@ COMMANDS: dict[str, Entry] = {
         "muster.worker.cli.override:take",
         "Take the pager of ROLE's rotation now, for --for; prints the override's id.",
     ),
+    "test-page": Entry(
+        "muster.worker.cli.contact_check:test_page",
+        "Send PERSON a test page by each contact kind (or --kind) and print each answer.",
+    ),
     "timeline": Entry(
         "muster.worker.cli.ops:timeline",
         "Export INCIDENT_ID's whole timeline: the starting point of the incident review.",

@@ -44,7 +44,12 @@ GIT = "git:"
     help="How many days of shifts to compare.",
 )
 @click.option("--format", "shown", type=click.Choice(FORMATS), default="text", show_default=True)
-def diff(old: str, new: str, start: str | None, days: int, shown: str) -> None:
+@click.option(
+    "--notify",
+    is_flag=True,
+    help="The edit is live: have the worker tell each person whose shifts it moves, once.",
+)
+def diff(old: str, new: str, start: str | None, days: int, shown: str, notify: bool) -> None:
     """Show what changes for people from config OLD to NEW: risks first, shifts, then policy.
 
     OLD and NEW are files or git:REF:PATH (e.g. git:origin/main:routing.yaml). Exit status: 0
@@ -62,6 +67,10 @@ def diff(old: str, new: str, start: str | None, days: int, shown: str) -> None:
         click.echo(diff_markdown(changes, names, config.zone), nl=False)
     else:
         click.echo(diff_text(changes, names, config.zone), nl=False)
+    if notify:
+        from muster.worker.cli.edit_notice import queue_edit_notice
+
+        queue_edit_notice(before, after, moment, days)
     raise SystemExit(changes.status)
 
 

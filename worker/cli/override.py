@@ -4,7 +4,9 @@ Each writes the routing config's overrides file (:mod:`muster.config.overrides_f
 worker reloads like the config. A write is refused with one line, before the file is touched,
 when the config with the new file would not load (an unknown rotation or person, ``--until`` not
 after ``--from``) or the cover is longer than :data:`MAX_COVER`; it holds the file's lock from
-reading to writing, so concurrent writers never lose one another's overrides.
+reading to writing, so concurrent writers never lose one another's overrides. Once the file
+is written, the worker is asked to tell whose shifts moved (:mod:`muster.worker.cli.shift_notice`;
+``--no-notify``: nobody is told).
 """
 
 from __future__ import annotations
@@ -21,14 +23,21 @@ from muster.config.loader import LoadedConfig, load_text
 from muster.config.overrides_file import OverridesText
 from muster.config.overrides_store import locked, read_entries, render, write_atomically
 from muster.worker.cli.common import CONFIG_OPTION, PlaceholderEnviron, load_or_exit, parse_at
+from muster.worker.cli.shift_notice import PERSON_VARIABLE, Cover, queue_notice
 from muster.worker.core.config.durations import format_duration, parse_duration
 from muster.worker.core.config.issues import ConfigError
+from muster.worker.core.paging.override_change import ADDED, REMOVED
 from muster.worker.core.paging.rotations import as_utc
 
 MAX_COVER = timedelta(days=31)
 """The longest override the commands write: longer cover is a change of the rotation itself."""
 
-PERSON_VARIABLE = "MUSTER_PERSON"
+NOTIFY_OPTION = click.option(
+    "--notify/--no-notify",
+    default=True,
+    show_default=True,
+    help="Have the worker tell the people whose shifts this moves.",
+)
 
 
 @click.group("override")
@@ -42,6 +51,7 @@ def override() -> None:
 @click.option("--from", "from_text", required=True, help="RFC 3339, a config-timezone time, now.")
 @click.option("--until", "until_text", required=True, help="When the rotation's turn resumes.")
 @click.option("--reason", default="", help="Why, for the review (kept in the file).")
+@NOTIFY_OPTION
 @CONFIG_OPTION
 def add(
     rotation: str,
@@ -49,6 +59,7 @@ def add(
     from_text: str,
     until_text: str,
     reason: str,
+    notify: bool,
     config_file: Path | None,
 ) -> None:
     """Add an override: PERSON holds ROTATION from --from until --until; prints its id."""
@@ -56,7 +67,10 @@ def add(
     starts = parse_at(from_text, loaded, "--from")
     until = parse_at(until_text, loaded, "--until")
     author = os.environ.get(PERSON_VARIABLE)
-    click.echo(_write_cover(loaded, rotation, person, starts, until, reason, author))
+    cover = _write_cover(loaded, rotation, person, starts, until, reason, author)
+    click.echo(cover.ident)
+    if notify:
+        queue_notice(cover, ADDED)
 
 
 @click.command("take")
@@ -69,8 +83,16 @@ def add(
     help=f"Who you are in the config [default: ${PERSON_VARIABLE}].",
 )
 @click.option("--reason", default="took the pager", show_default=True)
+@NOTIFY_OPTION
 @CONFIG_OPTION
-def take(role: str, length: str, person: str | None, reason: str, config_file: Path | None) -> None:
+def take(
+    role: str,
+    length: str,
+    person: str | None,
+    reason: str,
+    notify: bool,
+    config_file: Path | None,
+) -> None:
     """Take the pager of ROLE's rotation now, for --for; prints the override's id."""
     loaded = _load(config_file)
     roles = loaded.routing.config.roles
@@ -84,8 +106,10 @@ def take(role: str, length: str, person: str | None, reason: str, config_file: P
         raise click.BadParameter(str(invalid), param_hint="--for") from None
     starts = datetime.now(UTC).replace(microsecond=0)
     rotation = roles[role].rotation
-    ident = _write_cover(loaded, rotation, person, starts, starts + cover, reason, person)
-    click.echo(ident)
+    taken = _write_cover(loaded, rotation, person, starts, starts + cover, reason, person)
+    click.echo(taken.ident)
+    if notify:
+        queue_notice(taken, ADDED)
 
 
 @override.command("list")
@@ -114,8 +138,9 @@ def list_overrides(everything: bool, prune: bool, config_file: Path | None) -> N
 
 @override.command("remove")
 @click.argument("ident", metavar="ID")
+@NOTIFY_OPTION
 @CONFIG_OPTION
-def remove(ident: str, config_file: Path | None) -> None:
+def remove(ident: str, notify: bool, config_file: Path | None) -> None:
     """Remove the override ID from the overrides file."""
     loaded = _load(config_file)
     with locked(Path(loaded.source)) as path:
@@ -125,6 +150,9 @@ def remove(ident: str, config_file: Path | None) -> None:
             _refuse(f"no override {ident!r} in {path} (muster override list --all shows them)")
         write_atomically(path, render(kept, Path(loaded.source)))
     click.echo(f"removed {ident}")
+    removed = next(entry for entry in entries if entry.get("id") == ident)
+    if notify:
+        queue_notice(_cover(removed, loaded), REMOVED)
 
 
 def _environ() -> PlaceholderEnviron:
@@ -145,7 +173,7 @@ def _write_cover(
     until: datetime,
     reason: str,
     author: str | None,
-) -> str:
+) -> Cover:
     config = loaded.routing.config
     if rotation not in config.rotations:
         _refuse(f"no rotation {rotation!r}: the config defines {', '.join(config.rotations)}")
@@ -180,7 +208,7 @@ def _write_cover(
             first = invalid.errors[0] if invalid.errors else invalid
             _refuse(f"refused, the config would not load: {first}")
         write_atomically(path, text)
-    return ident
+    return Cover(ident, rotation, person, starts, until, reason)
 
 
 def _new_id(taken: set[Any]) -> str:
@@ -188,6 +216,18 @@ def _new_id(taken: set[Any]) -> str:
         ident = f"ov-{secrets.token_hex(4)}"
         if ident not in taken:
             return ident
+
+
+def _cover(entry: dict[str, Any], loaded: LoadedConfig) -> Cover:
+    """An entry of the file as its notice tells it."""
+    return Cover(
+        str(entry.get("id")),
+        str(entry.get("rotation")),
+        str(entry.get("person")),
+        _instant(entry.get("from"), loaded),
+        _until(entry, loaded),
+        str(entry.get("reason") or ""),
+    )
 
 
 def _until(entry: dict[str, Any], loaded: LoadedConfig) -> datetime:

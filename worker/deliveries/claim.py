@@ -28,7 +28,7 @@ class Claimed:
     """What sending a claimed delivery needs, read by the claim itself."""
 
     id: int
-    incident_id: str | None  # None: about no incident (a silence's announcement)
+    incident_id: str | None  # None: a shift notice or a test page
     purpose: str
     reason: str
     kind: str

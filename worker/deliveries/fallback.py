@@ -28,7 +28,7 @@ def fallback(session: Session, routing: Routing, row: Delivery, now: datetime) -
     """A new delivery by the next kind along the fallback chain that can reach the person."""
     person = row.person or ""
     if person not in routing.config.people or row.page is None or row.incident_id is None:
-        return None
+        return None  # a shift notice or a test page goes by the kind it was sent by
     chain = routing.fallback_chain(row.kind)
     addresses = routing.config.people[person].addresses
     templates = routing.config.contacts.templates

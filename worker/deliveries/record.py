@@ -169,7 +169,7 @@ def _record_sent(rt: Runtime, sent: list[tuple[Claimed, list[Attempt]]]) -> None
             session,
             [
                 NewEntry(
-                    row.incident_id,
+                    incident_id,
                     delivery_entry_key(row.id, f"{row.purpose}_sent", row.attempts + len(attempts)),
                     now,
                     f"{row.purpose}_sent",
@@ -178,7 +178,7 @@ def _record_sent(rt: Runtime, sent: list[tuple[Claimed, list[Attempt]]]) -> None
                     {"delivery_id": row.id, "kind": row.kind, "reason": row.reason},
                 )
                 for row, attempts in sent
-                if row.incident_id is not None  # None: a silence's announcement
+                if (incident_id := row.incident_id) is not None  # else its row is its record
             ],
         )
     for row, attempts in sent:
@@ -219,7 +219,7 @@ def _record_failure(
         what = row.purpose
         row.status = DeliveryStatus.FAILED
         row.last_error = result.error
-        if row.incident_id is not None:  # None: a silence's announcement, on no timeline
+        if row.incident_id is not None:  # else the row and its attempts are the record
             add_entry(
                 session,
                 row.incident_id,

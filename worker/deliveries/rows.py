@@ -31,7 +31,7 @@ class NewDelivery:
     """A delivery row being written (plain data: no ORM bookkeeping for a large fan-out)."""
 
     key: str
-    incident_id: str
+    incident_id: str | None  # None: about no incident (a shift notice, a test page)
     purpose: str
     reason: str
     kind: str
@@ -58,6 +58,35 @@ class NewDelivery:
 
 
 _COLUMNS = tuple(name for name in NewDelivery.__slots__ if name != "id")
+
+
+def message_row(
+    *,
+    key: str,
+    purpose: str,
+    reason: str,
+    person: str,
+    kind: str,
+    message: RenderedMessage,
+    now: datetime,
+) -> NewDelivery:
+    """A pending delivery of a message already rendered for ``person``'s ``kind``, about no
+    incident (a shift notice, a test page): no page plan to re-render it from, no fallback."""
+    return NewDelivery(
+        key=key,
+        incident_id=None,
+        purpose=purpose,
+        reason=reason,
+        person=person,
+        kind=kind,
+        requested_kind=kind,
+        title=message.title,
+        body=message.body,
+        body_format=message.body_format,
+        status=DeliveryStatus.PENDING,
+        created_at=now,
+        lease_until=now,
+    )
 
 
 def page_rows(
@@ -182,7 +211,7 @@ def _insert_fresh(session: Session, rows: list[NewDelivery]) -> list[NewDelivery
             row.id = delivery_id
         return rows
     session.execute(insert(DELIVERIES), values)
-    by_incident: dict[str, set[str]] = {}
+    by_incident: dict[str | None, set[str]] = {}
     for row in rows:
         by_incident.setdefault(row.incident_id, set()).add(row.reason)
     ids: dict[str, int] = {}

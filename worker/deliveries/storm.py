@@ -131,6 +131,8 @@ def note_held(session: Session, routing: Routing, held: list[NewDelivery], now: 
     limits = routing.config.limits
     entries: list[NewEntry] = []
     for row in held:
+        if row.incident_id is None:  # only pages are held, and a page is an incident's
+            continue
         limit = limits.for_page(row.person, row.kind)
         entries.append(
             NewEntry(

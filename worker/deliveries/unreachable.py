@@ -56,8 +56,10 @@ def given_up(
     """``row`` failed for good with no fallback: tell whoever must hear it; return the notice's
     deliveries to queue."""
     noticing = row.reason.startswith(NOTICE_REASON)
-    if (row.person is None and not noticing) or row.incident_id is None:
-        return []  # a broadcast: its failure is on the timeline already (or on no timeline)
+    if row.incident_id is None:
+        return []  # a shift notice or a test page: its row records the failure, nobody else
+    if row.person is None and not noticing:
+        return []  # a broadcast: its failure is on the timeline already
     incident = session.scalar(
         select(Incident).where(Incident.id == row.incident_id).with_for_update(key_share=True)
     )

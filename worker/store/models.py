@@ -113,9 +113,9 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(400), unique=True)
-    # None: about no incident (a silence's announcements, :mod:`muster.worker.timers.silences`).
+    # None: a delivery about no incident (a shift notice, a test page, a silence's announcement)
     incident_id: Mapped[str | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
-    purpose: Mapped[str] = mapped_column(String(20))  # page | broadcast | reminder
+    purpose: Mapped[str] = mapped_column(String(20))  # DeliveryPurpose
     reason: Mapped[str] = mapped_column(String(200))
     person: Mapped[str | None] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(100))  # contact kind, or broadcast destination name

@@ -84,7 +84,8 @@ def open_incidents(session: Session, routing: Routing, wanted: Wanted) -> list[O
         .distinct()
         .order_by(Delivery.person)
     ):
-        held.setdefault(incident_id or "", []).append(person or "")  # never null: in ids
+        if incident_id is not None:  # selected by incident: always
+            held.setdefault(incident_id, []).append(person or "")
     severities = {row.id: row.severity for row in rows}
     steps: dict[str, list[NextStep]] = {}
     for timer in session.scalars(

@@ -22,6 +22,10 @@ FAN_OUT = "muster.incident.fan_out"  # a declaration's second commit
 DELIVER = "muster.delivery.send"
 KEEP = "muster.dead_letters.keep"  # what the worker's consumer refused, to keep as a dead letter
 
+# muster's own: sent by the CLI once it has written the overrides file.
+SHIFTS_CHANGED = "muster.shifts.changed"  # an override added or removed: tell whose shifts moved
+SHIFTS_EDITED = "muster.shifts.edited"  # a config edit is live (config diff --notify): the same
+
 # muster's own: sent by the beat.
 SWEEP = "muster.sweep"
 SCAN = "muster.timers.scan"

@@ -16,6 +16,7 @@ from muster.worker.runtime import install, runtime
 from muster.worker.tasks.contract import register_contract
 from muster.worker.tasks.own import register_own, register_self_heartbeat
 from muster.worker.tasks.rejection import register_keep
+from muster.worker.tasks.shifts import register_shifts
 
 
 def worker_app(settings: Settings | None = None) -> Celery:
@@ -37,6 +38,7 @@ def register(app: Celery) -> None:
     register_contract(app)
     register_own(app)
     register_keep(app)
+    register_shifts(app)
     register_self_heartbeat(app)
 
 

@@ -98,7 +98,7 @@ def send_digest(
             held_at=created_at,
         )
         for _, incident_id, created_at in held
-        if incident_id is not None  # only pages are held, and every page is an incident's
+        if incident_id is not None  # held rows are pages: always an incident's
     )
     link = digest_ack_link(routing, reason, window.person, now) if window.kind != "sms" else None
     rendered = render_digest(window.kind, routing, items, link)

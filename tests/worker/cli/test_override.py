@@ -23,7 +23,9 @@ from muster.config.loader import load_config
 from muster.config.overrides_file import overrides_path
 from muster.config.overrides_store import read_entries
 from muster.worker.cli import cli
+from muster.worker.tasks.names import SHIFTS_CHANGED
 from tests.harness.configs import DEMO
+from tests.harness.queued import queued
 from tests.harness.reaper import guard
 
 # Override lists and take are about now: they read the real clock.
@@ -38,7 +40,9 @@ def config(tmp_path: Path) -> Path:
 
 
 def run(config: Path, *args: str, **env: str) -> Any:
-    return CliRunner().invoke(cli, [*args, "--config", str(config)], env=env)
+    """The command on ``config``, its embedded broker (where the shift notices queue) beside it."""
+    home = {"MUSTER_HOME": str(config.parent / "var")}
+    return CliRunner().invoke(cli, [*args, "--config", str(config)], env=home | env)
 
 
 def hours_from_now(hours: int) -> datetime:
@@ -182,6 +186,7 @@ def test_concurrent_adds_never_lose_one(config: Path) -> None:
         for n in range(count)
     ]
     environment = {k: v for k, v in os.environ.items() if k != "MUSTER_PERSON"}
+    environment["MUSTER_HOME"] = str(config.parent / "var")
     processes = [
         subprocess.Popen(
             command,
@@ -206,3 +211,60 @@ def test_concurrent_adds_never_lose_one(config: Path) -> None:
     written = {entry["id"] for entry in read_entries(overrides_path(config))}
     assert written == {out.decode().strip() for out, _ in outputs}
     assert len(written) == count
+
+
+def test_add_and_remove_each_queue_the_notice_of_their_change_for_the_worker(
+    config: Path,
+) -> None:
+    starts, until = hours_from_now(24), hours_from_now(30)
+    ident = add(config, starts, until).output.strip()
+    run(config, "override", "remove", ident, MUSTER_PERSON="erin")
+
+    added, removed = queued(config.parent / "var", SHIFTS_CHANGED)
+
+    assert added == {
+        "override_id": ident,
+        "action": "added",
+        "rotation": "support-leads",
+        "person": "dmitri",
+        "starts": added["starts"],
+        "until": added["until"],
+        "reason": "cover",
+        "by": added["by"],  # $MUSTER_PERSON, else the login name
+    }
+    assert datetime.fromisoformat(added["starts"]) == starts
+    assert datetime.fromisoformat(added["until"]) == until
+    assert (removed["override_id"], removed["action"], removed["by"]) == (ident, "removed", "erin")
+
+
+def test_no_notify_writes_the_override_and_queues_nothing(
+    config: Path,
+) -> None:
+    result = run(
+        config,
+        *("override", "add", "--rotation", "support-leads", "--person", "erin", "--no-notify"),
+        *("--from", hours_from_now(24).isoformat(), "--until", hours_from_now(30).isoformat()),
+    )
+
+    assert result.exit_code == 0, result.output
+    assert len(read_entries(overrides_path(config))) == 1
+    assert queued(config.parent / "var", SHIFTS_CHANGED) == []
+
+
+def test_an_unreachable_broker_still_writes_the_override_and_says_nobody_was_told(
+    config: Path,
+) -> None:
+    result = run(
+        config,
+        "take",
+        *("--role", "support_lead", "--person", "erin"),
+        MUSTER_BROKER_URL="redis://127.0.0.1:1/0",
+        MUSTER_PUBLISH_TIMEOUT="0.5",
+    )
+
+    assert result.exit_code == 0, result.output
+    (entry,) = read_entries(overrides_path(config))
+    assert result.stdout == f"{entry['id']}\n"
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"muster: {entry['id']} is added, but nobody was told")
+    assert "cannot reach the broker" in line

@@ -82,26 +82,23 @@ def test_letters_from_before_0009_are_found_again_by_id_and_content(
         engine.dispose()
 
 
-def test_0014_goes_down_and_up_again_dropping_only_deliveries_about_no_incident(
-    old_url: str,
-) -> None:
-    """Silences' announcements are deliveries about no incident (0014): going back below it
-    drops them (the column is required again) and the silences table; going up again works."""
+def test_0015_goes_down_and_up_again_with_the_silences(old_url: str) -> None:
+    """Going back below 0015 drops the silences (and only them); going up again works."""
     command.upgrade(alembic_config(old_url), "head")
     engine = create_engine(old_url)
     try:
         with engine.begin() as connection:
             connection.execute(
                 text(
-                    "INSERT INTO deliveries (key, incident_id, purpose, reason, kind, title, body,"
-                    " body_format, status, attempts, created_at) VALUES ('silence:a:created:r',"
-                    " NULL, 'broadcast', 'silence:created', 'incident_room', 't', 'b', 'text',"
-                    " 'sent', 1, '2026-11-25 12:00:00')"
+                    "INSERT INTO silences (id, scope, starts_at, ends_at, author, reason, source,"
+                    " created_at) VALUES ('ab12cd34', '{\"services\": [\"api\"]}',"
+                    " '2026-11-25 12:00:00', '2026-11-25 14:00:00', 'alice', 'r', 'cli',"
+                    " '2026-11-25 12:00:00')"
                 )
             )
-        command.downgrade(alembic_config(old_url), "0013")
-        with engine.connect() as connection:
-            assert connection.execute(text("SELECT count(*) FROM deliveries")).scalar() == 0
+        command.downgrade(alembic_config(old_url), "0014")
         command.upgrade(alembic_config(old_url), "head")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM silences")).scalar() == 0
     finally:
         engine.dispose()

@@ -31,9 +31,12 @@ UNSENT = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)  # waiting to be sent,
 
 class DeliveryPurpose(StrEnum):
     """Why a delivery is sent: a page to a person (the plan's, an escalation's), a broadcast to
-    a room, a customer-update reminder, or the digest of pages held in a storm."""
+    a room, a customer-update reminder, or the digest of pages held in a storm; and, about no
+    incident, a notice that someone's shifts changed, or a test page (``muster test-page``)."""
 
     PAGE = "page"
     BROADCAST = "broadcast"
     REMINDER = "reminder"
     DIGEST = "digest"
+    SHIFT_NOTICE = "shift_notice"
+    TEST_PAGE = "test_page"

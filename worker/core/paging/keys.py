@@ -67,6 +67,35 @@ def digest_reason(kind: str, opened_at: datetime) -> str:
     return f"digest:{kind}:{opened_at.isoformat()}"
 
 
+def shift_notice_reason(change: str) -> str:
+    """The reason of the notices of one change of who holds what: an override's id and whether
+    it was added or removed (``ov-1a2b:added``), or a config edit's pair of hashes."""
+    return f"shifts:{change}"
+
+
+def edit_change(old_sha256: str, new_sha256: str) -> str:
+    """The change a config edit is, for :func:`shift_notice_reason`: the pair of the two
+    versions' hashes, so an edit is told once however often ``config diff --notify`` runs."""
+    return f"edit:{old_sha256[:16]}:{new_sha256[:16]}"
+
+
+def shift_notice_key(reason: str, person: str, kind: str) -> str:
+    """One shift notice to one person by one contact kind (no incident: a change of shifts is
+    told once per person, whatever redelivers it)."""
+    return f"{reason}:{person}:{kind}"
+
+
+def page_test_reason(token: str) -> str:
+    """The reason of one run of ``muster test-page`` (``token``: fresh each run, so every run
+    is a test of its own)."""
+    return f"test-page:{token}"
+
+
+def page_test_key(person: str, kind: str, token: str) -> str:
+    """One test page to one person by one contact kind, in the run ``token``."""
+    return f"{page_test_reason(token)}:{person}:{kind}"
+
+
 NOTICE_REASON = "unreachable:"
 
 

@@ -114,6 +114,14 @@ class Routing:
             chain.append(fallback[chain[-1]])
         return chain
 
+    def contact_kinds(self, person: str) -> tuple[str, ...]:
+        """The kinds ``person`` can be reached by (an address and a template), in the order
+        their entry lists them: the first is theirs for notices that are not pages."""
+        templates = self.config.contacts.templates
+        known = self.config.people.get(person)
+        addresses = known.addresses if known is not None else {}
+        return tuple(kind for kind in addresses if kind in templates)
+
     def reachable_kind(self, person: str, kind: str) -> str | None:
         """The first kind along ``kind``'s fallback chain that can reach ``person``."""
         addresses = self.config.people[person].addresses

@@ -2,12 +2,11 @@
 
 One row per silence, kept after it ends: its scope (a window scope's fields as JSON), start,
 end, author, reason, where it came from, an early expiry and who made it, and when its creation,
-its end and its author's reminder were announced (each set once). A delivery may now be about no
-incident (``deliveries.incident_id`` null): a silence's announcements go through the outbox like
-every other message.
+its end and its author's reminder were announced (each set once). The announcements are
+deliveries about no incident (0014).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07 18:00:00
 """
 
@@ -16,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
@@ -41,14 +40,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_silences_ends", "silences", ["ends_at"])
-    # A silence's announcements are deliveries about no incident.
-    with op.batch_alter_table("deliveries") as batch_op:
-        batch_op.alter_column("incident_id", existing_type=sa.String(length=64), nullable=True)
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM deliveries WHERE incident_id IS NULL")
-    with op.batch_alter_table("deliveries") as batch_op:
-        batch_op.alter_column("incident_id", existing_type=sa.String(length=64), nullable=False)
     op.drop_index("ix_silences_ends", table_name="silences")
     op.drop_table("silences")
