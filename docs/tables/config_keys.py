@@ -100,8 +100,8 @@ MEANINGS = {
     "intake.callers.NAME.twilio.public_url": "the webhook URL as configured in Twilio, "
     "without credentials",
     "intake.callers.NAME.scopes": "what it may do: `alerts`, `heartbeats`, `declare`, "
-    "`milestone`, `acknowledge`, `resolve`, `replies`, `read` (none listed: every one, and a "
-    "warning)",
+    "`milestone`, `acknowledge`, `resolve`, `replies`, `read`, `silence` (none listed: every one "
+    "but `silence`, and a warning)",
     "intake.callers.NAME.acts_for": "the only people it acknowledges for and signs milestones as",
     "intake.rules[].match.LABEL": "the label's value, equal",
     "intake.rules[].match_re.LABEL": "a regex (RE2) the whole label must match",
@@ -124,6 +124,10 @@ MEANINGS = {
     "limits.kinds.KIND": "`{max, per}` for one contact kind (built in: sms and voice 5/15m)",
     "limits.people.PERSON.KIND": "one person's own limit for one kind",
     "maintenance.max_length": "the longest a window may last (a longer one is an error)",
+    "maintenance.silence_max_length": "the longest a silence may last (`muster silence add`, "
+    "`POST /v1/silences`: a longer one is refused)",
+    "maintenance.silence_remind_after": "a silence longer than this reminds its author (a "
+    "configured person), once, when it has held this long",
     "maintenance.windows.NAME.reason": "why: shown wherever the window is",
     "maintenance.windows.NAME.scope.match.LABEL": "held: alerts with the label's value, equal",
     "maintenance.windows.NAME.scope.match_re.LABEL": "held: alerts whose label a regex (RE2) "

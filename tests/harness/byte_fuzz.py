@@ -21,6 +21,7 @@ from muster.worker.web.app import ROUTED
 from tests.harness.web_app import ACK_SECRET, ISSUED, SCRIPT_TOKEN, TOKEN, intake_document
 
 SIGNED_TOKEN = "signed-caller-token-0123456789"
+SILENCER_TOKEN = "silencer-token-0123456789abcdef"
 BEARER, SIGNED = f"Bearer {TOKEN}".encode(), f"Bearer {SIGNED_TOKEN}".encode()
 FORM = {"content-type": b"application/x-www-form-urlencoded"}
 PARAMETER = re.compile(r"\{[^}]+\}")
@@ -31,16 +32,18 @@ CONTRACT = [
     {"incident_id": "inc-1", "person": "ann"},
     {"fingerprint": "fp-1"},
     {"version": "4", "status": "firing", "groupKey": "g", "alerts": []},
+    {"services": ["api"], "match": {"env": "prod"}, "for": "2h", "reason": "reindex"},
 ]
 
 
 def fuzz_document() -> dict[str, Any]:
-    """Every route live: a signing caller, SMS replies, a heartbeat monitor."""
+    """Every route live: a signing caller, a silencer, SMS replies, a heartbeat monitor."""
     document = intake_document(defaults={"impact": "minor", "urgency": "low"}, sms_replies=True)
     document["intake"]["callers"]["signed"] = {
         "token": SIGNED_TOKEN,
         "signature": {"secret": "a-signing-secret-0123456789", "timestamp_header": "X-Time"},
     }
+    document["intake"]["callers"]["silencer"] = {"token": SILENCER_TOKEN, "scopes": ["silence"]}
     document["people"]["ann"]["sms"] = "+353850000001"
     document["contacts"]["sms"] = "json://127.0.0.1:9/sms/{sms}"
     document["heartbeats"] = {"nightly": {"every": "1d", "impact": "minor", "urgency": "low"}}
@@ -79,7 +82,13 @@ def filled(template: str) -> st.SearchStrategy[str]:
 header_bytes = st.binary(max_size=80).filter(lambda raw: not set(raw) & {0, 10, 13})
 credentials = st.one_of(
     st.sampled_from(
-        [f"Bearer {TOKEN}", f"Bearer {SCRIPT_TOKEN}", f"Bearer {SIGNED_TOKEN}", "Basic !!"]
+        [
+            f"Bearer {TOKEN}",
+            f"Bearer {SCRIPT_TOKEN}",
+            f"Bearer {SIGNED_TOKEN}",
+            f"Bearer {SILENCER_TOKEN}",
+            "Basic !!",
+        ]
     ).map(str.encode),
     header_bytes,
 )

@@ -177,3 +177,23 @@ def launched_beats(
     for beat in beats:
         beat.ready()
     return beats
+
+
+def muster_run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``muster ARGS`` run to its end in a process of its own, with ``env`` (a worker or web
+    configures its process's logging, which in the test's process would stay)."""
+    return subprocess.run(
+        [sys.executable, "-m", "muster.worker.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def muster_command(env: dict[str, str], *args: str) -> str:
+    """:func:`muster_run`'s output, once it exited 0 (its stderr in the failure otherwise)."""
+    done = muster_run(env, *args)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()

@@ -106,6 +106,7 @@ def serve_web(
     seen: SeenSignatures | None = None,
     reply_guard: Any = None,
     listing: Any = None,
+    silences: Any = None,
 ) -> Web:
     """The web app serving ``document`` (default :func:`intake_document`), written to ``path``
     and loaded like ops' files; the caller closes its client."""
@@ -122,6 +123,7 @@ def serve_web(
         now=(clock or ManualClock(NOW)).now,
         seen=seen or MemorySeenSignatures(),
         listing=listing,
+        silences=silences,
     )
     if reply_guard is not None:
         context.reply_guard = reply_guard

@@ -76,6 +76,10 @@ COMMANDS: dict[str, Entry] = {
         "muster.worker.cli.route:route",
         "Show who would be paged for an incident, and how it would escalate.",
     ),
+    "silence": Entry(
+        "muster.worker.cli.silence:silence",
+        "Hold pages at run time: silences in the database, each with an author and an expiry.",
+    ),
     "take": Entry(
         "muster.worker.cli.override:take",
         "Take the pager of ROLE's rotation now, for --for; prints the override's id.",

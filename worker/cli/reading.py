@@ -1,5 +1,6 @@
-"""The database as a command that only reads sees it: never its write lock, never a migration,
-never a file made where there was none.
+"""The database as a command sees it: never a migration (Alembic and the migrations' imports
+cost half a second; the worker keeps the schema current), never a file made where there was
+none, and for a command that only reads, never its write lock.
 
 The worker holds SQLite's write lock for each of its transactions; a read on the worker's own
 engine (``BEGIN IMMEDIATE``) would queue behind it and, after the 30 s busy timeout, fail. A
@@ -20,6 +21,17 @@ from muster.worker.store.db import Database, database_location, database_url, ma
 def read_only_database(settings: Settings) -> Database:
     """The configured database on an engine that cannot write; DatabaseUnavailable for a SQLite
     file that does not exist (connecting would make an empty one)."""
+    return Database(make_engine(_existing(settings), read_only=True))
+
+
+def writable_database(settings: Settings) -> Database:
+    """The configured database on the worker's kind of engine, unmigrated (a write to a table
+    its schema lacks fails as the database being unusable); DatabaseUnavailable as
+    :func:`read_only_database`."""
+    return Database(make_engine(_existing(settings)))
+
+
+def _existing(settings: Settings) -> str:
     url = database_url(settings)
     location = make_url(url)
     if location.get_backend_name() == "sqlite":
@@ -33,4 +45,4 @@ def read_only_database(settings: Settings) -> Database:
             raise DatabaseUnavailable(
                 f"no database at {database_location(location)}: the worker makes it when it starts"
             )
-    return Database(make_engine(url, read_only=True))
+    return url

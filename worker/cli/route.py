@@ -3,7 +3,8 @@
 It answers for roles, rotations, overrides and people together: the severity the matrix gives,
 who is paged now for which role and by which contact kinds (with fallbacks), gaps, where the
 broadcasts go, and the escalation timeline should nobody acknowledge, each step resolved at its
-own future instant. Every URL it prints is masked.
+own future instant; first, which maintenance window or silence would hold the page at that
+instant (:mod:`muster.worker.cli.route_holds`). Every URL it prints is masked.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import click
 
 from muster.worker.cli.common import CONFIG_OPTION, load_or_exit, parse_at
+from muster.worker.cli.route_holds import hold_lines, holds_report
 from muster.worker.cli.route_limits import limit_lines, limits_report
 from muster.worker.core.config.durations import format_duration
 from muster.worker.core.config.masking import mask_url
@@ -109,6 +111,8 @@ def route(
         raise click.UsageError(str(problem)) from None
     steps = escalation_timeline(routing, plan)
     report = route_report(routing, plan, steps)
+    labels = (declared or missed or {}).get("labels") or {}
+    report["holds"] = holds_report(routing, services, plan.severity, labels, at)
     if declared is not None:
         from muster.worker.cli.route_inputs import ALERT_KEYS
 
@@ -133,7 +137,9 @@ def route(
                 f"heartbeat {hb['name']} silent past every {hb['every']} + grace {hb['grace']}"
                 f" -> {hb['title']!r}\n"
             )
-        click.echo(format_report(routing, report))
+        lines = format_report(routing, report).split("\n")
+        lines[3:3] = hold_lines(report["holds"], routing.config.zone)  # after the services
+        click.echo("\n".join(lines))
 
 
 def route_report(

@@ -19,3 +19,9 @@ class SeenUnavailable(Exception):
     """The database could not say whether a signature was seen (and so: not accepted). Named
     here, apart from :mod:`muster.worker.store.seen_signatures`, for the web to catch before it
     has imported SQLAlchemy."""
+
+
+class SilencesUnavailable(Exception):
+    """The silences could not be read or written (the message: the error's class only). Named
+    here, apart from :mod:`muster.worker.store.silences`, for the web to catch before it has
+    imported SQLAlchemy."""

@@ -113,7 +113,7 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(400), unique=True)
-    # None: a delivery about no incident (a shift notice, a test page)
+    # None: a delivery about no incident (a shift notice, a test page, a silence's announcement)
     incident_id: Mapped[str | None] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     purpose: Mapped[str] = mapped_column(String(20))  # DeliveryPurpose
     reason: Mapped[str] = mapped_column(String(200))
@@ -225,4 +225,5 @@ INCIDENTS = cast(Table, Incident.__table__)
 
 # The upkeep tables are on the same metadata: importing the models registers every table.
 from muster.worker.store import hold_models as _hold_models  # noqa: E402, F401
+from muster.worker.store import silence_rows as _silence_rows  # noqa: E402, F401
 from muster.worker.store import upkeep_models as _upkeep_models  # noqa: E402, F401

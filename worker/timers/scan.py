@@ -24,6 +24,7 @@ from muster.worker.store.models import Incident, Timer
 from muster.worker.timers.digest import fire_digests
 from muster.worker.timers.escalation import fire_escalation
 from muster.worker.timers.reminder import fire_reminder
+from muster.worker.timers.silences import announce_silences
 from muster.worker.timers.summary import fire_summary
 
 log = structlog.get_logger("muster.timers")
@@ -64,7 +65,7 @@ def scan(rt: Runtime, batch: int = 100, limit: int = 2_000) -> list[int]:
         if len(timers) < batch:
             break
     # Escalations first: a page they hold joins a digest due now rather than the next one.
-    return created + fire_digests(rt, batch)
+    return created + fire_digests(rt, batch) + announce_silences(rt)
 
 
 def _fire_batch(

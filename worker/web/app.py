@@ -20,6 +20,7 @@ from muster.worker.web import (
     metrics,
     reading,
     replies,
+    silences,
     webhooks,
 )
 from muster.worker.web.access_log import AccessLog
@@ -33,7 +34,18 @@ DESCRIPTION = (
 
 ERROR_KEYS = ("loc", "msg", "type")  # what a 422 says of each error: never its "input" or "ctx"
 # every route's module
-ROUTED = (messages, webhooks, heartbeats, replies, acks, health, metrics, reading, calendar_feed)
+ROUTED = (
+    messages,
+    webhooks,
+    heartbeats,
+    replies,
+    acks,
+    health,
+    metrics,
+    reading,
+    calendar_feed,
+    silences,
+)
 
 
 def create_app(context: WebContext) -> FastAPI:
@@ -90,7 +102,7 @@ def _describe_bodies_parsed_by_hand(app: FastAPI) -> None:
         if app.openapi_schema is None:
             document = generate()
             components = document.setdefault("components", {}).setdefault("schemas", {})
-            for model in (AlertWebhook, *messages.BODIES):
+            for model in (AlertWebhook, *messages.BODIES, *silences.BODIES):
                 schema = model.model_json_schema(
                     by_alias=True, ref_template="#/components/schemas/{model}"
                 )

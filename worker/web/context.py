@@ -4,8 +4,8 @@ and the readiness probe.
 Built once per process from the environment (:func:`from_settings`); tests build their own
 with a recording publisher and stubbed probes, so routes are exercised without a broker or a
 database. The web reads the database (readiness, incidents' states, open pages) on an engine that
-cannot write; it writes only the signed requests it accepted and the SMS reply guard's rows,
-on an engine of their own. Both are made when a route first needs them
+cannot write; it writes only the signed requests it accepted, the SMS reply guard's rows and
+silences, on an engine of their own. Both are made when a route first needs them
 (:mod:`muster.worker.web.database`).
 """
 
@@ -20,6 +20,7 @@ from muster.config.settings import Settings
 from muster.config.watch import ConfigSource
 from muster.worker.client import Client
 from muster.worker.core.config.model import RoutingConfig
+from muster.worker.core.decisions.silences import Expiry, Silence
 from muster.worker.core.intake.reply_guard import Guard, ReplyGuard
 from muster.worker.web.database import WebDatabase
 from muster.worker.web.lookups import IncidentListing, IncidentLookups
@@ -36,6 +37,18 @@ class Publisher(Protocol):
     """
 
     def __call__(self, task: str, payload: dict[str, Any]) -> str: ...
+
+
+class SilenceStore(Protocol):
+    """Where the web adds, lists and expires silences
+    (:class:`muster.worker.store.silences.DatabaseSilences`); each raises
+    :class:`~muster.worker.store.silences.SilencesUnavailable` when the database fails."""
+
+    def add(self, silence: Silence) -> Silence: ...
+
+    def listed(self, at: datetime, everything: bool = False) -> list[Silence]: ...
+
+    def expire(self, ident: str, at: datetime, by: str) -> Expiry: ...
 
 
 class ReadinessProbe(Protocol):
@@ -61,7 +74,7 @@ class WebContext:
     ``seen``: the signed requests already accepted (shared by every web process when deployed).
     ``reply_guard``: the count of wrong SMS reply codes (the deployed web's on the database,
     shared by its processes; by default this process's alone). ``listing``: the incidents
-    ``GET /v1/incidents`` reads."""
+    ``GET /v1/incidents`` reads. ``silences``: where ``/v1/silences`` keeps them (None: 503)."""
 
     config: Callable[[], RoutingConfig]
     publish: Publisher
@@ -74,6 +87,7 @@ class WebContext:
     seen: SeenSignatures = field(default_factory=MemorySeenSignatures)
     reply_guard: Guard = field(default_factory=ReplyGuard)
     listing: IncidentListing | None = None  # GET /v1/incidents (None: 503, no database)
+    silences: SilenceStore | None = None  # /v1/silences (None: 503, no database)
 
 
 def from_settings(settings: Settings) -> WebContext:
@@ -101,9 +115,10 @@ def from_settings(settings: Settings) -> WebContext:
         incident_wait=settings.incident_wait,
         readiness=probes(settings, database.engine, config=source.status),
         # What the web writes, on the engine that may: the signed requests it accepted, and
-        # wrong SMS reply codes and lockouts, for every process to see.
+        # wrong SMS reply codes and lockouts, for every process to see, and silences.
         seen=database.seen(),
         reply_guard=database.reply_guard(),
+        silences=database.silences(),
     )
 
 

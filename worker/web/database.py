@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from muster.config.last_good import Keeper, KeptConfig
     from muster.config.overrides_file import OverridesText
     from muster.worker.core.intake.reply_guard import Guard
+    from muster.worker.web.context import SilenceStore
     from muster.worker.web.lookups import IncidentListing, IncidentLookups
     from muster.worker.web.replays import SeenSignatures
 
@@ -124,6 +125,17 @@ class WebDatabase:
             from muster.worker.store.reply_guard import DatabaseReplyGuard  # noqa: PLC0415
 
             return DatabaseReplyGuard(Database(self.engine(read_only=False)))
+
+        return on_first_use(build)
+
+    def silences(self) -> SilenceStore:
+        """Where ``/v1/silences`` adds, lists and expires silences (written)."""
+
+        def build() -> SilenceStore:
+            from muster.worker.store.db import Database  # noqa: PLC0415
+            from muster.worker.store.silences import DatabaseSilences  # noqa: PLC0415
+
+            return DatabaseSilences(Database(self.engine(read_only=False)))
 
         return on_first_use(build)
 

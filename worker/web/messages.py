@@ -13,12 +13,9 @@ What the worker could only dead-letter is refused here instead (:mod:`muster.wor
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
 
 from muster.worker.client import new_incident_id
 from muster.worker.core.config.scopes import Scope
@@ -26,6 +23,7 @@ from muster.worker.core.intake.namespaces import ReservedNamespace, caller_finge
 from muster.worker.messages import FINGERPRINT_MAX, Acknowledged, Declared, Milestone, Resolved
 from muster.worker.tasks.names import ACKNOWLEDGED, DECLARED, MILESTONE, RESOLVED
 from muster.worker.web.auth import needing
+from muster.worker.web.bodies import described, parsed_body
 from muster.worker.web.checks import check_message
 from muster.worker.web.metrics import REFUSED
 from muster.worker.web.publishing import Accepted, queue
@@ -35,36 +33,12 @@ Declarer = Annotated[str, Depends(needing(Scope.DECLARE))]
 Reporter = Annotated[str, Depends(needing(Scope.MILESTONE))]
 Acknowledger = Annotated[str, Depends(needing(Scope.ACKNOWLEDGE))]
 Resolver = Annotated[str, Depends(needing(Scope.RESOLVE))]
-Model = TypeVar("Model", bound=BaseModel)
 BODIES = (Declared, Milestone, Acknowledged, Resolved)  # described in OpenAPI by app.py
 
 
-def _body(model: type[Model], scope: Scope) -> Callable[..., Awaitable[Model]]:
-    """A dependency parsing the body as ``model``, after the caller is authenticated and found
-    to have ``scope`` (its dependency is solved first): a body parameter would be read and
-    decoded by FastAPI before any dependency, so an unknown caller's invalid JSON got a 422."""
-
-    needed = Depends(needing(scope))  # a default, evaluated here: the closure's scope
-
-    async def parsed(request: Request, caller: str = needed) -> Model:
-        try:
-            return model.model_validate_json(await request.body())
-        except ValidationError as invalid:
-            raise RequestValidationError(invalid.errors(include_url=False)) from None
-
-    return parsed
-
-
-def _described(model: type[BaseModel]) -> dict[str, Any]:
-    """The route's ``requestBody`` in the OpenAPI description, the schema ``model``'s."""
-    schema = {"$ref": f"#/components/schemas/{model.__name__}"}
-    content = {"application/json": {"schema": schema}}
-    return {"requestBody": {"required": True, "content": content}}
-
-
-@router.post("/declared", status_code=202, openapi_extra=_described(Declared))
+@router.post("/declared", status_code=202, openapi_extra=described(Declared))
 def declared(
-    message: Annotated[Declared, Depends(_body(Declared, Scope.DECLARE))],
+    message: Annotated[Declared, Depends(parsed_body(Declared, Scope.DECLARE))],
     request: Request,
     caller: Declarer,
 ) -> Accepted:
@@ -76,9 +50,9 @@ def declared(
     return queue(request, DECLARED, payload, caller)
 
 
-@router.post("/milestone", status_code=202, openapi_extra=_described(Milestone))
+@router.post("/milestone", status_code=202, openapi_extra=described(Milestone))
 def milestone(
-    message: Annotated[Milestone, Depends(_body(Milestone, Scope.MILESTONE))],
+    message: Annotated[Milestone, Depends(parsed_body(Milestone, Scope.MILESTONE))],
     request: Request,
     caller: Reporter,
 ) -> Accepted:
@@ -89,9 +63,9 @@ def milestone(
     return queue(request, MILESTONE, payload, caller)
 
 
-@router.post("/acknowledged", status_code=202, openapi_extra=_described(Acknowledged))
+@router.post("/acknowledged", status_code=202, openapi_extra=described(Acknowledged))
 def acknowledged(
-    message: Annotated[Acknowledged, Depends(_body(Acknowledged, Scope.ACKNOWLEDGE))],
+    message: Annotated[Acknowledged, Depends(parsed_body(Acknowledged, Scope.ACKNOWLEDGE))],
     request: Request,
     caller: Acknowledger,
 ) -> Accepted:
@@ -102,9 +76,9 @@ def acknowledged(
     return queue(request, ACKNOWLEDGED, payload, caller)
 
 
-@router.post("/resolved", status_code=202, openapi_extra=_described(Resolved))
+@router.post("/resolved", status_code=202, openapi_extra=described(Resolved))
 def resolved(
-    message: Annotated[Resolved, Depends(_body(Resolved, Scope.RESOLVE))],
+    message: Annotated[Resolved, Depends(parsed_body(Resolved, Scope.RESOLVE))],
     request: Request,
     caller: Resolver,
 ) -> Accepted:

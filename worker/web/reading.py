@@ -23,6 +23,7 @@ from muster.worker.core.rendering.incident_list import incidents_data
 from muster.worker.core.rendering.oncall import oncall_data
 from muster.worker.store.wanted import Wanted
 from muster.worker.web.auth import needing
+from muster.worker.web.database import database_errors
 
 router = APIRouter(prefix="/v1", tags=["reading"])
 Reader = Annotated[str, Depends(needing(Scope.READ))]
@@ -82,7 +83,7 @@ def oncall(
     "/incidents",
     responses={
         422: {"description": "A bad time"},
-        503: {"description": "This web process reads no database"},
+        503: {"description": "This web process reads no database, or it is unavailable"},
     },
 )
 def incidents(
@@ -106,4 +107,12 @@ def incidents(
     now = context.now()
     start = None if since is None else instant(since, routing.config, now, "since")
     wanted = Wanted(everything, state, severity, service, start)
-    return incidents_data(routing, context.listing(routing, wanted), now)
+    try:
+        found = context.listing(routing, wanted)
+    except database_errors() as problem:  # not made yet, or down: monitoring retries
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"the database is unavailable ({type(problem).__name__}); retry",
+            headers={"Retry-After": "5"},
+        ) from None
+    return incidents_data(routing, found, now)

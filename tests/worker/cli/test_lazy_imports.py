@@ -6,9 +6,7 @@ the guard does not depend on how fast this machine is (``bench/cli_bench.py`` me
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -18,20 +16,7 @@ import pytest
 from muster.worker.cli import COMMANDS, NO_PYDANTIC_PLUGINS, cli, main
 from muster.worker.store import DEFAULT_FILE
 from muster.worker.store.db import Database
-from tests.harness.configs import DEMO
-
-# Runs the command in this interpreter, then prints which of the heavy modules it imported.
-PROBE = """
-import json, sys
-from muster.worker.cli import cli
-try:
-    cli(sys.argv[2:], prog_name="muster")
-except SystemExit as done:
-    status = done.code
-loaded = {name.split(".")[0] for name in sys.modules} | set(sys.modules)
-heavy = sorted(loaded & set(json.loads(sys.argv[1])))
-print(json.dumps({"status": status, "heavy": heavy}), file=sys.stderr)
-"""
+from tests.harness.cli_imports import heavy_imports
 
 NOT_FOR_QUICK_COMMANDS = [
     "celery",
@@ -59,25 +44,6 @@ NOT_FOR_PRODUCERS = [
     "muster.worker.core.config.model",
 ]
 """What a command that queues one message on the embedded broker has no use for."""
-
-
-def heavy_imports(
-    args: list[str], forbidden: list[str], home: Path, status: int = 0, **env: str
-) -> list[str]:
-    """The ``forbidden`` packages or modules ``muster ARGS`` imported (it must exit
-    ``status``)."""
-    env = {"MUSTER_HOME": str(home), "MUSTER_CONFIG": str(DEMO), "PATH": "/usr/bin:/bin", **env}
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(forbidden), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    report = json.loads(done.stderr.strip().splitlines()[-1])
-    assert (report["status"] or 0) == status, done.stdout + done.stderr
-    return list(report["heavy"])
 
 
 QUICK = {

@@ -10,8 +10,6 @@ one line naming the file's first error (with one stored, they page with it:
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from muster.worker.cli import cli
 from muster.worker.runtime import install
 from tests.harness.configs import minimal_document
 from tests.harness.hostile_yaml import alias_bomb
+from tests.harness.muster_processes import muster_run
 
 pytestmark = pytest.mark.wallclock  # config check lints "now", on the real clock
 
@@ -57,14 +56,7 @@ def start(*args: str, config: Path, home: Path) -> Result:
         "MUSTER_DATABASE_URL": f"sqlite:///{home / 'muster.db'}",
     }
     env.pop("MUSTER_BROKER_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "muster.worker.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = muster_run(env, *args)
     return Result(
         runner=CliRunner(),
         stdout_bytes=done.stdout.encode(),

@@ -80,3 +80,25 @@ def test_letters_from_before_0009_are_found_again_by_id_and_content(
             assert [tuple(row) for row in rows] == [(1, "m-1"), (2, None)]
     finally:
         engine.dispose()
+
+
+def test_0016_goes_down_and_up_again_with_the_silences(old_url: str) -> None:
+    """Going back below 0016 drops the silences (and only them); going up again works."""
+    command.upgrade(alembic_config(old_url), "head")
+    engine = create_engine(old_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO silences (id, scope, starts_at, ends_at, author, reason, source,"
+                    " created_at) VALUES ('ab12cd34', '{\"services\": [\"api\"]}',"
+                    " '2026-11-25 12:00:00', '2026-11-25 14:00:00', 'alice', 'r', 'cli',"
+                    " '2026-11-25 12:00:00')"
+                )
+            )
+        command.downgrade(alembic_config(old_url), "0015")
+        command.upgrade(alembic_config(old_url), "head")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM silences")).scalar() == 0
+    finally:
+        engine.dispose()

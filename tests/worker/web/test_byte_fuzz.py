@@ -6,7 +6,8 @@ and nothing is logged as an exception.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,8 @@ from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
 from muster.worker.core.intake.ack_tokens import sign
+from muster.worker.store.db import Database
+from muster.worker.store.silences import DatabaseSilences
 from tests.harness.byte_fuzz import (
     ACK_PAYLOAD,
     BEARER,
@@ -30,15 +33,19 @@ from tests.harness.web_app import ACK_SECRET, ISSUED, StubIncidents, Web
 
 
 @pytest.fixture
-def app(make_web: Callable[..., Web]) -> Web:
-    """The fuzzed config, with incidents to find."""
+def app(make_web: Callable[..., Web], tmp_path: Path) -> Iterator[Web]:
+    """The fuzzed config, with incidents to find and a database for silences."""
     document = fuzz_document()
     incidents = StubIncidents(
         states={"inc-1": "investigating"},
         paged={"ann": ["inc-1"]},
         digests={("d-1", "ann"): ["inc-1"]},
     )
-    return make_web(document, incidents=incidents, incident_wait=0)
+    database = Database.connect(f"sqlite:///{tmp_path / 'silences.db'}")
+    yield make_web(
+        document, incidents=incidents, incident_wait=0, silences=DatabaseSilences(database)
+    )
+    database.engine.dispose()
 
 
 def test_no_bytes_on_any_path_are_a_server_error(
@@ -47,7 +54,9 @@ def test_no_bytes_on_any_path_are_a_server_error(
     """With the broker up or down; a server error comes back as a 500 (not raised), so it is
     asserted like any status."""
     client = TestClient(app.client.app, raise_server_exceptions=False)
-    assert {"/v1/replies/sms", "/ack/{token}", "/metrics"} <= {path for _, path in routes()}
+    assert {"/v1/replies/sms", "/ack/{token}", "/metrics", "/v1/silences/{ident}"} <= {
+        path for _, path in routes()
+    }
 
     @given(request=requests(), body=bodies, broker_down=st.booleans())
     # The four that were 500s, always tried first.

@@ -107,6 +107,8 @@ class TestDescription:
             "/v1/heartbeats/{name}",
             "/v1/oncall",
             "/v1/incidents",
+            "/v1/silences",
+            "/v1/silences/{ident}",
             "/healthz",
             "/readyz",
             "/metrics",

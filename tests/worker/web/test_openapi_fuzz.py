@@ -6,26 +6,36 @@ second pass, without credentials; the publisher records (no broker), the config 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from muster.worker.core.config.scopes import Scope
 from muster.worker.core.intake.ack_tokens import sign
+from muster.worker.store.db import Database
+from muster.worker.store.silences import DatabaseSilences
 from tests.harness.web_app import ACK_SECRET, ISSUED, TOKEN, StubIncidents, Web, intake_document
 
 
 @pytest.fixture
-def fuzzed(make_web: Callable[..., Web]) -> Web:
+def fuzzed(make_web: Callable[..., Web], tmp_path: Path) -> Iterator[Web]:
+    """The caller has every scope (silence is granted only when listed), and a database keeps
+    its silences."""
     document = intake_document(defaults={"impact": "minor", "urgency": "low"})
     document["intake"]["sms_replies"] = True
-    return make_web(
+    document["intake"]["callers"]["alertmanager"]["scopes"] = [str(scope) for scope in Scope]
+    database = Database.connect(f"sqlite:///{tmp_path / 'silences.db'}")
+    yield make_web(
         document,
         incidents=StubIncidents(states={"inc-1": "investigating"}),
         listing=lambda routing, wanted: [],
+        silences=DatabaseSilences(database),
     )
+    database.engine.dispose()
 
 
 def test_no_generated_request_is_a_server_error(fuzzed: Web) -> None:

@@ -4,6 +4,7 @@ incidents``, for callers with ``read`` only."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 import yaml
@@ -11,6 +12,7 @@ import yaml
 from muster.worker.incidents.declared import handle_declared
 from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
+from muster.worker.store.db import Database, make_engine
 from muster.worker.web.database_reads import database_listing
 from tests.harness.configs import DEMO
 from tests.harness.declarations import CHECKOUT
@@ -106,3 +108,16 @@ def test_incidents_need_read_and_a_database(web: Web) -> None:
     assert refused.status_code == 403
     answer = web.client.get("/v1/incidents", headers={"Authorization": f"Bearer {TOKEN}"})
     assert answer.status_code == 503
+
+
+def test_incidents_from_a_database_that_cannot_be_read_are_503_not_500(
+    make_web: Callable[..., Web], tmp_path: Path
+) -> None:
+    """The worker has not made it yet, or it is down: the caller retries."""
+    document = intake_document()
+    document["intake"]["callers"] = {"dashboard": {"token": TOKEN, "scopes": ["read"]}}
+    missing = Database(make_engine(f"sqlite:///{tmp_path / 'none' / 'm.db'}", read_only=True))
+    web = make_web(document, listing=database_listing(missing))
+    answer = web.client.get("/v1/incidents", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "5"

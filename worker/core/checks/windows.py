@@ -72,12 +72,29 @@ def _unbroken(window: Window, zone: tzinfo) -> str | None:
 
 
 def window_warnings(config: RoutingConfig, now: datetime) -> list[ConfigIssue]:
-    """A warning for each window that can hold nothing, is over at ``now``, or never occurs."""
-    issues = []
+    """A warning for each window that can hold nothing, is over at ``now``, or never occurs;
+    and if a silence may last longer than a window."""
+    issues = _silences_outlast_windows(config)
     for name, window in config.maintenance.windows.items():
         issues += _holds_nothing(config, name, window.scope)
         issues += _timing(config, name, window, now)
     return issues
+
+
+def _silences_outlast_windows(config: RoutingConfig) -> list[ConfigIssue]:
+    """A silence is added at run time by one person, unreviewed: one that may outlast the
+    longest reviewed window turns planned work into a silence to avoid the review."""
+    maintenance = config.maintenance
+    if maintenance.silence_max_length <= maintenance.max_length:
+        return []
+    return [
+        warning(
+            ("maintenance", "silence_max_length"),
+            f"a silence may last {format_duration(maintenance.silence_max_length)}, longer than"
+            f" a window (max_length {format_duration(maintenance.max_length)}): planned work"
+            " that long belongs in a window",
+        )
+    ]
 
 
 def _holds_nothing(config: RoutingConfig, name: str, scope: HoldScope) -> list[ConfigIssue]:

@@ -17,7 +17,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from muster.worker.core.config.fields import Duration, Name, Strict
 from muster.worker.core.config.matchers import LabelMatchers
-from muster.worker.core.config.scopes import Scope
+from muster.worker.core.config.scopes import LISTED_ONLY, Scope
 
 Secret = Annotated[str, StringConstraints(min_length=16, max_length=500)]
 HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,100}$")]
@@ -59,10 +59,11 @@ class Twilio(Strict):
 
 class Caller(Strict):
     """A caller of the web intake: its bearer token, a body signature if it signs, Twilio's
-    request signature if it is Twilio, what it may do (:mod:`muster.worker.core.config.scopes`; none
-    listed: every scope, as before scopes existed, and ``config check`` warns), and for whom:
-    with ``acts_for``, it acknowledges only for those people and signs milestones only as them
-    (a chat bot's token, say, that should not speak for the whole company)."""
+    request signature if it is Twilio, what it may do (:mod:`muster.worker.core.config.scopes`;
+    none listed: every scope but ``silence``, as before scopes existed, and ``config check``
+    warns), and for whom: with ``acts_for``, it acknowledges only for those people and signs
+    milestones only as them (a chat bot's token, say, that should not speak for the whole
+    company)."""
 
     token: Secret
     signature: Signature | None = None
@@ -78,8 +79,10 @@ class Caller(Strict):
         yield "acts_for", self.acts_for
 
     def may(self, scope: Scope) -> bool:
-        """Whether this caller has ``scope``."""
-        return self.scopes is None or scope in self.scopes
+        """Whether this caller has ``scope`` (one listing none has all but :data:`LISTED_ONLY`)."""
+        if self.scopes is None:
+            return scope not in LISTED_ONLY
+        return scope in self.scopes
 
     def may_act_for(self, person: str | None) -> bool:
         """Whether this caller may acknowledge for, or sign as, ``person`` (None: nobody named)."""

@@ -10,6 +10,13 @@ cross-references, and its length against ``max_length`` in :mod:`muster.worker.c
 ``max_length`` defaults to three days: a weekend's migration (Friday evening to Monday morning)
 fits, and a window of weeks, almost always a mistyped date (VA.gov's incident), is refused until
 someone raises the limit on purpose.
+
+``silence_max_length`` defaults to one day: a silence is what the on-call person adds at 3 a.m.
+for the night's work (a reindex, a failover and its morning after) without a config deploy;
+anything longer is planned work, which belongs in a reviewed window. Every silence has an
+expiry within it, so a forgotten one (Alertmanager's post-mortem theme) is gone by the next
+day's shift. A silence longer than ``silence_remind_after`` (12 hours: longer than a night)
+reminds its author, once, that it still holds, when it has held that long.
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ PAUSE: Existing = "pause"
 PAGE: OnEnd = "page"
 NOTHING: OnEnd = "nothing"
 MAX_LENGTH = timedelta(days=3)
+SILENCE_MAX_LENGTH = timedelta(days=1)
+SILENCE_REMIND_AFTER = timedelta(hours=12)
 
 
 class HoldScope(LabelMatchers):
@@ -111,7 +120,9 @@ class Window(Strict):
 
 
 class Maintenance(Strict):
-    """Every planned window, and the longest one may last."""
+    """Every planned window, the longest one may last, and the longest a silence may."""
 
     max_length: Duration = MAX_LENGTH
+    silence_max_length: Duration = SILENCE_MAX_LENGTH
+    silence_remind_after: Duration = SILENCE_REMIND_AFTER
     windows: dict[Name, Window] = Field(default_factory=dict)

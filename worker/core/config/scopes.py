@@ -5,8 +5,9 @@ and resolve through its webhook and beat its heartbeats, but not acknowledge for
 post milestones in anyone's name; an SMS provider's can only post replies. Each scope's name is
 spelled here once; the web's routes name the scope they need, and a caller without it is 403.
 
-A caller with no ``scopes`` (every config written before scopes existed) keeps every scope, and
-``muster config check`` warns, naming the scopes its use suggests (:func:`suggested_scopes`).
+A caller with no ``scopes`` (every config written before scopes existed) keeps every scope but
+those of :data:`LISTED_ONLY`, and ``muster config check`` warns, naming the scopes its use
+suggests (:func:`suggested_scopes`).
 """
 
 from __future__ import annotations
@@ -33,9 +34,13 @@ class Scope(StrEnum):
     READ = (
         "read"  # GET /v1/oncall and /v1/incidents: who is on call, what is open and who was paged
     )
+    SILENCE = "silence"  # POST, GET /v1/silences, DELETE /v1/silences/ID: hold pages at run time
 
 
 EVERY_SCOPE = frozenset(Scope)
+LISTED_ONLY = frozenset({Scope.SILENCE})
+"""Scopes a caller has only when its ``scopes`` list them: a caller that lists none (written
+before scopes, or before silences) does not gain the power to hold every page."""
 ALERTING = (Scope.ALERTS, Scope.HEARTBEATS)  # a monitoring system: its webhook and heartbeats
 CONTRACT = (Scope.DECLARE, Scope.MILESTONE, Scope.ACKNOWLEDGE, Scope.RESOLVE)  # a script
 SMS_PROVIDER = (Scope.REPLIES,)

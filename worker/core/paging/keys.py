@@ -29,6 +29,17 @@ def broadcast_key(incident_id: str, destination: str, reason: str) -> str:
     return f"{incident_id}:broadcast:{destination}:{reason}"
 
 
+def silence_delivery_key(ident: str, event: str, destination: str) -> str:
+    """One announcement of silence ``ident`` (``event``: created, ended, reminder) to one
+    room or person-and-kind: a delivery about no incident."""
+    return f"silence:{ident}:{event}:{destination}"
+
+
+def silence_delivery_reason(event: str) -> str:
+    """The reason of a silence's announcements of ``event``."""
+    return f"silence:{event}"
+
+
 def joined_reason(joining: str) -> str:
     """The reason of the pages a declaration that joined by fingerprint (``joining``: its id)
     owed by making the incident worse."""

@@ -7,6 +7,7 @@ service that has one (the fallback service's for unknown services). Summaries go
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from muster.worker.core.paging.plan import PagePlan
@@ -26,15 +27,21 @@ class Room:
 
 def incident_rooms(routing: Routing, plan: PagePlan) -> list[Room]:
     """The rooms a declaration or milestone of ``plan``'s incident goes to, in order, once each."""
+    return rooms_for(routing, [route.handled_by for route in plan.services])
+
+
+def rooms_for(routing: Routing, services: Iterable[str | None]) -> list[Room]:
+    """The incident room and the room of each of ``services`` that has one (a service the
+    config lacks has none), in order, once each."""
     config = routing.config
     rooms: dict[str, Room] = {}
     if config.broadcasts.incident_room:
         rooms["incident_room"] = Room(
             "incident_room", "incident_room", config.broadcasts.incident_room
         )
-    for route in plan.services:
-        service = route.handled_by
-        room = config.services[service].room if service is not None else None
+    for service in services:
+        known = config.services.get(service) if service is not None else None
+        room = known.room if known is not None else None
         if service is not None and room:
             name = SERVICE_ROOM + service
             rooms.setdefault(name, Room(name, f"{service} room", room))
