@@ -37,6 +37,13 @@ def load_or_exit(path: Path | None, environ: Mapping[str, str] | None = None) ->
         raise SystemExit(1) from None
 
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+"""The instants ``--at`` and its kin take: rotations, calendars and diffs count days from them,
+and an instant near the calendar's ends (9999-12-31) overflowed that arithmetic, a traceback
+where one line belongs."""
+
+
 def parse_at(text: str | None, loaded: LoadedConfig, option: str = "--at") -> datetime:
     """``--at`` (or ``option``): ``now``, an RFC 3339 time, or a wall-clock time in the config's
     timezone."""
@@ -50,4 +57,13 @@ def parse_at(text: str | None, loaded: LoadedConfig, option: str = "--at") -> da
             " or now",
             param_hint=option,
         ) from None
-    return as_utc(moment, loaded.routing.config.zone)
+    try:
+        instant = as_utc(moment, loaded.routing.config.zone)
+    except OverflowError:  # 0001-01-01 east of UTC, 9999-12-31 west of it
+        instant = datetime.max.replace(tzinfo=UTC)
+    if not EARLIEST <= instant < LATEST:
+        raise click.BadParameter(
+            f"{text!r} is out of range: give a time from {EARLIEST.year} to {LATEST.year - 1}",
+            param_hint=option,
+        )
+    return instant

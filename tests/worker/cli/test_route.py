@@ -87,6 +87,17 @@ class TestRouteText:
         assert result.exit_code == 2
         assert "is not a time" in result.output
 
+    @pytest.mark.parametrize(
+        "at", ["9999-12-31T23:59", "9999-12-31T23:59:59-12:00", "0001-01-01T00:00", "1969-12-31"]
+    )
+    def test_a_time_at_the_calendars_ends_is_a_usage_error(self, at: str) -> None:
+        """Rotations count days from --at: the calendar's last day overflowed that, a traceback
+        where one line belongs."""
+        result = run(*SEV1_PAYMENTS, "--at", at, "--config", str(DEMO))
+        assert result.exit_code == 2
+        assert "is out of range: give a time from 1970 to 8999" in result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+
 
 class TestRouteJson:
     def test_json_is_the_scripting_contract(self) -> None:
