@@ -1,0 +1,107 @@
+"""Apprise's HTTP sends keep their connections alive between pages, through real Apprise plugins
+to local HTTP/1.1 peers: a provider's connection serves the next page, nothing else of a fresh
+``requests`` session changes (no cookie carried over, a closed connection replaced), and
+``requests`` outside a send is left alone. These tests fail if Apprise's plugins stop sending
+through ``requests.api.request``, the patch point."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from muster.channels.sender import AppriseSender
+from muster.channels.targets import fill_template
+from muster.worker.core.rendering.render import RenderedMessage
+from tests.harness.peers import HttpPeer, MattermostPeer, Reply
+
+pytestmark = pytest.mark.integration
+
+ADDRESSES = {"chat": "alice"}
+MESSAGE = RenderedMessage(title="SEV1", body="page", body_format="text")
+
+
+@pytest.fixture
+def provider(chat_peer: MattermostPeer) -> MattermostPeer:
+    """The chat peer speaking HTTP/1.1, as real providers do."""
+    chat_peer.keep_alive = True
+    return chat_peer
+
+
+@pytest.fixture
+def json_peer() -> Iterator[HttpPeer[None]]:
+    """A bare HTTP/1.1 peer (it answers 404) for ``json://``, whose plugin calls
+    ``requests.request`` rather than ``requests.post``."""
+    with HttpPeer[None]() as peer:
+        peer.keep_alive = True
+        yield peer
+
+
+def chat_url(peer: MattermostPeer, person: str = "alice") -> str:
+    return fill_template(peer.url_template(), {"chat": person})
+
+
+def connections(peer: HttpPeer[object] | MattermostPeer) -> list[int]:
+    return [request.connection for request in peer.requests]
+
+
+def test_pages_to_one_provider_share_one_connection(provider: MattermostPeer) -> None:
+    sender = AppriseSender()
+    results = [sender(chat_url(provider, person), MESSAGE) for person in ("alice", "bob", "cy")]
+    assert [result.ok for result in results] == [True, True, True]
+    assert len(set(connections(provider))) == 1
+
+
+def test_a_plugin_calling_requests_request_shares_its_connection_too(
+    json_peer: HttpPeer[None],
+) -> None:
+    sender = AppriseSender()
+    for _ in range(2):
+        sender(f"json://127.0.0.1:{json_peer.port}/hook", MESSAGE)
+    assert len(json_peer.requests) == 2
+    assert len(set(connections(json_peer))) == 1
+
+
+def test_a_cookie_the_provider_set_is_not_sent_with_the_next_page(
+    provider: MattermostPeer,
+) -> None:
+    provider.fail_each(Reply(200, b"ok", "text/plain", headers=(("Set-Cookie", "seen=alice"),)))
+    sender = AppriseSender()
+    assert sender(chat_url(provider), MESSAGE).ok
+    assert sender(chat_url(provider, "bob"), MESSAGE).ok
+    assert [request.headers.get("Cookie") for request in provider.requests] == [None, None]
+    assert len(set(connections(provider))) == 1
+
+
+def test_a_connection_the_provider_closed_while_idle_is_replaced_and_the_page_sent(
+    provider: MattermostPeer,
+) -> None:
+    provider.hang_up_when_idle = True
+    sender = AppriseSender()
+    results = [sender(chat_url(provider), MESSAGE) for _ in range(3)]
+    assert [result.ok for result in results] == [True, True, True]
+    assert len(provider.requests) == 3  # each sent once: no retry was needed
+    assert len(set(connections(provider))) == 3
+
+
+def test_sends_on_many_threads_open_at_most_one_connection_per_thread(
+    provider: MattermostPeer,
+) -> None:
+    sender = AppriseSender()
+    with ThreadPoolExecutor(max_workers=4) as threads:
+        results = list(threads.map(lambda _: sender(chat_url(provider), MESSAGE), range(40)))
+    assert all(result.ok for result in results)
+    assert len(provider.requests) == 40
+    assert len(set(connections(provider))) <= 4
+
+
+def test_requests_outside_a_send_get_a_session_of_their_own(provider: MattermostPeer) -> None:
+    sender = AppriseSender()
+    assert sender(chat_url(provider), MESSAGE).ok  # the patch point is in place by now
+    hook = f"{provider.base_url}/hooks/{provider.token}"
+    for _ in range(2):
+        requests.post(hook, json={"text": "not a page"}, timeout=5)
+    first, *others = connections(provider)
+    assert len({first, *others}) == 3
