@@ -1,13 +1,15 @@
 """Apprise's HTTP sends keep their connections alive between pages, through real Apprise plugins
 to local HTTP/1.1 peers: a provider's connection serves the next page, nothing else of a fresh
-``requests`` session changes (no cookie carried over, a closed connection replaced), and
-``requests`` outside a send is left alone. These tests fail if Apprise's plugins stop sending
-through ``requests.api.request``, the patch point."""
+``requests`` session changes (no cookie carried over, a closed connection replaced, the
+environment's proxy and CA bundle still used), and ``requests`` outside a send is left alone.
+These tests fail if Apprise's plugins stop sending through ``requests.api.request``, the patch
+point."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
@@ -105,3 +107,33 @@ def test_requests_outside_a_send_get_a_session_of_their_own(provider: Mattermost
         requests.post(hook, json={"text": "not a page"}, timeout=5)
     first, *others = connections(provider)
     assert len({first, *others}) == 3
+
+
+def test_a_proxy_in_the_environment_carries_the_pages(
+    provider: MattermostPeer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", provider.base_url)  # read when the sender is made
+    sender = AppriseSender()
+    result = sender(f"mmost://chat.invalid:8065/{provider.token}?to=alice", MESSAGE)
+    assert result.ok
+    assert [message.destination for message in provider.messages] == ["alice"]
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", None])
+def test_a_verifying_send_loads_the_environments_ca_bundle(
+    provider: MattermostPeer, monkeypatch: pytest.MonkeyPatch, variable: str | None, tmp_path: Path
+) -> None:
+    """A bundle the environment names but that is missing makes ``requests`` raise before it
+    connects (Apprise reports an exception); without one, the TLS handshake with the plain-HTTP
+    peer is what fails."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    if variable is not None:
+        monkeypatch.setenv(variable, str(tmp_path / "no-such-bundle.pem"))
+    sender = AppriseSender()
+    result = sender(f"mmosts://127.0.0.1:{provider.port}/{provider.token}?to=alice", MESSAGE)
+    assert not result.ok
+    assert ("raised an exception" in (result.error or "")) == (variable is not None)
+    assert provider.requests == []
