@@ -82,7 +82,10 @@ def test_a_connection_the_provider_closed_while_idle_is_replaced_and_the_page_se
 ) -> None:
     provider.hang_up_when_idle = True
     sender = AppriseSender()
-    results = [sender(chat_url(provider), MESSAGE) for _ in range(3)]
+    results = []
+    for sent in range(1, 4):
+        results.append(sender(chat_url(provider), MESSAGE))
+        provider.wait_for_hang_ups(sent)  # idle, and closed: as a provider closes them
     assert [result.ok for result in results] == [True, True, True]
     assert len(provider.requests) == 3  # each sent once: no retry was needed
     assert len(set(connections(provider))) == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -76,7 +77,7 @@ class HttpPeer(Peer, Generic[MessageT]):
     It speaks HTTP/1.0, one request a connection, unless :attr:`keep_alive` (HTTP/1.1, as real
     providers do: a connection serves request after request); :attr:`hang_up_when_idle` closes
     a kept-alive connection after each answer without saying so, as a provider does with idle
-    connections.
+    connections (:meth:`wait_for_hang_ups` waits until it has).
     """
 
     service: ClassVar[str] = "HTTP"
@@ -93,6 +94,7 @@ class HttpPeer(Peer, Generic[MessageT]):
         self._refused: dict[str, Reply] = {}
         self._each: tuple[Reply, ...] = ()
         self._seen: dict[str, int] = {}
+        self._hung_up = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -219,6 +221,16 @@ class HttpPeer(Peer, Generic[MessageT]):
         )
         return self.requests
 
+    def wait_for_hang_ups(self, count: int, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Wait until the peer closed ``count`` connections after answering
+        (``hang_up_when_idle``)."""
+        wait_until(
+            self._cond,
+            lambda: self._hung_up >= count,
+            timeout,
+            lambda: f"{self._hung_up} of {count} connections closed",
+        )
+
     # the API, for subclasses -----------------------------------------------------------------
 
     def respond(self, method: str, path: str, payload: Any) -> Reply:
@@ -284,6 +296,11 @@ class HttpPeer(Peer, Generic[MessageT]):
             handler.wfile.write(reply.body)
         if self.hang_up_when_idle:
             handler.close_connection = True
+            with contextlib.suppress(OSError):  # the client learns it now, not when the thread ends
+                handler.connection.shutdown(socket.SHUT_RDWR)
+            with self._cond:
+                self._hung_up += 1
+                self._cond.notify_all()
 
     def _fault(self, payload: Any) -> Reply | None:
         """The failure this request gets on purpose, if any: ``fail_next``'s, else
