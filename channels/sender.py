@@ -25,7 +25,9 @@ import apprise
 import muster.channels.outbox  # noqa: F401 - registers the outbox:// schema with Apprise
 from muster.channels.apprise_logging import tame_apprise_logging
 from muster.channels.http_answers import watching
+from muster.channels.http_sessions import KeptAlive
 from muster.channels.tls_contexts import share_smtp_certificates
+from muster.config.settings import Settings
 from muster.worker.core.config.masking import mask_text
 from muster.worker.core.rendering.render import RenderedMessage
 
@@ -36,6 +38,7 @@ _TRANSIENT_WORDS = re.compile(
     re.IGNORECASE,
 )
 _TRANSIENT_HTTP = {408, 425, 429}
+DEFAULT_CONNECTIONS: int = Settings.model_fields["send_threads"].default  # a worker passes its own
 _FORMATS = {
     "text": apprise.NotifyFormat.TEXT,
     "markdown": apprise.NotifyFormat.MARKDOWN,
@@ -78,19 +81,27 @@ def _on_the_calling_thread() -> apprise.AppriseAsset:
 
 class AppriseSender:
     """Sends through a fresh Apprise plugin object per send, with plugin throttling disabled,
-    on the calling thread (the sending pool's: :func:`_on_the_calling_thread`).
+    on the calling thread (the sending pool's: :func:`_on_the_calling_thread`), its HTTP
+    requests on kept-alive connections (:mod:`muster.channels.http_sessions`).
 
     The plugin is built from Apprise's parse of the URL, kept per URL; it goes in an Apprise
     container holding only it, for the send's own log entries; each thread reuses its
     container (emptied before each send), because building an Apprise object looks up its
-    translations on disk every time.
+    translations on disk every time. ``connections`` is how many sends can be on the wire at
+    once (the sending pool's threads): the idle connections kept per host.
     """
 
-    def __init__(self, secrets: frozenset[str] = frozenset(), timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        secrets: frozenset[str] = frozenset(),
+        timeout: float = 10.0,
+        connections: int = DEFAULT_CONNECTIONS,
+    ) -> None:
         self.secrets = secrets
         self.timeout = timeout
         self._containers = threading.local()
         self._asset = _on_the_calling_thread()
+        self._kept_alive = KeptAlive(per_host=connections)
         tame_apprise_logging()
         share_smtp_certificates()
 
@@ -122,7 +133,7 @@ class AppriseSender:
         targets = self._container()
         targets.add(plugin)
         try:
-            with watching() as answers:
+            with watching() as answers, self._kept_alive.sending():
                 result = targets.notify(
                     body=message.body or " ",
                     title=message.title,

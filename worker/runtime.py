@@ -48,7 +48,7 @@ def from_settings(settings: Settings) -> Runtime:
     return Runtime(
         database=database,
         config=config,
-        sender=AppriseSender(secrets=secrets),
+        sender=AppriseSender(secrets=secrets, connections=settings.send_threads),
         retry=retry_policy(settings),
         lease=timedelta(seconds=settings.lease_seconds),
         requeue_after=timedelta(seconds=settings.requeue_after),

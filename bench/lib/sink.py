@@ -129,7 +129,8 @@ class Sink:
 
     A POST is filed under the first match of ``key`` in its body (by default the incident id,
     which muster's pages and broadcasts all carry), anything else under its path (the ping
-    task's ``GET /ping/RUN/SEQ``).
+    task's ``GET /ping/RUN/SEQ``). It speaks HTTP/1.1 and keeps connections alive, as real
+    providers do.
     """
 
     def __init__(self, key: re.Pattern[bytes] = INCIDENT_ID, gauge: Gauge | None = None) -> None:
@@ -141,6 +142,11 @@ class Sink:
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
+            # HTTP/1.1, as providers speak it: a client may keep its connection for the next
+            # request (muster does; raw Apprise opens one a send). The answer goes out at once.
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)

@@ -135,14 +135,17 @@ def worker(beat: bool, concurrency: int, web: bool, loglevel: str) -> None:
         from muster.worker.web.server import serve_in_thread
 
         serve_in_thread("127.0.0.1", _port(), rt.settings)
+    from muster.worker.broker.consumed_marks import flush
     from muster.worker.deliveries.recorder import drain
 
     try:
         app.worker_main(argv)
     finally:
         # Tasks hand their sends to the sending pool and return, so Celery's warm shutdown
-        # does not wait for them: let those on the wire land and be recorded first.
+        # does not wait for them: let those on the wire land and be recorded first, and the
+        # embedded broker's consumed marks be written.
         drain(rt, DRAIN_SECONDS)
+        flush(rt, DRAIN_SECONDS)
 
 
 @click.command("beat")

@@ -7,12 +7,13 @@ deliveries.holder`), are taken.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import structlog
-from sqlalchemy import or_, update
+from sqlalchemy import Update, bindparam, or_, update
 from sqlalchemy.orm import Session
 
 from muster.worker.core.paging.deliveries import DeliveryStatus
@@ -61,9 +62,31 @@ def claim(
     dialect = session.get_bind().dialect.name
     key = holder(rt).current()
     rows = session.execute(
+        _claiming(dialect, holding=key is not None),
+        {
+            "claimed_ids": list(delivery_ids),
+            "claimed_at": now,
+            "claimed_until": now + rt.lease,
+            "claimed_by": key,
+        },
+    )
+    claimed = [Claimed(*row) for row in rows]
+    order = {delivery_id: index for index, delivery_id in enumerate(delivery_ids)}
+    claimed.sort(key=lambda row: order.get(row.id, 0))
+    return claimed
+
+
+@functools.cache
+def _claiming(dialect: str, holding: bool) -> Update:
+    """The claim's statement, built once per dialect and run with its values bound: building
+    it, the holder's lock subquery and all, cost more CPU than running it (0.45 ms a claim, a
+    few claims an incident). The bound names are no column's: an UPDATE would set a column
+    from a parameter of its name."""
+    now = bindparam("claimed_at", type_=DELIVERIES.c.lease_until.type)
+    return (
         update(DELIVERIES)
         .where(
-            DELIVERIES.c.id.in_(list(delivery_ids)),
+            DELIVERIES.c.id.in_(bindparam("claimed_ids", expanding=True)),
             or_(
                 DELIVERIES.c.status == DeliveryStatus.PENDING,
                 (DELIVERIES.c.status == DeliveryStatus.SENDING) & taken_over(dialect, now),
@@ -71,12 +94,11 @@ def claim(
         )
         .values(
             status=DeliveryStatus.SENDING,
-            lease_until=now + rt.lease,
-            holder=claimed_by(dialect, key),
+            lease_until=bindparam("claimed_until", type_=DELIVERIES.c.lease_until.type),
+            holder=claimed_by(
+                dialect,
+                bindparam("claimed_by", type_=DELIVERIES.c.holder.type) if holding else None,
+            ),
         )
         .returning(*_CLAIMED_COLUMNS)
     )
-    claimed = [Claimed(*row) for row in rows]
-    order = {delivery_id: index for index, delivery_id in enumerate(delivery_ids)}
-    claimed.sort(key=lambda row: order.get(row.id, 0))
-    return claimed

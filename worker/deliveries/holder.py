@@ -79,21 +79,27 @@ def held(key: ColumnElement[int | None]) -> ColumnElement[bool]:
     )
 
 
-def taken_over(dialect: str, now: datetime) -> ColumnElement[bool]:
+def taken_over(dialect: str, now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     """A ``sending`` delivery another worker may take: its lease ran out, or (PostgreSQL) the
-    process that claimed it holds its lock no more."""
+    process that claimed it holds its lock no more. ``now`` may be a bound parameter, for a
+    statement built once."""
     lapsed = DELIVERIES.c.lease_until < now
     if dialect != "postgresql":
         return lapsed
     return lapsed | (DELIVERIES.c.holder.is_not(None) & ~held(DELIVERIES.c.holder))
 
 
-def claimed_by(dialect: str, key: int | None) -> ColumnElement[int | None]:
+def claimed_by(
+    dialect: str, key: int | ColumnElement[int | None] | None
+) -> ColumnElement[int | None]:
     """The ``holder`` a claim records: ``key`` if its lock is held as the claim runs, else
-    null (the lease decides)."""
+    null (the lease decides). ``key`` may be a bound parameter, for a statement built once."""
     if dialect != "postgresql" or key is None:
         return literal(None, DELIVERIES.c.holder.type)
-    return case((held(literal(key)), key), else_=None)
+    bound: ColumnElement[int | None] = (
+        literal(key, DELIVERIES.c.holder.type) if isinstance(key, int) else key
+    )
+    return case((held(bound), bound), else_=None)
 
 
 class Holder:

@@ -1,6 +1,6 @@
 """The worker's Celery app: every task of the boundary registered on it, and the worker-process
 signals the tasks rely on (a forked pool process builds its own runtime; a task the embedded
-broker delivered is marked consumed once it ran)."""
+broker delivered is marked consumed once it ran, in batches)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from celery import Celery, Task
 from celery.signals import task_postrun, worker_process_init
 
 from muster.config.settings import Settings
+from muster.worker.broker import consumed_marks
 from muster.worker.broker import recovery as embedded_broker
 from muster.worker.broker.app import make_app
 from muster.worker.runtime import install, runtime
@@ -45,7 +46,7 @@ def register(app: Celery) -> None:
 @task_postrun.connect
 def _mark_consumed(task_id: str | None = None, sender: Task | None = None, **_: Any) -> None:
     if task_id and sender is not None and embedded_broker.active(sender.app):
-        embedded_broker.mark_consumed(runtime(), task_id)
+        consumed_marks.marks(runtime()).add(task_id)  # written in batches, off the task's thread
 
 
 @worker_process_init.connect

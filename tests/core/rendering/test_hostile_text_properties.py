@@ -285,3 +285,23 @@ def test_no_mention_comes_back_under_unicode_normalisation(rule: str, value: str
     escape, _formats = RULES[rule]
     normalised = unicodedata.normalize("NFKC", escape(value))
     assert not MENTION.search(normalised), normalised
+
+
+@given(value=st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E)))
+def test_printable_ascii_is_visible_as_it_is(value: str) -> None:
+    """What nearly every title and name is needs nothing dropped (and is not looked at
+    character by character)."""
+    assert escaping.visible(value) == value
+    assert escaping.visible(value, keep_lines=True) == value
+
+
+@given(value=st.text(alphabet=st.characters(max_codepoint=0x7F)), keep_lines=st.booleans())
+def test_ascii_controls_are_dropped_and_line_breaks_become_spaces(
+    value: str, keep_lines: bool
+) -> None:
+    """ASCII with control characters among it: every printable character kept in order, the
+    controls gone (line breaks and tabs as spaces, or line breaks as ``\\n`` if kept)."""
+    shown = escaping.visible(value, keep_lines=keep_lines)
+    assert all(char.isprintable() or (keep_lines and char == "\n") for char in shown)
+    printable = "".join(char for char in value if char.isprintable() and not char.isspace())
+    assert "".join(char for char in shown if not char.isspace()) == printable

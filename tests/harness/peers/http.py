@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ class RecordedRequest:
     json: Any
     status: int  # 0: the peer never answered (``Reply.hang``)
     received_at: float = 0.0  # time.monotonic() when the request arrived
+    connection: int = 0  # the client's port: one per TCP connection
 
     @property
     def accepted(self) -> bool:
@@ -71,9 +73,16 @@ class HttpPeer(Peer, Generic[MessageT]):
     (every request to a recipient, as :meth:`recipients` reads them, fails), :attr:`delay`
     (seconds to wait before answering each request), :meth:`set_down` / :meth:`set_up` (close
     the listening socket so connections are refused / bind the same port again).
+
+    It speaks HTTP/1.0, one request a connection, unless :attr:`keep_alive` (HTTP/1.1, as real
+    providers do: a connection serves request after request); :attr:`hang_up_when_idle` closes
+    a kept-alive connection after each answer without saying so, as a provider does with idle
+    connections (:meth:`wait_for_hang_ups` waits until it has).
     """
 
     service: ClassVar[str] = "HTTP"
+    keep_alive: bool = False
+    hang_up_when_idle: bool = False
 
     def __init__(self, delay: float = 0.0) -> None:
         """Prepare the peer; it listens once started (``with`` or ``start()``)."""
@@ -85,6 +94,7 @@ class HttpPeer(Peer, Generic[MessageT]):
         self._refused: dict[str, Reply] = {}
         self._each: tuple[Reply, ...] = ()
         self._seen: dict[str, int] = {}
+        self._hung_up = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -211,6 +221,16 @@ class HttpPeer(Peer, Generic[MessageT]):
         )
         return self.requests
 
+    def wait_for_hang_ups(self, count: int, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Wait until the peer closed ``count`` connections after answering
+        (``hang_up_when_idle``)."""
+        wait_until(
+            self._cond,
+            lambda: self._hung_up >= count,
+            timeout,
+            lambda: f"{self._hung_up} of {count} connections closed",
+        )
+
     # the API, for subclasses -----------------------------------------------------------------
 
     def respond(self, method: str, path: str, payload: Any) -> Reply:
@@ -257,6 +277,7 @@ class HttpPeer(Peer, Generic[MessageT]):
                     json=payload,
                     status=reply.status,
                     received_at=arrived,
+                    connection=handler.client_address[1],
                 )
             )
             self._cond.notify_all()
@@ -273,6 +294,13 @@ class HttpPeer(Peer, Generic[MessageT]):
                 handler.send_header(name, value)
             handler.end_headers()
             handler.wfile.write(reply.body)
+        if self.hang_up_when_idle:
+            handler.close_connection = True
+            with contextlib.suppress(OSError):  # the client learns it now, not when the thread ends
+                handler.connection.shutdown(socket.SHUT_RDWR)
+            with self._cond:
+                self._hung_up += 1
+                self._cond.notify_all()
 
     def _fault(self, payload: Any) -> Reply | None:
         """The failure this request gets on purpose, if any: ``fail_next``'s, else
@@ -302,7 +330,14 @@ def _handler_class(peer: HttpPeer[Any]) -> type[BaseHTTPRequestHandler]:
     """A request handler class bound to ``peer``."""
 
     class Handler(BaseHTTPRequestHandler):
-        """Hands every request to the peer; HTTP/1.0, so each connection carries one request."""
+        """Hands every request to the peer; HTTP/1.0, so each connection carries one request,
+        unless the peer keeps connections alive."""
+
+        def setup(self) -> None:
+            if peer.keep_alive:
+                self.protocol_version = "HTTP/1.1"
+                self.disable_nagle_algorithm = True  # a small answer is not held for an ACK
+            super().setup()
 
         def do_POST(self) -> None:
             peer._serve(self)

@@ -22,6 +22,7 @@ lines, from :func:`safe_url` and :func:`markdown_link`.
 
 from __future__ import annotations
 
+import functools
 import html as _html
 import re
 import unicodedata
@@ -75,7 +76,17 @@ TITLE_LOOKALIKES = str.maketrans(
 
 def visible(text: str, keep_lines: bool = False) -> str:
     """``text`` without control, bidi, invisible or private characters; line breaks become
-    spaces unless ``keep_lines`` (then they become ``\\n``)."""
+    spaces unless ``keep_lines`` (then they become ``\\n``).
+
+    Printable ASCII, what nearly every title and name is, has none of them: it is returned as
+    it is, without the look at each character (a fan-out renders each producer string once
+    per page: that look was two fifths of rendering a page)."""
+    if text.isascii() and text.isprintable():
+        return text
+    return _visible_by_character(text, keep_lines)
+
+
+def _visible_by_character(text: str, keep_lines: bool) -> str:
     kept = []
     for char in text:
         if char in _LINE_BREAKS or char in "\u2028\u2029":
@@ -90,6 +101,12 @@ def visible(text: str, keep_lines: bool = False) -> str:
 def one_line(text: str, limit: int | None = None) -> str:
     """Producer text as a single line: visible characters only, spaces collapsed, at most
     ``limit`` characters (cut with ``...``)."""
+    if len(text) <= KEPT_UP_TO:
+        return _one_line_kept(text, limit)
+    return _one_line(text, limit)
+
+
+def _one_line(text: str, limit: int | None) -> str:
     flat = _SPACES.sub(" ", visible(text)).strip()
     if limit is not None and len(flat) > limit:
         flat = flat[: max(limit - 3, 0)].rstrip() + "..."
@@ -104,8 +121,22 @@ def plain_block(text: str) -> str:
 
 def neutral(text: str) -> str:
     """The part of every rule: invisibles dropped, mentions, tags and auto-links broken."""
+    if len(text) <= KEPT_UP_TO:
+        return _neutral_kept(text)
+    return _neutral(text)
+
+
+def _neutral(text: str) -> str:
     text = visible(text, keep_lines=True).translate(NEUTRAL)
     return _WWW.sub("\\1\u2219", text.replace("://", "\u2236//"))
+
+
+# A fan-out renders the same producer strings (title, services, names) once per page, dozens
+# of times: the last few thousand short ones are kept, escaped, by the two rules every other
+# starts from (at most a few MB; a long text is escaped each time).
+KEPT_UP_TO = 512
+_neutral_kept = functools.lru_cache(maxsize=2048)(_neutral)
+_one_line_kept = functools.lru_cache(maxsize=2048)(_one_line)
 
 
 def text(value: str) -> str:
