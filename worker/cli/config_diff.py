@@ -12,19 +12,16 @@ import shutil
 import subprocess
 from datetime import timedelta
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
-from pydantic import ValidationError
 
-from muster.config.loader import LoadedConfig, load_config, load_text
-from muster.worker.cli.common import parse_at
 from muster.worker.cli.placeholders import PlaceholderEnviron
-from muster.worker.core.checks.diff.changes import RISKY, config_diff
-from muster.worker.core.checks.diff.report import FORMATS, diff_data, diff_markdown, diff_text
-from muster.worker.core.config.issues import ConfigError
-from muster.worker.core.intake.alerts import AlertWebhook
-from muster.worker.core.paging.duties import LONGEST
+from muster.worker.core.checks.diff import FORMATS, RISKY
+
+if TYPE_CHECKING:  # the engine is imported when a diff runs, not to list `muster config`
+    from muster.config.loader import LoadedConfig
+    from muster.worker.core.intake.alerts import AlertWebhook
 
 GIT = "git:"
 """The prefix of a side read from the repository: ``git:REF:PATH``."""
@@ -42,7 +39,7 @@ GIT = "git:"
 )
 @click.option(
     "--days",
-    type=click.IntRange(1, LONGEST.days),
+    type=click.IntRange(min=1),
     default=14,
     show_default=True,
     help="How many days of shifts to compare.",
@@ -76,6 +73,17 @@ def diff(
     OLD and NEW are files or git:REF:PATH (e.g. git:origin/main:routing.yaml). Exit status: 0
     nothing changes for people, 1 something does, 2 the edit brings a new risk or NEW is invalid.
     """
+    from muster.worker.cli.common import parse_at
+    from muster.worker.core.checks.diff.changes import config_diff
+    from muster.worker.core.checks.diff.report import (
+        diff_data,
+        diff_markdown,
+        diff_text,
+    )
+    from muster.worker.core.paging.duties import LONGEST
+
+    if days > LONGEST.days:
+        raise click.BadParameter(f"at most {LONGEST.days} days", param_hint="--days")
     before = _load(old)
     after = _load(new)
     moment = parse_at(start, after, "--from")
@@ -103,6 +111,9 @@ def _names(loaded: LoadedConfig) -> dict[str, str]:
 def _load(side: str) -> LoadedConfig:
     """Load one side with placeholders for unset ``${NAME}`` (a diff sends nothing, and CI has
     no secrets); an unreadable or invalid side is its errors and exit status 2."""
+    from muster.config.loader import load_config, load_text
+    from muster.worker.core.config.issues import ConfigError
+
     environ = PlaceholderEnviron(os.environ)
     try:
         if side.startswith(GIT):
@@ -119,6 +130,10 @@ def _load(side: str) -> LoadedConfig:
 def _bodies(folder: Path) -> list[tuple[str, AlertWebhook]]:
     """Every ``*.json`` webhook body in ``folder``, by name; one that is not a body is one line
     and exit status 2."""
+    from pydantic import ValidationError
+
+    from muster.worker.core.intake.alerts import AlertWebhook
+
     bodies = []
     for path in sorted(folder.glob("*.json")):
         try:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from muster.worker.core.checks.diff import CHANGED, RISKY, UNCHANGED
 from muster.worker.core.checks.diff.alerts import AlertChange, alert_changes
 from muster.worker.core.checks.diff.heartbeats import HeartbeatChange, heartbeat_changes
 from muster.worker.core.checks.diff.pages import PageChanges, page_changes
@@ -22,7 +23,6 @@ from muster.worker.core.config.issues import ConfigIssue
 from muster.worker.core.intake.alerts import AlertWebhook
 from muster.worker.core.paging.routing import Routing
 
-UNCHANGED, CHANGED, RISKY = 0, 1, 2
 """``muster config diff``'s exit statuses: nothing changes for people; something does; the edit
 brings a new risk (or the new side is invalid)."""
 

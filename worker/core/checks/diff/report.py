@@ -28,7 +28,6 @@ from muster.worker.core.config.issues import format_path
 from muster.worker.core.rendering import escaping
 from muster.worker.core.rendering.oncall import iso
 
-FORMATS = ("text", "markdown", "json")
 _NOTHING = "Nothing changes for people."
 _ABSENT = "(absent)"
 
