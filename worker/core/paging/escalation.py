@@ -10,6 +10,7 @@ the result and pages.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -86,19 +87,42 @@ def escalate(
 
 
 def escalation_timeline(routing: Routing, plan: PagePlan) -> tuple[EscalationStep, ...]:
-    """The pages that would follow if nobody acknowledged: each level resolved at its own instant.
+    """The pages that would follow if nobody acknowledged, in order of delay.
 
-    The dry run's view of what :func:`escalate` does one timer at a time: step k of a chain is
-    paged ``k × ack_within`` after the first page. Levels without ``ack_within`` never escalate.
+    The dry run's view (``muster route``, ``muster config diff``) of what the worker does: each
+    chain's timer fired again and again by :func:`unacknowledged`, through :func:`escalate`
+    itself, so the prediction cannot drift from the live escalation. Levels without
+    ``ack_within`` never escalate.
     """
     if plan.ack_within is None:
         return ()
     repeat = routing.config.escalation.repeat
-    steps = []
-    for chain in plan.escalations:
-        progress = ChainProgress(chain.role, chain.service, chain.rotations, chain.start_level)
-        for number in range(1, total_steps(progress, repeat) + 1):
-            at = plan.at + number * plan.ack_within
-            steps.append(step_at(routing, progress, number, plan.ack_within, at))
+    steps = [
+        step
+        for chain in plan.escalations
+        for step in unacknowledged(
+            routing,
+            ChainProgress(chain.role, chain.service, chain.rotations, chain.start_level),
+            plan.ack_within,
+            repeat,
+            plan.at,
+        )
+    ]
     steps.sort(key=lambda step: step.after)
     return tuple(steps)
+
+
+def unacknowledged(
+    routing: Routing, progress: ChainProgress, ack_within: timedelta, repeat: int, since: datetime
+) -> Iterator[EscalationStep]:
+    """Every step a chain first paged at ``since`` takes while nobody acknowledges: its timer
+    firing every ``ack_within`` until :func:`escalate` says it is exhausted. Each step is
+    resolved at the instant its timer fires, and its ``after`` is counted from ``since``: a gap
+    and the staffed level paged in its place share an instant."""
+    due = since + ack_within
+    while True:
+        decision = escalate(routing, progress, ack_within, repeat, due)
+        yield from (replace(step, after=due - since) for step in decision.steps)
+        if decision.next_due is None:
+            return
+        progress, due = decision.progress, decision.next_due
