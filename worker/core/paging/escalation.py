@@ -11,7 +11,7 @@ the result and pages.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from muster.worker.core.paging.keys import role_label
@@ -50,14 +50,15 @@ def total_steps(progress: ChainProgress, repeat: int) -> int:
 
 
 def step_at(
-    routing: Routing, progress: ChainProgress, number: int, ack_within: timedelta, at: datetime
+    routing: Routing, progress: ChainProgress, number: int, after: timedelta, at: datetime
 ) -> EscalationStep:
-    """Escalation step ``number`` (1 is the first after the initial page), resolved at ``at``."""
+    """Escalation step ``number`` (1 is the first after the initial page), resolved at ``at``,
+    ``after`` the first page."""
     depth = len(progress.rotations)
     index = progress.start_level + number
     rotation = progress.rotations[index % depth]
     return EscalationStep(
-        after=number * ack_within,
+        after=after,
         at=at,
         role=progress.role,
         service=progress.service,
@@ -69,21 +70,34 @@ def step_at(
 
 
 def escalate(
-    routing: Routing, progress: ChainProgress, ack_within: timedelta, repeat: int, now: datetime
+    routing: Routing,
+    progress: ChainProgress,
+    ack_within: timedelta,
+    repeat: int,
+    now: datetime,
+    since: datetime | None = None,
 ) -> EscalationDecision:
-    """The timer of an unacknowledged chain fired at ``now``: page the next staffed level."""
+    """The timer of an unacknowledged chain fired at ``now``: page the next staffed level.
+
+    Every empty level before it is passed in the same decision, at ``now``: a gap adds no
+    delay. ``since``: when the chain was first paged, for the steps' ``after`` (the dry run's);
+    without it, each step's number × ``ack_within``.
+    """
     limit = total_steps(progress, repeat)
     steps: list[EscalationStep] = []
     taken = progress.steps_taken
     while taken < limit:
         taken += 1
-        step = step_at(routing, progress, taken, ack_within, now)
+        after = taken * ack_within if since is None else now - since
+        step = step_at(routing, progress, taken, after, now)
         steps.append(step)
         if step.person is not None:
             break
-    after = replace(progress, steps_taken=taken)
+    climbed = ChainProgress(
+        progress.role, progress.service, progress.rotations, progress.start_level, taken
+    )
     next_due = now + ack_within if taken < limit else None
-    return EscalationDecision(steps=tuple(steps), progress=after, next_due=next_due)
+    return EscalationDecision(steps=tuple(steps), progress=climbed, next_due=next_due)
 
 
 def escalation_timeline(routing: Routing, plan: PagePlan) -> tuple[EscalationStep, ...]:
@@ -121,8 +135,8 @@ def unacknowledged(
     and the staffed level paged in its place share an instant."""
     due = since + ack_within
     while True:
-        decision = escalate(routing, progress, ack_within, repeat, due)
-        yield from (replace(step, after=due - since) for step in decision.steps)
+        decision = escalate(routing, progress, ack_within, repeat, due, since)
+        yield from decision.steps
         if decision.next_due is None:
             return
         progress, due = decision.progress, decision.next_due
