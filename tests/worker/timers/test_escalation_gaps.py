@@ -9,6 +9,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 
 from muster.worker.core.paging.plan import build_page_plan
@@ -24,9 +25,11 @@ from tests.harness.gapped_chains import (
     written,
 )
 from tests.harness.rotation_shapes import PROPERTY
-from tests.harness.runtimes import ONE_TRY, serve_config, stub_runtime
+from tests.harness.runtimes import BOTH_DATABASES, ONE_TRY, serve_config, stub_runtime
 from tests.harness.servers import scratch_database
 from tests.harness.timer_runs import declare_sev1, escalations, run_for
+
+pytestmark = pytest.mark.runtime(databases=BOTH_DATABASES)
 
 FIVE = timedelta(minutes=5)  # SEV1's ack_within in the demo
 
