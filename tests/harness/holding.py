@@ -19,7 +19,7 @@ from muster.worker.store.hold_models import HeldIncident
 from muster.worker.store.models import Delivery, TimelineEntry, Timer
 from muster.worker.timers.scan import scan
 from tests.harness.configs import DEMO
-from tests.harness.runtimes import clock
+from tests.harness.runtimes import clock, serve_config
 from tests.harness.timer_runs import MINUTE
 
 # The demo at WEDNESDAY_NOON (2026-11-25 12:00, Dublin on GMT): a window from 11:00 to 13:00.
@@ -52,11 +52,7 @@ def hold(
         document["maintenance"] = {"windows": windows}
     if heartbeats:
         document["heartbeats"] = heartbeats
-    fresh = rt.config.path.with_suffix(".new")
-    fresh.write_text(yaml.safe_dump(document, sort_keys=False))
-    fresh.replace(rt.config.path)  # a new inode: the reload cannot miss it
-    rt.config.current()
-    assert rt.config.last_error is None, rt.config.last_error
+    serve_config(rt, document)
 
 
 def beat_for(rt: Runtime, minutes: int) -> None:

@@ -8,6 +8,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from muster.channels.retry import RetryPolicy
 from muster.channels.sender import SendResult
@@ -69,3 +72,12 @@ def clock(rt: Runtime) -> ManualClock:
     """The manual clock of a runtime :func:`stub_runtime` made, to set or advance."""
     assert isinstance(rt.clock, ManualClock)
     return rt.clock
+
+
+def serve_config(rt: Runtime, document: dict[str, Any]) -> None:
+    """Serve ``document`` as ``rt``'s config from the next read on, as an ops edit would be."""
+    fresh = rt.config.path.with_suffix(".new")
+    fresh.write_text(yaml.safe_dump(document, sort_keys=False))
+    fresh.replace(rt.config.path)  # a new inode: the reload cannot miss it
+    rt.config.current()
+    assert rt.config.last_error is None, rt.config.last_error

@@ -17,6 +17,8 @@ from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import parse
 from muster.worker.runtime import Runtime
 from tests.harness.declarations import CHECKOUT, SEARCH
+from tests.harness.gapped_chains import EMPTY_MIDDLE, gapped_demo
+from tests.harness.runtimes import serve_config
 
 # The listing ages incidents by the real clock.
 pytestmark = [pytest.mark.runtime(databases=["sqlite", "postgresql"]), pytest.mark.wallclock]
@@ -62,6 +64,19 @@ def test_an_open_incident_shows_who_was_paged_who_acknowledged_and_the_next_step
     assert commander["due_at"] == "2026-11-25T12:05:00Z"
     assert (commander["rotation"], commander["person"]) == ("eng-managers", "laura")
     assert "sme:payments-api" not in steps  # heidi's acknowledgement stopped her chain
+
+
+def test_the_next_step_past_an_empty_level_names_the_level_paged_in_its_place(
+    rt: Runtime,
+) -> None:
+    """Commanders, an empty rotation, then eng managers: at 12:05 Laura is paged at once."""
+    serve_config(rt, gapped_demo(EMPTY_MIDDLE))
+    declare(rt, CHECKOUT, "m-1")
+    (incident,) = listed(rt)
+    steps = {step["role"]: step for step in incident["next_escalations"]}
+    commander = steps["incident_commander"]
+    assert commander["due_at"] == "2026-11-25T12:05:00Z"
+    assert (commander["rotation"], commander["person"]) == ("eng-managers", "laura")
 
 
 def test_the_text_is_one_visible_line_per_fact_whatever_the_producer_wrote(rt: Runtime) -> None:

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from muster.worker.cli import cli
 from tests.harness.configs import DEMO, EXAMPLE, EXAMPLE_ENV
+from tests.harness.gapped_chains import EMPTY_MIDDLE, gapped_demo
 
 # Without --at the dry run asks the real clock.
 pytestmark = pytest.mark.wallclock
@@ -35,6 +36,19 @@ class TestRouteText:
         assert "SME payments-api: sms, email, chat" in out
         assert "if nobody acknowledges within 5m" in out
         assert "+5m     12:05  Incident commander -> eng-managers: Laura Diaz (laura)" in out
+
+    def test_an_empty_level_is_passed_at_once(self, tmp_path: Any) -> None:
+        """Commanders, an empty rotation, then eng managers: the gap and Laura both at +5m, as
+        the worker pages them — a level with nobody on call adds no delay."""
+        config = tmp_path / "routing.yaml"
+        config.write_text(yaml.safe_dump(gapped_demo(EMPTY_MIDDLE)))
+        result = run(*SEV1_PAYMENTS, "--at", "2026-11-25T12:00:00Z", "--config", str(config))
+        assert result.exit_code == 0, result.output
+        commander = [line for line in result.output.splitlines() if "Incident commander ->" in line]
+        assert commander == [
+            "  +5m     12:05  Incident commander -> nobody: NOBODY on call",
+            "  +5m     12:05  Incident commander -> eng-managers: Laura Diaz (laura)",
+        ]
 
     def test_shows_the_limits_the_pages_count_against(self, tmp_path: Any) -> None:
         """Per kind, a person's own where it differs, and the first page that is never held."""

@@ -10,7 +10,8 @@ the result and pages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from muster.worker.core.paging.keys import role_label
@@ -49,14 +50,15 @@ def total_steps(progress: ChainProgress, repeat: int) -> int:
 
 
 def step_at(
-    routing: Routing, progress: ChainProgress, number: int, ack_within: timedelta, at: datetime
+    routing: Routing, progress: ChainProgress, number: int, after: timedelta, at: datetime
 ) -> EscalationStep:
-    """Escalation step ``number`` (1 is the first after the initial page), resolved at ``at``."""
+    """Escalation step ``number`` (1 is the first after the initial page), resolved at ``at``,
+    ``after`` the first page."""
     depth = len(progress.rotations)
     index = progress.start_level + number
     rotation = progress.rotations[index % depth]
     return EscalationStep(
-        after=number * ack_within,
+        after=after,
         at=at,
         role=progress.role,
         service=progress.service,
@@ -68,37 +70,73 @@ def step_at(
 
 
 def escalate(
-    routing: Routing, progress: ChainProgress, ack_within: timedelta, repeat: int, now: datetime
+    routing: Routing,
+    progress: ChainProgress,
+    ack_within: timedelta,
+    repeat: int,
+    now: datetime,
+    since: datetime | None = None,
 ) -> EscalationDecision:
-    """The timer of an unacknowledged chain fired at ``now``: page the next staffed level."""
+    """The timer of an unacknowledged chain fired at ``now``: page the next staffed level.
+
+    Every empty level before it is passed in the same decision, at ``now``: a gap adds no
+    delay. ``since``: when the chain was first paged, for the steps' ``after`` (the dry run's);
+    without it, each step's number × ``ack_within``.
+    """
     limit = total_steps(progress, repeat)
     steps: list[EscalationStep] = []
     taken = progress.steps_taken
     while taken < limit:
         taken += 1
-        step = step_at(routing, progress, taken, ack_within, now)
+        after = taken * ack_within if since is None else now - since
+        step = step_at(routing, progress, taken, after, now)
         steps.append(step)
         if step.person is not None:
             break
-    after = replace(progress, steps_taken=taken)
+    climbed = ChainProgress(
+        progress.role, progress.service, progress.rotations, progress.start_level, taken
+    )
     next_due = now + ack_within if taken < limit else None
-    return EscalationDecision(steps=tuple(steps), progress=after, next_due=next_due)
+    return EscalationDecision(steps=tuple(steps), progress=climbed, next_due=next_due)
 
 
 def escalation_timeline(routing: Routing, plan: PagePlan) -> tuple[EscalationStep, ...]:
-    """The pages that would follow if nobody acknowledged: each level resolved at its own instant.
+    """The pages that would follow if nobody acknowledged, in order of delay.
 
-    The dry run's view of what :func:`escalate` does one timer at a time: step k of a chain is
-    paged ``k × ack_within`` after the first page. Levels without ``ack_within`` never escalate.
+    The dry run's view (``muster route``, ``muster config diff``) of what the worker does: each
+    chain's timer fired again and again by :func:`unacknowledged`, through :func:`escalate`
+    itself, so the prediction cannot drift from the live escalation. Levels without
+    ``ack_within`` never escalate.
     """
     if plan.ack_within is None:
         return ()
     repeat = routing.config.escalation.repeat
-    steps = []
-    for chain in plan.escalations:
-        progress = ChainProgress(chain.role, chain.service, chain.rotations, chain.start_level)
-        for number in range(1, total_steps(progress, repeat) + 1):
-            at = plan.at + number * plan.ack_within
-            steps.append(step_at(routing, progress, number, plan.ack_within, at))
+    steps = [
+        step
+        for chain in plan.escalations
+        for step in unacknowledged(
+            routing,
+            ChainProgress(chain.role, chain.service, chain.rotations, chain.start_level),
+            plan.ack_within,
+            repeat,
+            plan.at,
+        )
+    ]
     steps.sort(key=lambda step: step.after)
     return tuple(steps)
+
+
+def unacknowledged(
+    routing: Routing, progress: ChainProgress, ack_within: timedelta, repeat: int, since: datetime
+) -> Iterator[EscalationStep]:
+    """Every step a chain first paged at ``since`` takes while nobody acknowledges: its timer
+    firing every ``ack_within`` until :func:`escalate` says it is exhausted. Each step is
+    resolved at the instant its timer fires, and its ``after`` is counted from ``since``: a gap
+    and the staffed level paged in its place share an instant."""
+    due = since + ack_within
+    while True:
+        decision = escalate(routing, progress, ack_within, repeat, due, since)
+        yield from decision.steps
+        if decision.next_due is None:
+            return
+        progress, due = decision.progress, decision.next_due

@@ -96,7 +96,7 @@ class EscalationChain:
 class EscalationStep:
     """One future page of an escalation, should nobody acknowledge before it."""
 
-    after: timedelta
+    after: timedelta  # since the first page (a live step: its number × ack_within)
     at: datetime
     role: str
     service: str | None

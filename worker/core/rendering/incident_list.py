@@ -15,7 +15,7 @@ from typing import Any
 
 from muster.worker.core.config.durations import format_duration
 from muster.worker.core.decisions.timer_state import ChainState
-from muster.worker.core.paging.escalation import step_at, total_steps
+from muster.worker.core.paging.escalation import escalate, total_steps
 from muster.worker.core.paging.routing import Routing, RoutingError
 from muster.worker.core.rendering.escaping import one_line
 from muster.worker.core.rendering.listing import role_title
@@ -56,7 +56,8 @@ class OpenIncident:
 
 def next_step(routing: Routing, severity: str, chain: dict[str, Any], due_at: datetime) -> NextStep:
     """What a pending escalation timer (its stored ``chain``) pages when it fires at
-    ``due_at``, as far as the served config can say."""
+    ``due_at``, as far as the served config can say: what :func:`escalate` decides then, so an
+    empty next level names the staffed one paged in its place."""
     state = ChainState.from_data(chain)
     try:
         ack_within = routing.level(severity).level.ack_within
@@ -69,7 +70,8 @@ def next_step(routing: Routing, severity: str, chain: dict[str, Any], due_at: da
         return NextStep(state.label, due_at)
     if any(rotation not in routing.rotations for rotation in progress.rotations):
         return NextStep(state.label, due_at)
-    step = step_at(routing, progress, progress.steps_taken + 1, ack_within, due_at)
+    decision = escalate(routing, progress, ack_within, routing.config.escalation.repeat, due_at)
+    step = decision.steps[-1]  # the staffed level, or the last gap when none is
     return NextStep(state.label, due_at, step.rotation, step.person, step.round > 0)
 
 

@@ -78,6 +78,37 @@ class TestChains:
         )
         assert diff.pages.first == ()
 
+    def test_an_empty_level_inserted_before_the_managers_moves_no_page(self) -> None:
+        """A level with nobody on call adds no delay: the managers are still paged at +5m."""
+        old_document = document_with()
+        old_document["escalation"] = {"repeat": 0}
+        old_document["rotations"]["nobody"] = {"members": []}
+        new_document = copy.deepcopy(old_document)
+        new_document["roles"]["commander"]["escalate_to"] = ["nobody", "managers"]
+        diff = config_diff(routing_of(old_document), routing_of(new_document), MONDAY, FORTNIGHT)
+        assert diff.pages.chains == ()
+
+    def test_a_middle_level_emptied_pages_the_next_level_sooner(self) -> None:
+        """Commanders, leads, managers: leads emptied, the managers are paged at +5m, not +10m."""
+        old_document = document_with()
+        old_document["escalation"] = {"repeat": 0}
+        old_document["rotations"]["leads"] = {"members": ["eve"]}
+        old_document["roles"]["commander"]["escalate_to"] = ["leads", "managers"]
+        new_document = copy.deepcopy(old_document)
+        new_document["rotations"]["leads"]["members"] = []
+        diff = config_diff(routing_of(old_document), routing_of(new_document), MONDAY, FORTNIGHT)
+        commander = {
+            (c.after, c.lost, c.gained)
+            for c in diff.pages.chains
+            if (c.service, c.role) == ("api", "commander")
+        }
+        dan = (("dan", "chat"), ("dan", "email"))
+        eve = (("eve", "chat"), ("eve", "email"))
+        assert commander == {
+            (timedelta(minutes=5), eve, dan),
+            (timedelta(minutes=10), dan, ()),
+        }
+
     def test_an_escalation_that_crosses_a_moved_handoff_changes_ack_within_before_it(
         self,
     ) -> None:
