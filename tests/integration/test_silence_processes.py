@@ -1,16 +1,19 @@
-"""``muster silence`` against a running deployment: a worker and two beats on each broker (with
-SQLite, and on the embedded broker with PostgreSQL too, where the two beats' scans run
-concurrently), the demo config delivering to its outbox file. A silence added by the CLI is
-announced to its rooms once, and its expiry once, however many scans the two beats run."""
+"""Holds announced by a running deployment: a worker and two beats on each broker (with SQLite,
+and on the embedded broker with PostgreSQL too, where the two beats' scans run concurrently),
+the demo config delivering to its outbox file. A silence added by the CLI (``muster silence``)
+is announced to its rooms once, and its expiry once; a maintenance window of the config, its
+start once and its end once; however many scans the two beats run."""
 
 from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.harness.configs import DEMO
 from tests.harness.muster_processes import (
@@ -84,4 +87,42 @@ def assert_announced_once(tmp_path: Path, env: dict[str, str]) -> None:
     assert len([r for r in records if r["title"].startswith(ended)]) == 2
     assert "was expired at" in titled(tmp_path, ended)[0]["body"]
     assert "by alice" in titled(tmp_path, ended)[0]["body"]
+    assert len(records) == 4
+
+
+@pytest.mark.parametrize(("broker", "database"), DEPLOYMENTS)
+def test_a_window_of_the_config_is_announced_at_its_start_once_and_at_its_end_once(
+    tmp_path: Path, broker: str, database: str
+) -> None:
+    queue = fresh_queue()
+    starts = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=2)
+    document = yaml.safe_load(DEMO.read_text())
+    window = {
+        "reason": "failover",
+        "scope": {"services": ["payments-api"]},
+        "start": starts.isoformat(),
+        "end": (starts + timedelta(seconds=15)).isoformat(),
+    }
+    document["maintenance"] = {"windows": {"db-failover": window}}
+    config = tmp_path / "windowed.yaml"
+    config.write_text(yaml.safe_dump(document, sort_keys=False))
+    with scratch_database(database, tmp_path) as url:
+        env = worker_environment(tmp_path, config, broker_url(broker, tmp_path), url, queue)
+        purge(env.get("MUSTER_BROKER_URL"), queue)
+        worker = MusterWorker(tmp_path, env, beat=False).start()
+        beats = [MusterBeat(tmp_path, env, name=f"beat-{n}").start() for n in (1, 2)]
+        try:
+            started = "Maintenance window db-failover: pages held"
+            wait_until(lambda: len(titled(tmp_path, started)) == 2, timeout=30)
+            ended = "Maintenance window db-failover ended"
+            wait_until(lambda: len(titled(tmp_path, ended)) == 2, timeout=40)
+            time.sleep(3)  # six more scans of each beat (MUSTER_SCAN_EVERY=0.5): nothing again
+        finally:
+            for process in (*beats, worker):
+                process.stop()
+    records = outbox(tmp_path)
+    assert sorted(r["to"] for r in records if r["title"] == started) == [
+        "incidents",
+        "payments-incidents",
+    ]
     assert len(records) == 4
