@@ -109,6 +109,25 @@ def test_two_scans_at_once_announce_once(rt: Runtime) -> None:
     assert announced(rt, "started") == ROOMS
 
 
+def test_a_scan_that_dies_before_its_commit_leaves_the_announcement_to_the_next(
+    rt: Runtime,
+) -> None:
+    """As a beat killed mid-scan: its claim and deliveries roll back together."""
+    hold(rt, failover=FAILOVER)
+    clock(rt).advance(5 * MINUTE)
+    routing = rt.config.current().routing
+
+    def killed_after_claiming() -> None:
+        with rt.database.transaction() as session:
+            assert len(announce_at(session, routing, clock(rt).now())) == 2
+            raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        killed_after_claiming()
+    assert announced(rt, "started") == []
+    assert len(scan_at(rt, 0.5)) == 2
+
+
 def test_a_start_seen_within_fifteen_minutes_is_still_announced(rt: Runtime) -> None:
     hold(rt, failover=FAILOVER)
     assert len(scan_at(rt, 5 + 14)) == 2
