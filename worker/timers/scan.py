@@ -67,6 +67,7 @@ def scan(rt: Runtime, batch: int = 100, limit: int = 2_000) -> list[int]:
             break
     # Escalations first: a page they hold joins a digest due now rather than the next one.
     digests = fire_digests(rt, batch)
+    # Then the holds' announcements to the rooms and their authors, each claimed once.
     return created + digests + announce_silences(rt) + announce_windows(rt)
 
 
