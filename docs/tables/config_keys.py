@@ -124,6 +124,8 @@ MEANINGS = {
     "limits.kinds.KIND": "`{max, per}` for one contact kind (built in: sms and voice 5/15m)",
     "limits.people.PERSON.KIND": "one person's own limit for one kind",
     "maintenance.max_length": "the longest a window may last (a longer one is an error)",
+    "maintenance.remind_after": "a window occurrence longer than this reminds the window's "
+    "`author`, once, when it has held this long",
     "maintenance.silence_max_length": "the longest a silence may last (`muster silence add`, "
     "`POST /v1/silences`: a longer one is refused)",
     "maintenance.silence_remind_after": "a silence longer than this reminds its author (a "

@@ -9,9 +9,11 @@ by several scanners at once when a test asks (the scan's safety rests on databas
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from muster.worker.holds.scan import scan_holds
 from muster.worker.runtime import Runtime
@@ -65,3 +67,20 @@ def summaries(rt: Runtime) -> list[Delivery]:
                 select(Delivery).where(Delivery.kind == "summaries").order_by(Delivery.id)
             )
         )
+
+
+def scan_while_claimed(
+    rt: Runtime, claim: Callable[[Session], list[int]]
+) -> tuple[list[int], list[int]]:
+    """Run ``claim`` in a transaction left open while a whole scan starts in another thread:
+    what the claim wrote, and what that scan wrote (it waits on the claim's rows, or on
+    SQLite's write lock, until the claim commits)."""
+    found: list[list[int]] = []
+    with rt.database.transaction() as session:
+        mine = claim(session)
+        other = threading.Thread(target=lambda: found.append(scan(rt)))
+        other.start()
+        other.join(timeout=0.5)  # it waits on the claim (or the write lock) meanwhile
+    other.join()
+    [theirs] = found
+    return mine, theirs

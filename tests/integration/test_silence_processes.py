@@ -1,16 +1,19 @@
-"""``muster silence`` against a running deployment: a worker and two beats on each broker (with
-SQLite, and on the embedded broker with PostgreSQL too, where the two beats' scans run
-concurrently), the demo config delivering to its outbox file. A silence added by the CLI is
-announced to its rooms once, and its expiry once, however many scans the two beats run."""
+"""Holds announced by a running deployment: a worker and two beats on each broker (with SQLite,
+and on the embedded broker with PostgreSQL too, where the two beats' scans run concurrently),
+the demo config delivering to its outbox file. A silence added by the CLI (``muster silence``)
+is announced to its rooms once, and its expiry once; a maintenance window of the config, its
+start once and its end once; however many scans the two beats run."""
 
 from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.harness.configs import DEMO
 from tests.harness.muster_processes import (
@@ -85,3 +88,51 @@ def assert_announced_once(tmp_path: Path, env: dict[str, str]) -> None:
     assert "was expired at" in titled(tmp_path, ended)[0]["body"]
     assert "by alice" in titled(tmp_path, ended)[0]["body"]
     assert len(records) == 4
+
+
+@pytest.mark.parametrize(("broker", "database"), DEPLOYMENTS)
+def test_a_window_of_the_config_is_announced_at_its_start_once_and_at_its_end_once(
+    tmp_path: Path, broker: str, database: str
+) -> None:
+    """The window is added to the config once the processes are up (as an ops edit, read
+    within a second), starting two seconds on and lasting eight: however slow the start-up."""
+    queue = fresh_queue()
+    config = tmp_path / "routing.yaml"
+    config.write_text(DEMO.read_text())
+    with scratch_database(database, tmp_path) as url:
+        env = worker_environment(tmp_path, config, broker_url(broker, tmp_path), url, queue)
+        purge(env.get("MUSTER_BROKER_URL"), queue)
+        worker = MusterWorker(tmp_path, env, beat=False).start()
+        beats = [MusterBeat(tmp_path, env, name=f"beat-{n}").start() for n in (1, 2)]
+        try:
+            add_window(config, datetime.now(UTC) + timedelta(seconds=2), timedelta(seconds=8))
+            started = "Maintenance window db-failover: pages held"
+            wait_until(lambda: len(titled(tmp_path, started)) == 2, timeout=30)
+            ended = "Maintenance window db-failover ended"
+            wait_until(lambda: len(titled(tmp_path, ended)) == 2, timeout=30)
+            time.sleep(3)  # six more scans of each beat (MUSTER_SCAN_EVERY=0.5): nothing again
+        finally:
+            for process in (*beats, worker):
+                process.stop()
+    records = outbox(tmp_path)
+    assert sorted(r["to"] for r in records if r["title"] == started) == [
+        "incidents",
+        "payments-incidents",
+    ]
+    assert len(records) == 4
+
+
+def add_window(config: Path, starts: datetime, length: timedelta) -> None:
+    """Rewrite ``config`` with the window db-failover on payments-api (a new inode, as an
+    editor's save: the processes' reload cannot miss it)."""
+    document = yaml.safe_load(config.read_text())
+    window = {
+        "reason": "failover",
+        "scope": {"services": ["payments-api"]},
+        "start": starts.replace(microsecond=0).isoformat(),
+        "end": (starts + length).replace(microsecond=0).isoformat(),
+    }
+    document["maintenance"] = {"windows": {"db-failover": window}}
+    fresh = config.with_suffix(".new")
+    fresh.write_text(yaml.safe_dump(document, sort_keys=False))
+    fresh.replace(config)

@@ -26,6 +26,7 @@ from muster.worker.timers.escalation import fire_escalation
 from muster.worker.timers.reminder import fire_reminder
 from muster.worker.timers.silences import announce_silences
 from muster.worker.timers.summary import fire_summary
+from muster.worker.timers.windows import announce_windows
 
 log = structlog.get_logger("muster.timers")
 
@@ -65,7 +66,9 @@ def scan(rt: Runtime, batch: int = 100, limit: int = 2_000) -> list[int]:
         if len(timers) < batch:
             break
     # Escalations first: a page they hold joins a digest due now rather than the next one.
-    return created + fire_digests(rt, batch) + announce_silences(rt)
+    digests = fire_digests(rt, batch)
+    # Then the holds' announcements to the rooms and their authors, each claimed once.
+    return created + digests + announce_silences(rt) + announce_windows(rt)
 
 
 def _fire_batch(

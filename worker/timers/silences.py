@@ -15,13 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from muster.worker.core.decisions.silences import Silence
-from muster.worker.core.paging.deliveries import DeliveryPurpose, DeliveryStatus
 from muster.worker.core.paging.keys import silence_delivery_key, silence_delivery_reason
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.rendering.render import RenderedMessage
@@ -35,8 +33,8 @@ from muster.worker.core.rendering.silence_announcements import (
     reminder_message,
     silence_rooms,
 )
+from muster.worker.deliveries.announcements import write_announcements
 from muster.worker.runtime import Runtime
-from muster.worker.store.models import DELIVERIES
 from muster.worker.store.silence_rows import SilenceRow
 from muster.worker.store.silences import silence_of
 
@@ -124,30 +122,12 @@ def _write(
     person: str | None = None,
 ) -> list[int]:
     """A delivery per room (or, with ``person``, per contact kind of theirs)."""
-    purpose = DeliveryPurpose.BROADCAST if person is None else DeliveryPurpose.REMINDER
-    values: list[dict[str, Any]] = [
-        {
-            "key": silence_delivery_key(silence.id, event, destination),
-            "incident_id": None,
-            "purpose": purpose,
-            "reason": silence_delivery_reason(event),
-            "person": person,
-            "kind": destination,
-            "requested_kind": None,
-            "page": None,
-            "title": message.title,
-            "body": message.body,
-            "body_format": message.body_format,
-            "status": DeliveryStatus.PENDING,
-            "attempts": 0,
-            "created_at": now,
-            "lease_until": now,
-        }
-        for destination in destinations
-    ]
-    if not values:
-        return []
-    inserted = session.scalars(
-        insert(DELIVERIES).returning(DELIVERIES.c.id, sort_by_parameter_order=True), values
+    return write_announcements(
+        session,
+        lambda destination: silence_delivery_key(silence.id, event, destination),
+        silence_delivery_reason(event),
+        message,
+        destinations,
+        now,
+        person,
     )
-    return list(inserted)

@@ -19,7 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from muster.worker.core.config.maintenance import HoldScope
+from muster.worker.core.decisions.holds import Hold
 from muster.worker.core.decisions.storm import Folded
+from muster.worker.core.decisions.window_edges import Announced, Ending
 from muster.worker.core.paging.incident import Incident
 from muster.worker.core.paging.plan import build_page_plan
 from muster.worker.core.paging.routing import Routing
@@ -42,6 +45,11 @@ from muster.worker.core.rendering.summary import (
     render_reminder,
 )
 from muster.worker.core.rendering.unreachable import FailedPage, unreachable_message
+from muster.worker.core.rendering.window_announcements import (
+    ended_message,
+    reminder_message,
+    started_message,
+)
 from tests.harness.configs import WEDNESDAY_NOON
 from tests.harness.inert import (
     MENTION,
@@ -205,7 +213,25 @@ def messages(routing: Routing, incident: Incident, text: str) -> dict[str, Rende
     for kind in RENDERED_BY_KIND:
         cause = released((f"window {text}",))
         found[f"release digest {kind}"] = render_digest(kind, routing, folded, DIGEST_ACK, cause)
+    found.update(window_announcements(routing, text))
     return found
+
+
+def window_announcements(routing: Routing, text: str) -> dict[str, RenderedMessage]:
+    """A window's start, early end and reminder, every one of its strings ``text`` (the
+    config's names are checked, but the rendering does not count on it)."""
+    scope = HoldScope.model_construct(
+        services=[text], severities=[text], match={text: text}, match_re={text: text}
+    )
+    ends = AT + timedelta(hours=20)
+    hold = Hold("window", text, text, scope, AT, ends, author=text)
+    ending = Ending(Announced(text, AT, ends, text, (text,)), AT + timedelta(hours=1), early=True)
+    zone = routing.config.zone
+    return {
+        "window started": started_message(hold, zone),
+        "window ended": ended_message(ending, zone),
+        "window reminder": reminder_message(hold, AT + timedelta(hours=13), zone),
+    }
 
 
 @given(incident=incidents, text=hostile)

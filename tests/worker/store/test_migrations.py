@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import IntegrityError
 
 from muster.channels.retry import RetryPolicy
 from muster.worker.incidents.dead_letters import dead_letter
@@ -100,5 +101,29 @@ def test_0016_goes_down_and_up_again_with_the_silences(old_url: str) -> None:
         command.upgrade(alembic_config(old_url), "head")
         with engine.connect() as connection:
             assert connection.execute(text("SELECT count(*) FROM silences")).scalar() == 0
+    finally:
+        engine.dispose()
+
+
+def test_0017_goes_down_and_up_again_with_the_window_edges(old_url: str) -> None:
+    """Going back below 0017 drops the window edges announced (and only them); going up again
+    works, and an edge is still unique per window, occurrence start and edge."""
+    command.upgrade(alembic_config(old_url), "head")
+    engine = create_engine(old_url)
+    edge = text(
+        "INSERT INTO window_edges (window_name, starts_at, edge, ends_at, reason, rooms,"
+        " announced_at) VALUES ('failover', '2026-11-25 12:00:00', 'started',"
+        " '2026-11-25 13:00:00', 'r', '[]', '2026-11-25 12:00:00')"
+    )
+    try:
+        with engine.begin() as connection:
+            connection.execute(edge)
+        command.downgrade(alembic_config(old_url), "0016")
+        command.upgrade(alembic_config(old_url), "head")
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM window_edges")).scalar() == 0
+            connection.execute(edge)
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(edge)
     finally:
         engine.dispose()

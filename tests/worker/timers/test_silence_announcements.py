@@ -4,7 +4,6 @@ two at once."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -19,6 +18,7 @@ from muster.worker.store.models import Delivery, TimelineEntry
 from muster.worker.timers.scan import scan
 from muster.worker.timers.silences import _announce
 from tests.harness.runtimes import BOTH_DATABASES, RecordingSender, clock
+from tests.harness.timer_runs import scan_while_claimed
 
 pytestmark = pytest.mark.runtime(databases=BOTH_DATABASES)
 
@@ -130,13 +130,7 @@ def test_two_scans_at_once_announce_once(rt: Runtime) -> None:
     silence = added(rt)
     routing = rt.config.current().routing
     now = clock(rt).now()
-    found: list[list[int]] = []
-    with rt.database.transaction() as session:
-        mine = _announce(session, routing, silence, now)
-        other = threading.Thread(target=lambda: found.append(scan(rt)))
-        other.start()
-        other.join(timeout=0.5)  # it waits on the claim (or the write lock) meanwhile
-    other.join()
+    mine, theirs = scan_while_claimed(rt, lambda session: _announce(session, routing, silence, now))
     assert len(mine) == 2
-    assert found == [[]]
+    assert theirs == []
     assert len(announcements(rt)) == 2

@@ -16,7 +16,9 @@ for the night's work (a reindex, a failover and its morning after) without a con
 anything longer is planned work, which belongs in a reviewed window. Every silence has an
 expiry within it, so a forgotten one (Alertmanager's post-mortem theme) is gone by the next
 day's shift. A silence longer than ``silence_remind_after`` (12 hours: longer than a night)
-reminds its author, once, that it still holds, when it has held that long.
+reminds its author, once, that it still holds, when it has held that long. A window occurrence
+longer than ``remind_after`` (12 hours too) reminds the window's ``author`` the same way: a
+window is reviewed before it starts, but the work it was planned for may be over early.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ NOTHING: OnEnd = "nothing"
 MAX_LENGTH = timedelta(days=3)
 SILENCE_MAX_LENGTH = timedelta(days=1)
 SILENCE_REMIND_AFTER = timedelta(hours=12)
+REMIND_AFTER = timedelta(hours=12)
 
 
 class HoldScope(LabelMatchers):
@@ -120,9 +123,11 @@ class Window(Strict):
 
 
 class Maintenance(Strict):
-    """Every planned window, the longest one may last, and the longest a silence may."""
+    """Every planned window, the longest one (and a silence) may last, and when a long one
+    (or a long silence) reminds its author."""
 
     max_length: Duration = MAX_LENGTH
     silence_max_length: Duration = SILENCE_MAX_LENGTH
     silence_remind_after: Duration = SILENCE_REMIND_AFTER
+    remind_after: Duration = REMIND_AFTER
     windows: dict[Name, Window] = Field(default_factory=dict)

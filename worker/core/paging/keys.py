@@ -40,6 +40,17 @@ def silence_delivery_reason(event: str) -> str:
     return f"silence:{event}"
 
 
+def window_delivery_key(name: str, starts: datetime, edge: str, destination: str) -> str:
+    """One announcement of window ``name``'s occurrence starting at ``starts`` (``edge``:
+    started, ended, reminder) to one room or person-and-kind: a delivery about no incident."""
+    return f"window:{name}:{starts.isoformat()}:{edge}:{destination}"
+
+
+def window_delivery_reason(edge: str) -> str:
+    """The reason of a window's announcements of ``edge``."""
+    return f"window:{edge}"
+
+
 def joined_reason(joining: str) -> str:
     """The reason of the pages a declaration that joined by fingerprint (``joining``: its id)
     owed by making the incident worse."""

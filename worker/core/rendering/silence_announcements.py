@@ -38,7 +38,8 @@ def created_message(silence: Silence, zone: tzinfo) -> RenderedMessage:
         title=title(f"Silence {silence.id} by {silence.author}: pages held"),
         body=(
             f"{text(silence.author)} silenced {text(scope_text(silence.scope))}"
-            f" from {_when(silence.starts, zone)} until {_when(silence.ends, zone)}:"
+            f" from {announced_time(silence.starts, zone)}"
+            f" until {announced_time(silence.ends, zone)}:"
             f" {text(silence.reason)} (silence {silence.id})\n"
             "Incidents in this scope are recorded but page nobody; those still open when it"
             f" ends page then. End it early: muster silence expire {silence.id}"
@@ -49,7 +50,7 @@ def created_message(silence: Silence, zone: tzinfo) -> RenderedMessage:
 
 def ended_message(silence: Silence, zone: tzinfo) -> RenderedMessage:
     """The end: reached, or expired early (and by whom); what it held pages again."""
-    end = _when(silence.effective_end, zone)
+    end = announced_time(silence.effective_end, zone)
     if silence.state(silence.effective_end) == EXPIRED:
         how = f"was expired at {end} by {text(silence.expired_by or 'someone')}"
     else:
@@ -73,13 +74,14 @@ def reminder_message(silence: Silence, now: datetime, zone: tzinfo) -> RenderedM
         body=(
             f"Your silence {silence.id} ({text(scope_text(silence.scope))}:"
             f" {text(silence.reason)}) has held pages for {held} and holds them until"
-            f" {_when(silence.ends, zone)}. If the work is done: muster silence expire"
+            f" {announced_time(silence.ends, zone)}. If the work is done: muster silence expire"
             f" {silence.id}"
         ),
         body_format="text",
     )
 
 
-def _when(moment: datetime, zone: tzinfo) -> str:
+def announced_time(moment: datetime, zone: tzinfo) -> str:
+    """``Wed 2026-11-25 12:00 Europe/Dublin``: an announcement's instant, read where it holds."""
     local = moment.astimezone(zone)
     return f"{local:%a %Y-%m-%d %H:%M} {getattr(zone, 'key', '')}".rstrip()
