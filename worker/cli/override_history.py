@@ -29,16 +29,18 @@ def with_pruned(routing: Routing, since: datetime, command: str) -> Routing:
     itself, told on stderr, if they cannot be read."""
     from muster.config.settings import Settings
     from muster.worker.cli.failures import DatabaseUnavailable, explain
-    from muster.worker.cli.reading import read_only_database
     from muster.worker.core.paging.override_history import with_history
     from muster.worker.store import DEFAULT_FILE
-    from muster.worker.store.override_history import past_overrides
 
     try:
         settings = Settings()
         embedded = settings.home_folder / DEFAULT_FILE
         if settings.database_url is None and not embedded.is_file():  # made by the worker only
             raise DatabaseUnavailable(f"no database at {embedded}")
+        # SQLAlchemy only once there is a database to read: a laptop's dry run stays quick.
+        from muster.worker.cli.reading import read_only_database
+        from muster.worker.store.override_history import past_overrides
+
         database = read_only_database(settings)
         try:
             with database.sessions() as session:
