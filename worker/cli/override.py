@@ -6,7 +6,8 @@ when the config with the new file would not load (an unknown rotation or person,
 after ``--from``) or the cover is longer than :data:`MAX_COVER`; it holds the file's lock from
 reading to writing, so concurrent writers never lose one another's overrides. Once the file
 is written, the worker is asked to tell whose shifts moved (:mod:`muster.worker.cli.shift_notice`;
-``--no-notify``: nobody is told).
+``--no-notify``: nobody is told). Ended overrides leave the file by ``override prune``
+(:mod:`muster.worker.cli.override_prune`), into the database's history.
 """
 
 from __future__ import annotations

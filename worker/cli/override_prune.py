@@ -25,7 +25,7 @@ from muster.config.overrides_store import locked, read_entries, render, write_at
 from muster.worker.cli.common import CONFIG_OPTION, load_or_exit
 from muster.worker.cli.override_rows import instant, row, until_of
 from muster.worker.cli.placeholders import PlaceholderEnviron
-from muster.worker.core.config.durations import format_duration, parse_duration
+from muster.worker.core.config.durations import parse_duration
 from muster.worker.core.paging.override_history import DEFAULT_ENDED_BEFORE, Cover, prunable
 
 
@@ -33,7 +33,7 @@ from muster.worker.core.paging.override_history import DEFAULT_ENDED_BEFORE, Cov
 @click.option(
     "--ended-before",
     "age",
-    default=format_duration(DEFAULT_ENDED_BEFORE),
+    default=f"{DEFAULT_ENDED_BEFORE.days}d",
     show_default=True,
     help="Prune the overrides that ended at least this long ago: 0s, 12h, 30d.",
 )
