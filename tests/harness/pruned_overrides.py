@@ -15,11 +15,12 @@ from muster.worker.store.db import Database
 from muster.worker.store.override_history import PrunedOverride
 
 
-def worker_env(folder: Path) -> dict[str, str]:
-    """``MUSTER_*`` for a home in ``folder`` whose database the worker made (migrated)."""
+def worker_env(folder: Path, url: str | None = None) -> dict[str, str]:
+    """``MUSTER_*`` for a home in ``folder`` and a database the worker made (migrated): ``url``,
+    or a SQLite file in the home."""
     home = folder / "home"
     home.mkdir(exist_ok=True)
-    url = f"sqlite:///{home / 'muster.db'}"
+    url = url or f"sqlite:///{home / 'muster.db'}"
     Database.connect(url).engine.dispose()
     return {"MUSTER_HOME": str(home), "MUSTER_DATABASE_URL": url}
 

@@ -21,6 +21,7 @@ from muster.worker.cli import cli
 from tests.harness.configs import DEMO
 from tests.harness.pruned_overrides import entry, history, hour, worker_env, write_overrides
 from tests.harness.reaper import guard
+from tests.harness.servers import scratch_database
 
 # What has ended is judged against now: these read the real clock.
 pytestmark = pytest.mark.wallclock
@@ -179,18 +180,26 @@ def cover_of(config: Path, env: dict[str, str], *args: str) -> list[tuple[str, b
     return [(s["person"], s["override"]) for s in shifts]
 
 
-def test_oncall_over_a_pruned_range_still_shows_the_cover(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "kind", ["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)]
+)
+def test_oncall_over_a_pruned_range_still_shows_the_cover(kind: str, tmp_path: Path) -> None:
     config = tmp_path / "routing.yaml"
     shutil.copy(DEMO, config)
     write_overrides(config, entry("ov-laura", hour(-24 * 40), hour(-24 * 40 + 6), "laura"))
-    env = worker_env(tmp_path)
-    before = cover_of(config, env)
+    with scratch_database(kind, tmp_path) as url:
+        env = worker_env(tmp_path, url)
+        before = cover_of(config, env)
 
-    run(config, env, "override", "prune")
+        pruned = run(config, env, "override", "prune")
+        after = cover_of(config, env)
+        kept = history(env)
 
+    assert pruned.exit_code == 0, pruned.output
     assert in_file(config) == []
+    assert kept == ["ov-laura"]
     assert ("laura", True) in before
-    assert cover_of(config, env) == before
+    assert after == before
 
 
 def test_without_a_database_oncall_says_the_history_is_not_shown_and_answers(
