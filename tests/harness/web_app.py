@@ -107,6 +107,7 @@ def serve_web(
     reply_guard: Any = None,
     listing: Any = None,
     silences: Any = None,
+    past_overrides: Any = None,
 ) -> Web:
     """The web app serving ``document`` (default :func:`intake_document`), written to ``path``
     and loaded like ops' files; the caller closes its client."""
@@ -124,6 +125,7 @@ def serve_web(
         seen=seen or MemorySeenSignatures(),
         listing=listing,
         silences=silences,
+        past_overrides=past_overrides,
     )
     if reply_guard is not None:
         context.reply_guard = reply_guard

@@ -1,5 +1,6 @@
 """``muster calendar export``: final shifts as an iCalendar file (a person's, a rotation's, or
-everyone's) and as a CSV for payroll, from the config alone: no web server, no database.
+everyone's) and as a CSV for payroll, from the config (and, from a past ``--from``, the
+overrides pruned from its file, :mod:`muster.worker.cli.override_history`): no web server.
 The format is :mod:`muster.worker.core.rendering.calendar`'s."""
 
 from __future__ import annotations
@@ -62,12 +63,14 @@ def export(
     config_file: Path | None,
 ) -> None:
     """Export final shifts as an iCalendar file and a CSV for payroll."""
+    from muster.worker.cli.override_history import reaches_past, with_pruned
     from muster.worker.core.paging.duties import (
         final_shifts,
         listing_problem,
         narrowed,
         rotations_of,
     )
+    from muster.worker.core.paging.shifts import REACH
     from muster.worker.core.rendering.calendar import (
         CSV_HEADER,
         calendar_events,
@@ -88,6 +91,8 @@ def export(
     problem = listing_problem(routing.config, start, end, person=person)
     if problem is not None:
         raise click.UsageError(problem)
+    if reaches_past(from_text, start):
+        routing = with_pruned(routing, start - REACH, "calendar export")
     chosen = None if rotation is None else frozenset({rotation})
     if person is not None:
         chosen = rotations_of(routing, person)

@@ -1,6 +1,7 @@
 """``muster oncall``: who is on call for each role and service, since when, until when, and who
 is next; with ``--until``, every shift in a range. Final shifts: overrides applied, gaps shown
-(:mod:`muster.worker.core.paging.shifts`). Reads the config alone: no database, no broker."""
+(:mod:`muster.worker.core.paging.shifts`). Reads the config alone, and for a question starting
+in the past the overrides pruned from its file (:mod:`muster.worker.cli.override_history`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from pathlib import Path
 import click
 
 from muster.worker.cli.common import CONFIG_OPTION, load_or_exit, parse_at
+from muster.worker.cli.override_history import reaches_past, with_pruned
 from muster.worker.core.paging.duties import listing, listing_problem
+from muster.worker.core.paging.shifts import REACH
 from muster.worker.core.rendering.oncall import oncall_data, oncall_text
 
 
@@ -59,6 +62,8 @@ def oncall(
     problem = listing_problem(routing.config, at, until, role=role, service=service, person=person)
     if problem is not None:
         raise click.UsageError(problem)
+    if reaches_past(at_text, at):
+        routing = with_pruned(routing, at - REACH, "oncall")
     duties = listing(
         routing, at, until, role=role, service=service, person=person, handoffs=handoffs
     )

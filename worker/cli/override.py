@@ -6,7 +6,8 @@ when the config with the new file would not load (an unknown rotation or person,
 after ``--from``) or the cover is longer than :data:`MAX_COVER`; it holds the file's lock from
 reading to writing, so concurrent writers never lose one another's overrides. Once the file
 is written, the worker is asked to tell whose shifts moved (:mod:`muster.worker.cli.shift_notice`;
-``--no-notify``: nobody is told).
+``--no-notify``: nobody is told). Ended overrides leave the file by ``override prune``
+(:mod:`muster.worker.cli.override_prune`), into the database's history.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ from muster.config.loader import LoadedConfig, load_text
 from muster.config.overrides_file import OverridesText
 from muster.config.overrides_store import locked, read_entries, render, write_atomically
 from muster.worker.cli.common import CONFIG_OPTION, load_or_exit, parse_at
+from muster.worker.cli.override_prune import prune as prune_command
+from muster.worker.cli.override_prune import prune_ended
+from muster.worker.cli.override_rows import instant, row, until_of
 from muster.worker.cli.placeholders import PlaceholderEnviron
 from muster.worker.cli.shift_notice import PERSON_VARIABLE, Cover, queue_notice
 from muster.worker.core.config.durations import format_duration, parse_duration
 from muster.worker.core.config.issues import ConfigError
 from muster.worker.core.paging.override_change import ADDED, REMOVED
-from muster.worker.core.paging.rotations import as_utc
 
 MAX_COVER = timedelta(days=31)
 """The longest override the commands write: longer cover is a change of the rotation itself."""
@@ -115,26 +118,26 @@ def take(
 
 @override.command("list")
 @click.option("--all", "everything", is_flag=True, help="Also the overrides that have ended.")
-@click.option("--prune", is_flag=True, help="Remove the overrides that have ended (listed).")
+@click.option(
+    "--prune", is_flag=True, help="First prune every override that has ended (override prune)."
+)
 @CONFIG_OPTION
 def list_overrides(everything: bool, prune: bool, config_file: Path | None) -> None:
     """List the overrides file's overrides in force or to come (--all: every one)."""
     loaded = _load(config_file)
     now = datetime.now(UTC)
-    zone = loaded.routing.config.zone
+    if prune:
+        prune_ended(loaded, now)
     with locked(Path(loaded.source)) as path:
         entries = read_entries(path)
-        ended = [e for e in entries if _until(e, loaded) <= now]
-        if prune and ended:
-            kept = [e for e in entries if e not in ended]
-            write_atomically(path, render(kept, Path(loaded.source)))
-    for entry in ended if prune else []:
-        click.echo(f"pruned {_row(entry, loaded, zone)}", err=True)
-    shown = entries if everything and not prune else [e for e in entries if e not in ended]
+    shown = [e for e in entries if everything or until_of(e, loaded) > now]
     for entry in shown:
-        click.echo(_row(entry, loaded, zone))
+        click.echo(row(entry, loaded))
     if not shown:
         click.echo(f"no overrides {'' if everything else 'in force or to come '}in {path}")
+
+
+override.add_command(prune_command)
 
 
 @override.command("remove")
@@ -225,29 +228,9 @@ def _cover(entry: dict[str, Any], loaded: LoadedConfig) -> Cover:
         str(entry.get("id")),
         str(entry.get("rotation")),
         str(entry.get("person")),
-        _instant(entry.get("from"), loaded),
-        _until(entry, loaded),
+        instant(entry.get("from"), loaded),
+        until_of(entry, loaded),
         str(entry.get("reason") or ""),
-    )
-
-
-def _until(entry: dict[str, Any], loaded: LoadedConfig) -> datetime:
-    return _instant(entry.get("until"), loaded)
-
-
-def _instant(value: object, loaded: LoadedConfig) -> datetime:
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return as_utc(moment, loaded.routing.config.zone)
-
-
-def _row(entry: dict[str, Any], loaded: LoadedConfig, zone: Any) -> str:
-    starts = _instant(entry.get("from"), loaded).astimezone(zone)
-    until = _until(entry, loaded).astimezone(zone)
-    why = f"  {entry['reason']}" if entry.get("reason") else ""
-    by = f" (by {entry['author']})" if entry.get("author") else ""
-    return (
-        f"{entry.get('id')}  {entry.get('rotation')}: {entry.get('person')}"
-        f"  from {starts:%a %Y-%m-%d %H:%M} until {until:%a %Y-%m-%d %H:%M}{why}{by}"
     )
 
 

@@ -225,6 +225,7 @@ INCIDENTS = cast(Table, Incident.__table__)
 
 # The upkeep tables are on the same metadata: importing the models registers every table.
 from muster.worker.store import hold_models as _hold_models  # noqa: E402, F401
+from muster.worker.store import override_history as _override_history  # noqa: E402, F401
 from muster.worker.store import silence_rows as _silence_rows  # noqa: E402, F401
 from muster.worker.store import upkeep_models as _upkeep_models  # noqa: E402, F401
 from muster.worker.store import window_edge_rows as _window_edge_rows  # noqa: E402, F401

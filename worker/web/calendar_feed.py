@@ -14,7 +14,7 @@ from fastapi.responses import PlainTextResponse, Response
 from muster.worker.core.intake.feed_tokens import FeedKind, verify
 from muster.worker.core.paging.duties import final_shifts, narrowed, rotations_of
 from muster.worker.core.rendering.calendar import calendar_events, horizon, ics
-from muster.worker.web.reading import routing_of
+from muster.worker.web.reading import routing_of, with_past
 
 router = APIRouter(tags=["calendar"], include_in_schema=False)
 MONTHS = 12
@@ -32,6 +32,7 @@ def feed(token: str, request: Request) -> Response:
         return PlainTextResponse(NOT_FOUND, status_code=404)
     start = context.now()
     end = horizon(start, MONTHS)
+    routing = with_past(context, routing, start)
     if found.kind is FeedKind.PERSON:
         if found.subject not in routing.config.people:
             return PlainTextResponse(NOT_FOUND, status_code=404)

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from muster.config.settings import Settings
 from muster.config.watch import ConfigSource
 from muster.worker.client import Client
-from muster.worker.core.config.model import RoutingConfig
+from muster.worker.core.config.model import Override, RoutingConfig
 from muster.worker.core.decisions.silences import Expiry, Silence
 from muster.worker.core.intake.reply_guard import Guard, ReplyGuard
 from muster.worker.web.database import WebDatabase
@@ -51,6 +51,13 @@ class SilenceStore(Protocol):
     def expire(self, ident: str, at: datetime, by: str) -> Expiry: ...
 
 
+class PastOverrides(Protocol):
+    """The overrides pruned from the overrides file that end after ``since``, in the order
+    they were pruned (:func:`muster.worker.store.override_history.past_overrides`)."""
+
+    def __call__(self, since: datetime) -> list[Override]: ...
+
+
 class ReadinessProbe(Protocol):
     """Every readiness check, each holding or not (:class:`muster.worker.web.ready.Readiness`)."""
 
@@ -74,7 +81,9 @@ class WebContext:
     ``seen``: the signed requests already accepted (shared by every web process when deployed).
     ``reply_guard``: the count of wrong SMS reply codes (the deployed web's on the database,
     shared by its processes; by default this process's alone). ``listing``: the incidents
-    ``GET /v1/incidents`` reads. ``silences``: where ``/v1/silences`` keeps them (None: 503)."""
+    ``GET /v1/incidents`` reads. ``silences``: where ``/v1/silences`` keeps them (None: 503).
+    ``past_overrides``: the overrides pruned from the file, added back wherever shifts are
+    shown (None: shifts are the config's alone)."""
 
     config: Callable[[], RoutingConfig]
     publish: Publisher
@@ -88,6 +97,7 @@ class WebContext:
     reply_guard: Guard = field(default_factory=ReplyGuard)
     listing: IncidentListing | None = None  # GET /v1/incidents (None: 503, no database)
     silences: SilenceStore | None = None  # /v1/silences (None: 503, no database)
+    past_overrides: PastOverrides | None = None
 
 
 def from_settings(settings: Settings) -> WebContext:
@@ -119,6 +129,7 @@ def from_settings(settings: Settings) -> WebContext:
         seen=database.seen(),
         reply_guard=database.reply_guard(),
         silences=database.silences(),
+        past_overrides=database.past_overrides(),
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from muster.config.settings import Settings
@@ -22,8 +23,9 @@ if TYPE_CHECKING:
 
     from muster.config.last_good import Keeper, KeptConfig
     from muster.config.overrides_file import OverridesText
+    from muster.worker.core.config.model import Override
     from muster.worker.core.intake.reply_guard import Guard
-    from muster.worker.web.context import SilenceStore
+    from muster.worker.web.context import PastOverrides, SilenceStore
     from muster.worker.web.lookups import IncidentListing, IncidentLookups
     from muster.worker.web.replays import SeenSignatures
 
@@ -138,6 +140,19 @@ class WebDatabase:
             return DatabaseSilences(Database(self.engine(read_only=False)))
 
         return on_first_use(build)
+
+    def past_overrides(self) -> PastOverrides:
+        """The overrides pruned from the overrides file (read-only)."""
+
+        def read(since: datetime) -> list[Override]:
+            from sqlalchemy.orm import Session  # noqa: PLC0415
+
+            from muster.worker.store.override_history import past_overrides  # noqa: PLC0415
+
+            with Session(self.engine()) as session:
+                return past_overrides(session, since)
+
+        return read
 
     def keeper(self) -> Keeper:
         """The last good config the worker kept, read when asked for; the web keeps none (the

@@ -12,19 +12,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
+import structlog
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 
 from muster.worker.core.config.model import RoutingConfig
 from muster.worker.core.config.scopes import Scope
 from muster.worker.core.paging.duties import listing, listing_problem
+from muster.worker.core.paging.override_history import with_history
 from muster.worker.core.paging.rotations import as_utc
 from muster.worker.core.paging.routing import Routing
+from muster.worker.core.paging.shifts import REACH
 from muster.worker.core.rendering.incident_list import incidents_data
 from muster.worker.core.rendering.oncall import oncall_data
 from muster.worker.store.wanted import Wanted
 from muster.worker.web.auth import needing
 from muster.worker.web.database import database_errors
 
+log = structlog.get_logger("muster.web")
 router = APIRouter(prefix="/v1", tags=["reading"])
 Reader = Annotated[str, Depends(needing(Scope.READ))]
 Name = Annotated[str | None, Query(max_length=100)]
@@ -38,6 +42,21 @@ def routing_of(config: RoutingConfig) -> Routing:
     if not _compiled or _compiled[0][0] is not config:
         _compiled[:] = [(config, Routing.from_config(config))]
     return _compiled[0][1]
+
+
+def with_past(context: Any, routing: Routing, start: datetime) -> Routing:
+    """``routing`` with the overrides pruned from the file added back for shifts from
+    ``start`` (a shift's start is looked for up to :data:`REACH` before it), so pruning changes
+    nothing shown about the past; ``routing`` itself when this process reads no database or it
+    cannot be read now (the config alone answers, as before a prune)."""
+    if context.past_overrides is None:
+        return routing
+    try:
+        past = context.past_overrides(start - REACH)
+    except database_errors() as problem:
+        log.warning("pruned overrides unread", error=type(problem).__name__)
+        return routing
+    return with_history(routing, past)
 
 
 def instant(text: str | None, config: RoutingConfig, default: datetime, name: str) -> datetime:
@@ -75,6 +94,7 @@ def oncall(
     problem = listing_problem(config, start, end, role=role, service=service, person=person)
     if problem is not None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, problem)
+    routing = with_past(context, routing, start)
     duties = listing(routing, start, end, role=role, service=service, person=person)
     return oncall_data(routing, duties, start, end)
 

@@ -25,7 +25,7 @@ def run(*args: str) -> Any:
 def test_names_each_role_and_service_holder_since_until_and_the_next_handoffs() -> None:
     result = run("--at", NOON)
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    lines = result.stdout.splitlines()
     assert lines[0] == "on call at Wed 2026-11-25 12:00 (Europe/Dublin)"
     commanders = lines.index("incident-commanders: Incident commander")
     assert lines[commanders + 1].split() == [
@@ -40,7 +40,7 @@ def test_names_each_role_and_service_holder_since_until_and_the_next_handoffs() 
 def test_json_lists_final_shifts_with_utc_instants() -> None:
     result = run("--at", NOON, "--role", "incident_commander", "--format", "json")
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)
     (rotation,) = data["rotations"]
     assert rotation["roles"] == ["incident_commander"]
     now = rotation["shifts"][0]
@@ -63,7 +63,7 @@ def test_until_lists_every_shift_in_the_range_with_an_override_applied(tmp_path:
         env={},
     )
     assert result.exit_code == 0, result.output
-    shifts = json.loads(result.output)["rotations"][0]["shifts"]
+    shifts = json.loads(result.stdout)["rotations"][0]["shifts"]
     assert [(s["person"], s["override"]) for s in shifts] == [
         ("bob", False),
         ("alice", True),
@@ -93,7 +93,7 @@ def test_an_unknown_name_or_a_backwards_range_is_one_clear_line() -> None:
 def test_a_person_without_until_sees_their_next_shifts_however_far() -> None:
     result = run("--at", NOON, "--person", "ivan", "--handoffs", "1")
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
+    lines = result.stdout.splitlines()
     search = lines.index("search-oncall: SME search")
     assert lines[search + 1].split()[:3] == ["next", "Ivan", "Petrov"]
     assert "from Mon 2026-11-30 09:00" in lines[search + 1]

@@ -152,17 +152,6 @@ def test_list_shows_overrides_to_come_and_all_shows_ended_ones(config: Path) -> 
     assert coming in everything
 
 
-def test_prune_removes_ended_overrides_and_names_each(config: Path) -> None:
-    ended = add(config, hours_from_now(-30), hours_from_now(-24)).output.strip()
-    coming = add(config, hours_from_now(24), hours_from_now(30)).output.strip()
-
-    result = run(config, "override", "list", "--prune")
-
-    assert result.exit_code == 0, result.output
-    assert result.stderr.startswith(f"pruned {ended}  support-leads: dmitri")
-    assert [e["id"] for e in read_entries(overrides_path(config))] == [coming]
-
-
 def test_remove_takes_the_override_out_and_an_unknown_id_is_refused(config: Path) -> None:
     ident = add(config, hours_from_now(24), hours_from_now(30)).output.strip()
 

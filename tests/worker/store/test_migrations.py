@@ -127,3 +127,25 @@ def test_0017_goes_down_and_up_again_with_the_window_edges(old_url: str) -> None
             connection.execute(edge)
     finally:
         engine.dispose()
+
+
+def test_0018_keeps_a_pruned_override_once_and_goes_down_and_up_again(old_url: str) -> None:
+    """The history holds an override id once; going back below 0018 drops it, and up works."""
+    command.upgrade(alembic_config(old_url), "head")
+    engine = create_engine(old_url)
+    pruned = text(
+        "INSERT INTO pruned_overrides (override_id, rotation, person, starts_at, until, reason,"
+        " pruned_at) VALUES ('ov-1', 'scribes', 'grace', '2026-11-25 12:00:00',"
+        " '2026-11-25 13:00:00', 'r', '2026-12-25 12:00:00')"
+    )
+    try:
+        with engine.begin() as connection:
+            connection.execute(pruned)
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(pruned)
+        command.downgrade(alembic_config(old_url), "0017")
+        command.upgrade(alembic_config(old_url), "head")
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT count(*) FROM pruned_overrides")).scalar() == 0
+    finally:
+        engine.dispose()
