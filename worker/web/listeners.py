@@ -31,13 +31,19 @@ def balanced(port: int) -> bool:
     return sys.platform == "linux" and hasattr(socket, "SO_REUSEPORT") and port != 0
 
 
+TCP = socket.IPPROTO_TCP
+"""Named, not left 0: a connection accepted on the listener takes its protocol number, and
+asyncio's event loop sets ``TCP_NODELAY`` only on sockets that say TCP. Without it each answer
+waited for the client's delayed ACK, 40 ms a request (9,000 alerts/s instead of 60,000)."""
+
+
 def reuse_port_socket(
     host: str, port: int, backlog: int = BACKLOG, listen: bool = True
 ) -> socket.socket:
     """A socket on ``host:port`` in the port's ``SO_REUSEPORT`` group (listening unless told
     not to: one that only checks the address must never take a connection)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
@@ -65,7 +71,8 @@ class ReusePortListener(socket.socket):
     made: ClassVar[list[ReusePortListener]] = []  # in the process that made them (the supervisor)
 
     def __init__(self, host: str, port: int, backlog: int = BACKLOG) -> None:
-        super().__init__(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        super().__init__(family, socket.SOCK_STREAM, TCP)
         self.address = (host, port, backlog)
         ReusePortListener.made.append(self)
 
