@@ -1,5 +1,6 @@
 """A web process's alert path never reads the database: the app is built, and takes webhooks,
-without importing SQLAlchemy, the table models or icalendar (issue 19: a third of its memory);
+without importing SQLAlchemy, sqlite3, the table models or icalendar (issue 19: a third of its
+memory);
 the first route that reads the database imports them then, and answers as before."""
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from fastapi.testclient import TestClient
 from muster.worker.web.server import built_app
 
 def loaded():
-    return sorted({"sqlalchemy", "icalendar", "muster.worker.store.models"} & set(sys.modules))
+    heavy = {"sqlalchemy", "sqlite3", "icalendar", "muster.worker.store.models"}
+    return sorted(heavy & set(sys.modules))
 
 client = TestClient(built_app())
 built = loaded()

@@ -8,7 +8,6 @@ schema.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -255,5 +254,7 @@ def _names(value: Any) -> list[str]:
 
 
 def suggest(value: str, known: Iterable[str]) -> str:
+    import difflib  # noqa: PLC0415 - only a misspelt name needs it; the web never loads it
+
     close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""

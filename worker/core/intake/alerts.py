@@ -35,9 +35,14 @@ ALERTS_LISTED = 20  # in a declaration's summary; the rest are counted
 
 
 class _Payload(BaseModel):
-    """Webhook bodies carry more than muster reads (and grow with versions): extra keys pass."""
+    """Webhook bodies carry more than muster reads (and grow with versions): extra keys pass.
+    Only keys are cached: pydantic's default keeps the last 16,384 short strings parsed, label
+    values included, which a storm of distinct alerts fills for nothing (1 MB of a web process,
+    issue 19)."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+    model_config = ConfigDict(
+        extra="ignore", populate_by_name=True, frozen=True, cache_strings="keys"
+    )
 
 
 class WebhookAlert(_Payload):
