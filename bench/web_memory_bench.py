@@ -281,6 +281,12 @@ def report_forked(forked: Run, workers: int, alone: int) -> None:
         f"  all {len(forked.memory)} together (sum of PSS)                {megabytes(total)}"
         f"  (one process alone: {megabytes(alone)})"
     )
+    largest = max((memory.rss for memory in forked.memory.values()), default=0)
+    print(
+        f"  largest resident of the {len(forked.memory)} processes            {megabytes(largest)}"
+        f"  target <= {TARGET_MB:.0f} MB  "
+        f"{'PASS' if not forked.problems and largest / 1024 <= TARGET_MB else 'FAIL'}"
+    )
     share = max((memory.pss for memory in serving), default=0)
     shared_ok = not forked.problems and serving and share / 1024 <= TARGET_MB
     print(
