@@ -157,18 +157,13 @@ def broadcast_rows(
     """A delivery row per room: by default the incident room and each handled service's room
     (``write=False``: returned unwritten, as for :func:`page_rows`)."""
     rows = [
-        NewDelivery(
-            key=broadcast_key(incident_id, destination, reason),
-            incident_id=incident_id,
-            purpose=DeliveryPurpose.BROADCAST,
-            reason=reason,
-            kind=destination,
-            title=rendered.title,
-            body=rendered.body,
-            body_format=rendered.body_format,
-            status=DeliveryStatus.PENDING,
-            created_at=now,
-            lease_until=now,
+        broadcast_row(
+            broadcast_key(incident_id, destination, reason),
+            incident_id,
+            reason,
+            destination,
+            rendered,
+            now,
         )
         for destination in (
             [room.name for room in incident_rooms(routing, plan)]
@@ -177,6 +172,30 @@ def broadcast_rows(
         )
     ]
     return insert_new(session, rows, known_new) if write else rows
+
+
+def broadcast_row(
+    key: str,
+    incident_id: str | None,
+    reason: str,
+    destination: str,
+    rendered: RenderedMessage,
+    now: datetime,
+) -> NewDelivery:
+    """One room's line, unwritten, due now."""
+    return NewDelivery(
+        key=key,
+        incident_id=incident_id,
+        purpose=DeliveryPurpose.BROADCAST,
+        reason=reason,
+        kind=destination,
+        title=rendered.title,
+        body=rendered.body,
+        body_format=rendered.body_format,
+        status=DeliveryStatus.PENDING,
+        created_at=now,
+        lease_until=now,
+    )
 
 
 def insert_new(

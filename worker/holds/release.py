@@ -44,6 +44,7 @@ from muster.worker.deliveries.rows import NewDelivery, broadcast_rows, insert_ne
 from muster.worker.deliveries.storm import hold_for_digest, write_pages
 from muster.worker.holds.current import holds_at
 from muster.worker.holds.pause import resume
+from muster.worker.holds.release_rooms import Release, fold_room_lines
 from muster.worker.observe import metrics
 from muster.worker.runtime import Runtime
 from muster.worker.store.hold_models import HELD_INCIDENTS, HeldIncident
@@ -206,18 +207,19 @@ def _release(
     armed = set(session.scalars(select(Timer.incident_id).where(Timer.incident_id.in_(paging))))
     pages: list[NewDelivery] = []
     told: list[NewDelivery] = []
+    releases: dict[str, Release] = {}
     for row in session.scalars(select(Incident).where(Incident.id.in_(paging))):
         record = paging[row.id]
         pages += _page_afresh(session, routing, row, record, now, fresh=row.id not in armed)
-        rendered = render_released(
-            core_incident(row), row.severity, record.hold_kind, record.hold_name
-        )
+        core = core_incident(row)
+        releases[row.id] = Release(core, row.severity, record.hold_kind, record.hold_name)
+        rendered = render_released(core, row.severity, record.hold_kind, record.hold_name)
         plan = plan_from_data(row.plan)
         reason = released_key(record.key)
         told += broadcast_rows(
             session, routing, plan, row.id, reason, rendered, now, known_new=True, write=False
         )
-    return pages, insert_new(session, told, known_new=True)
+    return pages, insert_new(session, fold_room_lines(told, releases, now), known_new=True)
 
 
 def _page_afresh(

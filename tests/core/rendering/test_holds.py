@@ -3,16 +3,20 @@ whatever a producer titled the incident), and a digest of a window's releases sa
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from muster.worker.core.decisions.release import NOTHING, PAGED, RESOLVED, RESUMED
 from muster.worker.core.decisions.storm import Folded
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.rendering.digest import released, render_digest
 from muster.worker.core.rendering.holds import (
+    RELEASES_LISTED,
     held_text,
     paused_text,
     released_text,
     render_held,
     render_released,
+    render_released_together,
 )
 from tests.harness.configs import WEDNESDAY_NOON
 from tests.harness.core_incidents import SEV1
@@ -69,3 +73,26 @@ def test_an_sms_digest_of_releases_fits_one_segment(example: Routing) -> None:
     body = render_digest("sms", example, many, None, FROM_FAILOVER).body
     assert len(body) <= 160
     assert body.startswith("muster: 9 incidents held by window payments-failover until its end")
+
+
+def test_many_releases_are_one_line_counting_them_and_listing_the_first() -> None:
+    released = [
+        (replace(SEV1, id=f"inc-{n:03d}", title=f"Search shard {n} slow"), "SEV2")
+        for n in range(25)
+    ]
+    message = render_released_together(released, "window", "search-reindex")
+    assert message.title == "25 held incidents paging: window search-reindex ended"
+    assert message.body.startswith(
+        "**25 held incidents** still open as window search-reindex ends: paging now\n"
+    )
+    listed = [line for line in message.body.splitlines() if "Search shard" in line]
+    assert len(listed) == RELEASES_LISTED
+    assert message.body.endswith(
+        f"- and {25 - RELEASES_LISTED} more (`muster incidents` lists them)"
+    )
+
+
+def test_the_line_of_many_releases_is_inert() -> None:
+    hostile = replace(SEV1, title="@channel <script>alert(1)</script> [x](http://evil)")
+    message = render_released_together([(hostile, "SEV1")] * 4, "window", "failover @here")
+    assert_inert(message, frozenset(), "released together")

@@ -33,7 +33,11 @@ from muster.worker.core.rendering.broadcasts import (
     render_resolved,
 )
 from muster.worker.core.rendering.digest import released, render_digest
-from muster.worker.core.rendering.holds import render_held, render_released
+from muster.worker.core.rendering.holds import (
+    render_held,
+    render_released,
+    render_released_together,
+)
 from muster.worker.core.rendering.render import RenderedMessage, ack_link, render_page
 from muster.worker.core.rendering.review import PageRecord, ReviewFacts, review_markdown
 from muster.worker.core.rendering.summary import (
@@ -210,6 +214,7 @@ def messages(routing: Routing, incident: Incident, text: str) -> dict[str, Rende
     found["unreachable"] = unreachable_message(incident, "SEV1", failed)
     found["held"] = render_held(incident, "SEV1", "window", text, text)
     found["released"] = render_released(incident, "SEV1", "window", text)
+    found["released together"] = render_released_together([(incident, "SEV1")] * 4, "window", text)
     for kind in RENDERED_BY_KIND:
         cause = released((f"window {text}",))
         found[f"release digest {kind}"] = render_digest(kind, routing, folded, DIGEST_ACK, cause)

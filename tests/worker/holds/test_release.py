@@ -1,6 +1,7 @@
 """The end of a window: every incident it held that is still open pages as a fresh declaration
-would, once (two scanners racing too), several folded into one digest per person; ``on_end:
-nothing`` opts out; a window edited away releases at the next scan, as one that ended."""
+would, once (two scanners racing too), several folded into one digest per person and, beyond a
+few, into one line in each room; ``on_end: nothing`` opts out; a window edited away releases at
+the next scan, as one that ended."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from muster.worker.core.decisions.release import ROOM_LINES_AT_MOST
 from muster.worker.core.rendering.review import review_markdown
 from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import Resolved
@@ -95,6 +97,45 @@ def test_several_held_incidents_fold_into_one_digest_per_person_and_kind(rt: Run
     assert all("Search slow" in row.body and "Search index stale" in row.body for row in digests)
     assert all("held by window search-reindex until its end" in row.body for row in digests)
     assert not [row for row in deliveries(rt, purpose="page") if row.status != "digested"]
+
+
+def held_searches(rt: Runtime, count: int) -> None:
+    held_search(rt)
+    for n in range(2, count + 1):
+        declare(rt, f"m-{n}", base=SEARCH_SEV2, incident_id=f"inc-s{n}", title=f"Search shard {n}")
+
+
+def paging_now(rt: Runtime) -> list[tuple[str | None, str]]:
+    """(incident, room) of each room line saying a release pages now."""
+    told = deliveries(rt, purpose="broadcast")
+    return [(row.incident_id, row.kind) for row in told if "paging now" in row.body]
+
+
+def test_a_few_releases_each_tell_the_rooms_in_a_line_of_their_own(rt: Runtime) -> None:
+    held_searches(rt, ROOM_LINES_AT_MOST)
+    run_for(rt, ENDS_IN)
+    lines = paging_now(rt)
+    rooms = {room for _, room in lines}
+    assert rooms
+    assert sorted(lines) == sorted(
+        (f"inc-s{n}", room) for n in range(1, ROOM_LINES_AT_MOST + 1) for room in rooms
+    )
+
+
+def test_many_releases_at_once_tell_each_room_in_one_line_listing_them(rt: Runtime) -> None:
+    count = ROOM_LINES_AT_MOST + 2
+    held_searches(rt, count)
+    run_for(rt, ENDS_IN + 5)
+    lines = paging_now(rt)
+    rooms = [room for _, room in lines]
+    assert rooms
+    assert len(rooms) == len(set(rooms))  # one line a room, once
+    assert {incident for incident, _ in lines} == {None}
+    for row in deliveries(rt, purpose="broadcast"):
+        if "paging now" in row.body:
+            assert row.title == f"{count} held incidents paging: window search-reindex ended"
+            assert all(f"`inc-s{n}`" in row.body for n in range(1, count + 1))
+    assert len(entries(rt, "inc-s5", "hold_released")) == 1  # each timeline still says so
 
 
 def test_the_first_summary_after_the_end_says_what_was_held(rt: Runtime) -> None:

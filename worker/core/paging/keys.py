@@ -147,6 +147,12 @@ def released_reason(hold_kind: str, hold_name: str) -> str:
     return f"{RELEASED_PREFIX}{hold_kind}:{hold_name}"
 
 
+def released_room_key(hold_kind: str, hold_name: str, room: str, first_incident_id: str) -> str:
+    """One room's one line about several releases of a hold at once (the first incident of
+    them, by id, tells one batch from a later one)."""
+    return f"{released_reason(hold_kind, hold_name)}:room:{room}:{first_incident_id}"
+
+
 def released_hold(reason: str) -> str | None:
     """``window NAME`` from a page's :func:`released_reason` (None: not a release's page)."""
     if not reason.startswith(RELEASED_PREFIX):

@@ -8,6 +8,8 @@ shown (:mod:`muster.worker.core.rendering.escaping`), as in pages.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from muster.worker.core.decisions.release import NOTHING, PAGED, RESOLVED, RESUMED, Released
 from muster.worker.core.paging.incident import Incident
 from muster.worker.core.rendering import escaping
@@ -66,6 +68,35 @@ def render_released(
     )
     return RenderedMessage(
         title=f"[{severity}] {escaping.title(incident.id)} paging",
+        body=body,
+        body_format="markdown",
+    )
+
+
+RELEASES_LISTED = 20
+"""Incidents one room line about a hold's releases lists; the rest are counted."""
+
+
+def render_released_together(
+    released: Sequence[tuple[Incident, str]], hold_kind: str, hold_name: str
+) -> RenderedMessage:
+    """The rooms' one line when many held declarations page at once (a window that held a
+    storm ends): how many, the first :data:`RELEASES_LISTED` by severity and title, the count of
+    the rest. Each incident's own timeline still says what its release did."""
+    name = one_line(hold_name, 100)
+    listed = [
+        f"- **[{severity}] {markdown(one_line(incident.title, 160))}** ({code_span(incident.id)})"
+        for incident, severity in released[:RELEASES_LISTED]
+    ]
+    rest = len(released) - len(listed)
+    if rest:
+        listed.append(f"- and {rest} more (`muster incidents` lists them)")
+    body = (
+        f"**{len(released)} held incidents** still open as {markdown(hold_kind)}"
+        f" {markdown(name)} ends: paging now\n" + "\n".join(listed)
+    )
+    return RenderedMessage(
+        title=f"{len(released)} held incidents paging: {hold_kind} {escaping.title(name)} ended",
         body=body,
         body_format="markdown",
     )
