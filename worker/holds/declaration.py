@@ -1,4 +1,7 @@
 """A declaration held at its instant: recorded, told to the rooms in one line, paging nobody.
+A hold keeping a storm from the pagers does not flood the rooms instead: each room hears of a
+few of its declarations one by one, then of the rest together at its end
+(:mod:`muster.worker.core.decisions.room_lines`).
 
 The hold is decided before the declaration's first commit and stored in it (its
 ``held_incidents`` row beside the incident, and no first page), so the fan-out, queued as a task
@@ -12,20 +15,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from muster.worker.core.decisions.holds import Hold, Subject
 from muster.worker.core.decisions.release import DECLARATION, HeldMode
+from muster.worker.core.decisions.room_lines import LAST, LINE, held_line
 from muster.worker.core.paging.incident import Incident as CoreIncident
 from muster.worker.core.paging.keys import HELD_KIND, HELD_REASON, held_declaration_key
 from muster.worker.core.paging.plan import PagePlan
+from muster.worker.core.paging.rooms import incident_rooms
 from muster.worker.core.paging.routing import Routing
 from muster.worker.core.rendering.holds import held_text, render_held
 from muster.worker.deliveries.rows import NewDelivery, broadcast_rows
 from muster.worker.store.hold_models import HELD_INCIDENTS, HeldIncident
 from muster.worker.store.incident_rows import core_incident
-from muster.worker.store.models import Incident
+from muster.worker.store.models import Delivery, Incident
 from muster.worker.store.timeline import add_entry
 
 
@@ -100,9 +105,52 @@ def record_held(
             "unpaged": sorted({page.person for page in plan.pages}),
         },
     )
-    rendered = render_held(
-        core_incident(row), row.severity, held.hold_kind, held.hold_name, held.reason
+    rooms = [room.name for room in incident_rooms(routing, plan)]
+    told = told_held(session, held, row.id, rooms)
+    rows: list[NewDelivery] = []
+    for line in (LINE, LAST):
+        destinations = [room for room in rooms if held_line(told.get(room, 0)) == line]
+        if destinations:
+            rendered = render_held(
+                core_incident(row),
+                row.severity,
+                held.hold_kind,
+                held.hold_name,
+                held.reason,
+                last=line == LAST,
+            )
+            rows += broadcast_rows(
+                session,
+                routing,
+                plan,
+                row.id,
+                HELD_REASON,
+                rendered,
+                now,
+                destinations=destinations,
+                known_new=known_new,
+            )
+    return rows
+
+
+def told_held(
+    session: Session, held: HeldIncident, incident_id: str, rooms: list[str]
+) -> dict[str, int]:
+    """How many of the other declarations ``held``'s hold still holds each room heard of."""
+    others = select(HeldIncident.incident_id).where(
+        HeldIncident.hold_kind == held.hold_kind,
+        HeldIncident.hold_name == held.hold_name,
+        HeldIncident.mode == DECLARATION,
+        HeldIncident.released_at.is_(None),
+        HeldIncident.incident_id != incident_id,
     )
-    return broadcast_rows(
-        session, routing, plan, row.id, HELD_REASON, rendered, now, known_new=known_new
+    counted = session.execute(
+        select(Delivery.kind, func.count())
+        .where(
+            Delivery.reason == HELD_REASON,
+            Delivery.kind.in_(rooms),
+            Delivery.incident_id.in_(others),
+        )
+        .group_by(Delivery.kind)
     )
+    return dict(counted.all())

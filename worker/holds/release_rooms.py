@@ -1,5 +1,5 @@
 """The rooms' lines about releases, folded: a room told of more than a few releases of one hold
-at once hears one line listing them (:func:`muster.worker.core.decisions.release.folded_rooms`)
+at once hears one line listing them (:func:`muster.worker.core.decisions.room_lines.folded_rooms`)
 instead of one line per incident. A window that held a storm of 500 declarations ends as one
 message in each room, not 500; each incident's timeline still records its own release.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from muster.worker.core.decisions.release import folded_rooms
+from muster.worker.core.decisions.room_lines import folded_rooms
 from muster.worker.core.paging.incident import Incident
 from muster.worker.core.paging.keys import released_reason, released_room_key
 from muster.worker.core.rendering.holds import render_released_together

@@ -1,7 +1,6 @@
 """What a hold's end does, decided: a held declaration pages (or, ``on_end: nothing``, does
 not) once nothing covers it; paused escalations resume once no pausing hold covers them; a
-resolved incident is released paging nobody; several released together fold per person, and a
-room told of more than a few releases of one hold hears them in one line."""
+resolved incident is released paging nobody; several released together fold per person."""
 
 from __future__ import annotations
 
@@ -19,10 +18,8 @@ from muster.worker.core.decisions.release import (
     PAUSED,
     RESOLVED,
     RESUMED,
-    ROOM_LINES_AT_MOST,
     covering,
     folded,
-    folded_rooms,
     release,
     remaining,
 )
@@ -96,24 +93,3 @@ def test_a_person_and_kind_is_folded_exactly_when_paged_for_two_incidents(
         incidents = {incident for incident, p, k in pages if (p, k) == (person, kind)}
         assert ((person, kind) in pairs) == (len(incidents) > 1)
     assert pairs <= {(person, kind) for _, person, kind in pages}
-
-
-LINES = st.lists(
-    st.tuples(
-        st.sampled_from([f"inc-{n}" for n in range(8)]),
-        st.sampled_from(["#incidents", "#search"]),
-        st.sampled_from(["released:window:a", "released:window:b"]),
-    ),
-    max_size=30,
-)
-
-
-@given(LINES)
-def test_a_room_and_hold_fold_exactly_when_told_of_more_than_a_few_incidents(
-    lines: list[tuple[str, str, str]],
-) -> None:
-    folds = folded_rooms(lines)
-    for room, hold in {(room, hold) for _, room, hold in lines}:
-        incidents = {incident for incident, r, h in lines if (r, h) == (room, hold)}
-        assert ((room, hold) in folds) == (len(incidents) > ROOM_LINES_AT_MOST)
-    assert folds <= {(room, hold) for _, room, hold in lines}

@@ -87,9 +87,7 @@ def test_many_releases_are_one_line_counting_them_and_listing_the_first() -> Non
     )
     listed = [line for line in message.body.splitlines() if "Search shard" in line]
     assert len(listed) == RELEASES_LISTED
-    assert message.body.endswith(
-        f"- and {25 - RELEASES_LISTED} more (`muster incidents` lists them)"
-    )
+    assert message.body.endswith(f"- and {25 - RELEASES_LISTED} more (muster incidents lists them)")
 
 
 def test_the_line_of_many_releases_is_inert() -> None:

@@ -213,6 +213,7 @@ def messages(routing: Routing, incident: Incident, text: str) -> dict[str, Rende
         found[f"digest {kind}"] = render_digest(kind, routing, folded, DIGEST_ACK)
     found["unreachable"] = unreachable_message(incident, "SEV1", failed)
     found["held"] = render_held(incident, "SEV1", "window", text, text)
+    found["held, the last one by one"] = render_held(incident, "SEV1", "window", text, text, True)
     found["released"] = render_released(incident, "SEV1", "window", text)
     found["released together"] = render_released_together([(incident, "SEV1")] * 4, "window", text)
     for kind in RENDERED_BY_KIND:

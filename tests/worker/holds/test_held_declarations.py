@@ -1,5 +1,7 @@
 """A declaration inside a maintenance window: recorded, told to the rooms once in one line,
-paging nobody and arming no escalation; a resolution is delivered as always."""
+paging nobody and arming no escalation; a resolution is delivered as always. A window holding a
+storm does not flood the rooms: each hears of a few one by one, then that the rest come
+together at the end."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from datetime import UTC
 
 import pytest
 
+from muster.worker.core.decisions.room_lines import ROOM_LINES_AT_MOST
 from muster.worker.core.rendering.incident_list import incidents_data, incidents_text
 from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import Resolved
@@ -64,6 +67,28 @@ def test_each_room_is_told_once_in_one_line(rt: Runtime) -> None:
     assert len(rooms) == len(set(rooms))
     assert all(row.reason == "held" and "\n" not in row.body for row in told)
     assert "held by window search-reindex" in told[0].body
+
+
+def test_a_storm_held_is_told_to_each_room_a_few_at_a_time(rt: Runtime) -> None:
+    hold(rt, **{"search-reindex": SEARCH_WINDOW})
+    count = ROOM_LINES_AT_MOST + 3
+    for n in range(1, count + 1):
+        declare(rt, f"m-{n}", base=SEARCH_SEV2, incident_id=f"inc-s{n}", title=f"Shard {n}")
+    told = {
+        n: deliveries(rt, incident_id=f"inc-s{n}", purpose="broadcast") for n in range(1, count + 1)
+    }
+    rooms = {row.kind for row in told[1]}
+    assert rooms
+    for n in range(1, ROOM_LINES_AT_MOST + 1):
+        assert {row.kind for row in told[n]} == rooms
+        assert all("told together" not in row.body for row in told[n])
+    last = told[ROOM_LINES_AT_MOST + 1]
+    assert {row.kind for row in last} == rooms
+    assert all("more it holds are told together when it ends" in row.body for row in last)
+    assert all("\n" not in row.body for row in last)
+    for n in range(ROOM_LINES_AT_MOST + 2, count + 1):
+        assert told[n] == []
+        assert entries(rt, f"inc-s{n}", "held")  # the timeline still records it
 
 
 def test_a_declaration_out_of_scope_pages_as_usual(rt: Runtime) -> None:

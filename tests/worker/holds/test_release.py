@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from muster.worker.core.decisions.release import ROOM_LINES_AT_MOST
+from muster.worker.core.decisions.room_lines import ROOM_LINES_AT_MOST
 from muster.worker.core.rendering.review import review_markdown
 from muster.worker.incidents.resolved import handle_resolved
 from muster.worker.messages import Resolved

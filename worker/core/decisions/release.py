@@ -14,8 +14,8 @@ three are "nothing covers it any more", handled by the same rule.
 
 Several incidents released together page each person once per contact kind: :func:`folded`
 names the person × kind pairs whose pages go into one digest (the storm digests). The rooms
-fold too (:func:`folded_rooms`): the end of a window that held a storm is one line in a room,
-listing what pages now, not a line per incident.
+fold too (:mod:`muster.worker.core.decisions.room_lines`): the end of a window that held a
+storm is one line in a room, listing what pages now, not a line per incident.
 """
 
 from __future__ import annotations
@@ -66,19 +66,6 @@ def folded(pages: Iterable[tuple[str, str, str]]) -> set[tuple[str, str]]:
     for incident_id, person, kind in pages:
         incidents.setdefault((person, kind), set()).add(incident_id)
     return {pair for pair, ids in incidents.items() if len(ids) > 1}
-
-
-ROOM_LINES_AT_MOST = 3
-"""Releases of one hold a room hears of one line each, at once; beyond, one line lists them."""
-
-
-def folded_rooms(lines: Iterable[tuple[str, str, str]]) -> set[tuple[str, str]]:
-    """The (room, hold) pairs told in one line: those with more than :data:`ROOM_LINES_AT_MOST`
-    incidents among ``lines`` (each an incident id, the room told and the releasing hold)."""
-    incidents: dict[tuple[str, str], set[str]] = {}
-    for incident_id, room, hold in lines:
-        incidents.setdefault((room, hold), set()).add(incident_id)
-    return {pair for pair, ids in incidents.items() if len(ids) > ROOM_LINES_AT_MOST}
 
 
 def remaining(due_at: datetime, now: datetime) -> timedelta:

@@ -42,13 +42,24 @@ def released_text(outcome: Released, hold_kind: str, hold_name: str) -> str:
 
 
 def render_held(
-    incident: Incident, severity: str, hold_kind: str, hold_name: str, reason: str
+    incident: Incident,
+    severity: str,
+    hold_kind: str,
+    hold_name: str,
+    reason: str,
+    last: bool = False,
 ) -> RenderedMessage:
-    """The rooms' one line about a declaration held at its instant: recorded, paging nobody."""
+    """The rooms' one line about a declaration held at its instant: recorded, paging nobody;
+    ``last``: the last the room hears one by one of those the hold keeps (a storm's)."""
     held = held_text(hold_kind, one_line(hold_name, 100), one_line(reason, 300))
+    rest = (
+        "; more it holds are told together when it ends (muster incidents lists them now)"
+        if last
+        else ""
+    )
     body = (
         f"**[{severity}] {markdown(one_line(incident.title, 160))}** ({code_span(incident.id)})"
-        f" declared, {markdown(held)}: pages nobody until it ends"
+        f" declared, {markdown(held)}: pages nobody until it ends{rest}"
     )
     return RenderedMessage(
         title=f"[{severity}] {escaping.title(incident.id)} held",
@@ -90,7 +101,7 @@ def render_released_together(
     ]
     rest = len(released) - len(listed)
     if rest:
-        listed.append(f"- and {rest} more (`muster incidents` lists them)")
+        listed.append(f"- and {rest} more (muster incidents lists them)")
     body = (
         f"**{len(released)} held incidents** still open as {markdown(hold_kind)}"
         f" {markdown(name)} ends: paging now\n" + "\n".join(listed)
