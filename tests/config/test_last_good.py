@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 import yaml
 from sqlalchemy import select
-from structlog.testing import capture_logs
 
 from muster.config import watch
 from muster.config.last_good import fingerprint
@@ -27,6 +26,7 @@ from muster.worker.store.db import Database, make_engine
 from muster.worker.store.good_config import DatabaseKeeper
 from muster.worker.store.upkeep_models import GOOD_CONFIGS
 from tests.harness.configs import minimal_document
+from tests.harness.logs import captured_logs
 from tests.harness.waiting import wait_until
 
 STORED_AT = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
@@ -130,7 +130,7 @@ class TestStartingOnAnInvalidFile:
         path.write_text(good_text())
         source(path, keeper)
         path.write_text(bad_text())
-        with capture_logs() as logs:
+        with captured_logs() as logs:
             started = source(path, keeper)
             started.remind()
             started.remind()
@@ -158,7 +158,7 @@ class TestStartingOnAnInvalidFile:
     def test_fixing_the_file_serves_it_and_the_reminders_stop(self, started: ConfigSource) -> None:
         """Once the file is valid again it is served, kept, and nothing more is said."""
         started.path.write_text(good_text(room="json://127.0.0.1/fixed"))
-        with capture_logs() as logs:
+        with captured_logs() as logs:
             routing = started.current().routing
             started.remind()
         assert routing.config.services["api"].room == "json://127.0.0.1/fixed"
@@ -221,7 +221,7 @@ class TestTheWatcherOutlivesAnyFile:
             raise failure
 
         monkeypatch.setattr(watch, "load_config", exhausted)
-        with capture_logs() as logs:
+        with captured_logs() as logs:
             routing = served.current().routing
         assert routing.config.services["api"].room.endswith("@127.0.0.1/room")
         assert served.last_error is not None
@@ -234,7 +234,7 @@ class TestTheWatcherOutlivesAnyFile:
         path.write_text(good_text())
         served = source(path, None)
         path.write_text(bad_text())
-        with capture_logs() as logs:
+        with captured_logs() as logs:
             served.current()
         (line,) = logs
         assert line["event"] == "config.reload_rejected"

@@ -13,7 +13,6 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from structlog.testing import capture_logs
 
 from muster.channels.sender import SendResult
 from muster.worker.clock import ManualClock
@@ -25,6 +24,7 @@ from muster.worker.runtime import Runtime
 from muster.worker.store.models import Delivery, TimelineEntry
 from muster.worker.timers.scan import scan
 from tests.harness.declarations import declare
+from tests.harness.logs import captured_logs
 from tests.harness.runtimes import BOTH_DATABASES, RecordingSender
 
 REFUSED = SendResult(ok=False, retryable=False, error="http-400: refused")
@@ -236,7 +236,7 @@ class TestWhatItSays:
     def test_no_address_or_secret_in_notices_timeline_or_logs(self, rt: Runtime) -> None:
         """People by config name, kinds by kind: no phone number or email address anywhere."""
         sender(rt).down = {"heidi", "bob", "incident_room"}
-        with capture_logs() as logs:
+        with captured_logs() as logs:
             deliver_all(rt, declare(rt).deliveries)
         private = rt.config.current().routing.private_values
         assert private

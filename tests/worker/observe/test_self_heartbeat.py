@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from structlog.testing import capture_logs
 
 from muster.config.settings import Settings
 from muster.worker.broker.app import make_app
@@ -17,6 +16,7 @@ from muster.worker.observe.self_heartbeat import send_self_heartbeat
 from muster.worker.store.db import Database
 from muster.worker.store.processes import BEAT, WORKER, seen
 from muster.worker.tasks.names import SELF_HEARTBEAT
+from tests.harness.logs import captured_logs
 from tests.harness.peers.ping import CHECK_TOKEN as TOKEN
 from tests.harness.peers.ping import PingPeer
 
@@ -38,7 +38,7 @@ def alive(database: Database, **ages: float) -> None:
 
 def send(database: Database, url: str) -> tuple[str, str]:
     settings = Settings(self_heartbeat_url=url, ready_within=30)
-    with capture_logs() as logs:
+    with captured_logs() as logs:
         outcome = send_self_heartbeat(database, settings, now=lambda: NOW)
     return outcome, repr(logs)
 

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.exc import OperationalError
-from structlog.testing import capture_logs
 
 from muster.worker.clock import ManualClock
 from muster.worker.core.intake.ack_tokens import sign
 from muster.worker.web.access_log import masked_path
+from tests.harness.logs import captured_logs
 from tests.harness.web_app import ACK_SECRET, ISSUED, StubIncidents, Web, intake_document
 
 
@@ -183,7 +183,7 @@ class TestRequestLog:
         route and status with the token masked."""
         web = make_web(incidents=open_incident())
         token = sign(ACK_SECRET, "inc-1", "ann", ISSUED)
-        with capture_logs() as logs:
+        with captured_logs() as logs:
             web.client.get(f"/ack/{token}")
             web.client.get(f"/ack/{token[:-2]}?x=1")
             web.client.get("/healthz")
@@ -195,7 +195,7 @@ class TestRequestLog:
         """What was queued goes on the request's own line: one line an accepted message."""
         declaration = {"title": "API down", "impact": "major", "urgency": "high"}
         declaration["services"] = ["api"]
-        with capture_logs() as logs:
+        with captured_logs() as logs:
             answer = web.post("/v1/messages/declared", {**declaration, "incident_id": "inc-7"})
         assert answer.status_code == 202
         assert [(e["event"], e["status"]) for e in logs] == [("web.request", 202)]
@@ -221,7 +221,7 @@ class TestRequestLog:
     def test_a_token_is_masked_in_any_route_or_none(self, web: Web, template: str) -> None:
         """``GET /ack/TOKEN/extra`` and unknown routes: the token is in no log line."""
         token = sign(ACK_SECRET, "inc-1", "ann", ISSUED)
-        with capture_logs() as logs:
+        with captured_logs() as logs:
             web.client.get(template.format(token))
         assert logs
         assert token not in repr(logs)

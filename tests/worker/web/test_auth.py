@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 from httpx import Response
-from structlog.testing import capture_logs
 
 from muster.worker.core.intake.signed_stamps import FUTURE_SKEW
 from muster.worker.store.db import make_engine, upgrade
 from muster.worker.store.seen_signatures import DatabaseSeenSignatures
 from muster.worker.web.replays import MemorySeenSignatures
+from tests.harness.logs import captured_logs
 from tests.harness.web_app import NOW, TOKEN, Web, intake_document, on_event_loop
 
 DECLARATION = {"title": "API down", "impact": "major", "urgency": "high", "services": ["api"]}
@@ -47,7 +47,7 @@ class TestBearerTokens:
         assert "intake.callers" in answer.json()["detail"]
 
     def test_the_token_is_never_in_the_answer_or_the_logs(self, web: Web) -> None:
-        with capture_logs() as logs:
+        with captured_logs() as logs:
             web.post("/v1/messages/declared", DECLARATION, token="wrong-token-0123456789")
             web.post("/v1/messages/declared", DECLARATION)
         assert "token-0123456789" not in repr(logs)

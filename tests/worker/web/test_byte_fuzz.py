@@ -14,7 +14,6 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from structlog.testing import capture_logs
 
 from muster.worker.core.intake.ack_tokens import sign
 from muster.worker.store.db import Database
@@ -29,6 +28,7 @@ from tests.harness.byte_fuzz import (
     requests,
     routes,
 )
+from tests.harness.logs import captured_logs
 from tests.harness.web_app import ACK_SECRET, ISSUED, StubIncidents, Web
 
 
@@ -71,7 +71,7 @@ def test_no_bytes_on_any_path_are_a_server_error(
         method, path, headers = request
         app.publisher.broker_down = broker_down
         caplog.clear()
-        with capture_logs() as logs:
+        with captured_logs() as logs:
             answer = client.request(method, path, content=body, headers=headers)
         not_ready = path == "/readyz" and answer.status_code == 503  # no probe: by design
         assert answer.status_code < 500 or not_ready or _unavailable(answer), (

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from structlog.testing import capture_logs
 
 from muster.worker.clock import ManualClock
 from muster.worker.core.intake.reply_guard import LOCKOUT, OVERALL_PER_MINUTE, WINDOW, WRONG_CODES
 from muster.worker.web.metrics import LOCKOUTS, REFUSED
+from tests.harness.logs import captured_logs
 from tests.harness.sms_replies import ANN, BEN, RIGHT, WRONG, both_paged, reply, sms_document
 from tests.harness.web_app import ISSUED, Web
 
@@ -34,7 +34,7 @@ def guess_wrong(web: Web, sender: str, times: int) -> None:
 def test_six_wrong_codes_lock_the_number_even_for_the_right_code(web: Web) -> None:
     locked_before = REFUSED.labels("script", "locked_out")._value.get()
     lockouts_before = LOCKOUTS.labels("script")._value.get()
-    with capture_logs() as logs:
+    with captured_logs() as logs:
         guess_wrong(web, ANN, WRONG_CODES + 1)
         answer = reply(web, ANN, RIGHT)
     assert answer.status_code == 429  # type: ignore[attr-defined]
