@@ -8,7 +8,8 @@ queue, database and provider peer:
 
 * **survivor** (Redis, RabbitMQ): two ``muster worker`` processes share an incident's fan-out
   (the beat runs in the one that survives); the other is killed with its whole process group at
-  a random point and stays dead. Measured from the kill: the dead worker's messages must come
+  a random instant of the first :data:`KILL_WITHIN` seconds after the declaration, and stays
+  dead. Measured from the kill: the dead worker's messages must come
   back from the broker, and its claimed deliveries from the database, within seconds.
 * **restart** (every broker): the only worker (with its beat) is killed the same way and
   started again at once, as a supervisor would. Measured from the moment the new worker is
@@ -46,6 +47,11 @@ from tests.harness.fan_out import Deployment
 from tests.harness.fault_configs import PEOPLE, person
 
 TARGET = 5.0  # seconds: every page out, after the kill (survivor) or the restart (restart)
+KILL_WITHIN = 0.15
+"""The kill comes at a random instant this long after the declaration: before its pages are
+claimed, claimed but not sent, or on the wire. All 50 go on the wire at once, within tens of
+milliseconds, and stay there the provider's delay; a kill once some had *arrived* (as this
+bench did) came after every one was out, and measured nothing (0.0 s)."""
 GIVE_UP = 90.0  # seconds a round waits for its pages before it counts as failed
 
 
@@ -64,7 +70,7 @@ class Round:
 
 
 def one_round(kind: str, scenario: str, delay: float, chance: random.Random) -> Round:
-    """Declare an incident, kill a worker once ``point`` of its pages are out, time the rest."""
+    """Declare an incident, kill a worker within :data:`KILL_WITHIN`, time the pages' arrival."""
     with tempfile.TemporaryDirectory(prefix="muster-recovery-") as folder, ExitStack() as cleanup:
         stack = Deployment(kind, Path(folder), cleanup, delay, **PRODUCTION)
         with muster_env(stack.home, stack.queue):
@@ -75,10 +81,7 @@ def one_round(kind: str, scenario: str, delay: float, chance: random.Random) -> 
         if scenario == "survivor":
             victim = stack.another_worker("victim").start(timeout=90)
         incident = stack.declare(client)
-        point = chance.randint(5, PEOPLE - 15)
-        wait = time.monotonic() + GIVE_UP
-        while stack.pages(incident) < point and time.monotonic() < wait:
-            time.sleep(0.01)
+        time.sleep(chance.uniform(0.0, KILL_WITHIN))
         before = stack.on_the_wire([incident])
         victim.kill()
         killed = time.monotonic()
