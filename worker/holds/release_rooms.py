@@ -33,13 +33,10 @@ class Release:
 def fold_room_lines(
     told: list[NewDelivery], releases: dict[str, Release], now: datetime
 ) -> list[NewDelivery]:
-    """``told`` (each release's own room lines, unwritten) with the lines of each folded room
-    and hold replaced by one line about none of the incidents in particular."""
-    lines = [
-        (row, releases[row.incident_id])
-        for row in told
-        if row.incident_id is not None and row.incident_id in releases
-    ]
+    """``told`` (each release's own room lines, unwritten: every one about an incident of
+    ``releases``) with the lines of each folded room and hold replaced by one line about none
+    of the incidents in particular."""
+    lines = [(row, releases[row.incident_id or ""]) for row in told]
     folds = folded_rooms((release.incident.id, row.kind, release.hold) for row, release in lines)
     if not folds:
         return told
@@ -47,8 +44,7 @@ def fold_room_lines(
     for row, release in lines:
         if (row.kind, release.hold) in folds:
             together[row.kind, release.hold].append(release)
-    kept = [row for row in told if row.incident_id not in releases]
-    kept += [row for row, release in lines if (row.kind, release.hold) not in folds]
+    kept = [row for row, release in lines if (row.kind, release.hold) not in folds]
     for (room, hold), released in sorted(together.items()):
         kept.append(_one_line(room, hold, released, now))
     return kept
